@@ -1,0 +1,1 @@
+"""collector package (see README.md)."""

@@ -1,0 +1,1 @@
+"""edge_agent package (see README.md)."""

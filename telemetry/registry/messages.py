@@ -1,0 +1,36 @@
+"""User-facing text of configuration errors, kept apart from the checks."""
+
+MESSAGES: dict[str, str] = {
+    "file_missing": "file not found",
+    "yaml_syntax": "not valid YAML: {detail}",
+    "yaml_not_mapping": "expected a mapping at the top of the file, got {got}",
+    "duplicate_key": "key '{key}' appears twice in the same mapping",
+    "duplicate_site": "site id '{id}' is used twice (first on line {first})",
+    "duplicate_agent": "agent id '{id}' is used twice (also in site '{other}'); "
+    "agent ids are MQTT usernames and must be unique across all sites",
+    "duplicate_meter": "meter id '{id}' is used twice in site '{site}'",
+    "duplicate_profile": "profile id '{id}' is defined twice (also in {other})",
+    "unknown_profile": "unknown profile '{name}' (expected one of: {known})",
+    "profile_utility": "profile '{profile}' is for {profile_utility} meters, "
+    "but this meter's utility is {utility}",
+    "unknown_district": "unknown district code '{code}' (expected one of: {known})",
+    "unknown_dong": "unknown administrative dong code '{code}' (see config/geo/gwangju_dongs.csv)",
+    "dong_not_in_district": "dong {code} ({name}) belongs to district {actual}, not {district}",
+    "shared_address": "meter '{meter}' answers at the same address as meter '{other}' ({address})",
+    "unknown_field": "'{name}' is not a canonical field of {utility} (expected one of: {known})",
+    "duplicate_field": "canonical field '{name}' is read twice (also at address {other})",
+    "count_mismatch": "type {type} spans {width} register(s), but count says {count}",
+    "order_mismatch": "byte order {order} describes 64-bit values; {type} is {bits}-bit "
+    "(use ABCD, CDAB, BADC or DCBA)",
+    "address_overflow": "{type} at address {address} runs past the last register (65535)",
+    "overlap": "registers {start}-{end} of the {table} table overlap field '{other}'",
+    "kind_mismatch": "'{name}' is a {canonical} in the canonical fields, not a {kind}",
+    "scale_register_float": "a scale register applies to integer types, not {type}",
+    "request_cap": "max_gap ({gap}) must be smaller than max_registers_per_request ({cap})",
+    "field_too_wide": "{type} needs {width} registers but this device reads at most "
+    "{cap} per request",
+}
+
+
+def message(key: str, **values: object) -> str:
+    return MESSAGES[key].format(**values)

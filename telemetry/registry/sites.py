@@ -1,0 +1,105 @@
+"""Sites, agents, meters and their Modbus connections."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from telemetry.fields import Utility
+from telemetry.ids import Identifier
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteKind(StrEnum):
+    INDUSTRIAL_COMPLEX = "industrial_complex"
+    APARTMENT_COMPLEX = "apartment_complex"
+    PUBLIC_BUILDING = "public_building"
+    HOUSEHOLD = "household"
+
+
+class BuildingType(StrEnum):
+    APARTMENT = "apartment"
+    DETACHED_HOUSE = "detached_house"
+    INDUSTRIAL = "industrial"
+    COMMERCIAL = "commercial"
+    PUBLIC = "public"
+    EDUCATION = "education"
+
+
+class TcpConnection(_Strict):
+    type: Literal["tcp"] = "tcp"
+    host: str = Field(min_length=1)
+    port: int = Field(default=502, ge=1, le=65535)
+    unit: int = Field(default=1, ge=0, le=255, description="Modbus unit (slave) id")
+    timeout_s: float = Field(default=1.0, gt=0, le=60)
+
+    @property
+    def bus(self) -> str:
+        """What requests to this meter queue behind (a TCP gateway or device)."""
+        return f"tcp://{self.host}:{self.port}"
+
+
+class RtuConnection(_Strict):
+    type: Literal["rtu"]
+    device: str = Field(min_length=1, description="serial device, e.g. /dev/ttyUSB0")
+    baud: int = Field(default=9600, ge=300, le=921600)
+    parity: Literal["N", "E", "O"] = "N"
+    stopbits: Literal[1, 2] = 1
+    bytesize: Literal[7, 8] = 8
+    unit: int = Field(default=1, ge=1, le=247)
+    timeout_s: float = Field(default=1.0, gt=0, le=60)
+
+    @property
+    def bus(self) -> str:
+        return f"rtu://{self.device}"
+
+
+Connection = Annotated[TcpConnection | RtuConnection, Field(discriminator="type")]
+
+
+class Meter(_Strict):
+    id: Identifier
+    utility: Utility
+    profile: str
+    connection: Connection
+    poll_interval_s: float = Field(default=10.0, ge=0.1, le=86400)
+    name: str | None = None
+    building: str | None = Field(default=None, description="building within the site")
+
+
+class Agent(_Strict):
+    id: Identifier
+    name: str | None = None
+    request_gap_s: float = Field(
+        default=0.0, ge=0, le=5, description="pause between requests on one bus"
+    )
+    meters: list[Meter] = Field(default_factory=list)
+
+
+class Site(_Strict):
+    id: Identifier
+    name_ko: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    kind: SiteKind
+    district: str = Field(pattern=r"^\d{5}$", description="5-digit district (자치구) code")
+    dong: str = Field(pattern=r"^\d{10}$", description="10-digit administrative dong code")
+    building_type: BuildingType
+    phase: Literal[1, 2, 3] = 1
+    households: int | None = Field(
+        default=None, ge=0, description="households behind the site's meters (privacy rule)"
+    )
+    agents: list[Agent] = Field(default_factory=list)
+
+
+class SitesFile(_Strict):
+    """The top level of config/sites/*.yaml."""
+
+    profiles_dir: str | None = Field(
+        default=None, description="where profiles live; default: config/profiles"
+    )
+    sites: list[Site] = Field(min_length=1)
