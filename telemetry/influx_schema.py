@@ -1,0 +1,67 @@
+"""The InfluxDB schema: measurements, tags and fields every stage agrees on.
+
+Writers (collector, rollups) and readers (api, dashboards) import these names
+instead of spelling them, so a rename cannot break one side silently.
+
+Raw bucket (`energy`, private):
+
+| measurement     | tags                                                   | fields |
+|-----------------|--------------------------------------------------------|--------|
+| `<utility>`     | site, meter, district, dong, building_type, quality     | canonical fields (floats) |
+| `agent_status`  | site, agent                                            | state (string), online (0/1), meters, meters_failing (count), failing (comma list), outbox_depth, outbox_oldest_age_s, dropped_batches, last_error |
+| `rejected`      | reason                                                 | topic, detail, payload (truncated), count=1 |
+| `collector_stats` | instance                                             | messages, readings, rejected, written, seq_gaps, seq_duplicates, lag_p50_s, lag_p99_s (counters since start, written every few seconds) |
+
+Rollups (written by `python -m collector rollup` to `energy`; the groups that
+pass the privacy rule also to `energy_public`). A group is a combination of
+district × dong × building_type where any of the three may be `all`
+(`GROUP_ALL`): (all, all, all) is the city, (29200, all, all) a district,
+(29200, 2920064000, all) a dong, (all, all, apartment) a building type across
+the city, and so on. Readers pick a level by exact tag equality.
+
+| measurement      | tags                                              | fields |
+|------------------|---------------------------------------------------|--------|
+| `live_1m`        | utility, district, dong, building_type            | rate (kW or m³/h, sum of the rate field), meters, sites, households |
+| `consumption_1h` | utility, district, dong, building_type            | consumption (kWh or m³), co2e_kg, meters, sites, households |
+| `consumption_1d` | same as 1h                                        | same as 1h |
+| `meter_consumption_1h` | site, meter, utility, district, dong, building_type | consumption, resets (private bucket only) |
+| `meter_consumption_1d` | same                                        | same |
+| `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k (private bucket only: what was held back and why) |
+
+`households` counts the households behind a group's sites (a site without a
+household count, e.g. an industrial complex, counts as 0 households and 1
+site). The privacy rule: a group is public when households >= k or, for
+groups without households, sites >= k.
+"""
+
+from __future__ import annotations
+
+# Raw readings
+TAG_SITE = "site"
+TAG_METER = "meter"
+TAG_AGENT = "agent"
+TAG_DISTRICT = "district"
+TAG_DONG = "dong"
+TAG_BUILDING_TYPE = "building_type"
+TAG_QUALITY = "quality"
+TAG_UTILITY = "utility"
+TAG_REASON = "reason"
+TAG_INSTANCE = "instance"
+
+READING_TAGS = (TAG_SITE, TAG_METER, TAG_DISTRICT, TAG_DONG, TAG_BUILDING_TYPE, TAG_QUALITY)
+
+AGENT_STATUS = "agent_status"
+REJECTED = "rejected"
+COLLECTOR_STATS = "collector_stats"
+
+# Rollups
+GROUP_ALL = "all"
+GROUP_TAGS = (TAG_UTILITY, TAG_DISTRICT, TAG_DONG, TAG_BUILDING_TYPE)
+LIVE_1M = "live_1m"
+CONSUMPTION_1H = "consumption_1h"
+CONSUMPTION_1D = "consumption_1d"
+METER_CONSUMPTION_1H = "meter_consumption_1h"
+METER_CONSUMPTION_1D = "meter_consumption_1d"
+SUPPRESSED = "suppressed"
+
+DEFAULT_PRIVACY_K = 5

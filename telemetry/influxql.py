@@ -1,0 +1,95 @@
+"""A small InfluxQL reader over `/query` (InfluxDB 1.x, 2.x via DBRP, 3.x).
+
+Reads go through InfluxQL, never Flux (DESIGN.md "InfluxDB"). Tokens are sent
+as `Authorization: Token …`; a 1.x `user:password` token becomes u/p params.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+class InfluxQueryError(RuntimeError):
+    """The server refused the query or was unreachable; the message says which."""
+
+
+@dataclass
+class Series:
+    name: str
+    tags: dict[str, str]
+    columns: list[str]
+    values: list[list[Any]]
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=False)) for row in self.values]
+
+
+@dataclass
+class InfluxQL:
+    url: str
+    token: str = ""
+    timeout_s: float = 10.0
+    _client: httpx.Client = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        headers: dict[str, str] = {}
+        if self.token and ":" not in self.token:
+            headers["Authorization"] = f"Token {self.token}"
+        self._client = httpx.Client(
+            base_url=self.url.rstrip("/"), headers=headers, timeout=self.timeout_s
+        )
+
+    def _auth_params(self) -> dict[str, str]:
+        if self.token and ":" in self.token:
+            user, _, password = self.token.partition(":")
+            return {"u": user, "p": password}
+        return {}
+
+    def query(self, q: str, db: str, epoch: str | None = None) -> list[list[Series]]:
+        """Run one or more `;`-separated statements; one list of series per statement."""
+        params = {"q": q, "db": db, **self._auth_params()}
+        if epoch:
+            params["epoch"] = epoch
+        try:
+            response = self._client.post("/query", data=params)
+        except httpx.HTTPError as exc:
+            raise InfluxQueryError(f"InfluxDB at {self.url} unreachable: {exc}") from exc
+        if response.status_code >= 400:
+            raise InfluxQueryError(
+                f"InfluxDB /query answered {response.status_code}: {response.text[:300]}"
+            )
+        return [_statement(r) for r in response.json().get("results", [])]
+
+    def series(self, q: str, db: str, epoch: str | None = None) -> list[Series]:
+        """The series of a single statement."""
+        results = self.query(q, db, epoch)
+        return results[0] if results else []
+
+    def rows(self, q: str, db: str, epoch: str | None = None) -> list[dict[str, Any]]:
+        """All rows of a single statement, each with its series' tags merged in."""
+        return [{**s.tags, **row} for s in self.series(q, db, epoch) for row in s.rows()]
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _statement(result: dict[str, Any]) -> list[Series]:
+    if "error" in result:
+        raise InfluxQueryError(f"InfluxQL error: {result['error']}")
+    return [
+        Series(s.get("name", ""), s.get("tags") or {}, s.get("columns", []), s.get("values", []))
+        for s in result.get("series", [])
+    ]
+
+
+def quote_ident(name: str) -> str:
+    """An identifier for InfluxQL ("name" with quotes escaped)."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """A string literal for InfluxQL ('value' with quotes escaped)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
