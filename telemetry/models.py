@@ -137,4 +137,4 @@ class AgentStatus(BaseModel):
 
 def offline_will() -> bytes:
     """The payload the broker publishes as an agent's last will."""
-    return AgentStatus(state=AgentState.OFFLINE).to_json()
+    return AgentStatus(state=AgentState.OFFLINE).model_dump_json(include={"state"}).encode()

@@ -32,5 +32,5 @@ MESSAGES: dict[str, str] = {
 }
 
 
-def message(key: str, **values: object) -> str:
-    return MESSAGES[key].format(**values)
+def message(message_id: str, **values: object) -> str:
+    return MESSAGES[message_id].format(**values)

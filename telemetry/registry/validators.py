@@ -165,7 +165,7 @@ def _check_geography(sites: SitesFile, geography: Geography) -> Iterator[Problem
         dong = geography.dongs.get(site.dong)
         if dong is None:
             yield ("sites", s, "dong"), message("unknown_dong", code=site.dong)
-        elif dong.district != site.district:
+        elif dong.district != site.district and site.district in geography.districts:
             yield (
                 ("sites", s, "dong"),
                 message(
