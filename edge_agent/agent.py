@@ -1,0 +1,229 @@
+"""The running agent: pollers, batcher, outbox, publisher and status, on one asyncio loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+
+from edge_agent.batcher import Batcher
+from edge_agent.bus import Bus
+from edge_agent.metrics import Metrics
+from edge_agent.mqtt_link import LinkConfig, LinkEvents, MqttLink
+from edge_agent.outbox import Outbox
+from edge_agent.poller import MeterPoller, PollPolicy
+from edge_agent.publisher import AsyncOutbox, Publisher
+from edge_agent.settings import AgentSettings
+from edge_agent.status import build_status
+from telemetry.models import AgentState
+from telemetry.registry import Registry
+from telemetry.registry.sites import Meter
+from telemetry.topics import readings_topic, status_topic
+
+log = logging.getLogger("edge_agent")
+
+
+def make_buses(meters: list[Meter], request_gap_s: float) -> dict[str, Bus]:
+    """One Bus per serial line or TCP endpoint; meters behind a gateway share it."""
+    buses: dict[str, Bus] = {}
+    for meter in meters:
+        name = meter.connection.bus
+        if name not in buses:
+            buses[name] = Bus(name, meter.connection, request_gap_s)
+    return buses
+
+
+def policy_from(settings: AgentSettings) -> PollPolicy:
+    return PollPolicy(
+        retries=settings.retries,
+        backoff_max_s=settings.backoff_max_s,
+        device_cap=settings.max_registers,
+    )
+
+
+class EdgeAgent:
+    def __init__(self, registry: Registry, agent_id: str, settings: AgentSettings) -> None:
+        self.settings = settings
+        self.agent = registry.agents[agent_id]
+        self.site = registry.site_of_agent(agent_id).id
+        self.metrics = Metrics()
+        self.last_error: str | None = None
+        outbox = Outbox(
+            settings.outbox_path(agent_id), int(settings.outbox_budget_mb * 1024 * 1024)
+        )
+        self.outbox = AsyncOutbox(outbox)
+        self.batcher = Batcher(self.site, agent_id, self.outbox, self.metrics)
+        self.buses = make_buses(self.agent.meters, self.agent.request_gap_s)
+        policy = policy_from(settings)
+        self.pollers = [
+            MeterPoller(
+                m,
+                registry.profile_of(m),
+                self.buses[m.connection.bus],
+                self.batcher.add,
+                self.metrics,
+                policy,
+            )
+            for m in self.agent.meters
+        ]
+        for p in self.pollers:
+            p.on_error = self._note_error
+        intervals = [m.poll_interval_s for m in self.agent.meters] or [10.0]
+        self.cycle_s = settings.cycle_s or min(intervals)
+        self.status_topic = status_topic(self.site, agent_id)
+        self.link: MqttLink | None = None
+        self.publisher: Publisher | None = None
+        self._background: set[asyncio.Future] = set()
+
+    def _note_error(self, message: str) -> None:
+        self.last_error = message
+
+    def _link_config(self) -> LinkConfig:
+        s = self.settings
+        target = s.mqtt_target()
+        return LinkConfig(
+            host=target.host,
+            port=target.port,
+            client_id=self.agent.id,
+            username=target.username,
+            password=target.password,
+            tls=target.tls,
+            ca=str(s.mqtt_ca) if s.mqtt_ca else None,
+            cert=str(s.mqtt_cert) if s.mqtt_cert else None,
+            key=str(s.mqtt_key) if s.mqtt_key else None,
+            will_topic=self.status_topic,
+            reconnect_max_s=s.mqtt_reconnect_max_s,
+        )
+
+    # ---- events from the MQTT link (on the loop) --------------------------
+
+    def _connected(self) -> None:
+        log.info(
+            "connected to the broker", extra={"broker": self.settings.mqtt_target().redacted()}
+        )
+        self.metrics.connected.set(1)
+        assert self.publisher is not None
+        self.publisher.on_connected()
+        self._spawn(self.publish_status())
+
+    def _disconnected(self, reason: str) -> None:
+        log.warning("broker connection lost", extra={"reason": reason})
+        self.metrics.connected.set(0)
+
+    def _puback(self, mid: int, ok: bool, reason: str) -> None:
+        if self.publisher is not None:
+            self.publisher.on_puback(mid, ok, reason)
+
+    # ---- status ------------------------------------------------------------
+
+    async def refresh_gauges(self):
+        stats = await self.outbox.call(self.outbox.sync.stats)
+        m = self.metrics
+        m.outbox_depth.set(stats.depth)
+        m.outbox_bytes.set(stats.bytes)
+        m.dropped.set(stats.dropped)
+        age = 0.0 if stats.oldest_created is None else max(0.0, time.time() - stats.oldest_created)
+        m.outbox_oldest.set(age)
+        return stats
+
+    async def publish_status(self) -> None:
+        stats = await self.refresh_gauges()
+        status = build_status(self.pollers, stats, self.last_error)
+        if self.link is not None and self.link.connected:
+            self.link.publish(self.status_topic, status.to_json(), retain=True)
+
+    async def _status_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.status_interval_s)
+            try:
+                await self.publish_status()
+            except Exception:
+                log.exception("could not publish status")
+
+    def _flushed(self) -> None:
+        assert self.publisher is not None
+        self.publisher.wake.set()
+        self._spawn(self.refresh_gauges())
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # ---- run -----------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        events = LinkEvents(self._connected, self._disconnected, self._puback)
+        self.link = MqttLink(self._link_config(), events, loop)
+        self.publisher = Publisher(
+            self.outbox,
+            self.link,
+            readings_topic(self.site, self.agent.id),
+            self.metrics,
+            self.settings.replay_rate,
+            on_error=self._note_error,
+        )
+        self.metrics.serve(self.settings.metrics_port)
+        stats = await self.refresh_gauges()
+        log.info(
+            "agent starting",
+            extra={
+                "site": self.site,
+                "meters": len(self.pollers),
+                "outbox_depth": stats.depth,
+                "next_seq": stats.next_seq,
+                "cycle_s": self.cycle_s,
+            },
+        )
+        self.link.start()
+        tasks = [
+            asyncio.create_task(p.run(self._offset(i, p)), name=p.meter.id)
+            for i, p in enumerate(self.pollers)
+        ]
+        tasks.append(asyncio.create_task(self.batcher.run(self.cycle_s, self._flushed)))
+        tasks.append(asyncio.create_task(self.publisher.run()))
+        tasks.append(asyncio.create_task(self._status_loop()))
+        try:
+            await stop.wait()
+        finally:
+            await self._shutdown(tasks)
+
+    def _offset(self, index: int, poller: MeterPoller) -> float:
+        """Stagger starts evenly over each meter's interval so requests do not bunch up."""
+        n = max(1, len(self.pollers))
+        return poller.meter.poll_interval_s * index / n
+
+    async def _shutdown(self, tasks: list[asyncio.Task]) -> None:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await self.batcher.flush()  # what was read is kept for the next start
+        except Exception:
+            log.exception("could not store the last readings")
+        assert self.publisher is not None and self.link is not None
+        if self.link.connected:
+            await self.publisher._pump()
+            await self.publisher.drain(2.0)
+            offline = build_status(
+                self.pollers, await self.outbox.call(self.outbox.sync.stats), self.last_error
+            )
+            payload = offline.model_copy(update={"state": AgentState.OFFLINE}).to_json()
+            try:
+                info = self.link.client.publish(self.status_topic, payload, qos=1, retain=True)
+                info.wait_for_publish(2.0)
+            except (RuntimeError, ValueError):  # lost the link meanwhile: the will says offline
+                pass
+        self.link.stop()
+        for bus in self.buses.values():
+            bus.close()
+        self.outbox.close()
+        log.info("agent stopped")
+
+
+def install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
