@@ -27,6 +27,11 @@ the city, and so on. Readers pick a level by exact tag equality.
 | `meter_consumption_1h` | site, meter, utility, district, dong, building_type | consumption, resets (private bucket only) |
 | `meter_consumption_1d` | same                                        | same |
 | `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k (private bucket only: what was held back and why) |
+| `rollup_watermark` | job                                             | until_ms (end of the last completed rollup window; private bucket only) |
+
+Timestamps are the start of the period: live_1m per UTC minute, *_1h per
+hour, *_1d per Korean (KST, UTC+9) day, i.e. at 15:00 UTC. A dong-level group
+always carries its district: (all, <dong>, x) is never written.
 
 `households` counts the households behind a group's sites (a site without a
 household count, e.g. an industrial complex, counts as 0 households and 1
@@ -63,5 +68,6 @@ CONSUMPTION_1D = "consumption_1d"
 METER_CONSUMPTION_1H = "meter_consumption_1h"
 METER_CONSUMPTION_1D = "meter_consumption_1d"
 SUPPRESSED = "suppressed"
+ROLLUP_WATERMARK = "rollup_watermark"
 
 DEFAULT_PRIVACY_K = 5

@@ -1,0 +1,131 @@
+"""`python -m collector rollup`: the rollup process (typer app `app`)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from collector.rollup.compute import Computer
+from collector.rollup.emissions import load_emission_factors
+from collector.rollup.engine import Buckets, Engine
+from collector.rollup.groups import site_infos
+from collector.rollup.settings import RollupSettings
+from collector.rollup.sink import Sink
+from collector.rollup.source import RawSource
+from telemetry.cli import (
+    ConfigOpt,
+    InfluxBucketOpt,
+    InfluxOrgOpt,
+    InfluxPublicBucketOpt,
+    InfluxTokenOpt,
+    InfluxUrlOpt,
+)
+from telemetry.influxql import InfluxQL
+from telemetry.registry import ConfigError, load_registry
+
+app = typer.Typer(
+    help=(
+        "Compute city-wide rollups from raw readings: live totals per minute, "
+        "consumption per hour and per day (per meter and per district × dong × "
+        "building type), CO2e, and the privacy-checked copy in the public bucket."
+    ),
+    no_args_is_help=False,
+    add_completion=False,
+)
+
+
+@app.callback(invoke_without_command=True)
+def rollup(
+    config: ConfigOpt = None,
+    influx_url: InfluxUrlOpt = None,
+    influx_token: InfluxTokenOpt = None,
+    influx_org: InfluxOrgOpt = None,
+    influx_bucket: InfluxBucketOpt = None,
+    influx_public_bucket: InfluxPublicBucketOpt = None,
+    once: Annotated[bool, typer.Option("--once", help="one pass, then exit")] = False,
+    interval: Annotated[
+        float | None, typer.Option("--interval", help="seconds between passes (default 60)")
+    ] = None,
+    lookback: Annotated[
+        float | None,
+        typer.Option(
+            "--lookback",
+            help="seconds each pass recomputes, so late (replayed) data is picked up (default 21600 = 6 h)",
+        ),
+    ] = None,
+    privacy_k: Annotated[
+        int | None,
+        typer.Option(
+            "--privacy-k", help="public groups cover at least k households or sites (default 5)"
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every pass")] = False,
+) -> None:
+    """Run rollup passes every --interval seconds (or one with --once)."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = RollupSettings.from_cli(
+        config=config,
+        influx_url=influx_url,
+        influx_token=influx_token,
+        influx_org=influx_org,
+        influx_bucket=influx_bucket,
+        influx_public_bucket=influx_public_bucket,
+        interval_s=interval,
+        lookback_s=lookback,
+        privacy_k=privacy_k,
+    )
+    try:
+        registry = load_registry(settings.config)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    engine = build_engine(settings, registry)
+    if once:
+        report = engine.run_pass()
+        typer.echo(
+            f"rollup pass: {report.private_points} private and "
+            f"{report.public_points} public points written"
+        )
+        return
+    _loop(engine, settings.interval_s)
+
+
+def build_engine(settings: RollupSettings, registry) -> Engine:  # type: ignore[no-untyped-def]
+    ql = InfluxQL(settings.influx_url, settings.influx_token_value(), timeout_s=120)
+    source = RawSource(ql, settings.influx_bucket)
+    computer = Computer(
+        source,
+        site_infos(registry),
+        load_emission_factors(),
+        settings.privacy_k,
+        int(settings.bridge_s * 1000),
+    )
+    sink = Sink(settings.influx_url, settings.influx_token_value(), settings.influx_org)
+    return Engine(
+        computer,
+        source,
+        sink,
+        Buckets(settings.influx_bucket, settings.influx_public_bucket),
+        lookback_ms=int(settings.lookback_s * 1000),
+        max_catchup_ms=int(settings.max_catchup_s * 1000),
+        chunk_ms=int(settings.chunk_s * 1000),
+    )
+
+
+def _loop(engine: Engine, interval_s: float) -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    while not stop.is_set():
+        try:
+            engine.run_pass()
+        except Exception:  # a failed pass (InfluxDB down) is retried at the next interval
+            logging.getLogger("collector.rollup").exception("rollup pass failed")
+        stop.wait(interval_s)

@@ -1,0 +1,126 @@
+"""One window's rollups: live per minute, consumption per hour and per day."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from influxdb_client import Point
+
+from collector.rollup.aggregate import Output, aggregate, group_points
+from collector.rollup.counters import Usage, usage_by_period
+from collector.rollup.emissions import EmissionFactors
+from collector.rollup.groups import SiteInfo
+from collector.rollup.periods import DAY_MS, day_of, days_touching, hour_of
+from collector.rollup.source import RawSource
+from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
+from telemetry.influx_schema import (
+    CONSUMPTION_1D,
+    CONSUMPTION_1H,
+    LIVE_1M,
+    METER_CONSUMPTION_1D,
+    METER_CONSUMPTION_1H,
+    TAG_BUILDING_TYPE,
+    TAG_DISTRICT,
+    TAG_DONG,
+    TAG_METER,
+    TAG_SITE,
+    TAG_UTILITY,
+)
+
+MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
+
+
+class Computer:
+    def __init__(
+        self,
+        source: RawSource,
+        sites: dict[str, SiteInfo],
+        factors: EmissionFactors,
+        k: int,
+        bridge_ms: int,
+    ) -> None:
+        self.source = source
+        self.sites = sites
+        self.factors = factors
+        self.k = k
+        self.bridge_ms = bridge_ms
+
+    def live(self, start_ms: int, end_ms: int) -> Output:
+        """live_1m: per minute, the sum of each meter's latest rate and how many reported."""
+        items = []
+        for utility in Utility:
+            rows = self.source.latest_rates(utility, RATE_FIELD[utility], start_ms, end_ms)
+            items.extend((utility.value, site, minute, value) for site, _m, minute, value in rows)
+        cells, unknown = aggregate(items, self.sites)
+        out = group_points(LIVE_1M, cells, self.k, lambda _u, total: {"rate": total})
+        out.unknown_sites |= unknown
+        return out
+
+    def meter_hours(self, start_ms: int, end_ms: int) -> MeterUsage:
+        """Per meter and hour in [start, end) (start on an hour), from counter differences."""
+        usage: MeterUsage = {}
+        for utility in Utility:
+            field = CONSUMPTION_FIELD[utility]
+            readings = self.source.counter_readings(utility, field, start_ms, end_ms)
+            before = self.source.counter_before(utility, field, start_ms, self.bridge_ms)
+            for (site, meter), series in readings.items():
+                per_hour = usage_by_period(series, hour_of, before.get((site, meter)))
+                for hour, u in per_hour.items():
+                    usage[(utility.value, site, meter, hour)] = u
+        return usage
+
+    def consumption(self, measurement: str, meter_measurement: str, usage: MeterUsage) -> Output:
+        """Per-meter points (private) and per-group points with CO2e."""
+        out = Output()
+        for (utility, site, meter, ts), u in sorted(usage.items()):
+            info = self.sites.get(site)
+            if info is None:
+                out.unknown_sites.add(site)
+                continue
+            out.private.append(_meter_point(meter_measurement, utility, info, meter, ts, u))
+        items = ((u, s, ts, v.consumption) for (u, s, _m, ts), v in usage.items())
+        cells, unknown = aggregate(items, self.sites)
+        out.extend(group_points(measurement, cells, self.k, self._consumption_fields))
+        out.unknown_sites |= unknown
+        return out
+
+    def days(self, start_ms: int, end_ms: int) -> MeterUsage:
+        """Per meter and KST day, summed from the stored hourly meter points."""
+        days = days_touching(start_ms, end_ms)
+        usage: MeterUsage = defaultdict(Usage)
+        for h in self.source.meter_hours(days[0], days[-1] + DAY_MS):
+            day = usage[(h.utility, h.site, h.meter, day_of(h.ts))]
+            day.consumption += h.consumption
+            day.resets += h.resets
+        return dict(usage)
+
+    def hourly(self, start_ms: int, end_ms: int) -> Output:
+        """live_1m and consumption_1h for [start, end) (start on an hour)."""
+        out = self.live(start_ms, end_ms)
+        usage = self.meter_hours(start_ms, end_ms)
+        out.extend(self.consumption(CONSUMPTION_1H, METER_CONSUMPTION_1H, usage))
+        return out
+
+    def daily(self, start_ms: int, end_ms: int) -> Output:
+        """consumption_1d of every KST day touching [start, end); run after hourly is stored."""
+        return self.consumption(CONSUMPTION_1D, METER_CONSUMPTION_1D, self.days(start_ms, end_ms))
+
+    def _consumption_fields(self, utility: str, total: float) -> dict[str, float]:
+        return {"consumption": total, "co2e_kg": self.factors.kg(utility, total)}
+
+
+def _meter_point(
+    measurement: str, utility: str, info: SiteInfo, meter: str, ts: int, u: Usage
+) -> Point:
+    return (
+        Point(measurement)
+        .tag(TAG_SITE, info.site)
+        .tag(TAG_METER, meter)
+        .tag(TAG_UTILITY, utility)
+        .tag(TAG_DISTRICT, info.district)
+        .tag(TAG_DONG, info.dong)
+        .tag(TAG_BUILDING_TYPE, info.building_type)
+        .field("consumption", float(u.consumption))
+        .field("resets", int(u.resets))
+        .time(ts, write_precision="ms")
+    )

@@ -1,0 +1,32 @@
+"""Settings of the rollup process: the shared ones plus its own knobs."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from telemetry.influx_schema import DEFAULT_PRIVACY_K
+from telemetry.settings import Settings
+
+
+class RollupSettings(Settings):
+    """Flags > environment (ENERGY_ROLLUP_* for the rollup's own) > defaults."""
+
+    interval_s: float = Field(default=60.0, gt=0, le=86400, description="seconds between passes")
+    lookback_s: float = Field(
+        default=6 * 3600.0,
+        ge=60,
+        le=31 * 86400,
+        description="how far back each pass recomputes (late data from replayed outboxes)",
+    )
+    privacy_k: int = Field(default=DEFAULT_PRIVACY_K, ge=1, le=10_000)
+    max_catchup_s: float = Field(
+        default=7 * 86400.0,
+        ge=3600,
+        description="after downtime, catch up at most this far behind the watermark",
+    )
+    bridge_s: float = Field(
+        default=86400.0,
+        ge=60,
+        description="how far before a window to look for a meter's previous counter reading",
+    )
+    chunk_s: float = Field(default=6 * 3600.0, ge=3600, description="catch-up step size")

@@ -1,0 +1,134 @@
+"""What the rollup reads: raw readings and its own hourly points, over InfluxQL /query."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from telemetry.influx_schema import (
+    AGENT_STATUS,
+    METER_CONSUMPTION_1H,
+    ROLLUP_WATERMARK,
+    TAG_METER,
+    TAG_QUALITY,
+    TAG_SITE,
+    TAG_UTILITY,
+)
+from telemetry.influxql import InfluxQL, quote_ident, quote_literal
+
+MeterKey = tuple[str, str]  # (site, meter)
+
+WATERMARK = ROLLUP_WATERMARK
+
+
+@dataclass(frozen=True, slots=True)
+class MeterHour:
+    utility: str
+    site: str
+    meter: str
+    ts: int
+    consumption: float
+    resets: int
+
+
+def _window(start_ms: int, end_ms: int) -> str:
+    return f"time >= {int(start_ms)}ms AND time < {int(end_ms)}ms"
+
+
+_GOOD = f"{quote_ident(TAG_QUALITY)} != {quote_literal('bad')}"
+_BY_METER = f"{quote_ident(TAG_SITE)}, {quote_ident(TAG_METER)}"
+
+
+class RawSource:
+    """Reads the private bucket; every query is bounded in time."""
+
+    def __init__(self, ql: InfluxQL, db: str) -> None:
+        self.ql = ql
+        self.db = db
+
+    def counter_readings(
+        self, utility: str, field: str, start_ms: int, end_ms: int
+    ) -> dict[MeterKey, list[tuple[int, float]]]:
+        """Every good counter reading per meter in [start, end), sorted by time."""
+        q = (
+            f"SELECT {quote_ident(field)} FROM {quote_ident(utility)} "
+            f"WHERE {_window(start_ms, end_ms)} AND {_GOOD} GROUP BY {_BY_METER}"
+        )
+        out: dict[MeterKey, list[tuple[int, float]]] = {}
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            key = (s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))
+            out[key] = [(int(t), float(v)) for t, v in s.values if v is not None]
+        return out
+
+    def counter_before(
+        self, utility: str, field: str, start_ms: int, bridge_ms: int
+    ) -> dict[MeterKey, float]:
+        """Each meter's last good counter value in [start - bridge, start)."""
+        q = (
+            f"SELECT last({quote_ident(field)}) FROM {quote_ident(utility)} "
+            f"WHERE {_window(start_ms - bridge_ms, start_ms)} AND {_GOOD} GROUP BY {_BY_METER}"
+        )
+        out: dict[MeterKey, float] = {}
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            if s.values and s.values[0][1] is not None:
+                out[(s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))] = float(s.values[0][1])
+        return out
+
+    def latest_rates(
+        self, utility: str, field: str, start_ms: int, end_ms: int
+    ) -> list[tuple[str, str, int, float]]:
+        """(site, meter, minute, latest good rate in that minute)."""
+        q = (
+            f"SELECT last({quote_ident(field)}) FROM {quote_ident(utility)} "
+            f"WHERE {_window(start_ms, end_ms)} AND {_GOOD} "
+            f"GROUP BY time(1m), {_BY_METER} fill(none)"
+        )
+        out = []
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            site, meter = s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, "")
+            out.extend((site, meter, int(t), float(v)) for t, v in s.values if v is not None)
+        return out
+
+    def meter_hours(self, start_ms: int, end_ms: int) -> list[MeterHour]:
+        """The rollup's own meter_consumption_1h points in [start, end)."""
+        q = (
+            f"SELECT consumption, resets FROM {quote_ident(METER_CONSUMPTION_1H)} "
+            f"WHERE {_window(start_ms, end_ms)} "
+            f"GROUP BY {quote_ident(TAG_UTILITY)}, {_BY_METER}"
+        )
+        out = []
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            for t, consumption, resets in s.values:
+                out.append(
+                    MeterHour(
+                        s.tags.get(TAG_UTILITY, ""),
+                        s.tags.get(TAG_SITE, ""),
+                        s.tags.get(TAG_METER, ""),
+                        int(t),
+                        float(consumption or 0.0),
+                        int(resets or 0),
+                    )
+                )
+        return out
+
+    def outbox_backlog_s(self, since_ms: int, now_ms: int) -> float:
+        """The oldest outbox age any agent reported since `since`: how late data may be."""
+        q = (
+            f"SELECT max(outbox_oldest_age_s) FROM {quote_ident(AGENT_STATUS)} "
+            f"WHERE {_window(since_ms, now_ms)}"
+        )
+        rows = self.ql.rows(q, self.db, epoch="ms")
+        return float(rows[0].get("max") or 0.0) if rows else 0.0
+
+    def watermark(self, since_ms: int, now_ms: int) -> int | None:
+        """End of the last completed pass (None when there was none since `since`)."""
+        q = f"SELECT last(until_ms) FROM {quote_ident(WATERMARK)} WHERE {_window(since_ms, now_ms + 60_000)}"
+        rows = self.ql.rows(q, self.db, epoch="ms")
+        return int(rows[0]["last"]) if rows and rows[0].get("last") is not None else None
+
+
+def by_meter(hours: list[MeterHour]) -> dict[tuple[str, str, str], list[MeterHour]]:
+    out: dict[tuple[str, str, str], list[MeterHour]] = defaultdict(list)
+    for h in hours:
+        out[(h.utility, h.site, h.meter)].append(h)
+    return out

@@ -1,0 +1,162 @@
+"""A small test city: raw readings written exactly as the collector writes them.
+
+Raw format (telemetry.influx_schema): measurement = utility; tags site, meter,
+district, dong, building_type, quality; float fields; ms timestamps.
+
+Layout (k = 5):
+- 6 industrial sites in 광산구 하남동 (29200 / 2920064000): one electricity
+  meter each, site ind-1 also a solar inverter; ind-2's meter is replaced
+  (counter restarts from 0) in the middle of the window.
+- 1 apartment complex (840 households) in 서구 풍암동 (29140 / 2914083000):
+  two electricity meters and a solar inverter.
+- 3 households (1 each) in 북구 문흥1동 (29170 / 2917065600): one
+  electricity meter each -> every group of theirs except the city is below k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from influxdb_client import InfluxDBClient, Point, WritePrecision
+from influxdb_client.client.write_api import SYNCHRONOUS
+
+MINUTE = 60_000
+HOUR = 3_600_000
+
+SUPPRESSED_DISTRICT = "29170"
+SUPPRESSED_DONG = "2917065600"
+INDUSTRIAL_DONG = ("29200", "2920064000")
+APARTMENT_DONG = ("29140", "2914083000")
+HOUSEHOLDS = ("hh-1", "hh-2", "hh-3")
+
+
+@dataclass(frozen=True)
+class MeterSpec:
+    site: str
+    meter: str
+    utility: str
+    district: str
+    dong: str
+    building_type: str
+    rate: float  # kW, constant
+    base: float  # counter at the first reading
+    replaced_at: int | None = None  # minute index where a new meter starts from 0
+
+
+def _site_yaml(site: str, kind: str, district: str, dong: str, bt: str, hh: int | None) -> str:
+    households = f"\n    households: {hh}" if hh is not None else ""
+    return (
+        f"  - id: {site}\n    name_ko: {site}\n    name_en: {site}\n    kind: {kind}\n"
+        f'    district: "{district}"\n    dong: "{dong}"\n    building_type: {bt}{households}\n'
+        f"    agents:\n      - id: {site}-gw\n"
+    )
+
+
+def sites_yaml() -> str:
+    parts = ["sites:\n"]
+    for i in range(1, 7):
+        parts.append(
+            _site_yaml(f"ind-{i}", "industrial_complex", *INDUSTRIAL_DONG, "industrial", None)
+        )
+    parts.append(_site_yaml("apt", "apartment_complex", *APARTMENT_DONG, "apartment", 840))
+    for site in HOUSEHOLDS:
+        parts.append(
+            _site_yaml(site, "household", SUPPRESSED_DISTRICT, SUPPRESSED_DONG, "detached_house", 1)
+        )
+    return "".join(parts)
+
+
+def write_sites(directory: Path) -> Path:
+    path = directory / "sites.yaml"
+    path.write_text(sites_yaml(), encoding="utf-8")
+    return path
+
+
+def meters() -> list[MeterSpec]:
+    out = []
+    for i in range(1, 7):
+        out.append(
+            MeterSpec(
+                f"ind-{i}",
+                "main-elec",
+                "electricity",
+                *INDUSTRIAL_DONG,
+                "industrial",
+                rate=100.0 + 10 * i,
+                base=50_000.0 + 1000 * i,
+                replaced_at=95 if i == 2 else None,
+            )
+        )
+    out.append(
+        MeterSpec("ind-1", "pv-roof", "solar", *INDUSTRIAL_DONG, "industrial", 30.0, 9_000.0)
+    )
+    out.append(
+        MeterSpec("apt", "blk101-elec", "electricity", *APARTMENT_DONG, "apartment", 40.0, 7_000.0)
+    )
+    out.append(
+        MeterSpec("apt", "blk102-elec", "electricity", *APARTMENT_DONG, "apartment", 35.0, 8_000.0)
+    )
+    out.append(MeterSpec("apt", "pv-roof", "solar", *APARTMENT_DONG, "apartment", 12.0, 3_000.0))
+    for n, site in enumerate(HOUSEHOLDS, start=1):
+        out.append(
+            MeterSpec(
+                site,
+                "elec",
+                "electricity",
+                SUPPRESSED_DISTRICT,
+                SUPPRESSED_DONG,
+                "detached_house",
+                rate=0.5 * n,
+                base=1_000.0 * n,
+            )
+        )
+    return out
+
+
+def counter_at(spec: MeterSpec, index: int) -> float:
+    """The counter at minute `index`: base + rate per minute; after replacement, from 0.
+
+    The new meter starts counting at the old one's last reading, so the true
+    consumption between any two consecutive readings is rate/60 kWh.
+    """
+    step = spec.rate / 60.0
+    if spec.replaced_at is not None and index >= spec.replaced_at:
+        return step * (index - spec.replaced_at + 1)
+    return spec.base + step * index
+
+
+def readings(start_ms: int, minutes: int) -> list[Point]:
+    """One reading per meter per minute from start_ms, plus a few `bad` ones to ignore."""
+    points = []
+    for spec in meters():
+        for i in range(minutes):
+            points.append(
+                _point(spec, start_ms + i * MINUTE, counter_at(spec, i), spec.rate, "good")
+            )
+        # A garbage reading marked bad by the edge: must change nothing.
+        points.append(_point(spec, start_ms + 30 * MINUTE + 7_000, 9e11, 99_999.0, "bad"))
+    return points
+
+
+def _point(spec: MeterSpec, ts: int, counter: float, rate: float, quality: str) -> Point:
+    return (
+        Point(spec.utility)
+        .tag("site", spec.site)
+        .tag("meter", spec.meter)
+        .tag("district", spec.district)
+        .tag("dong", spec.dong)
+        .tag("building_type", spec.building_type)
+        .tag("quality", quality)
+        .field("energy_kwh", float(counter))
+        .field("power_kw", float(rate))
+        .field("voltage_v", 230.0)
+        .time(ts, write_precision=WritePrecision.MS)
+    )
+
+
+def write_points(url: str, db: str, points: list[Point]) -> None:
+    with InfluxDBClient(url=url, token="", org="gwangju") as client:
+        api = client.write_api(write_options=SYNCHRONOUS)
+        for i in range(0, len(points), 5000):
+            api.write(bucket=db, record=points[i : i + 5000], write_precision=WritePrecision.MS)

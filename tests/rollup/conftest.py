@@ -1,0 +1,91 @@
+"""A test city written into fresh raw/public databases and rolled up once by the real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from devstack import InfluxServer
+from telemetry.influxql import InfluxQL
+from tests.rollup import city
+
+HOUR = city.HOUR
+
+
+@dataclass
+class RolledCity:
+    url: str
+    raw: str
+    public: str
+    sites: Path
+    start_ms: int  # first reading
+    end_ms: int  # after the last reading
+    ql: InfluxQL
+
+    def rollup(self, *extra: str) -> subprocess.CompletedProcess[str]:
+        return run_rollup(self.url, self.raw, self.public, self.sites, *extra)
+
+
+def run_rollup(
+    url: str, raw: str, public: str, sites: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
+    argv = [
+        sys.executable,
+        "-m",
+        "collector.rollup",
+        "--once",
+        "--config",
+        str(sites),
+        "--influx-url",
+        url,
+        "--influx-bucket",
+        raw,
+        "--influx-public-bucket",
+        public,
+        "--lookback",
+        str(5 * 3600),
+        *extra,
+    ]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def fresh_db(influx: InfluxServer, prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    influx.create_database(name)
+    return name
+
+
+def write_city(influx: InfluxServer, directory: Path, hours_before: int = 3) -> RolledCity:
+    now = int(time.time() * 1000)
+    start = now - now % HOUR - hours_before * HOUR
+    minutes = (now - start) // city.MINUTE  # the last reading lies before now
+    raw, public = fresh_db(influx, "raw"), fresh_db(influx, "pub")
+    city.write_points(influx.url, raw, city.readings(start, int(minutes)))
+    return RolledCity(
+        influx.url,
+        raw,
+        public,
+        city.write_sites(directory),
+        start,
+        start + int(minutes) * city.MINUTE,
+        InfluxQL(influx.url),
+    )
+
+
+@pytest.fixture(scope="module")
+def rolled(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RolledCity]:
+    c = write_city(influx, tmp_path_factory.mktemp("city"))
+    c.rollup()
+    yield c
+    c.ql.close()

@@ -1,0 +1,77 @@
+"""Pure parts: counter differences, groups, the privacy rule, KST days."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from collector.rollup.counters import step, usage_by_period
+from collector.rollup.groups import Holders, SiteInfo, is_public
+from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, days_touching, hour_of
+
+
+def test_step_difference_and_reset() -> None:
+    assert step(10.0, 12.5) == (2.5, False)
+    assert step(1000.0, 3.0) == (3.0, True)  # restarted from 0: 3 used since
+    assert step(1e6, 1e6 - 1e-5) == (0.0, False)  # rounding, not a reset
+
+
+@given(st.lists(st.floats(min_value=0, max_value=100), min_size=2, max_size=50))
+def test_usage_of_a_monotonic_counter_is_last_minus_first(increments: list[float]) -> None:
+    counter, series = 500.0, []
+    for i, inc in enumerate(increments):
+        counter += inc
+        series.append((i * 600_000, counter))
+    per_hour = usage_by_period(series, hour_of, previous=500.0)
+    total = sum(u.consumption for u in per_hour.values())
+    assert abs(total - (counter - 500.0)) < 1e-6 * max(1.0, counter)
+    assert all(u.resets == 0 for u in per_hour.values())
+
+
+def test_usage_goes_to_the_hour_of_the_later_reading() -> None:
+    series = [(HOUR_MS - 1000, 10.0), (HOUR_MS + 1000, 11.0), (2 * HOUR_MS + 5, 2.0)]
+    got = usage_by_period(series, hour_of, previous=9.0)
+    assert {h: (u.consumption, u.resets) for h, u in got.items()} == {
+        0: (1.0, 0),
+        HOUR_MS: (1.0, 0),
+        2 * HOUR_MS: (2.0, 1),
+    }
+
+
+def test_site_belongs_to_six_groups() -> None:
+    info = SiteInfo("s", "29200", "2920064000", "industrial", 0)
+    groups = {(g.district, g.dong, g.building_type) for g in info.groups()}
+    assert groups == {
+        ("all", "all", "all"),
+        ("all", "all", "industrial"),
+        ("29200", "all", "all"),
+        ("29200", "all", "industrial"),
+        ("29200", "2920064000", "all"),
+        ("29200", "2920064000", "industrial"),
+    }
+
+
+def test_privacy_rule_counts_households_else_sites() -> None:
+    holders = Holders()
+    for i in range(4):
+        holders.add(SiteInfo(f"h{i}", "d", "x", "detached_house", 1))
+    assert not is_public(holders, 5)
+    holders.add(SiteInfo("h4", "d", "x", "detached_house", 1))
+    assert is_public(holders, 5)
+    plants = Holders()
+    for i in range(5):
+        plants.add(SiteInfo(f"p{i}", "d", "x", "industrial", 0), meters=3)
+    assert is_public(plants, 5) and plants.meters == 15
+    plants.add(SiteInfo("p0", "d", "x", "industrial", 0))  # same site again: still 5 sites
+    assert len(plants.sites) == 5
+
+
+def test_days_are_korean_days() -> None:
+    # 2026-01-01 00:00 KST is 2025-12-31 15:00 UTC.
+    kst_midnight = 1767193200000
+    assert day_of(kst_midnight) == kst_midnight
+    assert day_of(kst_midnight - 1) == kst_midnight - DAY_MS
+    assert days_touching(kst_midnight - 1, kst_midnight + 1) == [
+        kst_midnight - DAY_MS,
+        kst_midnight,
+    ]
