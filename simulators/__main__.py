@@ -1,0 +1,3 @@
+from simulators.cli import app
+
+app(prog_name="python -m simulators")

@@ -1,0 +1,124 @@
+"""`python -m simulators`: simulated Modbus meters (`serve`) and a city-scale fleet (`fleet`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simulators.clock import parse_start
+from simulators.faults import FaultError, parse_assignment
+from simulators.selection import SelectionError, select
+from telemetry.cli import ConfigOpt
+from telemetry.registry import ConfigError, load_registry
+from telemetry.settings import Settings
+
+app = typer.Typer(
+    help=__doc__ + "\n\nSee simulators/README.md for the load model and every fault mode.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """Simulated meters for agents to poll, and a fleet generator for city-scale tests."""
+
+
+SpeedOpt = Annotated[
+    float, typer.Option("--speed", min=0.0001, help="simulated time runs this many times faster")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="randomness: same seed, same values")]
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    site: Annotated[
+        list[str] | None, typer.Option("--site", help="serve only this site (repeatable)")
+    ] = None,
+    meter: Annotated[
+        list[str] | None,
+        typer.Option("--meter", help="serve only this SITE/METER (repeatable)"),
+    ] = None,
+    bind: Annotated[
+        str | None,
+        typer.Option(
+            "--bind", help="bind address for every TCP server [default: the config's host]"
+        ),
+    ] = None,
+    port_offset: Annotated[
+        int, typer.Option("--port-offset", help="add N to every TCP port (parallel test runs)")
+    ] = 0,
+    speed: SpeedOpt = 1.0,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="simulated start time, ISO 8601 [default: now]"),
+    ] = None,
+    seed: SeedOpt = 0,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help="SITE/METER=KIND: timeout, slow[:S], illegal-address, busy, garbage, reset, "
+            "frozen, flapping[:S], none (repeatable)",
+        ),
+    ] = None,
+    control: Annotated[
+        Path | None,
+        typer.Option(
+            "--control",
+            help='JSON {"faults": {"SITE/METER": "KIND"}}, re-read whenever it changes',
+        ),
+    ] = None,
+    rtu: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rtu", help="SITE/METER=DEVICE: serve this meter on a serial device (repeatable)"
+        ),
+    ] = None,
+) -> None:
+    """Serve the config's meters over Modbus TCP (and RTU); print READY when listening."""
+    from simulators.serve import ServeError, ServeOptions, Simulation, run
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_cli(config=config)
+    try:
+        registry = load_registry(settings.config)
+        chosen = select(registry, site or [], meter or [])
+        faults = dict(parse_assignment(f) for f in fault or [])
+        rtu_map = dict(_pair(r, "--rtu", "SITE/METER=DEVICE") for r in rtu or [])
+        known = {x.key for x in chosen}
+        for key in [*faults, *rtu_map]:
+            if key not in known:
+                raise SelectionError(f"{key!r} is not among the served meters")
+        options = ServeOptions(
+            bind=bind,
+            port_offset=port_offset,
+            speed=speed,
+            start=parse_start(start),
+            seed=seed,
+            faults=faults,
+            control=control,
+            rtu=rtu_map,
+        )
+        sim = Simulation(registry, chosen, options)
+        asyncio.run(run(sim))
+    except (ConfigError, SelectionError, FaultError, ValueError, ServeError) as exc:
+        _fail(str(exc))
+
+
+def _pair(text: str, flag: str, form: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key or not value:
+        raise SelectionError(f"{flag} {text!r}: expected {form}")
+    return key.strip(), value.strip()
