@@ -1,0 +1,119 @@
+"""Synchronous InfluxDB writes with retry, and a split for lines InfluxDB refuses.
+
+Transient failures (unreachable, 5xx, auth, missing database) are retried with
+backoff for as long as it takes: the caller holds the MQTT acks meanwhile, so
+the broker keeps the backlog. A 400 (field type conflict, unparsable line) is
+permanent for some lines only: the batch is split in halves until the refused
+lines are isolated. Re-writing the good halves is harmless, since a point is
+identified by measurement, tags and timestamp.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from influxdb_client import InfluxDBClient, WritePrecision
+from influxdb_client.client.write_api import SYNCHRONOUS
+from influxdb_client.rest import ApiException
+
+from collector import metrics as m
+
+log = logging.getLogger(__name__)
+
+PRECISIONS = {"ms": WritePrecision.MS, "ns": WritePrecision.NS}
+MAX_BACKOFF_S = 10.0
+
+
+class WriteAborted(RuntimeError):
+    """Shutdown came while InfluxDB was still failing; nothing was acknowledged."""
+
+
+class _Permanent(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedLine:
+    line: str
+    error: str
+
+
+class InfluxWriter:
+    def __init__(
+        self, url: str, token: str, org: str, bucket: str, timeout_s: float = 30.0
+    ) -> None:
+        self.bucket = bucket
+        self.org = org
+        self.client = InfluxDBClient(
+            url=url, token=token, org=org, enable_gzip=True, timeout=int(timeout_s * 1000),
+            retries=False,
+        )
+        self.api = self.client.write_api(write_options=SYNCHRONOUS)
+        self.healthy = True
+        self.last_error = ""
+
+    def write(
+        self, lines: list[str], precision: str, abort: threading.Event
+    ) -> list[RefusedLine]:
+        """Store `lines`; return the ones InfluxDB refused for good. Retries until done."""
+        delay = 0.5
+        while True:
+            try:
+                refused = self._write_split(lines, precision)
+            except Exception as exc:  # any transport or server failure: try again
+                self._failed(exc)
+                if abort.wait(delay):
+                    raise WriteAborted(self.last_error) from exc
+                delay = min(delay * 2, MAX_BACKOFF_S)
+                continue
+            self.healthy = True
+            m.INFLUX_UP.set(1)
+            return refused
+
+    def _failed(self, exc: Exception) -> None:
+        self.healthy = False
+        self.last_error = _describe(exc)
+        m.INFLUX_UP.set(0)
+        m.WRITE_BATCHES.labels("error").inc()
+        log.warning("InfluxDB write failed, acks held, retrying: %s", self.last_error)
+
+    def _write_split(self, lines: list[str], precision: str) -> list[RefusedLine]:
+        try:
+            self._post(lines, precision)
+            return []
+        except _Permanent as exc:
+            if len(lines) == 1:
+                return [RefusedLine(lines[0], exc.detail)]
+            half = len(lines) // 2
+            log.warning("InfluxDB refused part of %d lines (%s); splitting", len(lines), exc)
+            return self._write_split(lines[:half], precision) + self._write_split(
+                lines[half:], precision
+            )
+
+    def _post(self, lines: list[str], precision: str) -> None:
+        started = time.perf_counter()
+        try:
+            self.api.write(
+                bucket=self.bucket, org=self.org, record=lines, write_precision=PRECISIONS[precision]
+            )
+        except ApiException as exc:
+            if exc.status in (400, 413):
+                raise _Permanent(_describe(exc)) from exc
+            raise
+        m.WRITE_SECONDS.observe(time.perf_counter() - started)
+        m.WRITE_BATCHES.labels("ok").inc()
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ApiException):
+        body = exc.body.decode(errors="replace") if isinstance(exc.body, bytes) else exc.body
+        return f"HTTP {exc.status}: {(body or exc.reason or '').strip()[:300]}"
+    return f"{type(exc).__name__}: {str(exc)[:300]}"

@@ -1,0 +1,69 @@
+"""InfluxDB line protocol, escaped by the rules of each element.
+
+Measurement: escape comma and space. Tag keys, tag values, field keys: escape
+comma, equals sign and space. String field values: escape backslash and double
+quote; line breaks and other control characters are spelled out, because a raw
+newline would end the line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+_MEASUREMENT = str.maketrans({",": r"\,", " ": r"\ "})
+_KEY = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ "})
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {0x7F: "\\x7f"}
+_CONTROL |= {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+_STRING = str.maketrans({"\\": "\\\\", '"': '\\"'})
+_CONTROL_TABLE = str.maketrans(_CONTROL)
+
+
+def escape_measurement(name: str) -> str:
+    return name.translate(_MEASUREMENT)
+
+
+def escape_key(key: str) -> str:
+    """Tag keys, tag values and field keys."""
+    # Line breaks cannot be escaped here, and a trailing backslash would escape
+    # the separator after it; tags come from the registry, so refuse both.
+    if "\n" in key or "\r" in key or key.endswith("\\"):
+        raise ValueError(f"{key!r}: line breaks or a trailing backslash in a key or tag")
+    return key.translate(_KEY)
+
+
+def escape_string(value: str) -> str:
+    """A string field value, quotes included."""
+    return '"' + value.translate(_STRING).translate(_CONTROL_TABLE) + '"'
+
+
+def format_float(value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"{value} cannot be stored: InfluxDB takes finite numbers only")
+    return repr(float(value))
+
+
+FieldValue = float | int | str | bool
+
+
+def format_field(value: FieldValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value}i"
+    if isinstance(value, float):
+        return format_float(value)
+    return escape_string(value)
+
+
+def line(
+    measurement: str, tags: Mapping[str, str], fields: Mapping[str, FieldValue], ts: int
+) -> str:
+    """One point. Tags sorted (InfluxDB's preferred order); empty tag values left out."""
+    if not fields:
+        raise ValueError(f"{measurement}: a point needs at least one field")
+    tag_part = "".join(
+        f",{escape_key(k)}={escape_key(v)}" for k, v in sorted(tags.items()) if v != ""
+    )
+    field_part = ",".join(f"{escape_key(k)}={format_field(v)}" for k, v in fields.items())
+    return f"{escape_measurement(measurement)}{tag_part} {field_part} {ts}"

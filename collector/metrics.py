@@ -1,0 +1,30 @@
+"""Prometheus metrics of the collector (served on --metrics-port)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+MESSAGES = Counter("collector_messages", "MQTT messages received", ["kind"])
+READINGS = Counter("collector_readings", "valid readings received")
+WRITTEN = Counter("collector_readings_written", "readings stored in InfluxDB")
+REJECTED = Counter("collector_rejected", "messages or lines set aside", ["reason"])
+WRITE_BATCHES = Counter("collector_write_batches", "InfluxDB write attempts", ["result"])
+WRITE_SECONDS = Histogram(
+    "collector_write_seconds",
+    "InfluxDB write latency",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+ACKS_PENDING = Gauge("collector_acks_pending", "messages received, not yet acknowledged")
+ACKS = Counter("collector_acks", "MQTT acknowledgements sent")
+ACKS_VOID = Counter(
+    "collector_acks_void", "acks skipped: the message came on an earlier connection"
+)
+SEQ_GAPS = Counter("collector_seq_gaps", "agent batches skipped in seq (per process)")
+SEQ_DUPLICATES = Counter("collector_seq_duplicates", "agent batches seen twice (per process)")
+LAG = Histogram(
+    "collector_lag_seconds",
+    "reading time to stored",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400),
+)
+MQTT_CONNECTED = Gauge("collector_mqtt_connected", "1 while connected to the broker")
+INFLUX_UP = Gauge("collector_influx_up", "0 while InfluxDB writes are failing")

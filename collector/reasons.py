@@ -1,0 +1,20 @@
+"""Why a message was turned away (the `reason` tag of the rejected store)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    OVERSIZE = "oversize"
+    BAD_TOPIC = "bad_topic"
+    BAD_JSON = "bad_json"
+    SCHEMA = "schema"
+    BAD_METER_ID = "bad_meter_id"
+    TOPIC_MISMATCH = "topic_mismatch"
+    UNKNOWN_SITE = "unknown_site"
+    UNKNOWN_AGENT = "unknown_agent"
+    TS_FUTURE = "ts_future"
+    TS_TOO_OLD = "ts_too_old"
+    # InfluxDB refused the line for good (400: field type conflict, parse error).
+    INFLUX_REJECTED = "influx_rejected"

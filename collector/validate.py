@@ -1,0 +1,155 @@
+"""Turn a raw MQTT message into line protocol, or a reason to reject it.
+
+Checks, in order: size, topic shape, JSON, schema (telemetry models), topic vs
+payload, registry (site and agent known), timestamps plausible. Tags come from
+the registry (district, dong, building type), never from the wire.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from collector.lineproto import line
+from collector.reasons import Reason
+from collector.verdict import Accepted, Delivery, Rejected
+from telemetry import influx_schema as s
+from telemetry.models import AgentStatus, ReadingBatch
+from telemetry.registry import Registry
+from telemetry.topics import Topic, TopicError, TopicKind, parse_topic
+
+Verdict = Accepted | Rejected
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_payload_bytes: int
+    max_future_s: float
+    max_age_s: float
+
+
+class Validator:
+    def __init__(self, registry: Registry, limits: Limits) -> None:
+        self.registry = registry
+        self.limits = limits
+
+    def check(self, d: Delivery, now: float | None = None) -> Verdict:
+        now = time.time() if now is None else now
+        if len(d.payload) > self.limits.max_payload_bytes:
+            return Rejected(
+                Reason.OVERSIZE,
+                f"{len(d.payload)} bytes > limit {self.limits.max_payload_bytes}",
+            )
+        try:
+            topic = parse_topic(d.topic)
+        except TopicError as exc:
+            return Rejected(Reason.BAD_TOPIC, str(exc))
+        unknown = self._unknown(topic.site, topic.agent)
+        if unknown is not None:
+            return unknown
+        if topic.kind is TopicKind.STATUS:
+            return self._status(topic, d, now)
+        return self._readings(topic, d, now)
+
+    def _unknown(self, site: str, agent: str) -> Rejected | None:
+        if site not in self.registry.sites:
+            return Rejected(Reason.UNKNOWN_SITE, f"site {site!r} is not in the registry")
+        if not self.registry.knows(site, agent):
+            return Rejected(Reason.UNKNOWN_AGENT, f"agent {agent!r} is not an agent of {site!r}")
+        return None
+
+    def _readings(self, topic: Topic, d: Delivery, now: float) -> Verdict:
+        try:
+            batch = ReadingBatch.from_json(d.payload)
+        except ValidationError as exc:
+            return _schema_rejection(exc)
+        if (batch.site, batch.agent) != (topic.site, topic.agent):
+            return Rejected(
+                Reason.TOPIC_MISMATCH,
+                f"payload site/agent {batch.site}/{batch.agent} "
+                f"!= topic {topic.site}/{topic.agent}",
+            )
+        late = self._implausible_time(batch, now)
+        if late is not None:
+            return late
+        return self._reading_lines(batch)
+
+    def _implausible_time(self, batch: ReadingBatch, now: float) -> Rejected | None:
+        # One clock stamps the whole batch: a wrong one is wrong for every reading.
+        for i, r in enumerate(batch.readings):
+            t = r.ts.timestamp()
+            if t > now + self.limits.max_future_s:
+                return Rejected(
+                    Reason.TS_FUTURE,
+                    f"readings[{i}].ts {r.ts.isoformat()} is {t - now:.0f} s in the future",
+                )
+            if t < now - self.limits.max_age_s:
+                return Rejected(
+                    Reason.TS_TOO_OLD,
+                    f"readings[{i}].ts {r.ts.isoformat()} is {(now - t) / 86400:.1f} days old",
+                )
+        return None
+
+    def _reading_lines(self, batch: ReadingBatch) -> Accepted:
+        site_tags = self.registry.tags(batch.site).as_dict()
+        out = Accepted(lines=[], site=batch.site, agent=batch.agent, seq=batch.seq)
+        for r in batch.readings:
+            ms = _ms(r.ts.timestamp())
+            tags = {**site_tags, s.TAG_METER: r.meter, s.TAG_QUALITY: r.quality.value}
+            out.lines.append(line(r.utility.value, tags, r.values, ms))
+            out.reading_ts_ms.append(ms)
+        out.readings = len(batch.readings)
+        return out
+
+    def _status(self, topic: Topic, d: Delivery, now: float) -> Verdict:
+        try:
+            status = AgentStatus.from_json(d.payload)
+        except ValidationError as exc:
+            return _schema_rejection(exc)
+        ts = status.ts.timestamp() if status.ts else d.received
+        if ts > now + self.limits.max_future_s:
+            return Rejected(Reason.TS_FUTURE, f"status ts {status.ts} is in the future")
+        fields = _status_fields(status)
+        tags = {s.TAG_SITE: topic.site, s.TAG_AGENT: topic.agent}
+        return Accepted(lines=[line(s.AGENT_STATUS, tags, fields, _ms(ts))])
+
+
+def _status_fields(status: AgentStatus) -> dict[str, float | str]:
+    fields: dict[str, float | str] = {
+        "state": status.state.value,
+        "online": 1.0 if status.state.value == "online" else 0.0,
+        "meters_failing": float(len(status.meters_failing)),
+        "failing": ",".join(status.meters_failing),
+    }
+    for name in ("meters", "outbox_depth", "outbox_oldest_age_s", "dropped_batches"):
+        value = getattr(status, name)
+        if value is not None:
+            fields[name] = float(value)
+    if status.last_error is not None:
+        fields["last_error"] = status.last_error
+    return fields
+
+
+def _ms(t: float) -> int:
+    return round(t * 1000)
+
+
+def _schema_rejection(exc: ValidationError) -> Rejected:
+    errors = exc.errors(include_url=False, include_input=False)
+    if any(e["type"] == "json_invalid" or e["type"] == "json_type" for e in errors):
+        return Rejected(Reason.BAD_JSON, _describe(errors))
+    if any(_is_meter_loc(e["loc"]) and e["type"].startswith("string_") for e in errors):
+        return Rejected(Reason.BAD_METER_ID, _describe(errors))
+    return Rejected(Reason.SCHEMA, _describe(errors))
+
+
+def _is_meter_loc(loc: tuple[int | str, ...]) -> bool:
+    return len(loc) == 3 and loc[0] == "readings" and loc[2] == "meter"
+
+
+def _describe(errors: list) -> str:
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(payload)'}: {e['msg']}" for e in errors]
+    more = f" (+{len(parts) - 3} more)" if len(parts) > 3 else ""
+    return "; ".join(parts[:3]) + more

@@ -1,0 +1,35 @@
+"""What the writer does with one MQTT message: store its lines, or set it aside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from collector.reasons import Reason
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One MQTT message as `on_message` enqueued it (no parsing in the callback)."""
+
+    mid: int
+    qos: int
+    topic: str
+    payload: bytes
+    received: float  # time.time() at arrival
+    generation: int  # connection it came on; acks of older connections are void
+
+
+@dataclass(slots=True)
+class Accepted:
+    lines: list[str]
+    readings: int = 0
+    reading_ts_ms: list[int] = field(default_factory=list)
+    site: str = ""
+    agent: str = ""
+    seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    reason: Reason
+    detail: str

@@ -1,0 +1,67 @@
+"""Own brokers for the collector tests.
+
+The collectors keep persistent MQTT sessions in the share group `collectors`;
+on the shared session broker, a dead session of ours would be handed part of
+another test's messages. So every test here gets its own Mosquitto.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack import InfluxServer, MosquittoServer
+from tests.collector.helpers import CollectorProc
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[MosquittoServer]:
+    server = MosquittoServer(tmp_path / "mosquitto")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_influx(tmp_path: Path) -> Iterator[InfluxServer]:
+    server = InfluxServer(tmp_path / "influx")
+    server.start()
+    server.create_database("energy")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def collectors(tmp_path: Path) -> Iterator[list[CollectorProc]]:
+    """Register every collector started here; all are killed at the end."""
+    started: list[CollectorProc] = []
+    yield started
+    for c in started:
+        c.kill()
+
+
+@pytest.fixture(scope="session")
+def influx_srv(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[InfluxServer]:
+    """The session InfluxDB of tests/conftest.py, or our own if it is not there."""
+    try:
+        yield request.getfixturevalue("influx")
+        return
+    except pytest.FixtureLookupError:
+        pass
+    server = InfluxServer(tmp_path_factory.mktemp("influx"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db(influx_srv: InfluxServer) -> str:
+    """A fresh database per test."""
+    name = f"c_{uuid.uuid4().hex[:8]}"
+    influx_srv.create_database(name)
+    return name

@@ -1,0 +1,101 @@
+"""Basic ingest against real Mosquitto and InfluxDB: stored once, acked, status, init."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from devstack import InfluxServer, MosquittoServer
+from telemetry.models import AgentState, AgentStatus
+from telemetry.topics import status_topic
+from tests.collector.helpers import (
+    AGENT,
+    REPO,
+    SITE,
+    CollectorProc,
+    Publisher,
+    expected_sum,
+    influx_rows,
+    make_batch,
+    recent_t0,
+    stored_count,
+    stored_sum,
+    wait_until,
+)
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def test_every_reading_stored_once_then_acked(
+    tmp_path: Path, broker: MosquittoServer, influx_srv: InfluxServer, db: str,
+    collectors: list[CollectorProc],
+) -> None:
+    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "ingest")
+    collectors.append(col.start())
+    pub = Publisher(broker.host, broker.port)
+    t0 = recent_t0()
+    batches, per = 20, 50
+    for seq in range(batches):
+        pub.batch(make_batch(SITE, AGENT, seq, per, t0))
+    wait_until(lambda: stored_count(influx_srv.url, db) >= batches * per, 30, "all readings")
+    assert stored_count(influx_srv.url, db) == batches * per
+    assert stored_sum(influx_srv.url, db) == expected_sum(batches, per)
+    # Tags come from the registry: hanam-ic is in 광산구 (29200), 하남동, industrial.
+    tags = influx_rows(influx_srv.url, 'SHOW TAG VALUES FROM "electricity" WITH KEY IN ("district", "dong", "building_type")', db)
+    assert {(r["key"], r["value"]) for r in tags} == {
+        ("district", "29200"), ("dong", "2920064000"), ("building_type", "industrial")
+    }
+    wait_until(lambda: col.metrics().get("collector_acks_total", 0) >= batches, 10, "acks")
+    assert col.metrics()["collector_acks_pending"] == 0
+    assert col.terminate() == 0
+    # Acknowledged means the broker holds nothing more for this instance.
+    collectors.append(col.start())
+    time.sleep(1.0)
+    assert col.metrics().get('collector_messages_total{kind="readings"}', 0) == 0
+    pub.close()
+
+
+def test_agent_status_stored(
+    tmp_path: Path, broker: MosquittoServer, influx_srv: InfluxServer, db: str,
+    collectors: list[CollectorProc],
+) -> None:
+    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "status")
+    collectors.append(col.start())
+    pub = Publisher(broker.host, broker.port)
+    status = AgentStatus(
+        state=AgentState.ONLINE, meters=5, meters_failing=["gas-main"], outbox_depth=7,
+        dropped_batches=0,
+    )
+    pub.publish(status_topic(SITE, AGENT), status.to_json())
+    pub.publish(status_topic(SITE, AGENT), AgentStatus(state=AgentState.OFFLINE).to_json())
+    q = 'SELECT * FROM "agent_status"'
+    wait_until(lambda: len(influx_rows(influx_srv.url, q, db)) == 2, 20, "two status points")
+    rows = influx_rows(influx_srv.url, q, db)
+    online = next(r for r in rows if r["state"] == "online")
+    assert (online["site"], online["agent"], online["online"]) == (SITE, AGENT, 1)
+    assert (online["meters_failing"], online["failing"], online["outbox_depth"]) == (1, "gas-main", 7)
+    assert next(r for r in rows if r["state"] == "offline")["online"] == 0
+    pub.close()
+
+
+def test_init_creates_databases_idempotently(influx_srv: InfluxServer) -> None:
+    names = [f"i_{uuid.uuid4().hex[:6]}", f"p_{uuid.uuid4().hex[:6]}"]
+    argv = [sys.executable, "-m", "collector", "init", "--influx-url", influx_srv.url,
+            "--influx-bucket", names[0], "--influx-public-bucket", names[1]]
+    for _ in range(2):
+        done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+    dbs = {r["name"] for r in influx_rows(influx_srv.url, "SHOW DATABASES", "")}
+    assert set(names) <= dbs
+
+
+def test_init_names_unreachable_influx() -> None:
+    argv = [sys.executable, "-m", "collector", "init", "--influx-url", "http://127.0.0.1:9"]
+    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert "127.0.0.1:9" in done.stderr
