@@ -1,0 +1,159 @@
+"""Every fault mode, switched through the control file and observed from a Modbus client."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from devstack import free_port
+from simulators.control import write_faults
+from telemetry.codec import ByteOrder, RegisterType, decode
+from tests.simulators.conftest import ServeProcess, sites_yaml, wait_until
+from tests.simulators.modbus_client import read
+
+pytestmark = pytest.mark.timeout(60)
+
+ELEC = "test-apt/elec"
+GAS = "test-apt/gas"
+
+
+@dataclass
+class Running:
+    control: Path
+    ports: dict[str, int]
+    proc: ServeProcess
+
+    def faults(self, mapping: dict[str, str]) -> None:
+        """Write the control file and wait until the simulator has applied it."""
+        seen = self._applied()
+        write_faults(self.control, mapping)
+        wait_until(lambda: self._applied() > seen)
+
+    def _applied(self) -> int:
+        return sum(1 for line in list(self.proc.stderr) if line.startswith("faults:"))
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    tmp = tmp_path_factory.mktemp("faults")
+    ports = {"gw": free_port(), "pv": free_port(), "factory": free_port()}
+    config = tmp / "sites.yaml"
+    config.write_text(yaml.safe_dump(sites_yaml(ports), allow_unicode=True), encoding="utf-8")
+    control = tmp / "control.json"
+    write_faults(control, {})
+    proc = ServeProcess(
+        ["--config", str(config), "--site", "test-apt", "--control", str(control),
+         "--speed", "600", "--seed", "7"]
+    )  # fmt: skip
+    try:
+        proc.wait_ready()
+        yield Running(control, ports, proc)
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def sim(running: Running) -> Iterator[Running]:
+    yield running
+    running.faults({})  # each test leaves the meters healthy
+
+
+def energy(sim: Running, **kw) -> float | None:
+    answer = read(sim.ports["gw"], 1, 72, 2, **kw)
+    if answer.registers is None:
+        return None
+    return decode(answer.registers, RegisterType.FLOAT32, ByteOrder.ABCD)
+
+
+def test_timeout_never_answers_and_other_units_still_do(sim: Running) -> None:
+    sim.faults({ELEC: "timeout"})
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2, timeout=0.5).timed_out)
+    for _ in range(3):
+        assert read(sim.ports["gw"], 1, 0, 2, timeout=0.5).timed_out
+        assert read(sim.ports["gw"], 10, 0, 4, table="holding").registers is not None
+    sim.faults({ELEC: "none"})
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2).registers is not None)
+
+
+def test_slow_answers_after_the_delay(sim: Running) -> None:
+    sim.faults({ELEC: "slow:1.5"})
+    # an impatient master gives up; a patient one gets the answer
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2, timeout=0.5).timed_out)
+    answer = read(sim.ports["gw"], 1, 0, 2, timeout=5.0)
+    assert answer.registers is not None
+    assert 220.0 <= decode(answer.registers, RegisterType.FLOAT32, ByteOrder.ABCD) <= 230.0
+
+
+@pytest.mark.parametrize(("kind", "code"), [("illegal-address", 2), ("busy", 6)])
+def test_exceptions(sim: Running, kind: str, code: int) -> None:
+    sim.faults({ELEC: kind})
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2).exception == code)
+    assert read(sim.ports["gw"], 1, 72, 2).exception == code
+    assert read(sim.ports["gw"], 11, 100, 4, table="holding").registers is not None
+
+
+def test_garbage_floats_and_out_of_range_integers(sim: Running) -> None:
+    sim.faults({ELEC: "garbage", GAS: "garbage"})
+
+    def floats() -> list[float] | None:
+        regs = read(sim.ports["gw"], 1, 0, 6).registers
+        if regs is None:
+            return None
+        vals = [decode(regs[i : i + 2], RegisterType.FLOAT32, ByteOrder.ABCD) for i in (0, 2, 4)]
+        return vals if not any(math.isfinite(v) for v in vals) else None
+
+    vals = wait_until(floats)
+    assert any(math.isnan(v) for v in vals) and any(math.isinf(v) for v in vals)
+    gas = read(sim.ports["gw"], 10, 0, 4, table="holding").registers
+    assert gas is not None
+    assert decode(gas[0:2], RegisterType.UINT32, ByteOrder.CDAB) == 2**32 - 1
+    assert decode(gas[2:4], RegisterType.INT32, ByteOrder.BADC) == -(2**31)
+
+
+def test_reset_restarts_counters_once(sim: Running) -> None:
+    before = energy(sim)
+    assert before is not None and before > 100.0
+    sim.faults({ELEC: "reset"})
+    after = wait_until(lambda: (e := energy(sim)) is not None and e < before / 10 and e)
+    # the new meter counts on from zero (simulated time runs 600x)
+    wait_until(lambda: (e := energy(sim)) is not None and e > after)
+    # clearing the fault keeps the replaced meter: no jump back to the old total
+    sim.faults({ELEC: "none"})
+    later = energy(sim)
+    assert later is not None and later < before / 10
+
+
+def test_frozen_values_stop_changing(sim: Running) -> None:
+    sim.faults({ELEC: "frozen"})
+    first = read(sim.ports["gw"], 1, 0, 76).registers
+    assert first is not None
+    # at 600x, a second of wall time is ten simulated minutes: a live meter would move
+    time.sleep(1.0)
+    assert read(sim.ports["gw"], 1, 0, 76).registers == first
+    sim.faults({ELEC: "none"})
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 76).registers != first)
+
+
+def test_flapping_alternates(sim: Running) -> None:
+    sim.faults({ELEC: "flapping:0.7"})
+    seen: set[bool] = set()
+
+    def both() -> bool:
+        seen.add(read(sim.ports["gw"], 1, 0, 2, timeout=0.3).registers is not None)
+        return seen == {True, False}
+
+    wait_until(both, timeout=20, interval=0.1)
+
+
+def test_bad_control_file_is_reported_and_ignored(sim: Running) -> None:
+    sim.faults({ELEC: "busy"})
+    sim.control.write_text('{"faults": {"test-apt/elec": "melting"}}', encoding="utf-8")
+    wait_until(lambda: any("melting" in s for s in sim.proc.stderr))
+    # the last good faults stay in force
+    assert read(sim.ports["gw"], 1, 0, 2).exception == 6
