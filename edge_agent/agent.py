@@ -108,7 +108,8 @@ class EdgeAgent:
         self._spawn(self.publish_status())
 
     def _disconnected(self, reason: str) -> None:
-        log.warning("broker connection lost", extra={"reason": reason})
+        level = logging.INFO if "Normal disconnection" in reason else logging.WARNING
+        log.log(level, "broker connection lost", extra={"reason": reason})
         self.metrics.connected.set(0)
 
     def _puback(self, mid: int, ok: bool, reason: str) -> None:

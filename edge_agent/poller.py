@@ -73,7 +73,8 @@ class MeterPoller:
         self.sink = sink
         self.metrics = metrics
         self.policy = policy or PollPolicy()
-        self.plan: list[Block] = plan_reads(profile, self.policy.device_cap, self.policy.coalesced)
+        self._coalesced = plan_reads(profile, self.policy.device_cap, self.policy.coalesced)
+        self.plan: list[Block] = list(self._coalesced)
         self.counters = CounterTracker()
         self.health = Health()
         self.on_error: Callable[[str], None] = lambda _message: None
@@ -135,6 +136,9 @@ class MeterPoller:
             first_answer = first_answer or time.time()
             done.append((block, registers))
         if not done:
+            # Splitting gained nothing: the device refuses everything (a fault, a wrong
+            # unit id). Start again from the coalesced plan once it answers.
+            self.plan = list(self._coalesced)
             raise PollFailed("illegal_address", "the device refused every register of the plan")
         return done, first_answer or time.time()
 

@@ -1,0 +1,218 @@
+"""Real processes for the integration tests: simulators, the agent, an MQTT subscriber.
+
+Ports: each test renders its config with every `port:` shifted by an offset
+whose ports are free right now, since other test runs share the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from telemetry.models import AgentStatus, ReadingBatch
+
+HERE = Path(__file__).parent
+CONFIGS = HERE / "configs"
+ROOT = HERE.parent.parent
+_PORT = re.compile(r"(\bport:\s*)(\d+)")
+
+
+def wait_until(condition: Callable[[], object], timeout: float, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return bool(condition())
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def render_config(template: Path, dest: Path, **placeholders: str) -> Path:
+    """Copy a config with every port shifted by a free offset and placeholders filled in."""
+    text = template.read_text(encoding="utf-8")
+    ports = {int(p) for _, p in _PORT.findall(text)}
+    for _ in range(200):
+        offset = random.randrange(20_000, 55_000)
+        if all(_free(p + offset) for p in ports):
+            break
+    else:
+        raise RuntimeError("no free port range")
+    text = _PORT.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + offset}", text)
+    for key, value in placeholders.items():
+        text = text.replace("{" + key + "}", value)
+    dest.write_text(text, encoding="utf-8")
+    return dest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+class Proc:
+    """A `python -m ...` child with its output in a file; always cleaned up."""
+
+    def __init__(self, argv: list[str], log: Path) -> None:
+        self.log = log
+        self._out = log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, *argv], stdout=self._out, stderr=subprocess.STDOUT, cwd=ROOT, env=_env(),
+        )
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._out.close()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._out.close()
+
+
+def start_simulators(config: Path, log: Path, *args: str, timeout: float = 20.0) -> Proc:
+    proc = Proc(["-m", "simulators", "serve", "--config", str(config), *args], log)
+    if not wait_until(lambda: "READY" in proc.text() or not proc.alive(), timeout, 0.05) or not proc.alive():
+        proc.kill()
+        raise RuntimeError(f"simulators did not start:\n{proc.text()}")
+    return proc
+
+
+def start_agent(config: Path, agent: str, mqtt_url: str, outbox: Path, log: Path, *args: str) -> Proc:
+    return Proc(
+        [
+            "-m", "edge_agent", "--config", str(config), "--agent", agent,
+            "--mqtt-url", mqtt_url, "--outbox", str(outbox), *args,
+        ],
+        log,
+    )
+
+
+def outbox_state(path: Path) -> tuple[list[int], int]:
+    """(seqs still in the outbox, next seq), read straight from the agent's SQLite file."""
+    db = sqlite3.connect(path)
+    try:
+        seqs = [r[0] for r in db.execute("SELECT seq FROM batches ORDER BY seq")]
+        next_seq = db.execute("SELECT value FROM meta WHERE key='next_seq'").fetchone()[0]
+        return seqs, int(next_seq)
+    finally:
+        db.close()
+
+
+class Subscriber:
+    """Collects readings and status of one agent, with a persistent session (QoS 1)."""
+
+    def __init__(self, host: str, port: int, site: str, agent: str) -> None:
+        self.lock = threading.Lock()
+        self.batches: list[ReadingBatch] = []
+        self.statuses: list[AgentStatus] = []
+        self.raw: list[tuple[str, bytes]] = []
+        self.topic = f"energy/v1/{site}/{agent}/"
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"test-sub-{agent}-{os.getpid()}", protocol=mqtt.MQTTv5
+        )
+        self.client.on_message = self._on_message
+        self.client.on_connect = lambda c, *_: c.subscribe(self.topic + "#", qos=1)
+        self.client.reconnect_delay_set(1, 2)
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 3600
+        self.client.connect(host, port, clean_start=False, properties=props)
+        self.client.loop_start()
+
+    def _on_message(self, client, userdata, msg) -> None:
+        with self.lock:
+            self.raw.append((msg.topic, msg.payload))
+            if msg.topic.endswith("/readings"):
+                self.batches.append(ReadingBatch.from_json(msg.payload))
+            elif msg.topic.endswith("/status"):
+                self.statuses.append(AgentStatus.from_json(msg.payload))
+
+    def seqs(self) -> list[int]:
+        with self.lock:
+            return [b.seq for b in self.batches]
+
+    def readings(self):
+        with self.lock:
+            return [r for b in self.batches for r in b.readings]
+
+    def last_status(self) -> AgentStatus | None:
+        with self.lock:
+            return self.statuses[-1] if self.statuses else None
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def first_arrival_order(seqs: list[int]) -> list[int]:
+    """Seqs in the order they first arrived (QoS 1 may repeat one; that is not a loss)."""
+    seen: set[int] = set()
+    out = []
+    for s in seqs:
+        if s not in seen:
+            seen.add(s)
+            out.append(s)
+    return out
+
+
+def metrics_text(port: int) -> str:
+    import httpx
+
+    return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+
+
+def metric_value(text: str, name: str, **labels: str) -> float | None:
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def dump(*procs: Proc) -> str:
+    return "\n".join(f"--- {p.log.name}\n{p.text()[-4000:]}" for p in procs)
+
+
