@@ -36,11 +36,14 @@ app = typer.Typer(
 )
 
 BatchSizeOpt = Annotated[
-    int | None, typer.Option("--batch-size", help="readings per write [env ENERGY_BATCH_SIZE; 5000]")
+    int | None,
+    typer.Option("--batch-size", help="readings per write [env ENERGY_BATCH_SIZE; 5000]"),
 ]
 FlushOpt = Annotated[
     float | None,
-    typer.Option("--flush-interval", help="max seconds a reading waits [env ENERGY_FLUSH_INTERVAL; 1]"),
+    typer.Option(
+        "--flush-interval", help="max seconds a reading waits [env ENERGY_FLUSH_INTERVAL; 1]"
+    ),
 ]
 InstanceOpt = Annotated[
     str | None,
@@ -63,7 +66,9 @@ PayloadOpt = Annotated[
 ]
 HealthOpt = Annotated[
     int | None,
-    typer.Option("--health-port", help="/healthz and /readyz port, 0 = off [env ENERGY_HEALTH_PORT]"),
+    typer.Option(
+        "--health-port", help="/healthz and /readyz port, 0 = off [env ENERGY_HEALTH_PORT]"
+    ),
 ]
 LeaveOpt = Annotated[
     bool | None,
@@ -77,7 +82,9 @@ LeaveOpt = Annotated[
 
 def _setup_logging() -> None:
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
 
 

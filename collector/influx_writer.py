@@ -50,16 +50,18 @@ class InfluxWriter:
         self.bucket = bucket
         self.org = org
         self.client = InfluxDBClient(
-            url=url, token=token, org=org, enable_gzip=True, timeout=int(timeout_s * 1000),
+            url=url,
+            token=token,
+            org=org,
+            enable_gzip=True,
+            timeout=int(timeout_s * 1000),
             retries=False,
         )
         self.api = self.client.write_api(write_options=SYNCHRONOUS)
         self.healthy = True
         self.last_error = ""
 
-    def write(
-        self, lines: list[str], precision: str, abort: threading.Event
-    ) -> list[RefusedLine]:
+    def write(self, lines: list[str], precision: str, abort: threading.Event) -> list[RefusedLine]:
         """Store `lines`; return the ones InfluxDB refused for good. Retries until done."""
         delay = 0.5
         while True:
@@ -99,7 +101,10 @@ class InfluxWriter:
         started = time.perf_counter()
         try:
             self.api.write(
-                bucket=self.bucket, org=self.org, record=lines, write_precision=PRECISIONS[precision]
+                bucket=self.bucket,
+                org=self.org,
+                record=lines,
+                write_precision=PRECISIONS[precision],
             )
         except ApiException as exc:
             if exc.status in (400, 413):

@@ -34,6 +34,8 @@ def escape_key(key: str) -> str:
 
 def escape_string(value: str) -> str:
     """A string field value, quotes included."""
+    # Lone surrogates (legal in JSON text) cannot be encoded as UTF-8: spell them out.
+    value = value.encode("utf-8", "backslashreplace").decode("utf-8")
     return '"' + value.translate(_STRING).translate(_CONTROL_TABLE) + '"'
 
 

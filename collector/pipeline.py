@@ -105,10 +105,7 @@ class Pipeline:
         b = self._batch
         if b.empty():
             return False
-        return (
-            b.readings >= self.batch_size
-            or time.monotonic() - b.opened >= self.flush_interval
-        )
+        return b.readings >= self.batch_size or time.monotonic() - b.opened >= self.flush_interval
 
     # --- one message ---------------------------------------------------------
     def _take(self, d: Delivery) -> None:

@@ -55,7 +55,10 @@ class Collector:
             self.pipeline.run()
         except WriteAborted as exc:
             self.aborted = True
-            log.error("stopped before InfluxDB came back (%s); unacknowledged messages stay with the broker", exc)
+            log.error(
+                "stopped before InfluxDB came back (%s); unacknowledged messages stay with the broker",
+                exc,
+            )
 
     # --- probes -------------------------------------------------------------
     def live(self) -> tuple[bool, dict[str, Any]]:
@@ -79,7 +82,11 @@ class Collector:
         self.source.start()
         log.info(
             "collector %s: batch %d readings / %.1f s, receive maximum %d, session expiry %d s",
-            s.client_id, s.batch_size, s.flush_interval, s.receive_maximum, s.session_expiry,
+            s.client_id,
+            s.batch_size,
+            s.flush_interval,
+            s.receive_maximum,
+            s.session_expiry,
         )
         while not stop.wait(1.0):
             if not self._thread.is_alive():

@@ -60,14 +60,24 @@ class CollectorProc:
 
     def start(self, wait: bool = True) -> CollectorProc:
         argv = [
-            sys.executable, "-m", "collector", "run",
-            "--mqtt-url", self.mqtt_url,
-            "--influx-url", self.influx_url,
-            "--influx-bucket", self.bucket,
-            "--instance", self.instance,
-            "--health-port", str(self.health_port),
-            "--metrics-port", str(self.metrics_port),
-            "--flush-interval", "0.2",
+            sys.executable,
+            "-m",
+            "collector",
+            "run",
+            "--mqtt-url",
+            self.mqtt_url,
+            "--influx-url",
+            self.influx_url,
+            "--influx-bucket",
+            self.bucket,
+            "--instance",
+            self.instance,
+            "--health-port",
+            str(self.health_port),
+            "--metrics-port",
+            str(self.metrics_port),
+            "--flush-interval",
+            "0.2",
             *self.extra,
         ]
         env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -76,7 +86,11 @@ class CollectorProc:
             out.write(f"--- start {self.starts}\n".encode())
             out.flush()
             self.proc = subprocess.Popen(
-                argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env,
+                argv,
+                cwd=REPO,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
                 stdin=subprocess.DEVNULL,
             )
         if wait:
@@ -102,7 +116,9 @@ class CollectorProc:
 
     def metrics(self) -> dict[str, float]:
         """Prometheus text, as {'name{labels}': value}."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2
+        ) as r:
             text = r.read().decode()
         out: dict[str, float] = {}
         for row in text.splitlines():
@@ -130,7 +146,9 @@ class CollectorProc:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
 
 
-def make_batch(site: str, agent: str, seq: int, n: int, t0: datetime, meter_prefix: str = "m") -> ReadingBatch:
+def make_batch(
+    site: str, agent: str, seq: int, n: int, t0: datetime, meter_prefix: str = "m"
+) -> ReadingBatch:
     """n readings, one per meter, all at t0 + seq seconds: every reading a distinct point."""
     ts = t0 + timedelta(seconds=seq)
     readings = [
@@ -153,7 +171,9 @@ class Publisher:
     """A QoS 1 MQTT v5 publisher that waits for each PUBACK (what the edge agent does)."""
 
     def __init__(self, host: str, port: int, client_id: str = "test-publisher") -> None:
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+        )
         self.client.connect(host, port)
         self.client.loop_start()
         self.sent = 0
@@ -176,8 +196,15 @@ class Publisher:
 class SteadyStream:
     """Publishes batches at a fixed pace in a thread until stopped; counts readings."""
 
-    def __init__(self, pub: Publisher, per_batch: int, pace_s: float, t0: datetime,
-                 site: str = SITE, agent: str = AGENT) -> None:
+    def __init__(
+        self,
+        pub: Publisher,
+        per_batch: int,
+        pace_s: float,
+        t0: datetime,
+        site: str = SITE,
+        agent: str = AGENT,
+    ) -> None:
         self.pub, self.per_batch, self.pace_s, self.t0 = pub, per_batch, pace_s, t0
         self.site, self.agent = site, agent
         self.seq = 0
@@ -219,8 +246,10 @@ def influx_rows(url: str, q: str, db: str) -> list[dict]:
         if "error" in res:
             raise AssertionError(res["error"])
         for s in res.get("series", []):
-            out += [{**(s.get("tags") or {}), **dict(zip(s["columns"], v, strict=False))}
-                    for v in s["values"]]
+            out += [
+                {**(s.get("tags") or {}), **dict(zip(s["columns"], v, strict=False))}
+                for v in s["values"]
+            ]
     return out
 
 

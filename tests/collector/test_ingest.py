@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from devstack import InfluxServer, MosquittoServer
 from telemetry.models import AgentState, AgentStatus
-from telemetry.topics import status_topic
+from telemetry.topics import readings_topic, status_topic
 from tests.collector.helpers import (
     AGENT,
     REPO,
@@ -32,7 +35,10 @@ pytestmark = pytest.mark.timeout(90)
 
 
 def test_every_reading_stored_once_then_acked(
-    tmp_path: Path, broker: MosquittoServer, influx_srv: InfluxServer, db: str,
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
     collectors: list[CollectorProc],
 ) -> None:
     col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "ingest")
@@ -46,9 +52,15 @@ def test_every_reading_stored_once_then_acked(
     assert stored_count(influx_srv.url, db) == batches * per
     assert stored_sum(influx_srv.url, db) == expected_sum(batches, per)
     # Tags come from the registry: hanam-ic is in 광산구 (29200), 하남동, industrial.
-    tags = influx_rows(influx_srv.url, 'SHOW TAG VALUES FROM "electricity" WITH KEY IN ("district", "dong", "building_type")', db)
+    tags = influx_rows(
+        influx_srv.url,
+        'SHOW TAG VALUES FROM "electricity" WITH KEY IN ("district", "dong", "building_type")',
+        db,
+    )
     assert {(r["key"], r["value"]) for r in tags} == {
-        ("district", "29200"), ("dong", "2920064000"), ("building_type", "industrial")
+        ("district", "29200"),
+        ("dong", "2920064000"),
+        ("building_type", "industrial"),
     }
     wait_until(lambda: col.metrics().get("collector_acks_total", 0) >= batches, 10, "acks")
     assert col.metrics()["collector_acks_pending"] == 0
@@ -61,14 +73,20 @@ def test_every_reading_stored_once_then_acked(
 
 
 def test_agent_status_stored(
-    tmp_path: Path, broker: MosquittoServer, influx_srv: InfluxServer, db: str,
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
     collectors: list[CollectorProc],
 ) -> None:
     col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "status")
     collectors.append(col.start())
     pub = Publisher(broker.host, broker.port)
     status = AgentStatus(
-        state=AgentState.ONLINE, meters=5, meters_failing=["gas-main"], outbox_depth=7,
+        state=AgentState.ONLINE,
+        meters=5,
+        meters_failing=["gas-main"],
+        outbox_depth=7,
         dropped_batches=0,
     )
     pub.publish(status_topic(SITE, AGENT), status.to_json())
@@ -78,15 +96,29 @@ def test_agent_status_stored(
     rows = influx_rows(influx_srv.url, q, db)
     online = next(r for r in rows if r["state"] == "online")
     assert (online["site"], online["agent"], online["online"]) == (SITE, AGENT, 1)
-    assert (online["meters_failing"], online["failing"], online["outbox_depth"]) == (1, "gas-main", 7)
+    assert (online["meters_failing"], online["failing"], online["outbox_depth"]) == (
+        1,
+        "gas-main",
+        7,
+    )
     assert next(r for r in rows if r["state"] == "offline")["online"] == 0
     pub.close()
 
 
 def test_init_creates_databases_idempotently(influx_srv: InfluxServer) -> None:
     names = [f"i_{uuid.uuid4().hex[:6]}", f"p_{uuid.uuid4().hex[:6]}"]
-    argv = [sys.executable, "-m", "collector", "init", "--influx-url", influx_srv.url,
-            "--influx-bucket", names[0], "--influx-public-bucket", names[1]]
+    argv = [
+        sys.executable,
+        "-m",
+        "collector",
+        "init",
+        "--influx-url",
+        influx_srv.url,
+        "--influx-bucket",
+        names[0],
+        "--influx-public-bucket",
+        names[1],
+    ]
     for _ in range(2):
         done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30)
         assert done.returncode == 0, done.stderr
@@ -99,3 +131,51 @@ def test_init_names_unreachable_influx() -> None:
     done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30)
     assert done.returncode == 1
     assert "127.0.0.1:9" in done.stderr
+
+
+def test_field_type_conflict_lines_set_aside_and_acked(
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
+    collectors: list[CollectorProc],
+) -> None:
+    t0 = recent_t0()
+    # Someone stored power_kw as an integer in this shard: our floats now conflict.
+    conflict = f"electricity,site=other power_kw=1i {int(t0.timestamp() * 1000)}"
+    influx_srv_write(influx_srv.url, db, conflict)
+    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "conflict")
+    collectors.append(col.start())
+    pub = Publisher(broker.host, broker.port)
+    mixed = make_batch(SITE, AGENT, 0, 4, t0).model_dump(mode="json", by_alias=True)
+    mixed["readings"].append(
+        {
+            "meter": "gas-main",
+            "utility": "gas",
+            "ts": mixed["readings"][0]["ts"],
+            "values": {"volume_m3": 12.5},
+        }
+    )
+    pub.publish(readings_topic(SITE, AGENT), json.dumps(mixed).encode())
+    gas_only = {
+        **mixed,
+        "seq": 1,
+        "readings": [{**mixed["readings"][-1], "ts": (t0 + timedelta(seconds=1)).isoformat()}],
+    }
+    pub.publish(readings_topic(SITE, AGENT), json.dumps(gas_only).encode())
+    wait_until(lambda: stored_count(influx_srv.url, db, "gas", "volume_m3") == 2, 30, "gas stored")
+    rows = influx_rows(influx_srv.url, 'SELECT * FROM "rejected"', db)
+    assert len(rows) == 4
+    assert {r["reason"] for r in rows} == {"influx_rejected"}
+    assert all("field type conflict" in r["detail"] for r in rows)
+    wait_until(lambda: col.metrics()["collector_acks_pending"] == 0, 10, "all acked")
+    assert col.metrics()['collector_rejected_total{reason="influx_rejected"}'] == 4
+    pub.close()
+
+
+def influx_srv_write(url: str, db: str, lp: str) -> None:
+    req = urllib.request.Request(
+        f"{url}/write?db={db}&precision=ms", data=lp.encode(), method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 204

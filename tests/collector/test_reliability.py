@@ -23,7 +23,8 @@ from tests.collector.helpers import (
 
 def _assert_all_stored_once(url: str, db: str, stream: SteadyStream) -> None:
     wait_until(
-        lambda: stored_count(url, db) >= stream.readings, 60,
+        lambda: stored_count(url, db) >= stream.readings,
+        60,
         f"{stream.readings} readings stored",
     )
     assert stored_count(url, db) == stream.readings
@@ -32,7 +33,10 @@ def _assert_all_stored_once(url: str, db: str, stream: SteadyStream) -> None:
 
 @pytest.mark.timeout(150)
 def test_sigkill_ten_times_during_stream_stores_each_reading_once(
-    tmp_path: Path, broker: MosquittoServer, influx_srv: InfluxServer, db: str,
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
     collectors: list[CollectorProc],
 ) -> None:
     col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "kill", ["--batch-size", "200"])
@@ -54,7 +58,9 @@ def test_sigkill_ten_times_during_stream_stores_each_reading_once(
 
 @pytest.mark.timeout(120)
 def test_influxdb_stopped_then_started_loses_nothing(
-    tmp_path: Path, broker: MosquittoServer, own_influx: InfluxServer,
+    tmp_path: Path,
+    broker: MosquittoServer,
+    own_influx: InfluxServer,
     collectors: list[CollectorProc],
 ) -> None:
     """A 10 s outage (shorter than the issue's 30 s, to keep the suite fast)."""
@@ -78,7 +84,10 @@ def test_influxdb_stopped_then_started_loses_nothing(
 
 @pytest.mark.timeout(120)
 def test_two_collectors_split_the_stream_and_one_takes_over(
-    tmp_path: Path, broker: MosquittoServer, influx_srv: InfluxServer, db: str,
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
     collectors: list[CollectorProc],
 ) -> None:
     a = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "a", ["--leave-on-exit"])
@@ -104,7 +113,10 @@ def test_two_collectors_split_the_stream_and_one_takes_over(
 
 @pytest.mark.timeout(120)
 def test_crashed_member_gets_its_queued_share_when_it_returns(
-    tmp_path: Path, broker: MosquittoServer, influx_srv: InfluxServer, db: str,
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
     collectors: list[CollectorProc],
 ) -> None:
     """Mosquitto 2.0 keeps handing a crashed member (persistent session) its share;
