@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from devstack.mosquitto import MosquittoServer
 
+from devstack.mosquitto import MosquittoServer
 from tests.edge_agent.procs import Proc
 
 

@@ -23,6 +23,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+
 from telemetry.models import AgentStatus, ReadingBatch
 
 HERE = Path(__file__).parent
@@ -72,20 +73,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _env() -> dict[str, str]:
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
     env["PYTHONPATH"] = str(ROOT)
+    env.update(extra or {})
     return env
 
 
 class Proc:
     """A `python -m ...` child with its output in a file; always cleaned up."""
 
-    def __init__(self, argv: list[str], log: Path) -> None:
+    def __init__(self, argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
         self.log = log
         self._out = log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, *argv], stdout=self._out, stderr=subprocess.STDOUT, cwd=ROOT, env=_env(),
+            [sys.executable, *argv],
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=_env(env),
         )
 
     def text(self) -> str:
@@ -114,19 +120,42 @@ class Proc:
 
 def start_simulators(config: Path, log: Path, *args: str, timeout: float = 20.0) -> Proc:
     proc = Proc(["-m", "simulators", "serve", "--config", str(config), *args], log)
-    if not wait_until(lambda: "READY" in proc.text() or not proc.alive(), timeout, 0.05) or not proc.alive():
+    if (
+        not wait_until(lambda: "READY" in proc.text() or not proc.alive(), timeout, 0.05)
+        or not proc.alive()
+    ):
         proc.kill()
         raise RuntimeError(f"simulators did not start:\n{proc.text()}")
     return proc
 
 
-def start_agent(config: Path, agent: str, mqtt_url: str, outbox: Path, log: Path, *args: str) -> Proc:
+def start_agent(
+    config: Path,
+    agent: str,
+    mqtt_url: str,
+    outbox: Path,
+    log: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> Proc:
+    # A short reconnect backoff cap keeps the outage tests short.
+    env = {"ENERGY_MQTT_RECONNECT_MAX_S": "2", **(env or {})}
     return Proc(
         [
-            "-m", "edge_agent", "--config", str(config), "--agent", agent,
-            "--mqtt-url", mqtt_url, "--outbox", str(outbox), *args,
+            "-m",
+            "edge_agent",
+            "--config",
+            str(config),
+            "--agent",
+            agent,
+            "--mqtt-url",
+            mqtt_url,
+            "--outbox",
+            str(outbox),
+            *args,
         ],
         log,
+        env,
     )
 
 
@@ -151,7 +180,9 @@ class Subscriber:
         self.raw: list[tuple[str, bytes]] = []
         self.topic = f"energy/v1/{site}/{agent}/"
         self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"test-sub-{agent}-{os.getpid()}", protocol=mqtt.MQTTv5
+            CallbackAPIVersion.VERSION2,
+            client_id=f"test-sub-{agent}-{os.getpid()}",
+            protocol=mqtt.MQTTv5,
         )
         self.client.on_message = self._on_message
         self.client.on_connect = lambda c, *_: c.subscribe(self.topic + "#", qos=1)
@@ -214,5 +245,3 @@ def metric_value(text: str, name: str, **labels: str) -> float | None:
 
 def dump(*procs: Proc) -> str:
     return "\n".join(f"--- {p.log.name}\n{p.text()[-4000:]}" for p in procs)
-
-

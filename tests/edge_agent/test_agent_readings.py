@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from telemetry.fields import FIELDS, is_plausible
 from telemetry.models import Quality
 from telemetry.registry import load_registry
-
 from tests.edge_agent.procs import (
     CONFIGS,
     Subscriber,
@@ -34,8 +34,15 @@ def test_every_meter_arrives_with_canonical_plausible_values(tmp_path: Path, bro
         procs.append(start_simulators(config, tmp_path / "sim.log"))
         port = free_port()
         agent = start_agent(
-            config, "ea-gw", broker.url, tmp_path / "outbox.sqlite", tmp_path / "agent.log",
-            "--metrics-port", str(port), "--status-interval", "1",
+            config,
+            "ea-gw",
+            broker.url,
+            tmp_path / "outbox.sqlite",
+            tmp_path / "agent.log",
+            "--metrics-port",
+            str(port),
+            "--status-interval",
+            "1",
         )
         procs.append(agent)
 
@@ -61,7 +68,9 @@ def test_every_meter_arrives_with_canonical_plausible_values(tmp_path: Path, bro
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
         assert seqs[0] == 0
 
-        assert wait_until(lambda: sub.last_status() is not None and sub.last_status().meters == 5, 10)
+        assert wait_until(
+            lambda: sub.last_status() is not None and sub.last_status().meters == 5, 10
+        )
         status = sub.last_status()
         assert status.state.value == "online" and status.meters_failing == []
         assert status.version and status.dropped_batches == 0
