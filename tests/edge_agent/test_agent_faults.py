@@ -8,6 +8,7 @@ metrics, and the logs name them.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ STEPS = 8  # consecutive reads measured per sound meter
 
 def _steps(readings, meter: str) -> list[float]:
     ts = sorted(r.ts.timestamp() for r in readings if r.meter == meter)
-    return [b - a for a, b in zip(ts, ts[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(ts)]
 
 
 def test_bad_meters_are_reported_and_the_others_keep_their_schedule(
