@@ -1,0 +1,1 @@
+"""The boards: facility live (staff), operations (staff), citizens (public)."""

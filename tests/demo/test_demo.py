@@ -1,0 +1,153 @@
+"""The one-command demo, started as a user would, until the API shows live, changing city data."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devstack.demo import PROJECT_ROOT, modbus_ports, module_runnable
+from devstack.ports import free_port, port_open
+
+COMPONENTS = ("simulators", "edge_agent", "collector", "api")
+MISSING = [m for m in COMPONENTS if not module_runnable(m)]
+
+pytestmark = [
+    pytest.mark.timeout(180),
+    pytest.mark.skipif(
+        bool(MISSING), reason=f"components without `python -m` entry point yet: {MISSING}"
+    ),
+]
+
+API_DEADLINE_S = 90.0
+CHANGE_DEADLINE_S = 60.0
+
+
+def _free_offset() -> int:
+    """A Modbus port offset whose ports nothing listens on (tests may run a demo elsewhere)."""
+    ports = modbus_ports(PROJECT_ROOT / "config" / "sites" / "demo.yaml")
+    for _ in range(50):
+        offset = random.randrange(20_000, 40_000, 100)
+        if not any(port_open("127.0.0.1", p + offset) for p in ports):
+            return offset
+    raise RuntimeError("no free Modbus port range")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's bookkeeping is left
+
+
+def _pids(output: str) -> dict[str, int]:
+    """process name -> pid from the demo's "Running:" table."""
+    pids = {}
+    for line in output.split("Running:", 1)[-1].splitlines():
+        match = re.match(r"^(\S[\w\-() +]*?)\s{2,}(\d+)\s", line)
+        if match:
+            pids[match[1].strip()] = int(match[2])
+    return pids
+
+
+def _live(base: str) -> dict | list | None:
+    try:
+        response = httpx.get(f"{base}/v1/city/live", timeout=5)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    body = response.json()
+    return body if _has_numbers(body) else None
+
+
+def _has_numbers(body: object) -> bool:
+    if isinstance(body, bool):
+        return False
+    if isinstance(body, int | float):
+        return body != 0
+    if isinstance(body, dict):
+        return any(_has_numbers(v) for v in body.values())
+    if isinstance(body, list):
+        return any(_has_numbers(v) for v in body)
+    return False
+
+
+def test_demo_serves_live_changing_city_data_and_stops_cleanly(tmp_path: Path) -> None:
+    api_port = free_port()
+    log = tmp_path / "demo.out"
+    argv = [
+        sys.executable,
+        "-m",
+        "devstack.demo",
+        "--workdir",
+        str(tmp_path / "demo"),
+        "--port-offset",
+        str(_free_offset()),
+        "--api-port",
+        str(api_port),
+        "--speed",
+        "30",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
+    with log.open("wb") as out:
+        demo = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, env=env
+        )
+    base = f"http://127.0.0.1:{api_port}"
+    pids: dict[str, int] = {}
+    try:
+        first = _poll(lambda: _live(base), API_DEADLINE_S, demo, log)
+        second = _poll(
+            lambda: (b := _live(base)) is not None and b != first and b,
+            CHANGE_DEADLINE_S,
+            demo,
+            log,
+        )
+        assert second != first
+        pids = _pids(log.read_text())
+        expected = {"mosquitto", "influxd", "collector", "rollup", "api", "simulators"}
+        assert expected <= set(pids), f"missing from the process table: {expected - set(pids)}"
+        assert sum(name.startswith("agent-") for name in pids) == 5
+        assert all(_alive(pid) for pid in pids.values())
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            code = demo.wait(60)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            raise
+    output = log.read_text()
+    assert code == 0, output[-3000:]
+    assert "Stopped." in output
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in pids.values()):
+        time.sleep(0.2)
+    left = {name: pid for name, pid in pids.items() if _alive(pid)}
+    assert left == {}, f"still running after Ctrl-C: {left}"
+    assert not port_open("127.0.0.1", api_port)
+
+
+def _poll(probe, deadline_s: float, demo: subprocess.Popen[bytes], log: Path):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if demo.poll() is not None:
+            pytest.fail(f"demo exited with {demo.returncode}:\n{log.read_text()[-3000:]}")
+        value = probe()
+        if value:
+            return value
+        time.sleep(1.0)
+    pytest.fail(
+        f"no live, changing data from the API within {deadline_s:.0f} s:\n"
+        f"{log.read_text()[-3000:]}\n{json.dumps(_pids(log.read_text()))}"
+    )
