@@ -237,8 +237,9 @@ class SteadyStream:
         self.stop()
 
 
-def influx_rows(url: str, q: str, db: str) -> list[dict]:
-    data = urllib.parse.urlencode({"q": q, "db": db}).encode()
+def influx_rows(url: str, q: str, db: str, epoch: str | None = None) -> list[dict]:
+    params = {"q": q, "db": db} | ({"epoch": epoch} if epoch else {})
+    data = urllib.parse.urlencode(params).encode()
     with urllib.request.urlopen(f"{url}/query", data=data, timeout=10) as r:
         body = json.load(r)
     out: list[dict] = []
