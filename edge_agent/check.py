@@ -74,7 +74,7 @@ def _agents(registry: Registry, agent_id: str | None) -> list[tuple[Site, Agent]
     return [(s, a) for s in registry.sites.values() for a in s.agents]
 
 
-def _sample(reading: Reading | None, limit: int = 4) -> str:
+def _sample(reading: Reading | None, limit: int = 3) -> str:
     if reading is None:
         return ""
     items = list(reading.values.items())
@@ -119,5 +119,5 @@ def print_table(results: list[CheckResult], console: Console | None = None) -> N
 
 def check(registry: Registry, agent_id: str | None, settings: AgentSettings) -> bool:
     results = asyncio.run(run_check(registry, agent_id, settings))
-    print_table(results, Console(width=200))
+    print_table(results, Console(width=170))
     return all(r.ok for r in results)

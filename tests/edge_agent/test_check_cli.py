@@ -1,0 +1,86 @@
+"""`python -m edge_agent --check` and the CLI's error messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from telemetry.paths import config_dir
+from telemetry.registry import load_registry
+from tests.edge_agent.procs import ROOT, _env, render_config, start_simulators
+
+pytestmark = pytest.mark.timeout(90)
+
+DEMO = config_dir() / "sites" / "demo.yaml"
+
+
+def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "edge_agent", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(),
+        timeout=timeout,
+    )
+
+
+def test_check_on_the_demo_config_passes_then_fails_with_a_silent_meter(
+    tmp_path: Path, procs
+) -> None:
+    config = render_config(DEMO, tmp_path / "demo.yaml")
+    meters = load_registry(config).meters()
+    sim = start_simulators(config, tmp_path / "sim.log", "--control", str(tmp_path / "faults.json"))
+    procs.append(sim)
+
+    ok = _run("--check", "--config", str(config))
+    print(ok.stdout)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert f"{len(meters)} of {len(meters)} meters OK" in ok.stdout
+    for site, agent, meter in meters:
+        assert meter.id in ok.stdout and f"{site.id}/{agent.id}" in ok.stdout
+
+    from simulators.control import write_faults
+
+    write_faults(tmp_path / "faults.json", {"hanam-ic/pv-roof": "timeout"})
+    assert "pv-roof=timeout" in _wait_for(sim, "pv-roof=timeout")
+    bad = _run("--check", "--config", str(config), "--agent", "hanam-gw-b")
+    assert bad.returncode == 1, bad.stdout
+    assert "1 of 2 meters OK, 1 failing" in bad.stdout
+    assert "timeout" in bad.stdout
+
+
+def _wait_for(proc, text: str) -> str:
+    from tests.edge_agent.procs import wait_until
+
+    wait_until(lambda: text in proc.text(), 10)
+    return proc.text()
+
+
+def test_unknown_agent_is_named_with_the_known_ones() -> None:
+    result = _run("--config", str(DEMO), "--agent", "no-such-agent")
+    assert result.returncode == 2
+    assert "no agent 'no-such-agent'" in result.stderr and "hanam-gw-a" in result.stderr
+
+
+def test_broken_config_error_names_file_and_line(tmp_path: Path) -> None:
+    text = DEMO.read_text(encoding="utf-8").replace("profile: gw_gas_pulse_v1", "profile: nope", 1)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "profile: nope" in row)
+    result = _run("--config", str(broken), "--agent", "hanam-gw-a")
+    assert result.returncode == 2
+    assert f"broken.yaml:{line}" in result.stderr and "unknown profile 'nope'" in result.stderr
+
+
+def test_agent_is_required_to_run() -> None:
+    result = _run("--config", str(DEMO))
+    assert result.returncode == 2 and "--agent" in result.stderr
+
+
+def test_bad_mqtt_url_is_refused_clearly() -> None:
+    result = _run("--config", str(DEMO), "--agent", "hanam-gw-a", "--mqtt-url", "http://x")
+    assert result.returncode == 2 and "scheme must be mqtt:// or mqtts://" in result.stderr
