@@ -1,0 +1,100 @@
+"""The FastAPI application: stores, reference data, routers, problems, CORS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import problems
+from api.auth import Secrets
+from api.emissions import EmissionFactors, load_emission_factors
+from api.reference import Reference
+from api.routes import admin, facility, household, opendata, public, stream
+from api.settings import ApiConfig, ApiSettings
+from api.stores import PrivateStore, PublicStore
+from telemetry.influxql import InfluxQL
+from telemetry.registry import Registry, load_geography, load_registry
+
+DESCRIPTION = """\
+City-wide energy views of Gwangju: electricity, gas, water, district heat and
+rooftop solar, by autonomous district (자치구), administrative dong (행정동) and
+building type.
+
+* **Public** routes (no token) answer from aggregates that passed the privacy
+  rule (at least k households or sites) and read nothing else; a withheld group
+  says `suppressed` (or `no_data`) with its reason instead of a number.
+* **Facility managers** (bearer token per site), **households** (their own
+  signed token or link) and **operators** (admin token) read private data.
+
+Days and months are Korean days and months (KST). Errors are
+`application/problem+json` (RFC 9457).
+"""
+
+
+@dataclass
+class Parts:
+    """What the app is built from; tests hand in their own stores."""
+
+    public_store: PublicStore
+    private_store: PrivateStore
+    reference: Reference
+    config: ApiConfig
+    secrets: Secrets
+    factors: EmissionFactors
+
+
+def create_app(parts: Parts) -> FastAPI:
+    app = FastAPI(
+        title="Gwangju energy information platform API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=[
+            {"name": "public", "description": "aggregates from the public bucket only"},
+            {"name": "open data", "description": "exports for researchers, with licence"},
+            {"name": "facility managers", "description": "bearer token per site"},
+            {"name": "households", "description": "the household's own signed token"},
+            {"name": "operators", "description": "admin token"},
+        ],
+    )
+    app.state.public_store = parts.public_store
+    app.state.private_store = parts.private_store
+    app.state.reference = parts.reference
+    app.state.config = parts.config
+    app.state.secrets = parts.secrets
+    app.state.factors = parts.factors
+    problems.install(app)
+    for module in (public, stream, opendata, facility, household, admin):
+        app.include_router(module.router)
+    if parts.config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=parts.config.cors_origins,
+            allow_methods=["GET"],
+            allow_headers=["Authorization"],
+            max_age=3600,
+        )
+    return app
+
+
+def parts_from_settings(settings: ApiSettings, registry: Registry | None = None) -> Parts:
+    config = settings.load_api_config()
+    registry = registry or load_registry(settings.config)
+    public_token = settings.secret("influx_public_token") or settings.influx_token_value()
+    return Parts(
+        public_store=PublicStore(
+            InfluxQL(settings.influx_url, public_token), settings.influx_public_bucket
+        ),
+        private_store=PrivateStore(
+            InfluxQL(settings.influx_url, settings.influx_token_value()), settings.influx_bucket
+        ),
+        reference=Reference(load_geography(), registry, config.privacy_k),
+        config=config,
+        secrets=Secrets(
+            admin_token=settings.secret("api_admin_token"),
+            site_tokens=settings.site_tokens(),
+            signing_key=settings.secret("api_signing_key"),
+        ),
+        factors=load_emission_factors(),
+    )

@@ -1,0 +1,99 @@
+"""`python -m api`: serve the API; `python -m api sign-household SITE`: a household's link."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.auth import sign_household
+from api.settings import ApiSettings
+from telemetry.cli import (
+    ConfigOpt,
+    HostOpt,
+    InfluxBucketOpt,
+    InfluxOrgOpt,
+    InfluxPublicBucketOpt,
+    InfluxTokenOpt,
+    InfluxUrlOpt,
+    PortOpt,
+)
+from telemetry.registry import ConfigError, load_registry
+
+app = typer.Typer(
+    help="The city-wide energy API (FastAPI under /v1; OpenAPI at /docs and /openapi.json). "
+    "Tokens come from the environment only: ENERGY_API_ADMIN_TOKEN, ENERGY_API_SITE_TOKENS "
+    "(site=token,...), ENERGY_API_SIGNING_KEY (households' links), ENERGY_INFLUX_PUBLIC_TOKEN.",
+    add_completion=False,
+)
+ApiConfigOpt = Annotated[
+    str | None, typer.Option("--api-config", help="API settings file (default config/api.yaml)")
+]
+
+
+@app.callback(invoke_without_command=True)
+def serve(
+    ctx: typer.Context,
+    host: HostOpt = None,
+    port: PortOpt = None,
+    config: ConfigOpt = None,
+    api_config: ApiConfigOpt = None,
+    influx_url: InfluxUrlOpt = None,
+    influx_token: InfluxTokenOpt = None,
+    influx_org: InfluxOrgOpt = None,
+    influx_bucket: InfluxBucketOpt = None,
+    influx_public_bucket: InfluxPublicBucketOpt = None,
+) -> None:
+    """Serve the API (the default command)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    from api.app import create_app, parts_from_settings
+
+    settings = ApiSettings.from_cli(
+        api_host=host,
+        api_port=port,
+        config=config,
+        api_config=api_config,
+        influx_url=influx_url,
+        influx_token=influx_token,
+        influx_org=influx_org,
+        influx_bucket=influx_bucket,
+        influx_public_bucket=influx_public_bucket,
+    )
+    try:
+        parts = parts_from_settings(settings)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    uvicorn.run(
+        create_app(parts),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@app.command("sign-household")
+def sign_household_cmd(
+    site: Annotated[str, typer.Argument(help="the household's site id")],
+    config: ConfigOpt = None,
+    base_url: Annotated[
+        str, typer.Option(help="public base URL of the API")
+    ] = "https://energy.gwangju.go.kr",
+) -> None:
+    """Print the signed token and link of one household (needs ENERGY_API_SIGNING_KEY)."""
+    settings = ApiSettings.from_cli(config=config)
+    key = settings.secret("api_signing_key")
+    if not key:
+        typer.echo("ENERGY_API_SIGNING_KEY is not set", err=True)
+        raise typer.Exit(2)
+    registry = load_registry(settings.config)
+    if site not in registry.sites:
+        typer.echo(f"unknown site {site!r} in {settings.config}", err=True)
+        raise typer.Exit(2)
+    token = sign_household(site, key)
+    typer.echo(f"token: {token}")
+    typer.echo(f"link:  {base_url.rstrip('/')}/v1/household/usage?token={token}")

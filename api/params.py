@@ -1,0 +1,65 @@
+"""Query and path parameters shared by routes, with their OpenAPI descriptions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query, Request, Response
+
+from api.reference import Reference
+from api.timewin import Every
+from telemetry.fields import Utility
+from telemetry.registry import BuildingType
+
+UtilityQ = Annotated[Utility, Query(description="which utility", examples=["electricity"])]
+EveryQ = Annotated[Every, Query(description="period of each point: hour, day or month")]
+StartQ = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="ISO 8601 date or date-time (no offset = KST); default: one span before end",
+        examples=["2026-10-01"],
+    ),
+]
+EndQ = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="exclusive end, ISO 8601 (no offset = KST); default: now",
+        examples=["2026-11-01"],
+    ),
+]
+DistrictP = Annotated[
+    str, Path(pattern=r"^\d{5}$", description="5-digit district (자치구) code", examples=["29200"])
+]
+DongP = Annotated[
+    str,
+    Path(
+        pattern=r"^\d{10}$",
+        description="10-digit administrative dong code",
+        examples=["2920064000"],
+    ),
+]
+BuildingTypeP = Annotated[BuildingType, Path(description="building type", examples=["apartment"])]
+BuildingTypeQ = Annotated[
+    BuildingType | None, Query(description="restrict to one building type (default: all)")
+]
+
+
+def reference(request: Request) -> Reference:
+    return request.app.state.reference
+
+
+def cache_for(kind: str):  # type: ignore[no-untyped-def]
+    """Dependency: a public answer cacheable for config cache.<kind>_s seconds."""
+
+    def set_header(request: Request, response: Response) -> None:
+        age = getattr(request.app.state.config.cache, f"{kind}_s")
+        response.headers["Cache-Control"] = f"public, max-age={age}"
+
+    return set_header
+
+
+def private_no_store(response: Response) -> None:
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Vary"] = "Authorization"

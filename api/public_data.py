@@ -1,0 +1,265 @@
+"""Public answers, computed from the public bucket's rollups only (never raw readings).
+
+Every function takes a PublicStore: the cost of an answer depends on the
+number of groups and periods asked for, not on the number of meters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from api.models import (
+    RATE_UNITS,
+    UNITS,
+    CityLive,
+    Comparison,
+    DistrictLive,
+    GroupRef,
+    LiveFigure,
+    SelfSufficiency,
+    Series,
+    SeriesPoint,
+    Total,
+)
+from api.reference import Reference
+from api.stores import PublicStore
+from api.timewin import KST, Every, Window, floor, from_ms, ms
+from telemetry.fields import Utility
+from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H, GROUP_ALL, LIVE_1M
+from telemetry.influxql import quote_literal
+
+ALL = GROUP_ALL
+LIVE_HORIZON = dt.timedelta(minutes=15)
+
+
+def _eq(tag: str, value: str) -> str:
+    return f'"{tag}" = {quote_literal(value)}'
+
+
+def _between(start_ms: int, end_ms: int) -> str:
+    return f"time >= {start_ms}ms AND time < {end_ms}ms"
+
+
+# --- live ----------------------------------------------------------------
+
+
+def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> CityLive:
+    """The latest complete minute: city and district totals per utility."""
+    now = now or dt.datetime.now(KST)
+    current_minute = now.replace(second=0, microsecond=0)
+    rows = store.rows(
+        f"SELECT rate, meters, sites FROM {LIVE_1M} "
+        f"WHERE {_between(ms(current_minute - LIVE_HORIZON), ms(current_minute))} "
+        f"AND {_eq('dong', ALL)} AND {_eq('building_type', ALL)} "
+        "GROUP BY utility, district ORDER BY time DESC LIMIT 1"
+    )
+    minute = max((r["time"] for r in rows), default=None)
+    latest = {(r["utility"], r["district"]): r for r in rows if r["time"] == minute}
+    districts = [
+        DistrictLive(
+            code=d.code,
+            name_ko=d.name_ko,
+            name_en=d.name_en,
+            utilities=_figures(latest, ref, d.code),
+            self_sufficiency=_self_sufficiency(latest, ref, d.code),
+        )
+        for d in ref.geo.districts.values()
+    ]
+    return CityLive(
+        minute=from_ms(minute).isoformat() if minute is not None else None,
+        utilities=_figures(latest, ref, ALL),
+        self_sufficiency=_self_sufficiency(latest, ref, ALL),
+        districts=districts,
+    )
+
+
+def _figures(latest: dict, ref: Reference, district: str) -> list[LiveFigure]:
+    out = []
+    for utility in Utility:
+        row = latest.get((utility.value, district))
+        unit = RATE_UNITS[utility.value]
+        if row is None:
+            status, reason = ref.withheld_reason(district, ALL, ALL)
+            out.append(LiveFigure(utility=utility, unit=unit, status=status, reason=reason))
+        else:
+            out.append(
+                LiveFigure(
+                    utility=utility,
+                    unit=unit,
+                    status="ok",
+                    rate=row["rate"],
+                    meters=row["meters"],
+                    sites=row["sites"],
+                )
+            )
+    return out
+
+
+def _self_sufficiency(latest: dict, ref: Reference, district: str) -> SelfSufficiency:
+    solar = latest.get(("solar", district))
+    elec = latest.get(("electricity", district))
+    if solar is None or elec is None:
+        status, reason = ref.withheld_reason(district, ALL, ALL)
+        return SelfSufficiency(status=status, reason=reason)
+    ratio = solar["rate"] / elec["rate"] if elec["rate"] > 0 else None
+    return SelfSufficiency(
+        status="ok", solar_kw=solar["rate"], electricity_kw=elec["rate"], ratio=ratio
+    )
+
+
+# --- series --------------------------------------------------------------
+
+
+def _group_filter(group: GroupRef, utility: str) -> str:
+    return " AND ".join(
+        (
+            _eq("utility", utility),
+            _eq("district", group.district),
+            _eq("dong", group.dong),
+            _eq("building_type", group.building_type),
+        )
+    )
+
+
+def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dict[int, dict]:
+    """Stored points by period start (ms); months are summed from days."""
+    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
+    rows = store.rows(
+        f"SELECT consumption, co2e_kg, households, sites FROM {measurement} "
+        f"WHERE {_group_filter(group, utility)} AND {_between(ms(w.start), ms(w.end))}"
+    )
+    if w.every is not Every.MONTH:
+        return {r["time"]: r for r in rows}
+    months: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        key = ms(floor(from_ms(r["time"]), Every.MONTH))
+        m = months.setdefault(
+            key, {"consumption": 0.0, "co2e_kg": 0.0, "households": 0, "sites": 0}
+        )
+        m["consumption"] += r["consumption"]
+        m["co2e_kg"] += r["co2e_kg"]
+        m["households"] = max(m["households"], r["households"] or 0)
+        m["sites"] = max(m["sites"], r["sites"] or 0)
+    return months
+
+
+def series(
+    store: PublicStore, ref: Reference, group: GroupRef, utility: Utility, w: Window
+) -> Series:
+    found = _points(store, group, utility.value, w)
+    status, reason = ref.withheld_reason(group.district, group.dong, group.building_type)
+    points = []
+    for start, end in w.periods():
+        row = found.get(ms(start))
+        if row is None:
+            points.append(
+                SeriesPoint(
+                    start=start.isoformat(), end=end.isoformat(), status=status, reason=reason
+                )
+            )
+        else:
+            points.append(
+                SeriesPoint(
+                    start=start.isoformat(),
+                    end=end.isoformat(),
+                    status="ok",
+                    consumption=row["consumption"],
+                    co2e_kg=row["co2e_kg"],
+                    households=row["households"],
+                    sites=row["sites"],
+                )
+            )
+    total = _total(w, list(found.values()), len(w.periods()), status, reason)
+    return Series(
+        group=group,
+        utility=utility,
+        unit=UNITS[utility.value],
+        every=w.every.value,
+        points=points,
+        total=total,
+        previous_period=_compare(store, ref, group, utility, total, w.previous_period()),
+        previous_year=_compare(store, ref, group, utility, total, w.previous_year()),
+    )
+
+
+def _total(w: Window, rows: list[dict], periods: int, status: str, reason: str) -> Total:
+    if not rows:
+        return Total(
+            start=w.start.isoformat(),
+            end=w.end.isoformat(),
+            status=status,
+            reason=reason,
+            complete=False,
+        )
+    return Total(
+        start=w.start.isoformat(),
+        end=w.end.isoformat(),
+        status="ok",
+        consumption=sum(r["consumption"] for r in rows),
+        co2e_kg=sum(r["co2e_kg"] for r in rows),
+        complete=len(rows) == periods,
+    )
+
+
+def _compare(
+    store: PublicStore, ref: Reference, group: GroupRef, utility: Utility, now: Total, w: Window
+) -> Comparison:
+    status, reason = ref.withheld_reason(group.district, group.dong, group.building_type)
+    then = _total(
+        w, list(_points(store, group, utility.value, w).values()), len(w.periods()), status, reason
+    )
+    change = None
+    if now.consumption is not None and then.consumption:
+        change = (now.consumption - then.consumption) / then.consumption * 100
+    return Comparison(**then.model_dump(), change_pct=change)
+
+
+# --- ranking and open data --------------------------------------------------
+
+
+def group_totals(
+    store: PublicStore, utility: str | None, level: str, w: Window
+) -> list[dict[str, Any]]:
+    """Per group of a level and period: consumption, co2e, households, sites."""
+    filters = {
+        "city": (_eq("district", ALL), _eq("building_type", ALL)),
+        "district": (
+            f'"district" != {quote_literal(ALL)}',
+            _eq("dong", ALL),
+            _eq("building_type", ALL),
+        ),
+        "dong": (f'"dong" != {quote_literal(ALL)}', _eq("building_type", ALL)),
+        "building_type": (_eq("district", ALL), f'"building_type" != {quote_literal(ALL)}'),
+    }[level]
+    where = " AND ".join((*filters, _between(ms(w.start), ms(w.end))))
+    if utility:
+        where += " AND " + _eq("utility", utility)
+    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
+    rows = store.rows(
+        f"SELECT consumption, co2e_kg, households, sites FROM {measurement} WHERE {where} "
+        "GROUP BY utility, district, dong, building_type"
+    )
+    if w.every is not Every.MONTH:
+        return rows
+    merged: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        month = ms(floor(from_ms(r["time"]), Every.MONTH))
+        key = (r["utility"], r["district"], r["dong"], r["building_type"], month)
+        m = merged.setdefault(key, {**r, "time": month, "consumption": 0.0, "co2e_kg": 0.0})
+        m["consumption"] += r["consumption"]
+        m["co2e_kg"] += r["co2e_kg"]
+        m["households"] = max(m["households"] or 0, r["households"] or 0)
+        m["sites"] = max(m["sites"] or 0, r["sites"] or 0)
+    return list(merged.values())
+
+
+def dong_totals(store: PublicStore, utility: str, w: Window) -> dict[tuple[str, str], dict]:
+    """Per dong over the whole window: consumption and the most households seen."""
+    out: dict[tuple[str, str], dict] = defaultdict(lambda: {"consumption": 0.0, "households": 0})
+    for r in group_totals(store, utility, "dong", w):
+        cell = out[(r["district"], r["dong"])]
+        cell["consumption"] += r["consumption"]
+        cell["households"] = max(cell["households"], r["households"] or 0)
+    return dict(out)

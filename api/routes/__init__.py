@@ -1,0 +1,1 @@
+"""Routers: public (public bucket only), facility, household, operators."""

@@ -1,0 +1,92 @@
+"""Operators (admin token): agent status and rejected-message counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from api import private_data
+from api.auth import require_admin
+from api.params import EndQ, StartQ, private_no_store, reference
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request
+from api.reference import Reference
+from api.stores import PrivateStore, private_store
+from api.timewin import KST, parse_time
+
+router = APIRouter(
+    prefix="/v1/admin",
+    tags=["operators"],
+    dependencies=[Depends(require_admin), Depends(private_no_store)],
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+)
+Store = Annotated[PrivateStore, Depends(private_store)]
+
+
+class AgentState(BaseModel):
+    site: str
+    agent: str
+    state: str = Field(description="online, offline, or unknown (never reported)")
+    last_seen: str | None = None
+    age_s: float | None = None
+    details: dict[str, Any] = Field(default_factory=dict, description="the last status fields")
+
+
+class RejectedCounts(BaseModel):
+    start: str
+    end: str
+    total: int
+    by_reason: dict[str, int]
+
+
+@router.get("/agents", response_model=list[AgentState], summary="Edge agents and their last status")
+def agents(store: Store, ref: Annotated[Reference, Depends(reference)]) -> list[AgentState]:
+    seen = {(r.get("site"), r.get("agent")): r for r in private_data.agents(store)}
+    known = (
+        {(s.id, a.id) for s in ref.registry.sites.values() for a in s.agents}
+        if ref.registry
+        else set()
+    )
+    out = []
+    for site, agent in sorted(set(seen) | known, key=lambda k: (str(k[0]), str(k[1]))):
+        row = seen.get((site, agent))
+        if row is None:
+            out.append(AgentState(site=site, agent=agent, state="unknown"))
+            continue
+        details = {
+            k: v for k, v in row.items() if k not in ("time", "site", "agent") and v is not None
+        }
+        out.append(
+            AgentState(
+                site=str(site),
+                agent=str(agent),
+                state=str(row.get("state", "unknown")),
+                last_seen=private_data.iso(row["time"]),
+                age_s=round(private_data.age_s(row["time"]), 1),
+                details=details,
+            )
+        )
+    return out
+
+
+@router.get(
+    "/rejected",
+    response_model=RejectedCounts,
+    summary="Rejected messages per reason (default: the last 24 hours)",
+)
+def rejected(store: Store, start: StartQ = None, end: EndQ = None) -> RejectedCounts:
+    t_end = parse_time(end, "end") if end else dt.datetime.now(KST)
+    t_start = parse_time(start, "start") if start else t_end - dt.timedelta(days=1)
+    if t_start >= t_end:
+        raise bad_request("start must be before end", "start")
+    if t_end - t_start > dt.timedelta(days=92):
+        raise bad_request("at most 92 days per request", "end")
+    counts = private_data.rejected(store, t_start, t_end)
+    return RejectedCounts(
+        start=t_start.isoformat(),
+        end=t_end.isoformat(),
+        total=sum(counts.values()),
+        by_reason=counts,
+    )

@@ -1,0 +1,256 @@
+"""Facility managers (bearer token per site): their sites, meters, last values, series."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
+
+from api import private_data
+from api.auth import facility_sites, require_site
+from api.models import UNITS
+from api.params import EndQ, StartQ, UtilityQ, private_no_store, reference
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
+from api.reference import Reference
+from api.stores import PrivateStore, private_store
+from api.timewin import KST, Every, parse_time, window
+from telemetry.fields import FIELDS, FieldKind, Utility
+
+router = APIRouter(
+    dependencies=[Depends(private_no_store)],
+    prefix="/v1/facility",
+    tags=["facility managers"],
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+)
+Sites = Annotated[set[str], Depends(facility_sites)]
+Store = Annotated[PrivateStore, Depends(private_store)]
+Ref = Annotated[Reference, Depends(reference)]
+SiteP = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", description="site id")]
+MeterP = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", description="meter id")]
+
+STALE_MIN_S = 120.0
+
+
+class SiteInfo(BaseModel):
+    id: str = Field(examples=["hanam-ic"])
+    name_ko: str
+    name_en: str
+    kind: str
+    district: str
+    dong: str
+    building_type: str
+    agents: list[str]
+
+
+class MeterState(BaseModel):
+    meter: str = Field(examples=["b1-elec"])
+    utility: Utility
+    status: Literal["ok", "stale", "bad", "uncertain", "no_data"] = Field(
+        description="ok: a good reading within 3 poll intervals; stale: none since; bad/"
+        "uncertain: the last reading's quality; no_data: registered, never reported"
+    )
+    last_seen: str | None = Field(default=None, description="time of the last reading (KST)")
+    age_s: float | None = None
+    values: dict[str, float] = Field(default_factory=dict, description="last canonical values")
+
+
+class MeterSeriesPoint(BaseModel):
+    time: str
+    value: float | None
+
+
+class MeterSeries(BaseModel):
+    site: str
+    meter: str
+    utility: Utility
+    field: str
+    unit: str
+    aggregate: Literal["mean", "last"]
+    every: str
+    points: list[MeterSeriesPoint]
+
+
+class ConsumptionPoint(BaseModel):
+    start: str
+    consumption: float
+    resets: int = Field(description="counter resets or meter replacements seen in the period")
+
+
+class MeterConsumption(BaseModel):
+    site: str
+    meter: str
+    utility: Utility
+    unit: str
+    every: str
+    points: list[ConsumptionPoint]
+
+
+def _site(ref: Reference, site: str, sites: set[str]) -> None:
+    require_site(site, sites)
+    if ref.registry is None or site not in ref.registry.sites:
+        raise not_found(f"unknown site {site!r}")
+
+
+@router.get("/sites", response_model=list[SiteInfo], summary="Sites this token opens")
+def list_sites(sites: Sites, ref: Ref) -> list[SiteInfo]:
+    registry = ref.registry
+    out = []
+    for site_id in sorted(sites):
+        if registry is None or site_id not in registry.sites:
+            continue
+        s = registry.sites[site_id]
+        out.append(
+            SiteInfo(
+                id=s.id,
+                name_ko=s.name_ko,
+                name_en=s.name_en,
+                kind=s.kind.value,
+                district=s.district,
+                dong=s.dong,
+                building_type=s.building_type.value,
+                agents=[a.id for a in s.agents],
+            )
+        )
+    return out
+
+
+@router.get(
+    "/sites/{site}/meters",
+    response_model=list[MeterState],
+    summary="Meters of a site with their last values and status",
+)
+def site_meters(site: SiteP, sites: Sites, store: Store, ref: Ref) -> list[MeterState]:
+    _site(ref, site, sites)
+    last = private_data.last_readings(store, site)
+    polls = {
+        (m.utility.value, m.id): m.poll_interval_s
+        for _s, _a, m in ref.registry.meters()
+        if _s.id == site
+    }  # type: ignore[union-attr]
+    out = []
+    for key in sorted(set(last) | set(polls)):
+        utility, meter = key
+        row = last.get(key)
+        if row is None:
+            out.append(MeterState(meter=meter, utility=Utility(utility), status="no_data"))
+            continue
+        age = private_data.age_s(row["time"])
+        stale_after = max(STALE_MIN_S, 3 * polls.get(key, 60.0))
+        quality = row.get("quality", "good")
+        status = "stale" if age > stale_after else ("ok" if quality == "good" else quality)
+        values = {
+            k: float(v)
+            for k, v in row.items()
+            if k in FIELDS[Utility(utility)] and isinstance(v, int | float)
+        }
+        out.append(
+            MeterState(
+                meter=meter,
+                utility=Utility(utility),
+                status=status,
+                last_seen=private_data.iso(row["time"]),
+                age_s=round(age, 1),
+                values=values,
+            )
+        )
+    return out
+
+
+_EVERY = {
+    "1m": dt.timedelta(days=2),
+    "15m": dt.timedelta(days=31),
+    "1h": dt.timedelta(days=92),
+    "1d": dt.timedelta(days=732),
+}
+
+
+@router.get(
+    "/sites/{site}/meters/{meter}/series",
+    response_model=MeterSeries,
+    summary="One field of one meter over time",
+    description="Gauges are averaged per `every`; counters give their last value.",
+)
+def meter_series(
+    site: SiteP,
+    meter: MeterP,
+    sites: Sites,
+    store: Store,
+    ref: Ref,
+    utility: UtilityQ = Utility.ELECTRICITY,
+    field: Annotated[
+        str | None, Query(max_length=40, description="canonical field (default: the rate field)")
+    ] = None,
+    start: StartQ = None,
+    end: EndQ = None,
+    every: Annotated[Literal["1m", "15m", "1h", "1d"], Query(description="bucket size")] = "15m",
+) -> MeterSeries:
+    _site(ref, site, sites)
+    specs = FIELDS[utility]
+    name = field or ("power_kw" if "power_kw" in specs else "flow_m3h")
+    if name not in specs:
+        raise bad_request(
+            f"field {name!r} is not a {utility.value} field; known: {', '.join(sorted(specs))}",
+            "field",
+        )
+    t_end = parse_time(end, "end") if end else dt.datetime.now(KST)
+    t_start = parse_time(start, "start") if start else t_end - dt.timedelta(days=1)
+    if t_start >= t_end:
+        raise bad_request("start must be before end", "start")
+    if t_end - t_start > _EVERY[every]:
+        raise bad_request(f"at most {_EVERY[every].days} days with every={every}", "end")
+    agg = "last" if specs[name].kind is FieldKind.COUNTER else "mean"
+    values = private_data.meter_values(
+        store,
+        site,
+        meter,
+        utility.value,
+        name,
+        agg,
+        int(t_start.timestamp() * 1000),
+        int(t_end.timestamp() * 1000),
+        every,
+    )
+    return MeterSeries(
+        site=site,
+        meter=meter,
+        utility=utility,
+        field=name,
+        unit=specs[name].unit,
+        aggregate=agg,
+        every=every,
+        points=[MeterSeriesPoint(time=private_data.iso(t), value=v) for t, v in values],
+    )
+
+
+@router.get(
+    "/sites/{site}/meters/{meter}/consumption",
+    response_model=MeterConsumption,
+    summary="Consumption of one meter per hour, day or month (from counter differences)",
+)
+def meter_consumption(
+    site: SiteP,
+    meter: MeterP,
+    sites: Sites,
+    store: Store,
+    ref: Ref,
+    utility: UtilityQ = Utility.ELECTRICITY,
+    start: StartQ = None,
+    end: EndQ = None,
+    every: Annotated[Every, Query(description="hour, day or month")] = Every.DAY,
+) -> MeterConsumption:
+    _site(ref, site, sites)
+    w = window(start, end, every)
+    per = private_data.site_consumption(store, site, utility.value, w, meter=meter)
+    return MeterConsumption(
+        site=site,
+        meter=meter,
+        utility=utility,
+        unit=UNITS[utility.value],
+        every=every.value,
+        points=[
+            ConsumptionPoint(start=private_data.iso(t), consumption=c, resets=r)
+            for t, (c, r) in sorted(per.items())
+        ],
+    )

@@ -1,0 +1,146 @@
+"""Households: their own use, savings against their own baseline, CO2e avoided."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from api import private_data
+from api.auth import household_site
+from api.models import UNITS
+from api.params import EndQ, EveryQ, StartQ, UtilityQ, private_no_store
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
+from api.stores import PrivateStore, private_store
+from api.timewin import Every, Window, ms, window
+from telemetry.fields import Utility
+
+router = APIRouter(
+    dependencies=[Depends(private_no_store)],
+    prefix="/v1/household",
+    tags=["households"],
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+)
+Site = Annotated[str, Depends(household_site)]
+Store = Annotated[PrivateStore, Depends(private_store)]
+
+
+class UsagePoint(BaseModel):
+    start: str
+    end: str
+    consumption: float | None
+    co2e_kg: float | None
+
+
+class Usage(BaseModel):
+    utility: Utility
+    unit: str
+    every: str
+    points: list[UsagePoint]
+    total: float
+    co2e_kg: float
+
+
+class Savings(BaseModel):
+    utility: Utility
+    unit: str
+    start: str
+    end: str
+    consumption: float
+    baseline: str = Field(
+        description="`previous_year` (same period last year) or "
+        "`before_programme` (the same length just before joining)"
+    )
+    baseline_start: str
+    baseline_end: str
+    baseline_consumption: float | None
+    savings: float | None = Field(description="baseline - consumption (negative: used more)")
+    savings_pct: float | None
+    co2e_avoided_kg: float | None
+
+
+def _factor(request: Request, utility: str, amount: float) -> float:
+    return request.app.state.factors.kg(utility, amount)
+
+
+@router.get("/usage", response_model=Usage, summary="The household's own use")
+def usage(
+    request: Request,
+    site: Site,
+    store: Store,
+    utility: UtilityQ = Utility.ELECTRICITY,
+    start: StartQ = None,
+    end: EndQ = None,
+    every: EveryQ = Every.DAY,
+) -> Usage:
+    w = window(start, end, every)
+    per = private_data.site_consumption(store, site, utility.value, w)
+    points = []
+    for a, b in w.periods():
+        c = per.get(ms(a))
+        value = c[0] if c else None
+        points.append(
+            UsagePoint(
+                start=a.isoformat(),
+                end=b.isoformat(),
+                consumption=value,
+                co2e_kg=_factor(request, utility.value, value) if c else None,
+            )
+        )
+    total = sum(c for c, _ in per.values())
+    return Usage(
+        utility=utility,
+        unit=UNITS[utility.value],
+        every=every.value,
+        points=points,
+        total=total,
+        co2e_kg=_factor(request, utility.value, total),
+    )
+
+
+@router.get(
+    "/savings",
+    response_model=Savings,
+    summary="Savings against the household's own baseline",
+    description="Baseline: the period of equal length just before the household joined its "
+    "programme (config/api.yaml `households.<site>.programme_start`) when the window starts "
+    "after that date, else the same period a year before. CO2e avoided = savings × emission factor.",
+)
+def savings(
+    request: Request,
+    site: Site,
+    store: Store,
+    utility: UtilityQ = Utility.ELECTRICITY,
+    start: StartQ = None,
+    end: EndQ = None,
+) -> Savings:
+    w = window(start, end, Every.DAY)
+    base, kind = _baseline(request, site, w)
+    now = sum(c for c, _ in private_data.site_consumption(store, site, utility.value, w).values())
+    then_rows = private_data.site_consumption(store, site, utility.value, base)
+    then = sum(c for c, _ in then_rows.values()) if then_rows else None
+    saved = then - now if then is not None else None
+    return Savings(
+        utility=utility,
+        unit=UNITS[utility.value],
+        start=w.start.isoformat(),
+        end=w.end.isoformat(),
+        consumption=now,
+        baseline=kind,
+        baseline_start=base.start.isoformat(),
+        baseline_end=base.end.isoformat(),
+        baseline_consumption=then,
+        savings=saved,
+        savings_pct=saved / then * 100 if saved is not None and then else None,
+        co2e_avoided_kg=_factor(request, utility.value, saved) if saved is not None else None,
+    )
+
+
+def _baseline(request: Request, site: str, w: Window) -> tuple[Window, str]:
+    config = request.app.state.config.households.get(site)
+    joined = config.programme_start if config else None
+    if joined is not None and w.start.date() >= joined:
+        start = w.start.replace(year=joined.year, month=joined.month, day=joined.day)
+        return Window(start - (w.end - w.start), start, Every.DAY), "before_programme"
+    return w.previous_year(), "previous_year"

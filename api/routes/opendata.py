@@ -1,0 +1,187 @@
+"""Open data: the public aggregates as CSV and JSON, with codes, ISO dates, units and licence."""
+
+from __future__ import annotations
+
+import csv
+import io
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api import public_data
+from api.models import UNITS, OpenDataIndex
+from api.params import EndQ, EveryQ, StartQ, reference
+from api.problems import PROBLEM_RESPONSES
+from api.reference import Reference
+from api.stores import PublicStore, public_store
+from api.timewin import Every, advance, from_ms, window
+from telemetry.fields import Utility
+
+router = APIRouter(prefix="/v1/open-data", tags=["open data"], responses=PROBLEM_RESPONSES)
+
+COLUMNS = [
+    "period_start",
+    "period_end",
+    "every",
+    "level",
+    "district_code",
+    "district_name_ko",
+    "dong_code",
+    "dong_name_ko",
+    "building_type",
+    "utility",
+    "consumption_kwh",
+    "consumption_m3",
+    "co2e_kg",
+    "households",
+    "sites",
+]
+
+
+class Level(StrEnum):
+    CITY = "city"
+    DISTRICT = "district"
+    DONG = "dong"
+    BUILDING_TYPE = "building_type"
+
+
+LevelQ = Annotated[Level, Query(description="which groups: city, district, dong or building_type")]
+OptUtilityQ = Annotated[Utility | None, Query(description="one utility (default: all)")]
+
+
+def _licence(request: Request) -> dict[str, str]:
+    return request.app.state.config.licence.model_dump()
+
+
+@router.get("", response_model=OpenDataIndex, summary="Open-data index and licence")
+def index(request: Request) -> OpenDataIndex:
+    return OpenDataIndex(
+        licence=_licence(request),
+        datasets=[
+            {
+                "name": "consumption",
+                "csv": "/v1/open-data/consumption.csv",
+                "json": "/v1/open-data/consumption.json",
+                "description": "consumption and CO2e per period and group; columns: "
+                + ", ".join(COLUMNS),
+            },
+        ],
+    )
+
+
+def _rows(
+    store: PublicStore,
+    ref: Reference,
+    level: Level,
+    utility: Utility | None,
+    start: str | None,
+    end: str | None,
+    every: Every,
+) -> list[dict[str, Any]]:
+    w = window(start, end, every)
+    out = []
+    for r in public_data.group_totals(store, utility.value if utility else None, level.value, w):
+        t = from_ms(r["time"])
+        unit = UNITS.get(r["utility"], "")
+        district, dong = r["district"], r["dong"]
+        out.append(
+            {
+                "period_start": _iso(t, every),
+                "period_end": _iso(advance(t, every), every),
+                "every": every.value,
+                "level": level.value,
+                "district_code": "" if district == "all" else district,
+                "district_name_ko": ref.geo.districts[district].name_ko
+                if district in ref.geo.districts
+                else "",
+                "dong_code": "" if dong == "all" else dong,
+                "dong_name_ko": ref.geo.dongs[dong].name_ko if dong in ref.geo.dongs else "",
+                "building_type": "" if r["building_type"] == "all" else r["building_type"],
+                "utility": r["utility"],
+                "consumption_kwh": r["consumption"] if unit == "kWh" else None,
+                "consumption_m3": r["consumption"] if unit == "m3" else None,
+                "co2e_kg": r["co2e_kg"],
+                "households": r["households"],
+                "sites": r["sites"],
+            }
+        )
+    out.sort(
+        key=lambda x: (
+            x["period_start"],
+            x["utility"],
+            x["district_code"],
+            x["dong_code"],
+            x["building_type"],
+        )
+    )
+    return out
+
+
+def _iso(t, every: Every) -> str:  # type: ignore[no-untyped-def]
+    return t.isoformat() if every is Every.HOUR else t.date().isoformat()
+
+
+_DOC = (
+    "Published aggregates (groups that pass the privacy rule; withheld groups are not "
+    "listed) per period: administrative codes, ISO 8601 dates (days and months in KST), "
+    "units in column names. Licence: see /v1/open-data and the `Link` header."
+)
+
+
+@router.get("/consumption.json", summary="Consumption as JSON", description=_DOC)
+def consumption_json(
+    request: Request,
+    store: Annotated[PublicStore, Depends(public_store)],
+    ref: Annotated[Reference, Depends(reference)],
+    level: LevelQ = Level.DISTRICT,
+    utility: OptUtilityQ = None,
+    start: StartQ = None,
+    end: EndQ = None,
+    every: EveryQ = Every.DAY,
+) -> JSONResponse:
+    rows = _rows(store, ref, level, utility, start, end, every)
+    body = {"licence": _licence(request), "columns": COLUMNS, "rows": rows}
+    return JSONResponse(body, headers=_headers(request))
+
+
+@router.get(
+    "/consumption.csv",
+    summary="Consumption as CSV",
+    description=_DOC,
+    responses={200: {"content": {"text/csv": {}}}},
+    response_class=Response,
+)
+def consumption_csv(
+    request: Request,
+    store: Annotated[PublicStore, Depends(public_store)],
+    ref: Annotated[Reference, Depends(reference)],
+    level: LevelQ = Level.DISTRICT,
+    utility: OptUtilityQ = None,
+    start: StartQ = None,
+    end: EndQ = None,
+    every: EveryQ = Every.DAY,
+) -> Response:
+    rows = _rows(store, ref, level, utility, start, end, every)
+    licence = _licence(request)
+    buffer = io.StringIO()
+    buffer.write(
+        f"# Licence: {licence['name']} ({licence['url']}); source: {licence['attribution']}\n"
+    )
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    headers = _headers(request)
+    headers["Content-Disposition"] = (
+        f'attachment; filename="gwangju-energy-{level.value}-{every.value}.csv"'
+    )
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _headers(request: Request) -> dict[str, str]:
+    licence = _licence(request)
+    return {
+        "Cache-Control": f"public, max-age={request.app.state.config.cache.series_s}",
+        "Link": f'<{licence["url"]}>; rel="license"',
+    }

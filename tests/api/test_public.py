@@ -1,0 +1,233 @@
+"""Public routes over the rolled-up city: numbers equal brute force, privacy holds."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from api.timewin import KST, from_ms
+from tests.api.conftest import ORIGIN, ApiCity
+from tests.rollup import brute, city
+
+pytestmark = pytest.mark.timeout(120)
+PROBLEM = "application/problem+json"
+
+
+def _iso(ms: int) -> str:
+    return from_ms(ms).isoformat()
+
+
+def test_city_live_equals_brute_force(api_city: ApiCity) -> None:
+    body = api_city.client.get("/v1/city/live").json()
+    assert body["minute"] is not None
+    minute = int(from_ms(0).fromisoformat(body["minute"]).timestamp() * 1000)
+    expected = brute.live(api_city.city.ql, api_city.city.raw)
+    by_utility = {u["utility"]: u for u in body["utilities"]}
+    elec = expected[("electricity", "all", "all", "all", minute)]
+    solar = expected[("solar", "all", "all", "all", minute)]
+    assert by_utility["electricity"]["rate"] == pytest.approx(elec[0])
+    assert by_utility["electricity"]["meters"] == elec[1]
+    assert body["self_sufficiency"]["ratio"] == pytest.approx(solar[0] / elec[0])
+    districts = {d["code"]: d for d in body["districts"]}
+    ind = {u["utility"]: u for u in districts["29200"]["utilities"]}
+    assert ind["electricity"]["rate"] == pytest.approx(
+        expected[("electricity", "29200", "all", "all", minute)][0]
+    )
+    assert ind["gas"]["status"] == "no_data"
+
+
+def test_district_series_equals_brute_force_across_the_meter_replacement(api_city: ApiCity) -> None:
+    c = api_city.city
+    start, end = c.start_ms, c.start_ms + 3 * city.HOUR  # the hour of ind-2's replacement inside
+    r = api_city.client.get(
+        "/v1/districts/29200/consumption",
+        params={"utility": "electricity", "every": "hour", "start": _iso(start), "end": _iso(end)},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    expected = brute.hourly_consumption(c.ql, c.raw)
+    got = [(p["start"], p["consumption"]) for p in body["points"]]
+    want = [
+        (_iso(h), expected[("electricity", "29200", "all", "all", h)])
+        for h in range(start, end, city.HOUR)
+    ]
+    assert [g[0] for g in got] == [w[0] for w in want]
+    for (_, value), (_, truth) in zip(got, want, strict=True):
+        assert value == pytest.approx(truth)
+    assert body["total"]["consumption"] == pytest.approx(sum(w[1] for w in want))
+    assert body["total"]["co2e_kg"] == pytest.approx(sum(w[1] for w in want) * 0.4173)
+    # The previous period (3 hours before) has no data: the comparison says so.
+    assert body["previous_period"]["consumption"] is None
+    assert body["previous_year"]["status"] in ("no_data", "suppressed")
+
+
+def test_previous_period_comparison(api_city: ApiCity) -> None:
+    c = api_city.city
+    start = c.start_ms + city.HOUR
+    r = api_city.client.get(
+        "/v1/city/consumption",
+        params={"every": "hour", "start": _iso(start), "end": _iso(start + city.HOUR)},
+    ).json()
+    expected = brute.hourly_consumption(c.ql, c.raw)
+    now = expected[("electricity", "all", "all", "all", start)]
+    before = expected[("electricity", "all", "all", "all", c.start_ms)]
+    assert r["total"]["consumption"] == pytest.approx(now)
+    assert r["previous_period"]["consumption"] == pytest.approx(before)
+    assert r["previous_period"]["change_pct"] == pytest.approx((now - before) / before * 100)
+
+
+def _no_number(entry: dict) -> None:
+    assert entry["status"] == "suppressed", entry
+    assert "k=5" in entry["reason"]
+    for key in ("rate", "consumption", "co2e_kg", "per_household", "ratio"):
+        assert entry.get(key) is None, entry
+
+
+def test_group_below_k_is_suppressed_in_every_public_route(api_city: ApiCity) -> None:
+    client, c = api_city.client, api_city.city
+    span = {"every": "hour", "start": _iso(c.start_ms), "end": _iso(c.start_ms + 2 * city.HOUR)}
+    live = client.get("/v1/city/live").json()
+    district = next(d for d in live["districts"] if d["code"] == city.SUPPRESSED_DISTRICT)
+    for figure in district["utilities"]:
+        _no_number(figure)
+    _no_number(district["self_sufficiency"])
+    for path in (
+        f"/v1/districts/{city.SUPPRESSED_DISTRICT}/consumption",
+        f"/v1/districts/{city.SUPPRESSED_DISTRICT}/dongs/{city.SUPPRESSED_DONG}/consumption",
+        "/v1/building-types/detached_house/consumption",
+    ):
+        body = client.get(path, params=span).json()
+        for point in body["points"]:
+            _no_number(point)
+        for total in (body["total"], body["previous_period"], body["previous_year"]):
+            _no_number(total)
+    ranking = client.get("/v1/rankings/dongs").json()["dongs"]
+    _no_number(next(d for d in ranking if d["dong"] == city.SUPPRESSED_DONG))
+    for fmt in ("json", "csv"):
+        for level in ("district", "dong", "building_type"):
+            text = client.get(
+                f"/v1/open-data/consumption.{fmt}", params={**span, "level": level}
+            ).text
+            assert city.SUPPRESSED_DISTRICT not in text and "detached_house" not in text
+    events = client.get("/v1/city/stream", params={"max_events": 1}).text
+    data = json.loads(next(line for line in events.splitlines() if line.startswith("data:"))[5:])
+    for figure in next(d for d in data["districts"] if d["code"] == city.SUPPRESSED_DISTRICT)[
+        "utilities"
+    ]:
+        _no_number(figure)
+
+
+def test_ranking_by_consumption_per_household(api_city: ApiCity) -> None:
+    c = api_city.city
+    body = api_city.client.get("/v1/rankings/dongs").json()
+    ranked = [d for d in body["dongs"] if d["rank"] is not None]
+    assert [d["dong"] for d in ranked] == [city.APARTMENT_DONG[1]]
+    rows = c.ql.rows(
+        f"SELECT sum(consumption) FROM consumption_1d WHERE dong = '{city.APARTMENT_DONG[1]}' "
+        "AND building_type = 'all' AND utility = 'electricity'",
+        c.public,
+    )
+    assert ranked[0]["per_household"] == pytest.approx(rows[0]["sum"] / 840)
+    industrial = next(d for d in body["dongs"] if d["dong"] == city.INDUSTRIAL_DONG[1])
+    assert industrial["rank"] is None and industrial["households"] == 0
+
+
+def test_open_data_csv_and_json_agree_with_the_public_bucket(api_city: ApiCity) -> None:
+    c = api_city.city
+    params = {
+        "level": "dong",
+        "utility": "electricity",
+        "every": "hour",
+        "start": _iso(c.start_ms),
+        "end": _iso(c.start_ms + 2 * city.HOUR),
+    }
+    r = api_city.client.get("/v1/open-data/consumption.csv", params=params)
+    assert r.headers["content-type"].startswith("text/csv")
+    assert 'rel="license"' in r.headers["link"]
+    lines = r.text.splitlines()
+    assert lines[0].startswith("# Licence: ")
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+    assert {"period_start", "district_code", "dong_code", "consumption_kwh", "co2e_kg"} <= set(
+        rows[0]
+    )
+    expected = brute.hourly_consumption(c.ql, c.raw)
+    for row in rows:
+        key = (
+            "electricity",
+            row["district_code"],
+            row["dong_code"],
+            "all",
+            int(from_ms(0).fromisoformat(row["period_start"]).timestamp() * 1000),
+        )
+        assert float(row["consumption_kwh"]) == pytest.approx(expected[key])
+    assert {r["dong_code"] for r in rows} == {city.INDUSTRIAL_DONG[1], city.APARTMENT_DONG[1]}
+    body = api_city.client.get("/v1/open-data/consumption.json", params=params).json()
+    assert body["licence"]["url"].startswith("https://")
+    assert len(body["rows"]) == len(rows)
+    daily = api_city.client.get("/v1/open-data/consumption.json", params={"level": "city"}).json()
+    assert all(len(r["period_start"]) == 10 for r in daily["rows"])  # ISO dates
+
+
+def test_reference_routes(api_city: ApiCity) -> None:
+    client = api_city.client
+    districts = client.get("/v1/districts").json()
+    assert {d["code"] for d in districts} == {"29110", "29140", "29155", "29170", "29200"}
+    dongs = client.get("/v1/districts/29200/dongs").json()
+    assert any(d["code"] == "2920064000" for d in dongs) and all(
+        d["district"] == "29200" for d in dongs
+    )
+    assert "apartment" in {b["code"] for b in client.get("/v1/building-types").json()}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "field"),
+    [
+        ("/v1/districts/99999/dongs", {}, 404, None),
+        ("/v1/districts/29200/dongs/2914083000/consumption", {}, 404, None),
+        ("/v1/city/consumption", {"start": "2026-02-01", "end": "2026-01-01"}, 400, "start"),
+        (
+            "/v1/city/consumption",
+            {"every": "hour", "start": "2025-01-01", "end": "2026-01-01"},
+            400,
+            "end",
+        ),
+        ("/v1/city/consumption", {"every": "week"}, 422, "query.every"),
+        ("/v1/city/consumption", {"start": "yesterday"}, 400, "start"),
+        ("/v1/city/consumption", {"utility": "coal"}, 422, "query.utility"),
+    ],
+)
+def test_bad_input_is_a_clear_problem(api_city: ApiCity, path, params, status, field) -> None:  # type: ignore[no-untyped-def]
+    r = api_city.client.get(path, params=params)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    body = r.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    if field:
+        assert any(e["field"] == field for e in body["errors"]), body
+
+
+def test_cache_headers_and_cors(api_city: ApiCity) -> None:
+    client = api_city.client
+    assert client.get("/v1/city/live").headers["cache-control"] == "public, max-age=15"
+    assert client.get("/v1/districts").headers["cache-control"] == "public, max-age=3600"
+    private = client.get("/v1/facility/sites", headers={"Authorization": "Bearer apt-secret"})
+    assert private.headers["cache-control"] == "private, no-store"
+    ok = client.options(
+        "/v1/city/live", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}
+    )
+    assert ok.headers.get("access-control-allow-origin") == ORIGIN
+    other = client.get("/v1/city/live", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_stream_sends_live_events(api_city: ApiCity) -> None:
+    r = api_city.client.get("/v1/city/stream", params={"max_events": 2})
+    assert r.headers["content-type"].startswith("text/event-stream")
+    events = [b for b in r.text.split("\n\n") if b.startswith("event: live")]
+    assert len(events) == 2
+    data = json.loads(events[0].split("data: ", 1)[1])
+    assert data == api_city.client.get("/v1/city/live").json()
+    assert KST  # days and minutes are shown in KST
