@@ -1,0 +1,1 @@
+"""The fleet generator: many agents publishing reading batches over MQTT, bypassing Modbus."""

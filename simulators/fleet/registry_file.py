@@ -1,0 +1,42 @@
+"""`--write-config`: the fleet's sites and agents as a sites file `load_registry` accepts.
+
+Meters are left out: the cloud accepts any well-formed meter id an agent
+reports under its own site (DESIGN.md), and the fleet has no Modbus
+connections to describe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from simulators.fleet.plan import FleetAgent
+
+
+def sites_document(fleet: list[FleetAgent]) -> dict:
+    sites = []
+    for a in fleet:
+        site: dict = {
+            "id": a.site,
+            "name_ko": f"시뮬레이션 {a.site}",
+            "name_en": f"Simulated {a.site}",
+            "kind": a.kind,
+            "district": a.district,
+            "dong": a.dong,
+            "building_type": a.building_type,
+            "phase": 3,
+        }
+        if a.households is not None:
+            site["households"] = a.households
+        site["agents"] = [{"id": a.agent, "name": f"Simulated agent of {a.site}"}]
+        sites.append(site)
+    return {"sites": sites}
+
+
+def write_sites_file(path: Path, fleet: list[FleetAgent], header: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(sites_document(fleet), allow_unicode=True, sort_keys=False)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(f"# {header}\n{text}", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,213 @@
+"""The fleet's main loop: staggered agents, rate limit, progress, final summary."""
+
+from __future__ import annotations
+
+import heapq
+import signal
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from simulators.clock import SimClock
+from simulators.fleet.plan import FleetAgent
+from simulators.fleet.pool import ClientPool, Conn
+from simulators.model.state import MeterState
+from telemetry import __version__
+from telemetry.models import AgentState, AgentStatus, Reading, ReadingBatch, offline_will
+from telemetry.topics import readings_topic, status_topic
+
+DRAIN_TIMEOUT_S = 60.0
+
+
+@dataclass
+class FleetOptions:
+    interval_s: float
+    duration_s: float | None
+    cycles: int | None
+    rate_limit: float | None  # readings per second, None = as fast as possible
+    speed: float = 1.0
+    start: float | None = None
+
+
+@dataclass
+class Summary:
+    batches: int
+    readings: int
+    seconds: float
+    complete: bool
+
+    @property
+    def rate(self) -> float:
+        return self.readings / self.seconds if self.seconds > 0 else 0.0
+
+    def line(self) -> str:
+        return (
+            f"SENT batches={self.batches} readings={self.readings} "
+            f"seconds={self.seconds:.2f} readings_per_s={self.rate:.0f}"
+        )
+
+
+class FleetAgentRuntime:
+    """One agent: its connection, its meters' states and its sequence number."""
+
+    def __init__(self, plan: FleetAgent, conn: Conn, clock: SimClock) -> None:
+        self.plan = plan
+        self.conn = conn
+        self.clock = clock
+        self.states = [(m, MeterState.for_spec(m.spec, clock.start)) for m in plan.meters]
+        self.seq = 0
+        self.cycles = 0
+        self.topic = readings_topic(plan.site, plan.agent)
+
+    def batch(self) -> ReadingBatch:
+        t = self.clock.now()
+        ts = datetime.fromtimestamp(t, UTC)
+        readings = [
+            Reading(meter=m.id, utility=m.utility, ts=ts, values=state.snapshot(t))
+            for m, state in self.states
+        ]
+        batch = ReadingBatch(
+            site=self.plan.site, agent=self.plan.agent, seq=self.seq, readings=readings
+        )
+        self.seq += 1
+        return batch
+
+    def status(self, state: AgentState) -> bytes:
+        return AgentStatus(
+            state=state,
+            ts=datetime.now(UTC),
+            version=f"simulators-fleet/{__version__}",
+            meters=len(self.states),
+            outbox_depth=0,
+            dropped_batches=0,
+        ).to_json()
+
+
+class TokenBucket:
+    """At most `rate` readings per second on average, bursts up to one second's worth."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self.tokens = rate or 0.0
+        self.stamp = time.monotonic()
+
+    def wait_time(self, amount: int) -> float:
+        if self.rate is None:
+            return 0.0
+        now = time.monotonic()
+        self.tokens = min(max(self.rate, amount), self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return 0.0 if self.tokens >= amount else (amount - self.tokens) / self.rate
+
+    def take(self, amount: int) -> None:
+        if self.rate is not None:
+            self.tokens -= amount
+
+
+def run_fleet(
+    fleet: list[FleetAgent], pool: ClientPool, options: FleetOptions, console: Console
+) -> Summary:
+    clock = SimClock(options.start, options.speed)
+    agents = []
+    for plan in fleet:
+        conn = pool.add(plan.agent, status_topic(plan.site, plan.agent), offline_will())
+        agents.append(FleetAgentRuntime(plan, conn, clock))
+    pool.connect_all()
+    for a in agents:
+        pool.publish(
+            a.conn,
+            status_topic(a.plan.site, a.plan.agent),
+            a.status(AgentState.ONLINE),
+            retain=True,
+        )
+    stop = _stop_on_signals()
+    began = time.monotonic()
+    summary = _publish_loop(agents, pool, options, console, stop, began)
+    for a in agents:  # a clean exit says offline itself (the will is for crashes)
+        pool.publish(
+            a.conn,
+            status_topic(a.plan.site, a.plan.agent),
+            a.status(AgentState.OFFLINE),
+            retain=True,
+        )
+    complete = pool.drain(DRAIN_TIMEOUT_S)
+    pool.close()
+    return Summary(summary[0], summary[1], time.monotonic() - began, complete)
+
+
+def _stop_on_signals() -> list[bool]:
+    stop = [False]
+
+    def handler(_sig: int, _frame: object) -> None:
+        stop[0] = True
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+def _publish_loop(
+    agents: list[FleetAgentRuntime],
+    pool: ClientPool,
+    options: FleetOptions,
+    console: Console,
+    stop: list[bool],
+    began: float,
+) -> tuple[int, int]:
+    # each agent publishes every interval, staggered over the first interval
+    queue = [(began + options.interval_s * i / len(agents), i) for i in range(len(agents))]
+    heapq.heapify(queue)
+    bucket = TokenBucket(options.rate_limit)
+    total_cycles = options.cycles * len(agents) if options.cycles else None
+    sent_batches = 0
+    with Progress(
+        TextColumn("[bold]fleet[/]"),
+        BarColumn(),
+        TextColumn("{task.completed} batches"),
+        TextColumn("{task.fields[rate]:>8.0f} readings/s acknowledged"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("publish", total=total_cycles or options.duration_s, rate=0.0)
+        last_update = 0.0
+        while queue and not stop[0]:
+            now = time.monotonic()
+            if options.duration_s is not None and now - began >= options.duration_s:
+                break
+            due, index = queue[0]
+            agent = agents[index]
+            readings = len(agent.states)
+            delay = max(due - now, bucket.wait_time(readings))
+            if delay > 0:
+                pool.service(min(delay, 0.05))
+            else:
+                heapq.heappop(queue)
+                bucket.take(readings)
+                pool.publish(agent.conn, agent.topic, agent.batch().to_json(), readings)
+                sent_batches += 1
+                agent.cycles += 1
+                if options.cycles is None or agent.cycles < options.cycles:
+                    heapq.heappush(queue, (max(due + options.interval_s, now), index))
+                if sent_batches % 50 == 0:
+                    pool.service(0)  # read acknowledgements as we go
+            if now - last_update >= 0.5:
+                last_update = now
+                elapsed = max(now - began, 1e-9)
+                done = sent_batches if total_cycles else min(now - began, options.duration_s or 0)
+                progress.update(task, completed=done, rate=pool.acked_readings / elapsed)
+        pool.drain(DRAIN_TIMEOUT_S)
+        elapsed = max(time.monotonic() - began, 1e-9)
+        progress.update(
+            task,
+            completed=sent_batches if total_cycles else task_total(options, elapsed),
+            rate=pool.acked_readings / elapsed,
+        )
+    return pool.acked_messages, pool.acked_readings
+
+
+def task_total(options: FleetOptions, elapsed: float) -> float:
+    return min(elapsed, options.duration_s or elapsed)

@@ -1,0 +1,216 @@
+"""The fleet generator against a real Mosquitto: every message it claims is received."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from devstack import MosquittoServer, free_port
+from simulators.fleet.plan import plan_fleet
+from telemetry.models import AgentStatus, ReadingBatch
+from telemetry.registry import load_geography, load_registry
+from telemetry.topics import parse_topic, status_subscription
+from tests.simulators.conftest import wait_until
+
+pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MosquittoServer]:
+    server = MosquittoServer(tmp_path_factory.mktemp("fleet-broker"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class Subscriber:
+    """Counts every readings and status message, checking each as the collector would."""
+
+    def __init__(self, broker: MosquittoServer) -> None:
+        self.lock = threading.Lock()
+        self.batches: list[ReadingBatch] = []
+        self.statuses: dict[str, list[AgentStatus]] = defaultdict(list)
+        self.errors: list[str] = []
+        self.client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=f"counter-{free_port()}",
+            protocol=MQTTProtocolVersion.MQTTv5,
+        )
+        self.client.on_message = self._on_message
+        subscribed = threading.Event()
+        self.client.on_subscribe = lambda *_a: subscribed.set()
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+        self.client.subscribe([("energy/v1/+/+/readings", 1), (status_subscription(), 1)])
+        assert subscribed.wait(10)
+
+    def _on_message(self, _c, _u, msg: mqtt.MQTTMessage) -> None:
+        try:
+            topic = parse_topic(msg.topic)
+            if topic.kind.value == "readings":
+                batch = ReadingBatch.from_json(msg.payload)
+                assert (batch.site, batch.agent) == (topic.site, topic.agent)
+                with self.lock:
+                    self.batches.append(batch)
+            else:
+                with self.lock:
+                    self.statuses[topic.agent].append(AgentStatus.from_json(msg.payload))
+        except Exception as exc:  # recorded, then asserted on in the test
+            self.errors.append(f"{msg.topic}: {exc}")
+
+    def readings(self) -> int:
+        with self.lock:
+            return sum(len(b.readings) for b in self.batches)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def run_fleet(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "simulators", "fleet", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def sent(out: str) -> tuple[int, int]:
+    match = re.search(r"^SENT batches=(\d+) readings=(\d+)", out, re.MULTILINE)
+    assert match, out
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_every_claimed_message_arrives_and_the_config_accepts_it(broker, tmp_path: Path) -> None:
+    sub = Subscriber(broker)
+    config = tmp_path / "fleet.yaml"
+    try:
+        result = run_fleet(
+            "--agents", "12", "--meters-per-agent", "7", "--interval", "0.2", "--cycles", "4",
+            "--mqtt-url", broker.url, "--write-config", str(config), "--seed", "11",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        batches, readings = sent(result.stdout)
+        assert (batches, readings) == (12 * 4, 12 * 4 * 7)
+        wait_until(lambda: sub.readings() >= readings and len(sub.batches) >= batches)
+        wait_until(
+            lambda: (
+                all(any(s.state == "offline" for s in v) for v in sub.statuses.values())
+                and len(sub.statuses) == 12
+            )
+        )
+    finally:
+        sub.close()
+    assert not sub.errors, sub.errors[:3]
+    assert len(sub.batches) == batches and sub.readings() == readings
+    # per-agent sequence numbers run 0, 1, 2, 3 without gaps or duplicates
+    seqs: dict[str, list[int]] = defaultdict(list)
+    for b in sub.batches:
+        seqs[b.agent].append(b.seq)
+    assert len(seqs) == 12
+    assert all(sorted(s) == [0, 1, 2, 3] for s in seqs.values())
+    # each agent said online first and offline at the end
+    for agent, statuses in sub.statuses.items():
+        assert statuses[0].state == "online" and statuses[-1].state == "offline", agent
+        assert statuses[0].meters == 7
+    # the written config loads, and knows every site/agent pair the fleet used
+    registry = load_registry(config)
+    assert len(registry.agents) == 12
+    assert all(registry.knows(b.site, b.agent) for b in sub.batches)
+    # values are plausible, counters do not fall between an agent's batches
+    last: dict[tuple[str, str], float] = {}
+    for b in sorted(sub.batches, key=lambda b: (b.agent, b.seq)):
+        for r in b.readings:
+            counter = "energy_kwh" if "energy_kwh" in r.values else "volume_m3"
+            key = (b.site, r.meter)
+            assert r.values[counter] >= last.get(key, 0.0)
+            last[key] = r.values[counter]
+
+
+def test_retained_status(broker) -> None:
+    """A late subscriber still sees each agent's retained status."""
+    result = run_fleet("--agents", "3", "--meters-per-agent", "2", "--interval", "0.1",
+                       "--cycles", "1", "--mqtt-url", broker.url, "--seed", "99")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    sub = Subscriber(broker)
+    try:
+        wait_until(lambda: len(sub.statuses) >= 3)
+    finally:
+        sub.close()
+    assert all(v[-1].state == "offline" for v in sub.statuses.values())
+
+
+def test_last_will_when_killed(broker) -> None:
+    sub = Subscriber(broker)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulators", "fleet", "--agents", "4", "--meters-per-agent", "2",
+         "--interval", "0.2", "--mqtt-url", broker.url, "--seed", "123"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: len({b.agent for b in list(sub.batches)}) == 4)
+        proc.kill()  # no clean goodbye: the broker speaks the last will
+        proc.wait(timeout=10)
+        wait_until(
+            lambda: (
+                len(sub.statuses) == 4
+                and all(v[-1].state == "offline" for v in sub.statuses.values())
+            )
+        )
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sub.close()
+    wills = [v[-1] for v in sub.statuses.values()]
+    assert all(w.ts is None for w in wills)  # the will carries `state` alone
+
+
+def test_duration_and_rate_limit(broker) -> None:
+    sub = Subscriber(broker)
+    try:
+        result = run_fleet(
+            "--agents", "5", "--meters-per-agent", "10", "--interval", "0.01",
+            "--duration", "2.5", "--rate-limit", "100", "--mqtt-url", broker.url, "--seed", "5",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        batches, readings = sent(result.stdout)
+        assert batches > 0
+        wait_until(lambda: sub.readings() >= readings)
+    finally:
+        sub.close()
+    assert sub.readings() == readings
+    # 100 readings/s with at most one second's burst: 2.5 s cannot carry more than ~350
+    assert readings <= 100 * 2.5 + 100 + 10
+
+
+def test_unreachable_broker_is_named() -> None:
+    port = free_port()
+    result = run_fleet("--agents", "1", "--meters-per-agent", "1", "--interval", "1",
+                       "--cycles", "1", "--mqtt-url", f"mqtt://127.0.0.1:{port}")  # fmt: skip
+    assert result.returncode == 2
+    assert f"127.0.0.1:{port}" in result.stderr
+
+
+def test_sites_spread_like_households() -> None:
+    geo = load_geography()
+    fleet = plan_fleet(2000, 1, seed=3, geography=geo)
+    counts = Counter(a.district for a in fleet)
+    total_households = sum(d.households for d in geo.districts.values())
+    for code, district in geo.districts.items():
+        expected = district.households / total_households
+        assert abs(counts[code] / len(fleet) - expected) < 0.03, district.name_en
+    assert all(a.dong in geo.dongs and geo.dongs[a.dong].district == a.district for a in fleet)
+    assert len({a.dong for a in fleet}) > 60  # dongs are spread, not a handful
+    assert plan_fleet(50, 3, seed=3) == plan_fleet(50, 3, seed=3)
