@@ -133,6 +133,13 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": "10"},
         )
 
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem_response(
+            request, 500, "Internal Server Error", "an unexpected error; it has been logged"
+        )
+
 
 def _title(status: int) -> str:
     from http import HTTPStatus

@@ -1,0 +1,80 @@
+"""No public route reads the private bucket: structurally and by observation."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import api
+from tests.api.conftest import ApiCity, RecordingQL, build_app
+from tests.rollup import city
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _public_paths(client: TestClient, c) -> list[str]:  # type: ignore[no-untyped-def]
+    schema = client.get("/openapi.json").json()
+    paths = []
+    for path, ops in schema["paths"].items():
+        if not path.startswith(("/v1/facility", "/v1/household", "/v1/admin")):
+            assert "get" in ops
+            paths.append(
+                path.replace("{district}", "29200")
+                .replace("{dong}", "2920064000")
+                .replace("{building_type}", "industrial")
+            )
+    return paths
+
+
+def _query(path: str) -> dict:
+    return {"max_events": 1} if path.endswith("/stream") else {}
+
+
+def test_public_routes_query_only_the_public_database(api_city: ApiCity) -> None:
+    api_city.public_ql.databases.clear()
+    api_city.private_ql.databases.clear()
+    paths = _public_paths(api_city.client, api_city.city)
+    assert len(paths) >= 10
+    for path in paths:
+        r = api_city.client.get(path, params=_query(path))
+        assert r.status_code == 200, (path, r.text)
+    assert api_city.private_ql.databases == []
+    assert set(api_city.public_ql.databases) == {api_city.city.public}
+
+
+def test_public_routes_work_with_no_private_bucket_at_all(api_city: ApiCity) -> None:
+    """Private store pointed at a closed port: every public route still answers from public data."""
+    c = api_city.city
+    private = RecordingQL("http://127.0.0.1:9", timeout_s=1)
+    app = build_app(c, RecordingQL(c.url), private)
+    with TestClient(app) as client:
+        live = client.get("/v1/city/live").json()
+        assert {u["utility"]: u for u in live["utilities"]}["electricity"]["rate"] > 0
+        for path in _public_paths(client, c):
+            assert client.get(path, params=_query(path)).status_code == 200, path
+        # ...while a private route, which needs it, reports the store as unavailable.
+        r = client.get(
+            "/v1/facility/sites/ind-1/meters", headers={"Authorization": "Bearer ind-1-secret"}
+        )
+        assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json"
+    assert private.databases == [c.raw]
+
+
+def test_public_modules_never_import_the_private_store() -> None:
+    root = Path(api.__file__).parent
+    for name in ("routes/public.py", "routes/stream.py", "routes/opendata.py", "public_data.py"):
+        tree = ast.parse((root / name).read_text(encoding="utf-8"))
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        assert not names & {"PrivateStore", "private_store", "private_data"}, name
+
+
+def test_suppressed_group_is_nowhere_in_the_public_bucket(api_city: ApiCity) -> None:
+    c = api_city.city
+    for key in ("district", "dong", "building_type"):
+        values = {r["value"] for r in c.ql.rows(f"SHOW TAG VALUES WITH KEY = {key}", c.public)}
+        assert not values & {city.SUPPRESSED_DISTRICT, city.SUPPRESSED_DONG, "detached_house"}
+    measurements = {r["name"] for r in c.ql.rows("SHOW MEASUREMENTS", c.public)}
+    assert measurements == {"live_1m", "consumption_1h", "consumption_1d"}
