@@ -9,6 +9,7 @@ increasing order, and the batches read during the outage are among them.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -120,6 +121,54 @@ def test_agent_sigkill_then_restart_replays_and_continues_seq(tmp_path: Path, pr
         new = [s for s in order if s >= next_at_kill]
         assert new[0] == next_at_kill
         assert '"outbox_depth": ' in second.text()
+    finally:
+        sub.close()
+        broker.stop()
+
+
+def test_outbox_budget_drops_oldest_and_says_so(tmp_path: Path, procs) -> None:
+    """Broker absent from the start, a ~4 KB budget: the oldest batches go, counted."""
+    broker = MosquittoServer(tmp_path / "mq")  # not started yet
+    config = render_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
+    outbox = tmp_path / "outbox.sqlite"
+    procs.append(start_simulators(config, tmp_path / "sim.log"))
+    agent = start_agent(
+        config,
+        AGENT,
+        broker.url,
+        outbox,
+        tmp_path / "agent.log",
+        "--outbox-budget-mb",
+        "0.004",
+        "--status-interval",
+        "1",
+    )
+    procs.append(agent)
+    assert wait_until(lambda: outbox.exists() and outbox_state(outbox)[1] >= 8, 30), dump(agent)
+    broker.start()
+    sub = Subscriber(broker.host, broker.port, SITE, AGENT)
+    try:
+
+        def dropped_reported() -> bool:
+            status = sub.last_status()
+            return status is not None and (status.dropped_batches or 0) >= 1
+
+        assert wait_until(dropped_reported, 20), dump(agent)
+        assert wait_until(lambda: len(sub.seqs()) >= 3, 20), dump(agent)
+        assert agent.stop() == 0
+        remaining, next_seq = outbox_state(outbox)
+        db_dropped = (
+            sqlite3.connect(outbox)
+            .execute("SELECT value FROM meta WHERE key='dropped'")
+            .fetchone()[0]
+        )
+        received = set(sub.seqs())
+        # Every seq is accounted for: received, still queued, or dropped (the oldest ones).
+        assert len(received | set(remaining)) + db_dropped == next_seq
+        missing = set(range(next_seq)) - received - set(remaining)
+        assert len(missing) == db_dropped and min(missing) == 0
+        assert max(missing) < min(received)
+        assert sub.last_status().dropped_batches <= db_dropped
     finally:
         sub.close()
         broker.stop()
