@@ -10,7 +10,7 @@ declination / hour-angle formulas for 35.16 N, 126.85 E.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import date
 from functools import lru_cache
 
 from simulators.model.noise import smooth, uniform
@@ -30,12 +30,22 @@ DAILY_AMPLITUDE_C = 4.0
 CLOUD_BY_MONTH = (0.45, 0.45, 0.5, 0.5, 0.5, 0.6, 0.75, 0.6, 0.5, 0.35, 0.4, 0.45)
 
 
-@lru_cache(maxsize=64)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=8192)
+def _day(day: int) -> tuple[int, int, int]:
+    """(day of year 0-based, month, weekday) of a day counted from 1970-01-01."""
+    d = date.fromordinal(_EPOCH_ORDINAL + day)
+    return d.toordinal() - date(d.year, 1, 1).toordinal(), d.month, d.weekday()
+
+
 def _calendar(t: float) -> tuple[float, int, int]:
-    """(day of year, month, weekday) in local time; cached as every model asks per step."""
-    local = datetime.fromtimestamp(t + KST_OFFSET_S, UTC)
-    start = datetime(local.year, 1, 1, tzinfo=UTC)
-    return (local - start).total_seconds() / DAY_S, local.month, local.weekday()
+    """(fractional day of year, month, weekday) in local time; per-day parts cached."""
+    local = t + KST_OFFSET_S
+    day = int(local // DAY_S)
+    doy, month, weekday = _day(day)
+    return doy + (local - day * DAY_S) / DAY_S, month, weekday
 
 
 def day_of_year(t: float) -> float:
@@ -84,8 +94,8 @@ def cloud_cover(t: float, key: int) -> float:
 
 def solar_elevation_sin(t: float) -> float:
     """sin of the sun's elevation above the horizon at Gwangju (negative at night)."""
-    utc = datetime.fromtimestamp(t, UTC)
-    doy = utc.timetuple().tm_yday - 1 + (utc.hour + utc.minute / 60) / 24
+    day = int(t // DAY_S)
+    doy = _day(day)[0] + (t - day * DAY_S) / DAY_S  # UTC day of year, as the formula wants
     gamma = 2 * math.pi / 365.0 * doy
     decl = (
         0.006918

@@ -23,6 +23,8 @@ class Instrument:
 
     counters: tuple[str, ...] = ()
     rate_field = ""
+    # the gauge that feeds each counter (None: the counter does not move)
+    feeds: tuple[str | None, ...] = ()
 
     def __init__(self, spec: LoadSpec) -> None:
         self.spec = spec
@@ -51,6 +53,7 @@ class VolumeMeter(Instrument):
 
     counters = ("volume_m3",)
     rate_field = "flow_m3h"
+    feeds = ("flow_m3h",)
 
     def _typical_rate(self) -> float:
         return 0.03 if self.spec.residential else 0.4
@@ -96,6 +99,7 @@ class ThreePhase:
 class ElectricityMeter(Instrument):
     counters = ("energy_kwh", "energy_export_kwh")
     rate_field = "power_kw"
+    feeds = ("power_kw", None)
 
     def __init__(self, spec: LoadSpec) -> None:
         super().__init__(spec)
@@ -119,6 +123,7 @@ HOUSEHOLD_TYPICAL = 0.42
 class SolarInverter(Instrument):
     counters = ("energy_kwh",)
     rate_field = "power_kw"
+    feeds = ("power_kw",)
 
     def __init__(self, spec: LoadSpec) -> None:
         super().__init__(spec)
@@ -145,6 +150,7 @@ class HeatMeter(Instrument):
 
     counters = ("energy_kwh", "volume_m3")
     rate_field = "power_kw"
+    feeds = ("power_kw", "flow_m3h")
 
     def _typical_rate(self) -> float:
         return 0.9 if self.spec.residential else 0.4

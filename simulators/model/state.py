@@ -51,7 +51,17 @@ class MeterState:
         }
 
     def snapshot(self, t: float) -> dict[str, float]:
-        """Every value the meter shows at t: gauges and counters."""
+        """Every value the meter shows at t: gauges and counters.
+
+        The part-step since the last grid point uses the rates shown at t (not
+        at the part-step's midpoint): one model evaluation instead of two, a
+        difference far below a meter's resolution.
+        """
+        self.advance(t)
         values = self.instrument.gauges(t)
-        values.update(self.counters_at(t))
+        partial = max(0.0, t - self.grid_t) / 3600.0
+        for name, value, feed in zip(
+            self.instrument.counters, self.counters, self.instrument.feeds, strict=True
+        ):
+            values[name] = value + (values[feed] * partial if feed else 0.0)
         return values
