@@ -173,7 +173,15 @@ def outbox_state(path: Path) -> tuple[list[int], int]:
 class Subscriber:
     """Collects readings and status of one agent, with a persistent session (QoS 1)."""
 
-    def __init__(self, host: str, port: int, site: str, agent: str) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        site: str,
+        agent: str,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
         self.lock = threading.Lock()
         self.batches: list[ReadingBatch] = []
         self.statuses: list[AgentStatus] = []
@@ -184,6 +192,8 @@ class Subscriber:
             client_id=f"test-sub-{agent}-{os.getpid()}",
             protocol=mqtt.MQTTv5,
         )
+        if username:
+            self.client.username_pw_set(username, password)
         self.client.on_message = self._on_message
         self.client.on_connect = lambda c, *_: c.subscribe(self.topic + "#", qos=1)
         self.client.reconnect_delay_set(1, 2)

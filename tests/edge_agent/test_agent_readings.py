@@ -84,3 +84,59 @@ def test_every_meter_arrives_with_canonical_plausible_values(tmp_path: Path, bro
         assert wait_until(lambda: sub.last_status().state.value == "offline", 10), dump(agent)
     finally:
         sub.close()
+
+
+def test_a_counter_reset_is_marked_uncertain_and_reported(tmp_path: Path, broker, procs) -> None:
+    from simulators.control import write_faults
+
+    config = render_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
+    control = tmp_path / "faults.json"
+    sub = Subscriber(broker.host, broker.port, "ea-test", "ea-gw")
+    try:
+        procs.append(
+            start_simulators(
+                config,
+                tmp_path / "sim.log",
+                "--control",
+                str(control),
+            )
+        )
+        port = free_port()
+        agent = start_agent(
+            config,
+            "ea-gw",
+            broker.url,
+            tmp_path / "outbox.sqlite",
+            tmp_path / "agent.log",
+            "--metrics-port",
+            str(port),
+            "--status-interval",
+            "1",
+        )
+        procs.append(agent)
+
+        def water() -> list:
+            return [r for r in sub.readings() if r.meter == "water-1"]
+
+        assert wait_until(lambda: len(water()) >= 2, 20), dump(*procs)
+        write_faults(
+            control, {"ea-test/water-1": "reset"}
+        )  # the meter is replaced: counters from 0
+        assert wait_until(lambda: any(r.quality is Quality.UNCERTAIN for r in water()), 20), dump(
+            *procs
+        )
+        assert wait_until(lambda: water()[-1].quality is Quality.GOOD and len(water()) >= 5, 20)
+
+        readings = water()
+        flagged = [i for i, r in enumerate(readings) if r.quality is Quality.UNCERTAIN]
+        assert len(flagged) == 1, [r.quality for r in readings]
+        i = flagged[0]
+        assert readings[i].values["volume_m3"] < readings[i - 1].values["volume_m3"]
+        assert all(r.quality is Quality.GOOD for r in readings[:i] + readings[i + 1 :])
+        text = metrics_text(port)
+        assert (
+            metric_value(text, "edge_poll_errors_total", meter="water-1", kind="counter_reset") == 1
+        )
+        assert wait_until(lambda: "counter went back" in (sub.last_status().last_error or ""), 10)
+    finally:
+        sub.close()
