@@ -58,14 +58,42 @@ def format_field(value: FieldValue) -> str:
     return escape_string(value)
 
 
-def line(
-    measurement: str, tags: Mapping[str, str], fields: Mapping[str, FieldValue], ts: int
-) -> str:
-    """One point. Tags sorted (InfluxDB's preferred order); empty tag values left out."""
-    if not fields:
-        raise ValueError(f"{measurement}: a point needs at least one field")
+def series(measurement: str, tags: Mapping[str, str]) -> str:
+    """Measurement and tags, escaped; tags sorted (InfluxDB's preferred order), empty ones left out."""
     tag_part = "".join(
         f",{escape_key(k)}={escape_key(v)}" for k, v in sorted(tags.items()) if v != ""
     )
-    field_part = ",".join(f"{escape_key(k)}={format_field(v)}" for k, v in fields.items())
-    return f"{escape_measurement(measurement)}{tag_part} {field_part} {ts}"
+    return escape_measurement(measurement) + tag_part
+
+
+def point(series_key: str, fields: Mapping[str, FieldValue], ts: int) -> str:
+    """One line from an already escaped `series(...)`."""
+    if not fields:
+        raise ValueError(f"{series_key}: a point needs at least one field")
+    field_part = ",".join(f"{_field_key(k)}={format_field(v)}" for k, v in fields.items())
+    return f"{series_key} {field_part} {ts}"
+
+
+def float_point(series_key: str, fields: Mapping[str, float], ts: int) -> str:
+    """The hot path: fields known finite floats (the reading model checks that)."""
+    field_part = ",".join([f"{_field_key(k)}={v!r}" for k, v in fields.items()])
+    return f"{series_key} {field_part} {ts}"
+
+
+def line(
+    measurement: str, tags: Mapping[str, str], fields: Mapping[str, FieldValue], ts: int
+) -> str:
+    """One point."""
+    return point(series(measurement, tags), fields, ts)
+
+
+_FIELD_KEYS: dict[str, str] = {}
+
+
+def _field_key(key: str) -> str:
+    escaped = _FIELD_KEYS.get(key)
+    if escaped is None:
+        escaped = escape_key(key)
+        if len(_FIELD_KEYS) < 10_000:  # canonical names are few; never grow without bound
+            _FIELD_KEYS[key] = escaped
+    return escaped

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from collector.lag import LagHistogram
+
 MESSAGES = Counter("collector_messages", "MQTT messages received", ["kind"])
 READINGS = Counter("collector_readings", "valid readings received")
 WRITTEN = Counter("collector_readings_written", "readings stored in InfluxDB")
@@ -21,10 +23,6 @@ ACKS_VOID = Counter(
 )
 SEQ_GAPS = Counter("collector_seq_gaps", "agent batches skipped in seq (per process)")
 SEQ_DUPLICATES = Counter("collector_seq_duplicates", "agent batches seen twice (per process)")
-LAG = Histogram(
-    "collector_lag_seconds",
-    "reading time to stored",
-    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400),
-)
+LAG = LagHistogram("collector_lag_seconds", "reading time to stored").register()
 MQTT_CONNECTED = Gauge("collector_mqtt_connected", "1 while connected to the broker")
 INFLUX_UP = Gauge("collector_influx_up", "0 while InfluxDB writes are failing")

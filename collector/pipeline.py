@@ -1,11 +1,16 @@
-"""The writer thread: validate, batch, write, then acknowledge.
+"""Validate and batch (one thread), write and acknowledge (another).
 
 A batch closes when it holds `batch_size` readings or its first message has
-waited `flush_interval` seconds. Readings go out at ms precision; rejected
-records at ns precision with a per-process strictly increasing timestamp, so
-two rejections in the same millisecond never overwrite each other (they share
-the tag set `reason`). Only after every write of a batch has succeeded are its
-messages acknowledged.
+waited `flush_interval` seconds. The write thread posts it while the next batch
+is being validated, so InfluxDB's time and ours overlap; at most two closed
+batches wait, then validation waits too, the inbox fills up to the broker's
+Receive Maximum and the broker stops sending.
+
+Readings go out at ms precision; rejected records at ns precision with a
+per-process strictly increasing timestamp, so two rejections in the same
+millisecond never overwrite each other (they share the tag set `reason`). A
+batch's messages are acknowledged only after all of its writes succeeded, in
+order.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collector import metrics as m
-from collector.influx_writer import InfluxWriter, RefusedLine
+from collector.influx_writer import InfluxWriter, WriteAborted
 from collector.lineproto import line
 from collector.reasons import Reason
 from collector.seqtrack import SeqTracker
@@ -31,6 +37,7 @@ log = logging.getLogger(__name__)
 
 PAYLOAD_KEEP_BYTES = 1024
 DETAIL_KEEP_CHARS = 500
+CLOSED_BATCHES = 2
 
 
 @dataclass
@@ -44,6 +51,19 @@ class _Batch:
 
     def empty(self) -> bool:
         return not (self.deliveries or self.lines_ms or self.lines_ns)
+
+
+class _UniqueNs:
+    """Strictly increasing ns timestamps for rejected records (shared by both threads)."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            self._last = max(time.time_ns(), self._last + 1)
+            return self._last
 
 
 class Pipeline:
@@ -68,38 +88,44 @@ class Pipeline:
         self.stats_interval = stats_interval
         self.seq = SeqTracker()
         self.abort = threading.Event()  # set when shutdown may no longer wait for InfluxDB
-        self.finished = threading.Event()
+        self._closed: queue.Queue[_Batch | None] = queue.Queue(maxsize=CLOSED_BATCHES)
         self._batch = _Batch()
-        self._last_ns = 0
+        self._unique_ns = _UniqueNs()
         self._next_stats = time.monotonic() + stats_interval
+        self._write_error: BaseException | None = None
 
-    # --- loop -----------------------------------------------------------------
+    # --- validation thread ----------------------------------------------------
     def run(self) -> None:
-        """Until a None arrives in the inbox; then flush what is left."""
+        """Until a None arrives in the inbox; then flush what is left. Raises WriteAborted."""
+        writer = threading.Thread(target=self._write_loop, name="influx-write", daemon=True)
+        writer.start()
         try:
-            while True:
+            while writer.is_alive():
                 try:
                     d = self.inbox.get(timeout=self._wait_s())
                 except queue.Empty:
                     d = _TICK
                 if d is None:
                     break
-                if d is not _TICK:
+                if isinstance(d, Delivery):
                     self._take(d)
-                self._maybe_stats()
+                if time.monotonic() >= self._next_stats:
+                    self._add_stats_line()
                 if self._due():
-                    self.flush()
+                    self._close_batch(writer)
             self._add_stats_line()
-            self.flush()
+            self._close_batch(writer)
+            self._put(None, writer)
         finally:
-            self.finished.set()
+            writer.join()
+        if self._write_error is not None:
+            raise self._write_error
 
     def _wait_s(self) -> float:
-        now = time.monotonic()
         until = self._next_stats
         if not self._batch.empty():
             until = min(until, self._batch.opened + self.flush_interval)
-        return max(0.0, until - now)
+        return max(0.0, until - time.monotonic())
 
     def _due(self) -> bool:
         b = self._batch
@@ -107,20 +133,35 @@ class Pipeline:
             return False
         return b.readings >= self.batch_size or time.monotonic() - b.opened >= self.flush_interval
 
-    # --- one message ---------------------------------------------------------
+    def _close_batch(self, writer: threading.Thread) -> None:
+        b, self._batch = self._batch, _Batch()
+        if not b.empty():
+            self._put(b, writer)
+
+    def _put(self, item: _Batch | None, writer: threading.Thread) -> None:
+        # Blocks while two batches wait (back-pressure), unless the writer died.
+        while writer.is_alive():
+            try:
+                self._closed.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
     def _take(self, d: Delivery) -> None:
         if self._batch.empty():
             self._batch.opened = time.monotonic()
         kind = "status" if d.topic.endswith("/status") else "readings"
         m.MESSAGES.labels(kind).inc()
-        self.stats.messages += 1
+        self.stats.add(messages=1)
         try:
             verdict = self.validator.check(d)
         except Exception as exc:  # a bug must not turn one message into an outage
             log.exception("validator failed on %s", d.topic)
             verdict = Rejected(Reason.SCHEMA, f"unexpected error: {type(exc).__name__}: {exc}")
         if isinstance(verdict, Rejected):
-            self._reject(d.topic, verdict.reason, verdict.detail, d.payload)
+            self._batch.lines_ns.append(
+                self._rejected_line(d.topic, verdict.reason, verdict.detail, d.payload)
+            )
         else:
             self._accept(verdict)
         self._batch.deliveries.append(d)
@@ -131,19 +172,19 @@ class Pipeline:
         b.readings += a.readings
         b.reading_ts_ms.extend(a.reading_ts_ms)
         m.READINGS.inc(a.readings)
-        self.stats.readings += a.readings
+        self.stats.add(readings=a.readings)
         if a.seq is not None:
             ev = self.seq.observe(f"{a.site}/{a.agent}", a.seq)
             if ev.gaps:
                 m.SEQ_GAPS.inc(ev.gaps)
-                self.stats.seq_gaps += ev.gaps
+                self.stats.add(seq_gaps=ev.gaps)
             if ev.duplicate:
                 m.SEQ_DUPLICATES.inc()
-                self.stats.seq_duplicates += 1
+                self.stats.add(seq_duplicates=1)
 
-    def _reject(self, topic: str, reason: Reason, detail: str, payload: bytes) -> None:
+    def _rejected_line(self, topic: str, reason: Reason, detail: str, payload: bytes) -> str:
         m.REJECTED.labels(reason.value).inc()
-        self.stats.rejected += 1
+        self.stats.add(rejected=1)
         log.warning("rejected %s: %s: %s", topic, reason.value, detail[:200])
         fields = {
             "topic": topic[:256],
@@ -152,17 +193,7 @@ class Pipeline:
             "size": len(payload),
             "count": 1,
         }
-        tags = {s.TAG_REASON: reason.value}
-        self._batch.lines_ns.append(line(s.REJECTED, tags, fields, self._unique_ns()))
-
-    def _unique_ns(self) -> int:
-        self._last_ns = max(time.time_ns(), self._last_ns + 1)
-        return self._last_ns
-
-    # --- stats ----------------------------------------------------------------
-    def _maybe_stats(self) -> None:
-        if time.monotonic() >= self._next_stats:
-            self._add_stats_line()
+        return line(s.REJECTED, {s.TAG_REASON: reason.value}, fields, self._unique_ns())
 
     def _add_stats_line(self) -> None:
         if self._batch.empty():
@@ -170,35 +201,38 @@ class Pipeline:
         self._batch.lines_ms.append(self.stats.line())
         self._next_stats = time.monotonic() + self.stats_interval
 
-    # --- write and ack -------------------------------------------------------
-    def flush(self) -> None:
-        b, self._batch = self._batch, _Batch()
-        if b.empty():
-            return
+    # --- write thread -----------------------------------------------------------
+    def _write_loop(self) -> None:
+        try:
+            while (b := self._closed.get()) is not None:
+                self._write(b)
+        except WriteAborted as exc:
+            self._write_error = exc
+        except BaseException as exc:
+            log.exception("write thread failed")
+            self._write_error = exc
+
+    def _write(self, b: _Batch) -> None:
         refused = self.writer.write(b.lines_ms, "ms", self.abort) if b.lines_ms else []
-        for r in refused:
-            self._set_aside(r)
-        ns_lines = b.lines_ns + self._batch.lines_ns
-        self._batch.lines_ns = []
+        ns_lines = b.lines_ns + [
+            self._rejected_line("(influxdb)", Reason.INFLUX_REJECTED, r.error, r.line.encode())
+            for r in refused
+        ]
         if ns_lines:
             for r in self.writer.write(ns_lines, "ns", self.abort):
                 log.error("InfluxDB refused a rejected-store line, dropped: %s", r.error)
-        written = b.readings - sum(1 for r in refused if not r.line.startswith(_META))
-        done = time.time()
-        self._observe_lag(b.reading_ts_ms, done)
-        m.WRITTEN.inc(max(written, 0))
-        self.stats.written += max(written, 0)
+        refused_readings = sum(1 for r in refused if not r.line.startswith(_META))
+        written = max(0, b.readings - refused_readings)
+        self._observe_lag(b.reading_ts_ms, time.time())
+        m.WRITTEN.inc(written)
+        self.stats.add(written=written)
         for d in b.deliveries:
             self.ack(d)
 
-    def _set_aside(self, r: RefusedLine) -> None:
-        self._reject("(influxdb)", Reason.INFLUX_REJECTED, r.error, r.line.encode())
-
     def _observe_lag(self, ts_ms: list[int], done: float) -> None:
-        for t in ts_ms:
-            lag = max(0.0, done - t / 1000)
-            m.LAG.observe(lag)
-            self.stats.add_lag(lag)
+        pairs = [(max(0.0, done - t / 1000), n) for t, n in Counter(ts_ms).items()]
+        m.LAG.observe_many(pairs)
+        self.stats.add_lags(pairs)
 
 
 _TICK = object()

@@ -2,46 +2,52 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 
 from collector.lineproto import line
 from telemetry import influx_schema as s
 
 LAG_WINDOW = 20_000  # the most recent readings the lag percentiles describe
+COUNTERS = ("messages", "readings", "rejected", "written", "seq_gaps", "seq_duplicates")
 
 
-@dataclass
 class Stats:
-    instance: str
-    messages: int = 0
-    readings: int = 0
-    rejected: int = 0
-    written: int = 0
-    seq_gaps: int = 0
-    seq_duplicates: int = 0
-    lags: deque[float] = field(default_factory=lambda: deque(maxlen=LAG_WINDOW))
+    """Updated by both pipeline threads, hence the lock."""
 
-    def add_lag(self, lag_s: float) -> None:
-        self.lags.append(lag_s)
+    def __init__(self, instance: str) -> None:
+        self.instance = instance
+        self.counts = dict.fromkeys(COUNTERS, 0)
+        self.lags: deque[float] = deque(maxlen=LAG_WINDOW)
+        self._lock = threading.Lock()
+
+    def add(self, **deltas: int) -> None:
+        with self._lock:
+            for name, n in deltas.items():
+                self.counts[name] += n
+
+    def __getattr__(self, name: str) -> int:
+        if name in COUNTERS:
+            return self.counts[name]
+        raise AttributeError(name)
+
+    def add_lags(self, pairs: list[tuple[float, int]]) -> None:
+        with self._lock:
+            for lag, n in pairs:
+                self.lags.extend([lag] * min(n, LAG_WINDOW))
 
     def percentile(self, q: float) -> float:
-        if not self.lags:
+        with self._lock:
+            ordered = sorted(self.lags)
+        if not ordered:
             return 0.0
-        ordered = sorted(self.lags)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
     def line(self, now: float | None = None) -> str:
         now = time.time() if now is None else now
-        fields: dict[str, float | int] = {
-            "messages": self.messages,
-            "readings": self.readings,
-            "rejected": self.rejected,
-            "written": self.written,
-            "seq_gaps": self.seq_gaps,
-            "seq_duplicates": self.seq_duplicates,
-            "lag_p50_s": float(self.percentile(0.5)),
-            "lag_p99_s": float(self.percentile(0.99)),
-        }
+        with self._lock:
+            fields: dict[str, float | int] = dict(self.counts)
+        fields["lag_p50_s"] = float(self.percentile(0.5))
+        fields["lag_p99_s"] = float(self.percentile(0.99))
         return line(s.COLLECTOR_STATS, {s.TAG_INSTANCE: self.instance}, fields, round(now * 1000))

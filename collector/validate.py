@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from collector.lineproto import line
+from collector.lineproto import float_point, line, series
 from collector.reasons import Reason
 from collector.verdict import Accepted, Delivery, Rejected
 from telemetry import influx_schema as s
@@ -21,6 +21,7 @@ from telemetry.registry import Registry
 from telemetry.topics import Topic, TopicError, TopicKind, parse_topic
 
 Verdict = Accepted | Rejected
+SERIES_CACHE = 200_000  # escaped series strings kept (~150 bytes each)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Validator:
     def __init__(self, registry: Registry, limits: Limits) -> None:
         self.registry = registry
         self.limits = limits
+        self._series_cache: dict[tuple[str, str, str, str], str] = {}
 
     def check(self, d: Delivery, now: float | None = None) -> Verdict:
         now = time.time() if now is None else now
@@ -93,15 +95,32 @@ class Validator:
         return None
 
     def _reading_lines(self, batch: ReadingBatch) -> Accepted:
-        site_tags = self.registry.tags(batch.site).as_dict()
         out = Accepted(lines=[], site=batch.site, agent=batch.agent, seq=batch.seq)
+        lines, stamps = out.lines, out.reading_ts_ms
         for r in batch.readings:
             ms = _ms(r.ts.timestamp())
-            tags = {**site_tags, s.TAG_METER: r.meter, s.TAG_QUALITY: r.quality.value}
-            out.lines.append(line(r.utility.value, tags, r.values, ms))
-            out.reading_ts_ms.append(ms)
+            key = self._series(batch.site, r.meter, r.utility.value, r.quality.value)
+            lines.append(float_point(key, r.values, ms))
+            stamps.append(ms)
         out.readings = len(batch.readings)
         return out
+
+    def _series(self, site: str, meter: str, utility: str, quality: str) -> str:
+        # Escaping and sorting tags is most of the cost of a line; a meter's
+        # series repeats every poll, so keep the escaped form (bounded).
+        ident = (site, meter, utility, quality)
+        key = self._series_cache.get(ident)
+        if key is None:
+            tags = {
+                **self.registry.tags(site).as_dict(),
+                s.TAG_METER: meter,
+                s.TAG_QUALITY: quality,
+            }
+            key = series(utility, tags)
+            if len(self._series_cache) >= SERIES_CACHE:
+                self._series_cache.clear()
+            self._series_cache[ident] = key
+        return key
 
     def _status(self, topic: Topic, d: Delivery, now: float) -> Verdict:
         try:

@@ -44,14 +44,18 @@ def test_sigkill_ten_times_during_stream_stores_each_reading_once(
     pub = Publisher(broker.host, broker.port)
     rng = random.Random(5)
     with SteadyStream(pub, per_batch=20, pace_s=0.02, t0=recent_t0()) as stream:
+        pending_at_kill = []
         for _ in range(10):
             time.sleep(rng.uniform(0.8, 2.0))
+            pending_at_kill.append(col.metrics().get("collector_acks_pending", 0))
             col.kill()
             # Published while the collector is down: queued in its session.
             time.sleep(rng.uniform(0.0, 0.5))
             col.start()
         time.sleep(1.0)
     assert stream.seq > 200, "the stream was too thin to test anything"
+    # Kills that left messages unacknowledged are the ones that test redelivery.
+    assert sum(1 for n in pending_at_kill if n > 0) >= 3, pending_at_kill
     _assert_all_stored_once(influx_srv.url, db, stream)
     pub.close()
 
