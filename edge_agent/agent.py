@@ -206,7 +206,7 @@ class EdgeAgent:
             log.exception("could not store the last readings")
         assert self.publisher is not None and self.link is not None
         if self.link.connected:
-            await self.publisher._pump()
+            await self.publisher.pump()
             await self.publisher.drain(2.0)
             offline = build_status(
                 self.pollers, await self.outbox.call(self.outbox.sync.stats), self.last_error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from edge_agent.metrics import Metrics
 from edge_agent.publisher import AsyncOutbox
@@ -41,7 +42,7 @@ class Batcher:
                 )
         return seqs
 
-    def _builder(self, readings: list[Reading]):
+    def _builder(self, readings: list[Reading]) -> Callable[[int], bytes]:
         def build(seq: int) -> bytes:
             return ReadingBatch(
                 site=self.site, agent=self.agent, seq=seq, readings=readings
@@ -49,7 +50,7 @@ class Batcher:
 
         return build
 
-    async def run(self, cycle_s: float, on_flush) -> None:
+    async def run(self, cycle_s: float, on_flush: Callable[[], None]) -> None:
         loop = asyncio.get_running_loop()
         due = loop.time() + cycle_s
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -138,7 +139,12 @@ def _run(registry: Registry, settings: AgentSettings) -> None:
         install_signal_handlers(stop)
         await EdgeAgent(registry, settings.agent, settings).run(stop)
 
-    asyncio.run(main_async())
+    try:
+        asyncio.run(main_async())
+    except (OSError, sqlite3.Error) as exc:
+        # An outbox that cannot be opened or a metrics port in use: say which, and stop.
+        outbox = settings.outbox_path(settings.agent)
+        _fail(f"cannot start (outbox {outbox}, metrics port {settings.metrics_port}): {exc}")
 
 
 def _fail(message: str) -> None:

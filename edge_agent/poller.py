@@ -20,7 +20,7 @@ from edge_agent.bus import Bus, ReadError
 from edge_agent.decoding import decode_profile, register_map
 from edge_agent.metrics import Metrics
 from edge_agent.planner import Block, plan_reads, split
-from edge_agent.plausibility import CounterTracker, judge
+from edge_agent.plausibility import CounterTracker, Verdict, judge
 from telemetry.models import Quality, Reading
 from telemetry.registry.profiles import Profile
 from telemetry.registry.sites import Meter
@@ -106,7 +106,7 @@ class MeterPoller:
         self.sink(reading)
         return reading
 
-    def _count_verdict(self, verdict) -> None:
+    def _count_verdict(self, verdict: Verdict) -> None:
         for kind, names in (
             ("nonfinite", verdict.nonfinite),
             ("out_of_range", verdict.out_of_range),

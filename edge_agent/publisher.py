@@ -88,13 +88,13 @@ class Publisher:
                 await asyncio.wait_for(self.wake.wait(), 1.0)
             self.wake.clear()
             try:
-                await self._pump()
+                await self.pump()
             except Exception as exc:  # keep publishing whatever went wrong once
                 log.exception("publisher error")
                 self.on_error(f"publisher: {type(exc).__name__}: {exc}")
                 await asyncio.sleep(1)
 
-    async def _pump(self) -> None:
+    async def pump(self) -> None:
         while self.link.connected and time.monotonic() >= self._paused_until:
             room = self.window - len(self.inflight)
             if room <= 0:

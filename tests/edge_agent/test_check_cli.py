@@ -84,3 +84,13 @@ def test_agent_is_required_to_run() -> None:
 def test_bad_mqtt_url_is_refused_clearly() -> None:
     result = _run("--config", str(DEMO), "--agent", "hanam-gw-a", "--mqtt-url", "http://x")
     assert result.returncode == 2 and "scheme must be mqtt:// or mqtts://" in result.stderr
+
+
+def test_an_outbox_that_cannot_be_created_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = _run(
+        "--config", str(DEMO), "--agent", "hanam-gw-a", "--outbox", str(blocker / "o.sqlite")
+    )
+    assert result.returncode == 2
+    assert "cannot start" in result.stderr and str(blocker) in result.stderr
