@@ -153,7 +153,8 @@ def fleet(
 
     Prints the achieved readings/s while it runs and a last line
     `SENT batches=B readings=R ...` counting what the broker acknowledged.
-    Without --duration or --cycles it runs until SIGINT/SIGTERM.
+    With both --duration and --cycles it stops at whichever comes first; with
+    neither it runs until SIGINT/SIGTERM.
     """
     from rich.console import Console
 

@@ -64,6 +64,8 @@ class TableImage:
             low, high = int_range(spec.type)
             factor = spec.scale * (10.0**sf if sf is not None else 1.0)
             raw = low if (value - spec.offset) / factor < 0 else high
+            if raw == spec.missing_value:  # pinned, not "not implemented"
+                raw = raw + 1 if raw == low else raw - 1
             return encode(raw, spec.type, spec.byte_order)
 
 

@@ -123,10 +123,11 @@ class SolarDemand(Demand):
     """Generation: capacity x clear-sky fraction x clouds."""
 
     def _scale(self) -> float:
-        # kWp: a rooftop array; at most ~300 kW so SunSpec's int16 W (x10) holds it
+        # kWp of a rooftop array; at most 120 kW, so the SunSpec map's total AC
+        # current (uint16, A_SF -2: at most 655 A) holds it
         if self.spec.residential and self.spec.households <= 1:
             return self.spec.draw("size", 3.0, 6.0)
-        return self.spec.draw("size", 50.0, 250.0)
+        return self.spec.draw("size", 30.0, 120.0)
 
     def rate(self, t: float) -> float:
         elevation = climate.solar_elevation_sin(t)

@@ -145,3 +145,30 @@ def test_time_zone_is_kst() -> None:
     state = MeterState.for_spec(spec("solar"), at(2025, 1, 1))
     utc_morning = datetime(2025, 6, 10, 3, 30, tzinfo=UTC).timestamp()
     assert state.instrument.gauges(utc_morning)["power_kw"] > 0.0
+
+
+def test_demo_meters_show_plausible_values_that_fit_their_registers() -> None:
+    """Every demo meter, at a winter night and a summer noon: plausible, and encodable without pinning."""
+    from simulators.registers import build_images
+    from simulators.selection import load_specs, select
+    from telemetry.codec import int_range, is_float
+    from telemetry.fields import is_plausible
+    from telemetry.registry import load_registry
+
+    registry = load_registry("config/sites/demo.yaml")
+    chosen = select(registry, [], [])
+    specs = load_specs(chosen, seed=0)
+    for x in chosen:
+        images = build_images(registry.profile_of(x.meter))
+        for t in (at(2025, 1, 20, 3), at(2025, 7, 20, 12.5), at(2025, 8, 5, 21)):
+            values = MeterState.for_spec(specs[x.key], t - 3600).snapshot(t)
+            for image in images.values():
+                for spec in image.fields:
+                    v = values[spec.field]
+                    assert is_plausible(x.meter.utility, spec.field, v), (x.key, spec.field, v)
+                    if is_float(spec.type):
+                        continue
+                    sf = image.sf.get(spec.scale_register) if spec.scale_register else None
+                    factor = spec.scale * (10.0**sf if sf is not None else 1.0)
+                    low, high = int_range(spec.type)
+                    assert low <= (v - spec.offset) / factor < high, (x.key, spec.field, v)
