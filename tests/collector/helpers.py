@@ -266,3 +266,8 @@ def stored_sum(url: str, db: str, measurement: str = "electricity", fld: str = "
 
 def expected_sum(batches: int, per_batch: int) -> float:
     return float(sum(seq * 10_000 + j for seq in range(batches) for j in range(per_batch)))
+
+
+def rejected_total(metrics: dict[str, float]) -> float:
+    """All rejections, whatever the reason (the counter exists per reason label)."""
+    return sum(v for k, v in metrics.items() if k.startswith("collector_rejected_total{"))
