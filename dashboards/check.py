@@ -69,15 +69,21 @@ def variable_values(
 
 
 def check_board(
-    ql: InfluxQL, board: dict[str, Any], databases: dict[str, str], now: datetime | None = None
+    ql: InfluxQL,
+    board: dict[str, Any],
+    databases: dict[str, str],
+    now: datetime | None = None,
+    range_from: str | None = None,
 ) -> list[QueryResult]:
+    """Every target of every panel; range_from replaces the board's range (as a viewer may)."""
     now = now or datetime.now(UTC)
     variables = variable_values(ql, board, databases, now)
     results = []
     for panel in board["panels"]:
         if panel["type"] == "row":
             continue
-        rng = time_range(board["time"]["from"], now, panel.get("timeFrom"), panel.get("timeShift"))
+        board_from = range_from or board["time"]["from"]
+        rng = time_range(board_from, now, panel.get("timeFrom"), panel.get("timeShift"))
         step = interval(rng, panel.get("interval"))
         for target in panel["targets"]:
             db = databases[target["datasource"]["uid"]]
@@ -103,5 +109,7 @@ def check_all(
     databases: dict[str, str],
     now: datetime | None = None,
     boards: list[dict[str, Any]] | None = None,
+    range_from: str | None = None,
 ) -> list[QueryResult]:
-    return [r for b in boards or load_boards() for r in check_board(ql, b, databases, now)]
+    boards = boards if boards is not None else load_boards()
+    return [r for b in boards for r in check_board(ql, b, databases, now, range_from)]

@@ -147,13 +147,14 @@ def _hourly() -> list[Panel | str]:
     return [
         "시간별 사용량 (Hourly use)",
         Panel(
-            "시간별 사용량 (Hourly consumption, kWh or m³)",
+            "오늘 시간별 사용량 (Hourly consumption today, kWh or m³)",
             "timeseries",
             [hourly],
             width=24,
             custom=BARS,
             interval="1h",
-            description="From the hourly rollup: counter differences with resets and "
+            time_from="now/d",
+            description="Today, from the hourly rollup: counter differences with resets and "
             "meter replacements handled. The current hour fills in as it goes.",
         ),
     ]

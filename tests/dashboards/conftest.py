@@ -1,0 +1,195 @@
+"""The real pipeline for the dashboard tests: simulators -> agents -> broker -> collector -> rollup.
+
+Module-scoped: one run feeds every panel query. The only points not made by
+the pipeline are last year's daily rollups (a run cannot produce a year of
+history); they are written in the rollup's exact schema and named as such.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import paho.mqtt.client as mqtt
+import pytest
+from influxdb_client import InfluxDBClient, Point, WritePrecision
+from influxdb_client.client.write_api import SYNCHRONOUS
+from paho.mqtt.enums import CallbackAPIVersion
+
+from dashboards.interpolate import ZONE
+from devstack import InfluxServer, MosquittoServer
+from devstack.demo import Platform, modbus_ports, module_runnable, shifted_config
+from devstack.ports import port_open
+from telemetry.influx_schema import CONSUMPTION_1D, GROUP_ALL
+from telemetry.influxql import InfluxQL
+from telemetry.paths import PROJECT_ROOT
+from telemetry.registry import Registry, load_registry
+from telemetry.topics import readings_topic
+
+DEMO = PROJECT_ROOT / "config" / "sites" / "demo.yaml"
+PIPELINE = ("simulators", "edge_agent", "collector")
+MISSING = [m for m in PIPELINE if not module_runnable(m)]
+FILL_DEADLINE_S = 60.0
+READINGS_PER_METER = 3  # two intervals of consumption at the slowest (10 s) poll
+
+
+@dataclass
+class Run:
+    ql: InfluxQL
+    raw: str
+    public: str
+    registry: Registry
+    rejected_sent: int
+
+
+def _offset() -> int:
+    ports = modbus_ports(DEMO)
+    for _ in range(50):
+        offset = random.randrange(20_000, 40_000, 100)
+        if not any(port_open("127.0.0.1", p + offset) for p in ports):
+            return offset
+    raise RuntimeError("no free Modbus port range")
+
+
+def _publish_garbage(url: str, registry: Registry) -> int:
+    """Malformed batches on a real agent's topic, so the rejected panels have something."""
+    host, port = url.removeprefix("mqtt://").split(":")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client.connect(host, int(port))
+    client.loop_start()
+    site = next(iter(registry.sites.values()))
+    topic = readings_topic(site.id, site.agents[0].id)
+    payloads = [b"not json", b'{"schema": "energy.readings.v1"}']
+    for payload in payloads:
+        client.publish(topic, payload, qos=1).wait_for_publish(10)
+    client.disconnect()
+    client.loop_stop()
+    return len(payloads)
+
+
+def _filled(ql: InfluxQL, raw: str, registry: Registry) -> bool:
+    per_meter = _counts(ql, raw)
+    meters = {(s.id, m.id) for s, _a, m in registry.meters()}
+    enough = all(per_meter.get(key, 0) >= READINGS_PER_METER for key in meters)
+    stats = ql.rows('SELECT count("readings") FROM "collector_stats"', raw)
+    status = ql.rows('SELECT count("online") FROM "agent_status" GROUP BY "agent"', raw)
+    rejected = ql.rows('SELECT count("count") FROM "rejected"', raw)
+    return (
+        enough
+        and bool(stats)
+        and stats[0]["count"] >= 3
+        and len(status) == len(registry.agents)
+        and bool(rejected)
+    )
+
+
+def _progress(ql: InfluxQL, raw: str) -> dict[str, object]:
+    """What the pipeline has stored so far, for a failure message."""
+    return {
+        "readings per meter": _counts(ql, raw),
+        **{
+            m: ql.rows(f'SELECT count(*) FROM "{m}"', raw)
+            for m in ("collector_stats", "agent_status", "rejected")
+        },
+    }
+
+
+def _counts(ql: InfluxQL, raw: str) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for field, names in (("energy_kwh", "electricity|heat|solar"), ("volume_m3", "gas|water")):
+        for row in ql.rows(
+            f'SELECT count("{field}") FROM /^({names})$/ GROUP BY "site", "meter"', raw
+        ):
+            counts[(row["site"], row["meter"])] = row["count"]
+    return counts
+
+
+def _seed_last_year(influx: InfluxServer, public: str, registry: Registry) -> int:
+    """Last year's daily rollups for this month's days so far (city and each district with sites)."""
+    today = datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+    first = today.replace(day=1)
+    districts = [GROUP_ALL, *sorted({s.district for s in registry.sites.values()})]
+    points = []
+    day = first
+    while day <= today:
+        ts = day.replace(year=day.year - 1).astimezone(UTC)
+        for district in districts:
+            points.append(
+                Point(CONSUMPTION_1D)
+                .tag("utility", "electricity")
+                .tag("district", district)
+                .tag("dong", GROUP_ALL)
+                .tag("building_type", GROUP_ALL)
+                .field("consumption", 1000.0)
+                .field("co2e_kg", 417.3)
+                .field("meters", 10)
+                .field("sites", 2)
+                .field("households", 840)
+                .time(ts, WritePrecision.MS)
+            )
+        day += timedelta(days=1)
+    with InfluxDBClient(url=influx.url, token="x", org="-") as client:
+        client.write_api(write_options=SYNCHRONOUS).write(
+            public, "-", points, write_precision=WritePrecision.MS
+        )
+    return len(points)
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    if MISSING:
+        pytest.skip(f"pipeline components without `python -m` entry point yet: {MISSING}")
+    root = tmp_path_factory.mktemp("dashboards-e2e")
+    # Own services: nothing else subscribes to this broker or writes these databases.
+    influx = InfluxServer(root / "influx").start()
+    tag = uuid.uuid4().hex[:8]
+    raw, public = f"dash_raw_{tag}", f"dash_pub_{tag}"
+    influx.create_database(raw)
+    influx.create_database(public)
+    registry = load_registry(DEMO)
+    broker = MosquittoServer(root / "mosquitto").start()
+    config = shifted_config(DEMO, _offset(), root / "sites.yaml")
+    platform = Platform(
+        root,
+        config,
+        broker.url,
+        influx.url,
+        raw,
+        public,
+        speed=60,
+        api_port=None,
+        rollup_interval_s=None,
+        privacy_k=1,
+        status_interval_s=2,
+        extra_env={"ENERGY_STATS_INTERVAL": "2"},
+    )
+    ql = InfluxQL(influx.url)
+    try:
+        platform.start()
+        sent = 0
+        deadline = time.monotonic() + FILL_DEADLINE_S
+        while not (sent and _filled(ql, raw, registry)):
+            if not sent and _counts(ql, raw):
+                # The collector stores readings, so it is subscribed: now it sees these too.
+                sent = _publish_garbage(broker.url, registry)
+            exited = [c.name for c in platform.children if not c.running]
+            if exited or time.monotonic() > deadline:
+                logs = "\n".join(f"[{c.name}]\n{c.log_tail()}" for c in platform.children)
+                pytest.fail(
+                    f"pipeline did not fill InfluxDB (exited: {exited}); stored: "
+                    f"{_progress(ql, raw)}\n{logs}"
+                )
+            time.sleep(1.0)
+        rollup = platform.rollup_once()
+        assert rollup.returncode == 0, rollup.stdout + rollup.stderr
+        _seed_last_year(influx, public, registry)
+        yield Run(ql, raw, public, registry, sent)
+    finally:
+        platform.stop()
+        broker.stop()
+        influx.stop()
+        ql.close()

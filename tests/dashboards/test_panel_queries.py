@@ -1,0 +1,117 @@
+"""Every panel's InfluxQL, variables filled with real values, against the real pipeline's data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboards.check import QueryResult, check_all, load_boards
+from dashboards.datasources import PUBLIC, STAFF
+from telemetry.influx_schema import GROUP_ALL
+from telemetry.registry import Registry
+from tests.dashboards.conftest import Run
+
+pytestmark = pytest.mark.timeout(150)
+
+# A viewer of a live board picks "last 15 minutes"; the pipeline ran for less than that.
+VIEW = "now-15m"
+
+
+def _expects_no_data(query: str, registry: Registry) -> bool:
+    """A query for a group (district x dong x building type, utility) without meters stays empty."""
+    wanted = {
+        tag: value
+        for tag in ("district", "dong", "building_type", "utility")
+        for value in re.findall(rf'"{tag}" = \'([^\']+)\'', query)
+        if value != GROUP_ALL
+    }
+    if not wanted:
+        return False
+    return not any(
+        all(_site_value(site, meter, tag) == value for tag, value in wanted.items())
+        for site, _agent, meter in registry.meters()
+    )
+
+
+def _site_value(site: object, meter: object, tag: str) -> str:
+    source = meter if tag == "utility" else site
+    return str(getattr(source, tag))
+
+
+@pytest.fixture(scope="module")
+def results(pipeline_run: Run) -> list[QueryResult]:
+    databases = {STAFF.uid: pipeline_run.raw, PUBLIC.uid: pipeline_run.public}
+    return check_all(pipeline_run.ql, databases, range_from=VIEW)
+
+
+def test_every_target_of_every_board_was_run(results: list[QueryResult]) -> None:
+    targets = sum(
+        len(p["targets"]) for b in load_boards() for p in b["panels"] if p["type"] != "row"
+    )
+    assert len(results) == targets > 0
+
+
+def test_no_query_errors(results: list[QueryResult]) -> None:
+    errors = [(r.board, r.panel, r.error) for r in results if r.error]
+    assert errors == []
+
+
+def test_every_query_answers_the_expected_columns(results: list[QueryResult]) -> None:
+    wrong = [
+        (r.board, r.panel, r.ref_id, r.expected, [s.columns for s in r.series])
+        for r in results
+        if not r.columns_ok
+    ]
+    assert wrong == []
+
+
+def test_every_query_returns_data_where_the_registry_has_sites(
+    results: list[QueryResult], pipeline_run: Run
+) -> None:
+    empty = [
+        (r.board, r.panel, r.ref_id, r.query)
+        for r in results
+        if r.rows == 0 and not _expects_no_data(r.query, pipeline_run.registry)
+    ]
+    assert empty == []
+
+
+def test_groups_without_sites_stay_empty(results: list[QueryResult], pipeline_run: Run) -> None:
+    should_be_empty = [r for r in results if _expects_no_data(r.query, pipeline_run.registry)]
+    assert should_be_empty, "the boards no longer list districts or building types without sites"
+    leaked = [(r.board, r.panel, r.ref_id) for r in should_be_empty if r.rows]
+    assert leaked == []
+
+
+def test_citizens_queries_ran_on_the_public_database_only(
+    results: list[QueryResult], pipeline_run: Run
+) -> None:
+    citizens = [r for r in results if r.board.startswith("citizens-")]
+    assert citizens and {r.database for r in citizens} == {pipeline_run.public}
+
+
+def test_operations_board_sees_the_injected_rejects(
+    results: list[QueryResult], pipeline_run: Run
+) -> None:
+    totals = next(r for r in results if r.board == "operations" and "Totals by reason" in r.panel)
+    counted = sum(row[1] for s in totals.series for row in s.values)
+    assert counted == pipeline_run.rejected_sent
+
+
+def test_facility_meter_variable_lists_real_meters(pipeline_run: Run) -> None:
+    from datetime import UTC, datetime
+
+    from dashboards.check import variable_values
+
+    board = next(b for b in load_boards() if b["uid"] == "facility-live")
+    values = variable_values(
+        pipeline_run.ql, board, {STAFF.uid: pipeline_run.raw}, datetime.now(UTC)
+    )
+    site = values["site"].replace("\\", "")
+    expected = (
+        {m.id for m in pipeline_run.registry.meters_of_site(site)}
+        if hasattr(pipeline_run.registry, "meters_of_site")
+        else {m.id for s, _a, m in pipeline_run.registry.meters() if s.id == site}
+    )
+    assert set(values["meter"].strip("()").replace("\\", "").split("|")) == expected
