@@ -20,6 +20,7 @@ from telemetry.models import AgentState, AgentStatus, Reading, ReadingBatch, off
 from telemetry.topics import readings_topic, status_topic
 
 DRAIN_TIMEOUT_S = 60.0
+MAX_UNACKED = 5_000  # batches awaiting PUBACK before the loop waits for the broker
 
 
 @dataclass
@@ -166,13 +167,16 @@ def _publish_loop(
     with Progress(
         TextColumn("[bold]fleet[/]"),
         BarColumn(),
-        TextColumn("{task.completed} batches"),
+        TextColumn("{task.fields[batches]} batches"),
         TextColumn("{task.fields[rate]:>8.0f} readings/s acknowledged"),
         TimeElapsedColumn(),
         console=console,
         transient=False,
     ) as progress:
-        task = progress.add_task("publish", total=total_cycles or options.duration_s, rate=0.0)
+        # the bar follows batches with --cycles, seconds with --duration
+        task = progress.add_task(
+            "publish", total=total_cycles or options.duration_s, rate=0.0, batches=0
+        )
         last_update = 0.0
         while queue and not stop[0]:
             now = time.monotonic()
@@ -194,11 +198,15 @@ def _publish_loop(
                     heapq.heappush(queue, (max(due + options.interval_s, now), index))
                 if sent_batches % 50 == 0:
                     pool.service(0)  # read acknowledgements as we go
+                while pool.inflight() > MAX_UNACKED:  # a slow broker slows us, not our memory
+                    pool.service(0.01)
             if now - last_update >= 0.5:
                 last_update = now
                 elapsed = max(now - began, 1e-9)
                 done = sent_batches if total_cycles else min(now - began, options.duration_s or 0)
-                progress.update(task, completed=done, rate=pool.acked_readings / elapsed)
+                progress.update(
+                    task, completed=done, rate=pool.acked_readings / elapsed, batches=sent_batches
+                )
         pool.drain(DRAIN_TIMEOUT_S)
         elapsed = max(time.monotonic() - began, 1e-9)
         progress.update(
