@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -118,6 +119,8 @@ def print_table(results: list[CheckResult], console: Console | None = None) -> N
 
 
 def check(registry: Registry, agent_id: str | None, settings: AgentSettings) -> bool:
+    # pymodbus logs each refused connect itself; the table already says it per meter.
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     results = asyncio.run(run_check(registry, agent_id, settings))
     print_table(results, Console(width=170))
     return all(r.ok for r in results)
