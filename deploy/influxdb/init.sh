@@ -1,0 +1,42 @@
+#!/bin/bash
+# InfluxDB 2.x first-start set-up (mounted into /docker-entrypoint-initdb.d/ of the
+# influxdb:2 image, which runs it once, after creating the org, the admin token
+# and the raw bucket `energy` with DOCKER_INFLUXDB_INIT_RETENTION; the influx CLI
+# is already configured with the admin token here).
+#
+# Adds: the public bucket, DBRP mappings (InfluxQL /query?db=energy and
+# db=energy_public, which api/ and Grafana use), and one token per service with
+# the least rights it needs, written to /tokens/<service>.token (a volume the
+# services mount read-only):
+#   collector  write energy                       (ingest only)
+#   rollup     read energy, write energy + energy_public
+#   api        read energy + energy_public
+#   grafana    read energy                        (staff organisation)
+#   citizens   read energy_public only            (citizens' organisation)
+set -euo pipefail
+
+org="${DOCKER_INFLUXDB_INIT_ORG}"
+raw_id="${DOCKER_INFLUXDB_INIT_BUCKET_ID}"
+public_bucket="${ENERGY_PUBLIC_BUCKET:-energy_public}"
+raw_bucket="${DOCKER_INFLUXDB_INIT_BUCKET}"
+
+public_id=$(influx bucket create --org "$org" --name "$public_bucket" \
+    --retention "${PUBLIC_RETENTION:-0}" --hide-headers | awk '{print $1}')
+
+influx v1 dbrp create --org "$org" --db "$raw_bucket" --rp autogen --bucket-id "$raw_id" --default
+influx v1 dbrp create --org "$org" --db "$public_bucket" --rp autogen --bucket-id "$public_id" --default
+
+mkdir -p /tokens
+umask 022
+make_token() {
+    local name=$1
+    shift
+    influx auth create --org "$org" --description "energy-$name" "$@" --hide-headers \
+        | awk '{print $3}' > "/tokens/$name.token"
+    echo "token for $name: $*"
+}
+make_token collector --write-bucket "$raw_id"
+make_token rollup --read-bucket "$raw_id" --write-bucket "$raw_id" --write-bucket "$public_id"
+make_token api --read-bucket "$raw_id" --read-bucket "$public_id"
+make_token grafana --read-bucket "$raw_id"
+make_token citizens --read-bucket "$public_id"
