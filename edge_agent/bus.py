@@ -25,7 +25,8 @@ ModbusClient = AsyncModbusTcpClient | AsyncModbusSerialClient
 
 
 class ReadError(Exception):
-    """A failed read; `kind` is the metric label (timeout, connect, exception, garbage)."""
+    """A failed read; `kind` is the metric label (timeout, connect, garbage, busy,
+    illegal_address, exception)."""
 
     def __init__(self, kind: str, message: str, code: int | None = None) -> None:
         super().__init__(message)
@@ -111,7 +112,9 @@ class Bus:
         if response.isError():
             code = getattr(response, "exception_code", None)
             name = EXCEPTION_NAMES.get(code or 0, "error")
-            kind = "illegal_address" if code == ILLEGAL_ADDRESS else "exception"
+            kind = {ILLEGAL_ADDRESS: "illegal_address", 5: "busy", 6: "busy"}.get(
+                code or 0, "exception"
+            )
             raise ReadError(
                 kind, f"Modbus exception {code} ({name}) at {table.value} {start}+{count}", code
             )

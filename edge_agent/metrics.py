@@ -23,7 +23,7 @@ class Metrics:
         )
         self.errors = Counter(
             "edge_poll_errors",
-            "Poll errors by meter and kind (timeout, connect, exception, illegal_address, "
+            "Poll errors by meter and kind (timeout, connect, busy, exception, illegal_address, "
             "garbage, nonfinite, out_of_range, counter_reset, no_values, internal)",
             ["meter", "kind"],
             registry=r,

@@ -27,8 +27,8 @@ from telemetry.registry.sites import Meter
 
 log = logging.getLogger("edge_agent.poller")
 
-RETRYABLE = {"timeout", "connect", "garbage"}
-RETRYABLE_CODES = {5, 6}  # acknowledge, device busy: ask again later
+# Exceptions 5/6 (acknowledge, device busy) are "busy": ask again a moment later.
+RETRYABLE = {"timeout", "connect", "garbage", "busy"}
 
 
 @dataclass
@@ -169,8 +169,7 @@ class MeterPoller:
                     block.table, block.start, block.count, conn.unit, conn.timeout_s
                 )
             except ReadError as exc:
-                retry = exc.kind in RETRYABLE or exc.code in RETRYABLE_CODES
-                if not retry or attempt >= self.policy.retries:
+                if exc.kind not in RETRYABLE or attempt >= self.policy.retries:
                     raise
                 attempt += 1
                 await asyncio.sleep(self.policy.retry_pause_s * 2 ** (attempt - 1))

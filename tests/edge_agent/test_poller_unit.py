@@ -105,7 +105,7 @@ def test_a_refused_single_value_is_skipped_and_the_rest_sent() -> None:
     assert any("power_factor" in p for p in poller.health.problems)
 
 
-@pytest.mark.parametrize("kind", ["timeout", "connect", "garbage", "exception"])
+@pytest.mark.parametrize("kind", ["timeout", "connect", "garbage", "busy", "exception"])
 def test_failed_reads_raise_pollfailed_and_retry_only_transient_kinds(kind: str) -> None:
     bus = MemoryBus({}, fail=kind)
     poller, got = _poller(bus, retries=2, retry_pause_s=0)
