@@ -22,6 +22,10 @@ from simulators.model.state import MeterState
 from simulators.registers import TableImage, build_images
 from telemetry.registry import Profile, Table
 
+# Meters refresh their measurement registers in cycles (an SDM630 about once a
+# second); 50 ms keeps values fresh for any poller and spares re-encoding per request.
+REFRESH_S = 0.05
+
 _TABLE_OF_FUNCTION = {3: Table.HOLDING, 4: Table.INPUT, 6: Table.HOLDING, 16: Table.HOLDING}
 
 
@@ -48,6 +52,7 @@ class SimulatedMeter:
         self._fault_since = time.monotonic()
         self._frozen: dict[str, float] | None = None
         self._counter_base: dict[str, float] = {}
+        self._rendered_at: dict[Table, float] = {}
         self.requests = 0
 
     # -- faults ------------------------------------------------------------
@@ -65,6 +70,7 @@ class SimulatedMeter:
             self._counter_base = dict(counters)
         self.fault = fault
         self._fault_since = time.monotonic()
+        self._rendered_at.clear()  # the next request shows the new state
 
     def answering(self) -> bool:
         kind = self.fault.kind
@@ -108,6 +114,10 @@ class SimulatedMeter:
         image = self.images.get(table) if table else None
         if image is None:
             return None
+        wall = time.monotonic()
+        if wall - self._rendered_at.get(image.table, -1.0) < REFRESH_S:
+            return None  # the block still holds this cycle's values
+        self._rendered_at[image.table] = wall
         offset = image.start - start_address
         if kind is FaultKind.GARBAGE:
             image.render_garbage(registers, offset)
