@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from influxdb_client import Point
-
 from collector.rollup.groups import Group, Holders, SiteInfo, is_public
-from telemetry.influx_schema import SUPPRESSED, TAG_UTILITY
+from collector.rollup.lineproto import line
+from collector.rollup.periods import hour_of
+from telemetry.influx_schema import LIVE_1M, SUPPRESSED, TAG_UTILITY
 
 CellKey = tuple[str, int, Group]  # (utility, period start ms, group)
 
@@ -21,8 +21,8 @@ class Cell:
 
 @dataclass
 class Output:
-    private: list[Point] = field(default_factory=list)
-    public: list[Point] = field(default_factory=list)
+    private: list[str] = field(default_factory=list)
+    public: list[str] = field(default_factory=list)
     unknown_sites: set[str] = field(default_factory=set)
 
     def extend(self, other: Output) -> None:
@@ -61,32 +61,39 @@ def group_points(
 ) -> Output:
     """One point per cell in private; in public only if the group passes the rule."""
     out = Output()
+    held: set[tuple[str, int, Group]] = set()
     for (utility, ts, group), cell in sorted(cells.items()):
-        point = Point(measurement).tag(TAG_UTILITY, utility)
-        for name, value in group.tags().items():
-            point = point.tag(name, value)
-        for name, value in value_fields(utility, cell.total).items():
-            point = point.field(name, float(value))
-        point = (
-            point.field("meters", int(cell.holders.meters))
-            .field("sites", len(cell.holders.sites))
-            .field("households", int(cell.holders.households))
-            .time(ts, write_precision="ms")
+        tags = {TAG_UTILITY: utility, **group.tags()}
+        fields: dict[str, float | int] = {
+            name: float(value) for name, value in value_fields(utility, cell.total).items()
+        }
+        fields.update(
+            meters=int(cell.holders.meters),
+            sites=len(cell.holders.sites),
+            households=int(cell.holders.households),
         )
+        point = line(measurement, tags, fields, ts)
         out.private.append(point)
         if is_public(cell.holders, k):
             out.public.append(point)
-        else:
-            out.private.append(_suppressed(measurement, utility, ts, group, cell.holders, k))
+        elif (utility, suppressed_at(measurement, ts), group) not in held:
+            # Held back per hour at most: the reason (too few holders) rarely changes faster.
+            held.add((utility, suppressed_at(measurement, ts), group))
+            out.private.append(
+                _suppressed(measurement, tags, suppressed_at(measurement, ts), cell.holders, k)
+            )
     return out
 
 
-def _suppressed(
-    measurement: str, utility: str, ts: int, group: Group, holders: Holders, k: int
-) -> Point:
-    point = Point(SUPPRESSED).tag("measurement", measurement).tag(TAG_UTILITY, utility)
-    for name, value in group.tags().items():
-        point = point.tag(name, value)
-    return (
-        point.field("holders", int(holders.count)).field("k", int(k)).time(ts, write_precision="ms")
+def suppressed_at(measurement: str, ts: int) -> int:
+    """live_1m's suppressions are recorded per hour; the others at their own period."""
+    return hour_of(ts) if measurement == LIVE_1M else ts
+
+
+def _suppressed(measurement: str, tags: dict[str, str], ts: int, holders: Holders, k: int) -> str:
+    return line(
+        SUPPRESSED,
+        {"measurement": measurement, **tags},
+        {"holders": int(holders.count), "k": int(k)},
+        ts,
     )

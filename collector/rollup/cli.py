@@ -54,7 +54,14 @@ def rollup(
         float | None,
         typer.Option(
             "--lookback",
-            help="seconds each pass recomputes, so late (replayed) data is picked up (default 21600 = 6 h)",
+            help="seconds of consumption each pass recomputes, so late data is picked up "
+            "(default 7200); a replayed outbox (agent status) or downtime (watermark) reaches further",
+        ),
+    ] = None,
+    live_lookback: Annotated[
+        float | None,
+        typer.Option(
+            "--live-lookback", help="seconds of live minutes each pass recomputes (default 600)"
         ),
     ] = None,
     privacy_k: Annotated[
@@ -79,6 +86,7 @@ def rollup(
         influx_public_bucket=influx_public_bucket,
         interval_s=interval,
         lookback_s=lookback,
+        live_lookback_s=live_lookback,
         privacy_k=privacy_k,
     )
     try:
@@ -114,6 +122,7 @@ def build_engine(settings: RollupSettings, registry) -> Engine:  # type: ignore[
         sink,
         Buckets(settings.influx_bucket, settings.influx_public_bucket),
         lookback_ms=int(settings.lookback_s * 1000),
+        live_lookback_ms=int(settings.live_lookback_s * 1000),
         max_catchup_ms=int(settings.max_catchup_s * 1000),
         chunk_ms=int(settings.chunk_s * 1000),
     )

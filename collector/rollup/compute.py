@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from influxdb_client import Point
-
 from collector.rollup.aggregate import Output, aggregate, group_points
 from collector.rollup.counters import Usage, usage_by_period
 from collector.rollup.emissions import EmissionFactors
 from collector.rollup.groups import SiteInfo
+from collector.rollup.lineproto import line
 from collector.rollup.periods import DAY_MS, day_of, days_touching, hour_of
 from collector.rollup.source import RawSource
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
@@ -94,9 +93,9 @@ class Computer:
             day.resets += h.resets
         return dict(usage)
 
-    def hourly(self, start_ms: int, end_ms: int) -> Output:
-        """live_1m and consumption_1h for [start, end) (start on an hour)."""
-        out = self.live(start_ms, end_ms)
+    def hourly(self, start_ms: int, end_ms: int, live_from_ms: int) -> Output:
+        """consumption_1h for [start, end) (start on an hour); live_1m for [live_from, end)."""
+        out = self.live(live_from_ms, end_ms) if live_from_ms < end_ms else Output()
         usage = self.meter_hours(start_ms, end_ms)
         out.extend(self.consumption(CONSUMPTION_1H, METER_CONSUMPTION_1H, usage))
         return out
@@ -111,16 +110,15 @@ class Computer:
 
 def _meter_point(
     measurement: str, utility: str, info: SiteInfo, meter: str, ts: int, u: Usage
-) -> Point:
-    return (
-        Point(measurement)
-        .tag(TAG_SITE, info.site)
-        .tag(TAG_METER, meter)
-        .tag(TAG_UTILITY, utility)
-        .tag(TAG_DISTRICT, info.district)
-        .tag(TAG_DONG, info.dong)
-        .tag(TAG_BUILDING_TYPE, info.building_type)
-        .field("consumption", float(u.consumption))
-        .field("resets", int(u.resets))
-        .time(ts, write_precision="ms")
+) -> str:
+    tags = {
+        TAG_SITE: info.site,
+        TAG_METER: meter,
+        TAG_UTILITY: utility,
+        TAG_DISTRICT: info.district,
+        TAG_DONG: info.dong,
+        TAG_BUILDING_TYPE: info.building_type,
+    }
+    return line(
+        measurement, tags, {"consumption": float(u.consumption), "resets": int(u.resets)}, ts
     )

@@ -1,12 +1,14 @@
 """The rollup loop: which window each pass recomputes, and the watermark.
 
-Each pass recomputes [now - lookback, now) floored to the hour, so late data
-within the lookback (a replayed outbox) is picked up, and rewriting a point
-with the same measurement, tags and timestamp overwrites it (idempotent). The
-watermark (end of the last completed window, a point in the private bucket)
-lets a restarted rollup catch up on everything since it stopped, in chunks,
-up to max_catchup. When an agent reports an outbox backlog older than the
-lookback, that pass reaches back far enough to cover it.
+Each pass recomputes consumption over [now - lookback, now) floored to the
+hour and live minutes over [now - live_lookback, now), so late data within
+them is picked up, and rewriting a point with the same measurement, tags and
+timestamp overwrites it (idempotent). The watermark (end of the last
+completed window, a point in the private bucket) lets a restarted rollup
+catch up on everything since it stopped, live minutes included, in chunks,
+up to max_catchup. When an agent reports an outbox backlog (a replayed
+outbox: readings older than the lookback arriving now), that pass reaches
+back far enough to cover it, for live minutes too.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from influxdb_client import Point
-
 from collector.rollup.aggregate import Output
 from collector.rollup.compute import Computer
+from collector.rollup.lineproto import line
 from collector.rollup.periods import hour_of, minute_of
 from collector.rollup.sink import Sink
 from collector.rollup.source import WATERMARK, RawSource
@@ -50,6 +51,7 @@ class Engine:
         sink: Sink,
         buckets: Buckets,
         lookback_ms: int,
+        live_lookback_ms: int,
         max_catchup_ms: int,
         chunk_ms: int,
         clock: Callable[[], float] = time.time,
@@ -59,6 +61,7 @@ class Engine:
         self.sink = sink
         self.buckets = buckets
         self.lookback_ms = lookback_ms
+        self.live_lookback_ms = live_lookback_ms
         self.max_catchup_ms = max_catchup_ms
         self.chunk_ms = chunk_ms
         self.clock = clock
@@ -79,9 +82,12 @@ class Engine:
         now_ms = int(self.clock() * 1000)
         start = self.plan(now_ms)
         report = PassReport(start, now_ms)
+        # Catching up (start before the usual lookback): live minutes from there too.
+        behind = start < hour_of(now_ms - self.lookback_ms)
+        live_from = start if behind else now_ms - min(self.live_lookback_ms, self.lookback_ms)
         while start < now_ms:
             end = min(start + self.chunk_ms, now_ms)
-            self._window(start, end, report)
+            self._window(start, end, minute_of(max(start, live_from)), report)
             self._mark(end, now_ms)
             start = end
         log.info(
@@ -93,8 +99,8 @@ class Engine:
         )
         return report
 
-    def _window(self, start: int, end: int, report: PassReport) -> None:
-        hourly = self.computer.hourly(start, end)
+    def _window(self, start: int, end: int, live_from: int, report: PassReport) -> None:
+        hourly = self.computer.hourly(start, end, live_from)
         self._store(hourly, report)
         self._store(self.computer.daily(start, end), report)
         report.unknown_sites += len(hourly.unknown_sites)
@@ -112,5 +118,5 @@ class Engine:
     def _mark(self, until_ms: int, now_ms: int) -> None:
         # The current minute may still grow: the next pass starts no later than it.
         until = min(minute_of(until_ms), minute_of(now_ms))
-        point = Point(WATERMARK).tag("job", "rollup").field("until_ms", float(until))
-        self.sink.write(self.buckets.private, [point.time(now_ms, write_precision="ms")])
+        point = line(WATERMARK, {"job": "rollup"}, {"until_ms": float(until)}, now_ms)
+        self.sink.write(self.buckets.private, [point])

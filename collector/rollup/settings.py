@@ -13,10 +13,16 @@ class RollupSettings(Settings):
 
     interval_s: float = Field(default=60.0, gt=0, le=86400, description="seconds between passes")
     lookback_s: float = Field(
-        default=6 * 3600.0,
+        default=2 * 3600.0,
         ge=60,
         le=31 * 86400,
-        description="how far back each pass recomputes (late data from replayed outboxes)",
+        description="how far back each pass recomputes consumption (late data)",
+    )
+    live_lookback_s: float = Field(
+        default=600.0,
+        ge=60,
+        le=31 * 86400,
+        description="how far back each pass recomputes live minutes (at most the lookback)",
     )
     privacy_k: int = Field(default=DEFAULT_PRIVACY_K, ge=1, le=10_000)
     max_catchup_s: float = Field(

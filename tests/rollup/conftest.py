@@ -53,6 +53,8 @@ def run_rollup(
         public,
         "--lookback",
         str(5 * 3600),
+        "--live-lookback",
+        str(5 * 3600),
         *extra,
     ]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)

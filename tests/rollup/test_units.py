@@ -75,3 +75,10 @@ def test_days_are_korean_days() -> None:
         kst_midnight - DAY_MS,
         kst_midnight,
     ]
+
+
+def test_line_protocol_escapes_and_types() -> None:
+    from collector.rollup.lineproto import line
+
+    text = line("live 1m", {"b": "x y", "a": "p,q=r"}, {"rate": 1.5, "meters": 3, "s": 'a"b'}, 42)
+    assert text == 'live\\ 1m,a=p\\,q\\=r,b=x\\ y rate=1.5,meters=3i,s="a\\"b" 42'

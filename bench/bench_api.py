@@ -1,0 +1,238 @@
+"""API latency at 1x and 10x meters: city-wide answers come from rollups, not raw readings.
+
+One run, one InfluxDB (devstack, in a temporary directory):
+  for scale in 1x, 10x:
+    - a synthetic city of `meters * scale` meters (electricity, water, solar per
+      site) spread over Gwangju's 96 dongs and six building types;
+    - raw readings in the collector's exact format: one per meter per minute for
+      the last 2 hours, and one per meter every 6 hours for the 30 days before;
+    - one rollup pass (`collector.rollup`, in-process) over those 31 days;
+    - `python -m api` as a real process; p50/p99 of GET /v1/city/live and of a
+      district's month series (GET /v1/districts/29200/consumption?every=day over
+      30 days), measured over HTTP after a warm-up.
+Prints the figures and the p99 ratio 10x/1x (goal <= 1.2).
+
+    python -m bench.bench_api [--meters 300] [--requests 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from influxdb_client import InfluxDBClient, WritePrecision
+from influxdb_client.client.write_api import SYNCHRONOUS
+
+from collector.rollup.cli import build_engine
+from collector.rollup.settings import RollupSettings
+from devstack import InfluxServer, free_port
+from telemetry.registry import load_geography, load_registry
+
+MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
+KST = dt.timezone(dt.timedelta(hours=9))
+TYPES = ["apartment", "detached_house", "industrial", "commercial", "public", "education"]
+KIND = {
+    "apartment": "apartment_complex",
+    "detached_house": "household",
+    "industrial": "industrial_complex",
+}
+RATES = {
+    "electricity": ("energy_kwh", "power_kw", 40.0),
+    "water": ("volume_m3", "flow_m3h", 2.0),
+    "solar": ("energy_kwh", "power_kw", 8.0),
+}
+
+
+def sites_yaml(n_sites: int) -> str:
+    dongs = sorted(load_geography().dongs.values(), key=lambda d: d.code)
+    out = ["sites:\n"]
+    for i in range(n_sites):
+        dong = dongs[i % len(dongs)]
+        bt = TYPES[i % len(TYPES)]
+        hh = {"apartment": 400, "detached_house": 1}.get(bt)
+        out.append(
+            f"  - id: s{i:05d}\n    name_ko: s{i}\n    name_en: s{i}\n"
+            f"    kind: {KIND.get(bt, 'public_building')}\n"
+            f'    district: "{dong.district}"\n    dong: "{dong.code}"\n    building_type: {bt}\n'
+            + (f"    households: {hh}\n" if hh else "")
+            + f"    agents:\n      - id: s{i:05d}-gw\n"
+        )
+    return "".join(out)
+
+
+def raw_lines(registry, now: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """Readings as the collector writes them (line protocol, ms)."""
+    recent = [now - now % MINUTE - i * MINUTE for i in range(120, 0, -1)]
+    start = recent[0] - 30 * DAY
+    old = [start + i * 6 * HOUR for i in range(120)]
+    lines = []
+    for n, site in enumerate(registry.sites.values()):
+        tags = (
+            f"site={site.id},district={site.district},dong={site.dong},"
+            f"building_type={site.building_type.value},quality=good"
+        )
+        for utility, (counter, rate_field, rate) in RATES.items():
+            r = rate * (1 + (n % 7) / 10)
+            for ts in old + recent:
+                value = 1000.0 + r * (ts - start) / HOUR
+                lines.append(
+                    f"{utility},meter={utility}-1,{tags} {counter}={value},{rate_field}={r} {ts}"
+                )
+    return lines
+
+
+def write(url: str, db: str, lines: list[str]) -> None:
+    with InfluxDBClient(url=url, token="", org="gwangju", timeout=120_000) as client:
+        api = client.write_api(write_options=SYNCHRONOUS)
+        for i in range(0, len(lines), 5000):
+            api.write(bucket=db, record=lines[i : i + 5000], write_precision=WritePrecision.MS)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure(base: str, path: str, params: dict, n: int) -> list[float]:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for _ in range(20):
+            client.get(path, params=params).raise_for_status()
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            client.get(path, params=params).raise_for_status()
+            times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def start_api(url: str, raw: str, public: str, sites: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api",
+            "--port",
+            str(port),
+            "--config",
+            str(sites),
+            "--influx-url",
+            url,
+            "--influx-bucket",
+            raw,
+            "--influx-public-bucket",
+            public,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/v1/districts", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"api did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+
+
+def run_scale(influx: InfluxServer, workdir: Path, meters: int, requests: int) -> dict:
+    sites = workdir / f"sites-{meters}.yaml"
+    sites.write_text(sites_yaml(meters // len(RATES)), encoding="utf-8")
+    registry = load_registry(sites)
+    raw, public = f"raw_{meters}", f"pub_{meters}"
+    influx.create_database(raw)
+    influx.create_database(public)
+    now = int(time.time() * 1000)
+    lines = raw_lines(registry, now)
+    t = time.perf_counter()
+    write(influx.url, raw, lines)
+    t_write = time.perf_counter() - t
+    settings = RollupSettings(
+        config=sites,
+        influx_url=influx.url,
+        influx_bucket=raw,
+        influx_public_bucket=public,
+        lookback_s=31 * 86400,
+        max_catchup_s=31 * 86400,
+        chunk_s=86400,
+    )
+    t = time.perf_counter()
+    build_engine(settings, registry).run_pass()
+    t_rollup = time.perf_counter() - t
+    proc, base = start_api(influx.url, raw, public, sites)
+    try:
+        end = time.strftime("%Y-%m-%d", time.localtime(now / 1000))
+        month = {
+            "every": "day",
+            "end": end,
+            "start": time.strftime("%Y-%m-%d", time.localtime(now / 1000 - 30 * 86400)),
+        }
+        live = measure(base, "/v1/city/live", {}, requests)
+        series = measure(base, "/v1/districts/29200/consumption", month, requests)
+        body = httpx.get(f"{base}/v1/city/live").json()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    elec = next(u for u in body["utilities"] if u["utility"] == "electricity")
+    return {
+        "meters": meters,
+        "points": len(lines),
+        "write_s": t_write,
+        "rollup_s": t_rollup,
+        "live": live,
+        "series": series,
+        "live_meters_reporting": elec["meters"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--meters", type=int, default=300, help="meters at 1x (default 300)")
+    parser.add_argument("--requests", type=int, default=300, help="timed requests per endpoint")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        influx = InfluxServer(Path(tmp) / "influx")
+        (Path(tmp) / "influx").mkdir()
+        influx.start()
+        try:
+            results = [
+                run_scale(influx, Path(tmp), args.meters * s, args.requests) for s in (1, 10)
+            ]
+        finally:
+            influx.stop()
+    print(
+        f"{'scale':>5} {'meters':>7} {'raw pts':>8} {'write s':>8} {'rollup s':>9} "
+        f"{'live p50':>9} {'live p99':>9} {'month p50':>10} {'month p99':>10}  (ms)"
+    )
+    for scale, r in zip(("1x", "10x"), results, strict=True):
+        print(
+            f"{scale:>5} {r['meters']:>7} {r['points']:>8} {r['write_s']:>8.1f} {r['rollup_s']:>9.1f} "
+            f"{statistics.median(r['live']):>9.2f} {percentile(r['live'], 0.99):>9.2f} "
+            f"{statistics.median(r['series']):>10.2f} {percentile(r['series'], 0.99):>10.2f}"
+        )
+        assert r["live_meters_reporting"] > 0
+    one, ten = results
+    for name in ("live", "series"):
+        ratio = percentile(ten[name], 0.99) / percentile(one[name], 0.99)
+        p50 = statistics.median(ten[name]) / statistics.median(one[name])
+        label = "/v1/city/live" if name == "live" else "district month series"
+        print(f"{label}: p99 10x/1x = {ratio:.2f} (goal <= 1.2); p50 10x/1x = {p50:.2f}")
+
+
+if __name__ == "__main__":
+    main()
