@@ -1,6 +1,6 @@
 """Nothing lost: a broker outage and an agent SIGKILL, counted batch by batch.
 
-The broker outage is 8 s (not the issue's 30 s) to keep the suite short; the
+The broker outage is 8 s (not the issue's 30 s; EDGE_AGENT_OUTAGE_S=30 runs that) to keep the suite short; the
 agent queues a batch per second throughout, so the backlog is the same kind of
 thing, only shorter. What is proven: every seq from 0 to the agent's last one
 arrives (or is still in the outbox after a clean stop), first arrivals in
@@ -9,6 +9,7 @@ increasing order, and the batches read during the outage are among them.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -30,7 +31,8 @@ from tests.edge_agent.procs import (
 
 pytestmark = pytest.mark.timeout(120)
 
-OUTAGE_S = 8.0
+# EDGE_AGENT_OUTAGE_S=30 runs the issue's full 30 s outage.
+OUTAGE_S = float(os.environ.get("EDGE_AGENT_OUTAGE_S", "8"))
 SITE, AGENT = "ea-test", "ea-gw"
 
 
@@ -81,6 +83,9 @@ def test_broker_outage_loses_nothing(tmp_path: Path, procs) -> None:
         assert wait_until(lambda: _delivered(sub, outbox), 10)
         order = _assert_nothing_lost(sub, outbox)
         assert len(order) >= len(backlog) + 3
+        print(
+            f"outage {OUTAGE_S:g} s: {len(backlog)} batches queued, {len(order)} delivered in order"
+        )
         during = [
             r
             for b in sub.batches
