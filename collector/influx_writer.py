@@ -103,7 +103,8 @@ class InfluxWriter:
             self.api.write(
                 bucket=self.bucket,
                 org=self.org,
-                record=lines,
+                # One string: given a list, the client walks and type-checks each line.
+                record="\n".join(lines),
                 write_precision=PRECISIONS[precision],
             )
         except ApiException as exc:
