@@ -8,7 +8,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -84,6 +84,7 @@ def test_agent_status_stored(
     pub = Publisher(broker.host, broker.port)
     status = AgentStatus(
         state=AgentState.ONLINE,
+        ts=datetime.now(UTC),  # the agent stamps its status; the will has no ts
         meters=5,
         meters_failing=["gas-main"],
         outbox_depth=7,
