@@ -84,7 +84,7 @@ def test_agent_status_stored(
     pub = Publisher(broker.host, broker.port)
     status = AgentStatus(
         state=AgentState.ONLINE,
-        ts=datetime.now(UTC),  # the agent stamps its status; the will has no ts
+        ts=datetime.now(UTC) - timedelta(seconds=1),  # agents stamp status; the will has no ts
         meters=5,
         meters_failing=["gas-main"],
         outbox_depth=7,
