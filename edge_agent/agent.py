@@ -183,7 +183,10 @@ class EdgeAgent:
             asyncio.create_task(p.run(self._offset(i, p)), name=p.meter.id)
             for i, p in enumerate(self.pollers)
         ]
-        tasks.append(asyncio.create_task(self.batcher.run(self.cycle_s, self._flushed)))
+        # Meters start at i/n of their interval; flushing just before the next
+        # round starts keeps one round of polls in one batch.
+        phase = self.cycle_s * (1 - 0.5 / max(1, len(self.pollers)))
+        tasks.append(asyncio.create_task(self.batcher.run(self.cycle_s, self._flushed, phase)))
         tasks.append(asyncio.create_task(self.publisher.run()))
         tasks.append(asyncio.create_task(self._status_loop()))
         try:

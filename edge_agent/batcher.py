@@ -28,11 +28,14 @@ class Batcher:
     async def flush(self) -> list[int]:
         """Store what accumulated as batch(es); returns their seqs."""
         seqs: list[int] = []
-        while self.pending:
-            chunk = self.pending[:MAX_READINGS_PER_BATCH]
+        # Readings that arrive while the batch is being written belong to the next cycle.
+        count = len(self.pending)
+        while count > 0:
+            chunk = self.pending[: min(count, MAX_READINGS_PER_BATCH)]
             seq, dropped = await self.outbox.call(self.outbox.sync.append, self._builder(chunk))
             # Only drop from memory once the batch is on disk.
             del self.pending[: len(chunk)]
+            count -= len(chunk)
             seqs.append(seq)
             self.metrics.batches.inc()
             if dropped:
@@ -50,9 +53,10 @@ class Batcher:
 
         return build
 
-    async def run(self, cycle_s: float, on_flush: Callable[[], None]) -> None:
+    async def run(self, cycle_s: float, on_flush: Callable[[], None], phase_s: float = 0.0) -> None:
+        """Flush every `cycle_s`, first at `phase_s` (chosen to fall between meters' polls)."""
         loop = asyncio.get_running_loop()
-        due = loop.time() + cycle_s
+        due = loop.time() + (phase_s or cycle_s)
         while True:
             await asyncio.sleep(max(0.0, due - loop.time()))
             due += cycle_s
