@@ -65,6 +65,13 @@ def test_every_reading_stored_once_then_acked(
     wait_until(lambda: col.metrics().get("collector_acks_total", 0) >= batches, 10, "acks")
     assert col.metrics()["collector_acks_pending"] == 0
     assert col.terminate() == 0
+    # On the way out the collector wrote its counters for the operations board.
+    stats = influx_rows(
+        influx_srv.url,
+        'SELECT last("written") AS w, last("seq_gaps") AS g FROM "collector_stats" WHERE "instance" = \'ingest\'',
+        db,
+    )
+    assert (stats[0]["w"], stats[0]["g"]) == (batches * per, 0)
     # Acknowledged means the broker holds nothing more for this instance.
     collectors.append(col.start())
     time.sleep(1.0)
@@ -180,3 +187,25 @@ def influx_srv_write(url: str, db: str, lp: str) -> None:
     )
     with urllib.request.urlopen(req, timeout=10) as r:
         assert r.status == 204
+
+
+def test_seq_gaps_and_duplicates_counted(
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
+    collectors: list[CollectorProc],
+) -> None:
+    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "seq")
+    collectors.append(col.start())
+    pub = Publisher(broker.host, broker.port)
+    t0 = recent_t0()
+    for seq in (0, 1, 2, 5, 5, 9):  # 3, 4 and 6-8 missing; 5 twice
+        pub.batch(make_batch(SITE, AGENT, seq, 2, t0))
+    wait_until(lambda: col.metrics().get("collector_acks_total", 0) >= 6, 20, "six acks")
+    metrics = col.metrics()
+    assert metrics["collector_seq_gaps_total"] == 5
+    assert metrics["collector_seq_duplicates_total"] == 1
+    # The duplicate overwrote itself: five distinct batches of two readings.
+    assert stored_count(influx_srv.url, db) == 10
+    pub.close()
