@@ -10,10 +10,13 @@ import pytest
 
 from devstack import InfluxServer, MosquittoServer
 from tests.collector.helpers import (
+    AGENT,
+    SITE,
     CollectorProc,
     Publisher,
     SteadyStream,
     expected_sum,
+    make_batch,
     recent_t0,
     stored_count,
     stored_sum,
@@ -140,3 +143,41 @@ def test_crashed_member_gets_its_queued_share_when_it_returns(
     assert stored_while_a_down < stream.readings
     assert a.metrics().get('collector_messages_total{kind="readings"}', 0) > 0
     pub.close()
+
+
+@pytest.mark.timeout(90)
+def test_broker_restart_with_unacked_messages_redelivers_and_acks_once(
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
+    collectors: list[CollectorProc],
+) -> None:
+    """Messages received but not yet written when the broker restarts: their acks
+    belong to the old connection and are skipped; the redelivered copies are
+    written (overwriting themselves) and acknowledged."""
+    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "restart")
+    col.extra = ["--flush-interval", "4"]  # later flag wins: hold the batch open
+    collectors.append(col.start())
+    pub = Publisher(broker.host, broker.port)
+    t0 = recent_t0()
+    for seq in range(10):
+        pub.batch(make_batch(SITE, AGENT, seq, 10, t0))
+    pub.close()
+    wait_until(
+        lambda: col.metrics().get('collector_messages_total{kind="readings"}', 0) >= 10,
+        10,
+        "all ten received",
+    )
+    assert col.metrics().get("collector_acks_total", 0) == 0  # the batch is still open
+    broker.restart()
+    wait_until(lambda: stored_count(influx_srv.url, db) >= 100, 30, "100 readings stored")
+    wait_until(lambda: col.metrics()["collector_acks_pending"] == 0, 20, "nothing pending")
+    metrics = col.metrics()
+    assert metrics["collector_acks_void_total"] >= 10
+    assert metrics['collector_messages_total{kind="readings"}'] >= 20  # each came twice
+    assert stored_count(influx_srv.url, db) == 100
+    assert col.terminate() == 0
+    collectors.append(col.start())
+    time.sleep(1.0)
+    assert col.metrics().get('collector_messages_total{kind="readings"}', 0) == 0
