@@ -23,7 +23,7 @@ from devstack import InfluxServer
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
 from tests.rollup import city
-from tests.rollup.conftest import RolledCity, write_city
+from tests.rollup.conftest import RolledCity, rollup_influx, write_city  # noqa: F401 (fixture)
 
 ADMIN = "admin-secret-token"
 SITE_TOKENS = {"ind-1": "ind-1-secret", "apt": "apt-secret"}
@@ -130,8 +130,11 @@ def _operations_data(c: RolledCity) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def api_city(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiCity]:
-    c = write_city(influx, tmp_path_factory.mktemp("apicity"))
+def api_city(
+    rollup_influx: InfluxServer,  # noqa: F811 (the fixture imported above)
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ApiCity]:
+    c = write_city(rollup_influx, tmp_path_factory.mktemp("apicity"))
     history = _operations_data(c)
     c.rollup()
     public_ql, private_ql = RecordingQL(c.url), RecordingQL(c.url)

@@ -85,9 +85,27 @@ def write_city(influx: InfluxServer, directory: Path, hours_before: int = 3) -> 
     )
 
 
+@pytest.fixture(scope="session")
+def rollup_influx(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[InfluxServer]:
+    """The session InfluxDB of tests/conftest.py (`influx`), or our own if it is not there."""
+    try:
+        yield request.getfixturevalue("influx")
+        return
+    except pytest.FixtureLookupError:
+        pass
+    server = InfluxServer(tmp_path_factory.mktemp("influx"))
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="module")
-def rolled(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RolledCity]:
-    c = write_city(influx, tmp_path_factory.mktemp("city"))
+def rolled(
+    rollup_influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RolledCity]:
+    c = write_city(rollup_influx, tmp_path_factory.mktemp("city"))
     c.rollup()
     yield c
     c.ql.close()

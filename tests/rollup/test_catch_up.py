@@ -40,8 +40,10 @@ def _hours(c) -> set[int]:  # type: ignore[no-untyped-def]
     return {r["time"] for r in rows}
 
 
-def test_pass_after_downtime_starts_at_the_watermark(influx: InfluxServer, tmp_path: Path) -> None:
-    c = write_city(influx, tmp_path, hours_before=3)
+def test_pass_after_downtime_starts_at_the_watermark(
+    rollup_influx: InfluxServer, tmp_path: Path
+) -> None:
+    c = write_city(rollup_influx, tmp_path, hours_before=3)
     first_now = c.start_ms + 70 * city.MINUTE  # the rollup ran then, and stopped
     _engine(c, 600, first_now).run_pass()
     assert _hours(c) == {c.start_ms + city.HOUR}  # 10 min lookback: only the hour then running
@@ -62,14 +64,18 @@ def test_pass_after_downtime_starts_at_the_watermark(influx: InfluxServer, tmp_p
         assert got[key]["consumption"] == pytest.approx(value), key
 
 
-def test_without_watermark_a_pass_covers_the_lookback(influx: InfluxServer, tmp_path: Path) -> None:
-    c = write_city(influx, tmp_path, hours_before=3)
+def test_without_watermark_a_pass_covers_the_lookback(
+    rollup_influx: InfluxServer, tmp_path: Path
+) -> None:
+    c = write_city(rollup_influx, tmp_path, hours_before=3)
     engine = _engine(c, 3600, c.end_ms)
     assert engine.plan(c.end_ms) == (c.end_ms - 3600_000) - (c.end_ms - 3600_000) % city.HOUR
 
 
-def test_late_reading_inside_lookback_is_picked_up(influx: InfluxServer, tmp_path: Path) -> None:
-    c = write_city(influx, tmp_path, hours_before=2)
+def test_late_reading_inside_lookback_is_picked_up(
+    rollup_influx: InfluxServer, tmp_path: Path
+) -> None:
+    c = write_city(rollup_influx, tmp_path, hours_before=2)
     c.rollup()
     # A replayed outbox delivers a meter the rollup has never seen, 90 minutes late.
     spec = city.MeterSpec(
