@@ -187,7 +187,9 @@ class Platform:
     speed: float = 10.0
     seed: int = 1
     api_port: int | None = None  # None: no API
-    rollup_interval_s: float | None = 20.0  # None: no periodic rollup
+    # Short passes over a short window: the API's live minute appears soon after it ends.
+    rollup_interval_s: float | None = 5.0  # None: no periodic rollup
+    rollup_lookback_s: float | None = 900.0
     privacy_k: int | None = None
     agent_cycle_s: float | None = None
     status_interval_s: float | None = 5.0
@@ -286,8 +288,12 @@ class Platform:
         return argv
 
     def start_rollup(self) -> None:
-        if self.rollup_interval_s is not None:
-            self._spawn("rollup", self.rollup_argv("--interval", f"{self.rollup_interval_s:g}"))
+        if self.rollup_interval_s is None:
+            return
+        extra = ["--interval", f"{self.rollup_interval_s:g}"]
+        if self.rollup_lookback_s is not None:
+            extra += ["--lookback", f"{self.rollup_lookback_s:g}"]
+        self._spawn("rollup", self.rollup_argv(*extra))
 
     def rollup_once(self, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -433,6 +439,8 @@ def run_demo(speed: float, api_port: int, workdir: Path, port_offset: int, fresh
         stop_requested.append(True)
 
     signal.signal(signal.SIGTERM, request_stop)
+    # Ctrl-C even when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     broker = MosquittoServer(workdir / "mosquitto")
     influx = InfluxServer(workdir / "influx")
     platform: Platform | None = None
