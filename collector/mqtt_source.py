@@ -74,6 +74,9 @@ class MqttSource:
         client.on_message = self._on_message
         client.on_unsubscribe = lambda *_a: self._unsubscribed.set()
         client.on_subscribe = self._on_subscribe
+        client.on_connect_fail = lambda *_a: log.warning(
+            "cannot reach broker %s; retrying", self.target.redacted()
+        )
         return client
 
     def start(self) -> None:
