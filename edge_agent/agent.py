@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
+import os
 import signal
+import threading
 import time
 
 from edge_agent.batcher import Batcher
@@ -75,6 +78,8 @@ class EdgeAgent:
         self.link: MqttLink | None = None
         self.publisher: Publisher | None = None
         self._background: set[asyncio.Future] = set()
+        self._goodbye_mid: int | None = None
+        self._goodbye_acked = asyncio.Event()
 
     def _note_error(self, message: str) -> None:
         self.last_error = message
@@ -113,6 +118,8 @@ class EdgeAgent:
         self.metrics.connected.set(0)
 
     def _puback(self, mid: int, ok: bool, reason: str) -> None:
+        if mid == self._goodbye_mid:
+            self._goodbye_acked.set()
         if self.publisher is not None:
             self.publisher.on_puback(mid, ok, reason)
 
@@ -200,34 +207,61 @@ class EdgeAgent:
         return poller.meter.poll_interval_s * index / n
 
     async def _shutdown(self, tasks: list[asyncio.Task]) -> None:
+        log.info("stopping")
         for t in tasks:
             t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        _, stuck = await asyncio.wait(tasks, timeout=3.0)
+        if stuck:
+            log.warning("tasks did not stop", extra={"tasks": [t.get_name() for t in stuck]})
         try:
-            await self.batcher.flush()  # what was read is kept for the next start
+            # What was read is kept for the next start.
+            await asyncio.wait_for(self.batcher.flush(), 5.0)
         except Exception:
             log.exception("could not store the last readings")
         assert self.publisher is not None and self.link is not None
         if self.link.connected:
-            await self.publisher.pump()
-            await self.publisher.drain(2.0)
-            offline = build_status(
-                self.pollers, await self.outbox.call(self.outbox.sync.stats), self.last_error
-            )
-            payload = offline.model_copy(update={"state": AgentState.OFFLINE}).to_json()
             try:
-                info = self.link.client.publish(self.status_topic, payload, qos=1, retain=True)
-                info.wait_for_publish(2.0)
-            except (RuntimeError, ValueError):  # lost the link meanwhile: the will says offline
-                pass
+                await asyncio.wait_for(self._say_goodbye(), 5.0)
+            except Exception:  # the will says offline if this does not get through
+                log.warning("could not publish the offline status")
         self.link.stop()
         for bus in self.buses.values():
             bus.close()
         self.outbox.close()
         log.info("agent stopped")
 
+    async def _say_goodbye(self) -> None:
+        """Send what is queued (bounded), then the retained offline status."""
+        assert self.publisher is not None and self.link is not None
+        await self.publisher.pump()
+        await self.publisher.drain(2.0)
+        stats = await self.outbox.call(self.outbox.sync.stats)
+        offline = build_status(self.pollers, stats, self.last_error)
+        payload = offline.model_copy(update={"state": AgentState.OFFLINE}).to_json()
+        self._goodbye_acked = asyncio.Event()
+        self._goodbye_mid = self.link.publish(self.status_topic, payload, retain=True)
+        await asyncio.wait_for(self._goodbye_acked.wait(), 2.0)
+
+
+# A stop that takes longer than this is a bug; the outbox is safe, so exit hard.
+SHUTDOWN_DEADLINE_S = 20.0
+
+
+def _force_exit() -> None:
+    faulthandler.dump_traceback(all_threads=True)
+    log.error("shutdown took too long; exiting")
+    os._exit(70)
+
 
 def install_signal_handlers(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
+
+    def request_stop() -> None:
+        if not stop.is_set():
+            watchdog = threading.Timer(SHUTDOWN_DEADLINE_S, _force_exit)
+            watchdog.daemon = True
+            watchdog.start()
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, request_stop)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -133,6 +135,8 @@ def _run(registry: Registry, settings: AgentSettings) -> None:
 
     assert settings.agent
     setup_logging(settings.agent)
+    # `kill -USR1 <pid>` prints every thread's stack: for an operator facing a stuck agent.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
 
     async def main_async() -> None:
         stop = asyncio.Event()

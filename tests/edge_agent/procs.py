@@ -106,6 +106,9 @@ class Proc:
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
+                # The agent prints every thread's stack on SIGUSR1: keep it in the log.
+                self.proc.send_signal(signal.SIGUSR1)
+                time.sleep(1)
                 self.proc.kill()
                 self.proc.wait()
         self._out.close()
