@@ -9,20 +9,23 @@
 # names it. Hashed with mosquitto_passwd -U; the plain text never reaches the broker.
 set -eu
 
-auth=/mosquitto/auth
-certs=/mosquitto/certs
+# The directories and files can be moved (tests run this script outside Docker).
+auth=${MOSQUITTO_AUTH_DIR:-/mosquitto/auth}
+certs=${MOSQUITTO_CERTS_DIR:-/mosquitto/certs}
+users_file=${MQTT_USERS_FILE:-/run/secrets/mqtt_users}
+python=${PYTHON:-python}
 config=${ENERGY_CONFIG:-config/sites/demo.yaml}
 mkdir -p "$auth" "$certs"
 umask 077
 
-python -m telemetry.broker_acl --config "$config" > "$auth/acl.new"
+"$python" -m telemetry.broker_acl --config "$config" > "$auth/acl.new"
 mv "$auth/acl.new" "$auth/acl"
 
 : "${MQTT_COLLECTOR_PASSWORD:?set MQTT_COLLECTOR_PASSWORD in .env}"
 plain="$auth/passwd.plain"
 printf 'collector:%s\n' "$MQTT_COLLECTOR_PASSWORD" > "$plain"
-if [ -f /run/secrets/mqtt_users ]; then
-    grep -v '^[[:space:]]*\(#\|$\)' /run/secrets/mqtt_users >> "$plain"
+if [ -f "$users_file" ]; then
+    grep -v '^[[:space:]]*\(#\|$\)' "$users_file" >> "$plain"
 fi
 if [ -n "${MQTT_AGENT_PASSWORD:-}" ]; then
     for agent in $(sed -n 's/^user //p' "$auth/acl"); do
@@ -39,8 +42,10 @@ if [ ! -f "$certs/server.crt" ]; then
 fi
 
 # Mosquitto runs as uid 1883 in the eclipse-mosquitto image.
-chown -R 1883:1883 "$auth"
-chown 1883:1883 "$certs/server.key" 2>/dev/null || true
+if [ "$(id -u)" = 0 ]; then
+    chown -R 1883:1883 "$auth"
+    chown 1883:1883 "$certs/server.key"
+fi
 chmod 0700 "$auth"
 chmod 0600 "$auth/passwd" "$auth/acl"
 echo "broker auth ready: $(grep -c . "$auth/passwd") users, ACL for $(grep -c '^user ' "$auth/acl") users"
