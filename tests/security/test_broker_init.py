@@ -49,7 +49,7 @@ def _run_init(root: Path, users_file: Path, **extra: str) -> subprocess.Complete
 
 def test_init_broker_writes_acl_passwords_and_a_trial_ca(tmp_path: Path) -> None:
     registry = load_registry(DEMO_SITES)
-    own_box, shared_box = list(registry.agents)[0], list(registry.agents)[1]
+    own_box, shared_box = list(registry.agents)[:2]
     users = tmp_path / "mqtt_users"
     users.write_text(f"# one line per site box\n{own_box}:{OWN_PW}\n")
     done = _run_init(tmp_path, users)
