@@ -19,9 +19,9 @@ def _groups(tags: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 def raw_rows(ql: InfluxQL, db: str, utility: str, field: str) -> dict[tuple, list]:
-    """Every good reading per meter series, by its raw tags."""
+    """Every reading not marked bad, per meter series, by its raw tags."""
     series = ql.series(
-        f'SELECT "{field}" FROM "{utility}" WHERE quality = \'good\' '
+        f'SELECT "{field}" FROM "{utility}" WHERE quality != \'bad\' '
         "GROUP BY site, meter, district, dong, building_type",
         db,
         epoch="ms",
