@@ -112,7 +112,9 @@ def _operations_data(c: RolledCity) -> dict[str, Any]:
     today = now - (now + 9 * 3_600_000) % day
     days_now = [today - i * day for i in range(8, 1, -1)]  # clear of the rollup window
     days_before = [t - 365 * day for t in days_now]
-    for t, used in [(t, 5.0) for t in days_now] + [(t, 8.0) for t in days_before]:
+    days_joining = [t - 7 * day for t in days_now]  # the week before it joined a programme
+    readings = [(t, 5.0) for t in days_now] + [(t, 8.0) for t in days_before]
+    for t, used in readings + [(t, 6.0) for t in days_joining]:
         points.append(
             Point("meter_consumption_1d")
             .tag("site", "hh-3")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from api.auth import sign_household
 from tests.api.conftest import ADMIN, SITE_TOKENS, ApiCity
@@ -153,3 +154,25 @@ def test_operators_see_agents_and_rejected_counts(api_city: ApiCity) -> None:
     # Site and household tokens do not open the operators' routes.
     for token in (SITE_TOKENS["ind-1"], api_city.household_token("hh-1")):
         assert client.get("/v1/admin/agents", headers=_bearer(token)).status_code == 401
+
+
+def test_household_savings_against_the_week_before_its_programme(api_city: ApiCity) -> None:
+    from api.settings import ApiConfig, HouseholdConfig
+    from api.timewin import from_ms
+    from tests.api.conftest import build_app
+
+    days = api_city.history["days_now"]
+    joined = from_ms(days[0]).date()
+    config = ApiConfig(households={"hh-3": HouseholdConfig(programme_start=joined)})
+    app = build_app(api_city.city, api_city.public_ql, api_city.private_ql, config)
+    end = from_ms(days[-1] + 86_400_000).date().isoformat()
+    with TestClient(app) as client:
+        body = client.get(
+            "/v1/household/savings",
+            params={"start": joined.isoformat(), "end": end},
+            headers=_bearer(api_city.household_token("hh-3")),
+        ).json()
+    assert body["baseline"] == "before_programme"
+    assert body["baseline_end"].startswith(joined.isoformat())
+    assert body["baseline_consumption"] == pytest.approx(7 * 6.0)
+    assert body["savings"] == pytest.approx(7.0)

@@ -41,7 +41,8 @@ def run_rollup(
     argv = [
         sys.executable,
         "-m",
-        "collector.rollup",
+        "collector",
+        "rollup",
         "--once",
         "--config",
         str(sites),
