@@ -140,3 +140,53 @@ def test_a_counter_reset_is_marked_uncertain_and_reported(tmp_path: Path, broker
         assert wait_until(lambda: "counter went back" in (sub.last_status().last_error or ""), 10)
     finally:
         sub.close()
+
+
+def test_a_meter_that_stops_answering_recovers_when_it_answers_again(
+    tmp_path: Path, broker, procs
+) -> None:
+    """Timeouts close the socket and back off; once the meter answers, readings resume."""
+    from simulators.control import write_faults
+
+    config = render_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
+    control = tmp_path / "faults.json"
+    sub = Subscriber(broker.host, broker.port, "ea-test", "ea-gw")
+    try:
+        procs.append(start_simulators(config, tmp_path / "sim.log", "--control", str(control)))
+        port = free_port()
+        agent = start_agent(
+            config,
+            "ea-gw",
+            broker.url,
+            tmp_path / "outbox.sqlite",
+            tmp_path / "agent.log",
+            "--metrics-port",
+            str(port),
+            "--status-interval",
+            "1",
+        )
+        procs.append(agent)
+
+        def count(meter: str) -> int:
+            return sum(r.meter == meter for r in sub.readings())
+
+        assert wait_until(lambda: count("pv-1") >= 2, 20), dump(*procs)
+        write_faults(control, {"ea-test/pv-1": "timeout"})
+
+        def failing() -> bool:
+            status = sub.last_status()
+            return status is not None and status.meters_failing == ["pv-1"]
+
+        assert wait_until(failing, 20), dump(*procs)
+        timeouts = metric_value(
+            metrics_text(port), "edge_poll_errors_total", meter="pv-1", kind="timeout"
+        )
+        assert timeouts and timeouts >= 1
+        before = count("pv-1")
+        write_faults(control, {})
+        assert wait_until(lambda: count("pv-1") >= before + 2, 30), dump(*procs)
+        assert wait_until(lambda: sub.last_status().meters_failing == [], 10)
+        # The other meters never stopped meanwhile.
+        assert count("elec-1") >= count("pv-1")
+    finally:
+        sub.close()
