@@ -105,6 +105,7 @@ def household_site(
     if site is None:
         raise unauthorized("the household token is not valid")
     registry = request.app.state.reference.registry
-    if registry is None or site not in registry.sites:
+    # Only a household's own site: an apartment complex's figure is not one household's.
+    if registry is None or site not in registry.sites or registry.sites[site].kind != "household":
         raise unauthorized("the household token is not valid")
     return site

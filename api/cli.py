@@ -91,8 +91,10 @@ def sign_household_cmd(
         typer.echo("ENERGY_API_SIGNING_KEY is not set", err=True)
         raise typer.Exit(2)
     registry = load_registry(settings.config)
-    if site not in registry.sites:
-        typer.echo(f"unknown site {site!r} in {settings.config}", err=True)
+    if site not in registry.sites or registry.sites[site].kind != "household":
+        typer.echo(
+            f"{site!r} is not a household site (kind: household) in {settings.config}", err=True
+        )
         raise typer.Exit(2)
     token = sign_household(site, key)
     typer.echo(f"token: {token}")

@@ -118,6 +118,13 @@ def test_a_household_sees_its_own_use_only(api_city: ApiCity) -> None:
     for forged in (f"hh-2.{sig}", "hh-2", f"hh-1.{sig}x", sign_household("hh-2", "other-key")):
         r = client.get("/v1/household/usage", params={"token": forged})
         assert r.status_code == 401, forged
+    # A signed token for a site that is not a household (an apartment complex) opens nothing.
+    assert (
+        client.get(
+            "/v1/household/usage", params={"token": api_city.household_token("apt")}
+        ).status_code
+        == 401
+    )
     # A site token is no household token either.
     r = client.get("/v1/household/usage", headers=_bearer(SITE_TOKENS["apt"]))
     assert r.status_code == 401
