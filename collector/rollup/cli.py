@@ -8,6 +8,7 @@ import threading
 from typing import Annotated
 
 import typer
+from influxdb_client.client.exceptions import InfluxDBError
 
 from collector.rollup.compute import Computer
 from collector.rollup.emissions import load_emission_factors
@@ -24,7 +25,7 @@ from telemetry.cli import (
     InfluxTokenOpt,
     InfluxUrlOpt,
 )
-from telemetry.influxql import InfluxQL
+from telemetry.influxql import InfluxQL, InfluxQueryError
 from telemetry.registry import ConfigError, load_registry
 
 app = typer.Typer(
@@ -96,7 +97,11 @@ def rollup(
         raise typer.Exit(2) from exc
     engine = build_engine(settings, registry)
     if once:
-        report = engine.run_pass()
+        try:
+            report = engine.run_pass()
+        except (InfluxQueryError, InfluxDBError, OSError) as exc:
+            typer.echo(f"rollup pass failed: InfluxDB at {settings.influx_url}: {exc}", err=True)
+            raise typer.Exit(1) from exc
         typer.echo(
             f"rollup pass: {report.private_points} private and "
             f"{report.public_points} public points written"

@@ -102,3 +102,36 @@ def test_late_reading_inside_lookback_is_picked_up(
     city_hour = ("electricity", "all", "all", "all", c.start_ms)
     assert got[city_hour]["consumption"] == pytest.approx(expected[city_hour])
     assert expected[city_hour] > 0
+
+
+def test_bad_config_and_unreachable_influx_are_clear_errors(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "sites.yaml"
+    bad.write_text("sites:\n  - id: x\n    kind: nowhere\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "collector", "rollup", "--once", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "sites.yaml" in done.stderr
+    good = city.write_sites(tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "collector",
+            "rollup",
+            "--once",
+            "--config",
+            str(good),
+            "--influx-url",
+            "http://127.0.0.1:9",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and "rollup pass failed" in done.stderr, done.stderr
