@@ -9,7 +9,10 @@ newline would end the line.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
+
+from telemetry.fields import FIELDS
 
 _MEASUREMENT = str.maketrans({",": r"\,", " ": r"\ "})
 _KEY = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ "})
@@ -76,8 +79,9 @@ def point(series_key: str, fields: Mapping[str, FieldValue], ts: int) -> str:
 
 def float_point(series_key: str, fields: Mapping[str, float], ts: int) -> str:
     """The hot path: fields known finite floats (the reading model checks that)."""
-    field_part = ",".join([f"{_field_key(k)}={v!r}" for k, v in fields.items()])
-    return f"{series_key} {field_part} {ts}"
+    # Keys are canonical field names (the model refuses others), which need no
+    # escaping: checked at import below.
+    return series_key + " " + ",".join([f"{k}={v!r}" for k, v in fields.items()]) + f" {ts}"
 
 
 def line(
@@ -86,6 +90,10 @@ def line(
     """One point."""
     return point(series(measurement, tags), fields, ts)
 
+
+_SAFE_KEY = re.compile(r"^[a-z0-9_]+$")
+if not all(_SAFE_KEY.match(n) for names in FIELDS.values() for n in names):
+    raise RuntimeError("a canonical field name needs escaping: float_point must escape keys")
 
 _FIELD_KEYS: dict[str, str] = {}
 

@@ -73,35 +73,43 @@ class Validator:
                 f"payload site/agent {batch.site}/{batch.agent} "
                 f"!= topic {topic.site}/{topic.agent}",
             )
-        late = self._implausible_time(batch, now)
+        stamps = [_ms(r.ts.timestamp()) for r in batch.readings]
+        late = self._implausible_time(batch, stamps, now)
         if late is not None:
             return late
-        return self._reading_lines(batch)
+        return self._reading_lines(batch, stamps)
 
-    def _implausible_time(self, batch: ReadingBatch, now: float) -> Rejected | None:
+    def _implausible_time(
+        self, batch: ReadingBatch, stamps: list[int], now: float
+    ) -> Rejected | None:
         # One clock stamps the whole batch: a wrong one is wrong for every reading.
-        for i, r in enumerate(batch.readings):
-            t = r.ts.timestamp()
-            if t > now + self.limits.max_future_s:
-                return Rejected(
-                    Reason.TS_FUTURE,
-                    f"readings[{i}].ts {r.ts.isoformat()} is {t - now:.0f} s in the future",
-                )
-            if t < now - self.limits.max_age_s:
-                return Rejected(
-                    Reason.TS_TOO_OLD,
-                    f"readings[{i}].ts {r.ts.isoformat()} is {(now - t) / 86400:.1f} days old",
-                )
+        newest, oldest = max(stamps) / 1000, min(stamps) / 1000
+        if newest > now + self.limits.max_future_s:
+            i = stamps.index(max(stamps))
+            return Rejected(
+                Reason.TS_FUTURE,
+                f"readings[{i}].ts {batch.readings[i].ts.isoformat()} "
+                f"is {newest - now:.0f} s in the future",
+            )
+        if oldest < now - self.limits.max_age_s:
+            i = stamps.index(min(stamps))
+            return Rejected(
+                Reason.TS_TOO_OLD,
+                f"readings[{i}].ts {batch.readings[i].ts.isoformat()} "
+                f"is {(now - oldest) / 86400:.1f} days old",
+            )
         return None
 
-    def _reading_lines(self, batch: ReadingBatch) -> Accepted:
+    def _reading_lines(self, batch: ReadingBatch, stamps: list[int]) -> Accepted:
         out = Accepted(lines=[], site=batch.site, agent=batch.agent, seq=batch.seq)
-        lines, stamps = out.lines, out.reading_ts_ms
-        for r in batch.readings:
-            ms = _ms(r.ts.timestamp())
-            key = self._series(batch.site, r.meter, r.utility.value, r.quality.value)
+        site, cache, lines = batch.site, self._series_cache, out.lines
+        for r, ms in zip(batch.readings, stamps, strict=True):
+            # Utility and Quality are StrEnums: they hash and format as their values.
+            key = cache.get((site, r.meter, r.utility, r.quality))
+            if key is None:
+                key = self._series(site, r.meter, r.utility.value, r.quality.value)
             lines.append(float_point(key, r.values, ms))
-            stamps.append(ms)
+        out.reading_ts_ms = stamps
         out.readings = len(batch.readings)
         return out
 
