@@ -81,7 +81,9 @@ class Bus:
         async with self.lock:
             await self._pace()
             try:
-                return await asyncio.wait_for(self._read(table, start, count, unit), timeout_s)
+                # asyncio.timeout, unlike wait_for, needs no extra task per request.
+                async with asyncio.timeout(timeout_s):
+                    return await self._read(table, start, count, unit)
             except TimeoutError:
                 self.reopen()
                 raise ReadError("timeout", f"no answer within {timeout_s:g} s") from None
