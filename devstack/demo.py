@@ -399,7 +399,8 @@ def api_examples(base: str, limit: int = 6) -> list[str]:
     with contextlib.suppress(httpx.HTTPError, ValueError):
         spec = httpx.get(f"{base}/openapi.json", timeout=5).json()
         for path, ops in spec.get("paths", {}).items():
-            if "get" in ops and "{" not in path and path not in paths and path.startswith("/v1"):
+            plain = "{" not in path and "stream" not in path  # no parameters, not endless
+            if "get" in ops and plain and path not in paths and path.startswith("/v1"):
                 paths.append(path)
     return paths[:limit]
 
