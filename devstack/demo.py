@@ -386,6 +386,10 @@ def _announce(
         f"databases {platform.raw_bucket}, {platform.public_bucket}"
     )
     print(
+        f"Grafana boards' queries against it: python -m dashboards check "
+        f"--influx-url {platform.influx_url}"
+    )
+    print(
         f"MQTT: {platform.mqtt_url}   e.g. mosquitto_sub -L '{platform.mqtt_url}/energy/v1/+/+/status' -v"
     )
     print("\nCtrl-C stops everything.\n", flush=True)
