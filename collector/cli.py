@@ -121,6 +121,9 @@ def run(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())
+    # SIGHUP re-reads the sites file: a site or agent added to the registry is
+    # accepted without a restart (the handler only flags; the main loop loads).
+    signal.signal(signal.SIGHUP, lambda *_a: collector.reload_requested.set())
     raise typer.Exit(collector.run(stop))
 
 

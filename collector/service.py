@@ -19,7 +19,7 @@ from collector.settings import CollectorSettings
 from collector.stats import Stats
 from collector.validate import Limits, Validator
 from collector.verdict import Delivery
-from telemetry.registry import load_registry
+from telemetry.registry import ConfigError, load_registry
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class Collector:
             settings.stats_interval,
         )
         self.aborted = False
+        self.reload_requested = threading.Event()
         self._thread = threading.Thread(target=self._write_loop, name="writer", daemon=True)
 
     def _write_loop(self) -> None:
@@ -59,6 +60,21 @@ class Collector:
                 "stopped before InfluxDB came back (%s); unacknowledged messages stay with the broker",
                 exc,
             )
+
+    def reload(self) -> None:
+        """Swap in a freshly loaded registry; keep the old one if the file is broken."""
+        try:
+            registry = load_registry(self.settings.config)
+        except ConfigError as exc:
+            log.error("registry reload failed, keeping the loaded one: %s", exc)
+            return
+        self.pipeline.validator.use_registry(registry)
+        log.info(
+            "registry reloaded from %s: %d sites, %d agents",
+            self.settings.config,
+            len(registry.sites),
+            len(registry.agents),
+        )
 
     # --- probes -------------------------------------------------------------
     def live(self) -> tuple[bool, dict[str, Any]]:
@@ -88,7 +104,10 @@ class Collector:
             s.receive_maximum,
             s.session_expiry,
         )
-        while not stop.wait(1.0):
+        while not stop.wait(0.2):
+            if self.reload_requested.is_set():
+                self.reload_requested.clear()
+                self.reload()
             if not self._thread.is_alive():
                 log.error("writer thread ended unexpectedly; exiting so a supervisor restarts us")
                 self.source.close(end_session=False)

@@ -37,6 +37,11 @@ class Validator:
         self.limits = limits
         self._series_cache: dict[tuple[str, str, str, str], str] = {}
 
+    def use_registry(self, registry: Registry) -> None:
+        """A reloaded registry (site tags may have changed: drop the cached series)."""
+        self.registry = registry
+        self._series_cache = {}
+
     def check(self, d: Delivery, now: float | None = None) -> Verdict:
         now = time.time() if now is None else now
         if len(d.payload) > self.limits.max_payload_bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -208,4 +209,39 @@ def test_seq_gaps_and_duplicates_counted(
     assert metrics["collector_seq_duplicates_total"] == 1
     # The duplicate overwrote itself: five distinct batches of two readings.
     assert stored_count(influx_srv.url, db) == 10
+    pub.close()
+
+
+def test_sighup_reloads_the_registry(
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
+    collectors: list[CollectorProc],
+) -> None:
+    text = (REPO / "tests/collector/configs/e2e.yaml").read_text()
+    text = text.replace("{PORT_A}", "1502").replace("{PORT_B}", "1503")
+    config = tmp_path / "sites.yaml"
+    config.write_text(text.replace("id: c5-gw-b", "id: c5-gw-z"))  # c5-gw-b not there yet
+    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "hup", ["--config", str(config)])
+    collectors.append(col.start())
+    pub = Publisher(broker.host, broker.port)
+    t0 = recent_t0()
+    pub.batch(make_batch("c5-test", "c5-gw-b", 0, 3, t0))
+    key = 'collector_rejected_total{reason="unknown_agent"}'
+    wait_until(lambda: col.metrics().get(key, 0) == 1, 10, "unknown agent rejected")
+    config.write_text(text)
+    assert col.proc is not None
+    col.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "registry reloaded" in col.log_tail(), 10, "reload logged")
+    pub.batch(make_batch("c5-test", "c5-gw-b", 1, 3, t0))
+    wait_until(lambda: stored_count(influx_srv.url, db) == 3, 10, "readings of the new agent")
+    assert col.metrics()[key] == 1
+    # A broken file is refused; the loaded registry stays in use.
+    config.write_text("sites: [")
+    col.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "registry reload failed" in col.log_tail(), 10, "failed reload logged")
+    pub.batch(make_batch("c5-test", "c5-gw-b", 2, 3, t0))
+    wait_until(lambda: stored_count(influx_srv.url, db) == 6, 10, "still accepted")
+    assert col.alive()
     pub.close()
