@@ -75,8 +75,9 @@ class Reference:
             )
         return (
             "no_data",
-            f"no published figure: no readings for this period, or fewer than k={self.k} "
-            "households or sites reported (privacy rule)",
+            f"no published figure: no readings for this period, fewer than k={self.k} "
+            "households or sites reported, or withheld so that a smaller neighbouring group "
+            "cannot be derived by subtraction (privacy rule)",
         )
 
     def registered_dongs(self) -> list[tuple[str, str]]:

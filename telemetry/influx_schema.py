@@ -26,7 +26,7 @@ the city, and so on. Readers pick a level by exact tag equality.
 | `consumption_1d` | same as 1h                                        | same as 1h |
 | `meter_consumption_1h` | site, meter, utility, district, dong, building_type | consumption, resets (private bucket only) |
 | `meter_consumption_1d` | same                                        | same |
-| `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k (private bucket only: what was held back and why) |
+| `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k, complementary (1 = withheld so that a smaller neighbour cannot be derived by subtraction) (private bucket only: what was held back and why; live_1m's per hour) |
 | `rollup_watermark` | job                                             | until_ms (end of the last completed rollup window; private bucket only) |
 
 Timestamps are the start of the period: live_1m per UTC minute, *_1h per

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from collector.rollup.groups import Group, Holders, SiteInfo, is_public
+from collector.rollup.complementary import publishable
+from collector.rollup.groups import Group, Holders, SiteInfo
 from collector.rollup.lineproto import line
 from collector.rollup.periods import hour_of
 from telemetry.influx_schema import LIVE_1M, SUPPRESSED, TAG_UTILITY
@@ -62,6 +64,10 @@ def group_points(
     """One point per cell in private; in public only if the group passes the rule."""
     out = Output()
     held: set[tuple[str, int, Group]] = set()
+    slices: dict[tuple[str, int], dict[Group, Holders]] = defaultdict(dict)
+    for (utility, ts, group), cell in cells.items():
+        slices[(utility, ts)][group] = cell.holders
+    decided = {key: publishable(groups, k) for key, groups in slices.items()}
     for (utility, ts, group), cell in sorted(cells.items()):
         tags = {TAG_UTILITY: utility, **group.tags()}
         fields: dict[str, float | int] = {
@@ -74,14 +80,14 @@ def group_points(
         )
         point = line(measurement, tags, fields, ts)
         out.private.append(point)
-        if is_public(cell.holders, k):
+        public, extra = decided[(utility, ts)]
+        if group in public:
             out.public.append(point)
         elif (utility, suppressed_at(measurement, ts), group) not in held:
             # Held back per hour at most: the reason (too few holders) rarely changes faster.
-            held.add((utility, suppressed_at(measurement, ts), group))
-            out.private.append(
-                _suppressed(measurement, tags, suppressed_at(measurement, ts), cell.holders, k)
-            )
+            at = suppressed_at(measurement, ts)
+            held.add((utility, at, group))
+            out.private.append(_suppressed(measurement, tags, at, cell.holders, k, group in extra))
     return out
 
 
@@ -90,10 +96,12 @@ def suppressed_at(measurement: str, ts: int) -> int:
     return hour_of(ts) if measurement == LIVE_1M else ts
 
 
-def _suppressed(measurement: str, tags: dict[str, str], ts: int, holders: Holders, k: int) -> str:
+def _suppressed(
+    measurement: str, tags: dict[str, str], ts: int, holders: Holders, k: int, complementary: bool
+) -> str:
     return line(
         SUPPRESSED,
         {"measurement": measurement, **tags},
-        {"holders": int(holders.count), "k": int(k)},
+        {"holders": int(holders.count), "k": int(k), "complementary": int(complementary)},
         ts,
     )

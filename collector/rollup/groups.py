@@ -61,11 +61,14 @@ class Holders:
     sites: set[str] = field(default_factory=set)
     households: int = 0
     meters: int = 0
+    plain_sites: set[str] = field(default_factory=set)  # sites without households
 
     def add(self, info: SiteInfo, meters: int = 1) -> None:
         if info.site not in self.sites:
             self.sites.add(info.site)
             self.households += info.households
+            if info.households == 0:
+                self.plain_sites.add(info.site)
         self.meters += meters
 
     @property

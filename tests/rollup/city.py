@@ -11,6 +11,9 @@ Layout (k = 5):
   two electricity meters and a solar inverter.
 - 3 households (1 each) in 북구 문흥1동 (29170 / 2917065600): one
   electricity meter each -> every group of theirs except the city is below k.
+- 5 schools in 남구 양림동 (29155 / 2915551000), one electricity meter each:
+  at k on their own, but city - other districts would give the 3 households,
+  so complementary suppression withholds them (the smallest sibling).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ SUPPRESSED_DONG = "2917065600"
 INDUSTRIAL_DONG = ("29200", "2920064000")
 APARTMENT_DONG = ("29140", "2914083000")
 HOUSEHOLDS = ("hh-1", "hh-2", "hh-3")
+SCHOOLS = tuple(f"sch-{i}" for i in range(1, 6))
+SCHOOL_DONG = ("29155", "2915551000")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ def sites_yaml() -> str:
         parts.append(
             _site_yaml(site, "household", SUPPRESSED_DISTRICT, SUPPRESSED_DONG, "detached_house", 1)
         )
+    for site in SCHOOLS:
+        parts.append(_site_yaml(site, "public_building", *SCHOOL_DONG, "education", None))
     return "".join(parts)
 
 
@@ -109,6 +116,18 @@ def meters() -> list[MeterSpec]:
                 "detached_house",
                 rate=0.5 * n,
                 base=1_000.0 * n,
+            )
+        )
+    for n, site in enumerate(SCHOOLS, start=1):
+        out.append(
+            MeterSpec(
+                site,
+                "elec",
+                "electricity",
+                *SCHOOL_DONG,
+                "education",
+                rate=20.0 + n,
+                base=2_000.0 * n,
             )
         )
     return out

@@ -82,3 +82,32 @@ def test_line_protocol_escapes_and_types() -> None:
 
     text = line("live 1m", {"b": "x y", "a": "p,q=r"}, {"rate": 1.5, "meters": 3, "s": 'a"b'}, 42)
     assert text == 'live\\ 1m,a=p\\,q\\=r,b=x\\ y rate=1.5,meters=3i,s="a\\"b" 42'
+
+
+def test_complementary_suppression_withholds_the_smallest_sibling() -> None:
+    from collector.rollup.complementary import publishable
+    from collector.rollup.groups import Group
+
+    cells: dict = {}
+
+    def add(site: str, district: str, dong: str, bt: str, households: int) -> None:
+        info = SiteInfo(site, district, dong, bt, households)
+        for g in info.groups():
+            cells.setdefault(g, Holders()).add(info)
+
+    add("h1", "29110", "2911052500", "detached_house", 1)  # one household alone in 동구
+    add("apt", "29140", "2914083000", "apartment", 840)
+    for i in range(6):
+        add(f"f{i}", "29200", "2920064000", "industrial", 0)
+    for i in range(5):
+        add(f"s{i}", "29155", "2915551000", "education", 0)
+    public, extra = publishable(cells, 5)
+    assert Group("all", "all", "all") in public
+    assert Group("29110", "all", "all") not in public
+    # 동구 = city - 서구 - 광산구 - 남구 would be the household: 남구 (5 sites, the
+    # smallest) goes too,
+    # with every group that is the same figure.
+    assert Group("29155", "all", "all") in extra
+    assert Group("all", "all", "education") in extra
+    assert Group("29155", "2915551000", "education") in extra
+    assert Group("29200", "all", "all") in public
