@@ -138,3 +138,18 @@ def test_facility_board_has_site_and_meter_variables() -> None:
 def test_each_folder_has_boards(folder) -> None:  # type: ignore[no-untyped-def]
     assert list((PACKAGE_DIR / "generated" / folder.directory).glob("*.json"))
     assert folder.citizens == (folder is CITIZENS)
+
+
+def test_panels_fit_the_grid_without_overlapping() -> None:
+    for board in BOARDS:
+        cells: set[tuple[int, int]] = set()
+        for panel in board["panels"]:
+            grid = panel["gridPos"]
+            assert grid["x"] >= 0 and grid["x"] + grid["w"] <= 24, (board["uid"], panel["title"])
+            area = {
+                (x, y)
+                for x in range(grid["x"], grid["x"] + grid["w"])
+                for y in range(grid["y"], grid["y"] + grid["h"])
+            }
+            assert not area & cells, (board["uid"], panel["title"])
+            cells |= area

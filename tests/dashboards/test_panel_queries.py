@@ -115,3 +115,35 @@ def test_facility_meter_variable_lists_real_meters(pipeline_run: Run) -> None:
         else {m.id for s, _a, m in pipeline_run.registry.meters() if s.id == site}
     )
     assert set(values["meter"].strip("()").replace("\\", "").split("|")) == expected
+
+
+def test_check_cli_reports_every_query(pipeline_run: Run) -> None:
+    import subprocess
+    import sys
+
+    from telemetry.paths import PROJECT_ROOT
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboards",
+            "check",
+            "--influx-url",
+            pipeline_run.ql.url,
+            "--influx-bucket",
+            pipeline_run.raw,
+            "--influx-public-bucket",
+            pipeline_run.public,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+    targets = sum(
+        len(p["targets"]) for b in load_boards() for p in b["panels"] if p["type"] != "row"
+    )
+    assert f"{targets} queries, 0 failed" in done.stdout
