@@ -431,12 +431,26 @@ def _watch(platform: Platform, stop_requested: list[bool]) -> None:
         time.sleep(0.5)
 
 
+MARKER = ".energy-demo"
+
+
+def prepare_workdir(workdir: Path, fresh: bool) -> None:
+    """Create the work dir; with fresh, empty it, but only if the demo made it."""
+    if fresh and workdir.exists() and any(workdir.iterdir()):
+        if not (workdir / MARKER).exists():
+            raise DevstackError(
+                f"{workdir} is not empty and was not made by the demo: "
+                "pick another --workdir (nothing was deleted)"
+            )
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).touch()
+
+
 def run_demo(speed: float, api_port: int, workdir: Path, port_offset: int, fresh: bool) -> None:
     from devstack import InfluxServer, MosquittoServer
 
-    if fresh and workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    prepare_workdir(workdir, fresh)
     config = shifted_config(PROJECT_ROOT / DEFAULT_CONFIG, port_offset, workdir / "sites.yaml")
     stop_requested: list[bool] = []
 

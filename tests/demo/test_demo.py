@@ -105,12 +105,13 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(tmp_path: Path) -
     base = f"http://127.0.0.1:{api_port}"
     pids: dict[str, int] = {}
     try:
-        first = _poll(lambda: _live(base), API_DEADLINE_S, demo, log)
+        first = _poll(lambda: _live(base), API_DEADLINE_S, demo, log, "live city data")
         second = _poll(
             lambda: (b := _live(base)) is not None and b["minute"] != first["minute"] and b,
             CHANGE_DEADLINE_S,
             demo,
             log,
+            "a newer live minute",
         )
         # A new minute with figures of its own: the simulated load moves all the time.
         assert second["minute"] > first["minute"]
@@ -120,6 +121,11 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(tmp_path: Path) -
         assert expected <= set(pids), f"missing from the process table: {expected - set(pids)}"
         assert sum(name.startswith("agent-") for name in pids) == 5
         assert all(_alive(pid) for pid in pids.values())
+        # A child that dies is reported, with its name and pid.
+        victim = next(name for name in pids if name.startswith("agent-"))
+        os.kill(pids[victim], signal.SIGKILL)
+        report = f"!! {victim} (pid {pids[victim]}) exited"
+        _poll(lambda: report in log.read_text(), 15.0, demo, log, f"report {report!r}")
     finally:
         demo.send_signal(signal.SIGINT)
         try:
@@ -138,7 +144,14 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(tmp_path: Path) -
     assert not port_open("127.0.0.1", api_port)
 
 
-def _poll(probe, deadline_s: float, demo: subprocess.Popen[bytes], log: Path):  # type: ignore[no-untyped-def]
+def _poll(
+    probe,
+    deadline_s: float,
+    demo: subprocess.Popen[bytes],
+    log: Path,  # type: ignore[no-untyped-def]
+    what: str = "live data from the API",
+):
+    """Poll probe until it returns something truthy; fail naming `what` after the deadline."""
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         if demo.poll() is not None:
@@ -148,6 +161,6 @@ def _poll(probe, deadline_s: float, demo: subprocess.Popen[bytes], log: Path):  
             return value
         time.sleep(1.0)
     pytest.fail(
-        f"no live, changing data from the API within {deadline_s:.0f} s:\n"
+        f"no {what} within {deadline_s:.0f} s:\n"
         f"{log.read_text()[-3000:]}\n{json.dumps(_pids(log.read_text()))}"
     )
