@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Path, Query, Request, Response
@@ -50,7 +51,7 @@ def reference(request: Request) -> Reference:
     return request.app.state.reference
 
 
-def cache_for(kind: str):  # type: ignore[no-untyped-def]
+def cache_for(kind: str) -> Callable[[Request, Response], None]:
     """Dependency: a public answer cacheable for config cache.<kind>_s seconds."""
 
     def set_header(request: Request, response: Response) -> None:

@@ -124,11 +124,13 @@ def list_sites(sites: Sites, ref: Ref) -> list[SiteInfo]:
 def site_meters(site: SiteP, sites: Sites, store: Store, ref: Ref) -> list[MeterState]:
     _site(ref, site, sites)
     last = private_data.last_readings(store, site)
+    registry = ref.registry
+    assert registry is not None  # _site() refused the request otherwise
     polls = {
         (m.utility.value, m.id): m.poll_interval_s
-        for _s, _a, m in ref.registry.meters()
-        if _s.id == site
-    }  # type: ignore[union-attr]
+        for s, _agent, m in registry.meters()
+        if s.id == site
+    }
     out = []
     for key in sorted(set(last) | set(polls)):
         utility, meter = key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from enum import StrEnum
 from typing import Annotated, Any
@@ -119,7 +120,7 @@ def _rows(
     return out
 
 
-def _iso(t, every: Every) -> str:  # type: ignore[no-untyped-def]
+def _iso(t: dt.datetime, every: Every) -> str:
     return t.isoformat() if every is Every.HOUR else t.date().isoformat()
 
 

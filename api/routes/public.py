@@ -125,8 +125,14 @@ _SERIES_DOC = (
 
 
 def _series(
-    store: PublicStore, ref: Reference, group: GroupRef, utility, start, end, every
-) -> Series:  # type: ignore[no-untyped-def]
+    store: PublicStore,
+    ref: Reference,
+    group: GroupRef,
+    utility: Utility,
+    start: str | None,
+    end: str | None,
+    every: Every,
+) -> Series:
     return public_data.series(store, ref, group, utility, window(start, end, every))
 
 
@@ -141,7 +147,7 @@ def city_consumption(
     store: Store,
     ref: Ref,
     utility: UtilityQ = Utility.ELECTRICITY,
-    start: StartQ = None,  # type: ignore[assignment]
+    start: StartQ = None,
     end: EndQ = None,
     every: EveryQ = Every.DAY,
     building_type: BuildingTypeQ = None,
@@ -202,7 +208,7 @@ def dong_consumption(
     ref: Ref,
     utility: UtilityQ = Utility.ELECTRICITY,
     start: StartQ = None,
-    end: EndQ = None,  # type: ignore[assignment]
+    end: EndQ = None,
     every: EveryQ = Every.DAY,
     building_type: BuildingTypeQ = None,
 ) -> Series:
@@ -253,7 +259,7 @@ def dong_ranking(
     ref: Ref,
     utility: UtilityQ = Utility.ELECTRICITY,
     start: StartQ = None,
-    end: EndQ = None,  # type: ignore[assignment]
+    end: EndQ = None,
 ) -> Ranking:
     w = window(start, end, Every.DAY)
     totals = public_data.dong_totals(store, utility.value, w)

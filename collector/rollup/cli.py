@@ -26,7 +26,7 @@ from telemetry.cli import (
     InfluxUrlOpt,
 )
 from telemetry.influxql import InfluxQL, InfluxQueryError
-from telemetry.registry import ConfigError, load_registry
+from telemetry.registry import ConfigError, Registry, load_registry
 
 app = typer.Typer(
     help=(
@@ -110,7 +110,7 @@ def rollup(
     _loop(engine, settings.interval_s)
 
 
-def build_engine(settings: RollupSettings, registry) -> Engine:  # type: ignore[no-untyped-def]
+def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
     ql = InfluxQL(settings.influx_url, settings.influx_token_value(), timeout_s=120)
     source = RawSource(ql, settings.influx_bucket)
     computer = Computer(
