@@ -55,7 +55,8 @@ def render_config(template: Path, dest: Path, **placeholders: str) -> Path:
     text = template.read_text(encoding="utf-8")
     ports = {int(p) for _, p in _PORT.findall(text)}
     for _ in range(200):
-        offset = random.randrange(20_000, 55_000)
+        # Shifted ports stay above 20000 and below 65000, whatever the config's base.
+        offset = random.randrange(20_000 - min(ports), 65_000 - max(ports))
         if all(_free(p + offset) for p in ports):
             break
     else:
