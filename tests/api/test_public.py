@@ -231,3 +231,24 @@ def test_stream_sends_live_events(api_city: ApiCity) -> None:
     data = json.loads(events[0].split("data: ", 1)[1])
     assert data == api_city.client.get("/v1/city/live").json()
     assert KST  # days and minutes are shown in KST
+
+
+def test_month_series_sums_the_days_of_each_korean_month(api_city: ApiCity) -> None:
+    c = api_city.city
+    body = api_city.client.get("/v1/city/consumption", params={"every": "month"}).json()
+    assert len(body["points"]) == 12 and body["every"] == "month"
+    rows = c.ql.rows(
+        "SELECT consumption, co2e_kg FROM consumption_1d WHERE utility = 'electricity' "
+        "AND district = 'all' AND building_type = 'all'",
+        c.public,
+        epoch="ms",
+    )
+    by_month: dict[str, float] = {}
+    for r in rows:
+        start = from_ms(r["time"]).replace(day=1).isoformat()
+        by_month[start] = by_month.get(start, 0.0) + r["consumption"]
+    got = {p["start"]: p["consumption"] for p in body["points"] if p["status"] == "ok"}
+    assert got.keys() == by_month.keys() and got
+    for start, value in by_month.items():
+        assert got[start] == pytest.approx(value)
+    assert all(p["start"].endswith("T00:00:00+09:00") for p in body["points"])
