@@ -64,6 +64,29 @@ def test_pass_after_downtime_starts_at_the_watermark(
         assert got[key]["consumption"] == pytest.approx(value), key
 
 
+def _live_minutes(c) -> list[int]:  # type: ignore[no-untyped-def]
+    rows = c.ql.rows(
+        "SELECT rate FROM live_1m WHERE district = 'all' AND building_type = 'all' "
+        "AND utility = 'electricity'",
+        c.raw,
+        epoch="ms",
+    )
+    return sorted(r["time"] for r in rows)
+
+
+def test_live_minutes_cover_the_live_lookback_or_the_whole_catch_up(
+    rollup_influx: InfluxServer, tmp_path: Path
+) -> None:
+    c = write_city(rollup_influx, tmp_path, hours_before=3)
+    first_now = c.start_ms + 70 * city.MINUTE
+    _engine(c, 3600, first_now).run_pass()  # live lookback: default 10 minutes
+    assert _live_minutes(c) == list(range(first_now - 10 * city.MINUTE, first_now, city.MINUTE))
+    # After downtime the catch-up recomputes live minutes from the watermark's hour on.
+    _engine(c, 3600, c.end_ms).run_pass()
+    since = c.start_ms + city.HOUR
+    assert _live_minutes(c) == list(range(since, c.end_ms, city.MINUTE))
+
+
 def test_without_watermark_a_pass_covers_the_lookback(
     rollup_influx: InfluxServer, tmp_path: Path
 ) -> None:
