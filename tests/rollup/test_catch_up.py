@@ -158,3 +158,49 @@ def test_bad_config_and_unreachable_influx_are_clear_errors(tmp_path: Path) -> N
         timeout=60,
     )
     assert done.returncode == 1 and "rollup pass failed" in done.stderr, done.stderr
+
+
+def test_the_loop_runs_passes_until_sigterm(rollup_influx: InfluxServer, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    c = write_city(rollup_influx, tmp_path, hours_before=1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "collector",
+            "rollup",
+            "--config",
+            str(c.sites),
+            "--influx-url",
+            c.url,
+            "--influx-bucket",
+            c.raw,
+            "--influx-public-bucket",
+            c.public,
+            "--interval",
+            "0.5",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        passes = 0
+        while time.monotonic() < deadline and passes < 2:
+            rows = c.ql.rows("SELECT count(until_ms) FROM rollup_watermark", c.raw)
+            passes = rows[0]["count"] if rows else 0
+            time.sleep(0.3)
+        assert passes >= 2  # one watermark point per pass
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
