@@ -53,7 +53,7 @@ def _free(port: int) -> bool:
 def render_config(template: Path, dest: Path, **placeholders: str) -> Path:
     """Copy a config with every port shifted by a free offset and placeholders filled in."""
     text = template.read_text(encoding="utf-8")
-    ports = {int(p) for _, p in _PORT.findall(text)}
+    ports = {int(p) for _, p in _PORT.findall(text)} or {20_000}  # RTU-only: nothing to shift
     for _ in range(200):
         # Shifted ports stay above 20000 and below 65000, whatever the config's base.
         offset = random.randrange(20_000 - min(ports), 65_000 - max(ports))
