@@ -68,11 +68,18 @@ def time_range(
     if shift:
         if shift.endswith("y"):
             years = int(shift[:-1])
-            start = start.replace(year=start.year - years)
-            end = end.replace(year=end.year - years)
+            start, end = years_back(start, years), years_back(end, years)
         else:
             start, end = start - _duration(shift), end - _duration(shift)
     return TimeRange(start, end)
+
+
+def years_back(t: datetime, years: int) -> datetime:
+    """The same calendar moment `years` earlier; 29 February becomes the 28th (as Grafana does)."""
+    try:
+        return t.replace(year=t.year - years)
+    except ValueError:
+        return t.replace(year=t.year - years, day=28)
 
 
 def interval(rng: TimeRange, minimum: str | None) -> str:

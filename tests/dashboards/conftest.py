@@ -20,7 +20,7 @@ from influxdb_client import InfluxDBClient, Point, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 from paho.mqtt.enums import CallbackAPIVersion
 
-from dashboards.interpolate import ZONE
+from dashboards.interpolate import ZONE, years_back
 from devstack import InfluxServer, MosquittoServer
 from devstack.demo import Platform, modbus_ports, module_runnable, shifted_config
 from devstack.ports import port_open
@@ -116,7 +116,7 @@ def _seed_last_year(influx: InfluxServer, public: str, registry: Registry) -> in
     points = []
     day = first
     while day <= today:
-        ts = day.replace(year=day.year - 1).astimezone(UTC)
+        ts = years_back(day, 1).astimezone(UTC)
         for district in districts:
             points.append(
                 Point(CONSUMPTION_1D)

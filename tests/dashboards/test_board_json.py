@@ -153,3 +153,17 @@ def test_panels_fit_the_grid_without_overlapping() -> None:
             }
             assert not area & cells, (board["uid"], panel["title"])
             cells |= area
+
+
+def test_time_ranges_follow_grafana() -> None:
+    from datetime import UTC, datetime
+
+    from dashboards.interpolate import ZONE, time_range
+
+    now = datetime(2028, 2, 29, 3, 30, tzinfo=UTC)  # 12:30 KST on a leap day
+    today = time_range("now-6h", now, "now/d")
+    assert today.start == datetime(2028, 2, 29, 0, 0, tzinfo=ZONE) and today.end == now
+    last_year = time_range("now-6h", now, "now/M", "1y")
+    assert last_year.start == datetime(2027, 2, 1, 0, 0, tzinfo=ZONE)
+    assert last_year.end == datetime(2027, 2, 28, 3, 30, tzinfo=UTC)
+    assert time_range("now-6h", now, "15m").start == datetime(2028, 2, 29, 3, 15, tzinfo=UTC)
