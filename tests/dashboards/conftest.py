@@ -99,10 +99,14 @@ def _progress(ql: InfluxQL, raw: str) -> dict[str, object]:
 
 
 def _counts(ql: InfluxQL, raw: str) -> dict[tuple[str, str], int]:
+    """Readings per meter since local midnight: the boards' "today" panels need them there."""
+    midnight = datetime.now(ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = f"time >= {int(midnight.timestamp() * 1000)}ms"
     counts: dict[tuple[str, str], int] = {}
     for field, names in (("energy_kwh", "electricity|heat|solar"), ("volume_m3", "gas|water")):
         for row in ql.rows(
-            f'SELECT count("{field}") FROM /^({names})$/ GROUP BY "site", "meter"', raw
+            f'SELECT count("{field}") FROM /^({names})$/ WHERE {since} GROUP BY "site", "meter"',
+            raw,
         ):
             counts[(row["site"], row["meter"])] = row["count"]
     return counts
