@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from pathlib import Path
@@ -63,14 +64,18 @@ def test_sigkill_ten_times_during_stream_stores_each_reading_once(
     pub.close()
 
 
-@pytest.mark.timeout(120)
+# The issue's 30 s outage; COLLECTOR_OUTAGE_S=10 shortens it for quick local runs.
+OUTAGE_S = float(os.environ.get("COLLECTOR_OUTAGE_S", "30"))
+
+
+@pytest.mark.timeout(180)
 def test_influxdb_stopped_then_started_loses_nothing(
     tmp_path: Path,
     broker: MosquittoServer,
     own_influx: InfluxServer,
     collectors: list[CollectorProc],
 ) -> None:
-    """A 10 s outage (shorter than the issue's 30 s, to keep the suite fast)."""
+    """InfluxDB down for 30 s (COLLECTOR_OUTAGE_S shortens it for quick local runs)."""
     col = CollectorProc(tmp_path, broker.url, own_influx.url, "energy", "outage")
     collectors.append(col.start())
     pub = Publisher(broker.host, broker.port)
@@ -78,7 +83,7 @@ def test_influxdb_stopped_then_started_loses_nothing(
         time.sleep(2.0)
         own_influx.stop_influxd()
         wait_until(lambda: not col.ready(), 15, "readiness to drop while InfluxDB is down")
-        time.sleep(10.0)
+        time.sleep(OUTAGE_S)
         # Nothing written, so nothing acknowledged: the broker holds the backlog.
         assert col.metrics()["collector_acks_pending"] > 0
         own_influx.start_influxd()
