@@ -9,11 +9,11 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.auth import Secrets
-from api.emissions import EmissionFactors, load_emission_factors
 from api.reference import Reference
 from api.routes import admin, facility, household, opendata, public, stream
 from api.settings import ApiConfig, ApiSettings
 from api.stores import PrivateStore, PublicStore
+from telemetry.emissions import EmissionFactors, load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import Registry, load_geography, load_registry
 

@@ -11,7 +11,6 @@ import typer
 from influxdb_client.client.exceptions import InfluxDBError
 
 from collector.rollup.compute import Computer
-from collector.rollup.emissions import load_emission_factors
 from collector.rollup.engine import Buckets, Engine
 from collector.rollup.groups import site_infos
 from collector.rollup.settings import RollupSettings
@@ -25,6 +24,7 @@ from telemetry.cli import (
     InfluxTokenOpt,
     InfluxUrlOpt,
 )
+from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL, InfluxQueryError
 from telemetry.registry import ConfigError, Registry, load_registry
 

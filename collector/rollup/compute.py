@@ -6,11 +6,11 @@ from collections import defaultdict
 
 from collector.rollup.aggregate import Output, aggregate, group_points
 from collector.rollup.counters import Usage, usage_by_period
-from collector.rollup.emissions import EmissionFactors
 from collector.rollup.groups import SiteInfo
 from collector.rollup.lineproto import line
 from collector.rollup.periods import DAY_MS, day_of, days_touching, hour_of
 from collector.rollup.source import RawSource
+from telemetry.emissions import EmissionFactors
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.influx_schema import (
     CONSUMPTION_1D,

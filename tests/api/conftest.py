@@ -15,11 +15,11 @@ from influxdb_client import Point
 
 from api.app import Parts, create_app
 from api.auth import Secrets, sign_household
-from api.emissions import load_emission_factors
 from api.reference import Reference
 from api.settings import ApiConfig, HouseholdConfig
 from api.stores import PrivateStore, PublicStore
 from devstack import InfluxServer
+from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
 from tests.rollup import city

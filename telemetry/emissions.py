@@ -1,6 +1,6 @@
-"""CO2e emission factors (config/emission_factors.yaml) for households' CO2e avoided.
+"""CO2e emission factors per utility (config/emission_factors.yaml, with source and year).
 
-A copy of the rollup's small loader: packages import only telemetry, never each other.
+Shared by the rollups (CO2e per group and period) and the API (CO2e avoided).
 """
 
 from __future__ import annotations
@@ -8,12 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from telemetry.fields import Utility
 from telemetry.paths import config_dir
 
 
 class Factor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     kg_co2e_per_unit: float = Field(ge=0)
     unit: str
     source: str
@@ -21,10 +24,12 @@ class Factor(BaseModel):
 
 
 class EmissionFactors(BaseModel):
-    factors: dict[str, Factor]
+    model_config = ConfigDict(extra="forbid")
 
-    def kg(self, utility: str, amount: float) -> float:
-        factor = self.factors.get(utility)
+    factors: dict[Utility, Factor]
+
+    def kg(self, utility: Utility | str, amount: float) -> float:
+        factor = self.factors.get(Utility(utility))
         return amount * factor.kg_co2e_per_unit if factor else 0.0
 
 
