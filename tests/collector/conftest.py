@@ -7,7 +7,6 @@ another test's messages. So every test here gets its own Mosquitto.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,24 +43,12 @@ def collectors(tmp_path: Path) -> Iterator[list[CollectorProc]]:
 
 
 @pytest.fixture(scope="session")
-def influx_srv(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[InfluxServer]:
-    """The session InfluxDB of tests/conftest.py, or our own if it is not there."""
-    try:
-        yield request.getfixturevalue("influx")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    server = InfluxServer(tmp_path_factory.mktemp("influx"))
-    server.start()
-    yield server
-    server.stop()
+def influx_srv(influx: InfluxServer) -> InfluxServer:
+    """The session InfluxDB of tests/conftest.py."""
+    return influx
 
 
 @pytest.fixture
-def db(influx_srv: InfluxServer) -> str:
+def db(influx_db: str) -> str:
     """A fresh database per test."""
-    name = f"c_{uuid.uuid4().hex[:8]}"
-    influx_srv.create_database(name)
-    return name
+    return influx_db

@@ -87,19 +87,9 @@ def write_city(influx: InfluxServer, directory: Path, hours_before: int = 3) -> 
 
 
 @pytest.fixture(scope="session")
-def rollup_influx(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[InfluxServer]:
-    """The session InfluxDB of tests/conftest.py (`influx`), or our own if it is not there."""
-    try:
-        yield request.getfixturevalue("influx")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    server = InfluxServer(tmp_path_factory.mktemp("influx"))
-    server.start()
-    yield server
-    server.stop()
+def rollup_influx(influx: InfluxServer) -> InfluxServer:
+    """The session InfluxDB of tests/conftest.py."""
+    return influx
 
 
 @pytest.fixture(scope="module")
