@@ -2,6 +2,11 @@
 
 Every function takes a PublicStore: the cost of an answer depends on the
 number of groups and periods asked for, not on the number of meters.
+
+Where a group has no public figure, the `withheld` markers of the rollup say
+whether it was withheld by complementary suppression (status `suppressed`)
+rather than missing (`no_data`); a figure, where there is one, always wins
+over a marker (a later pass may have published the group after all).
 """
 
 from __future__ import annotations
@@ -27,7 +32,15 @@ from api.reference import Reference
 from api.stores import PublicStore
 from api.timewin import KST, Every, Window, floor, from_ms, ms
 from telemetry.fields import Utility
-from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H, GROUP_ALL, LIVE_1M
+from telemetry.influx_schema import (
+    CONSUMPTION_1D,
+    CONSUMPTION_1H,
+    GROUP_ALL,
+    LIVE_1M,
+    TAG_MEASUREMENT,
+    WITHHELD,
+    WITHHELD_COMPLEMENTARY,
+)
 from telemetry.influxql import quote_literal
 
 ALL = GROUP_ALL
@@ -40,6 +53,15 @@ def _eq(tag: str, value: str) -> str:
 
 def _between(start_ms: int, end_ms: int) -> str:
     return f"time >= {start_ms}ms AND time < {end_ms}ms"
+
+
+def _withheld(store: PublicStore, measurement: str, where: str) -> list[dict[str, Any]]:
+    """Complementary-suppression markers of one rollup measurement (tags and time)."""
+    rows = store.rows(
+        f"SELECT reason FROM {WITHHELD} WHERE {_eq(TAG_MEASUREMENT, measurement)} AND {where} "
+        "GROUP BY utility, district, dong, building_type"
+    )
+    return [r for r in rows if r.get("reason") == WITHHELD_COMPLEMENTARY]
 
 
 # --- live ----------------------------------------------------------------
@@ -57,31 +79,38 @@ def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> 
     )
     minute = max((r["time"] for r in rows), default=None)
     latest = {(r["utility"], r["district"]): r for r in rows if r["time"] == minute}
+    marked: set[tuple[str, str]] = set()
+    if minute is not None:
+        where = f"time = {int(minute)}ms AND {_eq('dong', ALL)} AND {_eq('building_type', ALL)}"
+        marked = {(r["utility"], r["district"]) for r in _withheld(store, LIVE_1M, where)}
     districts = [
         DistrictLive(
             code=d.code,
             name_ko=d.name_ko,
             name_en=d.name_en,
-            utilities=_figures(latest, ref, d.code),
-            self_sufficiency=_self_sufficiency(latest, ref, d.code),
+            utilities=_figures(latest, marked, ref, d.code),
+            self_sufficiency=_self_sufficiency(latest, marked, ref, d.code),
         )
         for d in ref.geo.districts.values()
     ]
     return CityLive(
         minute=from_ms(minute).isoformat() if minute is not None else None,
-        utilities=_figures(latest, ref, ALL),
-        self_sufficiency=_self_sufficiency(latest, ref, ALL),
+        utilities=_figures(latest, marked, ref, ALL),
+        self_sufficiency=_self_sufficiency(latest, marked, ref, ALL),
         districts=districts,
     )
 
 
-def _figures(latest: dict, ref: Reference, district: str) -> list[LiveFigure]:
+def _figures(
+    latest: dict, marked: set[tuple[str, str]], ref: Reference, district: str
+) -> list[LiveFigure]:
     out = []
     for utility in Utility:
         row = latest.get((utility.value, district))
         unit = RATE_UNITS[utility.value]
         if row is None:
-            status, reason = ref.withheld_reason(district, ALL, ALL)
+            is_marked = (utility.value, district) in marked
+            status, reason = ref.missing_reason(district, ALL, ALL, is_marked)
             out.append(LiveFigure(utility=utility, unit=unit, status=status, reason=reason))
         else:
             out.append(
@@ -97,11 +126,17 @@ def _figures(latest: dict, ref: Reference, district: str) -> list[LiveFigure]:
     return out
 
 
-def _self_sufficiency(latest: dict, ref: Reference, district: str) -> SelfSufficiency:
+def _self_sufficiency(
+    latest: dict, marked: set[tuple[str, str]], ref: Reference, district: str
+) -> SelfSufficiency:
     solar = latest.get(("solar", district))
     elec = latest.get(("electricity", district))
     if solar is None or elec is None:
-        status, reason = ref.withheld_reason(district, ALL, ALL)
+        is_marked = any(
+            (u, district) in marked and latest.get((u, district)) is None
+            for u in ("solar", "electricity")
+        )
+        status, reason = ref.missing_reason(district, ALL, ALL, is_marked)
         return SelfSufficiency(status=status, reason=reason)
     ratio = solar["rate"] / elec["rate"] if elec["rate"] > 0 else None
     return SelfSufficiency(
@@ -145,15 +180,33 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
     return months
 
 
+def _marked_periods(store: PublicStore, group: GroupRef, utility: str, w: Window) -> set[int]:
+    """Period starts (ms) with a complementary-suppression marker; months from days."""
+    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
+    rows = _withheld(
+        store,
+        measurement,
+        f"{_group_filter(group, utility)} AND {_between(ms(w.start), ms(w.end))}",
+    )
+    if w.every is not Every.MONTH:
+        return {r["time"] for r in rows}
+    return {ms(floor(from_ms(r["time"]), Every.MONTH)) for r in rows}
+
+
+def _missing(ref: Reference, group: GroupRef, marked: bool) -> tuple[str, str]:
+    return ref.missing_reason(group.district, group.dong, group.building_type, marked)
+
+
 def series(
     store: PublicStore, ref: Reference, group: GroupRef, utility: Utility, w: Window
 ) -> Series:
     found = _points(store, group, utility.value, w)
-    status, reason = ref.withheld_reason(group.district, group.dong, group.building_type)
+    marked = _marked_periods(store, group, utility.value, w)
     points = []
     for start, end in w.periods():
         row = found.get(ms(start))
         if row is None:
+            status, reason = _missing(ref, group, ms(start) in marked)
             points.append(
                 SeriesPoint(
                     start=start.isoformat(), end=end.isoformat(), status=status, reason=reason
@@ -171,6 +224,7 @@ def series(
                     sites=row["sites"],
                 )
             )
+    status, reason = _missing(ref, group, bool(marked))
     total = _total(w, list(found.values()), len(w.periods()), status, reason)
     return Series(
         group=group,
@@ -206,7 +260,8 @@ def _total(w: Window, rows: list[dict], periods: int, status: str, reason: str) 
 def _compare(
     store: PublicStore, ref: Reference, group: GroupRef, utility: Utility, now: Total, w: Window
 ) -> Comparison:
-    status, reason = ref.withheld_reason(group.district, group.dong, group.building_type)
+    marked = _marked_periods(store, group, utility.value, w)
+    status, reason = _missing(ref, group, bool(marked))
     then = _total(
         w, list(_points(store, group, utility.value, w).values()), len(w.periods()), status, reason
     )
@@ -263,3 +318,17 @@ def dong_totals(store: PublicStore, utility: str, w: Window) -> dict[tuple[str, 
         cell["consumption"] += r["consumption"]
         cell["households"] = max(cell["households"], r["households"] or 0)
     return dict(out)
+
+
+def withheld_dongs(store: PublicStore, utility: str, w: Window) -> set[tuple[str, str]]:
+    """(district, dong) of dongs with a complementary-suppression marker in the window."""
+    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
+    where = " AND ".join(
+        (
+            f'"dong" != {quote_literal(ALL)}',
+            _eq("building_type", ALL),
+            _eq("utility", utility),
+            _between(ms(w.start), ms(w.end)),
+        )
+    )
+    return {(r["district"], r["dong"]) for r in _withheld(store, measurement, where)}

@@ -75,10 +75,27 @@ class Reference:
             )
         return (
             "no_data",
-            f"no published figure: no readings for this period, fewer than k={self.k} "
-            "households or sites reported, or withheld so that a smaller neighbouring group "
-            "cannot be derived by subtraction (privacy rule)",
+            f"no published figure: no readings for this period, or fewer than k={self.k} "
+            "households or sites reported",
         )
+
+    def complementary_reason(self) -> tuple[str, str]:
+        """(status, reason) for a group the rollup withheld by complementary suppression."""
+        return (
+            "suppressed",
+            "withheld so that a smaller group cannot be derived by subtraction "
+            f"(privacy rule, k={self.k})",
+        )
+
+    def missing_reason(
+        self, district: str, dong: str, building_type: str, marked: bool
+    ) -> tuple[str, str]:
+        """(status, reason) for a group without a public figure; `marked`: the rollup left a
+        complementary-suppression marker for it (a group below k never has one)."""
+        status, reason = self.withheld_reason(district, dong, building_type)
+        if status == "no_data" and marked:
+            return self.complementary_reason()
+        return status, reason
 
     def registered_dongs(self) -> list[tuple[str, str]]:
         """(district, dong) of every dong with a registered site."""

@@ -48,7 +48,8 @@ Ref = Annotated[Reference, Depends(reference)]
     summary="City live totals",
     description="Total power and flow per utility for the latest complete minute, for the "
     "city and each district, with solar generation against electricity use "
-    "(self-sufficiency). Groups below the privacy threshold say `suppressed` with a reason.",
+    "(self-sufficiency). Groups below the privacy threshold, or withheld so that such a group "
+    "cannot be derived by subtraction, say `suppressed` with a reason.",
     dependencies=[Depends(cache_for("live"))],
 )
 def city_live(store: Store, ref: Ref) -> CityLive:
@@ -120,7 +121,8 @@ _SERIES_DOC = (
     "Consumption per `every` (hour, day or month; days and months in KST) between `start` "
     "and `end`, with CO2e, the window's total, and the same totals for the previous period "
     "of equal length and for the same window a year before. Periods without a published "
-    "figure carry `status` (`suppressed` by the privacy rule, or `no_data`) and `reason`."
+    "figure carry `status` (`suppressed` by the privacy rule — below k, or withheld so that a "
+    "smaller group cannot be derived by subtraction — or `no_data`) and `reason`."
 )
 
 
@@ -283,9 +285,11 @@ def dong_ranking(
     ranked.sort(key=lambda e: e.per_household or 0.0, reverse=True)
     for i, entry in enumerate(ranked, start=1):
         entry.rank = i
+    withheld = public_data.withheld_dongs(store, utility.value, w)
     for district, dong in ref.registered_dongs():
         if (district, dong) not in totals:
-            status, reason = ref.withheld_reason(district, dong, GROUP_ALL)
+            marked = (district, dong) in withheld
+            status, reason = ref.missing_reason(district, dong, GROUP_ALL, marked)
             others.append(
                 RankedDong(
                     district=district,

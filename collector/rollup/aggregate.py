@@ -1,4 +1,11 @@
-"""Per-meter values → per-group points, split into private, public and suppressed."""
+"""Per-meter values → per-group points, split into private, public and suppressed.
+
+A group withheld only by complementary suppression (it passes the privacy
+rule itself) also gets a `withheld` marker in the public bucket: tags and
+timestamp of the withheld point, `reason` = "complementary", no figures, so
+that readers can tell it from a group without data. Groups below k get no
+marker: they stay entirely out of the public bucket.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,14 @@ from collector.rollup.complementary import publishable
 from collector.rollup.groups import Group, Holders, SiteInfo
 from collector.rollup.lineproto import line
 from collector.rollup.periods import hour_of
-from telemetry.influx_schema import LIVE_1M, SUPPRESSED, TAG_UTILITY
+from telemetry.influx_schema import (
+    LIVE_1M,
+    SUPPRESSED,
+    TAG_MEASUREMENT,
+    TAG_UTILITY,
+    WITHHELD,
+    WITHHELD_COMPLEMENTARY,
+)
 
 CellKey = tuple[str, int, Group]  # (utility, period start ms, group)
 
@@ -83,7 +97,10 @@ def group_points(
         public, extra = decided[(utility, ts)]
         if group in public:
             out.public.append(point)
-        elif (utility, suppressed_at(measurement, ts), group) not in held:
+            continue
+        if group in extra:
+            out.public.append(withheld_marker(measurement, tags, ts))
+        if (utility, suppressed_at(measurement, ts), group) not in held:
             # Held back per hour at most: the reason (too few holders) rarely changes faster.
             at = suppressed_at(measurement, ts)
             held.add((utility, at, group))
@@ -96,12 +113,19 @@ def suppressed_at(measurement: str, ts: int) -> int:
     return hour_of(ts) if measurement == LIVE_1M else ts
 
 
+def withheld_marker(measurement: str, tags: dict[str, str], ts: int) -> str:
+    """The public marker of a group withheld by complementary suppression: no figures."""
+    return line(
+        WITHHELD, {TAG_MEASUREMENT: measurement, **tags}, {"reason": WITHHELD_COMPLEMENTARY}, ts
+    )
+
+
 def _suppressed(
     measurement: str, tags: dict[str, str], ts: int, holders: Holders, k: int, complementary: bool
 ) -> str:
     return line(
         SUPPRESSED,
-        {"measurement": measurement, **tags},
+        {TAG_MEASUREMENT: measurement, **tags},
         {"holders": int(holders.count), "k": int(k), "complementary": int(complementary)},
         ts,
     )

@@ -252,3 +252,68 @@ def test_month_series_sums_the_days_of_each_korean_month(api_city: ApiCity) -> N
     for start, value in by_month.items():
         assert got[start] == pytest.approx(value)
     assert all(p["start"].endswith("T00:00:00+09:00") for p in body["points"])
+
+
+def _complementary(entry: dict) -> None:
+    assert entry["status"] == "suppressed", entry
+    assert "derived by subtraction" in entry["reason"] and "k=5" in entry["reason"], entry
+    for key in ("rate", "consumption", "co2e_kg", "per_household", "ratio"):
+        assert entry.get(key) is None, entry
+
+
+def _no_data(entry: dict) -> None:
+    assert entry["status"] == "no_data", entry
+    assert "subtraction" not in entry["reason"], entry
+
+
+def test_complementary_withheld_group_is_suppressed_not_no_data(api_city: ApiCity) -> None:
+    """The schools (k sites, withheld so that city - other districts does not give the
+    households) and Seo-gu's solar (apt's, withheld so that city - Seo-gu does not give
+    ind-1's) are `suppressed` with the complementary reason; groups without data `no_data`."""
+    client, c = api_city.client, api_city.city
+    school_district, school_dong = city.SCHOOL_DONG
+    live = client.get("/v1/city/live").json()
+    districts = {d["code"]: {u["utility"]: u for u in d["utilities"]} for d in live["districts"]}
+    _complementary(districts[school_district]["electricity"])
+    _complementary(districts[city.APARTMENT_DONG[0]]["solar"])
+    assert districts[city.APARTMENT_DONG[0]]["electricity"]["status"] == "ok"
+    _no_data(districts[school_district]["gas"])
+    _no_data(districts["29110"]["electricity"])  # no sites at all
+    _complementary(
+        next(d for d in live["districts"] if d["code"] == school_district)["self_sufficiency"]
+    )
+    # The below-k group keeps its own reason.
+    assert "fewer than k=5" in districts[city.SUPPRESSED_DISTRICT]["electricity"]["reason"]
+
+    span = {"every": "hour", "start": _iso(c.start_ms), "end": _iso(c.start_ms + 2 * city.HOUR)}
+    for path in (
+        f"/v1/districts/{school_district}/consumption",
+        f"/v1/districts/{school_district}/dongs/{school_dong}/consumption",
+        "/v1/building-types/education/consumption",
+    ):
+        body = client.get(path, params=span).json()
+        for point in body["points"]:
+            _complementary(point)
+        _complementary(body["total"])
+        _no_data(body["previous_year"])  # nothing was ever written then
+    solar = client.get(
+        f"/v1/districts/{city.APARTMENT_DONG[0]}/consumption", params={**span, "utility": "solar"}
+    ).json()
+    for point in solar["points"]:
+        _complementary(point)
+    gas = client.get(
+        f"/v1/districts/{school_district}/consumption", params={**span, "utility": "gas"}
+    ).json()
+    for point in gas["points"]:
+        _no_data(point)
+    _no_data(gas["total"])
+    daily = client.get(f"/v1/districts/{school_district}/consumption").json()
+    assert any(p["status"] == "suppressed" for p in daily["points"])
+    assert {p["status"] for p in daily["points"]} <= {"suppressed", "no_data"}
+
+    ranking = client.get("/v1/rankings/dongs").json()["dongs"]
+    _complementary(next(d for d in ranking if d["dong"] == school_dong))
+    below_k = next(d for d in ranking if d["dong"] == city.SUPPRESSED_DONG)
+    assert below_k["status"] == "suppressed" and "fewer than k=5" in below_k["reason"]
+    gas_ranking = client.get("/v1/rankings/dongs", params={"utility": "gas"}).json()["dongs"]
+    _no_data(next(d for d in gas_ranking if d["dong"] == school_dong))

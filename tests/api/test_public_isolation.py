@@ -77,4 +77,5 @@ def test_suppressed_group_is_nowhere_in_the_public_bucket(api_city: ApiCity) -> 
         values = {r["value"] for r in c.ql.rows(f"SHOW TAG VALUES WITH KEY = {key}", c.public)}
         assert not values & {city.SUPPRESSED_DISTRICT, city.SUPPRESSED_DONG, "detached_house"}
     measurements = {r["name"] for r in c.ql.rows("SHOW MEASUREMENTS", c.public)}
-    assert measurements == {"live_1m", "consumption_1h", "consumption_1d"}
+    # withheld: markers of groups withheld by complementary suppression (no figures).
+    assert measurements == {"live_1m", "consumption_1h", "consumption_1d", "withheld"}

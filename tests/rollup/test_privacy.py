@@ -81,3 +81,66 @@ def test_the_smallest_sibling_is_withheld_for_the_households(rolled: RolledCity)
         rolled.raw,
     )
     assert rows and all(r["complementary"] == 1 and r["holders"] == 5 for r in rows)
+
+
+def _markers(c: RolledCity, measurement: str) -> dict[tuple, dict]:
+    rows = c.ql.rows(
+        f"SELECT * FROM withheld WHERE \"measurement\" = '{measurement}' "
+        "GROUP BY utility, district, dong, building_type",
+        c.public,
+        epoch="ms",
+    )
+    return {
+        (r["utility"], r["district"], r["dong"], r["building_type"], r["time"]): r for r in rows
+    }
+
+
+SCHOOL_GROUPS = {
+    (city.SCHOOL_DONG[0], ALL, ALL),
+    (city.SCHOOL_DONG[0], ALL, "education"),
+    (*city.SCHOOL_DONG, ALL),
+    (*city.SCHOOL_DONG, "education"),
+    (ALL, ALL, "education"),
+}
+
+
+def test_complementary_withheld_group_has_a_public_marker_and_no_value(rolled: RolledCity) -> None:
+    for measurement in ("live_1m", "consumption_1h", "consumption_1d"):
+        public = brute.stored(rolled.ql, rolled.public, measurement, "*")
+        private = brute.stored(rolled.ql, rolled.raw, measurement, "*")
+        markers = _markers(rolled, measurement)
+        # One marker per point withheld by complementary suppression (the private record
+        # says which; live_1m's per hour), at the point's timestamp...
+        held = rolled.ql.rows(
+            f"SELECT complementary FROM suppressed WHERE \"measurement\" = '{measurement}' "
+            "GROUP BY utility, district, dong, building_type",
+            rolled.raw,
+            epoch="ms",
+        )
+        complementary = {
+            (r["utility"], r["district"], r["dong"], r["building_type"], r["time"])
+            for r in held
+            if r["complementary"] == 1
+        }
+        withheld = {k for k in private if (*k[:4], k[4] - k[4] % brute.HOUR) in complementary}
+        if measurement != "live_1m":
+            withheld = {k for k in private if k in complementary}
+        assert withheld and set(markers) == withheld, measurement
+        # The schools (k sites, withheld for the households) and Seo-gu's solar (apt's,
+        # withheld so that city minus it does not give ind-1's) are among them.
+        assert {k[1:4] for k in withheld if k[0] == "electricity"} == SCHOOL_GROUPS
+        assert ("solar", city.APARTMENT_DONG[0], ALL, ALL) in {k[:4] for k in withheld}
+        assert not withheld & set(public), measurement  # ...and no value.
+        assert all(row["reason"] == "complementary" for row in markers.values())
+        # The households' groups (below k) have neither a value nor a marker.
+        below_k = [
+            key
+            for key in (*public, *markers)
+            if city.SUPPRESSED_DISTRICT in key or key[3] == "detached_house"
+        ]
+        assert below_k == [], measurement
+        assert any(city.SUPPRESSED_DONG in key for key in private)
+    tags = rolled.ql.rows("SHOW TAG VALUES FROM withheld WITH KEY = district", rolled.public)
+    assert city.SUPPRESSED_DISTRICT not in {r["value"] for r in tags}
+    fields = rolled.ql.rows("SHOW FIELD KEYS FROM withheld", rolled.public)
+    assert {r["fieldKey"] for r in fields} == {"reason"}  # no numbers of the group
