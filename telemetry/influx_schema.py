@@ -27,7 +27,7 @@ the city, and so on. Readers pick a level by exact tag equality.
 | `meter_consumption_1h` | site, meter, utility, district, dong, building_type | consumption, resets (private bucket only) |
 | `meter_consumption_1d` | same                                        | same |
 | `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k, complementary (1 = withheld so that a smaller neighbour cannot be derived by subtraction) (private bucket only: what was held back and why; live_1m's per hour) |
-| `withheld`       | measurement, utility, district, dong, building_type | reason (string, `complementary`) (public bucket only: a marker, no figures, for a group that passes the privacy rule but is withheld so that a smaller group cannot be derived by subtraction; `measurement` = the rollup it stands for, same timestamp as that rollup's point; where the rollup's point exists too, the point wins) |
+| `withheld`       | measurement, utility, district, dong, building_type | reason (string: `complementary`; `published` once a later pass published the group after all) (public bucket only: a marker, no figures, for a group that passes the privacy rule but is withheld so that a smaller group cannot be derived by subtraction; `measurement` = the rollup it stands for, same timestamp as that rollup's point; where the rollup's point exists too, the point wins) |
 | `rollup_watermark` | job                                             | until_ms (end of the last completed rollup window; private bucket only) |
 
 Timestamps are the start of the period: live_1m per UTC minute, *_1h per
@@ -71,6 +71,7 @@ METER_CONSUMPTION_1D = "meter_consumption_1d"
 SUPPRESSED = "suppressed"
 WITHHELD = "withheld"
 WITHHELD_COMPLEMENTARY = "complementary"
+WITHHELD_PUBLISHED = "published"
 TAG_MEASUREMENT = "measurement"
 ROLLUP_WATERMARK = "rollup_watermark"
 

@@ -4,7 +4,9 @@ A group withheld only by complementary suppression (it passes the privacy
 rule itself) also gets a `withheld` marker in the public bucket: tags and
 timestamp of the withheld point, `reason` = "complementary", no figures, so
 that readers can tell it from a group without data. Groups below k get no
-marker: they stay entirely out of the public bucket.
+marker: they stay entirely out of the public bucket. When a later pass
+publishes a group after all, the engine rewrites its marker with `reason` =
+"published" (see `stale_markers`), so a marker never contradicts a figure.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ from collector.rollup.groups import Group, Holders, SiteInfo
 from collector.rollup.lineproto import line
 from collector.rollup.periods import hour_of
 from telemetry.influx_schema import (
+    GROUP_TAGS,
     LIVE_1M,
     SUPPRESSED,
     TAG_MEASUREMENT,
     TAG_UTILITY,
     WITHHELD,
     WITHHELD_COMPLEMENTARY,
+    WITHHELD_PUBLISHED,
 )
 
 CellKey = tuple[str, int, Group]  # (utility, period start ms, group)
+PointKey = tuple[str, str, str, str, str, int]  # (measurement, *GROUP_TAGS values, ts ms)
 
 
 @dataclass
@@ -40,10 +45,12 @@ class Output:
     private: list[str] = field(default_factory=list)
     public: list[str] = field(default_factory=list)
     unknown_sites: set[str] = field(default_factory=set)
+    published: set[PointKey] = field(default_factory=set)  # group points in `public`
 
     def extend(self, other: Output) -> None:
         self.private.extend(other.private)
         self.public.extend(other.public)
+        self.published |= other.published
         self.unknown_sites |= other.unknown_sites
 
 
@@ -97,6 +104,7 @@ def group_points(
         public, extra = decided[(utility, ts)]
         if group in public:
             out.public.append(point)
+            out.published.add(point_key(measurement, tags, ts))
             continue
         if group in extra:
             out.public.append(withheld_marker(measurement, tags, ts))
@@ -111,6 +119,25 @@ def group_points(
 def suppressed_at(measurement: str, ts: int) -> int:
     """live_1m's suppressions are recorded per hour; the others at their own period."""
     return hour_of(ts) if measurement == LIVE_1M else ts
+
+
+def point_key(measurement: str, tags: dict[str, str], ts: int) -> PointKey:
+    u, d, n, b = (tags[t] for t in GROUP_TAGS)
+    return (measurement, u, d, n, b, int(ts))
+
+
+def stale_markers(markers: Iterable[PointKey], published: set[PointKey]) -> list[str]:
+    """Markers of groups now published: rewritten (same series and time) as `published`."""
+    out = []
+    for key in sorted(set(markers) & published):
+        measurement, *values, ts = key
+        tags = dict(zip(GROUP_TAGS, values, strict=True))
+        out.append(
+            line(
+                WITHHELD, {TAG_MEASUREMENT: measurement, **tags}, {"reason": WITHHELD_PUBLISHED}, ts
+            )
+        )
+    return out
 
 
 def withheld_marker(measurement: str, tags: dict[str, str], ts: int) -> str:

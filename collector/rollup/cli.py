@@ -15,7 +15,7 @@ from collector.rollup.engine import Buckets, Engine
 from collector.rollup.groups import site_infos
 from collector.rollup.settings import RollupSettings
 from collector.rollup.sink import Sink
-from collector.rollup.source import RawSource
+from collector.rollup.source import PublicMarkers, RawSource
 from telemetry.cli import (
     ConfigOpt,
     InfluxBucketOpt,
@@ -130,6 +130,7 @@ def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
         live_lookback_ms=int(settings.live_lookback_s * 1000),
         max_catchup_ms=int(settings.max_catchup_s * 1000),
         chunk_ms=int(settings.chunk_s * 1000),
+        markers=PublicMarkers(ql, settings.influx_public_bucket),
     )
 
 

@@ -8,7 +8,9 @@ completed window, a point in the private bucket) lets a restarted rollup
 catch up on everything since it stopped, live minutes included, in chunks,
 up to max_catchup. When an agent reports an outbox backlog (a replayed
 outbox: readings older than the lookback arriving now), that pass reaches
-back far enough to cover it, for live minutes too.
+back far enough to cover it, for live minutes too. A `withheld` marker
+(complementary suppression) of a group that this pass publishes is rewritten
+as `published`, so the public bucket never holds both for one point.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from collector.rollup.aggregate import Output
+from collector.rollup.aggregate import Output, stale_markers
 from collector.rollup.compute import Computer
 from collector.rollup.lineproto import line
 from collector.rollup.periods import hour_of, minute_of
 from collector.rollup.sink import Sink
-from collector.rollup.source import WATERMARK, RawSource
+from collector.rollup.source import WATERMARK, PublicMarkers, RawSource
 
 log = logging.getLogger("collector.rollup")
 
@@ -55,6 +57,7 @@ class Engine:
         max_catchup_ms: int,
         chunk_ms: int,
         clock: Callable[[], float] = time.time,
+        markers: PublicMarkers | None = None,
     ) -> None:
         self.computer = computer
         self.source = source
@@ -65,6 +68,7 @@ class Engine:
         self.max_catchup_ms = max_catchup_ms
         self.chunk_ms = chunk_ms
         self.clock = clock
+        self.markers = markers
 
     def plan(self, now_ms: int) -> int:
         """Where this pass starts (an hour boundary)."""
@@ -111,9 +115,17 @@ class Engine:
 
     def _store(self, out: Output, report: PassReport) -> None:
         self.sink.write(self.buckets.private, out.private)
-        self.sink.write(self.buckets.public, out.public)
+        self.sink.write(self.buckets.public, out.public + self._superseded(out))
         report.private_points += len(out.private)
         report.public_points += len(out.public)
+
+    def _superseded(self, out: Output) -> list[str]:
+        """Markers left by an earlier pass for points published now, rewritten."""
+        if self.markers is None or not out.published:
+            return []
+        times = [key[-1] for key in out.published]
+        found = self.markers.complementary(min(times), max(times) + 1)
+        return stale_markers(found, out.published)
 
     def _mark(self, until_ms: int, now_ms: int) -> None:
         # The current minute may still grow: the next pass starts no later than it.

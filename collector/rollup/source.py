@@ -7,12 +7,16 @@ from dataclasses import dataclass
 
 from telemetry.influx_schema import (
     AGENT_STATUS,
+    GROUP_TAGS,
     METER_CONSUMPTION_1H,
     ROLLUP_WATERMARK,
+    TAG_MEASUREMENT,
     TAG_METER,
     TAG_QUALITY,
     TAG_SITE,
     TAG_UTILITY,
+    WITHHELD,
+    WITHHELD_COMPLEMENTARY,
 )
 from telemetry.influxql import InfluxQL, quote_ident, quote_literal
 
@@ -125,6 +129,28 @@ class RawSource:
         q = f"SELECT last(until_ms) FROM {quote_ident(WATERMARK)} WHERE {_window(since_ms, now_ms + 60_000)}"
         rows = self.ql.rows(q, self.db, epoch="ms")
         return int(rows[0]["last"]) if rows and rows[0].get("last") is not None else None
+
+
+class PublicMarkers:
+    """Reads the rollup's own `withheld` markers back from the public bucket."""
+
+    def __init__(self, ql: InfluxQL, db: str) -> None:
+        self.ql = ql
+        self.db = db
+
+    def complementary(
+        self, start_ms: int, end_ms: int
+    ) -> list[tuple[str, str, str, str, str, int]]:
+        """(measurement, utility, district, dong, building_type, ts) of active markers."""
+        q = (
+            f"SELECT reason FROM {quote_ident(WITHHELD)} WHERE {_window(start_ms, end_ms)} "
+            f"GROUP BY {', '.join(quote_ident(t) for t in (TAG_MEASUREMENT, *GROUP_TAGS))}"
+        )
+        out = []
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            key = [s.tags.get(t, "") for t in (TAG_MEASUREMENT, *GROUP_TAGS)]
+            out.extend((*key, int(t)) for t, reason in s.values if reason == WITHHELD_COMPLEMENTARY)
+        return out
 
 
 def by_meter(hours: list[MeterHour]) -> dict[tuple[str, str, str], list[MeterHour]]:

@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from influxdb_client import Point
 
 from api.timewin import KST, from_ms
 from tests.api.conftest import ORIGIN, ApiCity
@@ -317,3 +318,32 @@ def test_complementary_withheld_group_is_suppressed_not_no_data(api_city: ApiCit
     assert below_k["status"] == "suppressed" and "fewer than k=5" in below_k["reason"]
     gas_ranking = client.get("/v1/rankings/dongs", params={"utility": "gas"}).json()["dongs"]
     _no_data(next(d for d in gas_ranking if d["dong"] == school_dong))
+
+
+def test_a_figure_wins_over_a_stale_marker(api_city: ApiCity) -> None:
+    """A marker left at a point that has a figure (a later pass published the group)
+    never turns the figure into `suppressed`."""
+    client, c = api_city.client, api_city.city
+    district = city.APARTMENT_DONG[0]
+    live = client.get("/v1/city/live").json()
+    minute = int(from_ms(0).fromisoformat(live["minute"]).timestamp() * 1000)
+    hours = [c.start_ms, c.start_ms + city.HOUR]
+    stale = [
+        Point("withheld")
+        .tag("measurement", measurement)
+        .tag("utility", "electricity")
+        .tag("district", district)
+        .tag("dong", "all")
+        .tag("building_type", "all")
+        .field("reason", "complementary")
+        .time(ts, write_precision="ms")
+        for measurement, ts in [("live_1m", minute), *(("consumption_1h", h) for h in hours)]
+    ]
+    city.write_points(c.url, c.public, stale)
+    live = client.get("/v1/city/live").json()
+    seo = next(d for d in live["districts"] if d["code"] == district)
+    assert {u["utility"]: u for u in seo["utilities"]}["electricity"]["status"] == "ok"
+    span = {"every": "hour", "start": _iso(hours[0]), "end": _iso(hours[1] + city.HOUR)}
+    body = client.get(f"/v1/districts/{district}/consumption", params=span).json()
+    assert [p["status"] for p in body["points"]] == ["ok", "ok"]
+    assert body["total"]["status"] == "ok" and body["total"]["consumption"] > 0

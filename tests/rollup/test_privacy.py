@@ -4,11 +4,13 @@ no group below k, and no withheld group recoverable as parent minus published pa
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
+from devstack import InfluxServer
 from tests.rollup import brute, city
-from tests.rollup.conftest import RolledCity
+from tests.rollup.conftest import RolledCity, write_city
 
 pytestmark = pytest.mark.timeout(120)
 K = 5
@@ -144,3 +146,31 @@ def test_complementary_withheld_group_has_a_public_marker_and_no_value(rolled: R
     assert city.SUPPRESSED_DISTRICT not in {r["value"] for r in tags}
     fields = rolled.ql.rows("SHOW FIELD KEYS FROM withheld", rolled.public)
     assert {r["fieldKey"] for r in fields} == {"reason"}  # no numbers of the group
+
+
+def test_a_group_published_by_a_later_pass_has_no_active_marker(
+    rollup_influx: InfluxServer, tmp_path: Path
+) -> None:
+    """Buk-gu reaches k (hh-1 turns out to have 3 households): the schools need no longer
+    be withheld; the next pass publishes them and retires their markers."""
+    c = write_city(rollup_influx, tmp_path)
+    try:
+        c.rollup()
+        before = _markers(c, "consumption_1h")
+        schools = {k for k in before if k[0] == "electricity" and k[1:4] in SCHOOL_GROUPS}
+        assert schools and all(before[k]["reason"] == "complementary" for k in schools)
+        old = "building_type: detached_house\n    households: 1\n"
+        text = city.sites_yaml()
+        c.sites.write_text(text.replace(old, old.replace(": 1", ": 3"), 1), encoding="utf-8")
+        c.rollup()
+        for measurement in ("live_1m", "consumption_1h", "consumption_1d"):
+            public = brute.stored(c.ql, c.public, measurement, "*")
+            markers = _markers(c, measurement)
+            active = {k for k, r in markers.items() if r["reason"] == "complementary"}
+            assert not active & set(public), measurement  # never a figure and a marker
+        after = _markers(c, "consumption_1h")
+        public = brute.stored(c.ql, c.public, "consumption_1h", "*")
+        assert schools <= set(public)
+        assert all(after[k]["reason"] == "published" for k in schools)
+    finally:
+        c.ql.close()
