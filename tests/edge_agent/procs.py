@@ -174,6 +174,20 @@ def outbox_state(path: Path) -> tuple[list[int], int]:
         db.close()
 
 
+def outbox_progress(path: Path) -> tuple[list[int], int]:
+    """`outbox_state` for waiting loops: ([], 0) until the agent has created its schema.
+
+    The agent opens (and so creates) the SQLite file before its first transaction
+    makes the tables; a reader polling in between must not fail.
+    """
+    if not path.exists():
+        return [], 0
+    try:
+        return outbox_state(path)
+    except sqlite3.OperationalError:
+        return [], 0
+
+
 class Subscriber:
     """Collects readings and status of one agent, with a persistent session (QoS 1)."""
 

@@ -21,6 +21,7 @@ from tests.edge_agent.procs import (
     Subscriber,
     dump,
     first_arrival_order,
+    outbox_progress,
     outbox_state,
     render_config,
     start_agent,
@@ -107,7 +108,7 @@ def test_agent_sigkill_then_restart_replays_and_continues_seq(tmp_path: Path, pr
         assert wait_until(lambda: len(sub.seqs()) >= 3, 20), dump(*procs)
         # Keep the broker away so the outbox holds unacknowledged batches at the kill.
         broker.stop()
-        assert wait_until(lambda: len(outbox_state(outbox)[0]) >= 4, 20), dump(first)
+        assert wait_until(lambda: len(outbox_progress(outbox)[0]) >= 4, 20), dump(first)
         first.kill()
         at_kill, next_at_kill = outbox_state(outbox)
         assert at_kill, "nothing to replay"
@@ -148,7 +149,7 @@ def test_outbox_budget_drops_oldest_and_says_so(tmp_path: Path, procs) -> None:
         "1",
     )
     procs.append(agent)
-    assert wait_until(lambda: outbox.exists() and outbox_state(outbox)[1] >= 8, 30), dump(agent)
+    assert wait_until(lambda: outbox_progress(outbox)[1] >= 8, 30), dump(agent)
     broker.start()
     sub = Subscriber(broker.host, broker.port, SITE, AGENT)
     try:
