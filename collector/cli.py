@@ -37,19 +37,20 @@ app = typer.Typer(
 
 BatchSizeOpt = Annotated[
     int | None,
-    typer.Option("--batch-size", help="readings per write [env ENERGY_BATCH_SIZE; 5000]"),
+    typer.Option("--batch-size", help="readings per write (env ENERGY_BATCH_SIZE; default 5000)"),
 ]
 FlushOpt = Annotated[
     float | None,
     typer.Option(
-        "--flush-interval", help="max seconds a reading waits [env ENERGY_FLUSH_INTERVAL; 1]"
+        "--flush-interval",
+        help="max seconds a reading waits (env ENERGY_FLUSH_INTERVAL; default 1)",
     ),
 ]
 InstanceOpt = Annotated[
     str | None,
     typer.Option(
         "--instance",
-        help="stable instance id; MQTT client id collector-<ID> [env ENERGY_INSTANCE; host name]",
+        help="stable instance id; MQTT client id collector-<ID> (env ENERGY_INSTANCE; default host name)",
     ),
 ]
 ExpiryOpt = Annotated[
@@ -57,17 +58,17 @@ ExpiryOpt = Annotated[
     typer.Option(
         "--session-expiry",
         help="MQTT session expiry, s: longer than any outage of this instance "
-        "[env ENERGY_SESSION_EXPIRY; 86400]",
+        "(env ENERGY_SESSION_EXPIRY; default 86400)",
     ),
 ]
 PayloadOpt = Annotated[
     int | None,
-    typer.Option("--max-payload-bytes", help="larger messages are rejected [4 MiB]"),
+    typer.Option("--max-payload-bytes", help="larger messages are rejected (default 4 MiB)"),
 ]
 HealthOpt = Annotated[
     int | None,
     typer.Option(
-        "--health-port", help="/healthz and /readyz port, 0 = off [env ENERGY_HEALTH_PORT]"
+        "--health-port", help="/healthz and /readyz port, 0 = off (env ENERGY_HEALTH_PORT)"
     ),
 ]
 LeaveOpt = Annotated[

@@ -32,7 +32,7 @@ def check_cmd(
     influx_token: Annotated[
         str | None,
         typer.Option(
-            "--influx-token", help="read token (1.x: user:password) [env ENERGY_INFLUX_TOKEN]"
+            "--influx-token", help="read token (1.x: user:password) (env ENERGY_INFLUX_TOKEN)"
         ),
     ] = None,
     staff_db: Annotated[str, typer.Option("--influx-bucket", help="raw bucket")] = "energy",
@@ -65,7 +65,7 @@ def push_cmd(
     ],
     influx_url: Annotated[
         str,
-        typer.Option("--influx-url", help="InfluxDB URL as Grafana reaches it [env INFLUX_URL]"),
+        typer.Option("--influx-url", help="InfluxDB URL as Grafana reaches it (env INFLUX_URL)"),
     ] = "",
     generated: Annotated[Path, typer.Option("--from", help="generated boards directory")] = (
         PACKAGE_DIR / "generated"

@@ -36,13 +36,13 @@ def main(
     agent: AgentOpt = None,
     mqtt_url: MqttUrlOpt = None,
     mqtt_ca: Annotated[
-        Path | None, typer.Option("--mqtt-ca", help="CA file for mqtts:// [env ENERGY_MQTT_CA]")
+        Path | None, typer.Option("--mqtt-ca", help="CA file for mqtts:// (env ENERGY_MQTT_CA)")
     ] = None,
     mqtt_cert: Annotated[
-        Path | None, typer.Option("--mqtt-cert", help="client certificate [env ENERGY_MQTT_CERT]")
+        Path | None, typer.Option("--mqtt-cert", help="client certificate (env ENERGY_MQTT_CERT)")
     ] = None,
     mqtt_key: Annotated[
-        Path | None, typer.Option("--mqtt-key", help="client key [env ENERGY_MQTT_KEY]")
+        Path | None, typer.Option("--mqtt-key", help="client key (env ENERGY_MQTT_KEY)")
     ] = None,
     outbox: OutboxOpt = None,
     metrics_port: MetricsPortOpt = None,
@@ -57,35 +57,35 @@ def main(
         float | None,
         typer.Option(
             "--status-interval",
-            help="seconds between retained status updates [env ENERGY_STATUS_INTERVAL_S; default 30]",
+            help="seconds between retained status updates (env ENERGY_STATUS_INTERVAL_S; default 30)",
         ),
     ] = None,
     replay_rate: Annotated[
         float | None,
         typer.Option(
             "--replay-rate",
-            help="batches/s when replaying a backlog [env ENERGY_REPLAY_RATE; default 20]",
+            help="batches/s when replaying a backlog (env ENERGY_REPLAY_RATE; default 20)",
         ),
     ] = None,
     outbox_budget_mb: Annotated[
         float | None,
         typer.Option(
             "--outbox-budget-mb",
-            help="outbox size before the oldest batches are dropped [env ENERGY_OUTBOX_BUDGET_MB; default 64]",
+            help="outbox size before the oldest batches are dropped (env ENERGY_OUTBOX_BUDGET_MB; default 64)",
         ),
     ] = None,
     max_registers: Annotated[
         int | None,
         typer.Option(
             "--max-registers",
-            help="per-device cap on registers per request, below the profile's [env ENERGY_MAX_REGISTERS]",
+            help="per-device cap on registers per request, below the profile's (env ENERGY_MAX_REGISTERS)",
         ),
     ] = None,
     cycle: Annotated[
         float | None,
         typer.Option(
             "--cycle",
-            help="seconds per batch [env ENERGY_CYCLE_S; default: shortest poll interval]",
+            help="seconds per batch (env ENERGY_CYCLE_S; default: shortest poll interval)",
         ),
     ] = None,
 ) -> None:
