@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -33,9 +34,10 @@ from api.params import (
 from api.problems import PROBLEM_RESPONSES, not_found
 from api.reference import BUILDING_TYPE_LABELS, Reference
 from api.stores import PublicStore, public_store
-from api.timewin import Every, window
+from api.timewin import Every, Window, window
 from telemetry.fields import Utility
 from telemetry.influx_schema import GROUP_ALL
+from telemetry.registry import BuildingType
 
 router = APIRouter(prefix="/v1", tags=["public"], responses=PROBLEM_RESPONSES)
 Store = Annotated[PublicStore, Depends(public_store)]
@@ -126,16 +128,32 @@ _SERIES_DOC = (
 )
 
 
-def _series(
-    store: PublicStore,
-    ref: Reference,
-    group: GroupRef,
-    utility: Utility,
-    start: str | None,
-    end: str | None,
-    every: Every,
-) -> Series:
-    return public_data.series(store, ref, group, utility, window(start, end, every))
+@dataclass(frozen=True)
+class SeriesArgs:
+    """The query every consumption series takes: which utility, over which window."""
+
+    utility: Utility
+    window: Window
+
+
+def series_args(
+    utility: UtilityQ = Utility.ELECTRICITY,
+    start: StartQ = None,
+    end: EndQ = None,
+    every: EveryQ = Every.DAY,
+) -> SeriesArgs:
+    return SeriesArgs(utility, window(start, end, every))
+
+
+Args = Annotated[SeriesArgs, Depends(series_args)]
+
+
+def _bt(building_type: BuildingType | None) -> str:
+    return building_type.value if building_type else GROUP_ALL
+
+
+def _series(store: PublicStore, ref: Reference, group: GroupRef, args: SeriesArgs) -> Series:
+    return public_data.series(store, ref, group, args.utility, args.window)
 
 
 @router.get(
@@ -146,24 +164,10 @@ def _series(
     dependencies=[Depends(cache_for("series"))],
 )
 def city_consumption(
-    store: Store,
-    ref: Ref,
-    utility: UtilityQ = Utility.ELECTRICITY,
-    start: StartQ = None,
-    end: EndQ = None,
-    every: EveryQ = Every.DAY,
-    building_type: BuildingTypeQ = None,
+    store: Store, ref: Ref, args: Args, building_type: BuildingTypeQ = None
 ) -> Series:
-    bt = building_type.value if building_type else GROUP_ALL
-    return _series(
-        store,
-        ref,
-        GroupRef(district=GROUP_ALL, dong=GROUP_ALL, building_type=bt),
-        utility,
-        start,
-        end,
-        every,
-    )
+    group = GroupRef(district=GROUP_ALL, dong=GROUP_ALL, building_type=_bt(building_type))
+    return _series(store, ref, group, args)
 
 
 @router.get(
@@ -174,26 +178,11 @@ def city_consumption(
     dependencies=[Depends(cache_for("series"))],
 )
 def district_consumption(
-    district: DistrictP,
-    store: Store,
-    ref: Ref,
-    utility: UtilityQ = Utility.ELECTRICITY,
-    start: StartQ = None,
-    end: EndQ = None,
-    every: EveryQ = Every.DAY,
-    building_type: BuildingTypeQ = None,
+    district: DistrictP, store: Store, ref: Ref, args: Args, building_type: BuildingTypeQ = None
 ) -> Series:
     _district(ref, district)
-    bt = building_type.value if building_type else GROUP_ALL
-    return _series(
-        store,
-        ref,
-        GroupRef(district=district, dong=GROUP_ALL, building_type=bt),
-        utility,
-        start,
-        end,
-        every,
-    )
+    group = GroupRef(district=district, dong=GROUP_ALL, building_type=_bt(building_type))
+    return _series(store, ref, group, args)
 
 
 @router.get(
@@ -208,23 +197,12 @@ def dong_consumption(
     dong: DongP,
     store: Store,
     ref: Ref,
-    utility: UtilityQ = Utility.ELECTRICITY,
-    start: StartQ = None,
-    end: EndQ = None,
-    every: EveryQ = Every.DAY,
+    args: Args,
     building_type: BuildingTypeQ = None,
 ) -> Series:
     _dong(ref, district, dong)
-    bt = building_type.value if building_type else GROUP_ALL
-    return _series(
-        store,
-        ref,
-        GroupRef(district=district, dong=dong, building_type=bt),
-        utility,
-        start,
-        end,
-        every,
-    )
+    group = GroupRef(district=district, dong=dong, building_type=_bt(building_type))
+    return _series(store, ref, group, args)
 
 
 @router.get(
@@ -235,16 +213,10 @@ def dong_consumption(
     dependencies=[Depends(cache_for("series"))],
 )
 def building_type_consumption(
-    building_type: BuildingTypeP,
-    store: Store,
-    ref: Ref,
-    utility: UtilityQ = Utility.ELECTRICITY,
-    start: StartQ = None,
-    end: EndQ = None,
-    every: EveryQ = Every.DAY,
+    building_type: BuildingTypeP, store: Store, ref: Ref, args: Args
 ) -> Series:
     group = GroupRef(district=GROUP_ALL, dong=GROUP_ALL, building_type=building_type.value)
-    return _series(store, ref, group, utility, start, end, every)
+    return _series(store, ref, group, args)
 
 
 @router.get(
