@@ -181,6 +181,9 @@ class Pipeline:
             if ev.duplicate:
                 m.SEQ_DUPLICATES.inc()
                 self.stats.add(seq_duplicates=1)
+            if ev.reset:
+                m.SEQ_RESETS.inc()
+                self.stats.add(seq_resets=1)
 
     def _rejected_line(self, topic: str, reason: Reason, detail: str, payload: bytes) -> str:
         m.REJECTED.labels(reason.value).inc()
