@@ -52,10 +52,6 @@ class Registry:
         """True when the registry has this agent under this site."""
         return self._agent_site.get(agent_id) == site_id
 
-    def meter_limit(self, site_id: str) -> int:
-        """Distinct meters accepted under the site: expected meters plus the margin."""
-        return self.sites_file.meter_limit(self.sites[site_id])
-
     def tags(self, site_id: str) -> SiteTags:
         return self._tags[site_id]
 
