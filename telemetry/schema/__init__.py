@@ -37,8 +37,17 @@ def readings_schema() -> dict[str, Any]:
         "One poll cycle of one edge agent, published on energy/v1/{site}/{agent}/readings. "
         "values keys must be canonical fields of the reading's utility (see x-canonical-fields).",
     )
-    # JSON Schema cannot tie the allowed keys of `values` to `utility` simply; list them.
-    schema["x-canonical-fields"] = {u.value: sorted(f) for u, f in FIELDS.items()}
+    canonical = {u.value: sorted(f) for u, f in FIELDS.items()}
+    schema["x-canonical-fields"] = canonical
+    # The keys of `values` depend on `utility`: one if/then per utility, so
+    # that a plain JSON Schema validator refuses what the model refuses.
+    schema["$defs"]["Reading"]["allOf"] = [
+        {
+            "if": {"properties": {"utility": {"const": utility}}, "required": ["utility"]},
+            "then": {"properties": {"values": {"propertyNames": {"enum": names}}}},
+        }
+        for utility, names in canonical.items()
+    ]
     return schema
 
 
