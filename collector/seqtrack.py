@@ -47,7 +47,7 @@ class SeqTracker:
             return SeqEvent()
         if seq in state.seen:
             return SeqEvent(duplicate=True)
-        if seq < state.high - self.window or seq > state.high + self.max_gap:
+        if seq < state.high - self.window or seq - state.high - 1 > self.max_gap:
             # Far behind everything seen: the agent lost its counter (new disk);
             # far ahead: a damaged or hostile seq. Either way, a new baseline.
             self._agents[agent] = _AgentSeq(high=seq, seen={seq})
