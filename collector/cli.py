@@ -1,4 +1,4 @@
-"""`python -m collector`: ingest (default), `init`, `rollup`."""
+"""`python -m collector`: ingest (default), `init`, `meters`, `rollup`."""
 
 from __future__ import annotations
 
@@ -152,6 +152,39 @@ def init(
         typer.echo(f"collector init: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"databases ready on {settings.influx_url}: {', '.join(names)}")
+
+
+@app.command("meters")
+def meters(
+    config: ConfigOpt = None,
+    influx_url: InfluxUrlOpt = None,
+    influx_token: InfluxTokenOpt = None,
+    influx_bucket: InfluxBucketOpt = None,
+    site: Annotated[str | None, typer.Option("--site", help="one site only")] = None,
+    listed: Annotated[
+        bool, typer.Option("--listed", help="also the meters the registry lists")
+    ] = False,
+) -> None:
+    """Meters stored per site that the registry does not list, with first and last seen."""
+    from collector.meter_inventory import report, seen_meters
+    from telemetry.influxql import InfluxQL
+    from telemetry.registry import load_registry
+
+    settings = CollectorSettings.from_cli(
+        config=config, influx_url=influx_url, influx_token=influx_token, influx_bucket=influx_bucket
+    )
+    try:
+        registry = load_registry(settings.config)
+        client = InfluxQL(settings.influx_url, settings.influx_token_value())
+        found = seen_meters(client, settings.influx_bucket, registry, site)
+    except ConfigError as exc:
+        typer.echo(f"collector meters: registry {settings.config}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    except InfluxQueryError as exc:
+        typer.echo(f"collector meters: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for row in report(found, registry, show_listed=listed):
+        typer.echo(row)
 
 
 @app.command(

@@ -23,6 +23,16 @@ ACKS_VOID = Counter(
 )
 SEQ_GAPS = Counter("collector_seq_gaps", "agent batches skipped in seq (per process)")
 SEQ_DUPLICATES = Counter("collector_seq_duplicates", "agent batches seen twice (per process)")
+SEQ_RESETS = Counter(
+    "collector_seq_resets", "agent seq jumped far back or ahead: a new baseline (per process)"
+)
+METERS_ADMITTED = Counter(
+    "collector_meters_admitted", "meters not known before whose readings were accepted"
+)
+METER_READINGS_REFUSED = Counter(
+    "collector_meter_readings_refused",
+    "readings of new meters refused: their site's unknown-meter limit was reached",
+)
 LAG = LagHistogram("collector_lag_seconds", "reading time to stored").register()
 MQTT_CONNECTED = Gauge("collector_mqtt_connected", "1 while connected to the broker")
 INFLUX_UP = Gauge("collector_influx_up", "0 while InfluxDB writes are failing")

@@ -158,13 +158,31 @@ class Pipeline:
         except Exception as exc:  # a bug must not turn one message into an outage
             log.exception("validator failed on %s", d.topic)
             verdict = Rejected(Reason.SCHEMA, f"unexpected error: {type(exc).__name__}: {exc}")
-        if isinstance(verdict, Rejected):
-            self._batch.lines_ns.append(
-                self._rejected_line(d.topic, verdict.reason, verdict.detail, d.payload)
-            )
-        else:
+        if isinstance(verdict, Accepted):
             self._accept(verdict)
+        # A message may be refused whole, or only the readings of new meters past
+        # their site's limit (the others are stored): both are recorded.
+        refused = verdict if isinstance(verdict, Rejected) else verdict.refused
+        if refused is not None:
+            self._batch.lines_ns.append(
+                self._rejected_line(d.topic, refused.reason, refused.detail, d.payload)
+            )
+        self._count_meter_limit(verdict)
         self._batch.deliveries.append(d)
+
+    def _count_meter_limit(self, verdict: Accepted | Rejected) -> None:
+        if isinstance(verdict, Accepted):
+            admitted, refused = verdict.new_meters, verdict.refused_readings
+        elif verdict.reason is Reason.UNKNOWN_METER_LIMIT:
+            admitted, refused = 0, verdict.readings
+        else:
+            return
+        if admitted:
+            m.METERS_ADMITTED.inc(admitted)
+            self.stats.add(meters_admitted=admitted)
+        if refused:
+            m.METER_READINGS_REFUSED.inc(refused)
+            self.stats.add(meter_readings_refused=refused)
 
     def _accept(self, a: Accepted) -> None:
         b = self._batch
@@ -181,6 +199,9 @@ class Pipeline:
             if ev.duplicate:
                 m.SEQ_DUPLICATES.inc()
                 self.stats.add(seq_duplicates=1)
+            if ev.reset:
+                m.SEQ_RESETS.inc()
+                self.stats.add(seq_resets=1)
 
     def _rejected_line(self, topic: str, reason: Reason, detail: str, payload: bytes) -> str:
         m.REJECTED.labels(reason.value).inc()

@@ -16,5 +16,7 @@ class Reason(StrEnum):
     UNKNOWN_AGENT = "unknown_agent"
     TS_FUTURE = "ts_future"
     TS_TOO_OLD = "ts_too_old"
+    # New meter ids past the site's limit (registry expected_meters + meter_margin).
+    UNKNOWN_METER_LIMIT = "unknown_meter_limit"
     # InfluxDB refused the line for good (400: field type conflict, parse error).
     INFLUX_REJECTED = "influx_rejected"

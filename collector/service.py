@@ -13,12 +13,14 @@ from prometheus_client import start_http_server
 from collector import metrics as m
 from collector.health import serve_health
 from collector.influx_writer import InfluxWriter, WriteAborted
+from collector.meters import MeterGate, influx_stored_meters
 from collector.mqtt_source import MqttSource
 from collector.pipeline import Pipeline
 from collector.settings import CollectorSettings
 from collector.stats import Stats
 from collector.validate import Limits, Validator
 from collector.verdict import Delivery
+from telemetry.influxql import InfluxQL
 from telemetry.registry import ConfigError, load_registry
 
 log = logging.getLogger(__name__)
@@ -37,9 +39,15 @@ class Collector:
             settings.influx_bucket,
         )
         limits = Limits(settings.max_payload_bytes, settings.max_future_s, settings.max_age_s)
+        # Reads the meters InfluxDB already holds, so that a restart does not
+        # count them as new (collector/meters.py).
+        self.influxql = InfluxQL(settings.influx_url, settings.influx_token_value())
+        meters = MeterGate(
+            self.registry, influx_stored_meters(self.influxql, settings.influx_bucket)
+        )
         self.pipeline = Pipeline(
             self.inbox,
-            Validator(self.registry, limits),
+            Validator(self.registry, limits, meters),
             self.writer,
             self.source.ack,
             Stats(settings.instance),
@@ -132,6 +140,7 @@ class Collector:
         end_session = s.leave_on_exit and complete
         self.source.close(end_session=end_session)
         self.writer.close()
+        self.influxql.close()
         log.info(
             "stopped (%s)",
             "left the share group" if end_session else "session kept for this instance",

@@ -10,7 +10,20 @@ from collector.lineproto import line
 from telemetry import influx_schema as s
 
 LAG_WINDOW = 20_000  # the most recent readings the lag percentiles describe
-COUNTERS = ("messages", "readings", "rejected", "written", "seq_gaps", "seq_duplicates")
+COUNTERS = (
+    "messages",
+    "readings",
+    "rejected",
+    "written",
+    "seq_gaps",
+    "seq_duplicates",
+    "seq_resets",
+    "meters_admitted",
+    "meter_readings_refused",
+)
+# InfluxDB stores integer fields as int64 and refuses the whole line past it, so
+# a counter saturates there: a stats line must never become unwritable.
+INT64_MAX = 2**63 - 1
 
 
 class Stats:
@@ -25,7 +38,7 @@ class Stats:
     def add(self, **deltas: int) -> None:
         with self._lock:
             for name, n in deltas.items():
-                self.counts[name] += n
+                self.counts[name] = min(INT64_MAX, self.counts[name] + n)
 
     def __getattr__(self, name: str) -> int:
         if name in COUNTERS:

@@ -1,8 +1,9 @@
 """Turn a raw MQTT message into line protocol, or a reason to reject it.
 
 Checks, in order: size, topic shape, JSON, schema (telemetry models), topic vs
-payload, registry (site and agent known), timestamps plausible. Tags come from
-the registry (district, dong, building type), never from the wire.
+payload, registry (site and agent known), timestamps plausible, new meters
+within their site's limit (collector/meters.py). Tags come from the registry
+(district, dong, building type), never from the wire.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from collector.lineproto import float_point, line, series
+from collector.meters import Admission, MeterGate
 from collector.reasons import Reason
 from collector.verdict import Accepted, Delivery, Rejected
 from telemetry import influx_schema as s
@@ -32,15 +34,18 @@ class Limits:
 
 
 class Validator:
-    def __init__(self, registry: Registry, limits: Limits) -> None:
+    def __init__(self, registry: Registry, limits: Limits, meters: MeterGate | None = None) -> None:
         self.registry = registry
         self.limits = limits
+        self.meters = meters  # None: every well-formed meter id is admitted
         self._series_cache: dict[tuple[str, str, str, str], str] = {}
 
     def use_registry(self, registry: Registry) -> None:
         """A reloaded registry (site tags may have changed: drop the cached series)."""
         self.registry = registry
         self._series_cache = {}
+        if self.meters is not None:
+            self.meters.use_registry(registry)
 
     def check(self, d: Delivery, now: float | None = None) -> Verdict:
         now = time.time() if now is None else now
@@ -82,7 +87,38 @@ class Validator:
         late = self._implausible_time(batch, stamps, now)
         if late is not None:
             return late
-        return self._reading_lines(batch, stamps)
+        if self.meters is None:
+            return self._reading_lines(batch, stamps)
+        admission = self.meters.admit(batch.site, (r.meter for r in batch.readings))
+        if len(admission.refused) == 0:
+            out = self._reading_lines(batch, stamps)
+        else:
+            out = self._within_limit(batch, stamps, admission)
+        if isinstance(out, Accepted):
+            out.new_meters = len(admission.admitted)
+        return out
+
+    def _within_limit(
+        self, batch: ReadingBatch, stamps: list[int], admission: Admission
+    ) -> Verdict:
+        """The readings of admitted meters; the rest are refused, and said so."""
+        keep = [i for i, r in enumerate(batch.readings) if r.meter not in admission.refused]
+        refused = len(batch.readings) - len(keep)
+        names = sorted(admission.refused)
+        more = f" (+{len(names) - 5} more)" if len(names) > 5 else ""
+        why = Rejected(
+            Reason.UNKNOWN_METER_LIMIT,
+            f"{refused} readings of {len(names)} new meters refused: site {batch.site!r} "
+            f"is at its limit of {admission.limit} meters (expected_meters + meter_margin "
+            f"in the registry): {', '.join(names[:5])}{more}",
+            refused,
+        )
+        if not keep:
+            return why
+        kept = batch.model_copy(update={"readings": [batch.readings[i] for i in keep]})
+        out = self._reading_lines(kept, [stamps[i] for i in keep])
+        out.refused, out.refused_readings = why, refused
+        return out
 
     def _implausible_time(
         self, batch: ReadingBatch, stamps: list[int], now: float

@@ -27,9 +27,14 @@ class Accepted:
     site: str = ""
     agent: str = ""
     seq: int | None = None
+    new_meters: int = 0  # meters admitted for the first time by this message
+    # Readings of new meters past their site's limit, left out of `lines`.
+    refused: Rejected | None = None
+    refused_readings: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
     reason: Reason
     detail: str
+    readings: int = 0  # readings refused with it, where counted (unknown_meter_limit)

@@ -9,6 +9,8 @@ MESSAGES: dict[str, str] = {
     "duplicate_agent": "agent id '{id}' is used twice (also in site '{other}'); "
     "agent ids are MQTT usernames and must be unique across all sites",
     "duplicate_meter": "meter id '{id}' is used twice in site '{site}'",
+    "expected_below_listed": "expected_meters ({expected}) is fewer than the {listed} meters "
+    "listed for site '{site}'; count the listed meters too",
     "duplicate_profile": "profile id '{id}' is defined twice (also in {other})",
     "unknown_profile": "unknown profile '{name}' (expected one of: {known})",
     "profile_utility": "profile '{profile}' is for {profile_utility} meters, "

@@ -10,6 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from telemetry.fields import Utility
 from telemetry.ids import Identifier
 
+# New meter ids the cloud admits per site beyond its expected meters before it
+# refuses more (collector/README.md "Unknown meters"): room for a gateway that
+# auto-registers a few devices, never an unbounded number of series.
+DEFAULT_METER_MARGIN = 100
+MAX_SITE_METERS = 10_000_000
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -93,7 +99,23 @@ class Site(_Strict):
     households: int | None = Field(
         default=None, ge=0, description="households behind the site's meters (privacy rule)"
     )
+    expected_meters: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_SITE_METERS,
+        description="meters the site reports, listed or not; default: the listed meters",
+    )
+    meter_margin: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_SITE_METERS,
+        description="new meters admitted beyond expected_meters; default: the file's",
+    )
     agents: list[Agent] = Field(default_factory=list)
+
+    @property
+    def listed_meters(self) -> frozenset[str]:
+        return frozenset(m.id for a in self.agents for m in a.meters)
 
 
 class SitesFile(_Strict):
@@ -102,4 +124,18 @@ class SitesFile(_Strict):
     profiles_dir: str | None = Field(
         default=None, description="where profiles live; default: config/profiles"
     )
+    meter_margin: int = Field(
+        default=DEFAULT_METER_MARGIN,
+        ge=0,
+        le=MAX_SITE_METERS,
+        description="new meters admitted per site beyond its expected meters",
+    )
     sites: list[Site] = Field(min_length=1)
+
+    def meter_limit(self, site: Site) -> int:
+        """How many distinct meters the cloud accepts under this site."""
+        expected = site.expected_meters
+        if expected is None:
+            expected = len(site.listed_meters)
+        margin = self.meter_margin if site.meter_margin is None else site.meter_margin
+        return expected + margin

@@ -122,6 +122,22 @@ def check_sites(
     yield from _check_unique_ids(sites)
     yield from _check_geography(sites, geography)
     yield from _check_meters(sites, profiles)
+    yield from _check_expected_meters(sites)
+
+
+def _check_expected_meters(sites: SitesFile) -> Iterator[Problem]:
+    for s, site in enumerate(sites.sites):
+        listed = len(site.listed_meters)
+        if site.expected_meters is not None and site.expected_meters < listed:
+            yield (
+                ("sites", s, "expected_meters"),
+                message(
+                    "expected_below_listed",
+                    expected=site.expected_meters,
+                    listed=listed,
+                    site=site.id,
+                ),
+            )
 
 
 def _check_unique_ids(sites: SitesFile) -> Iterator[Problem]:

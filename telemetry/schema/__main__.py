@@ -1,4 +1,5 @@
-from telemetry.schema import SCHEMA_PATH, render
+from telemetry.schema import rendered
 
-SCHEMA_PATH.write_text(render(), encoding="utf-8")
-print(f"wrote {SCHEMA_PATH.name}")
+for path, text in rendered().items():
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path.name}")

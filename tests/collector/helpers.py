@@ -146,6 +146,16 @@ class CollectorProc:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
 
 
+def demo_config(workdir: Path, meter_margin: int, expected: dict[str, int] | None = None) -> Path:
+    """The demo sites file with another meter margin (and expected meters per site)."""
+    text = (REPO / "config" / "sites" / "demo.yaml").read_text(encoding="utf-8")
+    for site, n in (expected or {}).items():
+        text = text.replace(f"  - id: {site}\n", f"  - id: {site}\n    expected_meters: {n}\n")
+    path = workdir / f"demo-margin-{meter_margin}.yaml"
+    path.write_text(f"meter_margin: {meter_margin}\n{text}", encoding="utf-8")
+    return path
+
+
 def make_batch(
     site: str, agent: str, seq: int, n: int, t0: datetime, meter_prefix: str = "m"
 ) -> ReadingBatch:

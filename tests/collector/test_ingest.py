@@ -173,6 +173,10 @@ def test_field_type_conflict_lines_set_aside_and_acked(
     }
     pub.publish(readings_topic(SITE, AGENT), json.dumps(gas_only).encode())
     wait_until(lambda: stored_count(influx_srv.url, db, "gas", "volume_m3") == 2, 30, "gas stored")
+    # The rejected records are written just after the readings of their batch.
+    wait_until(
+        lambda: len(influx_rows(influx_srv.url, 'SELECT * FROM "rejected"', db)) >= 4, 10, "records"
+    )
     rows = influx_rows(influx_srv.url, 'SELECT * FROM "rejected"', db)
     assert len(rows) == 4
     assert {r["reason"] for r in rows} == {"influx_rejected"}

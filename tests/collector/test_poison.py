@@ -29,6 +29,7 @@ from tests.collector.helpers import (
     SITE2,
     CollectorProc,
     Publisher,
+    demo_config,
     influx_rows,
     stored_count,
     wait_until,
@@ -200,8 +201,15 @@ def rig(tmp_path_factory: pytest.TempPathFactory, influx_srv: InfluxServer) -> I
     broker = MosquittoServer(work / "mosquitto").start()
     db = "poison"
     influx_srv.create_database(db)
+    # Every valid item has new meter ids: room for all of them.
+    config = demo_config(work, meter_margin=1_000_000)
     col = CollectorProc(
-        work, broker.url, influx_srv.url, db, "poison", ["--max-payload-bytes", str(MAX_PAYLOAD)]
+        work,
+        broker.url,
+        influx_srv.url,
+        db,
+        "poison",
+        ["--max-payload-bytes", str(MAX_PAYLOAD), "--config", str(config)],
     )
     col.start()
     pub = Publisher(broker.host, broker.port)

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
+from telemetry.fields import Utility
 from telemetry.models import (
     MAX_READINGS_PER_BATCH,
     AgentState,
     AgentStatus,
     Quality,
+    Reading,
     ReadingBatch,
     offline_will,
 )
@@ -38,6 +40,9 @@ def batch(**over: object) -> dict:
         "readings": [reading()],
     }
     return {**base, **over}
+
+
+_POWER = "readings.0.values.power_kw"
 
 
 def error_locations(exc: ValidationError) -> list[str]:
@@ -68,8 +73,17 @@ def test_timestamps_with_offsets_are_normalised_to_utc() -> None:
         ({"readings": []}, "readings", "at least 1"),
         ({"readings": [reading(utility="steam")]}, "readings.0.utility", "electricity"),
         ({"readings": [reading(values={"energy_kwh": 1, "volts": 3})]}, "readings.0", "volts"),
-        ({"readings": [reading(values={"power_kw": float("nan")})]}, "readings.0", "finite"),
-        ({"readings": [reading(values={"power_kw": float("inf")})]}, "readings.0", "finite"),
+        ({"readings": [reading(values={"power_kw": float("nan")})]}, _POWER, "finite"),
+        ({"readings": [reading(values={"power_kw": float("inf")})]}, _POWER, "finite"),
+        ({"readings": [reading(values={"power_kw": "12.5"})]}, _POWER, "valid number"),
+        ({"readings": [reading(ts=1732435200)]}, "readings.0.ts", "RFC 3339"),
+        ({"readings": [reading(ts="1732435200")]}, "readings.0.ts", "RFC 3339"),
+        ({"readings": [reading(ts="2026-11-24 10:00:00Z")]}, "readings.0.ts", "RFC 3339"),
+        ({"seq": "7"}, "seq", "expected an integer, got a string"),
+        ({"seq": True}, "seq", "expected an integer, got a boolean"),
+        ({"seq": 7.5}, "seq", "fractional"),
+        ({"seq": 2**53}, "seq", "less than or equal to 9007199254740991"),
+        ({"seq": 2**70}, "seq", "less than or equal"),
         ({"readings": [reading(values={"power_kw": True})]}, "readings.0.values", "boolean"),
         ({"readings": [reading(values={})]}, "readings.0.values", "at least 1"),
         ({"readings": [reading(ts="2026-11-24T10:00:00")]}, "readings.0.ts", "timezone"),
@@ -129,3 +143,61 @@ def test_status_and_last_will() -> None:
     assert AgentStatus.from_json(status.to_json()) == status
     with pytest.raises(ValidationError):
         AgentStatus.model_validate({"state": "sleeping"})
+
+
+def test_json_text_must_name_its_schema() -> None:
+    doc = batch()
+    del doc["schema"]
+    with pytest.raises(ValidationError, match="schema"):
+        ReadingBatch.from_json(json.dumps(doc))
+
+
+def test_python_construction_fills_the_schema_and_takes_ints_for_floats() -> None:
+    # What the edge agent does: no schema argument, an int where a float goes.
+    built = ReadingBatch(
+        site="hanam-ic",
+        agent="hanam-gw-a",
+        seq=1,
+        readings=[
+            Reading(
+                meter="b1-elec",
+                utility=Utility.ELECTRICITY,
+                ts=datetime(2026, 11, 24, 10, tzinfo=UTC),
+                values={"energy_kwh": 12},
+            )
+        ],
+    )
+    assert built.schema_ == "energy.readings.v1"
+    assert built.readings[0].values == {"energy_kwh": 12.0}
+    assert isinstance(built.readings[0].values["energy_kwh"], float)
+    assert ReadingBatch.from_json(built.to_json()) == built
+
+
+def test_json_integers_are_numbers_and_integral_floats_are_integers() -> None:
+    text = json.dumps(batch(seq=7.0, readings=[reading(values={"energy_kwh": 12})]))
+    parsed = ReadingBatch.from_json(text)
+    assert parsed.seq == 7
+    assert parsed.readings[0].values == {"energy_kwh": 12.0}
+
+
+@pytest.mark.parametrize(
+    ("doc", "where", "says"),
+    [
+        ({"state": "online", "meters": "5"}, "meters", "got a string"),
+        ({"state": "online", "outbox_depth": 2**70}, "outbox_depth", "less than or equal"),
+        ({"state": "online", "dropped_batches": True}, "dropped_batches", "boolean"),
+        ({"state": "online", "outbox_oldest_age_s": "3.5"}, "outbox_oldest_age_s", "number"),
+        ({"state": "online", "outbox_oldest_age_s": -1}, "outbox_oldest_age_s", "greater"),
+        ({"state": "online", "ts": 1732435200}, "ts", "RFC 3339"),
+    ],
+)
+def test_status_numbers_are_strict(doc: dict, where: str, says: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        AgentStatus.from_json(json.dumps(doc))
+    assert where in error_locations(caught.value), error_locations(caught.value)
+    assert says in str(caught.value)
+
+
+def test_status_of_python_callers_takes_ints_for_floats() -> None:
+    status = AgentStatus(state=AgentState.ONLINE, outbox_oldest_age_s=3, meters=2)
+    assert AgentStatus.from_json(status.to_json()).outbox_oldest_age_s == 3.0

@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 
-from telemetry.schema import SCHEMA_PATH, readings_schema, render
+from telemetry.schema import SCHEMA_PATH, readings_schema, rendered
 
 VALID = {
     "schema": "energy.readings.v1",
@@ -26,10 +26,11 @@ VALID = {
 }
 
 
-def test_committed_schema_matches_the_model() -> None:
-    assert SCHEMA_PATH.read_text(encoding="utf-8") == render(), (
-        "telemetry/schema/readings.v1.json is out of date: run `python -m telemetry.schema`"
-    )
+def test_committed_schemas_match_the_models() -> None:
+    for path, text in rendered().items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"telemetry/schema/{path.name} is out of date: run `python -m telemetry.schema`"
+        )
 
 
 def test_schema_accepts_a_valid_batch() -> None:
@@ -41,6 +42,11 @@ def test_schema_accepts_a_valid_batch() -> None:
     [
         {**VALID, "readings": []},
         {**VALID, "seq": -1},
+        {**VALID, "seq": "7"},
+        {**VALID, "seq": 2**53},
+        {k: v for k, v in VALID.items() if k != "schema"},
+        {**VALID, "readings": [{**VALID["readings"][0], "values": {"energy_kwh": "12.5"}}]},
+        {**VALID, "readings": [{**VALID["readings"][0], "ts": "2026-11-24T10:00:00"}]},
         {**VALID, "site": "Hanam IC"},
         {**VALID, "schema": "other"},
         {**VALID, "readings": [{**VALID["readings"][0], "utility": "steam"}]},
