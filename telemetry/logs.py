@@ -52,6 +52,9 @@ def setup_logging(component: str, level: int = logging.INFO, **static: str) -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # httpx logs every request at INFO (each InfluxQL query): noise, not news.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
     # Tracebacks and warnings would otherwise reach stderr as raw text lines.
     logging.captureWarnings(True)
     log = logging.getLogger(component)
