@@ -1,5 +1,6 @@
 """`python -m api`."""
 
-from api.cli import app
+from api.cli import COMPONENT, app
+from telemetry.cli import main
 
-app(prog_name="api")
+main(app, COMPONENT)

@@ -17,9 +17,13 @@ from telemetry.cli import (
     InfluxTokenOpt,
     InfluxUrlOpt,
     PortOpt,
+    fail,
+    settings_or_fail,
 )
+from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, load_registry
 
+COMPONENT = "api"
 app = typer.Typer(
     help="The city-wide energy API (FastAPI under /v1; OpenAPI at /docs and /openapi.json). "
     "Tokens come from the environment only: ENERGY_API_ADMIN_TOKEN, ENERGY_API_SITE_TOKENS "
@@ -51,7 +55,9 @@ def serve(
 
     from api.app import create_app, parts_from_settings
 
-    settings = ApiSettings.from_cli(
+    settings = settings_or_fail(
+        COMPONENT,
+        ApiSettings,
         api_host=host,
         api_port=port,
         config=config,
@@ -65,12 +71,14 @@ def serve(
     try:
         parts = parts_from_settings(settings)
     except ConfigError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+        fail(COMPONENT, str(exc))
+    # uvicorn's own loggers propagate to ours (log_config=None): JSON lines too.
+    setup_logging(COMPONENT)
     uvicorn.run(
         create_app(parts),
         host=settings.api_host,
         port=settings.api_port,
+        log_config=None,
         log_level="warning",
         access_log=False,
     )
@@ -85,17 +93,16 @@ def sign_household_cmd(
     ] = "https://energy.gwangju.go.kr",
 ) -> None:
     """Print the signed token and link of one household (needs ENERGY_API_SIGNING_KEY)."""
-    settings = ApiSettings.from_cli(config=config)
+    settings = settings_or_fail(COMPONENT, ApiSettings, config=config)
     key = settings.secret("api_signing_key")
     if not key:
-        typer.echo("ENERGY_API_SIGNING_KEY is not set", err=True)
-        raise typer.Exit(2)
-    registry = load_registry(settings.config)
+        fail(COMPONENT, "ENERGY_API_SIGNING_KEY is not set")
+    try:
+        registry = load_registry(settings.config)
+    except ConfigError as exc:
+        fail(COMPONENT, str(exc))
     if site not in registry.sites or registry.sites[site].kind != "household":
-        typer.echo(
-            f"{site!r} is not a household site (kind: household) in {settings.config}", err=True
-        )
-        raise typer.Exit(2)
+        fail(COMPONENT, f"{site!r} is not a household site (kind: household) in {settings.config}")
     token = sign_household(site, key)
     typer.echo(f"token: {token}")
     typer.echo(f"link:  {base_url.rstrip('/')}/v1/household/usage?token={token}")

@@ -16,13 +16,9 @@ from telemetry.influx_schema import (
     METER_CONSUMPTION_1H,
     REJECTED,
 )
-from telemetry.influxql import quote_ident, quote_literal
+from telemetry.influxql import quote_ident, tag_eq, tag_ne, time_window
 
 RECENT = "time > now() - 7d"
-
-
-def _eq(tag: str, value: str) -> str:
-    return f"{quote_ident(tag)} = {quote_literal(value)}"
 
 
 def last_readings(store: PrivateStore, site: str) -> dict[tuple[str, str], dict[str, Any]]:
@@ -30,7 +26,7 @@ def last_readings(store: PrivateStore, site: str) -> dict[tuple[str, str], dict[
     measurements = ", ".join(quote_ident(u.value) for u in Utility)
     out = {}
     for s in store.series(
-        f"SELECT * FROM {measurements} WHERE {_eq('site', site)} AND {RECENT} "
+        f"SELECT * FROM {measurements} WHERE {tag_eq('site', site)} AND {RECENT} "
         "GROUP BY meter ORDER BY time DESC LIMIT 1"
     ):
         for row in s.rows():
@@ -52,8 +48,8 @@ def meter_values(
 ) -> list[tuple[int, float | None]]:
     q = (
         f"SELECT {agg}({quote_ident(field)}) FROM {quote_ident(utility)} "
-        f"WHERE {_eq('site', site)} AND {_eq('meter', meter)} AND quality != 'bad' "
-        f"AND time >= {start_ms}ms AND time < {end_ms}ms GROUP BY time({every}) fill(none)"
+        f"WHERE {tag_eq('site', site)} AND {tag_eq('meter', meter)} AND {tag_ne('quality', 'bad')} "
+        f"AND {time_window(start_ms, end_ms)} GROUP BY time({every}) fill(none)"
     )
     return [(r["time"], r.get(agg)) for r in store.rows(q)]
 
@@ -63,12 +59,12 @@ def site_consumption(
 ) -> dict[int, tuple[float, int]]:
     """Per period start (ms): (consumption of the site's meters, resets)."""
     measurement = METER_CONSUMPTION_1H if w.every is Every.HOUR else METER_CONSUMPTION_1D
-    where = f"{_eq('site', site)} AND {_eq('utility', utility)}"
+    where = f"{tag_eq('site', site)} AND {tag_eq('utility', utility)}"
     if meter:
-        where += f" AND {_eq('meter', meter)}"
+        where += f" AND {tag_eq('meter', meter)}"
     rows = store.rows(
         f"SELECT consumption, resets FROM {measurement} WHERE {where} "
-        f"AND time >= {ms(w.start)}ms AND time < {ms(w.end)}ms GROUP BY meter"
+        f"AND {time_window(ms(w.start), ms(w.end))} GROUP BY meter"
     )
     out: dict[int, list] = defaultdict(lambda: [0.0, 0])
     for r in rows:
@@ -88,7 +84,7 @@ def agents(store: PrivateStore) -> list[dict[str, Any]]:
 
 def rejected(store: PrivateStore, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
     rows = store.rows(
-        f'SELECT sum("count") FROM {REJECTED} WHERE time >= {ms(start)}ms AND time < {ms(end)}ms '
+        f'SELECT sum("count") FROM {REJECTED} WHERE {time_window(ms(start), ms(end))} '
         "GROUP BY reason"
     )
     return {r.get("reason", ""): int(r.get("sum") or 0) for r in rows}

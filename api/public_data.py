@@ -41,24 +41,16 @@ from telemetry.influx_schema import (
     WITHHELD,
     WITHHELD_COMPLEMENTARY,
 )
-from telemetry.influxql import quote_literal
+from telemetry.influxql import tag_eq, tag_ne, time_window
 
 ALL = GROUP_ALL
 LIVE_HORIZON = dt.timedelta(minutes=15)
 
 
-def _eq(tag: str, value: str) -> str:
-    return f'"{tag}" = {quote_literal(value)}'
-
-
-def _between(start_ms: int, end_ms: int) -> str:
-    return f"time >= {start_ms}ms AND time < {end_ms}ms"
-
-
 def _withheld(store: PublicStore, measurement: str, where: str) -> list[dict[str, Any]]:
     """Complementary-suppression markers of one rollup measurement (tags and time)."""
     rows = store.rows(
-        f"SELECT reason FROM {WITHHELD} WHERE {_eq(TAG_MEASUREMENT, measurement)} AND {where} "
+        f"SELECT reason FROM {WITHHELD} WHERE {tag_eq(TAG_MEASUREMENT, measurement)} AND {where} "
         "GROUP BY utility, district, dong, building_type"
     )
     return [r for r in rows if r.get("reason") == WITHHELD_COMPLEMENTARY]
@@ -73,15 +65,17 @@ def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> 
     current_minute = now.replace(second=0, microsecond=0)
     rows = store.rows(
         f"SELECT rate, meters, sites FROM {LIVE_1M} "
-        f"WHERE {_between(ms(current_minute - LIVE_HORIZON), ms(current_minute))} "
-        f"AND {_eq('dong', ALL)} AND {_eq('building_type', ALL)} "
+        f"WHERE {time_window(ms(current_minute - LIVE_HORIZON), ms(current_minute))} "
+        f"AND {tag_eq('dong', ALL)} AND {tag_eq('building_type', ALL)} "
         "GROUP BY utility, district ORDER BY time DESC LIMIT 1"
     )
     minute = max((r["time"] for r in rows), default=None)
     latest = {(r["utility"], r["district"]): r for r in rows if r["time"] == minute}
     marked: set[tuple[str, str]] = set()
     if minute is not None:
-        where = f"time = {int(minute)}ms AND {_eq('dong', ALL)} AND {_eq('building_type', ALL)}"
+        where = (
+            f"time = {int(minute)}ms AND {tag_eq('dong', ALL)} AND {tag_eq('building_type', ALL)}"
+        )
         marked = {(r["utility"], r["district"]) for r in _withheld(store, LIVE_1M, where)}
     districts = [
         DistrictLive(
@@ -150,10 +144,10 @@ def _self_sufficiency(
 def _group_filter(group: GroupRef, utility: str) -> str:
     return " AND ".join(
         (
-            _eq("utility", utility),
-            _eq("district", group.district),
-            _eq("dong", group.dong),
-            _eq("building_type", group.building_type),
+            tag_eq("utility", utility),
+            tag_eq("district", group.district),
+            tag_eq("dong", group.dong),
+            tag_eq("building_type", group.building_type),
         )
     )
 
@@ -163,7 +157,7 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = store.rows(
         f"SELECT consumption, co2e_kg, households, sites FROM {measurement} "
-        f"WHERE {_group_filter(group, utility)} AND {_between(ms(w.start), ms(w.end))}"
+        f"WHERE {_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}"
     )
     if w.every is not Every.MONTH:
         return {r["time"]: r for r in rows}
@@ -186,7 +180,7 @@ def _marked_periods(store: PublicStore, group: GroupRef, utility: str, w: Window
     rows = _withheld(
         store,
         measurement,
-        f"{_group_filter(group, utility)} AND {_between(ms(w.start), ms(w.end))}",
+        f"{_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}",
     )
     if w.every is not Every.MONTH:
         return {r["time"] for r in rows}
@@ -279,18 +273,18 @@ def group_totals(
 ) -> list[dict[str, Any]]:
     """Per group of a level and period: consumption, co2e, households, sites."""
     filters = {
-        "city": (_eq("district", ALL), _eq("building_type", ALL)),
+        "city": (tag_eq("district", ALL), tag_eq("building_type", ALL)),
         "district": (
-            f'"district" != {quote_literal(ALL)}',
-            _eq("dong", ALL),
-            _eq("building_type", ALL),
+            tag_ne("district", ALL),
+            tag_eq("dong", ALL),
+            tag_eq("building_type", ALL),
         ),
-        "dong": (f'"dong" != {quote_literal(ALL)}', _eq("building_type", ALL)),
-        "building_type": (_eq("district", ALL), f'"building_type" != {quote_literal(ALL)}'),
+        "dong": (tag_ne("dong", ALL), tag_eq("building_type", ALL)),
+        "building_type": (tag_eq("district", ALL), tag_ne("building_type", ALL)),
     }[level]
-    where = " AND ".join((*filters, _between(ms(w.start), ms(w.end))))
+    where = " AND ".join((*filters, time_window(ms(w.start), ms(w.end))))
     if utility:
-        where += " AND " + _eq("utility", utility)
+        where += " AND " + tag_eq("utility", utility)
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = store.rows(
         f"SELECT consumption, co2e_kg, households, sites FROM {measurement} WHERE {where} "
@@ -325,10 +319,10 @@ def withheld_dongs(store: PublicStore, utility: str, w: Window) -> set[tuple[str
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     where = " AND ".join(
         (
-            f'"dong" != {quote_literal(ALL)}',
-            _eq("building_type", ALL),
-            _eq("utility", utility),
-            _between(ms(w.start), ms(w.end)),
+            tag_ne("dong", ALL),
+            tag_eq("building_type", ALL),
+            tag_eq("utility", utility),
+            time_window(ms(w.start), ms(w.end)),
         )
     )
     return {(r["district"], r["dong"]) for r in _withheld(store, measurement, where)}

@@ -19,7 +19,6 @@ Prints the figures and the p99 ratio 10x/1x (goal <= 1.2).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import statistics
@@ -28,8 +27,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Annotated
 
 import httpx
+import typer
 from influxdb_client import InfluxDBClient, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 
@@ -204,30 +205,28 @@ def month_params(now: int) -> dict[str, str]:
     return {"every": "day", "start": start.isoformat(), "end": today.isoformat()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--meters", type=int, default=300, help="meters at 1x (default 300)")
-    parser.add_argument("--requests", type=int, default=600, help="timed requests per endpoint")
-    args = parser.parse_args()
+def main(
+    meters: Annotated[int, typer.Option(help="meters at 1x")] = 300,
+    requests: Annotated[int, typer.Option(help="timed requests per endpoint")] = 600,
+) -> None:
+    """API latency at 1x and 10x the meters (see the module docstring and bench/README.md)."""
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "influx").mkdir()
         influx = InfluxServer(Path(tmp) / "influx")
         influx.start()
         procs: list[subprocess.Popen] = []
         try:
-            results = [run_scale(influx, Path(tmp), args.meters * s) for s in (1, 10)]
+            results = [run_scale(influx, Path(tmp), meters * s) for s in (1, 10)]
             for r in results:
                 proc, r["base"] = start_api(influx.url, r["raw"], r["public"], r["sites"])
                 procs.append(proc)
             bases = [r["base"] for r in results]
-            live = measure(bases, "/v1/city/live", {}, args.requests)
+            live = measure(bases, "/v1/city/live", {}, requests)
             month = measure(
                 bases,
                 "/v1/districts/29200/consumption",
                 month_params(results[0]["now"]),
-                args.requests,
+                requests,
             )
             for r, lv, mo in zip(results, live, month, strict=True):
                 r["live"], r["series"] = lv, mo
@@ -262,4 +261,4 @@ def report(results: list[dict]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

@@ -15,7 +15,6 @@ against the baselines measured in the same run; nothing is asserted.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import re
@@ -27,10 +26,12 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import typer  # noqa: E402
 from pymodbus.client import AsyncModbusTcpClient  # noqa: E402
 
 from edge_agent.agent import make_buses  # noqa: E402
@@ -261,15 +262,13 @@ def report(
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--seconds", type=float, default=6.0, help="measuring time per mode")
-    args = parser.parse_args()
+def main(
+    seconds: Annotated[float, typer.Option(help="measuring time per mode")] = 6.0,
+) -> None:
+    """Edge agent polling against a naive and a bare baseline (see bench/README.md)."""
     pin(0)
-    asyncio.run(run(args.seconds))
+    asyncio.run(run(seconds))
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

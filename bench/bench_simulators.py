@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+import typer
 import yaml
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from pymodbus.client import ModbusTcpClient
@@ -201,6 +202,7 @@ def bench_fleet(directory: Path) -> tuple[float, float]:
 
 
 def main() -> None:
+    """Simulators' Modbus and fleet throughput against bare baselines (see bench/README.md)."""
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         served, bare = bench_modbus(directory)
@@ -216,4 +218,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    typer.run(main)

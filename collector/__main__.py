@@ -1,3 +1,4 @@
-from collector.cli import app
+from collector.cli import COMPONENT, app
+from telemetry.cli import main
 
-app(prog_name="python -m collector")
+main(app, COMPONENT)

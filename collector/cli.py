@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-import logging
 import signal
-import sys
 import threading
 from typing import Annotated
 
 import typer
 
 from collector.init_db import create_databases
+from collector.rollup.cli import app as rollup_app
 from collector.settings import CollectorSettings
 from telemetry.cli import (
     ConfigOpt,
@@ -22,10 +20,14 @@ from telemetry.cli import (
     InfluxUrlOpt,
     MetricsPortOpt,
     MqttUrlOpt,
+    fail,
+    settings_or_fail,
 )
 from telemetry.influxql import InfluxQueryError
+from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError
 
+COMPONENT = "collector"
 app = typer.Typer(
     help=(
         "Collector: MQTT reading batches to InfluxDB, acknowledged only after the write.\n\n"
@@ -81,14 +83,6 @@ LeaveOpt = Annotated[
 ]
 
 
-def _setup_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
 @app.callback(invoke_without_command=True)
 def run(
     ctx: typer.Context,
@@ -110,15 +104,31 @@ def run(
     """Run the ingest: shared MQTT subscription → validate → InfluxDB → ack."""
     if ctx.invoked_subcommand is not None:
         return
-    _setup_logging()
-    settings = CollectorSettings.from_cli(**{k: v for k, v in locals().items() if k != "ctx"})
+    setup_logging(COMPONENT)
+    settings = settings_or_fail(
+        COMPONENT,
+        CollectorSettings,
+        config=config,
+        mqtt_url=mqtt_url,
+        influx_url=influx_url,
+        influx_token=influx_token,
+        influx_org=influx_org,
+        influx_bucket=influx_bucket,
+        metrics_port=metrics_port,
+        batch_size=batch_size,
+        flush_interval=flush_interval,
+        instance=instance,
+        session_expiry=session_expiry,
+        max_payload_bytes=max_payload_bytes,
+        health_port=health_port,
+        leave_on_exit=leave_on_exit,
+    )
     from collector.service import Collector  # heavy imports only when running
 
     try:
         collector = Collector(settings)
     except ConfigError as exc:
-        typer.echo(f"collector: registry {settings.config}: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(COMPONENT, f"registry {settings.config}: {exc}")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())
@@ -139,7 +149,9 @@ def init(
     influx_public_bucket: InfluxPublicBucketOpt = None,
 ) -> None:
     """Create the raw and public databases on InfluxDB 1.x (safe to repeat)."""
-    settings = CollectorSettings.from_cli(
+    settings = settings_or_fail(
+        COMPONENT,
+        CollectorSettings,
         influx_url=influx_url,
         influx_token=influx_token,
         influx_bucket=influx_bucket,
@@ -149,8 +161,7 @@ def init(
     try:
         create_databases(settings.influx_url, settings.influx_token_value(), names)
     except InfluxQueryError as exc:
-        typer.echo(f"collector init: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        fail(COMPONENT, f"init: {exc}", code=1)
     typer.echo(f"databases ready on {settings.influx_url}: {', '.join(names)}")
 
 
@@ -170,34 +181,24 @@ def meters(
     from telemetry.influxql import InfluxQL
     from telemetry.registry import load_registry
 
-    settings = CollectorSettings.from_cli(
-        config=config, influx_url=influx_url, influx_token=influx_token, influx_bucket=influx_bucket
+    settings = settings_or_fail(
+        COMPONENT,
+        CollectorSettings,
+        config=config,
+        influx_url=influx_url,
+        influx_token=influx_token,
+        influx_bucket=influx_bucket,
     )
     try:
         registry = load_registry(settings.config)
         client = InfluxQL(settings.influx_url, settings.influx_token_value())
         found = seen_meters(client, settings.influx_bucket, registry, site)
     except ConfigError as exc:
-        typer.echo(f"collector meters: registry {settings.config}: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(COMPONENT, f"meters: registry {settings.config}: {exc}")
     except InfluxQueryError as exc:
-        typer.echo(f"collector meters: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        fail(COMPONENT, f"meters: {exc}", code=1)
     for row in report(found, registry, show_listed=listed):
         typer.echo(row)
 
 
-@app.command(
-    "rollup",
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    add_help_option=False,
-)
-def rollup(ctx: typer.Context) -> None:
-    """Rollups (aggregates for city-wide views); see `python -m collector rollup --help`."""
-    try:
-        module = importlib.import_module("collector.rollup.cli")
-    except ImportError as exc:
-        typer.echo(f"collector rollup: not available ({exc})", err=True)
-        raise typer.Exit(2) from exc
-    target = getattr(module, "app", None) or module.main
-    target(args=list(ctx.args), prog_name="python -m collector rollup")
+app.add_typer(rollup_app, name="rollup")

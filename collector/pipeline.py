@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 
 from collector import metrics as m
 from collector.influx_writer import InfluxWriter, WriteAborted
-from collector.lineproto import line
 from collector.reasons import Reason
 from collector.seqtrack import SeqTracker
 from collector.stats import Stats
 from collector.validate import Validator
 from collector.verdict import Accepted, Delivery, Rejected
 from telemetry import influx_schema as s
+from telemetry.lineproto import line
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import threading
 import time
 from collections import deque
 
-from collector.lineproto import line
 from telemetry import influx_schema as s
+from telemetry.lineproto import line
 
 LAG_WINDOW = 20_000  # the most recent readings the lag percentiles describe
 COUNTERS = (

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from collector.lineproto import float_point, line, series
 from collector.meters import Admission, MeterGate
 from collector.reasons import Reason
 from collector.verdict import Accepted, Delivery, Rejected
 from telemetry import influx_schema as s
+from telemetry.lineproto import float_point, line, series
 from telemetry.models import AgentStatus, ReadingBatch
 from telemetry.registry import Registry
 from telemetry.topics import Topic, TopicError, TopicKind, parse_topic

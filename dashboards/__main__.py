@@ -1,5 +1,6 @@
 """`python -m dashboards`: build, check and push the Grafana boards."""
 
-from dashboards.cli import app
+from dashboards.cli import COMPONENT, app
+from telemetry.cli import main
 
-app(prog_name="python -m dashboards")
+main(app, COMPONENT)

@@ -10,7 +10,9 @@ import typer
 
 from dashboards.build import PACKAGE_DIR, build
 from dashboards.datasources import PUBLIC, STAFF
+from telemetry.cli import fail
 
+COMPONENT = "dashboards"
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -92,5 +94,4 @@ def push_cmd(
         for line in push(grafana_url, url, generated, only=only):
             typer.echo(line)
     except PushError as exc:
-        typer.echo(f"push failed: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(COMPONENT, f"push failed: {exc}", code=1)

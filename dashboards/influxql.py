@@ -10,19 +10,11 @@ from telemetry.influx_schema import (
     TAG_UTILITY,
 )
 from telemetry.influxql import quote_ident as ident
-from telemetry.influxql import quote_literal as literal
+from telemetry.influxql import tag_eq, tag_ne
 
 TIME = "$timeFilter"
 
-__all__ = ["TIME", "group_level", "ident", "literal", "measurements", "tag_is", "tag_not"]
-
-
-def tag_is(tag: str, value: str) -> str:
-    return f"{ident(tag)} = {literal(value)}"
-
-
-def tag_not(tag: str, value: str) -> str:
-    return f"{ident(tag)} <> {literal(value)}"
+__all__ = ["TIME", "group_level", "ident", "measurements"]
 
 
 def tag_matches(tag: str, variable: str) -> str:
@@ -46,11 +38,11 @@ def group_level(
     A value of None means "every concrete value" (the tag is not `all`), which
     is how a board lists districts, dongs or building types side by side.
     """
-    parts = [tag_is(TAG_UTILITY, utility)] if utility else []
+    parts = [tag_eq(TAG_UTILITY, utility)] if utility else []
     for tag, value in (
         (TAG_DISTRICT, district),
         (TAG_DONG, dong),
         (TAG_BUILDING_TYPE, building_type),
     ):
-        parts.append(tag_not(tag, GROUP_ALL) if value is None else tag_is(tag, value))
+        parts.append(tag_ne(tag, GROUP_ALL) if value is None else tag_eq(tag, value))
     return " AND ".join(parts)

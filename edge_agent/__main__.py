@@ -1,3 +1,4 @@
-from edge_agent.cli import app
+from edge_agent.cli import COMPONENT, app
+from telemetry.cli import main
 
-app(prog_name="python -m edge_agent")
+main(app, COMPONENT)

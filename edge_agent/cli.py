@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import faulthandler
+import logging
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from edge_agent.settings import AgentSettings
-from telemetry.cli import AgentOpt, ConfigOpt, MetricsPortOpt, MqttUrlOpt, OutboxOpt
+from telemetry.cli import (
+    AgentOpt,
+    ConfigOpt,
+    MetricsPortOpt,
+    MqttUrlOpt,
+    OutboxOpt,
+    fail,
+    settings_or_fail,
+)
+from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, Registry, load_registry
 
 app = typer.Typer(
@@ -27,6 +35,7 @@ app = typer.Typer(
     ),
 )
 
+COMPONENT = "edge_agent"
 _FILE = {"exists": False, "dir_okay": False}
 
 
@@ -90,35 +99,35 @@ def main(
     ] = None,
 ) -> None:
     """Poll, store, publish. Default outbox: var/outbox-<agent>.sqlite."""
-    try:
-        settings = AgentSettings.from_cli(
-            config=config,
-            agent=agent,
-            mqtt_url=mqtt_url,
-            mqtt_ca=mqtt_ca,
-            mqtt_cert=mqtt_cert,
-            mqtt_key=mqtt_key,
-            outbox=outbox,
-            metrics_port=metrics_port,
-            status_interval_s=status_interval,
-            replay_rate=replay_rate,
-            outbox_budget_mb=outbox_budget_mb,
-            max_registers=max_registers,
-            cycle_s=cycle,
-        )
-    except (ValidationError, ValueError) as exc:
-        _fail(f"invalid settings: {exc}")
+    settings = settings_or_fail(
+        COMPONENT,
+        AgentSettings,
+        config=config,
+        agent=agent,
+        mqtt_url=mqtt_url,
+        mqtt_ca=mqtt_ca,
+        mqtt_cert=mqtt_cert,
+        mqtt_key=mqtt_key,
+        outbox=outbox,
+        metrics_port=metrics_port,
+        status_interval_s=status_interval,
+        replay_rate=replay_rate,
+        outbox_budget_mb=outbox_budget_mb,
+        max_registers=max_registers,
+        cycle_s=cycle,
+    )
     registry = _load(settings)
     if settings.agent and settings.agent not in registry.agents:
-        _fail(
-            f"{registry.source}: no agent '{settings.agent}' (agents: {', '.join(sorted(registry.agents))})"
+        fail(
+            COMPONENT,
+            f"{registry.source}: no agent '{settings.agent}' (agents: {', '.join(sorted(registry.agents))})",
         )
     if check:
         from edge_agent.check import check as run_check
 
         raise typer.Exit(0 if run_check(registry, settings.agent, settings) else 1)
     if not settings.agent:
-        _fail("--agent (or ENERGY_AGENT) is required: which agent of the config is this?")
+        fail(COMPONENT, "--agent (or ENERGY_AGENT) is required: which agent of the config is this?")
     _run(registry, settings)
 
 
@@ -126,15 +135,16 @@ def _load(settings: AgentSettings) -> Registry:
     try:
         return load_registry(settings.config)
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(COMPONENT, str(exc))
 
 
 def _run(registry: Registry, settings: AgentSettings) -> None:
     from edge_agent.agent import EdgeAgent, install_signal_handlers
-    from edge_agent.logs import setup_logging
 
     assert settings.agent
-    setup_logging(settings.agent)
+    setup_logging(COMPONENT, agent=settings.agent)
+    # pymodbus logs every failed connect at ERROR; our poll logs say it once, with the meter.
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     # `kill -USR1 <pid>` prints every thread's stack: for an operator facing a stuck agent.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
 
@@ -148,9 +158,7 @@ def _run(registry: Registry, settings: AgentSettings) -> None:
     except (OSError, sqlite3.Error) as exc:
         # An outbox that cannot be opened or a metrics port in use: say which, and stop.
         outbox = settings.outbox_path(settings.agent)
-        _fail(f"cannot start (outbox {outbox}, metrics port {settings.metrics_port}): {exc}")
-
-
-def _fail(message: str) -> None:
-    print(f"edge_agent: {message}", file=sys.stderr)
-    raise typer.Exit(2)
+        fail(
+            COMPONENT,
+            f"cannot start (outbox {outbox}, metrics port {settings.metrics_port}): {exc}",
+        )

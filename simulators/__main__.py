@@ -1,3 +1,4 @@
-from simulators.cli import app
+from simulators.cli import COMPONENT, app
+from telemetry.cli import main
 
-app(prog_name="python -m simulators")
+main(app, COMPONENT)

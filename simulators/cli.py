@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +12,12 @@ import typer
 from simulators.clock import parse_start
 from simulators.faults import FaultError, parse_assignment
 from simulators.selection import SelectionError, select
-from telemetry.cli import ConfigOpt, MqttUrlOpt
+from telemetry.cli import ConfigOpt, MqttUrlOpt, fail, settings_or_fail
+from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, load_registry
 from telemetry.settings import Settings
 
+COMPONENT = "simulators"
 app = typer.Typer(
     help=__doc__ + "\n\nSee simulators/README.md for the load model and every fault mode.",
     no_args_is_help=True,
@@ -33,11 +34,6 @@ SpeedOpt = Annotated[
     float, typer.Option("--speed", min=0.0001, help="simulated time runs this many times faster")
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="randomness: same seed, same values")]
-
-
-def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr, flush=True)
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -90,8 +86,9 @@ def serve(
     """Serve the config's meters over Modbus TCP (and RTU); print READY when listening."""
     from simulators.serve import ServeError, ServeOptions, Simulation, run
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_cli(config=config)
+    setup_logging(COMPONENT)
+    logging.getLogger("pymodbus").setLevel(logging.WARNING)  # it logs every connection
+    settings = settings_or_fail(COMPONENT, Settings, config=config)
     try:
         registry = load_registry(settings.config)
         chosen = select(registry, site or [], meter or [])
@@ -114,7 +111,7 @@ def serve(
         sim = Simulation(registry, chosen, options)
         asyncio.run(run(sim))
     except (ConfigError, SelectionError, FaultError, ValueError, ServeError) as exc:
-        _fail(str(exc))
+        fail(COMPONENT, str(exc))
 
 
 @app.command()
@@ -164,11 +161,11 @@ def fleet(
     from simulators.fleet.run import FleetOptions, run_fleet
 
     try:
-        settings = Settings.from_cli(mqtt_url=mqtt_url)
+        settings = settings_or_fail(COMPONENT, Settings, mqtt_url=mqtt_url)
         target = settings.mqtt_target()
         options = FleetOptions(interval, duration, cycles, rate_limit, speed, parse_start(start))
     except ValueError as exc:
-        _fail(str(exc))
+        fail(COMPONENT, str(exc))
     plan = plan_fleet(agents, meters_per_agent, seed)
     if write_config is not None:
         header = (
@@ -181,11 +178,10 @@ def fleet(
     try:
         summary = run_fleet(plan, pool, options, console)
     except PoolError as exc:
-        _fail(str(exc))
+        fail(COMPONENT, str(exc))
     print(summary.line(), flush=True)
     if not summary.complete:
-        print("error: some batches were not acknowledged before the end", file=sys.stderr)
-        raise typer.Exit(1)
+        fail(COMPONENT, "some batches were not acknowledged before the end", code=1)
 
 
 def _pair(text: str, flag: str, form: str) -> tuple[str, str]:

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,15 +154,15 @@ class Simulation:
         try:
             faults = self.control.changed()
         except (FaultError, OSError) as exc:
-            print(f"control file ignored: {exc}", file=sys.stderr, flush=True)
+            log.warning("control file ignored: %s", exc)
             return
         if faults is None:
             return
         unknown = sorted(set(faults) - set(self.meters))
         if unknown:
-            print(f"control file: not served here: {', '.join(unknown)}", file=sys.stderr)
+            log.warning("control file: not served here: %s", ", ".join(unknown))
         self.apply_faults(faults)
-        print(f"faults: {self.fault_summary()}", file=sys.stderr, flush=True)
+        log.info("faults: %s", self.fault_summary())
 
     async def watch_control(self, stop: asyncio.Event) -> None:
         while self.control is not None and not stop.is_set():
@@ -203,9 +202,8 @@ async def run(sim: Simulation) -> None:
     try:
         await sim.start()
         if sim.skipped:
-            print(
-                f"not served (RTU meters need --rtu SITE/METER=DEVICE): {', '.join(sim.skipped)}",
-                file=sys.stderr,
+            log.warning(
+                "not served (RTU meters need --rtu SITE/METER=DEVICE): %s", ", ".join(sim.skipped)
             )
         if not sim.meters:
             raise ServeError("no meters to serve")

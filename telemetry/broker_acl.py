@@ -20,6 +20,8 @@ from typing import Annotated
 
 import typer
 
+from telemetry import cli
+from telemetry.cli import fail
 from telemetry.ids import ID_RULE, is_valid_id
 from telemetry.registry import ConfigError, Registry, load_registry
 from telemetry.topics import agent_prefix, readings_topic, status_topic
@@ -93,6 +95,7 @@ def _check_names(pairs: list[tuple[str, str]], collectors: list[str]) -> None:
             raise ValueError(f"collector user {user!r} is not a valid id ({ID_RULE})")
 
 
+COMPONENT = "telemetry.broker_acl"
 app = typer.Typer(add_completion=False, help=__doc__)
 
 
@@ -110,14 +113,12 @@ def main(
     try:
         registry = load_registry(config)
     except ConfigError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
+        fail(COMPONENT, str(exc))
     try:
         typer.echo(registry_acl(registry, collector_user or [DEFAULT_COLLECTOR_USER]), nl=False)
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        fail(COMPONENT, str(exc))
 
 
 if __name__ == "__main__":
-    app()
+    cli.main(app, COMPONENT)

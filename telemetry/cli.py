@@ -1,15 +1,71 @@
-"""Typer options for DESIGN.md's flag table, so every component spells them alike.
+"""One CLI voice: DESIGN.md's flags spelled alike, one way to stop on bad input.
 
 Each option defaults to None: `Settings.from_cli` then falls back to the
 environment, config/settings.yaml and the built-in default, in that order.
+
+Every component runs as `python -m <component>` through `main()`, and every
+refusal (a bad flag, a bad config) reads `<component>: message` on stderr with
+exit code 2, so operators' scripts can tell bad input from a failed run (1).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn, Protocol, TypeVar
 
 import typer
+from pydantic import ValidationError
+
+try:  # typer 0.2x carries its own copy of click
+    from typer._click.exceptions import UsageError
+except ImportError:  # older typer: click itself
+    from click import UsageError
+
+BAD_INPUT = 2
+
+
+def fail(component: str, message: str, code: int = BAD_INPUT) -> NoReturn:
+    """Stop with `<component>: message` on stderr (exit 2: bad input, unless told)."""
+    print(f"{component}: {message}", file=sys.stderr, flush=True)
+    raise typer.Exit(code)
+
+
+S = TypeVar("S", covariant=True)
+
+
+class FromCli(Protocol[S]):
+    def from_cli(self, **flags: Any) -> S: ...
+
+
+def settings_or_fail(component: str, settings: FromCli[S], **flags: Any) -> S:
+    """`settings.from_cli(**flags)`; a bad value (flag, environment, file) stops in the one voice."""
+    try:
+        return settings.from_cli(**flags)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        fail(component, "invalid settings: " + "; ".join(_describe(e) for e in errors))
+    except ValueError as exc:
+        fail(component, f"invalid settings: {exc}")
+
+
+def _describe(error: Any) -> str:
+    where = ".".join(str(p) for p in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
+
+
+def main(app: typer.Typer, component: str) -> NoReturn:
+    """Run `python -m <component>`; a usage error (unknown flag, bad value) in the same voice."""
+    try:
+        code = app(prog_name=f"python -m {component}", standalone_mode=False)
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else f"python -m {component}"
+        print(f"{component}: {exc.format_message()} (see {command} --help)", file=sys.stderr)
+        sys.exit(BAD_INPUT)
+    except typer.Abort:  # Ctrl-C at a prompt
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
 
 ConfigOpt = Annotated[
     Path | None,

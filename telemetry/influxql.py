@@ -85,11 +85,33 @@ def _statement(result: dict[str, Any]) -> list[Series]:
     ]
 
 
+# InfluxQL strings and quoted identifiers take four escapes: \\ \" \' and \n;
+# a raw line break inside quotes is a parse error, so it is always escaped.
+_QUOTED = {"\\": "\\\\", "\n": "\\n"}
+_IDENT = str.maketrans(_QUOTED | {'"': '\\"'})
+_LITERAL = str.maketrans(_QUOTED | {"'": "\\'"})
+
+
 def quote_ident(name: str) -> str:
-    """An identifier for InfluxQL ("name" with quotes escaped)."""
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """An identifier (measurement, tag, field) for InfluxQL: "name", escaped."""
+    return '"' + name.translate(_IDENT) + '"'
 
 
 def quote_literal(value: str) -> str:
-    """A string literal for InfluxQL ('value' with quotes escaped)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """A string literal for InfluxQL: 'value', escaped."""
+    return "'" + value.translate(_LITERAL) + "'"
+
+
+def tag_eq(tag: str, value: str) -> str:
+    """`"tag" = 'value'`: the series whose tag has this value."""
+    return f"{quote_ident(tag)} = {quote_literal(value)}"
+
+
+def tag_ne(tag: str, value: str) -> str:
+    """`"tag" != 'value'`."""
+    return f"{quote_ident(tag)} != {quote_literal(value)}"
+
+
+def time_window(start_ms: int, end_ms: int) -> str:
+    """The half-open window [start, end), epoch milliseconds."""
+    return f"time >= {int(start_ms)}ms AND time < {int(end_ms)}ms"

@@ -1,5 +1,6 @@
 """`python -m collector.rollup` (the same as `python -m collector rollup`)."""
 
-from collector.rollup.cli import app
+from collector.rollup.cli import COMPONENT, app
+from telemetry.cli import main
 
-app(prog_name="collector rollup")
+main(app, COMPONENT)

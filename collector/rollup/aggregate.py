@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from collector.rollup.complementary import publishable
 from collector.rollup.groups import Group, Holders, SiteInfo
-from collector.rollup.lineproto import line
 from collector.rollup.periods import hour_of
 from telemetry.influx_schema import (
     GROUP_TAGS,
@@ -29,6 +28,7 @@ from telemetry.influx_schema import (
     WITHHELD_COMPLEMENTARY,
     WITHHELD_PUBLISHED,
 )
+from telemetry.lineproto import line
 
 CellKey = tuple[str, int, Group]  # (utility, period start ms, group)
 PointKey = tuple[str, str, str, str, str, int]  # (measurement, *GROUP_TAGS values, ts ms)

@@ -23,11 +23,15 @@ from telemetry.cli import (
     InfluxPublicBucketOpt,
     InfluxTokenOpt,
     InfluxUrlOpt,
+    fail,
+    settings_or_fail,
 )
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL, InfluxQueryError
+from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, Registry, load_registry
 
+COMPONENT = "collector rollup"
 app = typer.Typer(
     help=(
         "Compute city-wide rollups from raw readings: live totals per minute, "
@@ -74,11 +78,10 @@ def rollup(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every pass")] = False,
 ) -> None:
     """Run rollup passes every --interval seconds (or one with --once)."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    settings = RollupSettings.from_cli(
+    setup_logging(COMPONENT, logging.INFO if verbose else logging.WARNING)
+    settings = settings_or_fail(
+        COMPONENT,
+        RollupSettings,
         config=config,
         influx_url=influx_url,
         influx_token=influx_token,
@@ -93,15 +96,13 @@ def rollup(
     try:
         registry = load_registry(settings.config)
     except ConfigError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+        fail(COMPONENT, str(exc))
     engine = build_engine(settings, registry)
     if once:
         try:
             report = engine.run_pass()
         except (InfluxQueryError, InfluxDBError, OSError) as exc:
-            typer.echo(f"rollup pass failed: InfluxDB at {settings.influx_url}: {exc}", err=True)
-            raise typer.Exit(1) from exc
+            fail(COMPONENT, f"pass failed: InfluxDB at {settings.influx_url}: {exc}", code=1)
         typer.echo(
             f"rollup pass: {report.private_points} private and "
             f"{report.public_points} public points written"

@@ -7,7 +7,6 @@ from collections import defaultdict
 from collector.rollup.aggregate import Output, aggregate, group_points
 from collector.rollup.counters import Usage, usage_by_period
 from collector.rollup.groups import SiteInfo
-from collector.rollup.lineproto import line
 from collector.rollup.periods import DAY_MS, day_of, days_touching, hour_of
 from collector.rollup.source import RawSource
 from telemetry.emissions import EmissionFactors
@@ -25,6 +24,7 @@ from telemetry.influx_schema import (
     TAG_SITE,
     TAG_UTILITY,
 )
+from telemetry.lineproto import line
 
 MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
 

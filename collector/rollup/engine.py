@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 from collector.rollup.aggregate import Output, stale_markers
 from collector.rollup.compute import Computer
-from collector.rollup.lineproto import line
 from collector.rollup.periods import hour_of, minute_of
 from collector.rollup.sink import Sink
 from collector.rollup.source import WATERMARK, PublicMarkers, RawSource
+from telemetry.lineproto import line
 
 log = logging.getLogger("collector.rollup")
 

@@ -18,7 +18,7 @@ from telemetry.influx_schema import (
     WITHHELD,
     WITHHELD_COMPLEMENTARY,
 )
-from telemetry.influxql import InfluxQL, quote_ident, quote_literal
+from telemetry.influxql import InfluxQL, quote_ident, tag_ne, time_window
 
 MeterKey = tuple[str, str]  # (site, meter)
 
@@ -35,11 +35,7 @@ class MeterHour:
     resets: int
 
 
-def _window(start_ms: int, end_ms: int) -> str:
-    return f"time >= {int(start_ms)}ms AND time < {int(end_ms)}ms"
-
-
-_GOOD = f"{quote_ident(TAG_QUALITY)} != {quote_literal('bad')}"
+_GOOD = tag_ne(TAG_QUALITY, "bad")
 _BY_METER = f"{quote_ident(TAG_SITE)}, {quote_ident(TAG_METER)}"
 
 
@@ -56,7 +52,7 @@ class RawSource:
         """Every good counter reading per meter in [start, end), sorted by time."""
         q = (
             f"SELECT {quote_ident(field)} FROM {quote_ident(utility)} "
-            f"WHERE {_window(start_ms, end_ms)} AND {_GOOD} GROUP BY {_BY_METER}"
+            f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD} GROUP BY {_BY_METER}"
         )
         out: dict[MeterKey, list[tuple[int, float]]] = {}
         for s in self.ql.series(q, self.db, epoch="ms"):
@@ -70,7 +66,7 @@ class RawSource:
         """Each meter's last good counter value in [start - bridge, start)."""
         q = (
             f"SELECT last({quote_ident(field)}) FROM {quote_ident(utility)} "
-            f"WHERE {_window(start_ms - bridge_ms, start_ms)} AND {_GOOD} GROUP BY {_BY_METER}"
+            f"WHERE {time_window(start_ms - bridge_ms, start_ms)} AND {_GOOD} GROUP BY {_BY_METER}"
         )
         out: dict[MeterKey, float] = {}
         for s in self.ql.series(q, self.db, epoch="ms"):
@@ -84,7 +80,7 @@ class RawSource:
         """(site, meter, minute, latest good rate in that minute)."""
         q = (
             f"SELECT last({quote_ident(field)}) FROM {quote_ident(utility)} "
-            f"WHERE {_window(start_ms, end_ms)} AND {_GOOD} "
+            f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD} "
             f"GROUP BY time(1m), {_BY_METER} fill(none)"
         )
         out = []
@@ -97,7 +93,7 @@ class RawSource:
         """The rollup's own meter_consumption_1h points in [start, end)."""
         q = (
             f"SELECT consumption, resets FROM {quote_ident(METER_CONSUMPTION_1H)} "
-            f"WHERE {_window(start_ms, end_ms)} "
+            f"WHERE {time_window(start_ms, end_ms)} "
             f"GROUP BY {quote_ident(TAG_UTILITY)}, {_BY_METER}"
         )
         out = []
@@ -119,14 +115,14 @@ class RawSource:
         """The oldest outbox age any agent reported since `since`: how late data may be."""
         q = (
             f"SELECT max(outbox_oldest_age_s) FROM {quote_ident(AGENT_STATUS)} "
-            f"WHERE {_window(since_ms, now_ms)}"
+            f"WHERE {time_window(since_ms, now_ms)}"
         )
         rows = self.ql.rows(q, self.db, epoch="ms")
         return float(rows[0].get("max") or 0.0) if rows else 0.0
 
     def watermark(self, since_ms: int, now_ms: int) -> int | None:
         """End of the last completed pass (None when there was none since `since`)."""
-        q = f"SELECT last(until_ms) FROM {quote_ident(WATERMARK)} WHERE {_window(since_ms, now_ms + 60_000)}"
+        q = f"SELECT last(until_ms) FROM {quote_ident(WATERMARK)} WHERE {time_window(since_ms, now_ms + 60_000)}"
         rows = self.ql.rows(q, self.db, epoch="ms")
         return int(rows[0]["last"]) if rows and rows[0].get("last") is not None else None
 
@@ -143,7 +139,7 @@ class PublicMarkers:
     ) -> list[tuple[str, str, str, str, str, int]]:
         """(measurement, utility, district, dong, building_type, ts) of active markers."""
         q = (
-            f"SELECT reason FROM {quote_ident(WITHHELD)} WHERE {_window(start_ms, end_ms)} "
+            f"SELECT reason FROM {quote_ident(WITHHELD)} WHERE {time_window(start_ms, end_ms)} "
             f"GROUP BY {', '.join(quote_ident(t) for t in (TAG_MEASUREMENT, *GROUP_TAGS))}"
         )
         out = []

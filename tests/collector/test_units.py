@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from collector.influx_writer import RefusedLine
-from collector.lineproto import escape_string, line
 from collector.pipeline import Pipeline
 from collector.seqtrack import SeqTracker
 from collector.stats import Stats
 from collector.validate import Limits, Validator
 from collector.verdict import Delivery
+from telemetry.lineproto import escape_string, line
 from telemetry.registry import load_registry
 from telemetry.topics import readings_topic
 from tests.collector.helpers import AGENT, REPO, SITE, make_batch, recent_t0
@@ -33,7 +33,7 @@ def test_string_fields_survive_surrogates_and_control_bytes() -> None:
 
 
 def test_tags_with_line_breaks_are_refused() -> None:
-    with pytest.raises(ValueError, match="line breaks"):
+    with pytest.raises(ValueError, match="line break"):
         line("m", {"t": "a\nb"}, {"f": 1.0}, 1)
 
 

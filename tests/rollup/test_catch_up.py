@@ -157,7 +157,7 @@ def test_bad_config_and_unreachable_influx_are_clear_errors(tmp_path: Path) -> N
         text=True,
         timeout=60,
     )
-    assert done.returncode == 1 and "rollup pass failed" in done.stderr, done.stderr
+    assert done.returncode == 1 and "collector rollup: pass failed" in done.stderr, done.stderr
 
 
 def test_the_loop_runs_passes_until_sigterm(rollup_influx: InfluxServer, tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_days_are_korean_days() -> None:
 
 
 def test_line_protocol_escapes_and_types() -> None:
-    from collector.rollup.lineproto import line
+    from telemetry.lineproto import line
 
     text = line("live 1m", {"b": "x y", "a": "p,q=r"}, {"rate": 1.5, "meters": 3, "s": 'a"b'}, 42)
     assert text == 'live\\ 1m,a=p\\,q\\=r,b=x\\ y rate=1.5,meters=3i,s="a\\"b" 42'

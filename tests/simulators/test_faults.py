@@ -36,7 +36,7 @@ class Running:
         wait_until(lambda: self._applied() > seen)
 
     def _applied(self) -> int:
-        return sum(1 for line in list(self.proc.stderr) if line.startswith("faults:"))
+        return sum(1 for line in list(self.proc.stderr) if '"msg": "faults:' in line)
 
 
 @pytest.fixture(scope="module")
