@@ -20,7 +20,6 @@ Prints the figures and the p99 ratio 10x/1x (goal <= 1.2).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 
 from collector.rollup.cli import build_engine
 from collector.rollup.settings import RollupSettings
-from devstack import InfluxServer, free_port
+from devstack import InfluxServer, component_env, free_port
 from telemetry.registry import load_geography, load_registry
 
 MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
@@ -129,7 +128,7 @@ def measure(
 
 def start_api(url: str, raw: str, public: str, sites: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
+    env = component_env()
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 import typer  # noqa: E402
 from pymodbus.client import AsyncModbusTcpClient  # noqa: E402
 
+from devstack import shifted_config  # noqa: E402
 from edge_agent.agent import make_buses  # noqa: E402
 from edge_agent.metrics import Metrics  # noqa: E402
 from edge_agent.outbox import Outbox  # noqa: E402
@@ -45,25 +44,6 @@ from telemetry.registry.profiles import Table  # noqa: E402
 
 CONFIG_TEMPLATE = ROOT / "tests" / "edge_agent" / "configs" / "all_profiles.yaml"
 AGENT = "ea-gw"
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def render_config(dest: Path) -> Path:
-    text = CONFIG_TEMPLATE.read_text(encoding="utf-8")
-    for offset in range(31_000, 60_000, 97):
-        if _free(100 + offset) and _free(101 + offset):
-            break
-    text = re.sub(r"(\bport:\s*)(\d+)", lambda m: f"{m.group(1)}{int(m.group(2)) + offset}", text)
-    dest.write_text(text, encoding="utf-8")
-    return dest
 
 
 def pin(core: int) -> None:
@@ -204,7 +184,7 @@ ROUNDS = 3  # modes alternate in slices, so drift on a shared machine hits them 
 async def run(seconds: float) -> None:
     tallies = {"agent": Tally(), "baseline": Tally(), "raw": Tally()}
     with tempfile.TemporaryDirectory() as tmp:
-        config = render_config(Path(tmp) / "sites.yaml")
+        config = shifted_config(CONFIG_TEMPLATE, Path(tmp) / "sites.yaml")
         sim = start_simulators(config)
         try:
             readings: list[Reading] = []

@@ -30,6 +30,27 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def spawn_logged(
+    argv: Sequence[str], log: Path, env: dict[str, str] | None, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start argv in its own session with stdout and stderr appended to log.
+
+    The own session keeps a terminal's Ctrl-C from reaching the child directly;
+    whoever started it decides when it stops.
+    """
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            list(argv),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
+
+
 class Daemon:
     """One foreground daemon process; stdout and stderr go to ``output_log``."""
 
@@ -46,18 +67,12 @@ class Daemon:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
     def spawn(self) -> None:
-        with self.output_log.open("ab") as out:
-            # A new session keeps a terminal's Ctrl-C from reaching the daemon
-            # directly; the fixtures decide when it stops.
-            self.proc = subprocess.Popen(
-                self.argv,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=self.env,
-                start_new_session=True,
-            )
+        self.proc = spawn_logged(self.argv, self.output_log, self.env)
         _live.add(self.proc)
 
     def wait_until(
@@ -105,8 +120,3 @@ class Daemon:
 def log_tails(*logs: Path, lines: int = 40) -> str:
     """Tails of several logs, each under a header with its file name."""
     return "\n".join(f"[{p.name}]\n{tail(p, lines)}" for p in logs if p.exists())
-
-
-def clean_env(drop_prefix: str) -> dict[str, str]:
-    """The current environment without variables that would override a config file."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(drop_prefix)}

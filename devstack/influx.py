@@ -17,7 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from devstack._process import Daemon, clean_env, log_tails
+from devstack._process import Daemon, log_tails
+from devstack.environ import clean_env
 from devstack.errors import DevstackError, find_binary
 from devstack.ports import ensure_port_free, free_port
 
@@ -149,6 +150,16 @@ class InfluxServer:
     @property
     def influxd_running(self) -> bool:
         return self._influxd is not None and self._influxd.running
+
+    @property
+    def pid(self) -> int | None:
+        """influxd's process id while it runs."""
+        return self._influxd.pid if self._influxd is not None else None
+
+    @property
+    def nginx_pid(self) -> int | None:
+        """The pid of nginx, the proxy behind `url`."""
+        return self._nginx.pid if self._nginx is not None else None
 
     # --- lifecycle -------------------------------------------------------
 

@@ -68,6 +68,10 @@ class MosquittoServer:
     def running(self) -> bool:
         return self._daemon is not None and self._daemon.running
 
+    @property
+    def pid(self) -> int | None:
+        return self._daemon.pid if self._daemon is not None else None
+
     def render_conf(self) -> str:
         """The config file text for this broker."""
         template = self.conf_text if self.conf_text is not None else BASE_CONF + self.extra_conf

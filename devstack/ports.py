@@ -1,9 +1,12 @@
-"""Free-port allocation and port readiness checks."""
+"""Ports: free ones, readiness checks, and configs moved to free ports."""
 
 from __future__ import annotations
 
+import random
+import re
 import socket
 import time
+from pathlib import Path
 
 from devstack.errors import StartupError
 
@@ -50,3 +53,59 @@ def ensure_port_free(service: str, host: str, port: int) -> None:
     """
     if port_open(host, port):
         raise StartupError(service, f"port {host}:{port} is already in use", "(not started)")
+
+
+def port_free(port: int) -> bool:
+    """True when this process could bind 127.0.0.1:port right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+# --- moving a config's ports (parallel runs share the machine) ------------------------------
+
+# Every `port: N` of a YAML config, block or flow style.
+_PORT_KEY = re.compile(r"(\bport:\s*)(\d+)")
+
+
+def config_ports(text: str) -> set[int]:
+    """The numbers of every `port:` key in a config's text."""
+    return {int(number) for _, number in _PORT_KEY.findall(text)}
+
+
+def shift_ports(text: str, offset: int) -> str:
+    """The config text with every `port:` moved by offset; comments and layout kept."""
+    return _PORT_KEY.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + offset}", text)
+
+
+def free_offset(ports: set[int], low: int = 20_000, high: int = 65_000) -> int:
+    """A random offset that moves every port into [low, high) where nothing is bound."""
+    if not ports:
+        return 0
+    lowest, highest = min(ports), max(ports)
+    for _ in range(200):
+        offset = random.randrange(low - lowest, high - highest)
+        if all(port_free(p + offset) for p in ports):
+            return offset
+    raise RuntimeError(f"no free range of {len(ports)} port(s) between {low} and {high}")
+
+
+def shifted_config(
+    source: Path, target: Path, offset: int | None = None, **placeholders: str
+) -> Path:
+    """Copy a config to target with its ports moved and `{NAME}` placeholders filled in.
+
+    offset None picks a random one whose ports are free right now.
+    """
+    text = source.read_text(encoding="utf-8")
+    if offset is None:
+        offset = free_offset(config_ports(text))
+    text = shift_ports(text, offset)
+    for key, value in placeholders.items():
+        text = text.replace("{" + key + "}", value)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target

@@ -14,9 +14,9 @@ from edge_agent.batcher import Batcher
 from edge_agent.bus import Bus
 from edge_agent.metrics import Metrics
 from edge_agent.mqtt_link import LinkConfig, LinkEvents, MqttLink
-from edge_agent.outbox import Outbox
+from edge_agent.outbox import AsyncOutbox, Outbox, OutboxStats
 from edge_agent.poller import MeterPoller, PollPolicy
-from edge_agent.publisher import AsyncOutbox, Publisher
+from edge_agent.publisher import Publisher
 from edge_agent.settings import AgentSettings
 from edge_agent.status import build_status
 from telemetry.models import AgentState
@@ -46,16 +46,17 @@ def policy_from(settings: AgentSettings) -> PollPolicy:
 
 
 class EdgeAgent:
+    """Every part is built here; `run` only starts and stops them."""
+
     def __init__(self, registry: Registry, agent_id: str, settings: AgentSettings) -> None:
         self.settings = settings
         self.agent = registry.agents[agent_id]
         self.site = registry.site_of_agent(agent_id).id
         self.metrics = Metrics()
         self.last_error: str | None = None
-        outbox = Outbox(
-            settings.outbox_path(agent_id), int(settings.outbox_budget_mb * 1024 * 1024)
+        self.outbox = AsyncOutbox(
+            Outbox(settings.outbox_path(agent_id), int(settings.outbox_budget_mb * 1024 * 1024))
         )
-        self.outbox = AsyncOutbox(outbox)
         self.batcher = Batcher(self.site, agent_id, self.outbox, self.metrics)
         self.buses = make_buses(self.agent.meters, self.agent.request_gap_s)
         policy = policy_from(settings)
@@ -67,16 +68,23 @@ class EdgeAgent:
                 self.batcher.add,
                 self.metrics,
                 policy,
+                on_error=self._note_error,
             )
             for m in self.agent.meters
         ]
-        for p in self.pollers:
-            p.on_error = self._note_error
         intervals = [m.poll_interval_s for m in self.agent.meters] or [10.0]
         self.cycle_s = settings.cycle_s or min(intervals)
         self.status_topic = status_topic(self.site, agent_id)
-        self.link: MqttLink | None = None
-        self.publisher: Publisher | None = None
+        events = LinkEvents(self._connected, self._disconnected, self._puback)
+        self.link = MqttLink(self._link_config(), events)
+        self.publisher = Publisher(
+            self.outbox,
+            self.link,
+            readings_topic(self.site, agent_id),
+            self.metrics,
+            settings.replay_rate,
+            on_error=self._note_error,
+        )
         self._background: set[asyncio.Future] = set()
         self._goodbye_mid: int | None = None
         self._goodbye_acked = asyncio.Event()
@@ -108,7 +116,6 @@ class EdgeAgent:
             "connected to the broker", extra={"broker": self.settings.mqtt_target().redacted()}
         )
         self.metrics.connected.set(1)
-        assert self.publisher is not None
         self.publisher.on_connected()
         self._spawn(self.publish_status())
 
@@ -120,13 +127,12 @@ class EdgeAgent:
     def _puback(self, mid: int, ok: bool, reason: str) -> None:
         if mid == self._goodbye_mid:
             self._goodbye_acked.set()
-        if self.publisher is not None:
-            self.publisher.on_puback(mid, ok, reason)
+        self.publisher.on_puback(mid, ok, reason)
 
     # ---- status ------------------------------------------------------------
 
-    async def refresh_gauges(self):
-        stats = await self.outbox.call(self.outbox.sync.stats)
+    async def refresh_gauges(self) -> OutboxStats:
+        stats = await self.outbox.stats()
         m = self.metrics
         m.outbox_depth.set(stats.depth)
         m.outbox_bytes.set(stats.bytes)
@@ -138,7 +144,7 @@ class EdgeAgent:
     async def publish_status(self) -> None:
         stats = await self.refresh_gauges()
         status = build_status(self.pollers, stats, self.last_error)
-        if self.link is not None and self.link.connected:
+        if self.link.connected:
             self.link.publish(self.status_topic, status.to_json(), retain=True)
 
     async def _status_loop(self) -> None:
@@ -150,7 +156,6 @@ class EdgeAgent:
                 log.exception("could not publish status")
 
     def _flushed(self) -> None:
-        assert self.publisher is not None
         self.publisher.wake.set()
         self._spawn(self.refresh_gauges())
 
@@ -162,17 +167,6 @@ class EdgeAgent:
     # ---- run -----------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        loop = asyncio.get_running_loop()
-        events = LinkEvents(self._connected, self._disconnected, self._puback)
-        self.link = MqttLink(self._link_config(), events, loop)
-        self.publisher = Publisher(
-            self.outbox,
-            self.link,
-            readings_topic(self.site, self.agent.id),
-            self.metrics,
-            self.settings.replay_rate,
-            on_error=self._note_error,
-        )
         self.metrics.serve(self.settings.metrics_port)
         stats = await self.refresh_gauges()
         log.info(
@@ -218,7 +212,6 @@ class EdgeAgent:
             await asyncio.wait_for(self.batcher.flush(), 5.0)
         except Exception:
             log.exception("could not store the last readings")
-        assert self.publisher is not None and self.link is not None
         if self.link.connected:
             try:
                 await asyncio.wait_for(self._say_goodbye(), 5.0)
@@ -232,10 +225,9 @@ class EdgeAgent:
 
     async def _say_goodbye(self) -> None:
         """Send what is queued (bounded), then the retained offline status."""
-        assert self.publisher is not None and self.link is not None
         await self.publisher.pump()
         await self.publisher.drain(2.0)
-        stats = await self.outbox.call(self.outbox.sync.stats)
+        stats = await self.outbox.stats()
         offline = build_status(self.pollers, stats, self.last_error)
         payload = offline.model_copy(update={"state": AgentState.OFFLINE}).to_json()
         self._goodbye_acked = asyncio.Event()

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 
 from edge_agent.metrics import Metrics
-from edge_agent.publisher import AsyncOutbox
+from edge_agent.outbox import AsyncOutbox
 from telemetry.models import MAX_READINGS_PER_BATCH, Reading, ReadingBatch
 
 log = logging.getLogger("edge_agent.batcher")
@@ -32,7 +32,7 @@ class Batcher:
         count = len(self.pending)
         while count > 0:
             chunk = self.pending[: min(count, MAX_READINGS_PER_BATCH)]
-            seq, dropped = await self.outbox.call(self.outbox.sync.append, self._builder(chunk))
+            seq, dropped = await self.outbox.append(self._builder(chunk))
             # Only drop from memory once the batch is on disk.
             del self.pending[: len(chunk)]
             count -= len(chunk)

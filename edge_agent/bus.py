@@ -17,6 +17,7 @@ import time
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusIOException
 
+from edge_agent.error_kinds import ErrorKind
 from telemetry.registry.profiles import Table
 from telemetry.registry.sites import RtuConnection, TcpConnection
 
@@ -25,10 +26,9 @@ ModbusClient = AsyncModbusTcpClient | AsyncModbusSerialClient
 
 
 class ReadError(Exception):
-    """A failed read; `kind` is the metric label (timeout, connect, garbage, busy,
-    illegal_address, exception)."""
+    """A failed read; `kind` is the metric label."""
 
-    def __init__(self, kind: str, message: str, code: int | None = None) -> None:
+    def __init__(self, kind: ErrorKind, message: str, code: int | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.code = code
@@ -44,6 +44,11 @@ EXCEPTION_NAMES = {
     6: "device busy",
     10: "gateway path unavailable",
     11: "gateway target failed to respond",
+}
+_KIND_OF_EXCEPTION = {
+    ILLEGAL_ADDRESS: ErrorKind.ILLEGAL_ADDRESS,
+    5: ErrorKind.BUSY,
+    6: ErrorKind.BUSY,
 }
 
 
@@ -86,16 +91,16 @@ class Bus:
                     return await self._read(table, start, count, unit)
             except TimeoutError:
                 self.reopen()
-                raise ReadError("timeout", f"no answer within {timeout_s:g} s") from None
+                raise ReadError(ErrorKind.TIMEOUT, f"no answer within {timeout_s:g} s") from None
             except ReadError:
                 raise
             except ConnectionException as exc:
                 self.reopen()
-                raise ReadError("connect", f"cannot reach {self.name}: {exc}") from None
+                raise ReadError(ErrorKind.CONNECT, f"cannot reach {self.name}: {exc}") from None
             except (ModbusIOException, OSError, ValueError, IndexError) as exc:
                 # A malformed frame leaves the stream in an unknown state.
                 self.reopen()
-                raise ReadError("garbage", f"bad response: {exc}") from None
+                raise ReadError(ErrorKind.GARBAGE, f"bad response: {exc}") from None
             finally:
                 self._last_request = time.monotonic()
                 self.requests += 1
@@ -114,16 +119,14 @@ class Bus:
         if response.isError():
             code = getattr(response, "exception_code", None)
             name = EXCEPTION_NAMES.get(code or 0, "error")
-            kind = {ILLEGAL_ADDRESS: "illegal_address", 5: "busy", 6: "busy"}.get(
-                code or 0, "exception"
-            )
+            kind = _KIND_OF_EXCEPTION.get(code or 0, ErrorKind.EXCEPTION)
             raise ReadError(
                 kind, f"Modbus exception {code} ({name}) at {table.value} {start}+{count}", code
             )
         registers = list(response.registers)
         if len(registers) < count:
             self.reopen()
-            raise ReadError("garbage", f"asked {count} registers, got {len(registers)}")
+            raise ReadError(ErrorKind.GARBAGE, f"asked {count} registers, got {len(registers)}")
         return registers[:count]
 
     async def _connected(self) -> ModbusClient:
@@ -133,7 +136,7 @@ class Bus:
             ok = await self._client.connect()
             if not ok:
                 self.reopen()
-                raise ReadError("connect", f"cannot connect to {self.name}")
+                raise ReadError(ErrorKind.CONNECT, f"cannot connect to {self.name}")
         return self._client
 
     def reopen(self) -> None:

@@ -55,12 +55,10 @@ class LinkEvents:
 
 
 class MqttLink:
-    def __init__(
-        self, config: LinkConfig, events: LinkEvents, loop: asyncio.AbstractEventLoop
-    ) -> None:
+    def __init__(self, config: LinkConfig, events: LinkEvents) -> None:
         self.config = config
         self._events = events
-        self._loop = loop
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop that called start()
         self.connected = False
         c = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -90,6 +88,8 @@ class MqttLink:
         self.client = c
 
     def start(self) -> None:
+        """Connect in paho's thread; events go to the running asyncio loop."""
+        self._loop = asyncio.get_running_loop()
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = 0
         self.client.connect_async(
@@ -114,8 +114,9 @@ class MqttLink:
 
     def _call(self, fn: Callable, *args: object) -> None:
         # A closed loop means the agent is shutting down: nothing left to tell.
-        with contextlib.suppress(RuntimeError):
-            self._loop.call_soon_threadsafe(fn, *args)
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(fn, *args)
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:

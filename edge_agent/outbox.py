@@ -5,15 +5,22 @@ SIGKILL and a power cut. The next `seq` lives in the same database and is
 advanced in the same transaction that stores the batch, so a restart can
 neither reuse nor skip a number. Past the byte budget the oldest batches are
 dropped and counted (the count is persisted too, for the agent's status).
+`AsyncOutbox` is the face the asyncio side uses: the same operations, run on
+one worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -129,6 +136,34 @@ class Outbox:
 
     def _transaction(self) -> _Tx:
         return _Tx(self._db)
+
+
+class AsyncOutbox:
+    """The outbox on one worker thread, so a slow disk never stalls the poll loop."""
+
+    def __init__(self, store: Outbox) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    async def append(self, build: Callable[[int], bytes]) -> tuple[int, int]:
+        """`Outbox.append`: (seq, batches dropped)."""
+        return await self._run(self.store.append, build)
+
+    async def delete(self, seq: int) -> bool:
+        return await self._run(self.store.delete, seq)
+
+    async def after(self, seq: int, limit: int) -> list[Stored]:
+        return await self._run(self.store.after, seq, limit)
+
+    async def stats(self) -> OutboxStats:
+        return await self._run(self.store.stats)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.store.close()
 
 
 class _Tx:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from edge_agent.bus import Bus, ReadError
 from edge_agent.decoding import decode_profile, register_map
+from edge_agent.error_kinds import RETRYABLE, ErrorKind
 from edge_agent.metrics import Metrics
 from edge_agent.planner import Block, plan_reads, split
 from edge_agent.plausibility import CounterTracker, Verdict, judge
@@ -26,9 +27,6 @@ from telemetry.registry.profiles import Profile
 from telemetry.registry.sites import Meter
 
 log = logging.getLogger("edge_agent.poller")
-
-# Exceptions 5/6 (acknowledge, device busy) are "busy": ask again a moment later.
-RETRYABLE = {"timeout", "connect", "garbage", "busy"}
 
 
 @dataclass
@@ -52,7 +50,7 @@ class Health:
 
 
 class PollFailed(Exception):
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 
@@ -66,6 +64,7 @@ class MeterPoller:
         sink: Callable[[Reading], None],
         metrics: Metrics,
         policy: PollPolicy | None = None,
+        on_error: Callable[[str], None] = lambda _message: None,
     ) -> None:
         self.meter = meter
         self.profile = profile
@@ -77,7 +76,7 @@ class MeterPoller:
         self.plan: list[Block] = list(self._coalesced)
         self.counters = CounterTracker()
         self.health = Health()
-        self.on_error: Callable[[str], None] = lambda _message: None
+        self.on_error = on_error
         metrics.interval_seconds.labels(meter.id).set(meter.poll_interval_s)
         metrics.failing.labels(meter.id).set(0)
 
@@ -94,7 +93,7 @@ class MeterPoller:
             problems.append(f"not read: {', '.join(decoded.unread)}")
         self._count_verdict(verdict)
         if not verdict.values:
-            raise PollFailed("no_values", "; ".join(problems) or "no field could be read")
+            raise PollFailed(ErrorKind.NO_VALUES, "; ".join(problems) or "no field could be read")
         reading = Reading(
             meter=self.meter.id,
             utility=self.meter.utility,
@@ -108,9 +107,9 @@ class MeterPoller:
 
     def _count_verdict(self, verdict: Verdict) -> None:
         for kind, names in (
-            ("nonfinite", verdict.nonfinite),
-            ("out_of_range", verdict.out_of_range),
-            ("counter_reset", verdict.counter_resets),
+            (ErrorKind.NONFINITE, verdict.nonfinite),
+            (ErrorKind.OUT_OF_RANGE, verdict.out_of_range),
+            (ErrorKind.COUNTER_RESET, verdict.counter_resets),
         ):
             if names:
                 self.metrics.errors.labels(self.meter.id, kind).inc()
@@ -125,11 +124,11 @@ class MeterPoller:
             try:
                 registers = await self._read_block(block)
             except ReadError as exc:
-                if exc.kind != "illegal_address":
+                if exc.kind is not ErrorKind.ILLEGAL_ADDRESS:
                     raise PollFailed(exc.kind, f"{_where(block)}: {exc}") from None
                 halves = self._split(block)
                 if halves is None:
-                    self.metrics.errors.labels(self.meter.id, "illegal_address").inc()
+                    self.metrics.errors.labels(self.meter.id, ErrorKind.ILLEGAL_ADDRESS).inc()
                     continue  # a single value the device refuses: skip it this cycle
                 queue[:0] = halves
                 continue
@@ -139,7 +138,9 @@ class MeterPoller:
             # Splitting gained nothing: the device refuses everything (a fault, a wrong
             # unit id). Start again from the coalesced plan once it answers.
             self.plan = list(self._coalesced)
-            raise PollFailed("illegal_address", "the device refused every register of the plan")
+            raise PollFailed(
+                ErrorKind.ILLEGAL_ADDRESS, "the device refused every register of the plan"
+            )
         return done, first_answer or time.time()
 
     def _split(self, block: Block) -> list[Block] | None:
@@ -208,7 +209,7 @@ class MeterPoller:
             return False
         except Exception as exc:  # a bug must not stop the meter's loop
             log.exception("unexpected error polling", extra={"meter": meter})
-            self._failed("internal", f"{type(exc).__name__}: {exc}")
+            self._failed(ErrorKind.INTERNAL, f"{type(exc).__name__}: {exc}")
             return False
         finally:
             elapsed = time.monotonic() - started
@@ -218,7 +219,7 @@ class MeterPoller:
         self._succeeded(reading)
         return True
 
-    def _failed(self, kind: str, message: str) -> None:
+    def _failed(self, kind: ErrorKind, message: str) -> None:
         h = self.health
         h.consecutive_failures += 1
         h.failing = True

@@ -14,30 +14,21 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Protocol
 
 from edge_agent.metrics import Metrics
-from edge_agent.mqtt_link import MqttLink
-from edge_agent.outbox import Outbox
+from edge_agent.outbox import AsyncOutbox
 
 log = logging.getLogger("edge_agent.publisher")
-T = TypeVar("T")
 
 
-class AsyncOutbox:
-    """The outbox on one worker thread, so a slow disk never stalls the poll loop."""
+class Link(Protocol):
+    """What the publisher needs of the MQTT link (`MqttLink`)."""
 
-    def __init__(self, outbox: Outbox) -> None:
-        self.sync = outbox
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+    @property
+    def connected(self) -> bool: ...
 
-    async def call(self, fn: Callable[..., T], *args: object) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
-        self.sync.close()
+    def publish(self, topic: str, payload: bytes, retain: bool = False) -> int: ...
 
 
 class TokenBucket:
@@ -62,7 +53,7 @@ class Publisher:
     def __init__(
         self,
         outbox: AsyncOutbox,
-        link: MqttLink,
+        link: Link,
         topic: str,
         metrics: Metrics,
         replay_rate: float,
@@ -99,7 +90,7 @@ class Publisher:
             room = self.window - len(self.inflight)
             if room <= 0:
                 return
-            rows = await self.outbox.call(self.outbox.sync.after, self.sent_upto, room)
+            rows = await self.outbox.after(self.sent_upto, room)
             if not rows:
                 return
             for row in rows:
@@ -127,7 +118,7 @@ class Publisher:
             return
         self.metrics.publish_latency.observe(time.monotonic() - sent)
         self.metrics.acked.inc()
-        task = asyncio.ensure_future(self.outbox.call(self.outbox.sync.delete, seq))
+        task = asyncio.ensure_future(self.outbox.delete(seq))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self.wake.set()

@@ -6,13 +6,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from telemetry.registry.messages import Message
+
 
 @dataclass(frozen=True, slots=True)
 class ConfigIssue:
+    """One mistake: where it is, what it says, and the id of what it says."""
+
     file: Path
     line: int | None
     field: str
     message: str
+    id: str
+
+    @classmethod
+    def of(cls, file: Path, line: int | None, field: str, said: Message) -> ConfigIssue:
+        return cls(file, line, field, said.text, said.id)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else f"{self.file}"

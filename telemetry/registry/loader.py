@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from telemetry.paths import config_dir, resolve_config_path
 from telemetry.registry.errors import ConfigError, ConfigIssue, format_path
 from telemetry.registry.geography import Geography, load_geography
-from telemetry.registry.messages import message
+from telemetry.registry.messages import message, schema_message
 from telemetry.registry.profiles import Profile
 from telemetry.registry.registry import Registry
 from telemetry.registry.sites import SitesFile
@@ -56,7 +56,7 @@ def load_profiles(directory: Path) -> dict[str, Profile]:
         issues.extend(_issues(path, located, check_profile(profile)))
         if profile.id in profiles:
             issues.append(
-                ConfigIssue(
+                ConfigIssue.of(
                     path,
                     located.line_of(("id",)),
                     "id",
@@ -80,19 +80,19 @@ def _profiles_dir(sites_path: Path, sites: SitesFile) -> Path:
 
 def _read(path: Path) -> LocatedYaml:
     if not path.is_file():
-        raise ConfigError([ConfigIssue(path, None, "", message("file_missing"))])
+        raise ConfigError([ConfigIssue.of(path, None, "", message("file_missing"))])
     try:
         located = load_located(path)
     except YamlSyntaxError as exc:
         raise ConfigError(
-            [ConfigIssue(path, exc.line, "", message("yaml_syntax", detail=exc.message))]
+            [ConfigIssue.of(path, exc.line, "", message("yaml_syntax", detail=exc.message))]
         ) from None
     if not isinstance(located.data, dict):
         got = type(located.data).__name__ if located.data is not None else "an empty file"
-        raise ConfigError([ConfigIssue(path, 1, "", message("yaml_not_mapping", got=got))])
+        raise ConfigError([ConfigIssue.of(path, 1, "", message("yaml_not_mapping", got=got))])
     if located.duplicate_keys:
         raise ConfigError(
-            ConfigIssue(
+            ConfigIssue.of(
                 path, line, format_path(key_path), message("duplicate_key", key=key_path[-1])
             )
             for key_path, line in located.duplicate_keys
@@ -116,12 +116,13 @@ def _pydantic_issues(exc: ValidationError, located: LocatedYaml, path: Path) -> 
             text = "unknown key (check its spelling; see the config reference in config/README.md)"
         elif error["type"] not in ("missing",) and "input" in error:
             text = f"{text} (got {_short(error['input'])})"
-        issues.append(ConfigIssue(path, located.line_of(loc), format_path(loc), text))
+        said = schema_message(error["type"], text)
+        issues.append(ConfigIssue.of(path, located.line_of(loc), format_path(loc), said))
     return issues
 
 
 def _issues(path: Path, located: LocatedYaml, problems: Iterable[Problem]) -> list[ConfigIssue]:
-    return [ConfigIssue(path, located.line_of(p), format_path(p), text) for p, text in problems]
+    return [ConfigIssue.of(path, located.line_of(p), format_path(p), said) for p, said in problems]
 
 
 def _short(value: Any) -> str:

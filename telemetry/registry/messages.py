@@ -1,4 +1,13 @@
-"""User-facing text of configuration errors, kept apart from the checks."""
+"""User-facing text of configuration errors, kept apart from the checks.
+
+Each text has an id that travels with it (`Message.id`, then `ConfigIssue.id`):
+tests and tools match the id, people read the text. Every id has a golden case
+under tests/telemetry/config_cases/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 MESSAGES: dict[str, str] = {
     "file_missing": "file not found",
@@ -34,5 +43,20 @@ MESSAGES: dict[str, str] = {
 }
 
 
-def message(message_id: str, **values: object) -> str:
-    return MESSAGES[message_id].format(**values)
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def message(message_id: str, **values: object) -> Message:
+    """The message `message_id` with its placeholders filled in."""
+    return Message(message_id, MESSAGES[message_id].format(**values))
+
+
+def schema_message(error_type: str, text: str) -> Message:
+    """A value pydantic refused; the id is pydantic's error type (e.g. schema.missing)."""
+    return Message(f"schema.{error_type}", text)

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from telemetry.codec import is_float, order_fits, register_count
 from telemetry.fields import FIELDS
 from telemetry.registry.geography import Geography
-from telemetry.registry.messages import message
+from telemetry.registry.messages import Message, message
 from telemetry.registry.profiles import Profile
 from telemetry.registry.sites import SitesFile
 
-Problem = tuple[tuple[str | int, ...], str]
+Problem = tuple[tuple[str | int, ...], Message]
 
 
 def check_profile(profile: Profile) -> Iterator[Problem]:

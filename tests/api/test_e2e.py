@@ -6,7 +6,6 @@ brute-force computation over the raw readings the collector stored."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from devstack import InfluxServer, MosquittoServer, free_port
+from devstack import InfluxServer, MosquittoServer, component_env, free_port
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
 from tests.rollup import brute
@@ -59,8 +58,7 @@ class Procs:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
-        self.env["PYTHONPATH"] = str(PROJECT_ROOT)
+        self.env = component_env({"PYTHONPATH": str(PROJECT_ROOT)})
 
     def start(self, name: str, *argv: str) -> subprocess.Popen[bytes]:
         log = (self.workdir / f"{name}.log").open("ab")

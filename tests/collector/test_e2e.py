@@ -7,7 +7,6 @@ once, with the same field values and the registry's tags.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devstack import InfluxServer, MosquittoServer, free_port
+from devstack import InfluxServer, MosquittoServer, component_env, free_port
 from telemetry.models import ReadingBatch
 from tests.collector.helpers import REPO, CollectorProc, influx_rows, rejected_total, wait_until
 
@@ -68,8 +67,7 @@ def stored_points(url: str, db: str) -> dict[Key, dict[str, float]]:
 
 
 def _start(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
-    env["PYTHONPATH"] = str(REPO)
+    env = component_env({"PYTHONPATH": str(REPO)})
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, *argv],
@@ -195,10 +193,7 @@ def test_fleet_of_agents_every_reading_stored_once(
             capture_output=True,
             text=True,
             timeout=90,
-            env={
-                **{k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")},
-                "PYTHONPATH": str(REPO),
-            },
+            env=component_env({"PYTHONPATH": str(REPO)}),
         )
         assert done.returncode == 0, done.stderr[-2000:]
         sent = dict(kv.split("=") for kv in done.stdout.strip().splitlines()[-1].split()[1:])

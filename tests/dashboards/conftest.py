@@ -7,7 +7,6 @@ history); they are written in the rollup's exact schema and named as such.
 
 from __future__ import annotations
 
-import random
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,8 +21,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from dashboards.interpolate import ZONE, years_back
 from devstack import InfluxServer, MosquittoServer
-from devstack.demo import Platform, modbus_ports, module_runnable, shifted_config
-from devstack.ports import port_open
+from devstack.platform import Platform
+from devstack.ports import shifted_config
 from telemetry.influx_schema import CONSUMPTION_1D, GROUP_ALL
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
@@ -31,8 +30,6 @@ from telemetry.registry import Registry, load_registry
 from telemetry.topics import readings_topic
 
 DEMO = PROJECT_ROOT / "config" / "sites" / "demo.yaml"
-PIPELINE = ("simulators", "edge_agent", "collector")
-MISSING = [m for m in PIPELINE if not module_runnable(m)]
 FILL_DEADLINE_S = 60.0
 READINGS_PER_METER = 3  # two intervals of consumption at the slowest (10 s) poll
 
@@ -44,15 +41,6 @@ class Run:
     public: str
     registry: Registry
     rejected_sent: int
-
-
-def _offset() -> int:
-    ports = modbus_ports(DEMO)
-    for _ in range(50):
-        offset = random.randrange(20_000, 40_000, 100)
-        if not any(port_open("127.0.0.1", p + offset) for p in ports):
-            return offset
-    raise RuntimeError("no free Modbus port range")
 
 
 def _publish_garbage(url: str, registry: Registry) -> int:
@@ -145,8 +133,6 @@ def _seed_last_year(influx: InfluxServer, public: str, registry: Registry) -> in
 
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    if MISSING:
-        pytest.skip(f"pipeline components without `python -m` entry point yet: {MISSING}")
     root = tmp_path_factory.mktemp("dashboards-e2e")
     # Own services: nothing else subscribes to this broker or writes these databases.
     influx = InfluxServer(root / "influx").start()
@@ -156,7 +142,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     influx.create_database(public)
     registry = load_registry(DEMO)
     broker = MosquittoServer(root / "mosquitto").start()
-    config = shifted_config(DEMO, _offset(), root / "sites.yaml")
+    config = shifted_config(DEMO, root / "sites.yaml")
     platform = Platform(
         root,
         config,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import signal
 import subprocess
@@ -15,31 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack.demo import PROJECT_ROOT, modbus_ports, module_runnable
-from devstack.ports import free_port, port_open
+from devstack import component_env
+from devstack.platform import modbus_ports
+from devstack.ports import free_offset, free_port, port_open
+from devstack.supervisor import PROJECT_ROOT
 
-COMPONENTS = ("simulators", "edge_agent", "collector", "api")
-MISSING = [m for m in COMPONENTS if not module_runnable(m)]
-
-pytestmark = [
-    pytest.mark.timeout(180),
-    pytest.mark.skipif(
-        bool(MISSING), reason=f"components without `python -m` entry point yet: {MISSING}"
-    ),
-]
+pytestmark = pytest.mark.timeout(180)
 
 API_DEADLINE_S = 90.0
 CHANGE_DEADLINE_S = 75.0
-
-
-def _free_offset() -> int:
-    """A Modbus port offset whose ports nothing listens on (tests may run a demo elsewhere)."""
-    ports = modbus_ports(PROJECT_ROOT / "config" / "sites" / "demo.yaml")
-    for _ in range(50):
-        offset = random.randrange(20_000, 40_000, 100)
-        if not any(port_open("127.0.0.1", p + offset) for p in ports):
-            return offset
-    raise RuntimeError("no free Modbus port range")
 
 
 def _alive(pid: int) -> bool:
@@ -91,13 +74,13 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(tmp_path: Path) -
         "--workdir",
         str(tmp_path / "demo"),
         "--port-offset",
-        str(_free_offset()),
+        str(free_offset(set(modbus_ports(PROJECT_ROOT / "config/sites/demo.yaml")))),
         "--api-port",
         str(api_port),
         "--speed",
         "30",
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
+    env = component_env()
     with log.open("wb") as out:
         demo = subprocess.Popen(
             argv, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, env=env

@@ -1,16 +1,14 @@
 """Real processes for the integration tests: simulators, the agent, an MQTT subscriber.
 
-Ports: each test renders its config with every `port:` shifted by an offset
-whose ports are free right now, since other test runs share the machine.
+Ports: each test copies its config with every `port:` shifted by an offset
+whose ports are free right now (`devstack.shifted_config`), since other test
+runs share the machine.
 """
 
 from __future__ import annotations
 
 import os
-import random
-import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,12 +22,12 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from devstack import component_env
 from telemetry.models import AgentStatus, ReadingBatch
 
 HERE = Path(__file__).parent
 CONFIGS = HERE / "configs"
 ROOT = HERE.parent.parent
-_PORT = re.compile(r"(\bport:\s*)(\d+)")
 
 
 def wait_until(condition: Callable[[], object], timeout: float, interval: float = 0.1) -> bool:
@@ -41,44 +39,8 @@ def wait_until(condition: Callable[[], object], timeout: float, interval: float 
     return bool(condition())
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def render_config(template: Path, dest: Path, **placeholders: str) -> Path:
-    """Copy a config with every port shifted by a free offset and placeholders filled in."""
-    text = template.read_text(encoding="utf-8")
-    ports = {int(p) for _, p in _PORT.findall(text)} or {20_000}  # RTU-only: nothing to shift
-    for _ in range(200):
-        # Shifted ports stay above 20000 and below 65000, whatever the config's base.
-        offset = random.randrange(20_000 - min(ports), 65_000 - max(ports))
-        if all(_free(p + offset) for p in ports):
-            break
-    else:
-        raise RuntimeError("no free port range")
-    text = _PORT.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + offset}", text)
-    for key, value in placeholders.items():
-        text = text.replace("{" + key + "}", value)
-    dest.write_text(text, encoding="utf-8")
-    return dest
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra or {})
-    return env
+    return component_env({"PYTHONPATH": str(ROOT), **(extra or {})})
 
 
 class Proc:

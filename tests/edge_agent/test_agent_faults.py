@@ -13,15 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from devstack import free_port, shifted_config
 from telemetry.models import Quality
 from tests.edge_agent.procs import (
     CONFIGS,
     Subscriber,
     dump,
-    free_port,
     metric_value,
     metrics_text,
-    render_config,
     start_agent,
     start_simulators,
     wait_until,
@@ -49,7 +48,7 @@ def _steps(readings, meter: str) -> list[float]:
 def test_bad_meters_are_reported_and_the_others_keep_their_schedule(
     tmp_path: Path, broker, procs
 ) -> None:
-    config = render_config(CONFIGS / "faults.yaml", tmp_path / "sites.yaml")
+    config = shifted_config(CONFIGS / "faults.yaml", tmp_path / "sites.yaml")
     faults = [a for meter, kind in BAD.items() for a in ("--fault", f"{SITE}/{meter}={kind}")]
     sub = Subscriber(broker.host, broker.port, SITE, AGENT)
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack import shifted_config
 from devstack.mosquitto import MosquittoServer
 from tests.edge_agent.procs import (
     CONFIGS,
@@ -23,7 +24,6 @@ from tests.edge_agent.procs import (
     first_arrival_order,
     outbox_progress,
     outbox_state,
-    render_config,
     start_agent,
     start_simulators,
     wait_until,
@@ -38,7 +38,7 @@ SITE, AGENT = "ea-test", "ea-gw"
 
 def _setup(tmp_path: Path, procs):
     broker = MosquittoServer(tmp_path / "mq").start()
-    config = render_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
+    config = shifted_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
     sub = Subscriber(broker.host, broker.port, SITE, AGENT)
     procs.append(start_simulators(config, tmp_path / "sim.log"))
     return broker, config, sub
@@ -134,7 +134,7 @@ def test_agent_sigkill_then_restart_replays_and_continues_seq(tmp_path: Path, pr
 def test_outbox_budget_drops_oldest_and_says_so(tmp_path: Path, procs) -> None:
     """Broker absent from the start, a ~4 KB budget: the oldest batches go, counted."""
     broker = MosquittoServer(tmp_path / "mq")  # not started yet
-    config = render_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
+    config = shifted_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
     outbox = tmp_path / "outbox.sqlite"
     procs.append(start_simulators(config, tmp_path / "sim.log"))
     agent = start_agent(

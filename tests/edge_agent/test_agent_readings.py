@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack import free_port, shifted_config
 from telemetry.fields import FIELDS, is_plausible
 from telemetry.models import Quality
 from telemetry.registry import load_registry
@@ -13,10 +14,8 @@ from tests.edge_agent.procs import (
     CONFIGS,
     Subscriber,
     dump,
-    free_port,
     metric_value,
     metrics_text,
-    render_config,
     start_agent,
     start_simulators,
     wait_until,
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.timeout(90)
 
 
 def test_every_meter_arrives_with_canonical_plausible_values(tmp_path: Path, broker, procs) -> None:
-    config = render_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
+    config = shifted_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
     registry = load_registry(config)
     meters = {m.id: m for m in registry.meters_of("ea-gw")}
     sub = Subscriber(broker.host, broker.port, "ea-test", "ea-gw")
@@ -89,7 +88,7 @@ def test_every_meter_arrives_with_canonical_plausible_values(tmp_path: Path, bro
 def test_a_counter_reset_is_marked_uncertain_and_reported(tmp_path: Path, broker, procs) -> None:
     from simulators.control import write_faults
 
-    config = render_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
+    config = shifted_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
     control = tmp_path / "faults.json"
     sub = Subscriber(broker.host, broker.port, "ea-test", "ea-gw")
     try:
@@ -148,7 +147,7 @@ def test_a_meter_that_stops_answering_recovers_when_it_answers_again(
     """Timeouts close the socket and back off; once the meter answers, readings resume."""
     from simulators.control import write_faults
 
-    config = render_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
+    config = shifted_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
     control = tmp_path / "faults.json"
     sub = Subscriber(broker.host, broker.port, "ea-test", "ea-gw")
     try:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from devstack import shifted_config
 from telemetry.models import Quality
 from tests.edge_agent.procs import (
     CONFIGS,
     Subscriber,
     dump,
-    render_config,
     start_agent,
     start_simulators,
     wait_until,
@@ -55,7 +55,9 @@ def pty_pair(tmp_path: Path):
 
 def test_rtu_meters_over_a_pty_pair(tmp_path: Path, broker, procs, pty_pair) -> None:
     agent_end, meter_end = pty_pair
-    config = render_config(CONFIGS / "rtu.yaml", tmp_path / "sites.yaml", RTU_DEVICE=str(agent_end))
+    config = shifted_config(
+        CONFIGS / "rtu.yaml", tmp_path / "sites.yaml", RTU_DEVICE=str(agent_end)
+    )
     rtu = [a for m in ("elec-rtu", "gas-rtu") for a in ("--rtu", f"{SITE}/{m}={meter_end}")]
     sub = Subscriber(broker.host, broker.port, SITE, AGENT)
     try:

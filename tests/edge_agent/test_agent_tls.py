@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack import shifted_config
 from devstack.errors import find_binary
 from devstack.mosquitto import MosquittoServer
 from devstack.ports import free_port
@@ -17,7 +18,6 @@ from tests.edge_agent.procs import (
     CONFIGS,
     Subscriber,
     dump,
-    render_config,
     start_agent,
     start_simulators,
     wait_until,
@@ -65,7 +65,7 @@ def test_agent_publishes_over_tls_with_its_own_user(tmp_path: Path, procs) -> No
     conf = CONF.replace("{auth}", str(auth)).replace("{certs}", str(certs))
     broker = MosquittoServer(tmp_path / "mq", conf_text=conf.replace("{tls_port}", str(tls_port)))
     broker.start()
-    config = render_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
+    config = shifted_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
     sub = Subscriber(broker.host, broker.port, SITE, AGENT, "reader", passwords["reader"])
     try:
         procs.append(start_simulators(config, tmp_path / "sim.log"))

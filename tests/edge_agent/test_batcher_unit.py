@@ -9,8 +9,7 @@ from pathlib import Path
 
 from edge_agent.batcher import Batcher
 from edge_agent.metrics import Metrics
-from edge_agent.outbox import Outbox
-from edge_agent.publisher import AsyncOutbox
+from edge_agent.outbox import AsyncOutbox, Outbox
 from telemetry.models import MAX_READINGS_PER_BATCH, Reading
 
 
@@ -24,11 +23,11 @@ class LateArrival(AsyncOutbox):
     batcher: Batcher
     fired = False
 
-    async def call(self, fn, *args):
+    async def append(self, build):
         if not self.fired:
             self.fired = True
             self.batcher.add(_reading("late"))
-        return await super().call(fn, *args)
+        return await super().append(build)
 
 
 def test_a_reading_arriving_during_the_write_goes_to_the_next_batch(tmp_path: Path) -> None:
@@ -40,7 +39,7 @@ def test_a_reading_arriving_during_the_write_goes_to_the_next_batch(tmp_path: Pa
     assert asyncio.run(batcher.flush()) == [0]
     assert [r.meter for r in batcher.pending] == ["late"]
     assert asyncio.run(batcher.flush()) == [1]
-    rows = outbox.sync.after(-1, 10)
+    rows = outbox.store.after(-1, 10)
     assert [[r["meter"] for r in json.loads(row.payload)["readings"]] for row in rows] == [
         ["m1", "m2"],
         ["late"],
@@ -54,5 +53,5 @@ def test_more_readings_than_a_batch_holds_make_several_batches(tmp_path: Path) -
         batcher.add(_reading(f"m{i}"))
     assert asyncio.run(batcher.flush()) == [0, 1]
     assert batcher.pending == []
-    sizes = [len(json.loads(r.payload)["readings"]) for r in outbox.sync.after(-1, 10)]
+    sizes = [len(json.loads(r.payload)["readings"]) for r in outbox.store.after(-1, 10)]
     assert sizes == [MAX_READINGS_PER_BATCH, 3]

@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from devstack import shifted_config
 from telemetry.paths import config_dir
 from telemetry.registry import load_registry
-from tests.edge_agent.procs import ROOT, _env, render_config, start_simulators
+from tests.edge_agent.procs import (
+    ROOT,
+    _env,
+    start_simulators,
+)
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -33,7 +38,7 @@ def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
 def test_check_on_the_demo_config_passes_then_fails_with_a_silent_meter(
     tmp_path: Path, procs
 ) -> None:
-    config = render_config(DEMO, tmp_path / "demo.yaml")
+    config = shifted_config(DEMO, tmp_path / "demo.yaml")
     meters = load_registry(config).meters()
     sim = start_simulators(config, tmp_path / "sim.log", "--control", str(tmp_path / "faults.json"))
     procs.append(sim)

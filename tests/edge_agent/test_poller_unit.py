@@ -11,6 +11,7 @@ import math
 import pytest
 
 from edge_agent.bus import ReadError
+from edge_agent.error_kinds import ErrorKind
 from edge_agent.metrics import Metrics
 from edge_agent.poller import MeterPoller, PollFailed, PollPolicy, _next_tick
 from telemetry.codec import ByteOrder, RegisterType, encode
@@ -39,9 +40,9 @@ class MemoryBus:
     ) -> list[int]:
         self.requests.append((start, count))
         if self.fail:
-            raise ReadError(self.fail, f"simulated {self.fail}")
+            raise ReadError(ErrorKind(self.fail), f"simulated {self.fail}")
         if self.holes & set(range(start, start + count)):
-            raise ReadError("illegal_address", "exception 2", 2)
+            raise ReadError(ErrorKind.ILLEGAL_ADDRESS, "exception 2", 2)
         return [self.image.get(a, 0) for a in range(start, start + count)]
 
 

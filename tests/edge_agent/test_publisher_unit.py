@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from edge_agent.metrics import Metrics
-from edge_agent.outbox import Outbox
-from edge_agent.publisher import AsyncOutbox, Publisher
+from edge_agent.outbox import AsyncOutbox, Outbox
+from edge_agent.publisher import Publisher
 
 
 class RecordingLink:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import InfluxServer
+from devstack import InfluxServer, component_env
 from telemetry.influxql import InfluxQL
 from tests.rollup import city
 
@@ -37,7 +36,7 @@ class RolledCity:
 def run_rollup(
     url: str, raw: str, public: str, sites: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
+    env = component_env()
     argv = [
         sys.executable,
         "-m",

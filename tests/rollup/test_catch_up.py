@@ -9,7 +9,7 @@ import pytest
 
 from collector.rollup.cli import build_engine
 from collector.rollup.settings import RollupSettings
-from devstack import InfluxServer
+from devstack import InfluxServer, component_env
 from telemetry.registry import load_registry
 from tests.rollup import brute, city
 from tests.rollup.conftest import write_city
@@ -161,14 +161,13 @@ def test_bad_config_and_unreachable_influx_are_clear_errors(tmp_path: Path) -> N
 
 
 def test_the_loop_runs_passes_until_sigterm(rollup_influx: InfluxServer, tmp_path: Path) -> None:
-    import os
     import signal
     import subprocess
     import sys
     import time
 
     c = write_city(rollup_influx, tmp_path, hours_before=1)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ENERGY_")}
+    env = component_env()
     proc = subprocess.Popen(
         [
             sys.executable,

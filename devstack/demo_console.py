@@ -1,0 +1,76 @@
+"""What the demo prints: the table of running processes, where to look, and exits."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from devstack.platform import Platform
+from devstack.supervisor import Child
+
+
+def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
+    """Plain left-aligned columns under a dashed rule (tests read the pids from it)."""
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    lines = [
+        "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=False))
+        for row in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def api_examples(base: str, limit: int = 6) -> list[str]:
+    """A few GET paths without parameters, read from the API's own OpenAPI document."""
+    paths = ["/v1/city/live"]
+    with contextlib.suppress(httpx.HTTPError, ValueError):
+        spec = httpx.get(f"{base}/openapi.json", timeout=5).json()
+        for path, ops in spec.get("paths", {}).items():
+            plain = "{" not in path and "stream" not in path  # no parameters, not endless
+            if "get" in ops and plain and path not in paths and path.startswith("/v1"):
+                paths.append(path)
+    return paths[:limit]
+
+
+def announce(
+    platform: Platform, services: Sequence[tuple[str, int | None, str]], workdir: Path
+) -> None:
+    """The running processes with pids and ports, then how to reach each part."""
+    rows = [(name, pid or "-", ports) for name, pid, ports in services]
+    rows += [(c.name, c.pid or "-", c.ports) for c in platform.children]
+    print("\nRunning:\n" + table(rows, ["process", "pid", "ports"]))
+    print(f"\nLogs: {workdir / 'logs'}/<process>.log")
+    if platform.api_port is not None:
+        base = f"http://127.0.0.1:{platform.api_port}"
+        print(f"\nAPI docs:   {base}/docs")
+        print("Try:")
+        for path in api_examples(base):
+            print(f"  curl -s {base}{path}")
+    print(
+        f"\nInfluxDB (InfluxQL over /query): {platform.influx_url}   "
+        f"databases {platform.raw_bucket}, {platform.public_bucket}"
+    )
+    print(
+        f"Grafana boards' queries against it: python -m dashboards check "
+        f"--influx-url {platform.influx_url}"
+    )
+    print(
+        f"MQTT: {platform.mqtt_url}   e.g. mosquitto_sub -L '{platform.mqtt_url}/energy/v1/+/+/status' -v"
+    )
+    print("\nCtrl-C stops everything.\n", flush=True)
+
+
+def report_exit(child: Child) -> None:
+    print(
+        f"!! {child.name} (pid {child.pid}) exited with code {child.returncode}; "
+        f"last log lines:\n{child.log_tail()}",
+        flush=True,
+    )
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
