@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from telemetry.db import make_engine, metadata
 from telemetry.db.migrate import current, downgrade, head, upgrade
@@ -55,3 +56,32 @@ def test_cli_upgrade_and_current(db_url: str) -> None:
     assert f"at {head()} (newest {head()})" in shown.output
     back = runner.invoke(app, ["downgrade", "base", "--db-url", db_url])
     assert back.exit_code == 0 and "at base" in back.output
+
+
+def test_moderation_log_is_append_only(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete, insert, update
+    from sqlalchemy.exc import DBAPIError
+
+    from telemetry.db.tables import moderation_log
+
+    with engine.begin() as conn:
+        conn.execute(
+            insert(moderation_log).values(
+                at=datetime.now(UTC), actor="staff-1", action="hide", note="spam"
+            )
+        )
+    for statement in (update(moderation_log).values(note="rewritten"), delete(moderation_log)):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(statement)
+    with engine.connect() as conn:
+        assert conn.execute(moderation_log.select()).one().note == "spam"
+
+
+def test_default_statuses_are_seeded(engine: Engine) -> None:
+    from telemetry.db.tables import post_statuses
+
+    with engine.connect() as conn:
+        tokens = [r.token for r in conn.execute(post_statuses.select().order_by("position"))]
+    assert tokens[0] == "open" and {"answered", "closed"} <= set(tokens)
