@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from devstack import InfluxServer, MosquittoServer
+from devstack.postgres import PostgresServer
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +38,12 @@ def influx_db(influx: InfluxServer) -> str:
 
 
 # --- fixtures added by other packages below ---
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A real PostgreSQL cluster (Debian's package) for the platform database's suites."""
+    server = PostgresServer(tmp_path_factory.mktemp("postgres"))
+    server.start()
+    yield server
+    server.cleanup()

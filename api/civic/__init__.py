@@ -1,0 +1,1 @@
+"""The residents' participation board and surveys: stores and routes over the platform database."""

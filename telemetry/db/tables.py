@@ -1,0 +1,168 @@
+"""Table definitions shared by every package that uses the platform database.
+
+Participation (the residents' board, surveys): a site's manager issues
+one-time codes, one per household; a resident redeems one and becomes a
+`residents` row keyed by an HMAC of the household (never the code, never a
+name). Codes are stored as hashes only, so the table cannot be used to log in.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from telemetry.db.types import UtcDateTime
+
+# Named constraints, so migrations can drop and alter them on every engine.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+KEY_LEN = 64  # hex SHA-256 / HMAC-SHA-256
+
+residents = Table(
+    "residents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # HMAC of (site, household): one account per household, unique here.
+    Column("resident_key", String(KEY_LEN), nullable=False, unique=True),
+    Column("site", String(64), nullable=False, index=True),
+    Column("dong", String(10), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("blocked_at", UtcDateTime, nullable=True),
+    Column("blocked_reason", Text, nullable=True),
+)
+
+participation_codes = Table(
+    "participation_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code_hash", String(KEY_LEN), nullable=False, unique=True),
+    Column("site", String(64), nullable=False, index=True),
+    Column("household_key", String(KEY_LEN), nullable=False, index=True),
+    Column("dong", String(10), nullable=False),
+    Column("batch", String(64), nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("redeemed_at", UtcDateTime, nullable=True),
+    Column("resident_id", Integer, ForeignKey("residents.id", ondelete="SET NULL"), nullable=True),
+)
+
+
+# --- The residents' participation board -------------------------------------
+# Posts and comments are written by a resident (author_id) or by city staff
+# (author_staff, a staff name); `hidden_at` set means hidden everywhere, with
+# `hidden_reason` saying why (reports, moderator, author_blocked).
+
+post_statuses = Table(
+    "post_statuses",
+    metadata,
+    Column("token", String(32), primary_key=True),
+    Column("label_ko", String(64), nullable=False),
+    Column("label_en", String(64), nullable=False),
+    Column("colour", String(7), nullable=False),
+    # A closed post takes no more supports or comments.
+    Column("closed", Boolean, nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("dong", String(10), nullable=False, index=True),
+    Column("site", String(64), nullable=True),
+    Column("author_id", Integer, ForeignKey("residents.id"), nullable=True, index=True),
+    Column("author_staff", String(64), nullable=True),
+    Column("status", String(32), ForeignKey("post_statuses.token"), nullable=False),
+    # The public series a post refers to, and its figures when it was posted.
+    Column("chart_ref", JSON, nullable=True),
+    Column("chart_snapshot", JSON, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    # Set once the post reaches the support threshold: the city owes an answer by then.
+    Column("threshold_at", UtcDateTime, nullable=True),
+    Column("answer_due_at", UtcDateTime, nullable=True),
+    Column("hidden_at", UtcDateTime, nullable=True),
+    Column("hidden_reason", String(32), nullable=True),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False, index=True),
+    Column("parent_id", Integer, ForeignKey("comments.id"), nullable=True),
+    Column("author_id", Integer, ForeignKey("residents.id"), nullable=True, index=True),
+    Column("author_staff", String(64), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("hidden_at", UtcDateTime, nullable=True),
+    Column("hidden_reason", String(32), nullable=True),
+)
+
+supports = Table(
+    "supports",
+    metadata,
+    # The primary key is the rule: one support per resident per post.
+    Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+    Column("resident_id", Integer, ForeignKey("residents.id"), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("written_by", String(64), nullable=False),
+    Column("written_at", UtcDateTime, nullable=False),
+    # Written first, published separately: a draft is seen by staff only.
+    Column("published_at", UtcDateTime, nullable=True),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_kind", String(16), nullable=False),
+    Column("item_id", Integer, nullable=False),
+    Column("reporter_id", Integer, ForeignKey("residents.id"), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # Set when a moderator decided (hid or restored the item).
+    Column("resolved_at", UtcDateTime, nullable=True),
+    UniqueConstraint("item_kind", "item_id", "reporter_id"),
+)
+
+moderation_log = Table(
+    "moderation_log",
+    metadata,
+    # Append-only: triggers in the migration refuse UPDATE and DELETE.
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("item_kind", String(16), nullable=True),
+    Column("item_id", Integer, nullable=True),
+    Column("resident_id", Integer, nullable=True),
+    Column("note", Text, nullable=False),
+)
