@@ -43,7 +43,7 @@ FlushOpt = Annotated[
     float | None,
     typer.Option(
         "--flush-interval",
-        help="max seconds a reading waits (env ENERGY_FLUSH_INTERVAL; default 1)",
+        help="max seconds a reading waits (env ENERGY_FLUSH_INTERVAL_S; default 1)",
     ),
 ]
 InstanceOpt = Annotated[
@@ -58,7 +58,7 @@ ExpiryOpt = Annotated[
     typer.Option(
         "--session-expiry",
         help="MQTT session expiry, s: longer than any outage of this instance "
-        "(env ENERGY_SESSION_EXPIRY; default 86400)",
+        "(env ENERGY_SESSION_EXPIRY_S; default 86400)",
     ),
 ]
 PayloadOpt = Annotated[
@@ -100,9 +100,9 @@ def run(
     influx_bucket: InfluxBucketOpt = None,
     metrics_port: MetricsPortOpt = None,
     batch_size: BatchSizeOpt = None,
-    flush_interval: FlushOpt = None,
+    flush_interval_s: FlushOpt = None,
     instance: InstanceOpt = None,
-    session_expiry: ExpiryOpt = None,
+    session_expiry_s: ExpiryOpt = None,
     max_payload_bytes: PayloadOpt = None,
     health_port: HealthOpt = None,
     leave_on_exit: LeaveOpt = None,

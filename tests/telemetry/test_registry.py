@@ -9,6 +9,7 @@ import yaml
 
 from telemetry.fields import Utility
 from telemetry.registry import ConfigError, load_registry
+from tests.telemetry.golden import assert_issues
 
 CASES = Path(__file__).parent / "config_cases"
 
@@ -82,20 +83,7 @@ def test_broken_config_names_file_line_and_field(case: Path) -> None:
     expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))["errors"]
     with pytest.raises(ConfigError) as caught:
         load_registry(case / "sites.yaml")
-    issues = caught.value.issues
-    text = str(caught.value)
-    for want in expected:
-        matches = [
-            i
-            for i in issues
-            if i.file.name == want["file"]
-            and i.line == want["line"]
-            and i.field == want["field"]
-            and want["contains"] in i.message
-        ]
-        assert matches, f"expected {want} among:\n{text}"
-        assert f"{want['file']}:{want['line']}" in text
-    assert len(issues) == len(expected), text
+    assert_issues(caught.value, expected)
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
