@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, SecretStr, create_model
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
 from telemetry.mqtt_url import parse_mqtt_url
@@ -60,8 +60,8 @@ def read_settings_file(path: Path, settings_cls: type[BaseModel], section: str |
     data = _strip(located.data, {i.field for i in issues})
     try:
         _file_model(settings_cls, section).model_validate(data)
-    except ValueError as exc:
-        issues += pydantic_issues(exc, LocatedYaml(data, located.lines), path)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        issues += pydantic_issues(exc, LocatedYaml(data, located.lines), path)
     if issues:
         raise (SecretInConfigError if secrets else ConfigError)(issues)
     values = {k: v for k, v in data.items() if k != "version" and k not in SECTIONS}
@@ -137,7 +137,7 @@ def _optional(info: FieldInfo) -> tuple[Any, None]:
 
 
 def _is_secret(info: FieldInfo) -> bool:
-    return "SecretStr" in repr(info.annotation) or info.annotation is SecretStr
+    return info.annotation is SecretStr or SecretStr in get_args(info.annotation)
 
 
 def _password_in(url: str) -> bool:
