@@ -18,7 +18,7 @@ from collector.rollup.settings import RollupSettings
 from collector.settings import CollectorSettings
 from edge_agent.settings import AgentSettings
 from telemetry.emissions import load_emission_factors
-from telemetry.paths import config_dir
+from telemetry.paths import PROJECT_ROOT, config_dir, resolve_config_path
 from telemetry.registry import ConfigError, load_geography
 from telemetry.settings import Settings
 from tests.telemetry.golden import assert_issues
@@ -117,3 +117,20 @@ def test_shipped_files_load() -> None:
 def test_an_api_config_named_on_purpose_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         ApiSettings(api_config=tmp_path / "missing.yaml").load_api_config()
+
+
+def test_config_paths_resolve_one_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere, moved = tmp_path / "cwd", tmp_path / "etc"
+    elsewhere.mkdir()
+    moved.mkdir()
+    (moved / "api.yaml").write_text("version: 1\nprivacy_k: 7\n", encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("ENERGY_CONFIG_DIR", raising=False)
+    assert resolve_config_path("config/sites/demo.yaml") == PROJECT_ROOT / "config/sites/demo.yaml"
+    monkeypatch.setenv("ENERGY_CONFIG_DIR", str(moved))
+    assert resolve_config_path("config/api.yaml") == moved / "api.yaml"
+    assert ApiSettings().load_api_config().privacy_k == 7  # the API follows the same rule
+    assert resolve_config_path("config/nowhere.yaml") == Path("config/nowhere.yaml")
+    (elsewhere / "config").mkdir()
+    (elsewhere / "config" / "api.yaml").write_text("version: 1\nprivacy_k: 9\n", encoding="utf-8")
+    assert resolve_config_path("config/api.yaml") == Path("config/api.yaml")  # cwd first
