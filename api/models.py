@@ -1,17 +1,35 @@
-"""Response models (pydantic v2): what the OpenAPI document shows, with examples."""
+"""Response models (pydantic v2): what the OpenAPI document shows, with examples.
+
+Figures are rounded in JSON by `telemetry.rounding.round_figure` (the rule the
+open-data CSV and the boards use too); arithmetic inside the API stays exact.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from telemetry.fields import Utility
+from telemetry.rounding import AMOUNT, round_figure
 
 Status = Literal["ok", "suppressed", "no_data"]
 
 UNITS = {"electricity": "kWh", "solar": "kWh", "heat": "kWh", "gas": "m3", "water": "m3"}
 RATE_UNITS = {"electricity": "kW", "solar": "kW", "heat": "kW", "gas": "m3/h", "water": "m3/h"}
+
+
+def _rounded(unit: str) -> PlainSerializer:
+    return PlainSerializer(
+        lambda v: round_figure(v, unit), return_type=float | None, when_used="json"
+    )
+
+
+Amount = Annotated[float | None, _rounded(AMOUNT)]  # consumption, in kWh or m³
+Rate = Annotated[float | None, _rounded("kW")]  # kW or m³/h: the same decimals
+Kg = Annotated[float | None, _rounded("kg")]
+Ratio = Annotated[float | None, _rounded("ratio")]
+Percent = Annotated[float | None, _rounded("%")]
 
 
 class Withheld(BaseModel):
@@ -30,15 +48,15 @@ class GroupRef(BaseModel):
 class LiveFigure(Withheld):
     utility: Utility
     unit: str = Field(examples=["kW"])
-    rate: float | None = Field(default=None, description="total power (kW) or flow (m³/h)")
+    rate: Rate = Field(default=None, description="total power (kW) or flow (m³/h)")
     meters: int | None = Field(default=None, description="meters that reported in the minute")
     sites: int | None = None
 
 
 class SelfSufficiency(Withheld):
-    solar_kw: float | None = None
-    electricity_kw: float | None = None
-    ratio: float | None = Field(
+    solar_kw: Rate = None
+    electricity_kw: Rate = None
+    ratio: Ratio = Field(
         default=None,
         description="solar generation / metered electricity use in the same minute (may exceed 1)",
         examples=[0.18],
@@ -110,8 +128,8 @@ class SeriesPoint(Withheld):
         description="period start, ISO 8601 (KST)", examples=["2026-11-01T00:00:00+09:00"]
     )
     end: str = Field(description="period end (exclusive)")
-    consumption: float | None = Field(default=None, description="in `unit`")
-    co2e_kg: float | None = None
+    consumption: Amount = Field(default=None, description="in `unit`")
+    co2e_kg: Kg = None
     households: int | None = Field(default=None, description="households behind the figure")
     sites: int | None = None
 
@@ -119,13 +137,13 @@ class SeriesPoint(Withheld):
 class Total(Withheld):
     start: str
     end: str
-    consumption: float | None = None
-    co2e_kg: float | None = None
+    consumption: Amount = None
+    co2e_kg: Kg = None
     complete: bool = Field(description="every period of the window has a published figure")
 
 
 class Comparison(Total):
-    change_pct: float | None = Field(
+    change_pct: Percent = Field(
         default=None, description="(this window - compared window) / compared window × 100"
     )
 
@@ -146,9 +164,9 @@ class RankedDong(Withheld):
     district: str
     dong: str
     name_ko: str
-    consumption: float | None = None
+    consumption: Amount = None
     households: int | None = None
-    per_household: float | None = Field(default=None, description="consumption / households")
+    per_household: Amount = Field(default=None, description="consumption / households")
 
 
 class Ranking(BaseModel):

@@ -1,35 +1,47 @@
-"""API settings: the shared flags, secrets from the environment, the rest from config/api.yaml."""
+"""API settings: the shared flags, secrets from the environment, the rest from config/api.yaml.
+
+config/api.yaml is read like every config file (telemetry.registry.yaml_model):
+an unknown or misspelt key is an error with its line.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import ClassVar
 
-import yaml
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
-from telemetry.paths import config_dir
+from telemetry.paths import resolve_config_path
+from telemetry.registry.yaml_model import load_model
 from telemetry.settings import Settings
 
+API_CONFIG_VERSION = 1
+DEFAULT_API_CONFIG = Path("config/api.yaml")
 
-class CacheConfig(BaseModel):
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CacheConfig(_Strict):
     live_s: int = Field(default=15, ge=0)
     series_s: int = Field(default=300, ge=0)
     reference_s: int = Field(default=3600, ge=0)
 
 
-class Licence(BaseModel):
+class Licence(_Strict):
     name: str = "Korea Open Government License Type 1 (attribution)"
     url: str = "https://www.kogl.or.kr/info/licenseType1.do"
     attribution: str = "Gwangju Metropolitan City energy information platform"
 
 
-class HouseholdConfig(BaseModel):
+class HouseholdConfig(_Strict):
     programme_start: dt.date | None = None
 
 
-class ApiConfig(BaseModel):
+class ApiConfig(_Strict):
     """config/api.yaml: nothing secret."""
 
     privacy_k: int = Field(default=DEFAULT_PRIVACY_K, ge=1)
@@ -43,7 +55,9 @@ class ApiConfig(BaseModel):
 class ApiSettings(Settings):
     """Shared settings plus the API's secrets (environment only) and its config file."""
 
-    api_config: Path = Field(default=Path("config/api.yaml"))
+    yaml_section: ClassVar[str | None] = "api"
+
+    api_config: Path = Field(default=DEFAULT_API_CONFIG)
     api_admin_token: SecretStr | None = None
     api_site_tokens: SecretStr | None = None  # "site=token,site=token"
     api_signing_key: SecretStr | None = None
@@ -51,11 +65,13 @@ class ApiSettings(Settings):
     influx_public_token: SecretStr | None = None
 
     def load_api_config(self) -> ApiConfig:
-        path = self.api_config
-        if not path.is_absolute() and not path.exists():
-            path = config_dir() / path.name
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        config = ApiConfig.model_validate(data or {})
+        """config/api.yaml, strictly; ConfigError (file:line: field: message) on a mistake."""
+        path = resolve_config_path(self.api_config)
+        explicit = self.api_config != DEFAULT_API_CONFIG
+        if path.is_file() or explicit:  # a file named on purpose must exist
+            config = load_model(path, ApiConfig, version=API_CONFIG_VERSION)
+        else:
+            config = ApiConfig()
         if self.api_cors_origins is not None:
             config.cors_origins = [o.strip() for o in self.api_cors_origins.split(",") if o.strip()]
         return config

@@ -45,7 +45,7 @@ FlushOpt = Annotated[
     float | None,
     typer.Option(
         "--flush-interval",
-        help="max seconds a reading waits (env ENERGY_FLUSH_INTERVAL; default 1)",
+        help="max seconds a reading waits (env ENERGY_FLUSH_INTERVAL_S; default 1)",
     ),
 ]
 InstanceOpt = Annotated[
@@ -60,7 +60,7 @@ ExpiryOpt = Annotated[
     typer.Option(
         "--session-expiry",
         help="MQTT session expiry, s: longer than any outage of this instance "
-        "(env ENERGY_SESSION_EXPIRY; default 86400)",
+        "(env ENERGY_SESSION_EXPIRY_S; default 86400)",
     ),
 ]
 PayloadOpt = Annotated[
@@ -94,9 +94,9 @@ def run(
     influx_bucket: InfluxBucketOpt = None,
     metrics_port: MetricsPortOpt = None,
     batch_size: BatchSizeOpt = None,
-    flush_interval: FlushOpt = None,
+    flush_interval_s: FlushOpt = None,
     instance: InstanceOpt = None,
-    session_expiry: ExpiryOpt = None,
+    session_expiry_s: ExpiryOpt = None,
     max_payload_bytes: PayloadOpt = None,
     health_port: HealthOpt = None,
     leave_on_exit: LeaveOpt = None,
@@ -116,9 +116,9 @@ def run(
         influx_bucket=influx_bucket,
         metrics_port=metrics_port,
         batch_size=batch_size,
-        flush_interval=flush_interval,
+        flush_interval_s=flush_interval_s,
         instance=instance,
-        session_expiry=session_expiry,
+        session_expiry_s=session_expiry_s,
         max_payload_bytes=max_payload_bytes,
         health_port=health_port,
         leave_on_exit=leave_on_exit,

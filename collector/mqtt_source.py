@@ -81,7 +81,7 @@ class MqttSource:
 
     def start(self) -> None:
         props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = self.settings.session_expiry
+        props.SessionExpiryInterval = self.settings.session_expiry_s
         props.ReceiveMaximum = self.settings.receive_maximum
         self.client.connect_async(
             self.target.host, self.target.port, keepalive=30, clean_start=False, properties=props

@@ -52,8 +52,8 @@ class Collector:
             self.source.ack,
             Stats(settings.instance),
             settings.batch_size,
-            settings.flush_interval,
-            settings.stats_interval,
+            settings.flush_interval_s,
+            settings.stats_interval_s,
         )
         self.aborted = False
         self.reload_requested = threading.Event()
@@ -108,9 +108,9 @@ class Collector:
             "collector %s: batch %d readings / %.1f s, receive maximum %d, session expiry %d s",
             s.client_id,
             s.batch_size,
-            s.flush_interval,
+            s.flush_interval_s,
             s.receive_maximum,
-            s.session_expiry,
+            s.session_expiry_s,
         )
         while not stop.wait(0.2):
             if self.reload_requested.is_set():
@@ -130,7 +130,7 @@ class Collector:
             self.source.leave_group()
         self.source.stop_accepting()
         self.inbox.put(None)
-        deadline = time.monotonic() + s.shutdown_grace
+        deadline = time.monotonic() + s.shutdown_grace_s
         while self._thread.is_alive() and time.monotonic() < deadline:
             self._thread.join(0.2)
         if self._thread.is_alive():

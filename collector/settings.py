@@ -1,13 +1,15 @@
 """Collector settings: the shared flags plus what only the collector needs.
 
 Every field has an ENERGY_* environment fallback (e.g. ENERGY_BATCH_SIZE),
-inherited from `telemetry.settings.Settings`; flags override it.
+inherited from `telemetry.settings.Settings`, and may sit in the `collector:`
+section of config/settings.yaml; flags override both. Durations end in `_s`.
 """
 
 from __future__ import annotations
 
 import re
 import socket
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -30,17 +32,19 @@ def default_instance() -> str:
 
 
 class CollectorSettings(Settings):
+    yaml_section: ClassVar[str | None] = "collector"
+
     batch_size: int = Field(default=5_000, ge=1, description="readings per InfluxDB write")
-    flush_interval: float = Field(default=1.0, gt=0, description="max seconds a reading waits")
+    flush_interval_s: float = Field(default=1.0, gt=0, description="max seconds a reading waits")
     instance: str = Field(default_factory=default_instance, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
-    session_expiry: int = Field(default=DEFAULT_SESSION_EXPIRY_S, ge=0, le=2**32 - 1)
+    session_expiry_s: int = Field(default=DEFAULT_SESSION_EXPIRY_S, ge=0, le=2**32 - 1)
     max_payload_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     health_port: int = Field(default=0, ge=0, le=65535)
     max_future_s: float = Field(default=300.0, ge=0, description="clock skew tolerated")
     max_age_s: float = Field(default=90 * 86_400.0, gt=0, description="oldest reading accepted")
-    stats_interval: float = Field(default=10.0, gt=0)
+    stats_interval_s: float = Field(default=10.0, gt=0, description="seconds between stats")
     leave_on_exit: bool = False
-    shutdown_grace: float = Field(default=20.0, ge=0)
+    shutdown_grace_s: float = Field(default=20.0, ge=0, description="drain time on SIGTERM")
 
     @property
     def client_id(self) -> str:

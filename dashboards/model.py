@@ -9,9 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from telemetry.rounding import UNIT_DECIMALS
+
 SCHEMA_VERSION = 39
 TIMEZONE = "Asia/Seoul"
 GRID_WIDTH = 24
+# Grafana unit ids -> ours: a panel without its own `decimals` shows a figure
+# with the decimals the API and open data give it (telemetry/rounding.py).
+GRAFANA_UNITS = {
+    "kwatt": "kW",
+    "kwatth": "kWh",
+    "m3": "m3",
+    "flowcmh": "m3/h",
+    "masskg": "kg",
+    "percentunit": "ratio",
+    "percent": "%",
+}
 
 
 @dataclass(frozen=True)
@@ -160,8 +173,11 @@ def _panel(
     defaults: dict[str, Any] = {"custom": panel.custom, "mappings": panel.mappings}
     if panel.unit:
         defaults["unit"] = panel.unit
-    if panel.decimals is not None:
-        defaults["decimals"] = panel.decimals
+    decimals = panel.decimals
+    if decimals is None and panel.unit in GRAFANA_UNITS:
+        decimals = UNIT_DECIMALS[GRAFANA_UNITS[panel.unit]]
+    if decimals is not None:
+        defaults["decimals"] = decimals
     if panel.thresholds is not None:
         defaults["thresholds"] = panel.thresholds
     out: dict[str, Any] = {

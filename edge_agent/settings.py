@@ -1,12 +1,13 @@
 """The agent's settings: the shared ones (telemetry.settings) plus its own knobs.
 
 Same precedence as everywhere: flag > environment (ENERGY_*) > config/settings.yaml
-> default.
+(its `edge_agent:` section) > default.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -14,6 +15,8 @@ from telemetry.settings import Settings
 
 
 class AgentSettings(Settings):
+    yaml_section: ClassVar[str | None] = "edge_agent"
+
     status_interval_s: float = Field(default=30.0, gt=0, description="retained status refresh")
     replay_rate: float = Field(default=20.0, gt=0, description="batches/s when draining a backlog")
     outbox_budget_mb: float = Field(default=64.0, gt=0, description="outbox size before dropping")

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from telemetry.fields import Utility
 from telemetry.paths import config_dir
+from telemetry.registry.yaml_model import load_model
+
+VERSION = 1
 
 
 class Factor(BaseModel):
@@ -34,5 +36,7 @@ class EmissionFactors(BaseModel):
 
 
 def load_emission_factors(path: Path | None = None) -> EmissionFactors:
-    path = path or config_dir() / "emission_factors.yaml"
-    return EmissionFactors.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    """The factors file, strictly (ConfigError with file:line on a mistake)."""
+    return load_model(
+        path or config_dir() / "emission_factors.yaml", EmissionFactors, version=VERSION
+    )

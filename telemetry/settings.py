@@ -1,58 +1,45 @@
 """The settings every component shares (DESIGN.md flag table), read alike everywhere.
 
 Precedence: command-line flag > environment (ENERGY_*) > config/settings.yaml >
-built-in default. Secrets (the InfluxDB token, MQTT passwords) come from flags
-or the environment only; config/settings.yaml may not hold them.
+built-in default. Secrets (the InfluxDB token, MQTT passwords, API tokens) come
+from flags or the environment only; config/settings.yaml may not hold them, and
+an unknown key in it is an error with its line (telemetry/settings_file.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import yaml
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from telemetry.mqtt_url import MqttTarget, parse_mqtt_url
 from telemetry.paths import config_dir
+from telemetry.settings_file import SecretInConfigError, read_settings_file
 
-SECRET_KEYS = ("influx_token", "mqtt_password")
-
-
-class SecretInConfigError(ValueError):
-    pass
+__all__ = ["SecretInConfigError", "Settings"]
 
 
 class _YamlDefaults(PydanticBaseSettingsSource):
-    """config/settings.yaml, refusing secrets."""
-
-    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
-        super().__init__(settings_cls)
-        self.path = path
+    """config/settings.yaml: the shared keys and the component's section, strictly."""
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # unused: __call__ returns everything at once
 
     def __call__(self) -> dict[str, Any]:
-        if not self.path.is_file():
+        path = config_dir() / "settings.yaml"
+        if not path.is_file():
             return {}
-        data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
-        for key in SECRET_KEYS:
-            if key in data:
-                raise SecretInConfigError(
-                    f"{self.path}: {key}: secrets come from the environment "
-                    f"(ENERGY_{key.upper()}), never from a config file"
-                )
-        if "@" in str(data.get("mqtt_url", "")) and parse_mqtt_url(data["mqtt_url"]).password:
-            raise SecretInConfigError(
-                f"{self.path}: mqtt_url: holds a password; set ENERGY_MQTT_PASSWORD instead"
-            )
-        return {k: v for k, v in data.items() if k in self.settings_cls.model_fields}
+        section = getattr(self.settings_cls, "yaml_section", None)
+        return read_settings_file(path, self.settings_cls, section)
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ENERGY_", extra="ignore")
+    # extra="forbid": a flag passed under a name no field has is a bug, not a no-op.
+    model_config = SettingsConfigDict(env_prefix="ENERGY_", extra="forbid")
+    # The section of config/settings.yaml holding this component's own knobs.
+    yaml_section: ClassVar[str | None] = None
 
     config: Path = Field(default=Path("config/sites/demo.yaml"), description="the sites file")
     mqtt_url: str = "mqtt://127.0.0.1:1883"
@@ -90,7 +77,7 @@ class Settings(BaseSettings):
         return (
             init_settings,
             env_settings,
-            _YamlDefaults(settings_cls, config_dir() / "settings.yaml"),
+            _YamlDefaults(settings_cls),
         )
 
     @classmethod

@@ -19,6 +19,7 @@ from api.reference import Reference
 from api.stores import PublicStore, public_store
 from api.timewin import Every, advance, from_ms, window
 from telemetry.fields import Utility
+from telemetry.rounding import round_figure
 
 router = APIRouter(prefix="/v1/open-data", tags=["open data"], responses=PROBLEM_RESPONSES)
 
@@ -101,9 +102,9 @@ def _rows(
                 "dong_name_ko": ref.geo.dongs[dong].name_ko if dong in ref.geo.dongs else "",
                 "building_type": "" if r["building_type"] == "all" else r["building_type"],
                 "utility": r["utility"],
-                "consumption_kwh": r["consumption"] if unit == "kWh" else None,
-                "consumption_m3": r["consumption"] if unit == "m3" else None,
-                "co2e_kg": r["co2e_kg"],
+                "consumption_kwh": round_figure(r["consumption"], unit) if unit == "kWh" else None,
+                "consumption_m3": round_figure(r["consumption"], unit) if unit == "m3" else None,
+                "co2e_kg": round_figure(r["co2e_kg"], "kg"),
                 "households": r["households"],
                 "sites": r["sites"],
             }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
@@ -9,7 +11,13 @@ from telemetry.settings import Settings
 
 
 class RollupSettings(Settings):
-    """Flags > environment (ENERGY_ROLLUP_* for the rollup's own) > defaults."""
+    """Flags > environment > config/settings.yaml (`rollup:` section) > defaults.
+
+    The environment names are those of every setting: ENERGY_ and the field in
+    capitals (ENERGY_INTERVAL_S, ENERGY_LOOKBACK_S, ENERGY_PRIVACY_K, ...).
+    """
+
+    yaml_section: ClassVar[str | None] = "rollup"
 
     interval_s: float = Field(default=60.0, gt=0, le=86400, description="seconds between passes")
     lookback_s: float = Field(

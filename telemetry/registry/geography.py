@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from telemetry.paths import config_dir
+from telemetry.registry.yaml_model import load_model
+
+VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,27 +40,47 @@ class Geography:
         return [d for d in self.dongs.values() if d.district == district]
 
 
+class DistrictFigures(BaseModel):
+    """One district's figures in config/geo/districts.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^\d{5}$")
+    name_ko: str
+    name_en: str
+    population: int | None = Field(default=None, ge=0)
+    households: int | None = Field(default=None, ge=0)
+    households_estimate: bool = False
+
+
+class DistrictsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    districts: list[DistrictFigures]
+
+
 def load_geography(directory: Path | None = None) -> Geography:
     return _load(directory or config_dir() / "geo")
 
 
 @cache
 def _load(directory: Path) -> Geography:
-    meta = yaml.safe_load((directory / "districts.yaml").read_text(encoding="utf-8"))
-    figures = {d["code"]: d for d in meta["districts"]}
+    meta = load_model(directory / "districts.yaml", DistrictsFile, version=VERSION)
+    figures = {d.code: d for d in meta.districts}
     districts: dict[str, District] = {}
     dongs: dict[str, Dong] = {}
     with (directory / "gwangju_dongs.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             code = row["district_code"]
             if code not in districts:
-                extra = figures.get(code, {})
+                extra = figures.get(code)
                 districts[code] = District(
                     code,
                     row["district_ko"],
                     row["district_en"],
-                    extra.get("population"),
-                    extra.get("households"),
+                    extra.population if extra else None,
+                    extra.households if extra else None,
                 )
             dongs[row["dong_code"]] = Dong(row["dong_code"], row["dong_ko"], code)
     return Geography(districts, dongs)

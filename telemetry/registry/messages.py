@@ -13,6 +13,10 @@ MESSAGES: dict[str, str] = {
     "file_missing": "file not found",
     "yaml_syntax": "not valid YAML: {detail}",
     "yaml_not_mapping": "expected a mapping at the top of the file, got {got}",
+    "unknown_key": "unknown key (check its spelling; see the config reference in config/README.md)",
+    "removed_key": "key '{key}' was removed in version {version}; use {use}",
+    "bad_version": "unsupported version {got!r}: this release reads versions 1 to {current}",
+    "secret_in_file": "secrets come from the environment ({env}), never from a config file",
     "duplicate_key": "key '{key}' appears twice in the same mapping",
     "duplicate_site": "site id '{id}' is used twice (first on line {first})",
     "duplicate_agent": "agent id '{id}' is used twice (also in site '{other}'); "

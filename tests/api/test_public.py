@@ -10,11 +10,17 @@ import pytest
 from influxdb_client import Point
 
 from api.timewin import KST, from_ms
+from telemetry.rounding import round_figure
 from tests.api.conftest import ORIGIN, ApiCity
 from tests.rollup import brute, city
 
 pytestmark = pytest.mark.timeout(120)
 PROBLEM = "application/problem+json"
+
+
+def _shown(truth: float, unit: str) -> object:
+    """What the API shows for `truth`: rounded by the public rule (telemetry.rounding)."""
+    return pytest.approx(round_figure(truth, unit), rel=1e-9, abs=0)
 
 
 def _iso(ms: int) -> str:
@@ -29,13 +35,13 @@ def test_city_live_equals_brute_force(api_city: ApiCity) -> None:
     by_utility = {u["utility"]: u for u in body["utilities"]}
     elec = expected[("electricity", "all", "all", "all", minute)]
     solar = expected[("solar", "all", "all", "all", minute)]
-    assert by_utility["electricity"]["rate"] == pytest.approx(elec[0])
+    assert by_utility["electricity"]["rate"] == _shown(elec[0], "kW")
     assert by_utility["electricity"]["meters"] == elec[1]
-    assert body["self_sufficiency"]["ratio"] == pytest.approx(solar[0] / elec[0])
+    assert body["self_sufficiency"]["ratio"] == _shown(solar[0] / elec[0], "ratio")
     districts = {d["code"]: d for d in body["districts"]}
     ind = {u["utility"]: u for u in districts["29200"]["utilities"]}
-    assert ind["electricity"]["rate"] == pytest.approx(
-        expected[("electricity", "29200", "all", "all", minute)][0]
+    assert ind["electricity"]["rate"] == _shown(
+        expected[("electricity", "29200", "all", "all", minute)][0], "kW"
     )
     assert ind["gas"]["status"] == "no_data"
 
@@ -57,9 +63,9 @@ def test_district_series_equals_brute_force_across_the_meter_replacement(api_cit
     ]
     assert [g[0] for g in got] == [w[0] for w in want]
     for (_, value), (_, truth) in zip(got, want, strict=True):
-        assert value == pytest.approx(truth)
-    assert body["total"]["consumption"] == pytest.approx(sum(w[1] for w in want))
-    assert body["total"]["co2e_kg"] == pytest.approx(sum(w[1] for w in want) * 0.4173)
+        assert value == _shown(truth, "kWh")
+    assert body["total"]["consumption"] == _shown(sum(w[1] for w in want), "kWh")
+    assert body["total"]["co2e_kg"] == _shown(sum(w[1] for w in want) * 0.4173, "kg")
     # The previous period (3 hours before) has no data: the comparison says so.
     assert body["previous_period"]["consumption"] is None
     assert body["previous_year"]["status"] in ("no_data", "suppressed")
@@ -75,9 +81,9 @@ def test_previous_period_comparison(api_city: ApiCity) -> None:
     expected = brute.hourly_consumption(c.ql, c.raw)
     now = expected[("electricity", "all", "all", "all", start)]
     before = expected[("electricity", "all", "all", "all", c.start_ms)]
-    assert r["total"]["consumption"] == pytest.approx(now)
-    assert r["previous_period"]["consumption"] == pytest.approx(before)
-    assert r["previous_period"]["change_pct"] == pytest.approx((now - before) / before * 100)
+    assert r["total"]["consumption"] == _shown(now, "kWh")
+    assert r["previous_period"]["consumption"] == _shown(before, "kWh")
+    assert r["previous_period"]["change_pct"] == _shown((now - before) / before * 100, "%")
 
 
 def _no_number(entry: dict) -> None:
@@ -131,7 +137,7 @@ def test_ranking_by_consumption_per_household(api_city: ApiCity) -> None:
         "AND building_type = 'all' AND utility = 'electricity'",
         c.public,
     )
-    assert ranked[0]["per_household"] == pytest.approx(rows[0]["sum"] / 840)
+    assert ranked[0]["per_household"] == _shown(rows[0]["sum"] / 840, "kWh")
     industrial = next(d for d in body["dongs"] if d["dong"] == city.INDUSTRIAL_DONG[1])
     assert industrial["rank"] is None and industrial["households"] == 0
 
@@ -163,7 +169,7 @@ def test_open_data_csv_and_json_agree_with_the_public_bucket(api_city: ApiCity) 
             "all",
             int(from_ms(0).fromisoformat(row["period_start"]).timestamp() * 1000),
         )
-        assert float(row["consumption_kwh"]) == pytest.approx(expected[key])
+        assert float(row["consumption_kwh"]) == _shown(expected[key], "kWh")
     assert {r["dong_code"] for r in rows} == {city.INDUSTRIAL_DONG[1], city.APARTMENT_DONG[1]}
     body = api_city.client.get("/v1/open-data/consumption.json", params=params).json()
     assert body["licence"]["url"].startswith("https://")
@@ -251,7 +257,7 @@ def test_month_series_sums_the_days_of_each_korean_month(api_city: ApiCity) -> N
     got = {p["start"]: p["consumption"] for p in body["points"] if p["status"] == "ok"}
     assert got.keys() == by_month.keys() and got
     for start, value in by_month.items():
-        assert got[start] == pytest.approx(value)
+        assert got[start] == _shown(value, "kWh")
     assert all(p["start"].endswith("T00:00:00+09:00") for p in body["points"])
 
 

@@ -155,7 +155,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         rollup_interval_s=None,
         privacy_k=1,
         status_interval_s=2,
-        extra_env={"ENERGY_STATS_INTERVAL": "2"},
+        extra_env={"ENERGY_STATS_INTERVAL_S": "2"},
     )
     ql = InfluxQL(influx.url)
     try:

@@ -167,3 +167,19 @@ def test_time_ranges_follow_grafana() -> None:
     assert last_year.start == datetime(2027, 2, 1, 0, 0, tzinfo=ZONE)
     assert last_year.end == datetime(2027, 2, 28, 3, 30, tzinfo=UTC)
     assert time_range("now-6h", now, "15m").start == datetime(2028, 2, 29, 3, 15, tzinfo=UTC)
+
+
+def test_panels_show_figures_with_the_public_rounding() -> None:
+    """A panel in kW, kWh, m³, m³/h or kg shows decimals: the API's (unless it sets its own)."""
+    from dashboards.model import GRAFANA_UNITS
+    from telemetry.rounding import UNIT_DECIMALS
+
+    checked = 0
+    for board in BOARDS:
+        for panel in board["panels"]:
+            defaults = panel.get("fieldConfig", {}).get("defaults", {})
+            if defaults.get("unit") in GRAFANA_UNITS:
+                assert "decimals" in defaults, (board["uid"], panel["title"])
+                checked += 1
+    assert checked
+    assert set(GRAFANA_UNITS.values()) <= set(UNIT_DECIMALS)

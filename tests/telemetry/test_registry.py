@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from telemetry.fields import Utility
 from telemetry.registry import ConfigError, load_registry
 from telemetry.registry.messages import MESSAGES
+from tests.telemetry.golden import CASE_DIRS, assert_issues, cases, covered_ids, expected
 
 CASES = Path(__file__).parent / "config_cases"
 
@@ -70,32 +70,19 @@ def test_demo_profiles_use_every_type_and_byte_order() -> None:
     }
 
 
-def _cases() -> list[Path]:
-    return sorted(p for p in CASES.iterdir() if p.is_dir())
-
-
-def _expected(case: Path) -> list[dict]:
-    return yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))["errors"]
-
-
 def test_every_message_has_a_golden_case() -> None:
-    covered = {want["id"] for case in _cases() for want in _expected(case)}
-    missing = sorted(set(MESSAGES) - covered)
-    assert not missing, f"messages without a case folder in {CASES.name}/: {missing}"
+    missing = sorted(set(MESSAGES) - covered_ids())
+    assert not missing, (
+        f"messages without a case folder in {[d.name for d in CASE_DIRS]}: {missing}"
+    )
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
+@pytest.mark.parametrize("case", cases(CASES), ids=lambda p: p.name)
 def test_broken_config_names_file_line_and_field(case: Path) -> None:
     """Each case's expected.yaml lists (file, line, field, message id) of every issue."""
     with pytest.raises(ConfigError) as caught:
         load_registry(case / "sites.yaml")
-    got = sorted((i.file.name, i.line or 0, i.field, i.id) for i in caught.value.issues)
-    want = sorted((w["file"], w["line"] or 0, w["field"], w["id"]) for w in _expected(case))
-    assert got == want, str(caught.value)
-    text = str(caught.value)
-    for w in _expected(case):
-        where = f"{w['file']}:{w['line']}: " if w["line"] else f"{w['file']}: "
-        assert where in text
+    assert_issues(caught.value, expected(case)["errors"])
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
