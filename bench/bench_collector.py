@@ -32,6 +32,7 @@ from typing import Annotated
 
 import paho.mqtt.client as mqtt
 import typer
+import yaml
 from influxdb_client import InfluxDBClient, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 from paho.mqtt.enums import CallbackAPIVersion
@@ -45,6 +46,7 @@ from telemetry.topics import readings_topic
 REPO = Path(__file__).resolve().parents[1]
 SITE, AGENT = "hanam-ic", "hanam-gw-a"
 PER_MESSAGE = 100
+METERS = 50 * PER_MESSAGE  # distinct meter ids the payloads use
 LP_BATCH = 5_000
 
 
@@ -74,9 +76,18 @@ def build(n_messages: int, start_ms: int) -> list[bytes]:
     return [payload(i, start_ms + i) for i in range(n_messages)]
 
 
-def line_protocol(payloads: list[bytes]) -> list[str]:
+def sites_file(work: Path) -> Path:
+    """The demo sites with room for the bench's 5,000 unlisted meters (the per-site meter limit)."""
+    data = yaml.safe_load((REPO / "config/sites/demo.yaml").read_text(encoding="utf-8"))
+    data["meter_margin"] = METERS
+    path = work / "sites.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def line_protocol(payloads: list[bytes], sites: Path) -> list[str]:
     """What the collector writes for these payloads (its own validator builds it)."""
-    validator = Validator(load_registry(REPO / "config/sites/demo.yaml"), Limits(1 << 24, 1e9, 1e9))
+    validator = Validator(load_registry(sites), Limits(1 << 24, 1e9, 1e9))
     lines: list[str] = []
     for i, p in enumerate(payloads):
         v = validator.check(Delivery(i, 1, readings_topic(SITE, AGENT), p, time.time(), 0))
@@ -98,13 +109,17 @@ def ceiling(influx: InfluxServer, lines: list[str], db: str) -> float:
 
 
 class Collector:
-    def __init__(self, work: Path, broker: MosquittoServer, influx: InfluxServer) -> None:
+    def __init__(
+        self, work: Path, broker: MosquittoServer, influx: InfluxServer, sites: Path
+    ) -> None:
         self.metrics_port = free_port()
         argv = [
             sys.executable,
             "-m",
             "collector",
             "run",
+            "--config",
+            str(sites),
             "--mqtt-url",
             broker.url,
             "--influx-url",
@@ -218,10 +233,11 @@ def main(
         try:
             start_ms = int(time.time() * 1000) - 3_600_000
             payloads = build(n_messages, start_ms)
-            lines = line_protocol(payloads)
+            sites = sites_file(work)
+            lines = line_protocol(payloads, sites)
             ceil_before = ceiling(influx, lines, "ceiling_before")
 
-            col = Collector(work, broker, influx)
+            col = Collector(work, broker, influx, sites)
             while col.written() < 0:
                 time.sleep(0.2)
             time.sleep(1.0)

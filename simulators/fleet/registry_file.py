@@ -2,7 +2,8 @@
 
 Meters are left out: the cloud accepts any well-formed meter id an agent
 reports under its own site (DESIGN.md), and the fleet has no Modbus
-connections to describe.
+connections to describe. Each site says how many meters it reports
+(`expected_meters`), so the collector's per-site meter limit admits them all.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def sites_document(fleet: list[FleetAgent]) -> dict:
         }
         if a.households is not None:
             site["households"] = a.households
+        site["expected_meters"] = len(a.meters)
         site["agents"] = [{"id": a.agent, "name": f"Simulated agent of {a.site}"}]
         sites.append(site)
     return {"sites": sites}

@@ -132,6 +132,12 @@ def test_every_claimed_message_arrives_and_the_config_accepts_it(broker, tmp_pat
     registry = load_registry(config)
     assert len(registry.agents) == 12
     assert all(registry.knows(b.site, b.agent) for b in sub.batches)
+    # and each site expects the meters it reported (the collector's per-site meter limit)
+    meters: dict[str, set[str]] = defaultdict(set)
+    for b in sub.batches:
+        meters[b.site].update(r.meter for r in b.readings)
+    expected = {s.id: s.expected_meters for s in registry.sites_file.sites}
+    assert meters and all(expected[site] == len(m) for site, m in meters.items())
     # values are plausible, counters do not fall between an agent's batches
     last: dict[tuple[str, str], float] = {}
     for b in sorted(sub.batches, key=lambda b: (b.agent, b.seq)):
