@@ -20,6 +20,10 @@ decided with the readings after a suspect one, never at it:
   drop that fits `wrap - old + new` into a **rollover**, counted in full.
 - A pending reading that fits neither the old level nor the chain before it
   starts a new chain; the earlier ones are then glitches or spikes.
+- A drop back in line with the level *before* the last accepted reading
+  makes that one reading a **spike** after all (a high read the meter could
+  have reached, given away by the return): its verdict is revised, and the
+  drop counts from the level before it.
 
 `Continuity.feed` takes readings in time order, one at a time (the agent) or
 all of them (the rollup), and returns what each reading settles.
@@ -85,6 +89,7 @@ class Continuity:
     wrap: float | None = None
     k: int = K
     level: Point | None = None
+    before: Point | None = None  # the level before `level`: a return to it exposes a spike
     pending: list[Point] = field(default_factory=list)
     chain: int = 0  # index in `pending` where the run of readings in line starts
 
@@ -96,6 +101,8 @@ class Continuity:
             return [Settled(ts, value, Kind.OK, 0.0, value)]
         if self._in_line(self.level, new):
             return [*self._drop_pending(), self._accept(new)]
+        if not self.pending and self._returned(new):
+            return [self._revise_spike(), self._accept(new)]
         if self.pending and self._in_line(self.pending[-1], new):
             self.pending.append(new)
             if len(self.pending) - self.chain > self.k:
@@ -110,10 +117,20 @@ class Continuity:
         low = level.value - NOISE * abs(level.value)
         return low <= new.value <= level.value + self.max_rate_per_h * elapsed / HOUR_MS
 
+    def _returned(self, new: Point) -> bool:
+        assert self.level is not None
+        back = self.before is not None and self._in_line(self.before, new)
+        return back and new.value < self.level.value
+
+    def _revise_spike(self) -> Settled:
+        assert self.level is not None and self.before is not None
+        spiked, self.level, self.before = self.level, self.before, None
+        return Settled(spiked.ts, spiked.value, Kind.SPIKE, 0.0, self.level.value)
+
     def _accept(self, new: Point) -> Settled:
         assert self.level is not None
         previous = self.level.value
-        self.level = new
+        self.before, self.level = self.level, new
         return Settled(new.ts, new.value, Kind.OK, max(new.value - previous, 0.0), previous)
 
     def _drop_pending(self, upto: int | None = None) -> list[Settled]:
@@ -135,7 +152,7 @@ class Continuity:
         assert self.level is not None
         old, first = self.level, self.pending[0]
         out.append(self._restart(old, first))
-        self.level = first
+        self.before, self.level = None, first
         for p in self.pending[1:]:
             out.append(self._accept(p))
         self.pending = []
@@ -154,16 +171,13 @@ class Continuity:
 def settle(
     readings: list[tuple[int, float]], max_rate: float, wrap: float | None = None
 ) -> list[Settled]:
-    """Every reading's verdict, in time order; the last ones may still be PENDING.
+    """Every reading's final verdict, in time order; the last ones may still be PENDING.
 
-    Each reading gets exactly one final verdict, and `feed` hands them out in
-    reading order, so the final ones in order, then the still-pending tail,
-    are one verdict per reading.
+    A later verdict on the same reading replaces an earlier one (a pending
+    reading settled, a spike exposed by the return).
     """
     state = Continuity(max_rate, wrap)
-    out: list[Settled] = []
+    verdicts: dict[int, Settled] = {}
     for ts, value in readings:
-        out.extend(s for s in state.feed(ts, value) if s.kind is not Kind.PENDING)
-    base = state.level.value if state.level is not None else 0.0
-    out.extend(Settled(p.ts, p.value, Kind.PENDING, 0.0, base) for p in state.pending)
-    return out
+        verdicts.update((s.ts, s) for s in state.feed(ts, value))
+    return [verdicts[ts] for ts in sorted(verdicts)]

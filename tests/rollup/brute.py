@@ -28,14 +28,19 @@ def counter_use(values: list, per_hour: float) -> list[tuple[int, float]]:
     later reading fits the accepted one again, everything between was a
     glitch (0); when CONFIRMING readings in a row each fit the one before, the
     first of them restarted the counter: it counts its own value if that is
-    possible in the time, then each counts its difference.
+    possible in the time, then each counts its difference. A drop that fits
+    the reading before the last accepted one makes that one a spike (0).
     """
     out = [(values[0][0], 0.0)]
-    level, i = values[0], 1
+    before, level, i = None, values[0], 1
     while i < len(values):
         if _fits(level, values[i], per_hour):
             out.append((values[i][0], values[i][1] - level[1]))
-            level, i = values[i], i + 1
+            before, level, i = level, values[i], i + 1
+            continue
+        if before and values[i][1] < level[1] and _fits(before, values[i], per_hour):
+            out[-1] = (level[0], 0.0)
+            before, level = None, before
             continue
         run_start, j, restarted = i, i + 1, False
         while j < len(values) and not _fits(level, values[j], per_hour):
@@ -56,7 +61,7 @@ def counter_use(values: list, per_hour: float) -> list[tuple[int, float]]:
         )
         out.append((first[0], first[1] if possible else 0.0))
         out.extend((b[0], b[1] - a[1]) for a, b in pairwise(values[run_start : j + 1]))
-        level, i = values[j], j + 1
+        before, level, i = values[j - 1], values[j], j + 1
     return out
 
 

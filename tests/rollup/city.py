@@ -82,9 +82,11 @@ def write_sites(directory: Path) -> Path:
     return path
 
 
-# One bad read each that still passes the edge's plausible range (marked good):
-# a 0 mid-hour, a garbage-high value, a 0 as the first reading of an hour, two 0s in a row.
+# Bad reads that still pass the edge's plausible range (marked good): a high
+# read the meter could have reached (given away by the return), a 0 mid-hour,
+# a garbage-high value, a 0 as the first reading of an hour, two 0s in a row.
 BOGUS = {
+    1: ((110, 52_000.0),),
     3: ((80, 0.0),),
     4: ((70, 42_949_672.95),),
     5: ((60, 0.0),),

@@ -42,18 +42,20 @@ def test_bogus_reads_count_as_events_not_consumption(rolled: RolledCity, n: int)
     """Glitches and spikes leave each full hour at rate kWh and are counted in their hour."""
     rows = rolled.ql.rows(
         "SELECT consumption, resets, glitches, spikes FROM meter_consumption_1h "
-        f"WHERE site = 'ind-{n}'",
+        f"WHERE site = 'ind-{n}' AND meter = 'main-elec'",
         rolled.raw,
         epoch="ms",
     )
-    spec = next(m for m in city.meters() if m.site == f"ind-{n}")
+    spec = next(m for m in city.meters() if (m.site, m.meter) == (f"ind-{n}", "main-elec"))
     full_hours = [r for r in rows if rolled.start_ms < r["time"] < rolled.end_ms - city.HOUR]
     assert full_hours, rows
     for row in full_hours:
         assert row["consumption"] == pytest.approx(spec.rate, rel=1e-9), row
     assert sum(r["resets"] for r in rows) == 0
     events = rolled.ql.rows(
-        f"SELECT kind, value FROM counter_events WHERE site = 'ind-{n}'", rolled.raw, epoch="ms"
+        f"SELECT kind, value FROM counter_events WHERE site = 'ind-{n}' AND meter = 'main-elec'",
+        rolled.raw,
+        epoch="ms",
     )
     bogus = [(rolled.start_ms + i * city.MINUTE, v) for i, v in spec.bogus]
     assert [(e["time"], e["value"]) for e in events] == bogus
