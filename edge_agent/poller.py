@@ -21,6 +21,7 @@ from edge_agent.decoding import decode_profile, register_map
 from edge_agent.metrics import Metrics
 from edge_agent.planner import Block, plan_reads, split
 from edge_agent.plausibility import CounterTracker, Verdict, judge
+from telemetry.counters import register_wraps
 from telemetry.models import Quality, Reading
 from telemetry.registry.profiles import Profile
 from telemetry.registry.sites import Meter
@@ -49,6 +50,7 @@ class Health:
     last_ok_at: float | None = None
     polls: int = 0
     problems: list[str] = field(default_factory=list)
+    counter_events: int = 0  # glitches, spikes, resets the last reading settled
 
 
 class PollFailed(Exception):
@@ -75,7 +77,7 @@ class MeterPoller:
         self.policy = policy or PollPolicy()
         self._coalesced = plan_reads(profile, self.policy.device_cap, self.policy.coalesced)
         self.plan: list[Block] = list(self._coalesced)
-        self.counters = CounterTracker()
+        self.counters = CounterTracker(register_wraps(profile))
         self.health = Health()
         self.on_error: Callable[[str], None] = lambda _message: None
         metrics.interval_seconds.labels(meter.id).set(meter.poll_interval_s)
@@ -88,7 +90,7 @@ class MeterPoller:
         blocks, first_answer = await self._read_all()
         ts = datetime.fromtimestamp(first_answer, UTC)
         decoded = decode_profile(self.profile, register_map(blocks))
-        verdict = judge(self.meter.utility, decoded.values, self.counters)
+        verdict = judge(self.meter.utility, decoded.values, self.counters, int(first_answer * 1000))
         problems = list(verdict.problems)
         if decoded.unread:
             problems.append(f"not read: {', '.join(decoded.unread)}")
@@ -103,6 +105,7 @@ class MeterPoller:
             quality=verdict.quality,
         )
         self.health.problems = problems
+        self.health.counter_events = len(verdict.counter_events)
         self.sink(reading)
         return reading
 
@@ -111,6 +114,7 @@ class MeterPoller:
             ("nonfinite", verdict.nonfinite),
             ("out_of_range", verdict.out_of_range),
             ("counter_reset", verdict.counter_resets),
+            ("counter_glitch", verdict.counter_glitches),
         ):
             if names:
                 self.metrics.errors.labels(self.meter.id, kind).inc()
@@ -248,7 +252,8 @@ class MeterPoller:
         h.failing = quality is Quality.BAD
         self.metrics.failing.labels(self.meter.id).set(int(h.failing))
         self.metrics.polls.labels(self.meter.id, "ok" if quality is Quality.GOOD else "bad").inc()
-        if quality is not Quality.GOOD:
+        # A good reading may settle an earlier suspect one (a glitch, a reset): reported too.
+        if quality is not Quality.GOOD or h.counter_events:
             h.last_error = f"{self.meter.id}: {quality.value} reading: {'; '.join(h.problems)}"
             h.last_error_at = time.time()
             self.on_error(h.last_error)

@@ -34,7 +34,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from telemetry.codec import RegisterType, int_range
 from telemetry.fields import FIELDS, RATE_FIELD, FieldKind, Utility
+from telemetry.registry.profiles import Profile
 
 K = 3  # in-line readings after a suspect one that make it a reset
 NOISE = 1e-9  # a drop under this fraction of the value is rounding, not a drop
@@ -79,6 +81,21 @@ def max_rate_per_h(utility: Utility | str, counter: str) -> float:
         raise ValueError(f"{utility}.{counter} is not a counter field")
     rate = "flow_m3h" if counter == "volume_m3" else RATE_FIELD[Utility(utility)]
     return specs[rate].high
+
+
+def register_wraps(profile: Profile) -> dict[str, float]:
+    """Counter → the value its register rolls over at, where the profile fixes it:
+    an unsigned integer with a fixed scale and no offset (a scale register or an
+    offset leaves it unknown)."""
+    out: dict[str, float] = {}
+    for f in profile.fields:
+        spec = FIELDS[profile.utility].get(f.field)
+        unsigned = f.type.value.startswith("uint")
+        if spec is None or spec.kind is not FieldKind.COUNTER or not unsigned:
+            continue
+        if f.scale_register is None and f.offset == 0:
+            out[f.field] = (int_range(RegisterType(f.type))[1] + 1) * f.scale
+    return out
 
 
 @dataclass
