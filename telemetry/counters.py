@@ -12,8 +12,11 @@ decided with the readings after a suspect one, never at it:
 - A later reading in line with the old level settles every pending reading as
   a **glitch** (it was below the old level) or a **spike** (above it).
 - When a suspect reading is followed by `K` readings in line with it (each
-  with the one before), it is a **reset** (the counter restarted, or the
-  meter was replaced): after a drop it counts its own value (restarted from 0)
+  with the one before) and the counter has advanced past it, it is a
+  **reset** (the counter restarted, or the meter was replaced). A value that
+  does not move (a register stuck at garbage, a gateway answering 0) stays
+  suspect until it moves or the old level returns (then every reading of it
+  is a glitch or spike). After a drop a reset counts its own value (restarted from 0)
   if the meter could have counted that much since the old level, else
   nothing; after a sustained jump up it counts nothing. A known register wrap
   (`wrap`, the value at which a scaled 32-bit register rolls over) turns a
@@ -39,6 +42,7 @@ from telemetry.fields import FIELDS, RATE_FIELD, FieldKind, Utility
 from telemetry.registry.profiles import Profile
 
 K = 3  # in-line readings after a suspect one that make it a reset
+MAX_PENDING = 10_000  # past this, the oldest suspect is settled as a glitch or spike
 NOISE = 1e-9  # a drop under this fraction of the value is rounding, not a drop
 MIN_ELAPSED_MS = 1_000  # two reads within a second may still differ by a second's use
 HOUR_MS = 3_600_000
@@ -120,14 +124,21 @@ class Continuity:
             return [*self._drop_pending(), self._accept(new)]
         if not self.pending and self._returned(new):
             return [self._revise_spike(), self._accept(new)]
+        out = self._drop_pending(1) if len(self.pending) >= MAX_PENDING else []
         if self.pending and self._in_line(self.pending[-1], new):
             self.pending.append(new)
-            if len(self.pending) - self.chain > self.k:
-                return self._confirm()
-            return [Settled(ts, value, Kind.PENDING, 0.0, self.level.value)]
-        self.chain = len(self.pending)
-        self.pending.append(new)
-        return [Settled(ts, value, Kind.PENDING, 0.0, self.level.value)]
+            if self._confirmed():
+                return out + self._confirm()
+        else:
+            self.chain = len(self.pending)
+            self.pending.append(new)
+        return [*out, Settled(ts, value, Kind.PENDING, 0.0, self.level.value)]
+
+    def _confirmed(self) -> bool:
+        """K readings in line after the chain's first, and the counter moved past it."""
+        first, last = self.pending[self.chain], self.pending[-1]
+        moved = last.value > first.value + NOISE * abs(first.value)
+        return len(self.pending) - self.chain > self.k and moved
 
     def _in_line(self, level: Point, new: Point) -> bool:
         elapsed = max(new.ts - level.ts, MIN_ELAPSED_MS)
@@ -160,7 +171,7 @@ class Continuity:
             for p in self.pending[:upto]
         ]
         self.pending = self.pending[upto:]
-        self.chain = 0
+        self.chain = max(self.chain - upto, 0)
         return out
 
     def _confirm(self) -> list[Settled]:

@@ -27,7 +27,8 @@ def counter_use(values: list, per_hour: float) -> list[tuple[int, float]]:
     A reading that does not fit the last accepted one is looked past: when a
     later reading fits the accepted one again, everything between was a
     glitch (0); when CONFIRMING readings in a row each fit the one before, the
-    first of them restarted the counter: it counts its own value if that is
+    first of them restarted the counter, once the counter moved past it: it
+    counts its own value if that is
     possible in the time, then each counts its difference. A drop that fits
     the reading before the last accepted one makes that one a spike (0).
     """
@@ -46,7 +47,7 @@ def counter_use(values: list, per_hour: float) -> list[tuple[int, float]]:
         while j < len(values) and not _fits(level, values[j], per_hour):
             if not _fits(values[j - 1], values[j], per_hour):
                 run_start = j
-            elif j - run_start >= CONFIRMING:
+            elif j - run_start >= CONFIRMING and values[j][1] > values[run_start][1] * (1 + 1e-9):
                 restarted = True
                 break
             j += 1

@@ -42,6 +42,22 @@ def test_context_outside_the_window_adds_nothing() -> None:
     assert sum(u.consumption for u in got.values()) == 3.0
 
 
+def test_a_glitch_at_a_window_edge_is_settled_by_the_readings_beyond_it() -> None:
+    series = [(i * 60_000, 100.0 + i) for i in range(12)]
+    series[6] = (6 * 60_000, 0.0)
+    # Window starting at the glitch: the readings before it hold the level.
+    late, events = usage_by_period(series, hour_of, RATE, Window(6 * 60_000, HOUR_MS))
+    assert sum(u.consumption for u in late.values()) == 6.0  # 105 -> 111
+    assert [(e.ts, e.kind.value) for e in events] == [(6 * 60_000, "glitch")]
+    # Window ending just after it: the readings after settle it, and add nothing here.
+    early, events = usage_by_period(series, hour_of, RATE, Window(0, 7 * 60_000))
+    assert sum(u.consumption for u in early.values()) == 5.0
+    assert [e.kind.value for e in events] == ["glitch"]
+    # Nothing after it yet: pending, counting nothing.
+    open_end, events = usage_by_period(series[:7], hour_of, RATE, Window(0, HOUR_MS))
+    assert (open_end[0].consumption, open_end[0].pending, events) == (5.0, 1, [])
+
+
 def test_site_belongs_to_six_groups() -> None:
     info = SiteInfo("s", "29200", "2920064000", "industrial", 0)
     groups = {(g.district, g.dong, g.building_type) for g in info.groups()}
