@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from telemetry.counters import Continuity, Kind, Settled, max_rate_per_h
+from telemetry.counters import EVENTS, Continuity, Kind, Settled, max_rate_per_h
 from telemetry.fields import FIELDS, FieldKind, Utility
 from telemetry.models import Quality
 
@@ -98,7 +98,7 @@ def _check_counters(
 
 
 def _report(name: str, s: Settled, ts_ms: int, verdict: Verdict) -> None:
-    if s.kind not in (Kind.OK, Kind.PENDING):
+    if s.kind in EVENTS:
         verdict.counter_events.append(s)
     if s.kind is Kind.PENDING:
         verdict.problems.append(

@@ -57,7 +57,7 @@ class Kind(StrEnum):
     ROLLOVER = "rollover"  # the register wrapped at its known maximum
 
 
-EVENTS = (Kind.GLITCH, Kind.SPIKE, Kind.RESET, Kind.ROLLOVER)
+EVENTS = (Kind.GLITCH, Kind.SPIKE, Kind.RESET, Kind.ROLLOVER)  # verdicts worth recording
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from telemetry.counters import Kind, Settled, settle
+from telemetry.counters import EVENTS, Kind, Settled, settle
 
 
 @dataclass
@@ -64,6 +64,6 @@ def usage_by_period(
         if not window.holds(s.ts):
             continue
         out.setdefault(period_of(s.ts), Usage()).count(s)
-        if s.kind not in (Kind.OK, Kind.PENDING):
+        if s.kind in EVENTS:
             events.append(s)
     return out, events
