@@ -167,13 +167,13 @@ def readings(start_ms: int, minutes: int) -> list[Point]:
         bogus = dict(spec.bogus)
         for i in range(minutes):
             value = bogus.get(i, counter_at(spec, i))
-            points.append(_point(spec, start_ms + i * MINUTE, value, spec.rate, "good"))
+            points.append(point(spec, start_ms + i * MINUTE, value, spec.rate, "good"))
         # A garbage reading marked bad by the edge: must change nothing.
-        points.append(_point(spec, start_ms + 30 * MINUTE + 7_000, 9e11, 99_999.0, "bad"))
+        points.append(point(spec, start_ms + 30 * MINUTE + 7_000, 9e11, 99_999.0, "bad"))
     return points
 
 
-def _point(spec: MeterSpec, ts: int, counter: float, rate: float, quality: str) -> Point:
+def point(spec: MeterSpec, ts: int, counter: float, rate: float, quality: str) -> Point:
     return (
         Point(spec.utility)
         .tag("site", spec.site)

@@ -7,6 +7,7 @@ rolled up by `python -m collector rollup --once`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from devstack import InfluxServer, MosquittoServer
 from telemetry.influxql import InfluxQL
 from telemetry.models import Quality, Reading, ReadingBatch
 from tests.collector.helpers import AGENT, REPO, SITE, CollectorProc, Publisher, wait_until
+from tests.rollup import city
 from tests.rollup.conftest import fresh_db, run_rollup
 
 pytestmark = pytest.mark.timeout(180)
@@ -110,3 +112,41 @@ def test_glitches_and_spikes_are_no_consumption_and_a_reset_counts_once(
 
 def _first(rows: list[dict], key: str) -> object:
     return rows[0].get(key) if rows else None
+
+
+def test_a_suspect_last_reading_counts_nothing_until_the_next_pass_settles_it(
+    influx: InfluxServer, tmp_path: Path
+) -> None:
+    """A 0 as the newest reading is pending; readings arriving later make it a glitch."""
+    raw, public = fresh_db(influx, "raw"), fresh_db(influx, "pub")
+    sites = city.write_sites(tmp_path)
+    spec = next(m for m in city.meters() if m.site == "ind-1" and m.utility == "electricity")
+    hour_ms = int(time.time() * 1000) // city.HOUR * city.HOUR - city.HOUR
+    values = [1000.0 + 0.5 * i for i in range(12)]
+    values[9] = 0.0
+
+    def write(minutes: range) -> None:
+        points = [
+            city.point(spec, hour_ms + i * city.MINUTE, values[i], spec.rate, "good")
+            for i in minutes
+        ]
+        city.write_points(influx.url, raw, points)
+
+    def hour() -> dict:
+        run_rollup(influx.url, raw, public, sites, "--lookback", str(3 * HOUR_S))
+        rows = ql.rows(
+            "SELECT consumption, glitches, pending FROM meter_consumption_1h "
+            f"WHERE time = {hour_ms}ms AND site = 'ind-1' AND meter = '{spec.meter}'",
+            raw,
+        )
+        assert len(rows) == 1, rows
+        return rows[0]
+
+    ql = InfluxQL(influx.url)
+    write(range(10))
+    first = hour()
+    assert (first["consumption"], first["glitches"], first["pending"]) == (4.0, 0, 1)
+    write(range(10, 12))  # e.g. an outbox replayed after the pass
+    second = hour()
+    assert (second["consumption"], second["glitches"], second["pending"]) == (5.5, 1, 0)
+    ql.close()
