@@ -20,6 +20,7 @@ class ErrorKind(StrEnum):
     NONFINITE = "nonfinite"
     OUT_OF_RANGE = "out_of_range"
     COUNTER_RESET = "counter_reset"
+    COUNTER_GLITCH = "counter_glitch"  # a glitch or spike, settled by the readings after it
 
 
 # Worth asking again a moment later: the next answer may well be good.

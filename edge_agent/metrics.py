@@ -24,7 +24,7 @@ class Metrics:
         self.errors = Counter(
             "edge_poll_errors",
             "Poll errors by meter and kind (timeout, connect, busy, exception, illegal_address, "
-            "garbage, nonfinite, out_of_range, counter_reset, no_values, internal)",
+            "garbage, nonfinite, out_of_range, counter_reset, counter_glitch, no_values, internal)",
             ["meter", "kind"],
             registry=r,
         )

@@ -22,6 +22,7 @@ from edge_agent.error_kinds import RETRYABLE, ErrorKind
 from edge_agent.metrics import Metrics
 from edge_agent.planner import Block, plan_reads, split
 from edge_agent.plausibility import CounterTracker, Verdict, judge
+from telemetry.counters import register_wraps
 from telemetry.models import Quality, Reading
 from telemetry.registry.profiles import Profile
 from telemetry.registry.sites import Meter
@@ -47,6 +48,7 @@ class Health:
     last_ok_at: float | None = None
     polls: int = 0
     problems: list[str] = field(default_factory=list)
+    counter_events: int = 0  # glitches, spikes, resets the last reading settled
 
 
 class PollFailed(Exception):
@@ -74,7 +76,7 @@ class MeterPoller:
         self.policy = policy or PollPolicy()
         self._coalesced = plan_reads(profile, self.policy.device_cap, self.policy.coalesced)
         self.plan: list[Block] = list(self._coalesced)
-        self.counters = CounterTracker()
+        self.counters = CounterTracker(register_wraps(profile))
         self.health = Health()
         self.on_error = on_error
         metrics.interval_seconds.labels(meter.id).set(meter.poll_interval_s)
@@ -87,7 +89,7 @@ class MeterPoller:
         blocks, first_answer = await self._read_all()
         ts = datetime.fromtimestamp(first_answer, UTC)
         decoded = decode_profile(self.profile, register_map(blocks))
-        verdict = judge(self.meter.utility, decoded.values, self.counters)
+        verdict = judge(self.meter.utility, decoded.values, self.counters, int(first_answer * 1000))
         problems = list(verdict.problems)
         if decoded.unread:
             problems.append(f"not read: {', '.join(decoded.unread)}")
@@ -102,6 +104,7 @@ class MeterPoller:
             quality=verdict.quality,
         )
         self.health.problems = problems
+        self.health.counter_events = len(verdict.counter_events)
         self.sink(reading)
         return reading
 
@@ -110,6 +113,7 @@ class MeterPoller:
             (ErrorKind.NONFINITE, verdict.nonfinite),
             (ErrorKind.OUT_OF_RANGE, verdict.out_of_range),
             (ErrorKind.COUNTER_RESET, verdict.counter_resets),
+            (ErrorKind.COUNTER_GLITCH, verdict.counter_glitches),
         ):
             if names:
                 self.metrics.errors.labels(self.meter.id, kind).inc()
@@ -249,7 +253,8 @@ class MeterPoller:
         h.failing = quality is Quality.BAD
         self.metrics.failing.labels(self.meter.id).set(int(h.failing))
         self.metrics.polls.labels(self.meter.id, "ok" if quality is Quality.GOOD else "bad").inc()
-        if quality is not Quality.GOOD:
+        # A good reading may settle an earlier suspect one (a glitch, a reset): reported too.
+        if quality is not Quality.GOOD or h.counter_events:
             h.last_error = f"{self.meter.id}: {quality.value} reading: {'; '.join(h.problems)}"
             h.last_error_at = time.time()
             self.on_error(h.last_error)

@@ -24,8 +24,9 @@ the city, and so on. Readers pick a level by exact tag equality.
 | `live_1m`        | utility, district, dong, building_type            | rate (kW or m³/h, sum of the rate field), meters, sites, households |
 | `consumption_1h` | utility, district, dong, building_type            | consumption (kWh or m³), co2e_kg, meters, sites, households |
 | `consumption_1d` | same as 1h                                        | same as 1h |
-| `meter_consumption_1h` | site, meter, utility, district, dong, building_type | consumption, resets (private bucket only) |
-| `meter_consumption_1d` | same                                        | same |
+| `meter_consumption_1h` | site, meter, utility, district, dong, building_type | consumption, resets, glitches, spikes (readings the counter rule of `telemetry/counters.py` settled as such in the period), pending (suspect readings not settled yet) (private bucket only) |
+| `meter_consumption_1d` | same                                        | consumption, resets, glitches, spikes |
+| `counter_events` | site, meter, utility, field                       | kind (string: `glitch`, `spike`, `reset`, `rollover`), value (the reading), previous (the accepted level before it), amount (what it added to consumption) (private bucket only; one point per event at the reading's timestamp, so a later pass that settles it otherwise overwrites it) |
 | `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k, complementary (1 = withheld so that a smaller neighbour cannot be derived by subtraction) (private bucket only: what was held back and why; live_1m's per hour) |
 | `withheld`       | measurement, utility, district, dong, building_type | reason (string: `complementary`; `published` once a later pass published the group after all) (public bucket only: a marker, no figures, for a group that passes the privacy rule but is withheld so that a smaller group cannot be derived by subtraction; `measurement` = the rollup it stands for, same timestamp as that rollup's point; where the rollup's point exists too, the point wins) |
 | `rollup_watermark` | job                                             | until_ms (end of the last completed rollup window; private bucket only) |
@@ -74,5 +75,7 @@ WITHHELD_COMPLEMENTARY = "complementary"
 WITHHELD_PUBLISHED = "published"
 TAG_MEASUREMENT = "measurement"
 ROLLUP_WATERMARK = "rollup_watermark"
+COUNTER_EVENTS = "counter_events"
+TAG_FIELD = "field"
 
 DEFAULT_PRIVACY_K = 5

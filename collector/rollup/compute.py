@@ -5,21 +5,24 @@ from __future__ import annotations
 from collections import defaultdict
 
 from collector.rollup.aggregate import Output, aggregate, group_points
-from collector.rollup.counters import Usage, usage_by_period
+from collector.rollup.counters import Usage, Window, usage_by_period
 from collector.rollup.groups import SiteInfo
 from collector.rollup.periods import DAY_MS, day_of, days_touching, hour_of
 from collector.rollup.source import RawSource
+from telemetry.counters import K, Settled, max_rate_per_h
 from telemetry.emissions import EmissionFactors
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.influx_schema import (
     CONSUMPTION_1D,
     CONSUMPTION_1H,
+    COUNTER_EVENTS,
     LIVE_1M,
     METER_CONSUMPTION_1D,
     METER_CONSUMPTION_1H,
     TAG_BUILDING_TYPE,
     TAG_DISTRICT,
     TAG_DONG,
+    TAG_FIELD,
     TAG_METER,
     TAG_SITE,
     TAG_UTILITY,
@@ -27,6 +30,11 @@ from telemetry.influx_schema import (
 from telemetry.lineproto import line
 
 MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
+MeterEvents = list[tuple[str, str, str, str, Settled]]  # (utility, site, meter, field, event)
+
+# Readings read before a window: enough that a glitch among them cannot
+# mislead the level at the start (K in line after any suspect settle it).
+CONTEXT_BEFORE = 2 * K + 2
 
 
 class Computer:
@@ -55,18 +63,38 @@ class Computer:
         out.unknown_sites |= unknown
         return out
 
-    def meter_hours(self, start_ms: int, end_ms: int) -> MeterUsage:
-        """Per meter and hour in [start, end) (start on an hour), from counter differences."""
+    def meter_hours(self, start_ms: int, end_ms: int) -> tuple[MeterUsage, MeterEvents]:
+        """Per meter and hour in [start, end) (start on an hour), from counter differences.
+
+        Readings before the window set the level at its start; up to K after
+        it settle its last suspect readings (a catch-up chunk ending before now).
+        """
         usage: MeterUsage = {}
+        events: MeterEvents = []
+        window = Window(start_ms, end_ms)
         for utility in Utility:
             field = CONSUMPTION_FIELD[utility]
-            readings = self.source.counter_readings(utility, field, start_ms, end_ms)
-            before = self.source.counter_before(utility, field, start_ms, self.bridge_ms)
-            for (site, meter), series in readings.items():
-                per_hour = usage_by_period(series, hour_of, before.get((site, meter)))
+            for (site, meter), series in self._counter_series(utility, field, window).items():
+                rate = max_rate_per_h(utility, field)
+                per_hour, found = usage_by_period(series, hour_of, rate, window)
                 for hour, u in per_hour.items():
                     usage[(utility.value, site, meter, hour)] = u
-        return usage
+                events.extend((utility.value, site, meter, field, e) for e in found)
+        return usage, events
+
+    def _counter_series(
+        self, utility: Utility, field: str, window: Window
+    ) -> dict[tuple[str, str], list[tuple[int, float]]]:
+        """Per meter: context before, the window's readings, context after."""
+        src, start, end = self.source, window.start_ms, window.end_ms
+        inside = src.counter_readings(utility, field, start, end)
+        before = src.counter_context(
+            utility, field, start - self.bridge_ms, start, CONTEXT_BEFORE, True
+        )
+        after = src.counter_context(utility, field, end, end + self.bridge_ms, K, False)
+        return {
+            key: before.get(key, []) + series + after.get(key, []) for key, series in inside.items()
+        }
 
     def consumption(self, measurement: str, meter_measurement: str, usage: MeterUsage) -> Output:
         """Per-meter points (private) and per-group points with CO2e."""
@@ -89,15 +117,15 @@ class Computer:
         usage: MeterUsage = defaultdict(Usage)
         for h in self.source.meter_hours(days[0], days[-1] + DAY_MS):
             day = usage[(h.utility, h.site, h.meter, day_of(h.ts))]
-            day.consumption += h.consumption
-            day.resets += h.resets
+            day.add(Usage(h.consumption, h.resets, h.glitches, h.spikes))
         return dict(usage)
 
     def hourly(self, start_ms: int, end_ms: int, live_from_ms: int) -> Output:
         """consumption_1h for [start, end) (start on an hour); live_1m for [live_from, end)."""
         out = self.live(live_from_ms, end_ms) if live_from_ms < end_ms else Output()
-        usage = self.meter_hours(start_ms, end_ms)
+        usage, events = self.meter_hours(start_ms, end_ms)
         out.extend(self.consumption(CONSUMPTION_1H, METER_CONSUMPTION_1H, usage))
+        out.private.extend(_event_point(*e) for e in events)
         return out
 
     def daily(self, start_ms: int, end_ms: int) -> Output:
@@ -119,6 +147,24 @@ def _meter_point(
         TAG_DONG: info.dong,
         TAG_BUILDING_TYPE: info.building_type,
     }
-    return line(
-        measurement, tags, {"consumption": float(u.consumption), "resets": int(u.resets)}, ts
-    )
+    fields: dict[str, float | int] = {
+        "consumption": float(u.consumption),
+        "resets": int(u.resets),
+        "glitches": int(u.glitches),
+        "spikes": int(u.spikes),
+    }
+    if measurement == METER_CONSUMPTION_1H:
+        fields["pending"] = int(u.pending)
+    return line(measurement, tags, fields, ts)
+
+
+def _event_point(utility: str, site: str, meter: str, field: str, e: Settled) -> str:
+    """One point per event; the same reading settled again overwrites it."""
+    tags = {TAG_SITE: site, TAG_METER: meter, TAG_UTILITY: utility, TAG_FIELD: field}
+    values = {
+        "kind": e.kind.value,
+        "value": float(e.value),
+        "previous": float(e.previous),
+        "amount": float(e.amount),
+    }
+    return line(COUNTER_EVENTS, tags, values, e.ts)

@@ -1,10 +1,10 @@
-"""Consumption from cumulative counters: differences, with resets handled.
+"""Consumption from cumulative counters, by the continuity rule of `telemetry.counters`.
 
-Each pair of consecutive readings (previous, current) contributes to the
-period holding the current reading: current - previous, or, when the counter
-went down (a reset or a replaced meter that started again from ~0), the
-current value itself. Rates are never summed. A drop smaller than NOISE of
-the previous value is rounding, not a reset, and counts as zero.
+Each reading that the rule accepts contributes its difference to the period
+holding it; a glitch or a spike contributes nothing and is counted; a reset
+contributes what the rule says (its value when the counter restarted from 0)
+and is counted. Readings before the window settle the level at its start,
+readings after it settle its last suspects; neither adds to the window.
 """
 
 from __future__ import annotations
@@ -12,46 +12,58 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-NOISE = 1e-9
+from telemetry.counters import EVENTS, Kind, Settled, settle
 
 
 @dataclass
 class Usage:
     consumption: float = 0.0
     resets: int = 0
+    glitches: int = 0
+    spikes: int = 0
+    pending: int = 0  # suspects not settled yet (they count nothing until they are)
 
     def add(self, other: Usage) -> None:
         self.consumption += other.consumption
         self.resets += other.resets
+        self.glitches += other.glitches
+        self.spikes += other.spikes
+        self.pending += other.pending
+
+    def count(self, s: Settled) -> None:
+        self.consumption += s.amount
+        self.resets += s.kind is Kind.RESET
+        self.glitches += s.kind is Kind.GLITCH
+        self.spikes += s.kind is Kind.SPIKE
+        self.pending += s.kind is Kind.PENDING
 
 
-def step(previous: float, current: float) -> tuple[float, bool]:
-    """(consumption between two readings, whether the counter was reset)."""
-    if current >= previous:
-        return current - previous, False
-    if previous - current <= NOISE * abs(previous):
-        return 0.0, False
-    return current, True
+@dataclass(frozen=True, slots=True)
+class Window:
+    start_ms: int
+    end_ms: int
+
+    def holds(self, ts: int) -> bool:
+        return self.start_ms <= ts < self.end_ms
 
 
 def usage_by_period(
     readings: Iterable[tuple[int, float]],
     period_of: Callable[[int], int],
-    previous: float | None = None,
-) -> dict[int, Usage]:
-    """Usage per period from (ts_ms, counter) readings sorted by time.
+    max_rate_per_h: float,
+    window: Window,
+) -> tuple[dict[int, Usage], list[Settled]]:
+    """Usage per period of the readings inside `window`, and their events.
 
-    `previous` is the meter's last counter value before the first reading
-    (None when unknown: the first reading then only sets the base).
+    `readings` are (ts_ms, counter) sorted by time and may reach before and
+    after the window (context). The first reading only sets the level.
     """
     out: dict[int, Usage] = {}
-    for ts, value in readings:
-        if previous is not None:
-            amount, reset = step(previous, value)
-            usage = out.setdefault(period_of(ts), Usage())
-            usage.consumption += amount
-            usage.resets += int(reset)
-        else:
-            out.setdefault(period_of(ts), Usage())
-        previous = value
-    return out
+    events: list[Settled] = []
+    for s in settle(list(readings), max_rate_per_h):
+        if not window.holds(s.ts):
+            continue
+        out.setdefault(period_of(s.ts), Usage()).count(s)
+        if s.kind in EVENTS:
+            events.append(s)
+    return out, events

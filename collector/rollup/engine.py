@@ -11,6 +11,9 @@ outbox: readings older than the lookback arriving now), that pass reaches
 back far enough to cover it, for live minutes too. A `withheld` marker
 (complementary suppression) of a group that this pass publishes is rewritten
 as `published`, so the public bucket never holds both for one point.
+Counter readings still pending under the continuity rule (telemetry/counters.py)
+add nothing until the readings after them arrive; recomputing the lookback
+each pass is what settles them (compute.py reads context around each window).
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ class MeterHour:
     ts: int
     consumption: float
     resets: int
+    glitches: int
+    spikes: int
 
 
 _GOOD = tag_ne(TAG_QUALITY, "bad")
@@ -60,18 +62,21 @@ class RawSource:
             out[key] = [(int(t), float(v)) for t, v in s.values if v is not None]
         return out
 
-    def counter_before(
-        self, utility: str, field: str, start_ms: int, bridge_ms: int
-    ) -> dict[MeterKey, float]:
-        """Each meter's last good counter value in [start - bridge, start)."""
+    def counter_context(
+        self, utility: str, field: str, start_ms: int, end_ms: int, n: int, before: bool
+    ) -> dict[MeterKey, list[tuple[int, float]]]:
+        """Per meter, the `n` good counter readings in [start, end) nearest its end
+        (`before`: the readings leading up to a window) or nearest its start."""
+        order = "DESC" if before else "ASC"
         q = (
-            f"SELECT last({quote_ident(field)}) FROM {quote_ident(utility)} "
-            f"WHERE {time_window(start_ms - bridge_ms, start_ms)} AND {_GOOD} GROUP BY {_BY_METER}"
+            f"SELECT {quote_ident(field)} FROM {quote_ident(utility)} "
+            f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD} GROUP BY {_BY_METER} "
+            f"ORDER BY time {order} LIMIT {int(n)}"
         )
-        out: dict[MeterKey, float] = {}
+        out: dict[MeterKey, list[tuple[int, float]]] = {}
         for s in self.ql.series(q, self.db, epoch="ms"):
-            if s.values and s.values[0][1] is not None:
-                out[(s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))] = float(s.values[0][1])
+            key = (s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))
+            out[key] = sorted((int(t), float(v)) for t, v in s.values if v is not None)
         return out
 
     def latest_rates(
@@ -92,13 +97,13 @@ class RawSource:
     def meter_hours(self, start_ms: int, end_ms: int) -> list[MeterHour]:
         """The rollup's own meter_consumption_1h points in [start, end)."""
         q = (
-            f"SELECT consumption, resets FROM {quote_ident(METER_CONSUMPTION_1H)} "
+            f"SELECT consumption, resets, glitches, spikes FROM {quote_ident(METER_CONSUMPTION_1H)} "
             f"WHERE {time_window(start_ms, end_ms)} "
             f"GROUP BY {quote_ident(TAG_UTILITY)}, {_BY_METER}"
         )
         out = []
         for s in self.ql.series(q, self.db, epoch="ms"):
-            for t, consumption, resets in s.values:
+            for t, consumption, resets, glitches, spikes in s.values:
                 out.append(
                     MeterHour(
                         s.tags.get(TAG_UTILITY, ""),
@@ -107,6 +112,8 @@ class RawSource:
                         int(t),
                         float(consumption or 0.0),
                         int(resets or 0),
+                        int(glitches or 0),
+                        int(spikes or 0),
                     )
                 )
         return out

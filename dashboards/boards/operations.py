@@ -1,11 +1,12 @@
-"""Operations board: agents, outboxes, failing meters, collector throughput, lag, rejects."""
+"""Operations board: agents, outboxes, failing meters, collector throughput, lag, rejects,
+counter events."""
 
 from __future__ import annotations
 
 from dashboards.datasources import STAFF
 from dashboards.influxql import TIME, ident
 from dashboards.model import Dashboard, Panel, Target
-from telemetry.influx_schema import AGENT_STATUS, COLLECTOR_STATS, REJECTED
+from telemetry.influx_schema import AGENT_STATUS, COLLECTOR_STATS, COUNTER_EVENTS, REJECTED
 
 UID = "operations"
 
@@ -184,13 +185,34 @@ def _rejected() -> list[Panel | str]:
     ]
 
 
+def _counter_events() -> list[Panel | str]:
+    latest = Target(
+        'SELECT "site", "meter", "utility", "kind", "value", "previous", "amount" '
+        f"FROM {ident(COUNTER_EVENTS)} WHERE {TIME} ORDER BY time DESC LIMIT 100",
+        table=True,
+    )
+    return [
+        "계량기 카운터 이상 (Counter glitches, spikes, resets)",
+        Panel(
+            "최근 카운터 이벤트 (Latest counter events)",
+            "table",
+            [latest],
+            width=24,
+            description="Readings the rollup settled as a glitch or spike (no consumption) or a "
+            "reset or replaced meter (consumption from the new value); per meter and hour "
+            "the counts are in meter_consumption_1h (glitches, spikes, resets).",
+        ),
+    ]
+
+
 def board() -> Dashboard:
     return Dashboard(
         uid=UID,
         title="운영 현황 (Operations)",
-        description="Edge agents, outboxes, failing meters, collector ingest, lag and rejects.",
+        description="Edge agents, outboxes, failing meters, collector ingest, lag, rejects and "
+        "counter events.",
         tags=["energy", "operations"],
-        panels=[*_agents(), *_collector(), *_rejected()],
+        panels=[*_agents(), *_collector(), *_rejected(), *_counter_events()],
         datasource=STAFF.ref,
         time_from="now-6h",
         refresh="30s",

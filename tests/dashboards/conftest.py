@@ -7,6 +7,7 @@ history); they are written in the rollup's exact schema and named as such.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -57,6 +58,42 @@ def _publish_garbage(url: str, registry: Registry) -> int:
     client.disconnect()
     client.loop_stop()
     return len(payloads)
+
+
+GLITCH_METER = "board-glitch"
+
+
+def _publish_glitch(url: str, registry: Registry) -> None:
+    """A meter whose counter reads 0 once, so the counter events panel has an event."""
+    host, port = url.removeprefix("mqtt://").split(":")
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client.connect(host, int(port))
+    client.loop_start()
+    # The last site: the facility board's site variable picks the first one.
+    site = registry.sites[max(registry.sites)]
+    now = datetime.now(UTC).replace(microsecond=0)
+    values = [100.0, 100.5, 0.0, 101.5, 102.0]
+    readings = [
+        {
+            "meter": GLITCH_METER,
+            "utility": "electricity",
+            "ts": (now - timedelta(minutes=len(values) - i)).isoformat(),
+            "values": {"energy_kwh": v},
+            "quality": "good",
+        }
+        for i, v in enumerate(values)
+    ]
+    batch = {
+        "schema": "energy.readings.v1",
+        "site": site.id,
+        "agent": site.agents[0].id,
+        "seq": 0,
+        "readings": readings,
+    }
+    topic = readings_topic(site.id, site.agents[0].id)
+    client.publish(topic, json.dumps(batch).encode(), qos=1).wait_for_publish(10)
+    client.disconnect()
+    client.loop_stop()
 
 
 def _filled(ql: InfluxQL, raw: str, registry: Registry) -> bool:
@@ -166,6 +203,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             if not sent and _counts(ql, raw):
                 # The collector stores readings, so it is subscribed: now it sees these too.
                 sent = _publish_garbage(broker.url, registry)
+                _publish_glitch(broker.url, registry)
             exited = [c.name for c in platform.children if not c.running]
             if exited or time.monotonic() > deadline:
                 logs = "\n".join(f"[{c.name}]\n{c.log_tail()}" for c in platform.children)

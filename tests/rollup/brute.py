@@ -11,6 +11,59 @@ ALL = "all"
 HOUR = 3_600_000
 MINUTE = 60_000
 UTILITY_COUNTER = {"electricity": "energy_kwh", "solar": "energy_kwh"}
+# The most a counter can count per hour: the plausible high of power_kw (kW).
+MAX_PER_HOUR = {"electricity": 100_000.0, "solar": 100_000.0}
+CONFIRMING = 3  # readings in line after a drop that make it a reset
+
+
+def _fits(level: tuple[int, float], reading: tuple[int, float], per_hour: float) -> bool:
+    hours = max(reading[0] - level[0], 1000) / HOUR
+    return level[1] * (1 - 1e-9) <= reading[1] <= level[1] + per_hour * hours
+
+
+def counter_use(values: list, per_hour: float) -> list[tuple[int, float]]:
+    """(ts, used) of every reading, by scanning ahead from each suspect reading.
+
+    A reading that does not fit the last accepted one is looked past: when a
+    later reading fits the accepted one again, everything between was a
+    glitch (0); when CONFIRMING readings in a row each fit the one before, the
+    first of them restarted the counter, once the counter moved past it: it
+    counts its own value if that is
+    possible in the time, then each counts its difference. A drop that fits
+    the reading before the last accepted one makes that one a spike (0).
+    """
+    out = [(values[0][0], 0.0)]
+    before, level, i = None, values[0], 1
+    while i < len(values):
+        if _fits(level, values[i], per_hour):
+            out.append((values[i][0], values[i][1] - level[1]))
+            before, level, i = level, values[i], i + 1
+            continue
+        if before and values[i][1] < level[1] and _fits(before, values[i], per_hour):
+            out[-1] = (level[0], 0.0)
+            before, level = None, before
+            continue
+        run_start, j, restarted = i, i + 1, False
+        while j < len(values) and not _fits(level, values[j], per_hour):
+            if not _fits(values[j - 1], values[j], per_hour):
+                run_start = j
+            elif j - run_start >= CONFIRMING and values[j][1] > values[run_start][1] * (1 + 1e-9):
+                restarted = True
+                break
+            j += 1
+        # run_start..j (restarted) or i..j-1 (back to the level, or no more data)
+        out.extend((ts, 0.0) for ts, _ in values[i : run_start if restarted else j])
+        if not restarted:
+            i = j
+            continue
+        first = values[run_start]
+        possible = (
+            first[1] < level[1] and first[1] <= per_hour * max(first[0] - level[0], 1000) / HOUR
+        )
+        out.append((first[0], first[1] if possible else 0.0))
+        out.extend((b[0], b[1] - a[1]) for a, b in pairwise(values[run_start : j + 1]))
+        before, level, i = values[j - 1], values[j], j + 1
+    return out
 
 
 def _groups(tags: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -32,15 +85,13 @@ def raw_rows(ql: InfluxQL, db: str, utility: str, field: str) -> dict[tuple, lis
 def hourly_consumption(ql: InfluxQL, db: str) -> dict[tuple, float]:
     """(utility, district, dong, building_type, hour) -> consumption.
 
-    Each pair of consecutive readings counts for the hour of the later one; a
-    counter that went down started again from 0, so the new value is what was used.
+    What a reading adds (counter_use) counts for the hour of that reading.
     """
     out: dict[tuple, float] = defaultdict(float)
     for utility, field in UTILITY_COUNTER.items():
         for tags, values in raw_rows(ql, db, utility, field).items():
             t = dict(tags)
-            for (_, before), (ts, now) in pairwise(values):
-                used = now - before if now >= before else now
+            for ts, used in counter_use(values, MAX_PER_HOUR[utility]):
                 for g in _groups(t):
                     out[(utility, *g, ts - ts % HOUR)] += used
     return dict(out)

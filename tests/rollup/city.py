@@ -6,7 +6,8 @@ district, dong, building_type, quality; float fields; ms timestamps.
 Layout (k = 5):
 - 6 industrial sites in 광산구 하남동 (29200 / 2920064000): one electricity
   meter each, site ind-1 also a solar inverter; ind-2's meter is replaced
-  (counter restarts from 0) in the middle of the window.
+  (counter restarts from 0) in the middle of the window; ind-3..6 each
+  return bogus reads (glitches, a spike) that are no consumption.
 - 1 apartment complex (840 households) in 서구 풍암동 (29140 / 2914083000):
   two electricity meters and a solar inverter.
 - 3 households (1 each) in 북구 문흥1동 (29170 / 2917065600): one
@@ -47,6 +48,7 @@ class MeterSpec:
     rate: float  # kW, constant
     base: float  # counter at the first reading
     replaced_at: int | None = None  # minute index where a new meter starts from 0
+    bogus: tuple[tuple[int, float], ...] = ()  # (minute index, value read instead of the counter)
 
 
 def _site_yaml(site: str, kind: str, district: str, dong: str, bt: str, hh: int | None) -> str:
@@ -80,6 +82,18 @@ def write_sites(directory: Path) -> Path:
     return path
 
 
+# Bad reads that still pass the edge's plausible range (marked good): a high
+# read the meter could have reached (given away by the return), a 0 mid-hour,
+# a garbage-high value, a 0 as the first reading of an hour, two 0s in a row.
+BOGUS = {
+    1: ((110, 52_000.0),),
+    3: ((80, 0.0),),
+    4: ((70, 42_949_672.95),),
+    5: ((60, 0.0),),
+    6: ((100, 0.0), (101, 0.0)),
+}
+
+
 def meters() -> list[MeterSpec]:
     out = []
     for i in range(1, 7):
@@ -93,6 +107,7 @@ def meters() -> list[MeterSpec]:
                 rate=100.0 + 10 * i,
                 base=50_000.0 + 1000 * i,
                 replaced_at=95 if i == 2 else None,
+                bogus=BOGUS.get(i, ()),
             )
         )
     out.append(
@@ -149,16 +164,16 @@ def readings(start_ms: int, minutes: int) -> list[Point]:
     """One reading per meter per minute from start_ms, plus a few `bad` ones to ignore."""
     points = []
     for spec in meters():
+        bogus = dict(spec.bogus)
         for i in range(minutes):
-            points.append(
-                _point(spec, start_ms + i * MINUTE, counter_at(spec, i), spec.rate, "good")
-            )
+            value = bogus.get(i, counter_at(spec, i))
+            points.append(point(spec, start_ms + i * MINUTE, value, spec.rate, "good"))
         # A garbage reading marked bad by the edge: must change nothing.
-        points.append(_point(spec, start_ms + 30 * MINUTE + 7_000, 9e11, 99_999.0, "bad"))
+        points.append(point(spec, start_ms + 30 * MINUTE + 7_000, 9e11, 99_999.0, "bad"))
     return points
 
 
-def _point(spec: MeterSpec, ts: int, counter: float, rate: float, quality: str) -> Point:
+def point(spec: MeterSpec, ts: int, counter: float, rate: float, quality: str) -> Point:
     return (
         Point(spec.utility)
         .tag("site", spec.site)

@@ -37,6 +37,34 @@ def test_replaced_meter_counts_only_real_use(rolled: RolledCity) -> None:
     assert next(r for r in rows if r["time"] == replaced_hour)["resets"] == 1
 
 
+@pytest.mark.parametrize("n", sorted(city.BOGUS))
+def test_bogus_reads_count_as_events_not_consumption(rolled: RolledCity, n: int) -> None:
+    """Glitches and spikes leave each full hour at rate kWh and are counted in their hour."""
+    rows = rolled.ql.rows(
+        "SELECT consumption, resets, glitches, spikes FROM meter_consumption_1h "
+        f"WHERE site = 'ind-{n}' AND meter = 'main-elec'",
+        rolled.raw,
+        epoch="ms",
+    )
+    spec = next(m for m in city.meters() if (m.site, m.meter) == (f"ind-{n}", "main-elec"))
+    full_hours = [r for r in rows if rolled.start_ms < r["time"] < rolled.end_ms - city.HOUR]
+    assert full_hours, rows
+    for row in full_hours:
+        assert row["consumption"] == pytest.approx(spec.rate, rel=1e-9), row
+    assert sum(r["resets"] for r in rows) == 0
+    events = rolled.ql.rows(
+        f"SELECT kind, value FROM counter_events WHERE site = 'ind-{n}' AND meter = 'main-elec'",
+        rolled.raw,
+        epoch="ms",
+    )
+    bogus = [(rolled.start_ms + i * city.MINUTE, v) for i, v in spec.bogus]
+    assert [(e["time"], e["value"]) for e in events] == bogus
+    kinds = ["glitch" if v == 0 else "spike" for _, v in spec.bogus]
+    assert [e["kind"] for e in events] == kinds
+    assert sum(r["glitches"] for r in rows) == kinds.count("glitch")
+    assert sum(r["spikes"] for r in rows) == kinds.count("spike")
+
+
 def test_live_equals_brute_force_over_raw(rolled: RolledCity) -> None:
     expected = brute.live(rolled.ql, rolled.raw)
     got = brute.stored(rolled.ql, rolled.raw, "live_1m", "rate, meters")

@@ -5,37 +5,57 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.rollup.counters import step, usage_by_period
+from collector.rollup.counters import Window, usage_by_period
 from collector.rollup.groups import Holders, SiteInfo, is_public
 from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, days_touching, hour_of
 
-
-def test_step_difference_and_reset() -> None:
-    assert step(10.0, 12.5) == (2.5, False)
-    assert step(1000.0, 3.0) == (3.0, True)  # restarted from 0: 3 used since
-    assert step(1e6, 1e6 - 1e-5) == (0.0, False)  # rounding, not a reset
+RATE = 100_000.0  # kWh per hour at most
 
 
 @given(st.lists(st.floats(min_value=0, max_value=100), min_size=2, max_size=50))
 def test_usage_of_a_monotonic_counter_is_last_minus_first(increments: list[float]) -> None:
-    counter, series = 500.0, []
-    for i, inc in enumerate(increments):
+    counter, series = 500.0, [(0, 500.0)]
+    for i, inc in enumerate(increments, start=1):
         counter += inc
         series.append((i * 600_000, counter))
-    per_hour = usage_by_period(series, hour_of, previous=500.0)
+    per_hour, events = usage_by_period(series, hour_of, RATE, Window(1, 10**13))
     total = sum(u.consumption for u in per_hour.values())
     assert abs(total - (counter - 500.0)) < 1e-6 * max(1.0, counter)
-    assert all(u.resets == 0 for u in per_hour.values())
+    assert all(u.resets == 0 for u in per_hour.values()) and events == []
 
 
 def test_usage_goes_to_the_hour_of_the_later_reading() -> None:
-    series = [(HOUR_MS - 1000, 10.0), (HOUR_MS + 1000, 11.0), (2 * HOUR_MS + 5, 2.0)]
-    got = usage_by_period(series, hour_of, previous=9.0)
+    series = [(-1000, 9.0), (HOUR_MS - 1000, 10.0), (HOUR_MS + 1000, 11.0)]
+    series += [(2 * HOUR_MS + 5 + i * 60_000, 2.0 + i) for i in range(4)]
+    got, events = usage_by_period(series, hour_of, RATE, Window(0, 3 * HOUR_MS))
     assert {h: (u.consumption, u.resets) for h, u in got.items()} == {
         0: (1.0, 0),
         HOUR_MS: (1.0, 0),
-        2 * HOUR_MS: (2.0, 1),
+        2 * HOUR_MS: (5.0, 1),  # restarted from 0: 2 used, then 3 more
     }
+    assert [e.kind.value for e in events] == ["reset"]
+
+
+def test_context_outside_the_window_adds_nothing() -> None:
+    series = [(i * 60_000, 100.0 + i) for i in range(10)]
+    got, _ = usage_by_period(series, hour_of, RATE, Window(3 * 60_000, 6 * 60_000))
+    assert sum(u.consumption for u in got.values()) == 3.0
+
+
+def test_a_glitch_at_a_window_edge_is_settled_by_the_readings_beyond_it() -> None:
+    series = [(i * 60_000, 100.0 + i) for i in range(12)]
+    series[6] = (6 * 60_000, 0.0)
+    # Window starting at the glitch: the readings before it hold the level.
+    late, events = usage_by_period(series, hour_of, RATE, Window(6 * 60_000, HOUR_MS))
+    assert sum(u.consumption for u in late.values()) == 6.0  # 105 -> 111
+    assert [(e.ts, e.kind.value) for e in events] == [(6 * 60_000, "glitch")]
+    # Window ending just after it: the readings after settle it, and add nothing here.
+    early, events = usage_by_period(series, hour_of, RATE, Window(0, 7 * 60_000))
+    assert sum(u.consumption for u in early.values()) == 5.0
+    assert [e.kind.value for e in events] == ["glitch"]
+    # Nothing after it yet: pending, counting nothing.
+    open_end, events = usage_by_period(series[:7], hour_of, RATE, Window(0, HOUR_MS))
+    assert (open_end[0].consumption, open_end[0].pending, events) == (5.0, 1, [])
 
 
 def test_site_belongs_to_six_groups() -> None:

@@ -1,0 +1,132 @@
+"""Faulty meters through the whole demo pipeline: no fake consumption.
+
+Simulators (with a fault control file) → edge agents → Mosquitto → collector
+→ InfluxDB, then `python -m collector rollup --once`. The solar inverter
+answers garbage for a while (the agent marks those readings bad: other
+fields fall outside their plausible range), then carries on; an electricity
+meter of the same site is replaced (its counter starts again from 0). Each
+meter's consumption must be its counter's real advance, the replacement one
+reset.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack import InfluxServer, MosquittoServer
+from devstack.demo import Child, Platform, modbus_ports, python_module, shifted_config
+from devstack.ports import port_open
+from simulators.control import write_faults
+from telemetry.influxql import InfluxQL
+from telemetry.paths import PROJECT_ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+DEMO = PROJECT_ROOT / "config" / "sites" / "demo.yaml"
+SITE, METER, REPLACED = "hanam-ic", "pv-roof", "b3-elec"
+
+
+def _offset() -> int:
+    ports = modbus_ports(DEMO)
+    for _ in range(50):
+        # Below the ephemeral range (32768+), where client sockets could take a port.
+        offset = random.randrange(1_000, 17_000, 100)
+        if not any(port_open("127.0.0.1", p + offset) for p in ports):
+            return offset
+    raise RuntimeError("no free Modbus port range")
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[MosquittoServer]:
+    server = MosquittoServer(tmp_path / "mosquitto").start()
+    yield server
+    server.stop()
+
+
+def _readings(ql: InfluxQL, raw: str, meter: str = METER) -> list[dict]:
+    utility = "solar" if meter == METER else "electricity"
+    return ql.rows(
+        f"SELECT energy_kwh, quality FROM {utility} WHERE site = '{SITE}' AND meter = '{meter}'",
+        raw,
+        epoch="ms",
+    )
+
+
+def _hours(ql: InfluxQL, raw: str, meter: str) -> list[dict]:
+    return ql.rows(
+        "SELECT consumption, resets, glitches, spikes FROM meter_consumption_1h "
+        f"WHERE site = '{SITE}' AND meter = '{meter}'",
+        raw,
+    )
+
+
+def _wait_more(ql: InfluxQL, raw: str, n: int, platform: Platform, timeout: float = 60) -> None:
+    target = len(_readings(ql, raw)) + n
+    deadline = time.monotonic() + timeout
+    while len(_readings(ql, raw)) < target:
+        exited = [c.name for c in platform.children if not c.running]
+        if exited or time.monotonic() > deadline:
+            logs = "\n".join(f"[{c.name}]\n{c.log_tail()}" for c in platform.children)
+            pytest.fail(f"no {n} more readings of {METER} (exited: {exited})\n{logs}")
+        time.sleep(0.5)
+
+
+def test_garbage_fault_makes_no_fake_consumption(
+    tmp_path: Path, broker: MosquittoServer, influx: InfluxServer
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    raw, public = f"garbage_raw_{tag}", f"garbage_pub_{tag}"
+    influx.create_database(raw)
+    influx.create_database(public)
+    config = shifted_config(DEMO, _offset(), tmp_path / "sites.yaml")
+    control = tmp_path / "faults.json"
+    write_faults(control, {})
+    platform = Platform(tmp_path, config, broker.url, influx.url, raw, public, speed=60)
+    ql = InfluxQL(influx.url)
+    try:
+        argv = python_module(
+            "simulators", "serve", "--config", str(config), "--speed", "60",
+            "--control", str(control),
+        )  # fmt: skip
+        sims = Child("simulators", argv, tmp_path / "logs" / "simulators.log")
+        sims.start(platform.env)
+        platform.children.append(sims)
+        sims.wait_for_line("READY", 60)
+        platform.start_agents()
+        platform.start_collector()
+        _wait_more(ql, raw, 3, platform)
+        write_faults(control, {f"{SITE}/{METER}": "garbage"})
+        _wait_more(ql, raw, 4, platform)
+        write_faults(control, {})
+        _wait_more(ql, raw, 4, platform)
+        write_faults(control, {f"{SITE}/{REPLACED}": "reset"})
+        _wait_more(ql, raw, 8, platform)
+        done = platform.rollup_once()
+        assert done.returncode == 0, done.stdout + done.stderr
+    finally:
+        platform.stop()
+    garbage, replaced = _readings(ql, raw), _readings(ql, raw, REPLACED)
+    garbage_hours, replaced_hours = _hours(ql, raw, METER), _hours(ql, raw, REPLACED)
+    ql.close()
+
+    # Garbage: the first and the last readings are real (before and after the fault).
+    advance = garbage[-1]["energy_kwh"] - garbage[0]["energy_kwh"]
+    assert any(r["quality"] == "bad" for r in garbage), garbage
+    assert sum(h["consumption"] for h in garbage_hours) == pytest.approx(advance, abs=1e-6)
+    assert sum(h["resets"] for h in garbage_hours) == 0, garbage_hours
+
+    # Replaced: the old counter's advance, then the new one's from 0; the agent marked
+    # the drop and the readings until the reset was confirmed uncertain.
+    values = [r["energy_kwh"] for r in replaced]
+    drop = next(i for i in range(1, len(values)) if values[i] < values[i - 1])
+    truth = values[drop - 1] - values[0] + values[-1]
+    assert sum(h["consumption"] for h in replaced_hours) == pytest.approx(truth, abs=1e-6)
+    assert sum(h["resets"] for h in replaced_hours) == 1, replaced_hours
+    assert sum(h["glitches"] + h["spikes"] for h in replaced_hours) == 0, replaced_hours
+    assert [r["quality"] for r in replaced[drop : drop + 3]] == ["uncertain"] * 3, replaced
