@@ -81,7 +81,12 @@ def shift_ports(text: str, offset: int) -> str:
     return _PORT_KEY.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + offset}", text)
 
 
-def free_offset(ports: set[int], low: int = 20_000, high: int = 65_000) -> int:
+# Linux hands out client ports from 32768 up: a server port there can be taken
+# by some unrelated connection between the probe and the bind.
+EPHEMERAL_LOW = 32_768
+
+
+def free_offset(ports: set[int], low: int = 20_000, high: int = EPHEMERAL_LOW) -> int:
     """A random offset that moves every port into [low, high) where nothing is bound."""
     if not ports:
         return 0

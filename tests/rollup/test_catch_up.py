@@ -115,7 +115,7 @@ def test_late_reading_inside_lookback_is_picked_up(
         c.url,
         c.raw,
         [
-            city._point(spec, c.start_ms + i * city.MINUTE, city.counter_at(spec, i), 6.0, "good")
+            city.point(spec, c.start_ms + i * city.MINUTE, city.counter_at(spec, i), 6.0, "good")
             for i in range(50)
         ],
     )

@@ -11,7 +11,6 @@ reset.
 
 from __future__ import annotations
 
-import random
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from devstack import InfluxServer, MosquittoServer
-from devstack.demo import Child, Platform, modbus_ports, python_module, shifted_config
-from devstack.ports import port_open
+from devstack.platform import Platform
+from devstack.ports import shifted_config
+from devstack.supervisor import Child, python_module
 from simulators.control import write_faults
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
@@ -30,16 +30,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
 DEMO = PROJECT_ROOT / "config" / "sites" / "demo.yaml"
 SITE, METER, REPLACED = "hanam-ic", "pv-roof", "b3-elec"
-
-
-def _offset() -> int:
-    ports = modbus_ports(DEMO)
-    for _ in range(50):
-        # Below the ephemeral range (32768+), where client sockets could take a port.
-        offset = random.randrange(1_000, 17_000, 100)
-        if not any(port_open("127.0.0.1", p + offset) for p in ports):
-            return offset
-    raise RuntimeError("no free Modbus port range")
 
 
 @pytest.fixture
@@ -84,7 +74,7 @@ def test_garbage_fault_makes_no_fake_consumption(
     raw, public = f"garbage_raw_{tag}", f"garbage_pub_{tag}"
     influx.create_database(raw)
     influx.create_database(public)
-    config = shifted_config(DEMO, _offset(), tmp_path / "sites.yaml")
+    config = shifted_config(DEMO, tmp_path / "sites.yaml")
     control = tmp_path / "faults.json"
     write_faults(control, {})
     platform = Platform(tmp_path, config, broker.url, influx.url, raw, public, speed=60)
