@@ -96,7 +96,7 @@ def test_hostile_mix_never_stops_collector_stats(
     collectors: list[CollectorProc],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("ENERGY_STATS_INTERVAL", "0.5")
+    monkeypatch.setenv("ENERGY_STATS_INTERVAL_S", "0.5")
     col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "hostile")
     collectors.append(col.start())
     pub = Publisher(broker.host, broker.port)
