@@ -12,8 +12,11 @@
     if (value === null || value === undefined) return "–";
     return value.toLocaleString(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
-  function set(key, text) {
-    document.querySelectorAll('[data-fig="' + key + '"]').forEach(function (el) { el.textContent = text; });
+  function set(key, text, withheld) {
+    document.querySelectorAll('[data-fig="' + key + '"]').forEach(function (el) {
+      el.textContent = text;
+      el.classList.toggle("withheld", withheld === true);
+    });
   }
   function figure(f) {
     if (f.status === "ok" && f.rate !== null) return fmt(f.rate, 1);
@@ -28,7 +31,7 @@
   function show(live) {
     var co2e = null;
     live.utilities.forEach(function (f) {
-      set("city." + f.utility + ".rate", figure(f));
+      set("city." + f.utility + ".rate", figure(f), f.status === "suppressed");
       var kg = f.rate === null ? null : f.rate * factors[f.utility];
       set("city." + f.utility + ".co2e", fmt(kg, 0));
       if (kg !== null && USE.indexOf(f.utility) >= 0) co2e = (co2e || 0) + kg;
@@ -36,7 +39,9 @@
     set("city.co2e", fmt(co2e, 0));
     set("city.ratio", ratio(live.self_sufficiency));
     live.districts.forEach(function (d) {
-      d.utilities.forEach(function (f) { set(d.code + "." + f.utility + ".rate", figure(f)); });
+      d.utilities.forEach(function (f) {
+        set(d.code + "." + f.utility + ".rate", figure(f), f.status === "suppressed");
+      });
       set(d.code + ".ratio", ratio(d.self_sufficiency));
     });
     if (live.minute) {

@@ -8,6 +8,16 @@
   var HATCH = { symbol: "rect", symbolSize: 1, color: "rgba(60, 64, 72, 0.55)",
                 dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: Math.PI / 4 };
   var labels = { reason_below_k: ds.labelBelowK, reason_complementary: ds.labelComplementary };
+  var GREY = "#e9ebee";
+  var SCALE = [[214, 230, 245], [106, 165, 216], [11, 79, 138]];  // light to dark blue
+
+  // Colour of a value between min and max (our own scale: dongs without a value stay grey).
+  function colour(value, min, max) {
+    var f = max > min ? (value - min) / (max - min) : 1;
+    var i = f < 0.5 ? 0 : 1, g = f < 0.5 ? f * 2 : f * 2 - 1;
+    var rgb = SCALE[i].map(function (c, k) { return Math.round(c + (SCALE[i + 1][k] - c) * g); });
+    return "rgb(" + rgb.join(",") + ")";
+  }
 
   function rows() {
     return Array.prototype.map.call(
@@ -18,11 +28,10 @@
                      reasonText: tr.cells[tr.cells.length - 1].textContent.trim(),
                      value: d.value === "" ? null : Number(d.value) };
         if (d.status === "suppressed") {
-          item.itemStyle = { areaColor: "#e9ebee", decal: HATCH };
+          item.itemStyle = { areaColor: GREY, decal: HATCH };
           item.label = { show: true, formatter: d.name + "\n" + (labels[d.reason] || ""),
-                         fontSize: 10, color: "#222", backgroundColor: "rgba(255,255,255,0.8)", padding: 2 };
-        } else if (item.value === null) {
-          item.itemStyle = { areaColor: "#e9ebee" };
+                         fontSize: 11, lineHeight: 14, color: "#222",
+                         backgroundColor: "rgba(255,255,255,0.85)", padding: [2, 4] };
         }
         return item;
       });
@@ -32,6 +41,10 @@
     echarts.registerMap("gwangju", geo);
     var data = rows();
     var values = data.map(function (d) { return d.value; }).filter(function (v) { return v !== null; });
+    var min = Math.min.apply(null, values), max = Math.max.apply(null, values);
+    data.forEach(function (d) {
+      if (d.value !== null) d.itemStyle = { areaColor: colour(d.value, min, max) };
+    });
     el.hidden = false;
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
@@ -41,11 +54,9 @@
         if (d.value !== null && d.value !== undefined) return d.dong + ": " + d.value.toFixed(2) + " " + ds.unit;
         return (d.dong || p.name) + "\n" + (d.reasonText || "");
       } },
-      visualMap: values.length ? { type: "continuous", min: Math.min.apply(null, values),
-        max: Math.max.apply(null, values) || 1, left: 8, bottom: 8, calculable: false,
-        inRange: { color: ["#d6e6f5", "#6aa5d8", "#0b4f8a"] }, text: [ds.unit, ""] } : undefined,
       series: [{ type: "map", map: "gwangju", nameProperty: "dong", roam: true, selectedMode: false,
-        aspectScale: 0.85, itemStyle: { borderColor: "#ffffff", borderWidth: 0.6, areaColor: "#e9ebee" },
+        layoutCenter: ["50%", "50%"], layoutSize: "96%",
+        aspectScale: 0.85, itemStyle: { borderColor: "#ffffff", borderWidth: 0.6, areaColor: GREY },
         emphasis: { label: { show: false }, itemStyle: { areaColor: "#ffcf70" } },
         data: data }]
     });
