@@ -25,7 +25,9 @@ class CachedStatic(StaticFiles):
 
 def install(app: FastAPI) -> None:
     """Mount the portal's pages at / and its scripts, styles and libraries at /static."""
+    from api.web import embed
     from api.web.routes import router
 
+    embed.install(app)
     app.include_router(router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")

@@ -80,7 +80,7 @@ def area_query(
 Area = Annotated[AreaQuery, Depends(area_query)]
 
 
-def _not_found(request: Request, lang: str | None) -> HTMLResponse:
+def not_found_page(request: Request, lang: str | None) -> HTMLResponse:
     return render(request, "not_found.html", pick_lang(lang), {"page": ""}, status_code=404)
 
 
@@ -88,7 +88,7 @@ def _not_found(request: Request, lang: str | None) -> HTMLResponse:
 def district_page(request: Request, district: str, store: Store, ref: Ref, q: Area) -> HTMLResponse:
     d = ref.geo.districts.get(district)
     if d is None:
-        return _not_found(request, q.lang)
+        return not_found_page(request, q.lang)
     group = GroupRef(district=district, dong=GROUP_ALL, building_type=GROUP_ALL)
     context = {
         "area": d.name_ko if q.lang == "ko" else d.name_en,
@@ -105,7 +105,7 @@ def district_page(request: Request, district: str, store: Store, ref: Ref, q: Ar
 def dong_page(request: Request, dong: str, store: Store, ref: Ref, q: Area) -> HTMLResponse:
     found = ref.geo.dongs.get(dong)
     if found is None:
-        return _not_found(request, q.lang)
+        return not_found_page(request, q.lang)
     group = GroupRef(district=found.district, dong=dong, building_type=GROUP_ALL)
     series = views.area_series(store, ref, group, q.utility, q.every)
     households = max((p.households or 0 for p in series.now.points), default=0) or None

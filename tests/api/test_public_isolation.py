@@ -40,6 +40,9 @@ PORTAL_PATHS = [
     "/dongs/2920064000",
     "/dongs/2920064000?every=month&utility=solar",
     "/geo/dongs.geojson",
+    "/embed/city",
+    "/embed/districts/29200",
+    "/embed/dongs/2920064000",
 ]
 
 

@@ -16,7 +16,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 PUBLISHED_DONG = "2917065600"  # 문흥1동: 1,200 households, published
 COMPLEMENTARY_DONG = "2914083000"  # 풍암동: the only metered dong of 서구, so withheld
 INDUSTRIAL_DONG = "2920064000"  # 하남: one industrial complex, fewer than k sites
-PAGES = ["/", "/map", "/about", "/districts/29170", f"/dongs/{PUBLISHED_DONG}"]
+PAGES = [
+    "/",
+    "/map",
+    "/about",
+    "/districts/29170",
+    f"/dongs/{PUBLISHED_DONG}",
+    "/embed/city",
+    f"/embed/dongs/{PUBLISHED_DONG}",
+]
 NEXT_MINUTE_MS = 100_000
 
 

@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.api.conftest import ApiCity
 from tests.rollup import city
@@ -134,3 +135,34 @@ def test_boundaries_and_static_files_are_served_with_cache_headers(api_city: Api
     assert geo.status_code == 200 and len(geo.json()["features"]) == 96
     css = api_city.client.get("/static/portal.css")
     assert css.status_code == 200 and css.headers["cache-control"].startswith("public, max-age=")
+
+
+@pytest.mark.parametrize(
+    "path", ["/embed/city", "/embed/districts/29140", f"/embed/dongs/{city.APARTMENT_DONG[1]}"]
+)
+def test_widgets_are_framable_by_configured_origins_only_and_set_no_cookie(
+    api_city: ApiCity, path: str
+) -> None:
+    r = api_city.client.get(path)
+    assert r.status_code == 200, r.text
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]  # none configured
+    assert "set-cookie" not in r.headers
+    assert "<nav" not in r.text  # a widget, not a page
+
+
+def test_widget_frame_ancestors_come_from_the_config(api_city: ApiCity) -> None:
+    from api.settings import ApiConfig
+    from tests.api.conftest import RecordingQL, build_app
+
+    c = api_city.city
+    config = ApiConfig(embed_frame_ancestors=["https://apt.example.kr"])
+    app = build_app(c, RecordingQL(c.url), RecordingQL(c.url), config)
+    with TestClient(app) as client:
+        widget = client.get("/embed/city")
+        policy = widget.headers["content-security-policy"]
+        assert "frame-ancestors https://apt.example.kr" in policy
+        assert "x-frame-options" not in widget.headers  # it would forbid any framing
+        assert "frame-ancestors 'none'" in client.get("/").headers["content-security-policy"]
+    bad = ApiConfig(embed_frame_ancestors=["https://x.kr; script-src *"])
+    with pytest.raises(ValueError, match=r"embed_frame_ancestors\[0\]"):
+        build_app(c, RecordingQL(c.url), RecordingQL(c.url), bad)
