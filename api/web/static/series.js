@@ -18,8 +18,8 @@
   chart.setOption({
     aria: { enabled: true },
     tooltip: { trigger: "axis", renderMode: "richText" },
-    legend: { data: [ds.now, ds.before], top: 0 },
-    grid: { left: 56, right: 16, top: 40, bottom: 32 },
+    legend: { data: [ds.now, ds.before], top: 0, right: 0 },
+    grid: { left: 56, right: 16, top: 52, bottom: 32 },
     xAxis: { type: "category", data: labels },
     yAxis: { type: "value", name: ds.unit },
     series: [
