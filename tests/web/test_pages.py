@@ -166,3 +166,13 @@ def test_widget_frame_ancestors_come_from_the_config(api_city: ApiCity) -> None:
     bad = ApiConfig(embed_frame_ancestors=["https://x.kr; script-src *"])
     with pytest.raises(ValueError, match=r"embed_frame_ancestors\[0\]"):
         build_app(c, RecordingQL(c.url), RecordingQL(c.url), bad)
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/embed/city", "/embed/districts/29140"])
+def test_every_page_reads_in_english_too(api_city: ApiCity, path: str) -> None:
+    r = api_city.client.get(path, params={"lang": "en"})
+    assert r.status_code == 200, r.text
+    assert '<html lang="en">' in r.text and r.headers["content-language"] == "en"
+    assert not re.search(
+        r"[가-힣]{4,}", r.text.split("<main", 1)[1].split("</main>")[0].replace("풍암동", "")
+    )
