@@ -135,6 +135,27 @@ def _area(request: Request, q: AreaQuery, context: dict) -> HTMLResponse:
     return render(request, "area.html", q.lang, context)
 
 
+@router.get("/building-types", response_class=HTMLResponse)
+def building_types(
+    request: Request,
+    store: Store,
+    ref: Ref,
+    lang: Lang = None,
+    utility: UtilityQ = Utility.ELECTRICITY,
+    period: Annotated[str, Query(pattern="^(day|month)$")] = "month",
+) -> HTMLResponse:
+    context = {
+        "rows": views.building_types(store, ref, utility, period),
+        "labels": BUILDING_TYPE_LABELS,
+        "utility": utility.value,
+        "utilities": [u.value for u in views.ORDER],
+        "period": period,
+        "unit": views.UNITS[utility.value],
+        "page": "types",
+    }
+    return render(request, "building_types.html", pick_lang(lang), context)
+
+
 @router.get("/about", response_class=HTMLResponse)
 def about(request: Request, ref: Ref, lang: Lang = None) -> HTMLResponse:
     registry = ref.registry

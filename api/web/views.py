@@ -123,6 +123,28 @@ def dong_map(store: PublicStore, ref: Reference, utility: Utility, period: str) 
     return rows
 
 
+def building_types(
+    store: PublicStore, ref: Reference, utility: Utility, period: str
+) -> list[dict[str, Any]]:
+    """City-wide use per building type over today or this month, or why a type has none."""
+    w = map_window(period)
+    found: dict[str, dict[str, Any]] = {}
+    for r in public_data.group_totals(store, utility.value, "building_type", w):
+        cell = found.setdefault(r["building_type"], {"consumption": 0.0, "co2e_kg": 0.0})
+        cell["consumption"] += r["consumption"]
+        cell["co2e_kg"] += r["co2e_kg"]
+    rows = []
+    for code in ref.building_types():
+        row: dict[str, Any] = {"code": code, **found.get(code, {})}
+        if code in found:
+            row |= {"status": "ok", "reason": None}
+        else:
+            status, reason = ref.missing_reason(GROUP_ALL, GROUP_ALL, code, False)
+            row |= {"status": status, "reason": reason_key(status, reason)}
+        rows.append(row)
+    return rows
+
+
 def rank_of(store: PublicStore, utility: Utility, w: Window, dong: str) -> tuple[int, int] | None:
     """(rank, of) by use per household among dongs with households, highest first."""
     totals = public_data.dong_totals(store, utility.value, w)

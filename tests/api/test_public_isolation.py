@@ -35,6 +35,7 @@ PORTAL_PATHS = [
     "/map",
     "/map?utility=gas&period=month",
     "/about",
+    "/building-types?period=day",
     "/districts/29200",
     "/districts/29200?every=hour",
     "/dongs/2920064000",

@@ -20,6 +20,7 @@ PAGES = [
     "/",
     "/map",
     "/about",
+    "/building-types",
     "/districts/29170",
     f"/dongs/{PUBLISHED_DONG}",
     "/embed/city",

@@ -13,7 +13,14 @@ from tests.rollup import city
 
 pytestmark = pytest.mark.timeout(120)
 
-PAGES = ["/", "/map", "/about", "/districts/29140", f"/dongs/{city.APARTMENT_DONG[1]}"]
+PAGES = [
+    "/",
+    "/map",
+    "/building-types",
+    "/about",
+    "/districts/29140",
+    f"/dongs/{city.APARTMENT_DONG[1]}",
+]
 
 
 class Tags(HTMLParser):
@@ -107,6 +114,15 @@ def test_withheld_dong_page_says_why(api_city: ApiCity) -> None:
     html = api_city.client.get(f"/dongs/{city.SUPPRESSED_DONG}").text
     summary = html.split('class="figures summary"', 1)[1].split("</table>", 1)[0]
     assert "비공개: 개인정보 보호" in summary
+
+
+def test_building_types_split_the_city_and_say_why_a_type_is_missing(api_city: ApiCity) -> None:
+    html = api_city.client.get("/building-types").text
+    rows = dict(re.findall(r'<tr data-type="(\w+)" data-status="(\w+)"', html))
+    assert rows["industrial"] == "ok" and rows["apartment"] == "ok"
+    assert rows["detached_house"] == "suppressed"  # three households: fewer than k
+    row = html.split('data-type="detached_house"', 1)[1].split("</tr>", 1)[0]
+    assert "비공개: 개인정보 보호" in row
 
 
 def test_about_names_k_factors_licence_and_open_data(api_city: ApiCity) -> None:
