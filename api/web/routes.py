@@ -40,26 +40,47 @@ def city(request: Request, store: Store, ref: Ref, lang: Lang = None) -> HTMLRes
     return render(request, "city.html", pick_lang(lang), {"now": now, "page": "city"})
 
 
-@router.get("/map", response_class=HTMLResponse)
-def dong_map(
-    request: Request,
-    store: Store,
-    ref: Ref,
+@dataclass(frozen=True)
+class PeriodQuery:
+    """What the map and the building-type page are asked for: language, utility, period."""
+
+    lang: str
+    utility: Utility
+    period: str | None  # day (today), month (this month), None: the page's default
+
+    def or_default(self, period: str) -> PeriodQuery:
+        return PeriodQuery(self.lang, self.utility, self.period or period)
+
+    def context(self) -> dict:
+        return {
+            "utility": self.utility.value,
+            "utilities": [u.value for u in views.ORDER],
+            "period": self.period,
+            "unit": views.UNITS[self.utility.value],
+        }
+
+
+def period_query(
     lang: Lang = None,
     utility: UtilityQ = Utility.ELECTRICITY,
-    period: Annotated[str, Query(pattern="^(day|month)$")] = "day",
-) -> HTMLResponse:
-    rows = views.dong_map(store, ref, utility, period)
+    period: Annotated[str | None, Query(pattern="^(day|month)$")] = None,
+) -> PeriodQuery:
+    return PeriodQuery(pick_lang(lang), utility, period)
+
+
+Period = Annotated[PeriodQuery, Depends(period_query)]
+
+
+@router.get("/map", response_class=HTMLResponse)
+def dong_map(request: Request, store: Store, ref: Ref, q: Period) -> HTMLResponse:
+    q = q.or_default("day")
     context = {
-        "rows": rows,
+        "rows": views.dong_map(store, ref, q.utility, q.period),
         "districts": ref.geo.districts,
-        "utility": utility.value,
-        "utilities": [u.value for u in views.ORDER],
-        "period": period,
-        "unit": views.UNITS[utility.value],
+        **q.context(),
         "page": "map",
     }
-    return render(request, "map.html", pick_lang(lang), context)
+    return render(request, "map.html", q.lang, context)
 
 
 @dataclass(frozen=True)
@@ -136,24 +157,15 @@ def _area(request: Request, q: AreaQuery, context: dict) -> HTMLResponse:
 
 
 @router.get("/building-types", response_class=HTMLResponse)
-def building_types(
-    request: Request,
-    store: Store,
-    ref: Ref,
-    lang: Lang = None,
-    utility: UtilityQ = Utility.ELECTRICITY,
-    period: Annotated[str, Query(pattern="^(day|month)$")] = "month",
-) -> HTMLResponse:
+def building_types(request: Request, store: Store, ref: Ref, q: Period) -> HTMLResponse:
+    q = q.or_default("month")
     context = {
-        "rows": views.building_types(store, ref, utility, period),
+        "rows": views.building_types(store, ref, q.utility, q.period),
         "labels": BUILDING_TYPE_LABELS,
-        "utility": utility.value,
-        "utilities": [u.value for u in views.ORDER],
-        "period": period,
-        "unit": views.UNITS[utility.value],
+        **q.context(),
         "page": "types",
     }
-    return render(request, "building_types.html", pick_lang(lang), context)
+    return render(request, "building_types.html", q.lang, context)
 
 
 @router.get("/about", response_class=HTMLResponse)
