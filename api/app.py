@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 
-from api import problems
+from api import problems, web
 from api.auth import Secrets
 from api.reference import Reference
 from api.routes import admin, facility, household, opendata, public, stream
@@ -67,6 +68,9 @@ def create_app(parts: Parts) -> FastAPI:
     problems.install(app)
     for module in (public, stream, opendata, facility, household, admin):
         app.include_router(module.router)
+    web.install(app)  # the citizens' portal: pages at /, files at /static
+    # Compresses pages and JSON; Starlette leaves text/event-stream alone.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     if parts.config.cors_origins:
         app.add_middleware(
             CORSMiddleware,

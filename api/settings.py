@@ -50,6 +50,8 @@ class ApiConfig(_Strict):
     stream_interval_s: float = Field(default=5.0, gt=0, le=3600)
     licence: Licence = Field(default_factory=Licence)
     households: dict[str, HouseholdConfig] = Field(default_factory=dict)
+    # Origins whose pages may frame the portal's /embed/ widgets (CSP frame-ancestors).
+    embed_frame_ancestors: list[str] = Field(default_factory=list)
 
 
 class ApiSettings(Settings):

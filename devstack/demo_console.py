@@ -46,7 +46,8 @@ def announce(
     print(f"\nLogs: {workdir / 'logs'}/<process>.log")
     if platform.api_port is not None:
         base = f"http://127.0.0.1:{platform.api_port}"
-        print(f"\nAPI docs:   {base}/docs")
+        print(f"\nPortal:     {base}/   (citizens' pages: city now, map, dongs)")
+        print(f"API docs:   {base}/docs")
         print("Try:")
         for path in api_examples(base):
             print(f"  curl -s {base}{path}")

@@ -3,10 +3,11 @@
 #
 #   scripts/demo.sh [--speed X] [--api-port N]
 #
-# Installs what is missing (mosquitto, influxdb, nginx-light, socat, python3-venv;
+# Installs what is missing (mosquitto, influxdb, nginx-light, socat, python3-venv, npm;
 # as root or through sudo), makes .venv with the project installed, then runs
 # `python -m devstack.demo`: local Mosquitto and InfluxDB, simulated phase-1
-# meters, their edge agents, the collector, the rollups and the API. Ctrl-C stops
+# meters, their edge agents, the collector, the rollups and the API with the
+# citizens' portal (its URL is printed). Ctrl-C stops
 # everything. Options are passed on; `scripts/demo.sh --help` lists them.
 set -eu
 
@@ -23,7 +24,7 @@ have() {
 }
 
 missing=""
-for pair in mosquitto:mosquitto mosquitto_passwd:mosquitto influxd:influxdb nginx:nginx-light socat:socat python3:python3; do
+for pair in mosquitto:mosquitto mosquitto_passwd:mosquitto influxd:influxdb nginx:nginx-light socat:socat python3:python3 npm:npm; do
     have "${pair%%:*}" || missing="$missing ${pair#*:}"
 done
 if have python3 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
@@ -53,5 +54,8 @@ if [ ! -f "$marker" ] || [ pyproject.toml -nt "$marker" ]; then
     .venv/bin/pip install -q -e .
     touch "$marker"
 fi
+
+# The portal's browser libraries (ECharts, from npm with its lock file).
+[ -f api/web/static/vendor/echarts.min.js ] || scripts/web_assets.sh
 
 exec .venv/bin/python -m devstack.demo "$@"

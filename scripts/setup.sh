@@ -6,9 +6,12 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need=()
-for pkg in mosquitto mosquitto-clients influxdb nginx-light socat mbpoll python3-venv; do
+for pkg in mosquitto mosquitto-clients influxdb nginx-light socat mbpoll python3-venv \
+  chromium fonts-noto-cjk nodejs postgresql; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# npm may come with nodejs (e.g. NodeSource) rather than as its own Debian package.
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}"
   $SUDO apt-get update -qq
@@ -17,4 +20,6 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
+# The portal's browser libraries (ECharts; axe-core for the browser tests) from npm.
+scripts/web_assets.sh
 echo "set-up done: .venv is ready"

@@ -3,7 +3,8 @@
 # (unit, integration against real Mosquitto and InfluxDB, end to end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import telemetry, pytest" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import telemetry, pytest, playwright" 2>/dev/null \
+  || [ ! -f api/web/static/vendor/echarts.min.js ] || ! command -v chromium >/dev/null; then
   scripts/setup.sh
 fi
 . .venv/bin/activate

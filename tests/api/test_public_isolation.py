@@ -29,8 +29,27 @@ def _public_paths(client: TestClient, c) -> list[str]:  # type: ignore[no-untype
     return paths
 
 
-def _query(path: str) -> dict:
-    return {"max_events": 1} if path.endswith("/stream") else {}
+# The citizens' portal (HTML, not in the OpenAPI document): public data only, like /v1.
+PORTAL_PATHS = [
+    "/",
+    "/map",
+    "/map?utility=gas&period=month",
+    "/about",
+    "/building-types?period=day",
+    "/districts/29200",
+    "/districts/29200?every=hour",
+    "/dongs/2920064000",
+    "/dongs/2920064000?every=month&utility=solar",
+    "/geo/dongs.geojson",
+    "/embed/city",
+    "/embed/districts/29200",
+    "/embed/dongs/2920064000",
+]
+
+
+def _query(path: str) -> dict | None:
+    # None, not {}: an empty params mapping would drop the path's own query string.
+    return {"max_events": 1} if path.endswith("/stream") else None
 
 
 def test_public_routes_query_only_the_public_database(api_city: ApiCity) -> None:
@@ -38,7 +57,7 @@ def test_public_routes_query_only_the_public_database(api_city: ApiCity) -> None
     api_city.private_ql.databases.clear()
     paths = _public_paths(api_city.client, api_city.city)
     assert len(paths) >= 10
-    for path in paths:
+    for path in paths + PORTAL_PATHS:
         r = api_city.client.get(path, params=_query(path))
         assert r.status_code == 200, (path, r.text)
     assert api_city.private_ql.databases == []
@@ -53,7 +72,7 @@ def test_public_routes_work_with_no_private_bucket_at_all(api_city: ApiCity) -> 
     with TestClient(app) as client:
         live = client.get("/v1/city/live").json()
         assert {u["utility"]: u for u in live["utilities"]}["electricity"]["rate"] > 0
-        for path in _public_paths(client, c):
+        for path in _public_paths(client, c) + PORTAL_PATHS:
             assert client.get(path, params=_query(path)).status_code == 200, path
         # ...while a private route, which needs it, reports the store as unavailable.
         r = client.get(
@@ -65,7 +84,10 @@ def test_public_routes_work_with_no_private_bucket_at_all(api_city: ApiCity) -> 
 
 def test_public_modules_never_import_the_private_store() -> None:
     root = Path(api.__file__).parent
-    for name in ("routes/public.py", "routes/stream.py", "routes/opendata.py", "public_data.py"):
+    public = ("routes/public.py", "routes/stream.py", "routes/opendata.py", "public_data.py")
+    portal = [str(p.relative_to(root)) for p in (root / "web").glob("*.py")]
+    assert "web/routes.py" in portal and "web/views.py" in portal
+    for name in (*public, *portal):
         tree = ast.parse((root / name).read_text(encoding="utf-8"))
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
         assert not names & {"PrivateStore", "private_store", "private_data"}, name

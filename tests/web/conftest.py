@@ -1,0 +1,89 @@
+"""Fixtures of the portal's tests.
+
+In-process page tests reuse the rolled-up test city of tests/api (real
+InfluxDB, real rollup). Browser tests run the whole platform (simulators →
+agents → Mosquitto → collector → InfluxDB → rollups → API with the portal),
+every stage its own process, and drive Debian's chromium through playwright.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from devstack import InfluxServer, MosquittoServer, free_port
+from devstack.browser import chromium_path
+from devstack.demo import DEFAULT_CONFIG
+from devstack.platform import Platform
+from devstack.ports import shifted_config
+from devstack.supervisor import PROJECT_ROOT
+from tests.api.conftest import api_city  # noqa: F401 (fixture)
+from tests.rollup.conftest import rollup_influx  # noqa: F401 (fixture)
+
+LIVE_DEADLINE_S = 150.0
+AXE = PROJECT_ROOT / "api/web/frontend/node_modules/axe-core/axe.min.js"
+ECHARTS = PROJECT_ROOT / "api/web/static/vendor/echarts.min.js"
+
+
+@dataclass
+class Portal:
+    base: str
+    platform: Platform
+
+    def live(self) -> dict:
+        return httpx.get(f"{self.base}/v1/city/live", timeout=10).json()
+
+
+def _has_rates(base: str) -> bool:
+    try:
+        body = httpx.get(f"{base}/v1/city/live", timeout=5).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return any(u.get("rate") for u in body.get("utilities", []))
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    missing = [str(p) for p in (AXE, ECHARTS) if not p.exists()]
+    if chromium_path() is None or missing:
+        pytest.fail(f"browser tests need chromium and scripts/web_assets.sh; missing: {missing}")
+    root = tmp_path_factory.mktemp("portal")
+    influx = InfluxServer(root / "influx").start()
+    broker = MosquittoServer(root / "mosquitto").start()
+    for db in ("energy", "energy_public"):
+        influx.create_database(db)
+    config = shifted_config(PROJECT_ROOT / DEFAULT_CONFIG, root / "sites.yaml")
+    platform = Platform(
+        root, config, broker.url, influx.url, speed=30, api_port=free_port(), rollup_interval_s=5
+    )
+    base = f"http://127.0.0.1:{platform.api_port}"
+    try:
+        platform.start()
+        deadline = time.monotonic() + LIVE_DEADLINE_S
+        while not _has_rates(base):
+            exited = [c.name for c in platform.children if not c.running]
+            if exited or time.monotonic() > deadline:
+                logs = "\n".join(f"[{c.name}]\n{c.log_tail()}" for c in platform.children)
+                pytest.fail(f"no live city figures (exited: {exited})\n{logs}")
+            time.sleep(1.0)
+        yield Portal(base, platform)
+    finally:
+        platform.stop()
+        broker.stop()
+        influx.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(portal: Portal) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    from devstack.browser import launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
