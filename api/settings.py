@@ -29,6 +29,14 @@ class HouseholdConfig(BaseModel):
     programme_start: dt.date | None = None
 
 
+class BoardConfig(BaseModel):
+    """The residents' board (api/civic): when the city owes an answer, when reports hide."""
+
+    support_threshold: int = Field(default=20, ge=1)
+    answer_days: int = Field(default=30, ge=1)
+    auto_hide_reports: int = Field(default=3, ge=1)
+
+
 class ApiConfig(BaseModel):
     """config/api.yaml: nothing secret."""
 
@@ -38,6 +46,7 @@ class ApiConfig(BaseModel):
     stream_interval_s: float = Field(default=5.0, gt=0, le=3600)
     licence: Licence = Field(default_factory=Licence)
     households: dict[str, HouseholdConfig] = Field(default_factory=dict)
+    board: BoardConfig = Field(default_factory=BoardConfig)
 
 
 class ApiSettings(Settings):
