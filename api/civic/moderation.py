@@ -72,6 +72,7 @@ def _log(
 
 def report(board: Board, reporter_id: int, kind: ItemKind, item_id: int, reason: Reason) -> bool:
     """Report a visible item once; True when this report hid it."""
+    kind, reason = ItemKind(kind), Reason(reason)
     table, visible = _TABLES[kind]
     now = board.clock()
     try:
@@ -120,6 +121,7 @@ def _set_hidden(
 
 
 def _decide(board: Board, staff: str, kind: ItemKind, item_id: int, note: str, hide: bool) -> None:
+    kind = ItemKind(kind)
     table, _ = _TABLES[kind]
     now = board.clock()
     with board.engine.begin() as conn:
