@@ -9,10 +9,13 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.auth import Secrets
+from api.civic import guards
+from api.civic.board import Board
 from api.reference import Reference
-from api.routes import admin, facility, household, opendata, public, stream
+from api.routes import admin, board, board_staff, facility, household, opendata, public, stream
 from api.settings import ApiConfig, ApiSettings
 from api.stores import PrivateStore, PublicStore
+from telemetry.db import DEFAULT_DB_URL, make_engine
 from telemetry.emissions import EmissionFactors, load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import Registry, load_geography, load_registry
@@ -43,6 +46,7 @@ class Parts:
     config: ApiConfig
     secrets: Secrets
     factors: EmissionFactors
+    board: Board | None = None  # the participation board's database (telemetry.db)
 
 
 def create_app(parts: Parts) -> FastAPI:
@@ -56,6 +60,8 @@ def create_app(parts: Parts) -> FastAPI:
             {"name": "facility managers", "description": "bearer token per site"},
             {"name": "households", "description": "the household's own signed token"},
             {"name": "operators", "description": "admin token"},
+            {"name": "board", "description": "residents' participation board"},
+            {"name": "board staff", "description": "answers and moderation (admin token)"},
         ],
     )
     app.state.public_store = parts.public_store
@@ -64,8 +70,10 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.config = parts.config
     app.state.secrets = parts.secrets
     app.state.factors = parts.factors
+    app.state.board = parts.board
     problems.install(app)
-    for module in (public, stream, opendata, facility, household, admin):
+    guards.install(app)
+    for module in (public, stream, opendata, facility, household, admin, board, board_staff):
         app.include_router(module.router)
     if parts.config.cors_origins:
         app.add_middleware(
@@ -97,4 +105,5 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
             signing_key=settings.secret("api_signing_key"),
         ),
         factors=load_emission_factors(),
+        board=Board(make_engine(settings.db_url or DEFAULT_DB_URL), config.board),
     )

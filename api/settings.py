@@ -35,6 +35,7 @@ class BoardConfig(BaseModel):
     support_threshold: int = Field(default=20, ge=1)
     answer_days: int = Field(default=30, ge=1)
     auto_hide_reports: int = Field(default=3, ge=1)
+    secure_cookies: bool = True  # false only for a local run over plain HTTP
 
 
 class ApiConfig(BaseModel):

@@ -207,3 +207,47 @@ def _hidden_item(conn: Connection, kind: ItemKind, row: object) -> HiddenItem:
     return HiddenItem(
         kind=kind, id=row.id, reason=row.hidden_reason, hidden_at=row.hidden_at, note=note
     )  # type: ignore[attr-defined]
+
+
+class QueueItem(BaseModel):
+    """A reported item waiting for a moderator (staff only: hidden items included)."""
+
+    kind: ItemKind
+    id: int
+    pending: int
+    reasons: dict[str, int]
+    hidden_reason: str | None
+
+
+def queue(board: Board) -> list[QueueItem]:
+    query = (
+        select(reports.c.item_kind, reports.c.item_id, reports.c.reason, func.count().label("n"))
+        .where(reports.c.resolved_at.is_(None))
+        .group_by(reports.c.item_kind, reports.c.item_id, reports.c.reason)
+    )
+    items: dict[tuple[str, int], QueueItem] = {}
+    with board.engine.connect() as conn:
+        for r in conn.execute(query):
+            kind = ItemKind(r.item_kind)
+            if (kind, r.item_id) not in items:
+                table, _ = _TABLES[kind]
+                why = conn.execute(
+                    select(table.c.hidden_reason).where(table.c.id == r.item_id)
+                ).scalar_one_or_none()
+                items[kind, r.item_id] = QueueItem(
+                    kind=kind, id=r.item_id, pending=0, reasons={}, hidden_reason=why
+                )
+            item = items[kind, r.item_id]
+            item.pending += r.n
+            item.reasons[r.reason] = r.n
+    return sorted(items.values(), key=lambda i: -i.pending)
+
+
+def author_of(board: Board, kind: ItemKind, item_id: int) -> int:
+    """The resident who wrote an item: moderators block by item, never by a resident id."""
+    table, _ = _TABLES[ItemKind(kind)]
+    with board.engine.connect() as conn:
+        found = conn.execute(select(table.c.author_id).where(table.c.id == item_id)).first()
+    if found is None or found.author_id is None:
+        raise Refused(Why.NOT_FOUND, f"no {kind} {item_id} written by a resident")
+    return found.author_id
