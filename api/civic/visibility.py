@@ -19,7 +19,9 @@ from sqlalchemy.orm import aliased
 
 from telemetry.db.tables import answers, comments, posts, supports
 
+# Aliases, so that the rule holds whatever the query around it joins or correlates.
 _parent = aliased(comments)
+_post = aliased(posts)
 
 
 def post_visible() -> ColumnElement[bool]:
@@ -31,7 +33,7 @@ def comment_visible() -> ColumnElement[bool]:
         and_(_parent.c.id == comments.c.parent_id, _parent.c.hidden_at.is_not(None))
     )
     post_hidden = exists().where(
-        and_(posts.c.id == comments.c.post_id, posts.c.hidden_at.is_not(None))
+        and_(_post.c.id == comments.c.post_id, _post.c.hidden_at.is_not(None))
     )
     return and_(comments.c.hidden_at.is_(None), ~parent_hidden, ~post_hidden)
 
@@ -39,7 +41,7 @@ def comment_visible() -> ColumnElement[bool]:
 def answer_visible() -> ColumnElement[bool]:
     return and_(
         answers.c.published_at.is_not(None),
-        exists().where(and_(posts.c.id == answers.c.post_id, post_visible())),
+        exists().where(and_(_post.c.id == answers.c.post_id, _post.c.hidden_at.is_(None))),
     )
 
 

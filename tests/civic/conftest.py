@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.civic.board import Author, Board
 from api.civic.codes import ParticipationCodes
 from api.civic.posts import PostDraft, PostKind, create
 from api.settings import BoardConfig
+from tests.civic.board_api import board_app
 from tests.db.conftest import db_url, engine  # noqa: F401 (fixtures)
+from tests.rollup import city
 
 SECRET = b"test-signing-key-0123456789"
 DONG = "2920064000"
@@ -52,3 +56,9 @@ def world(engine: Engine) -> BoardWorld:  # noqa: F811 (fixture)
         engine, BoardConfig(support_threshold=2, answer_days=30, auto_hide_reports=3), clock
     )
     return BoardWorld(board, clock, ParticipationCodes(engine, SECRET, clock))
+
+
+@pytest.fixture
+def app(engine: Engine, tmp_path: Path) -> FastAPI:  # noqa: F811 (fixture)
+    """The API with the board on a fresh database of each engine."""
+    return board_app(engine, city.write_sites(tmp_path))
