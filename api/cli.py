@@ -118,7 +118,12 @@ def _migrate(settings: ApiSettings) -> str:
     from telemetry.db import DEFAULT_DB_URL, migrate
 
     url = settings.db_url or DEFAULT_DB_URL
-    migrate.upgrade(url)
+    try:
+        migrate.upgrade(url)
+    except Exception:
+        # Another process sharing the file may have migrated it first: fine if it is current.
+        if migrate.current(url) != migrate.head():
+            raise
     return url
 
 
