@@ -73,8 +73,11 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.board = parts.board
     problems.install(app)
     guards.install(app)
-    for module in (public, stream, opendata, facility, household, admin, board, board_staff):
+    for module in (public, stream, opendata, facility, household, admin):
         app.include_router(module.router)
+    if parts.board is not None:  # the board's routes exist only with its database
+        app.include_router(board.router)
+        app.include_router(board_staff.router)
     if parts.config.cors_origins:
         app.add_middleware(
             CORSMiddleware,

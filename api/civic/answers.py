@@ -12,7 +12,7 @@ from datetime import datetime
 from statistics import median
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from api.civic import visibility
 from api.civic.board import Board, Refused, Why
@@ -48,9 +48,9 @@ def statuses(board: Board) -> list[StatusView]:
     return [StatusView.model_validate(r, from_attributes=True) for r in rows]
 
 
-def _post_exists(conn: object, post_id: int) -> None:
+def _post_exists(conn: Connection, post_id: int) -> None:
     # Staff act on hidden posts too (a moderator may restore them later).
-    if conn.execute(select(posts.c.id).where(posts.c.id == post_id)).first() is None:  # type: ignore[attr-defined]
+    if conn.execute(select(posts.c.id).where(posts.c.id == post_id)).first() is None:
         raise Refused(Why.NOT_FOUND, f"no post {post_id}")
 
 

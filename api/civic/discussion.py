@@ -18,7 +18,9 @@ class CommentDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(min_length=1, max_length=MAX_BODY // 2, description="Markdown; no raw HTML")
-    parent_id: int | None = Field(default=None, description="reply to this top-level comment")
+    parent_id: int | None = Field(
+        default=None, ge=1, le=2_147_483_647, description="reply to this top-level comment"
+    )
 
 
 def comment(board: Board, who: Author, post_id: int, draft: CommentDraft) -> int:

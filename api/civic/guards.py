@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -24,6 +24,8 @@ from api.problems import ApiProblem, forbidden, problem_response, unauthorized
 from telemetry.db.tables import residents
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_ID = 2_147_483_647  # an INTEGER column on PostgreSQL
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Per process (see ratelimit.py): writes per resident, requests per address, code tries.
 RESIDENT_WRITES = (0.5, 20)  # tokens per second, burst
 ADDRESS_WRITES = (2.0, 60)
@@ -60,10 +62,7 @@ def install(app: FastAPI) -> None:
 
 
 def board(request: Request) -> Board:
-    found: Board | None = getattr(request.app.state, "board", None)
-    if found is None:
-        raise ApiProblem(503, "Board unavailable", "no platform database is configured")
-    return found
+    return request.app.state.board
 
 
 BoardD = Annotated[Board, Depends(board)]

@@ -9,11 +9,13 @@ unblocking restores exactly what the block hid. The author sees why (`mine`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from api.civic import visibility
@@ -40,7 +42,7 @@ class Hidden(StrEnum):
     AUTHOR_BLOCKED = "author_blocked"
 
 
-_TABLES: dict[ItemKind, tuple[Table, object]] = {
+_TABLES: dict[ItemKind, tuple[Table, Callable[[], ColumnElement[bool]]]] = {
     ItemKind.POST: (posts, visibility.post_visible),
     ItemKind.COMMENT: (comments, visibility.comment_visible),
 }
@@ -77,7 +79,7 @@ def report(board: Board, reporter_id: int, kind: ItemKind, item_id: int, reason:
     now = board.clock()
     try:
         with board.engine.begin() as conn:
-            seen = conn.execute(select(table.c.id).where(table.c.id == item_id, visible())).first()  # type: ignore[operator]
+            seen = conn.execute(select(table.c.id).where(table.c.id == item_id, visible())).first()
             if seen is None:
                 raise Refused(Why.NOT_FOUND, f"no {kind.value} {item_id}")
             conn.execute(
@@ -197,16 +199,16 @@ def mine(board: Board, resident_id: int) -> Mine:
     )
 
 
-def _hidden_item(conn: Connection, kind: ItemKind, row: object) -> HiddenItem:
+def _hidden_item(conn: Connection, kind: ItemKind, row: Row[Any]) -> HiddenItem:
     note = conn.execute(
         select(moderation_log.c.note)
-        .where(moderation_log.c.item_kind == kind.value, moderation_log.c.item_id == row.id)  # type: ignore[attr-defined]
+        .where(moderation_log.c.item_kind == kind.value, moderation_log.c.item_id == row.id)
         .order_by(moderation_log.c.id.desc())
         .limit(1)
     ).scalar_one_or_none()
     return HiddenItem(
         kind=kind, id=row.id, reason=row.hidden_reason, hidden_at=row.hidden_at, note=note
-    )  # type: ignore[attr-defined]
+    )
 
 
 class QueueItem(BaseModel):

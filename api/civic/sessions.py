@@ -62,4 +62,6 @@ def csrf_token(key: str, cookie: str) -> str:
 
 
 def csrf_ok(key: str, cookie: str, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(csrf_token(key, cookie).encode(), given.encode())  # type: ignore[union-attr]
+    if not given:
+        return False
+    return hmac.compare_digest(csrf_token(key, cookie).encode(), given.encode())

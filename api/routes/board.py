@@ -22,7 +22,17 @@ from api.civic.board import Author, Refused, Why
 from api.civic.chart import ChartRef, snapshot
 from api.civic.codes import CodeRefused, ParticipationCodes
 from api.civic.discussion import CommentDraft, comment, support
-from api.civic.guards import BoardD, Session, Writer, address, limit, signing_key, small_body
+from api.civic.guards import (
+    MAX_ID,
+    BoardD,
+    ItemId,
+    Session,
+    Writer,
+    address,
+    limit,
+    signing_key,
+    small_body,
+)
 from api.civic.posts import PostDetail, PostDraft, PostFilter, PostKind
 from api.civic.views import PostSummary, StatusView
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, bad_request, not_found
@@ -67,7 +77,7 @@ class Created(BaseModel):
 
 class ReportIn(BaseModel):
     kind: moderation.ItemKind
-    id: int
+    id: int = Field(ge=1, le=MAX_ID)
     reason: moderation.Reason
 
 
@@ -157,7 +167,7 @@ def list_posts(
 
 
 @router.get("/posts/{post_id}", response_model=PostDetail, summary="One post, thread and answer")
-def get_post(post_id: int, b: BoardD) -> PostDetail:
+def get_post(post_id: ItemId, b: BoardD) -> PostDetail:
     found = posts.get(b, post_id)
     if found is None:
         raise not_found(f"no post {post_id}")
@@ -187,12 +197,12 @@ def _chart_figures(request: Request, chart: ChartRef) -> dict[str, Any]:
 
 
 @router.post("/posts/{post_id}/comments", response_model=Created, status_code=201)
-def add_comment(post_id: int, draft: CommentDraft, who: Writer, b: BoardD) -> Created:
+def add_comment(post_id: ItemId, draft: CommentDraft, who: Writer, b: BoardD) -> Created:
     return Created(id=comment(b, Author(resident_id=who.id), post_id, draft))
 
 
 @router.post("/posts/{post_id}/support", summary="Support a post (once)")
-def add_support(post_id: int, who: Writer, b: BoardD) -> dict[str, int]:
+def add_support(post_id: ItemId, who: Writer, b: BoardD) -> dict[str, int]:
     return {"supports": support(b, who.id, post_id)}
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from api.auth import require_admin
 from api.civic import answers, moderation
 from api.civic.answers import AnswerDraft
-from api.civic.guards import BoardD, small_body
+from api.civic.guards import BoardD, ItemId, small_body
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
 
 router = APIRouter(
@@ -46,17 +46,17 @@ class Note(BaseModel):
 
 
 @router.put("/posts/{post_id}/answer", status_code=204, summary="Write the official answer")
-def write_answer(post_id: int, draft: AnswerDraft, staff: Staff, b: BoardD) -> None:
+def write_answer(post_id: ItemId, draft: AnswerDraft, staff: Staff, b: BoardD) -> None:
     answers.write_answer(b, post_id, staff, draft)
 
 
 @router.post("/posts/{post_id}/answer/publish", status_code=204, summary="Publish the answer")
-def publish_answer(post_id: int, b: BoardD) -> None:
+def publish_answer(post_id: ItemId, b: BoardD) -> None:
     answers.publish_answer(b, post_id)
 
 
 @router.put("/posts/{post_id}/status", status_code=204, summary="Set a post's status")
-def set_status(post_id: int, body: StatusIn, b: BoardD) -> None:
+def set_status(post_id: ItemId, body: StatusIn, b: BoardD) -> None:
     answers.set_status(b, post_id, body.status)
 
 
@@ -70,12 +70,14 @@ def queue(b: BoardD) -> list[moderation.QueueItem]:
 
 
 @router.post("/moderation/{kind}/{item_id}/hide", status_code=204, summary="Hide an item")
-def hide(kind: moderation.ItemKind, item_id: int, body: Note, staff: Staff, b: BoardD) -> None:
+def hide(kind: moderation.ItemKind, item_id: ItemId, body: Note, staff: Staff, b: BoardD) -> None:
     moderation.hide(b, staff, kind, item_id, body.note)
 
 
 @router.post("/moderation/{kind}/{item_id}/restore", status_code=204, summary="Restore an item")
-def restore(kind: moderation.ItemKind, item_id: int, body: Note, staff: Staff, b: BoardD) -> None:
+def restore(
+    kind: moderation.ItemKind, item_id: ItemId, body: Note, staff: Staff, b: BoardD
+) -> None:
     moderation.restore(b, staff, kind, item_id, body.note)
 
 
@@ -85,7 +87,7 @@ def restore(kind: moderation.ItemKind, item_id: int, body: Note, staff: Staff, b
     summary="Block the item's author (hides all their content)",
 )
 def block_author(
-    kind: moderation.ItemKind, item_id: int, body: Note, staff: Staff, b: BoardD
+    kind: moderation.ItemKind, item_id: ItemId, body: Note, staff: Staff, b: BoardD
 ) -> None:
     moderation.block(b, staff, moderation.author_of(b, kind, item_id), body.note)
 
@@ -96,6 +98,6 @@ def block_author(
     summary="Unblock the item's author (restores what the block hid)",
 )
 def unblock_author(
-    kind: moderation.ItemKind, item_id: int, body: Note, staff: Staff, b: BoardD
+    kind: moderation.ItemKind, item_id: ItemId, body: Note, staff: Staff, b: BoardD
 ) -> None:
     moderation.unblock(b, staff, moderation.author_of(b, kind, item_id), body.note)
