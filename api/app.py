@@ -12,7 +12,17 @@ from api.auth import Secrets
 from api.civic import guards
 from api.civic.board import Board
 from api.reference import Reference
-from api.routes import admin, board, board_staff, facility, household, opendata, public, stream
+from api.routes import (
+    admin,
+    board,
+    board_data,
+    board_staff,
+    facility,
+    household,
+    opendata,
+    public,
+    stream,
+)
 from api.settings import ApiConfig, ApiSettings
 from api.stores import PrivateStore, PublicStore
 from telemetry.db import DEFAULT_DB_URL, make_engine
@@ -78,6 +88,7 @@ def create_app(parts: Parts) -> FastAPI:
     if parts.board is not None:  # the board's routes exist only with its database
         app.include_router(board.router)
         app.include_router(board_staff.router)
+        app.include_router(board_data.router)
     if parts.config.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, func, insert, select
 from api.civic import visibility
 from api.civic.board import Author, Board, Refused, Why
 from api.civic.chart import ChartRef
+from api.civic.datasets import list_datasets
 from api.civic.render import render
 from api.civic.views import AnswerView, PostDetail, PostSummary, author, summary, thread
 from telemetry.db.tables import answers, post_statuses, posts, residents
@@ -128,6 +129,7 @@ def get(board: Board, post_id: int) -> PostDetail | None:
         chart_live=ref.live_path() if ref else None,
         chart_snapshot=row.chart_snapshot,
         thread=thread(comments),
+        datasets=list_datasets(board, post_id=post_id),
         answer=AnswerView(
             body=answer.body,
             body_html=render(answer.body),

@@ -41,6 +41,20 @@ class AnswerView(BaseModel):
     published_at: datetime
 
 
+class DatasetView(BaseModel):
+    id: int
+    title: str
+    site: str | None
+    post_id: int | None
+    publisher: str
+    filename: str
+    size_bytes: int
+    row_count: int
+    sha256: str
+    created_at: datetime
+    url: str
+
+
 class PostSummary(BaseModel):
     id: int
     kind: str
@@ -64,6 +78,7 @@ class PostDetail(PostSummary):
     chart_snapshot: dict[str, Any] | None = Field(description="the figures when posted")
     thread: list[CommentView]
     answer: AnswerView | None
+    datasets: list[DatasetView] = Field(description="data published on this post")
 
 
 def author(row: Row[Any]) -> AuthorView:

@@ -9,6 +9,7 @@ expressions below and nothing else:
 - a comment is visible when it, its post and its parent comment (if any) are
   not hidden — a reply under a hidden comment would quote it out of context;
 - an answer is visible when it is published and its post is visible;
+- a dataset is visible when it is on a site, or on a visible post;
 - counts (supports, comments) are taken over visible rows only.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from telemetry.db.tables import answers, comments, posts, supports
+from telemetry.db.tables import answers, comments, datasets, posts, supports
 
 # Aliases, so that the rule holds whatever the query around it joins or correlates.
 _parent = aliased(comments)
@@ -43,6 +44,18 @@ def answer_visible() -> ColumnElement[bool]:
         answers.c.published_at.is_not(None),
         exists().where(and_(_post.c.id == answers.c.post_id, _post.c.hidden_at.is_(None))),
     )
+
+
+def dataset_visible() -> ColumnElement[bool]:
+    on_visible_post = exists().where(
+        and_(_post.c.id == datasets.c.post_id, _post.c.hidden_at.is_(None))
+    )
+    return or_(datasets.c.post_id.is_(None), on_visible_post)
+
+
+def visible_datasets() -> Select:
+    """Dataset descriptions (never the bytes: those are read one file at a time)."""
+    return select(*(c for c in datasets.c if c.name != "content")).where(dataset_visible())
 
 
 def visible_posts() -> Select:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.civic.board_api import Person, residents, staff
+from tests.civic.board_api import ADMIN, Person, residents, staff
 from tests.rollup import city
 
 DONG = city.APARTMENT_DONG[1]
@@ -29,6 +29,8 @@ SURFACES: dict[str, str] = {
     "export posts json": "/v1/board/open-data/posts.json",
     "export answers csv": "/v1/board/open-data/answers.csv",
     "export answers json": "/v1/board/open-data/answers.json",
+    "datasets": "/v1/board/datasets",
+    "dataset download": "/v1/board/datasets/{dataset}.csv",
 }
 # Answer times name only overdue posts: a surface of counts (owed, answered), checked below.
 
@@ -64,8 +66,14 @@ def test_three_reports_hide_a_post_and_a_comment_on_every_surface(app: FastAPI) 
     s = staff(app)
     s.write("PUT", f"/v1/board/posts/{hidden}/answer", {"body": f"answer to {POST_MARK}"})
     s.post(f"/v1/board/posts/{hidden}/answer/publish")
+    data = TestClient(app).post(
+        "/v1/board/datasets",
+        content=f"note\n{POST_MARK} figures\n".encode(),
+        params={"title": f"{POST_MARK} data", "filename": "d.csv", "post_id": hidden},
+        headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "text/csv"},
+    )
     anyone = Person(TestClient(app))
-    ids = {"hidden": hidden, "kept": kept}
+    ids = {"hidden": hidden, "kept": kept, "dataset": data.json()["id"]}
 
     before = _texts(anyone, ids)
     assert [
