@@ -179,6 +179,9 @@ def create_post(draft: PostDraft, request: Request, who: Writer, b: BoardD) -> C
     ref: Reference = request.app.state.reference
     if draft.dong not in ref.geo.dongs:
         raise bad_request(f"unknown dong {draft.dong}", "dong")
+    site = ref.registry.sites.get(draft.site) if draft.site and ref.registry else None
+    if draft.site and (site is None or site.dong != draft.dong):
+        raise bad_request(f"no site {draft.site!r} in dong {draft.dong}", "site")
     figures = _chart_figures(request, draft.chart) if draft.chart else None
     return Created(id=posts.create(b, Author(resident_id=who.id), draft, figures))
 

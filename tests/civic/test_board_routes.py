@@ -81,6 +81,9 @@ def test_refusals_are_problems(app: FastAPI) -> None:
     assert a.post("/v1/board/posts/9999/support").status_code == 404
     bad = a.post("/v1/board/posts", PROPOSAL | {"dong": "2999999999"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "dong"
+    elsewhere = a.post("/v1/board/posts", PROPOSAL | {"site": "ind-1"})  # ind-1 is in another dong
+    assert elsewhere.status_code == 400 and elsewhere.json()["errors"][0]["field"] == "site"
+    assert a.post("/v1/board/posts", PROPOSAL | {"site": "apt"}).status_code == 201
     html = a.post("/v1/board/posts", PROPOSAL | {"kind": "rant"})
     assert html.status_code == 422 and html.headers["content-type"] == "application/problem+json"
     s = staff(app)
