@@ -10,10 +10,23 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api import problems, web
 from api.auth import Secrets
+from api.civic import guards
+from api.civic.board import Board
 from api.reference import Reference
-from api.routes import admin, facility, household, opendata, public, stream
+from api.routes import (
+    admin,
+    board,
+    board_data,
+    board_staff,
+    facility,
+    household,
+    opendata,
+    public,
+    stream,
+)
 from api.settings import ApiConfig, ApiSettings
 from api.stores import PrivateStore, PublicStore
+from telemetry.db import DEFAULT_DB_URL, make_engine
 from telemetry.emissions import EmissionFactors, load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import Registry, load_geography, load_registry
@@ -44,6 +57,7 @@ class Parts:
     config: ApiConfig
     secrets: Secrets
     factors: EmissionFactors
+    board: Board | None = None  # the participation board's database (telemetry.db)
 
 
 def create_app(parts: Parts) -> FastAPI:
@@ -57,6 +71,8 @@ def create_app(parts: Parts) -> FastAPI:
             {"name": "facility managers", "description": "bearer token per site"},
             {"name": "households", "description": "the household's own signed token"},
             {"name": "operators", "description": "admin token"},
+            {"name": "board", "description": "residents' participation board"},
+            {"name": "board staff", "description": "answers and moderation (admin token)"},
         ],
     )
     app.state.public_store = parts.public_store
@@ -65,9 +81,15 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.config = parts.config
     app.state.secrets = parts.secrets
     app.state.factors = parts.factors
+    app.state.board = parts.board
     problems.install(app)
+    guards.install(app)
     for module in (public, stream, opendata, facility, household, admin):
         app.include_router(module.router)
+    if parts.board is not None:  # the board's routes exist only with its database
+        app.include_router(board.router)
+        app.include_router(board_staff.router)
+        app.include_router(board_data.router)
     web.install(app)  # the citizens' portal: pages at /, files at /static
     # Compresses pages and JSON; Starlette leaves text/event-stream alone.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
@@ -101,4 +123,5 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
             signing_key=settings.secret("api_signing_key"),
         ),
         factors=load_emission_factors(),
+        board=Board(make_engine(settings.db_url or DEFAULT_DB_URL), config.board),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,6 +21,7 @@ from telemetry.cli import (
     fail,
     settings_or_fail,
 )
+from telemetry.db.cli import DbUrlOpt
 from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, load_registry
 
@@ -47,6 +49,7 @@ def serve(
     influx_org: InfluxOrgOpt = None,
     influx_bucket: InfluxBucketOpt = None,
     influx_public_bucket: InfluxPublicBucketOpt = None,
+    db_url: DbUrlOpt = None,
 ) -> None:
     """Serve the API (the default command)."""
     if ctx.invoked_subcommand is not None:
@@ -67,7 +70,9 @@ def serve(
         influx_org=influx_org,
         influx_bucket=influx_bucket,
         influx_public_bucket=influx_public_bucket,
+        db_url=db_url,
     )
+    _migrate(settings)
     try:
         parts = parts_from_settings(settings)
     except ConfigError as exc:
@@ -106,3 +111,67 @@ def sign_household_cmd(
     token = sign_household(site, key)
     typer.echo(f"token: {token}")
     typer.echo(f"link:  {base_url.rstrip('/')}/v1/household/usage?token={token}")
+
+
+def _migrate(settings: ApiSettings) -> str:
+    """Bring the platform database up to date, so the run command needs no extra step."""
+    from telemetry.db import DEFAULT_DB_URL, migrate
+
+    url = settings.db_url or DEFAULT_DB_URL
+    try:
+        migrate.upgrade(url)
+    except Exception:
+        # Another process sharing the file may have migrated it first: fine if it is current.
+        if migrate.current(url) != migrate.head():
+            raise
+    return url
+
+
+def _board(settings: ApiSettings):  # type: ignore[no-untyped-def]
+    from api.civic.board import Board
+    from telemetry.db import make_engine
+
+    if len(settings.secret("api_signing_key")) < 16:
+        fail(COMPONENT, "ENERGY_API_SIGNING_KEY is not set (at least 16 characters)")
+    return Board(make_engine(_migrate(settings)), settings.load_api_config().board)
+
+
+@app.command("codes")
+def codes_cmd(
+    site: Annotated[str, typer.Argument(help="the site whose households get codes")],
+    households: Annotated[
+        Path, typer.Option("--households", help="file: one household label per line")
+    ],
+    batch: Annotated[str, typer.Option(help="a name for this printing")] = "",
+    config: ConfigOpt = None,
+    db_url: DbUrlOpt = None,
+    board_url: Annotated[
+        str, typer.Option(help="where residents redeem")
+    ] = "https://energy.gwangju.go.kr/board",
+) -> None:
+    """Issue one participation code per household and print the sheet (codes are shown once)."""
+    from api.civic.codes import ParticipationCodes
+    from api.civic.sheet import read_households, sheet
+
+    settings = settings_or_fail(COMPONENT, ApiSettings, config=config, db_url=db_url)
+    try:
+        registry = load_registry(settings.config)
+        labels = read_households(households)
+    except (ConfigError, ValueError, OSError) as exc:
+        fail(COMPONENT, str(exc))
+    if site not in registry.sites:
+        fail(COMPONENT, f"no site {site!r} in {settings.config}")
+    board = _board(settings)
+    codes = ParticipationCodes(board.engine, settings.secret("api_signing_key").encode())
+    issued = codes.issue(site, registry.sites[site].dong, labels, batch or str(households.name))
+    typer.echo(sheet(site, registry.sites[site].name_ko, issued, board_url), nl=False)
+
+
+@app.command("board-seed")
+def board_seed_cmd(db_url: DbUrlOpt = None) -> None:
+    """Write a few example posts from the demo sites (only into a board without posts)."""
+    from api.civic.seed import seed
+
+    settings = settings_or_fail(COMPONENT, ApiSettings, db_url=db_url)
+    written = seed(_board(settings), settings.secret("api_signing_key").encode())
+    typer.echo(f"{written} example posts written" if written else "the board has posts; none added")

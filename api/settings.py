@@ -41,6 +41,15 @@ class HouseholdConfig(_Strict):
     programme_start: dt.date | None = None
 
 
+class BoardConfig(_Strict):
+    """The residents' board (api/civic): when the city owes an answer, when reports hide."""
+
+    support_threshold: int = Field(default=20, ge=1)
+    answer_days: int = Field(default=30, ge=1)
+    auto_hide_reports: int = Field(default=3, ge=1)
+    secure_cookies: bool = True  # false only for a local run over plain HTTP
+
+
 class ApiConfig(_Strict):
     """config/api.yaml: nothing secret."""
 
@@ -52,6 +61,7 @@ class ApiConfig(_Strict):
     households: dict[str, HouseholdConfig] = Field(default_factory=dict)
     # Origins whose pages may frame the portal's /embed/ widgets (CSP frame-ancestors).
     embed_frame_ancestors: list[str] = Field(default_factory=list)
+    board: BoardConfig = Field(default_factory=BoardConfig)
 
 
 class ApiSettings(Settings):

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=0, ge=0, le=65535)
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    db_url: str | None = Field(default=None, description="platform database (telemetry.db)")
 
     @field_validator("mqtt_url")
     @classmethod

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -165,4 +166,28 @@ moderation_log = Table(
     Column("item_id", Integer, nullable=True),
     Column("resident_id", Integer, nullable=True),
     Column("note", Text, nullable=False),
+)
+
+
+# --- Shared data -------------------------------------------------------------
+# A CSV a site's manager or city staff publishes, attached to a post (a
+# data_request is closed by one) or to a site's data page. Small files, so the
+# bytes live in the row and backups hold everything.
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("site", String(64), nullable=True, index=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=True, index=True),
+    # "staff:<name>" or "site:<site>": who published it.
+    Column("publisher", String(80), nullable=False),
+    Column("filename", String(120), nullable=False),
+    Column("media_type", String(40), nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("sha256", String(KEY_LEN), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

@@ -1,0 +1,148 @@
+"""FastAPI dependencies of the board: the store, residents' sessions, CSRF, limits, problems.
+
+Writes by residents are cookie-authenticated, so each one must carry the
+session's CSRF token (`X-CSRF-Token`) and, when the browser sends an `Origin`,
+come from this API's own origin or a configured CORS origin. Staff and site
+managers authenticate with bearer tokens, which browsers never attach on
+their own, so their routes need no CSRF token.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Path, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from api.civic import sessions
+from api.civic.board import Board, Refused, Why
+from api.civic.ratelimit import TokenBuckets
+from api.problems import ApiProblem, forbidden, problem_response, unauthorized
+from telemetry.db.tables import residents
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_ID = 2_147_483_647  # an INTEGER column on PostgreSQL
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# Per process (see ratelimit.py): writes per resident, requests per address, code tries.
+RESIDENT_WRITES = (0.5, 20)  # tokens per second, burst
+ADDRESS_WRITES = (2.0, 60)
+REDEEM_TRIES = (0.1, 5)
+STATUS = {
+    Why.NOT_FOUND: (404, "Not found"),
+    Why.CLOSED: (409, "Closed"),
+    Why.DUPLICATE: (409, "Already done"),
+    Why.BLOCKED: (403, "Blocked"),
+    Why.INVALID: (422, "Invalid request"),
+}
+
+
+def install(app: FastAPI) -> None:
+    """Board refusals become problem responses; buckets are per app."""
+    app.state.board_limits = {
+        "resident": TokenBuckets(*RESIDENT_WRITES),
+        "address": TokenBuckets(*ADDRESS_WRITES),
+        "redeem": TokenBuckets(*REDEEM_TRIES),
+    }
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+        status, title = STATUS[exc.why]
+        errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+        return problem_response(
+            request,
+            status,
+            title,
+            exc.detail,
+            kind=f"/problems/board-{exc.why.value}",
+            errors=errors,
+        )
+
+
+def board(request: Request) -> Board:
+    return request.app.state.board
+
+
+BoardD = Annotated[Board, Depends(board)]
+
+
+def signing_key(request: Request) -> str:
+    key: str = request.app.state.secrets.signing_key
+    if len(key) < 16:
+        raise ApiProblem(503, "Board sign-in unavailable", "ENERGY_API_SIGNING_KEY is not set")
+    return key
+
+
+def limit(request: Request, kind: str, key: str) -> None:
+    wait = request.app.state.board_limits[kind].take(key)
+    if wait > 0:
+        raise ApiProblem(
+            429,
+            "Too many requests",
+            f"slow down: retry in {wait:.0f} s",
+            kind="/problems/rate-limited",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def small_body(request: Request, content_length: Annotated[int | None, Header()] = None) -> None:
+    """Refuse a body over MAX_BODY_BYTES before reading it; every write is limited per address."""
+    if content_length is not None and content_length > MAX_BODY_BYTES:
+        raise ApiProblem(413, "Body too large", f"at most {MAX_BODY_BYTES} bytes per request")
+    limit(request, "address", address(request))
+
+
+def resident_key(b: Board, resident_id: int) -> str:
+    with b.engine.connect() as conn:
+        return conn.execute(
+            select(residents.c.resident_key).where(residents.c.id == resident_id)
+        ).scalar_one()
+
+
+@dataclass(frozen=True)
+class SessionResident:
+    id: int
+    site: str
+    dong: str
+    cookie: str
+
+
+def session(request: Request, b: BoardD) -> SessionResident:
+    cookie = request.cookies.get(sessions.COOKIE)
+    claim = sessions.parse(cookie) if cookie else None
+    if cookie is None or claim is None:
+        raise unauthorized("sign in with a participation code first (POST /v1/board/redeem)")
+    with b.engine.connect() as conn:
+        row = conn.execute(select(residents).where(residents.c.id == claim.resident_id)).first()
+    if row is None or not claim.verify(signing_key(request), row.resident_key, int(time.time())):
+        raise unauthorized("the session is not valid or has expired; redeem your code again")
+    return SessionResident(row.id, row.site, row.dong, cookie)
+
+
+Session = Annotated[SessionResident, Depends(session)]
+
+
+def writer(
+    request: Request,
+    who: Session,
+    _body: Annotated[None, Depends(small_body)],
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> SessionResident:
+    """A resident's write: same-origin, with the session's CSRF token, within the rate."""
+    origin = request.headers.get("origin")
+    allowed = {str(request.base_url).rstrip("/"), *request.app.state.config.cors_origins}
+    if origin is not None and origin.rstrip("/") not in allowed:
+        raise forbidden(f"writes from origin {origin!r} are not accepted")
+    if not sessions.csrf_ok(signing_key(request), who.cookie, x_csrf_token):
+        raise forbidden(f"the {sessions.CSRF_HEADER} header is missing or wrong")
+    limit(request, "resident", str(who.id))
+    return who
+
+
+Writer = Annotated[SessionResident, Depends(writer)]

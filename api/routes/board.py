@@ -1,0 +1,248 @@
+"""The residents' participation board: reading (anyone), writing (verified residents),
+codes (site managers), open data. Staff routes are in board_staff.py.
+
+Everything shown is built on api/civic/visibility.py: hidden content appears
+on no route here, in no count and in no export.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from api import public_data
+from api.auth import facility_sites, require_site
+from api.civic import answers, exports, guards, moderation, posts, sessions
+from api.civic.answers import AnswerTimes
+from api.civic.board import Author, Refused, Why
+from api.civic.chart import ChartRef, snapshot
+from api.civic.codes import CodeRefused, ParticipationCodes
+from api.civic.discussion import CommentDraft, comment, support
+from api.civic.guards import (
+    MAX_ID,
+    BoardD,
+    ItemId,
+    Session,
+    Writer,
+    address,
+    limit,
+    signing_key,
+    small_body,
+)
+from api.civic.posts import PostDetail, PostDraft, PostFilter, PostKind
+from api.civic.views import PostSummary, StatusView
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, bad_request, not_found
+from api.reference import Reference
+from api.stores import PublicStore
+from api.timewin import Every, window
+
+router = APIRouter(prefix="/v1/board", tags=["board"], responses=PROBLEM_RESPONSES)
+
+
+class Redeem(BaseModel):
+    code: str = Field(min_length=4, max_length=40, examples=["7K3M-Q9TX-2HRB"])
+
+
+class SignedIn(BaseModel):
+    site: str
+    dong: str
+    csrf_token: str = Field(description=f"send it back in {sessions.CSRF_HEADER} on every write")
+
+
+class CodeRequest(BaseModel):
+    site: str = Field(max_length=64)
+    households: list[str] = Field(min_length=1, max_length=2000, description="unit labels")
+    batch: str = Field(default="", max_length=64)
+
+
+class IssuedCodes(BaseModel):
+    site: str
+    dong: str
+    batch: str
+    codes: list[dict[str, str]] = Field(description="household and code; shown this once")
+
+
+class PostList(BaseModel):
+    total: int
+    posts: list[PostSummary]
+
+
+class Created(BaseModel):
+    id: int
+
+
+class ReportIn(BaseModel):
+    kind: moderation.ItemKind
+    id: int = Field(ge=1, le=MAX_ID)
+    reason: moderation.Reason
+
+
+@router.post("/redeem", response_model=SignedIn, summary="Redeem a participation code")
+def redeem(body: Redeem, request: Request, response: Response, b: BoardD) -> SignedIn:
+    limit(request, "redeem", address(request))
+    key = signing_key(request)
+    try:
+        resident = ParticipationCodes(b.engine, key.encode(), b.clock).redeem(body.code)
+    except CodeRefused as exc:
+        raise ApiProblem(
+            409 if exc.reason.value == "used" else 400,
+            "Code refused",
+            f"the participation code is {exc.reason.value}",
+            kind=f"/problems/code-{exc.reason.value}",
+        ) from exc
+    resident_key = guards.resident_key(b, resident.id)
+    cookie = sessions.sign(key, resident.id, resident_key, int(time.time()))
+    secure = b.config.secure_cookies
+    response.set_cookie(sessions.COOKIE, cookie, max_age=sessions.MAX_AGE_S,
+                        httponly=True, samesite="lax", secure=secure, path="/v1/board")  # fmt: skip
+    token = sessions.csrf_token(key, cookie)
+    response.set_cookie(sessions.CSRF_COOKIE, token, max_age=sessions.MAX_AGE_S,
+                        httponly=False, samesite="lax", secure=secure, path="/")  # fmt: skip
+    response.headers["Cache-Control"] = "no-store"
+    return SignedIn(site=resident.site, dong=resident.dong, csrf_token=token)
+
+
+@router.post("/logout", status_code=204, summary="End the resident's session")
+def logout(response: Response) -> None:
+    response.delete_cookie(sessions.COOKIE, path="/v1/board")
+    response.delete_cookie(sessions.CSRF_COOKIE, path="/")
+
+
+@router.get("/me", response_model=moderation.Mine, summary="My hidden items and why")
+def me(who: Session, b: BoardD, response: Response) -> moderation.Mine:
+    response.headers["Cache-Control"] = "private, no-store"
+    return moderation.mine(b, who.id)
+
+
+@router.post(
+    "/codes",
+    response_model=IssuedCodes,
+    status_code=201,
+    summary="Issue participation codes (site manager)",
+    responses=AUTH_RESPONSES,
+    dependencies=[Depends(small_body)],
+)
+def issue_codes(
+    body: CodeRequest,
+    request: Request,
+    response: Response,
+    b: BoardD,
+    sites: Annotated[set[str], Depends(facility_sites)],
+) -> IssuedCodes:
+    require_site(body.site, sites)
+    registry = request.app.state.reference.registry
+    if registry is None or body.site not in registry.sites:
+        raise not_found(f"no site {body.site!r}")
+    dong = registry.sites[body.site].dong
+    households = [h.strip() for h in body.households]
+    if any(not h or len(h) > 40 for h in households) or len(set(households)) != len(households):
+        raise bad_request("households must be distinct labels of 1-40 characters", "households")
+    codes = ParticipationCodes(b.engine, signing_key(request).encode(), b.clock)
+    issued = codes.issue(body.site, dong, households, body.batch or b.clock().date().isoformat())
+    response.headers["Cache-Control"] = "no-store"
+    return IssuedCodes(
+        site=body.site,
+        dong=dong,
+        batch=body.batch or b.clock().date().isoformat(),
+        codes=[{"household": c.household, "code": c.code} for c in issued],
+    )
+
+
+@router.get("/posts", response_model=PostList, summary="Posts (newest first)")
+def list_posts(
+    b: BoardD,
+    kind: PostKind | None = None,
+    dong: Annotated[str | None, Query(pattern=r"^\d{10}$")] = None,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="search title and body")] = None,
+    limit_: Annotated[int, Query(alias="limit", ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> PostList:
+    f = PostFilter(kind=kind, dong=dong, status=status, q=q)
+    return PostList(total=posts.count_posts(b, f), posts=posts.list_posts(b, f, limit_, offset))
+
+
+@router.get("/posts/{post_id}", response_model=PostDetail, summary="One post, thread and answer")
+def get_post(post_id: ItemId, b: BoardD) -> PostDetail:
+    found = posts.get(b, post_id)
+    if found is None:
+        raise not_found(f"no post {post_id}")
+    return found
+
+
+@router.post("/posts", response_model=Created, status_code=201, summary="Write a post")
+def create_post(draft: PostDraft, request: Request, who: Writer, b: BoardD) -> Created:
+    ref: Reference = request.app.state.reference
+    if draft.dong not in ref.geo.dongs:
+        raise bad_request(f"unknown dong {draft.dong}", "dong")
+    site = ref.registry.sites.get(draft.site) if draft.site and ref.registry else None
+    if draft.site and (site is None or site.dong != draft.dong):
+        raise bad_request(f"no site {draft.site!r} in dong {draft.dong}", "site")
+    figures = _chart_figures(request, draft.chart) if draft.chart else None
+    return Created(id=posts.create(b, Author(resident_id=who.id), draft, figures))
+
+
+def _chart_figures(request: Request, chart: ChartRef) -> dict[str, Any]:
+    """The public series the chart refers to, as the public routes would show it now."""
+    ref: Reference = request.app.state.reference
+    dong = ref.geo.dongs.get(chart.dong)
+    if chart.district != "all" and chart.district not in ref.geo.districts:
+        raise Refused(Why.INVALID, f"unknown district {chart.district}", "chart.district")
+    if chart.dong != "all" and (dong is None or dong.district != chart.district):
+        raise Refused(Why.INVALID, f"no dong {chart.dong} in {chart.district}", "chart.dong")
+    w = window(chart.start, chart.end, Every(chart.every))
+    store: PublicStore = request.app.state.public_store
+    return snapshot(chart, public_data.series(store, ref, chart.group, chart.utility, w))
+
+
+@router.post("/posts/{post_id}/comments", response_model=Created, status_code=201)
+def add_comment(post_id: ItemId, draft: CommentDraft, who: Writer, b: BoardD) -> Created:
+    return Created(id=comment(b, Author(resident_id=who.id), post_id, draft))
+
+
+@router.post("/posts/{post_id}/support", summary="Support a post (once)")
+def add_support(post_id: ItemId, who: Writer, b: BoardD) -> dict[str, int]:
+    return {"supports": support(b, who.id, post_id)}
+
+
+@router.post("/reports", status_code=201, summary="Report a post or comment")
+def add_report(body: ReportIn, who: Writer, b: BoardD) -> dict[str, bool]:
+    moderation.report(b, who.id, body.kind, body.id, body.reason)
+    return {"received": True}
+
+
+@router.get("/statuses", response_model=list[StatusView], summary="The city's statuses")
+def list_statuses(b: BoardD) -> list[StatusView]:
+    return answers.statuses(b)
+
+
+@router.get("/answer-times", response_model=AnswerTimes, summary="Answer times and overdue posts")
+def answer_times(b: BoardD) -> AnswerTimes:
+    return answers.answer_times(b)
+
+
+@router.get("/feed.json", summary="The newest posts as a JSON Feed")
+def feed(request: Request, b: BoardD) -> dict[str, Any]:
+    return exports.feed(b, str(request.base_url).rstrip("/"))
+
+
+@router.get("/open-data/{table}.{fmt}", summary="Posts, answers or statuses as CSV or JSON")
+def open_data(
+    table: Literal["posts", "answers", "statuses"], fmt: Literal["csv", "json"], b: BoardD
+) -> Response:
+    records = exports.rows(b, table)
+    if fmt == "json":
+        return Response(_json(records), media_type="application/json")
+    return Response(
+        exports.to_csv(records, exports.columns(table)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="board-{table}.csv"'},
+    )
+
+
+def _json(records: list[dict[str, Any]]) -> str:
+    return json.dumps(records, ensure_ascii=False)

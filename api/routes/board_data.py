@@ -1,0 +1,95 @@
+"""Shared data on the board: site managers (their site) and staff publish CSV files; anyone
+reads those the visibility rule shows (a dataset on a hidden post is hidden with it)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from api.auth import Credentials, facility_sites, require_site
+from api.civic import datasets
+from api.civic.guards import BoardD, ItemId, address, limit
+from api.civic.views import DatasetView
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, bad_request, not_found
+
+router = APIRouter(prefix="/v1/board", tags=["board"], responses=PROBLEM_RESPONSES)
+
+
+def publisher(
+    request: Request,
+    credentials: Credentials,
+    site: Annotated[str | None, Query(max_length=64)] = None,
+    x_staff_name: Annotated[str | None, Header(pattern=r"^[\w.@ -]{1,64}$")] = None,
+) -> str:
+    """`staff:<name>` for the operator's token, `site:<site>` for the site's own token."""
+    admin = request.app.state.secrets.admin_token
+    token = credentials.credentials if credentials else ""
+    if admin and token and hmac.compare_digest(token.encode(), admin.encode()):
+        return f"staff:{x_staff_name or 'city-staff'}"
+    sites = facility_sites(request, credentials)
+    if site is None:
+        raise bad_request("a site manager publishes for their site: give ?site=", "site")
+    require_site(site, sites)
+    return f"site:{site}"
+
+
+async def _csv_body(request: Request) -> bytes:
+    """The body, refused once it passes the limit (read in chunks, never whole first)."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != datasets.MEDIA_TYPE:
+        raise ApiProblem(415, "Unsupported media type", "send the dataset as text/csv")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > datasets.MAX_BYTES:
+            raise ApiProblem(413, "Body too large", f"at most {datasets.MAX_BYTES} bytes")
+    return bytes(body)
+
+
+@router.post(
+    "/datasets",
+    status_code=201,
+    summary="Publish a CSV dataset on a post or a site (staff or the site's manager)",
+    responses=AUTH_RESPONSES,
+)
+async def publish(
+    request: Request,
+    b: BoardD,
+    who: Annotated[str, Depends(publisher)],
+    title: Annotated[str, Query(min_length=3, max_length=200)],
+    filename: Annotated[str, Query(max_length=120, examples=["night-use-2026-10.csv"])],
+    site: Annotated[str | None, Query(max_length=64)] = None,
+    post_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> dict[str, int]:
+    limit(request, "address", address(request))
+    registry = request.app.state.reference.registry
+    if site is not None and (registry is None or site not in registry.sites):
+        raise not_found(f"no site {site!r}")
+    content = await _csv_body(request)
+    return {"id": datasets.publish(b, who, title, filename, content, site, post_id)}
+
+
+@router.get("/datasets", response_model=list[DatasetView], summary="Published datasets")
+def list_datasets(
+    b: BoardD,
+    site: Annotated[str | None, Query(max_length=64)] = None,
+    post_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> list[DatasetView]:
+    return datasets.list_datasets(b, site, post_id)
+
+
+@router.get("/datasets/{dataset_id}.csv", summary="Download a dataset")
+def download(dataset_id: ItemId, b: BoardD) -> Response:
+    found = datasets.content(b, dataset_id)
+    if found is None:
+        raise not_found(f"no dataset {dataset_id}")
+    filename, content = found
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,0 +1,99 @@
+"""The API app with a real platform database, and the people who use the board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.app import Parts, create_app
+from api.auth import Secrets
+from api.civic.board import Board
+from api.civic.ratelimit import TokenBuckets
+from api.reference import Reference
+from api.settings import ApiConfig, BoardConfig
+from api.stores import PrivateStore, PublicStore
+from telemetry.emissions import load_emission_factors
+from telemetry.influxql import InfluxQL
+from telemetry.registry import load_geography, load_registry
+
+ADMIN = "board-admin-token"
+SITE_TOKENS = {"apt": "apt-manager-token", "ind-1": "ind-1-token"}
+SIGNING_KEY = "board-signing-key-0123456789"
+BOARD = BoardConfig(support_threshold=2, answer_days=30, auto_hide_reports=3, secure_cookies=False)
+
+
+def board_app(
+    engine: Engine, sites: Path, influx_url: str = "http://127.0.0.1:9", public_db: str = "none"
+) -> FastAPI:
+    """The real app; InfluxDB is reached only when a post refers to a chart."""
+    config = ApiConfig(board=BOARD)
+    ql = InfluxQL(influx_url)
+    app = create_app(
+        Parts(
+            public_store=PublicStore(ql, public_db),
+            private_store=PrivateStore(ql, "private-unused"),
+            reference=Reference(load_geography(), load_registry(sites), config.privacy_k),
+            config=config,
+            secrets=Secrets(ADMIN, dict(SITE_TOKENS), SIGNING_KEY),
+            factors=load_emission_factors(),
+            board=Board(engine, BOARD),
+        )
+    )
+    # Tests sign in many residents from one address: a roomy bucket for code tries.
+    app.state.board_limits["redeem"] = TokenBuckets(100.0, 100)
+    return app
+
+
+@dataclass
+class Person:
+    """A browser of its own: its own cookie jar, its CSRF token once signed in."""
+
+    client: TestClient
+    csrf: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def write(self, method: str, path: str, json: Any = None) -> httpx.Response:
+        headers = dict(self.headers)
+        if self.csrf:
+            headers["X-CSRF-Token"] = self.csrf
+        return self.client.request(method, path, json=json, headers=headers)
+
+    def post(self, path: str, json: Any = None) -> httpx.Response:
+        return self.write("POST", path, json)
+
+
+def manager(app: FastAPI, site: str = "apt") -> Person:
+    return Person(TestClient(app), headers={"Authorization": f"Bearer {SITE_TOKENS[site]}"})
+
+
+def staff(app: FastAPI) -> Person:
+    return Person(
+        TestClient(app), headers={"Authorization": f"Bearer {ADMIN}", "X-Staff-Name": "kim"}
+    )
+
+
+def codes(app: FastAPI, households: list[str], site: str = "apt") -> list[str]:
+    r = manager(app, site).post("/v1/board/codes", {"site": site, "households": households})
+    assert r.status_code == 201, r.text
+    return [c["code"] for c in r.json()["codes"]]
+
+
+def resident(app: FastAPI, code: str) -> Person:
+    person = Person(TestClient(app))
+    r = person.post("/v1/board/redeem", {"code": code})
+    assert r.status_code == 200, r.text
+    person.csrf = r.json()["csrf_token"]
+    return person
+
+
+def residents(app: FastAPI, n: int, prefix: str = "101") -> list[Person]:
+    return [resident(app, c) for c in codes(app, [f"{prefix}-{i}" for i in range(n)])]
