@@ -74,7 +74,7 @@ def _row(path: Path, line: int, row: dict[str, str]) -> IntervalReading:
     if unit is None:
         raise Refused(
             path,
-            f"unit: {row['unit']!r} is not a {utility.value} unit ({', '.join(UNITS[utility])})",
+            f"unit: {row['unit']!r} is not a unit of {utility.value} ({', '.join(UNITS[utility])})",
             line,
         )
     start = day_start(parse_date(path, line, "period_start", row["period_start"]))
