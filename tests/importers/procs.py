@@ -30,12 +30,13 @@ def run_import(
     *extra: str,
     check: bool = False,
     agent: str = AGENT,
+    env: dict[str, str] | None = None,
 ) -> Run:
     argv = [sys.executable, "-m", "importers", fmt, str(file), "--agent", agent]
     argv += ["--mqtt-url", mqtt_url, "--state-dir", str(state_dir), *extra]
     argv += ["--check"] if check else []
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    p = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    environ = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    p = subprocess.run(argv, cwd=REPO, env=environ, capture_output=True, text=True, timeout=120)
     return Run(p.returncode, p.stdout, p.stderr)
 
 
