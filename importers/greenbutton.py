@@ -13,6 +13,7 @@ returned: any refusal names the element and its line.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,7 +77,9 @@ def read_greenbutton(path: Path, household: str, max_bytes: int) -> list[Importe
     return [*registers, *(_amount(path, k, v) for k, v in amounts.items())]
 
 
-def _channels(doc: XmlDoc, feed: dict[str, list[Entry]], household: str):
+def _channels(
+    doc: XmlDoc, feed: dict[str, list[Entry]], household: str
+) -> Iterator[tuple[Channel, Entry]]:
     """(channel, IntervalBlock entry) pairs; every MeterReading and block must be placed."""
     seen_meters: Counter[Utility] = Counter()
     placed: set[int] = set()
