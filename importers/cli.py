@@ -22,7 +22,7 @@ from importers.kapt import read_kapt
 from importers.publish import Publisher, PublishError, Tls, publish_all
 from importers.seqstore import SeqBusy, SeqStore
 from importers.settings import ImporterSettings
-from telemetry.cli import AgentOpt, ConfigOpt, MqttUrlOpt, fail, settings_or_fail
+from telemetry.cli import AgentOpt, ConfigOpt, MqttCaOpt, MqttUrlOpt, fail, settings_or_fail
 from telemetry.ids import is_valid_id
 from telemetry.logs import setup_logging
 from telemetry.readings_v2 import AnyReading
@@ -68,9 +68,7 @@ def main(
     config: ConfigOpt = None,
     agent: AgentOpt = None,
     mqtt_url: MqttUrlOpt = None,
-    mqtt_ca: Annotated[
-        Path | None, typer.Option("--mqtt-ca", help="CA file for mqtts:// (env ENERGY_MQTT_CA)")
-    ] = None,
+    mqtt_ca: MqttCaOpt = None,
     max_file_bytes: Annotated[
         int | None,
         typer.Option(
