@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.collector.helpers import influx_rows
 from tests.importers.conftest import Stack
 from tests.importers.procs import FILES, imported, points, run_import, written
 
@@ -67,6 +68,11 @@ def test_green_button_direct_layout_stored_as_in_the_file(stack: Stack) -> None:
     assert {(r["site"], r["district"], r["building_type"]) for r in elec + gas + water} == {
         ("pungam-lh-apt", "29140", "apartment")
     }
+    # The span the message covered is marked for the rollups (late history to revisit).
+    arrivals = influx_rows(url, 'SELECT * FROM "interval_arrivals"', db)
+    assert [(a["site"], a["agent"], a["start_ms"], a["end_ms"]) for a in arrivals] == [
+        ("pungam-lh-apt", "pungam-import", T0, T0 + 3 * D)
+    ]
 
 
 def test_green_button_containerized_layout_stored_as_in_the_file(stack: Stack) -> None:
