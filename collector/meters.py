@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from telemetry import influx_schema as s
 from telemetry.fields import Utility
 from telemetry.influxql import InfluxQL, InfluxQueryError, quote_ident, quote_literal
 from telemetry.registry import Registry
@@ -109,8 +110,9 @@ class MeterGate:
 
 
 def influx_stored_meters(client: InfluxQL, bucket: str) -> StoredMeters:
-    """The meter ids InfluxDB holds for a site, over every utility measurement."""
-    measurements = ",".join(quote_ident(u.value) for u in Utility)
+    """The meter ids InfluxDB holds for a site: point, interval and cost measurements."""
+    names = [u.value for u in Utility] + [s.interval_measurement(u.value) for u in Utility]
+    measurements = ",".join(quote_ident(n) for n in [*names, s.UTILITY_COST])
 
     def stored(site_id: str) -> set[str]:
         q = (

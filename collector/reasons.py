@@ -16,6 +16,9 @@ class Reason(StrEnum):
     UNKNOWN_AGENT = "unknown_agent"
     TS_FUTURE = "ts_future"
     TS_TOO_OLD = "ts_too_old"
+    # A v2 interval that ends before it starts, is too long, or overlaps another
+    # of the same meter in the message (JSON Schema cannot compare two times).
+    BAD_INTERVAL = "bad_interval"
     # New meter ids past the site's limit (registry expected_meters + meter_margin).
     UNKNOWN_METER_LIMIT = "unknown_meter_limit"
     # InfluxDB refused the line for good (400: field type conflict, parse error).

@@ -1,7 +1,8 @@
 """Turn a raw MQTT message into line protocol, or a reason to reject it.
 
-Checks, in order: size, topic shape, JSON, schema (telemetry models), topic vs
-payload, registry (site and agent known), timestamps plausible, new meters
+Checks, in order: size, topic shape, JSON, schema (telemetry models: v1, or
+v2 with interval and cost readings), topic vs payload, registry (site and agent
+known), timestamps plausible (intervals: collector/intervals.py), new meters
 within their site's limit (collector/meters.py). Tags come from the registry
 (district, dong, building type), never from the wire.
 """
@@ -10,15 +11,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 
+from collector.intervals import Span, arrival_line, implausible_span, overlapping, span_fields
 from collector.meters import Admission, MeterGate
 from collector.reasons import Reason
 from collector.verdict import Accepted, Delivery, Rejected
 from telemetry import influx_schema as s
 from telemetry.lineproto import float_point, line, series
-from telemetry.models import AgentStatus, ReadingBatch
+from telemetry.models import AgentStatus, Reading
+from telemetry.readings_v2 import AnyBatch, parse_batch, plain_loc
 from telemetry.registry import Registry
 from telemetry.topics import Topic, TopicError, TopicKind, parse_topic
 
@@ -38,7 +43,7 @@ class Validator:
         self.registry = registry
         self.limits = limits
         self.meters = meters  # None: every well-formed meter id is admitted
-        self._series_cache: dict[tuple[str, str, str, str], str] = {}
+        self._series_cache: dict[tuple[str, ...], str] = {}
 
     def use_registry(self, registry: Registry) -> None:
         """A reloaded registry (site tags may have changed: drop the cached series)."""
@@ -74,7 +79,7 @@ class Validator:
 
     def _readings(self, topic: Topic, d: Delivery, now: float) -> Verdict:
         try:
-            batch = ReadingBatch.from_json(d.payload)
+            batch = parse_batch(d.payload)
         except ValidationError as exc:
             return _schema_rejection(exc)
         if (batch.site, batch.agent) != (topic.site, topic.agent):
@@ -83,12 +88,13 @@ class Validator:
                 f"payload site/agent {batch.site}/{batch.agent} "
                 f"!= topic {topic.site}/{topic.agent}",
             )
-        stamps = [_ms(r.ts.timestamp()) for r in batch.readings]
+        # A point reading is stored at its ts, an interval or cost one at its start.
+        stamps = [_ms(_stamp(r).timestamp()) for r in batch.readings]
         late = self._implausible_time(batch, stamps, now)
         if late is not None:
             return late
         if self.meters is None:
-            return self._reading_lines(batch, stamps)
+            return self._with_arrivals(self._reading_lines(batch, stamps), batch, now)
         admission = self.meters.admit(batch.site, (r.meter for r in batch.readings))
         if len(admission.refused) == 0:
             out = self._reading_lines(batch, stamps)
@@ -96,11 +102,16 @@ class Validator:
             out = self._within_limit(batch, stamps, admission)
         if isinstance(out, Accepted):
             out.new_meters = len(admission.admitted)
+            self._with_arrivals(out, batch, now)
         return out
 
-    def _within_limit(
-        self, batch: ReadingBatch, stamps: list[int], admission: Admission
-    ) -> Verdict:
+    def _with_arrivals(self, out: Accepted, batch: AnyBatch, now: float) -> Accepted:
+        spans = _spans(batch)
+        if spans:
+            out.lines.append(arrival_line(batch.site, batch.agent, spans, now))
+        return out
+
+    def _within_limit(self, batch: AnyBatch, stamps: list[int], admission: Admission) -> Verdict:
         """The readings of admitted meters; the rest are refused, and said so."""
         keep = [i for i, r in enumerate(batch.readings) if r.meter not in admission.refused]
         refused = len(batch.readings) - len(keep)
@@ -120,44 +131,64 @@ class Validator:
         out.refused, out.refused_readings = why, refused
         return out
 
-    def _implausible_time(
-        self, batch: ReadingBatch, stamps: list[int], now: float
-    ) -> Rejected | None:
+    def _implausible_time(self, batch: AnyBatch, stamps: list[int], now: float) -> Rejected | None:
+        spans = _spans(batch)
+        if spans:
+            bad = implausible_span(spans, now, self.limits.max_future_s) or overlapping(spans)
+            if bad is not None:
+                return bad
+        points = [(ms, i) for i, ms in enumerate(stamps) if isinstance(batch.readings[i], Reading)]
+        if not points:
+            return None
         # One clock stamps the whole batch: a wrong one is wrong for every reading.
-        newest, oldest = max(stamps) / 1000, min(stamps) / 1000
+        (newest_ms, i_new), (oldest_ms, i_old) = max(points), min(points)
+        newest, oldest = newest_ms / 1000, oldest_ms / 1000
         if newest > now + self.limits.max_future_s:
-            i = stamps.index(max(stamps))
             return Rejected(
                 Reason.TS_FUTURE,
-                f"readings[{i}].ts {batch.readings[i].ts.isoformat()} "
+                f"readings[{i_new}].ts {_stamp(batch.readings[i_new]).isoformat()} "
                 f"is {newest - now:.0f} s in the future",
             )
         if oldest < now - self.limits.max_age_s:
-            i = stamps.index(min(stamps))
             return Rejected(
                 Reason.TS_TOO_OLD,
-                f"readings[{i}].ts {batch.readings[i].ts.isoformat()} "
+                f"readings[{i_old}].ts {_stamp(batch.readings[i_old]).isoformat()} "
                 f"is {(now - oldest) / 86400:.1f} days old",
             )
         return None
 
-    def _reading_lines(self, batch: ReadingBatch, stamps: list[int]) -> Accepted:
+    def _reading_lines(self, batch: AnyBatch, stamps: list[int]) -> Accepted:
         out = Accepted(lines=[], site=batch.site, agent=batch.agent, seq=batch.seq)
         site, cache, lines = batch.site, self._series_cache, out.lines
         for r, ms in zip(batch.readings, stamps, strict=True):
+            if not isinstance(r, Reading):
+                measurement, fields = span_fields(r)
+                cost = measurement == s.UTILITY_COST
+                key = self._series(site, r.meter, measurement, r.quality.value, r.utility, cost)
+                lines.append(float_point(key, fields, ms))
+                continue
             # Utility and Quality are StrEnums: they hash and format as their values.
             key = cache.get((site, r.meter, r.utility, r.quality))
             if key is None:
                 key = self._series(site, r.meter, r.utility.value, r.quality.value)
             lines.append(float_point(key, r.values, ms))
-        out.reading_ts_ms = stamps
+            # Lag is about live readings: imported history would drown it.
+            out.reading_ts_ms.append(ms)
         out.readings = len(batch.readings)
         return out
 
-    def _series(self, site: str, meter: str, utility: str, quality: str) -> str:
+    def _series(
+        self,
+        site: str,
+        meter: str,
+        measurement: str,
+        quality: str,
+        utility: str = "",
+        utility_tag: bool = False,
+    ) -> str:
         # Escaping and sorting tags is most of the cost of a line; a meter's
         # series repeats every poll, so keep the escaped form (bounded).
-        ident = (site, meter, utility, quality)
+        ident = (site, meter, measurement, quality) + ((utility,) if utility_tag else ())
         key = self._series_cache.get(ident)
         if key is None:
             tags = {
@@ -165,7 +196,9 @@ class Validator:
                 s.TAG_METER: meter,
                 s.TAG_QUALITY: quality,
             }
-            key = series(utility, tags)
+            if utility_tag:
+                tags[s.TAG_UTILITY] = utility
+            key = series(measurement, tags)
             if len(self._series_cache) >= SERIES_CACHE:
                 self._series_cache.clear()
             self._series_cache[ident] = key
@@ -204,13 +237,32 @@ def _ms(t: float) -> int:
     return round(t * 1000)
 
 
+def _stamp(r: Reading | Span) -> datetime:
+    return r.ts if isinstance(r, Reading) else r.interval.start
+
+
+def _spans(batch: AnyBatch) -> list[tuple[int, Span]]:
+    """(index, reading) of the interval and cost readings (none in a v1 batch)."""
+    return [(i, r) for i, r in enumerate(batch.readings) if not isinstance(r, Reading)]
+
+
 def _schema_rejection(exc: ValidationError) -> Rejected:
     errors = exc.errors(include_url=False, include_input=False)
+    for e in errors:  # without the schema and reading-kind tags of telemetry.readings_v2
+        e["loc"] = plain_loc(e["loc"])
     if any(e["type"] == "json_invalid" or e["type"] == "json_type" for e in errors):
         return Rejected(Reason.BAD_JSON, _describe(errors))
     if any(_is_meter_loc(e["loc"]) and e["type"].startswith("string_") for e in errors):
         return Rejected(Reason.BAD_METER_ID, _describe(errors))
+    if all(_is_interval_order(e) for e in errors):
+        return Rejected(Reason.BAD_INTERVAL, _describe(errors))
     return Rejected(Reason.SCHEMA, _describe(errors))
+
+
+def _is_interval_order(error: Any) -> bool:
+    """end not after start, or too long: what the JSON Schema cannot say."""
+    loc = error["loc"]
+    return error["type"] == "value_error" and len(loc) == 3 and loc[2] == "interval"
 
 
 def _is_meter_loc(loc: tuple[int | str, ...]) -> bool:

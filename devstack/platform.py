@@ -30,9 +30,14 @@ _STOP_RANK = {"simulators": 0, "agent": 1, "collector": 2, "rollup": 3, "api": 4
 
 
 def agent_ids(config: Path) -> list[str]:
-    """Every agent id of a sites file, in file order."""
+    """Every edge agent id of a sites file, in file order (importers run on demand)."""
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    return [a["id"] for s in data.get("sites", []) for a in s.get("agents", [])]
+    return [
+        a["id"]
+        for s in data.get("sites", [])
+        for a in s.get("agents", [])
+        if a.get("kind", "edge") == "edge"
+    ]
 
 
 def modbus_ports(config: Path) -> list[int]:

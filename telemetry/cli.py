@@ -107,6 +107,9 @@ InfluxPublicBucketOpt = Annotated[
 AgentOpt = Annotated[
     str | None, typer.Option("--agent", help="which agent of the config this is (env ENERGY_AGENT)")
 ]
+MqttCaOpt = Annotated[
+    Path | None, typer.Option("--mqtt-ca", help="CA file for mqtts:// (env ENERGY_MQTT_CA)")
+]
 OutboxOpt = Annotated[
     Path | None, typer.Option("--outbox", help="outbox file (SQLite) (env ENERGY_OUTBOX)")
 ]

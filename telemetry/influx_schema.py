@@ -11,6 +11,9 @@ Raw bucket (`energy`, private):
 | `agent_status`  | site, agent                                            | state (string), online (0/1), meters, meters_failing (count), failing (comma list), outbox_depth, outbox_oldest_age_s, dropped_batches, last_error |
 | `rejected`      | reason                                                 | topic, detail, payload (truncated), count=1 |
 | `collector_stats` | instance                                             | messages, readings, rejected, written, seq_gaps, seq_duplicates, lag_p50_s, lag_p99_s (counters since start, written every few seconds) |
+| `<utility>_interval` | site, meter, district, dong, building_type, quality | an `energy.readings.v2` interval reading: the utility's counter field names as amounts used in the period (e.g. `energy_kwh`, `energy_export_kwh`, `volume_m3`), `duration_s`; timestamp = interval start, so a re-import overwrites itself |
+| `utility_cost`  | site, meter, utility, district, dong, building_type, quality | a v2 cost reading: `cost_krw`, `duration_s`; timestamp = interval start (costs are never stored with quantities) |
+| `interval_arrivals` | site, agent                                        | start_ms, end_ms (the span of the interval and cost readings one accepted message carried), readings; timestamp = arrival (ms): late history that rollups must revisit |
 
 Rollups (written by `python -m collector rollup` to `energy`; the groups that
 pass the privacy rule also to `energy_public`). A group is a combination of
@@ -58,6 +61,20 @@ TAG_INSTANCE = "instance"
 READING_TAGS = (TAG_SITE, TAG_METER, TAG_DISTRICT, TAG_DONG, TAG_BUILDING_TYPE, TAG_QUALITY)
 
 AGENT_STATUS = "agent_status"
+
+# Interval consumption and cost (energy.readings.v2)
+INTERVAL_SUFFIX = "_interval"
+FIELD_DURATION_S = "duration_s"
+UTILITY_COST = "utility_cost"
+FIELD_COST_KRW = "cost_krw"
+INTERVAL_ARRIVALS = "interval_arrivals"
+
+
+def interval_measurement(utility: str) -> str:
+    """Where a utility's interval readings are stored: `electricity_interval`, ..."""
+    return utility + INTERVAL_SUFFIX
+
+
 REJECTED = "rejected"
 COLLECTOR_STATS = "collector_stats"
 

@@ -6,7 +6,7 @@ import re
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AwareDatetime,
@@ -98,6 +98,15 @@ UtcTimestamp = Annotated[
 ]
 
 
+def no_bool_values(values: Any) -> Any:
+    """JSON true/false would otherwise pass as 1.0/0.0 in a `values` map."""
+    if isinstance(values, dict):
+        for name, value in values.items():
+            if isinstance(value, bool):
+                raise ValueError(f"values.{name}: expected a number, got a boolean")
+    return values
+
+
 class Reading(BaseModel):
     """One meter read: canonical field values at one UTC time."""
 
@@ -121,12 +130,7 @@ class Reading(BaseModel):
     @field_validator("values", mode="before")
     @classmethod
     def _no_bools(cls, values: Any) -> Any:
-        # JSON true/false would otherwise pass as 1.0/0.0.
-        if isinstance(values, dict):
-            for name, value in values.items():
-                if isinstance(value, bool):
-                    raise ValueError(f"values.{name}: expected a number, got a boolean")
-        return values
+        return no_bool_values(values)
 
     @model_validator(mode="after")
     def _canonical_values(self) -> Reading:
@@ -144,6 +148,7 @@ class ReadingBatch(BaseModel):
     """One poll cycle of one agent, published on energy/v1/{site}/{agent}/readings."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    schema_id: ClassVar[str] = SCHEMA_ID
 
     schema_: Literal["energy.readings.v1"] = Field(alias="schema", description="payload schema id")
     site: SiteId
@@ -158,14 +163,14 @@ class ReadingBatch(BaseModel):
         # batches of this schema by construction, so there it is filled in.
         mine = info.mode == "python" and isinstance(data, dict)
         if mine and "schema" not in data and "schema_" not in data:
-            return {**data, "schema": SCHEMA_ID}
+            return {**data, "schema": cls.schema_id}
         return data
 
     def to_json(self) -> bytes:
         return self.model_dump_json(by_alias=True).encode()
 
     @classmethod
-    def from_json(cls, payload: bytes | str) -> ReadingBatch:
+    def from_json(cls, payload: bytes | str) -> Self:
         return cls.model_validate_json(payload)
 
 

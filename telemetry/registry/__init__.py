@@ -7,6 +7,7 @@ from telemetry.registry.profiles import Profile, ProfileConstant, ProfileField, 
 from telemetry.registry.registry import Registry, SiteTags
 from telemetry.registry.sites import (
     Agent,
+    AgentKind,
     BuildingType,
     Meter,
     RtuConnection,
@@ -18,6 +19,7 @@ from telemetry.registry.sites import (
 
 __all__ = [
     "Agent",
+    "AgentKind",
     "BuildingType",
     "ConfigError",
     "ConfigIssue",

@@ -78,8 +78,14 @@ class Meter(_Strict):
     building: str | None = Field(default=None, description="building within the site")
 
 
+class AgentKind(StrEnum):
+    EDGE = "edge"  # polls Modbus meters: python -m edge_agent
+    IMPORTER = "importer"  # publishes utilities' files: python -m importers
+
+
 class Agent(_Strict):
     id: Identifier
+    kind: AgentKind = Field(default=AgentKind.EDGE, description="edge agent or importer")
     name: str | None = None
     request_gap_s: float = Field(
         default=0.0, ge=0, le=5, description="pause between requests on one bus"

@@ -1,6 +1,7 @@
 """The committed JSON Schemas of the wire contract, for non-Python publishers.
 
-`readings.v1.json` (reading batches) and `status.v1.json` (agent status).
+`readings.v1.json` and `readings.v2.json` (reading batches; v2 adds interval
+consumption and interval cost readings) and `status.v1.json` (agent status).
 Regenerate with `python -m telemetry.schema` after changing telemetry.models;
 a test fails while a committed file and the model disagree.
 """
@@ -15,9 +16,11 @@ from pydantic import BaseModel
 
 from telemetry.fields import FIELDS
 from telemetry.models import AgentStatus, ReadingBatch
+from telemetry.readings_v2 import ReadingBatchV2, interval_fields
 
 SCHEMA_DIR = Path(__file__).parent
 SCHEMA_PATH = SCHEMA_DIR / "readings.v1.json"
+SCHEMA_V2_PATH = SCHEMA_DIR / "readings.v2.json"
 STATUS_SCHEMA_PATH = SCHEMA_DIR / "status.v1.json"
 _BASE_ID = "https://energy.gwangju.go.kr/schema/"
 
@@ -39,16 +42,39 @@ def readings_schema() -> dict[str, Any]:
     )
     canonical = {u.value: sorted(f) for u, f in FIELDS.items()}
     schema["x-canonical-fields"] = canonical
+    schema["$defs"]["Reading"]["allOf"] = _values_per_utility(canonical)
+    return schema
+
+
+def readings_v2_schema() -> dict[str, Any]:
+    schema = _schema(
+        ReadingBatchV2,
+        SCHEMA_V2_PATH,
+        "A batch of point readings (as in v1), interval readings (amounts used over "
+        "interval.start..end, keys: the utility's counter fields, see x-interval-fields) and "
+        "cost readings (cost_krw over the interval), published on "
+        "energy/v1/{site}/{agent}/readings. interval.end must be after interval.start and at "
+        "most 93 days later, which JSON Schema cannot compare: the collector checks it.",
+    )
+    canonical = {u.value: sorted(f) for u, f in FIELDS.items()}
+    per_interval = {u.value: interval_fields(u) for u in FIELDS}
+    schema["x-canonical-fields"] = canonical
+    schema["x-interval-fields"] = per_interval
+    schema["$defs"]["Reading"]["allOf"] = _values_per_utility(canonical)
+    schema["$defs"]["IntervalReading"]["allOf"] = _values_per_utility(per_interval)
+    return schema
+
+
+def _values_per_utility(names_of: dict[str, list[str]]) -> list[dict[str, Any]]:
     # The keys of `values` depend on `utility`: one if/then per utility, so
     # that a plain JSON Schema validator refuses what the model refuses.
-    schema["$defs"]["Reading"]["allOf"] = [
+    return [
         {
             "if": {"properties": {"utility": {"const": utility}}, "required": ["utility"]},
             "then": {"properties": {"values": {"propertyNames": {"enum": names}}}},
         }
-        for utility, names in canonical.items()
+        for utility, names in names_of.items()
     ]
-    return schema
 
 
 def status_schema() -> dict[str, Any]:
@@ -74,4 +100,8 @@ def render_status() -> str:
 
 def rendered() -> dict[Path, str]:
     """Every committed schema file and the text it must hold."""
-    return {SCHEMA_PATH: render(), STATUS_SCHEMA_PATH: render_status()}
+    return {
+        SCHEMA_PATH: render(),
+        SCHEMA_V2_PATH: _dump(readings_v2_schema()),
+        STATUS_SCHEMA_PATH: render_status(),
+    }

@@ -26,8 +26,9 @@ from collector.meters import MeterGate
 from collector.reasons import Reason
 from collector.validate import Limits, Validator
 from collector.verdict import Accepted, Delivery, Rejected
+from telemetry.readings_v2 import SCHEMA_ID_V2
 from telemetry.registry import load_registry
-from telemetry.schema import SCHEMA_PATH, STATUS_SCHEMA_PATH
+from telemetry.schema import SCHEMA_PATH, SCHEMA_V2_PATH, STATUS_SCHEMA_PATH
 from tests.collector.helpers import REPO
 
 CASES = Path(__file__).parent / "ingest_cases"
@@ -57,6 +58,11 @@ def test_the_cases_cover_both_verdicts_and_every_shape_reason() -> None:
     assert len(expected) >= 30
     reasons = {e.get("reason") for e in expected} | {e.get("refused") for e in expected}
     assert {r.value for r in SHAPE_REASONS} <= reasons
+    assert "bad_interval" in reasons
+    v2 = [
+        e for c, e in zip(_cases(), expected, strict=True) if SCHEMA_ID_V2 in _load(c)[1].decode()
+    ]
+    assert any(e["verdict"] == "accept" for e in v2), "no accepted energy.readings.v2 case"
     assert "unknown_meter_limit" in reasons
     assert any(e["verdict"] == "accept" for e in expected)
 
@@ -84,8 +90,13 @@ def _json_document(payload: bytes) -> Any:
     return json.loads(payload, parse_constant=refuse)
 
 
-def _schema_for(topic: str) -> dict[str, Any]:
-    path = STATUS_SCHEMA_PATH if topic.endswith("/status") else SCHEMA_PATH
+def _schema_for(topic: str, payload: bytes) -> dict[str, Any]:
+    """The status schema, or the readings schema the payload names (v1 unless it says v2)."""
+    if topic.endswith("/status"):
+        path = STATUS_SCHEMA_PATH
+    else:
+        v2 = f'"schema": "{SCHEMA_ID_V2}"'.encode() in payload
+        path = SCHEMA_V2_PATH if v2 else SCHEMA_PATH
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -93,7 +104,7 @@ def _schema_for(topic: str) -> dict[str, Any]:
 def test_published_schema_agrees_with_the_validator(case: Path) -> None:
     topic, payload, expected = _load(case)
     shape_refused = expected["verdict"] == "reject" and expected["reason"] in SHAPE_REASONS
-    schema = _schema_for(topic)
+    schema = _schema_for(topic, payload)
     validator = jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )

@@ -27,7 +27,7 @@ from devstack.ports import shifted_config
 from telemetry.influx_schema import CONSUMPTION_1D, GROUP_ALL
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
-from telemetry.registry import Registry, load_registry
+from telemetry.registry import AgentKind, Registry, load_registry
 from telemetry.topics import readings_topic
 
 DEMO = PROJECT_ROOT / "config" / "sites" / "demo.yaml"
@@ -107,7 +107,7 @@ def _filled(ql: InfluxQL, raw: str, registry: Registry) -> bool:
         enough
         and bool(stats)
         and stats[0]["count"] >= 3
-        and len(status) == len(registry.agents)
+        and len(status) == sum(a.kind is AgentKind.EDGE for a in registry.agents.values())
         and bool(rejected)
     )
 

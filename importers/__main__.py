@@ -1,0 +1,4 @@
+from importers.cli import COMPONENT, app
+from telemetry.cli import main
+
+main(app, COMPONENT)

@@ -1,0 +1,164 @@
+"""`python -m importers`: utilities' files into the wire contract, under an importer agent.
+
+Each command reads one file, checks all of it, and only then publishes its
+readings (all or nothing per file). Re-importing a file stores nothing twice:
+a reading's point is its meter and period start, so it overwrites itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from importers.bills import read_bills
+from importers.errors import Refused
+from importers.greenbutton import read_greenbutton
+from importers.kapt import read_kapt
+from importers.publish import Publisher, PublishError, Tls, publish_all
+from importers.seqstore import SeqBusy, SeqStore
+from importers.settings import ImporterSettings
+from telemetry.cli import AgentOpt, ConfigOpt, MqttCaOpt, MqttUrlOpt, fail, settings_or_fail
+from telemetry.ids import is_valid_id
+from telemetry.logs import setup_logging
+from telemetry.readings_v2 import AnyReading
+from telemetry.registry import AgentKind, ConfigError, load_registry
+
+COMPONENT = "importers"
+FAILED = 1
+log = logging.getLogger(COMPONENT)
+
+app = typer.Typer(
+    add_completion=False,
+    help=(
+        "Importers: read a Green Button XML file, a monthly bills CSV or an apartment "
+        "complex's monthly costs CSV, check the whole file, and publish its readings over "
+        "MQTT (QoS 1, energy.readings.v2) as an importer agent of the config, like an edge "
+        "agent. A refused file publishes nothing. Secrets (ENERGY_MQTT_PASSWORD) come from "
+        "the environment."
+    ),
+)
+
+
+class Format(StrEnum):
+    GREENBUTTON = "greenbutton"
+    BILLS = "bills"
+    KAPT = "kapt"
+
+
+@app.command()
+def main(
+    fmt: Annotated[
+        Format,
+        typer.Argument(
+            metavar="FORMAT",
+            help="greenbutton (NAESB ESPI XML, direct or containerized), bills (monthly bills "
+            "CSV) or kapt (apartment-complex monthly costs CSV, stored as costs)",
+        ),
+    ],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the file to import")],
+    household: Annotated[
+        str | None,
+        typer.Option("--household", help="greenbutton: household id; meters <household>-<utility>"),
+    ] = None,
+    config: ConfigOpt = None,
+    agent: AgentOpt = None,
+    mqtt_url: MqttUrlOpt = None,
+    mqtt_ca: MqttCaOpt = None,
+    max_file_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-file-bytes", help="refuse larger files (env ENERGY_MAX_FILE_BYTES; 20 MiB)"
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir", help="where batch seqs are kept (env ENERGY_STATE_DIR; var/importers)"
+        ),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="check the file, print what it holds, publish nothing")
+    ] = False,
+) -> None:
+    """Import one file: check all of it, then publish it (all or nothing)."""
+    setup_logging(COMPONENT)
+    settings = settings_or_fail(
+        COMPONENT,
+        ImporterSettings,
+        config=config,
+        agent=agent,
+        mqtt_url=mqtt_url,
+        mqtt_ca=mqtt_ca,
+        max_file_bytes=max_file_bytes,
+        state_dir=state_dir,
+    )
+    site = _importer_site(settings)
+    try:
+        readings = _read(fmt, file, household, settings.max_file_bytes)
+    except Refused as exc:
+        log.warning(
+            "file refused", extra={"file": str(file), "reason": exc.message, "line": exc.line}
+        )
+        fail(COMPONENT, f"refused, nothing published: {exc}")
+    meters = len({r.meter for r in readings})
+    if check:
+        print(f"{file}: {len(readings)} readings of {meters} meters, nothing published")
+        return
+    sent = _publish(settings, site, readings)
+    print(f"{file}: {len(readings)} readings of {meters} meters published in {sent} batches")
+
+
+def _read(fmt: Format, file: Path, household: str | None, max_bytes: int) -> Sequence[AnyReading]:
+    if fmt is Format.BILLS:
+        return read_bills(file, max_bytes)
+    if fmt is Format.KAPT:
+        return read_kapt(file, max_bytes)
+    if household is None or not is_valid_id(household):
+        fail(COMPONENT, "greenbutton needs --household: lowercase letters, digits, '.', '_', '-'")
+    return read_greenbutton(file, household, max_bytes)
+
+
+def _importer_site(settings: ImporterSettings) -> str:
+    try:
+        registry = load_registry(settings.config)
+    except ConfigError as exc:
+        fail(COMPONENT, str(exc))
+    agent = settings.agent
+    if not agent:
+        fail(COMPONENT, "--agent is required (an importer agent of the config)")
+    if agent not in registry.agents:
+        fail(COMPONENT, f"--agent {agent!r} is not an agent of {settings.config}")
+    if registry.agents[agent].kind is not AgentKind.IMPORTER:
+        fail(COMPONENT, f"--agent {agent!r} is an edge agent; give an agent with kind: importer")
+    return registry.site_of_agent(agent).id
+
+
+def _publish(settings: ImporterSettings, site: str, readings: Sequence[AnyReading]) -> int:
+    agent = settings.agent or ""
+    try:
+        store = SeqStore(settings.state_dir, agent)
+    except SeqBusy as exc:
+        fail(COMPONENT, str(exc), FAILED)
+    tls = Tls(
+        *(str(p) if p else None for p in (settings.mqtt_ca, settings.mqtt_cert, settings.mqtt_key))
+    )
+    publisher = Publisher(settings.mqtt_target(), agent, settings.publish_timeout_s, tls)
+    try:
+        publisher.connect()
+        sent = publish_all(publisher, store, site, agent, readings, settings.batch_readings)
+    except PublishError as exc:
+        log.error("publish failed", extra={"reason": str(exc)})
+        fail(COMPONENT, f"{exc}; re-run the import to complete it (a re-import overwrites)", FAILED)
+    finally:
+        publisher.close()
+        store.close()
+    log.info(
+        "published",
+        extra={"site": site, "agent": agent, "batches": len(sent), "readings": len(readings)},
+    )
+    return len(sent)

@@ -1,0 +1,24 @@
+"""The importers' settings: the shared ones (telemetry.settings) plus their own.
+
+Same precedence as everywhere: flag > environment (ENERGY_*) >
+config/settings.yaml > default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from telemetry.settings import Settings
+
+
+class ImporterSettings(Settings):
+    max_file_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="larger files are refused unread"
+    )
+    state_dir: Path = Field(
+        default=Path("var/importers"), description="per-agent batch sequence numbers"
+    )
+    publish_timeout_s: float = Field(default=30.0, gt=0, description="wait for each PUBACK")
+    batch_readings: int = Field(default=2_000, ge=1, le=5_000, description="readings per batch")
