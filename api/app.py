@@ -9,8 +9,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.auth import Secrets
+from api.civic.surveys import Surveys
 from api.reference import Reference
-from api.routes import admin, facility, household, opendata, public, stream
+from api.routes import admin, facility, household, opendata, public, stream, surveys
 from api.settings import ApiConfig, ApiSettings
 from api.stores import PrivateStore, PublicStore
 from telemetry.emissions import EmissionFactors, load_emission_factors
@@ -43,6 +44,8 @@ class Parts:
     config: ApiConfig
     secrets: Secrets
     factors: EmissionFactors
+    # The platform database's surveys (None: not configured; their routes say so).
+    surveys: Surveys | None = None
 
 
 def create_app(parts: Parts) -> FastAPI:
@@ -56,6 +59,7 @@ def create_app(parts: Parts) -> FastAPI:
             {"name": "facility managers", "description": "bearer token per site"},
             {"name": "households", "description": "the household's own signed token"},
             {"name": "operators", "description": "admin token"},
+            {"name": "surveys", "description": "citizens' policy surveys"},
         ],
     )
     app.state.public_store = parts.public_store
@@ -64,9 +68,12 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.config = parts.config
     app.state.secrets = parts.secrets
     app.state.factors = parts.factors
+    app.state.surveys = parts.surveys
+    app.state.db = parts.surveys.engine if parts.surveys else None
     problems.install(app)
-    for module in (public, stream, opendata, facility, household, admin):
+    for module in (public, stream, opendata, facility, household, admin, surveys):
         app.include_router(module.router)
+    app.include_router(surveys.staff)
     if parts.config.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -41,6 +41,15 @@ class HouseholdConfig(_Strict):
     programme_start: dt.date | None = None
 
 
+class SurveysConfig(_Strict):
+    """Citizens' policy surveys: where templates live, how often a round comes."""
+
+    templates: Path = Path("config/surveys")
+    interval_months: int = Field(default=5, ge=1, le=60)
+    # The next round is drafted this many days before it would open, for staff review.
+    review_lead_days: int = Field(default=14, ge=0, le=365)
+
+
 class ApiConfig(_Strict):
     """config/api.yaml: nothing secret."""
 
@@ -50,6 +59,7 @@ class ApiConfig(_Strict):
     stream_interval_s: float = Field(default=5.0, gt=0, le=3600)
     licence: Licence = Field(default_factory=Licence)
     households: dict[str, HouseholdConfig] = Field(default_factory=dict)
+    surveys: SurveysConfig = Field(default_factory=SurveysConfig)
 
 
 class ApiSettings(Settings):
