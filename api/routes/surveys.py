@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -33,6 +33,9 @@ staff = APIRouter(
     responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
 )
 Resident = Annotated[SessionResident, Depends(current_resident)]
+# Ids fit the database's 32-bit integers; longer strings are no id of ours.
+RoundId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the round's id")]
+Ident = Annotated[str, Path(max_length=64)]
 _STATUS = {
     "unknown_round": 404,
     "unknown_template": 404,
@@ -132,7 +135,7 @@ def list_rounds(store: Store) -> list[RoundOut]:
 
 
 @router.get("/rounds/{round_id}", response_model=RoundDetail, summary="A round and its questions")
-def get_round(round_id: int, store: Store) -> RoundDetail:
+def get_round(round_id: RoundId, store: Store) -> RoundDetail:
     r = _call(store.rounds.get, round_id)
     if r.status.value == "draft":
         raise not_found(f"no survey round {round_id}")
@@ -140,31 +143,31 @@ def get_round(round_id: int, store: Store) -> RoundDetail:
 
 
 @router.get("/rounds/{round_id}/results", summary="Results, once published")
-def results(round_id: int, store: Store) -> dict[str, Any]:
+def results(round_id: RoundId, store: Store) -> dict[str, Any]:
     return _call(store.results, round_id)
 
 
 @router.get("/rounds/{round_id}/export.json", summary="Results, data dictionary, methodology")
-def export_json(round_id: int, store: Store) -> dict[str, Any]:
+def export_json(round_id: RoundId, store: Store) -> dict[str, Any]:
     return _call(store.export, round_id)
 
 
 @router.get("/rounds/{round_id}/export.csv", response_class=PlainTextResponse)
-def export_csv(round_id: int, store: Store) -> PlainTextResponse:
+def export_csv(round_id: RoundId, store: Store) -> PlainTextResponse:
     """The published cells of the results, one row per figure."""
     body = _call(store.export_csv, round_id)
     return PlainTextResponse(body, media_type="text/csv; charset=utf-8")
 
 
 @router.get("/rounds/{round_id}/dictionary.csv", response_class=PlainTextResponse)
-def export_dictionary(round_id: int, store: Store) -> PlainTextResponse:
+def export_dictionary(round_id: RoundId, store: Store) -> PlainTextResponse:
     """Question ids, texts, types and options of a round."""
     body = _call(store.dictionary_csv, round_id)
     return PlainTextResponse(body, media_type="text/csv; charset=utf-8")
 
 
 @router.get("/templates/{template}/questions/{question_id}/comparison")
-def compare(template: str, question_id: str, store: Store) -> list[dict[str, Any]]:
+def compare(template: Ident, question_id: Ident, store: Store) -> list[dict[str, Any]]:
     """A repeated question (same id) across the published rounds of a template."""
     return store.comparison(template, question_id)
 
@@ -174,7 +177,7 @@ def compare(template: str, question_id: str, store: Store) -> list[dict[str, Any
 
 @router.post("/rounds/{round_id}/response", status_code=201, summary="Answer a round")
 def submit(
-    round_id: int,
+    round_id: RoundId,
     body: AnswersIn,
     resident: Resident,
     store: Store,
@@ -205,13 +208,13 @@ def _token(request: Request, round_id: int) -> str:
 
 
 @router.get("/rounds/{round_id}/response", summary="Your own answers, while you may edit them")
-def own(round_id: int, _resident: Resident, store: Store, request: Request) -> dict[str, Any]:
+def own(round_id: RoundId, _resident: Resident, store: Store, request: Request) -> dict[str, Any]:
     return {"answers": _call(store.responses.own, round_id, _token(request, round_id))}
 
 
 @router.put("/rounds/{round_id}/response", summary="Change your answers before the round closes")
 def edit(
-    round_id: int, body: AnswersIn, _resident: Resident, store: Store, request: Request
+    round_id: RoundId, body: AnswersIn, _resident: Resident, store: Store, request: Request
 ) -> dict[str, str]:
     _call(store.responses.edit, round_id, _token(request, round_id), body.answers)
     return {"status": "updated"}
@@ -232,7 +235,7 @@ def create_round(body: RoundIn, store: Store) -> RoundDetail:
 
 
 @staff.put("/rounds/{round_id}/dates", response_model=RoundOut, summary="Reschedule a draft")
-def reschedule(round_id: int, body: DatesIn, store: Store) -> RoundOut:
+def reschedule(round_id: RoundId, body: DatesIn, store: Store) -> RoundOut:
     dates = (body.opens_at, body.closes_at, body.publish_at)
     return RoundOut.of(_call(store.rounds.reschedule, round_id, *dates))
 
@@ -243,23 +246,25 @@ def tick(store: Store) -> list[RoundOut]:
 
 
 @staff.post("/rounds/{round_id}/paper", status_code=201, summary="Enter a paper response")
-def paper(round_id: int, body: PaperIn, store: Store) -> dict[str, str]:
+def paper(round_id: RoundId, body: PaperIn, store: Store) -> dict[str, str]:
     _call(store.responses.submit_paper, round_id, body.code, body.answers)
     return {"status": "recorded"}
 
 
 @staff.get("/rounds/{round_id}/results", summary="Results of a closed round, before publication")
-def staff_results(round_id: int, store: Store) -> dict[str, Any]:
+def staff_results(round_id: RoundId, store: Store) -> dict[str, Any]:
     return _call(store.results, round_id, staff=True)
 
 
 @staff.get("/rounds/{round_id}/texts", summary="Free-text answers awaiting moderation")
-def pending_texts(round_id: int, store: Store) -> list[dict[str, str]]:
+def pending_texts(round_id: RoundId, store: Store) -> list[dict[str, str]]:
     return _call(store.responses.pending_texts, round_id)
 
 
 @staff.post("/rounds/{round_id}/texts/{response_id}/{question_id}/approve", status_code=204)
-def approve_text(round_id: int, response_id: str, question_id: str, store: Store) -> Response:
+def approve_text(
+    round_id: RoundId, response_id: Ident, question_id: Ident, store: Store
+) -> Response:
     """Publish one free-text answer with the results."""
     _call(store.responses.approve_text, round_id, response_id, question_id)
     return Response(status_code=204)
@@ -267,7 +272,7 @@ def approve_text(round_id: int, response_id: str, question_id: str, store: Store
 
 # Last: its path would otherwise catch /rounds/{id}/paper.
 @staff.post("/rounds/{round_id}/{action}", response_model=RoundOut, summary="Open/close/publish")
-def move(round_id: int, action: str, store: Store) -> RoundOut:
+def move(round_id: RoundId, action: Ident, store: Store) -> RoundOut:
     actions = {
         "open": store.rounds.open,
         "close": store.rounds.close,

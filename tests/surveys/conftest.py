@@ -6,13 +6,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api.app import Parts, create_app
+from api.auth import Secrets
 from api.civic.codes import ParticipationCodes
 from api.civic.surveys import Surveys, build_surveys
 from api.civic.surveys_responses import Stratum
 from api.civic.surveys_rounds import Round
-from api.settings import SurveysConfig
+from api.reference import Reference
+from api.settings import ApiConfig, SurveysConfig
+from api.stores import PrivateStore, PublicStore
+from telemetry.emissions import load_emission_factors
+from telemetry.influxql import InfluxQL
+from telemetry.registry import load_geography
 from tests.db.conftest import db_url, engine  # noqa: F401 (fixtures)
 
 SECRET = b"survey-test-signing-key-0123456789"
@@ -72,3 +80,24 @@ def answers(support: str = "yes", useful: int = 4, bill: float = 50, **more: obj
     if support == "no":
         base["policy_why_not"] = "비용이 너무 크다"
     return base | more
+
+
+ADMIN = "survey-admin-token"
+SIGNING = "survey-session-signing-key"
+
+
+@pytest.fixture
+def app(surveys: Surveys) -> FastAPI:
+    """The API app with the surveys; the survey routes never read the time series."""
+    unused = InfluxQL("http://127.0.0.1:9")
+    return create_app(
+        Parts(
+            public_store=PublicStore(unused, "energy_public"),
+            private_store=PrivateStore(unused, "energy"),
+            reference=Reference(load_geography(), None, K),
+            config=ApiConfig(privacy_k=K),
+            secrets=Secrets(admin_token=ADMIN, site_tokens={}, signing_key=SIGNING),
+            factors=load_emission_factors(),
+            surveys=surveys,
+        )
+    )

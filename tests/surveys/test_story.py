@@ -15,44 +15,16 @@ import io
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from api.app import Parts, create_app
-from api.auth import Secrets
 from api.civic.codes import ParticipationCodes
 from api.civic.session import COOKIE, sign_resident
-from api.civic.surveys import Surveys
-from api.reference import Reference
-from api.settings import ApiConfig
-from api.stores import PrivateStore, PublicStore
 from telemetry.db.tables import survey_participations, survey_responses
-from telemetry.emissions import load_emission_factors
-from telemetry.influxql import InfluxQL
-from telemetry.registry import load_geography
-from tests.surveys.conftest import DONGS, Clock, K, answers
+from tests.surveys.conftest import ADMIN, DONGS, SIGNING, Clock, answers
 
-ADMIN = "survey-admin-token"
-SIGNING = "survey-session-signing-key"
 STAFF = {"Authorization": f"Bearer {ADMIN}"}
-
-
-@pytest.fixture
-def app(surveys: Surveys) -> FastAPI:
-    unused = InfluxQL("http://127.0.0.1:9")  # the survey routes never read the time series
-    return create_app(
-        Parts(
-            public_store=PublicStore(unused, "energy_public"),
-            private_store=PrivateStore(unused, "energy"),
-            reference=Reference(load_geography(), None, K),
-            config=ApiConfig(privacy_k=K),
-            secrets=Secrets(admin_token=ADMIN, site_tokens={}, signing_key=SIGNING),
-            factors=load_emission_factors(),
-            surveys=surveys,
-        )
-    )
 
 
 def _browser(app: FastAPI, resident_id: int | None = None) -> TestClient:
