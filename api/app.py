@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -9,11 +10,12 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.auth import Secrets
-from api.civic.surveys import Surveys
+from api.civic.surveys import Surveys, build_surveys, registry_stratum
 from api.reference import Reference
 from api.routes import admin, facility, household, opendata, public, stream, surveys
 from api.settings import ApiConfig, ApiSettings
 from api.stores import PrivateStore, PublicStore
+from telemetry.db import DEFAULT_DB_URL, make_engine
 from telemetry.emissions import EmissionFactors, load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import Registry, load_geography, load_registry
@@ -104,4 +106,11 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
             signing_key=settings.secret("api_signing_key"),
         ),
         factors=load_emission_factors(),
+        # The platform database as `python -m telemetry.db` names it (ENERGY_DB_URL).
+        surveys=build_surveys(
+            make_engine(os.environ.get("ENERGY_DB_URL") or DEFAULT_DB_URL),
+            config.surveys,
+            registry_stratum(registry),
+            config.privacy_k,
+        ),
     )
