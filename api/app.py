@@ -12,6 +12,7 @@ from api import problems, web
 from api.auth import Secrets
 from api.civic import guards
 from api.civic.board import Board
+from api.civic.surveys import Surveys, build_surveys, registry_stratum
 from api.reference import Reference
 from api.routes import (
     admin,
@@ -23,6 +24,7 @@ from api.routes import (
     opendata,
     public,
     stream,
+    surveys,
 )
 from api.settings import ApiConfig, ApiSettings
 from api.stores import PrivateStore, PublicStore
@@ -58,6 +60,8 @@ class Parts:
     secrets: Secrets
     factors: EmissionFactors
     board: Board | None = None  # the participation board's database (telemetry.db)
+    # The platform database's surveys (None: not configured; their routes say so).
+    surveys: Surveys | None = None
 
 
 def create_app(parts: Parts) -> FastAPI:
@@ -73,6 +77,7 @@ def create_app(parts: Parts) -> FastAPI:
             {"name": "operators", "description": "admin token"},
             {"name": "board", "description": "residents' participation board"},
             {"name": "board staff", "description": "answers and moderation (admin token)"},
+            {"name": "surveys", "description": "citizens' policy surveys"},
         ],
     )
     app.state.public_store = parts.public_store
@@ -82,10 +87,13 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.secrets = parts.secrets
     app.state.factors = parts.factors
     app.state.board = parts.board
+    app.state.surveys = parts.surveys
+    app.state.db = parts.surveys.engine if parts.surveys else None
     problems.install(app)
     guards.install(app)
-    for module in (public, stream, opendata, facility, household, admin):
+    for module in (public, stream, opendata, facility, household, admin, surveys):
         app.include_router(module.router)
+    app.include_router(surveys.staff)
     if parts.board is not None:  # the board's routes exist only with its database
         app.include_router(board.router)
         app.include_router(board_staff.router)
@@ -108,6 +116,7 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
     config = settings.load_api_config()
     registry = registry or load_registry(settings.config)
     public_token = settings.secret("influx_public_token") or settings.influx_token_value()
+    db = make_engine(settings.db_url or DEFAULT_DB_URL)  # the platform database (telemetry.db)
     return Parts(
         public_store=PublicStore(
             InfluxQL(settings.influx_url, public_token), settings.influx_public_bucket
@@ -123,5 +132,6 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
             signing_key=settings.secret("api_signing_key"),
         ),
         factors=load_emission_factors(),
-        board=Board(make_engine(settings.db_url or DEFAULT_DB_URL), config.board),
+        board=Board(db, config.board),
+        surveys=build_surveys(db, config.surveys, registry_stratum(registry), config.privacy_k),
     )

@@ -50,6 +50,15 @@ class BoardConfig(_Strict):
     secure_cookies: bool = True  # false only for a local run over plain HTTP
 
 
+class SurveysConfig(_Strict):
+    """Citizens' policy surveys: where templates live, how often a round comes."""
+
+    templates: Path = Path("config/surveys")
+    interval_months: int = Field(default=5, ge=1, le=60)
+    # The next round is drafted this many days before it would open, for staff review.
+    review_lead_days: int = Field(default=14, ge=0, le=365)
+
+
 class ApiConfig(_Strict):
     """config/api.yaml: nothing secret."""
 
@@ -62,6 +71,7 @@ class ApiConfig(_Strict):
     # Origins whose pages may frame the portal's /embed/ widgets (CSP frame-ancestors).
     embed_frame_ancestors: list[str] = Field(default_factory=list)
     board: BoardConfig = Field(default_factory=BoardConfig)
+    surveys: SurveysConfig = Field(default_factory=SurveysConfig)
 
 
 class ApiSettings(Settings):

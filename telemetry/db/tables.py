@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -190,4 +191,58 @@ datasets = Table(
     Column("sha256", String(KEY_LEN), nullable=False),
     Column("content", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+# --- Citizens' policy surveys -------------------------------------------------
+# Who answered (survey_participations) and what was answered (survey_responses)
+# are two tables with nothing to join them by: no shared key, no time on the
+# first and only a day on the second, random ids, and row order that follows
+# those ids rather than arrival (see docs/DECISIONS.md "Surveys").
+
+survey_rounds = Table(
+    "survey_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("template", String(64), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    # The template as it was cloned for this round: staff review it before opening.
+    Column("questions", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("opens_at", UtcDateTime, nullable=False),
+    Column("closes_at", UtcDateTime, nullable=False),
+    Column("publish_at", UtcDateTime, nullable=False),
+    Column("published_at", UtcDateTime, nullable=True),
+    UniqueConstraint("template", "number"),
+)
+
+survey_participations = Table(
+    "survey_participations",
+    metadata,
+    # The primary key is the rule: one response per household per round.
+    # No time and no channel: nothing here matches a column of the responses.
+    Column("round_id", Integer, ForeignKey("survey_rounds.id"), primary_key=True),
+    Column("household_key", String(KEY_LEN), primary_key=True),
+    # SQLite: stored in key order (an HMAC), not in arrival order.
+    sqlite_with_rowid=False,
+)
+
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    # A random UUID4 (hex): no sequence, and on SQLite the storage order.
+    Column("id", String(32), primary_key=True),
+    Column("round_id", Integer, ForeignKey("survey_rounds.id"), nullable=False, index=True),
+    # The respondent's site's district and building type: coarse strata for results.
+    Column("district", String(5), nullable=False),
+    Column("building_type", String(32), nullable=False),
+    Column("answers", JSON, nullable=False),
+    # The day of the last save (KST), never a time.
+    Column("saved_on", Date, nullable=False),
+    # SHA-256 of the resident's edit token (None: a paper response, final at once).
+    Column("edit_hash", String(KEY_LEN), nullable=True, unique=True),
+    # Question ids whose free text staff approved for publication.
+    Column("approved_texts", JSON, nullable=False),
+    sqlite_with_rowid=False,
 )

@@ -1,0 +1,283 @@
+"""Citizens' policy surveys: rounds and questions, responses, results and exports; staff actions.
+
+Anyone reads rounds (not drafts) and, once published, results and exports.
+A verified resident (session cookie) answers once per household and round;
+the edit token comes back as an HttpOnly cookie that only their browser
+holds, and opens their answers until the round closes. Staff (admin token)
+create, review, open, close and publish rounds, enter paper responses with
+a household's participation code, moderate free text, and see results of a
+closed round before publication.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api.auth import require_admin
+from api.civic.session import SessionResident, current_resident
+from api.civic.surveys import ResponseRefused, RoundRefused, Surveys
+from api.civic.surveys_answers import AnswerError
+from api.civic.surveys_rounds import Round
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, not_found
+
+router = APIRouter(prefix="/v1/surveys", tags=["surveys"], responses=PROBLEM_RESPONSES)
+staff = APIRouter(
+    prefix="/v1/surveys/admin",
+    tags=["surveys", "operators"],
+    dependencies=[Depends(require_admin)],
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+)
+Resident = Annotated[SessionResident, Depends(current_resident)]
+# Ids fit the database's 32-bit integers; longer strings are no id of ours.
+RoundId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the round's id")]
+Ident = Annotated[str, Path(max_length=64)]
+_STATUS = {
+    "unknown_round": 404,
+    "unknown_template": 404,
+    "no_response": 404,
+    "unknown_code": 404,
+    "wrong_state": 409,
+    "results_hidden": 409,
+    "not_open": 409,
+    "already_answered": 409,
+    "round_open": 409,
+    "bad_dates": 400,
+    "not_text": 400,
+    "no_answer": 400,
+}
+
+
+def surveys(request: Request) -> Surveys:
+    found: Surveys | None = getattr(request.app.state, "surveys", None)
+    if found is None:
+        raise not_found("surveys are not configured on this server")
+    return found
+
+
+Store = Annotated[Surveys, Depends(surveys)]
+
+
+def _problem(exc: RoundRefused | ResponseRefused | AnswerError) -> ApiProblem:
+    if isinstance(exc, AnswerError):
+        errors = [{"field": qid, "message": text} for qid, text in exc.errors]
+        return ApiProblem(
+            422, "Invalid answers", str(exc), kind="/problems/invalid-answers", errors=errors
+        )
+    kind = f"/problems/survey-{exc.reason.replace('_', '-')}"
+    return ApiProblem(_STATUS.get(exc.reason, 400), "Survey action refused", str(exc), kind=kind)
+
+
+class RoundOut(BaseModel):
+    id: int
+    template: str
+    number: int
+    title: str
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    publish_at: datetime
+    published_at: datetime | None
+
+    @classmethod
+    def of(cls, r: Round) -> RoundOut:
+        return cls(
+            **{f: getattr(r, f) for f in cls.model_fields if f != "status"}, status=r.status.value
+        )
+
+
+class RoundDetail(RoundOut):
+    questionnaire: dict[str, Any] = Field(description="the round's sections and questions")
+
+
+class AnswersIn(BaseModel):
+    answers: dict[str, Any] = Field(description="question id -> answer (see the questions)")
+
+
+class PaperIn(AnswersIn):
+    code: str = Field(max_length=40, description="the household's participation code")
+
+
+class RoundIn(BaseModel):
+    template: str = Field(max_length=64)
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    publish_at: AwareDatetime
+
+
+class DatesIn(BaseModel):
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    publish_at: AwareDatetime
+
+
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except (RoundRefused, ResponseRefused, AnswerError) as exc:
+        raise _problem(exc) from None
+
+
+def _edit_cookie(round_id: int) -> str:
+    return f"survey_edit_{round_id}"
+
+
+# --- everyone ---------------------------------------------------------------
+
+
+@router.get("/rounds", response_model=list[RoundOut], summary="Survey rounds (not drafts)")
+def list_rounds(store: Store) -> list[RoundOut]:
+    return [RoundOut.of(r) for r in store.rounds.list()]
+
+
+@router.get("/rounds/{round_id}", response_model=RoundDetail, summary="A round and its questions")
+def get_round(round_id: RoundId, store: Store) -> RoundDetail:
+    r = _call(store.rounds.get, round_id)
+    if r.status.value == "draft":
+        raise not_found(f"no survey round {round_id}")
+    return RoundDetail(**RoundOut.of(r).model_dump(), questionnaire=r.questions.model_dump())
+
+
+@router.get("/rounds/{round_id}/results", summary="Results, once published")
+def results(round_id: RoundId, store: Store) -> dict[str, Any]:
+    return _call(store.results, round_id)
+
+
+@router.get("/rounds/{round_id}/export.json", summary="Results, data dictionary, methodology")
+def export_json(round_id: RoundId, store: Store) -> dict[str, Any]:
+    return _call(store.export, round_id)
+
+
+@router.get("/rounds/{round_id}/export.csv", response_class=PlainTextResponse)
+def export_csv(round_id: RoundId, store: Store) -> PlainTextResponse:
+    """The published cells of the results, one row per figure."""
+    body = _call(store.export_csv, round_id)
+    return PlainTextResponse(body, media_type="text/csv; charset=utf-8")
+
+
+@router.get("/rounds/{round_id}/dictionary.csv", response_class=PlainTextResponse)
+def export_dictionary(round_id: RoundId, store: Store) -> PlainTextResponse:
+    """Question ids, texts, types and options of a round."""
+    body = _call(store.dictionary_csv, round_id)
+    return PlainTextResponse(body, media_type="text/csv; charset=utf-8")
+
+
+@router.get("/templates/{template}/questions/{question_id}/comparison")
+def compare(template: Ident, question_id: Ident, store: Store) -> list[dict[str, Any]]:
+    """A repeated question (same id) across the published rounds of a template."""
+    return store.comparison(template, question_id)
+
+
+# --- verified residents -----------------------------------------------------
+
+
+@router.post("/rounds/{round_id}/response", status_code=201, summary="Answer a round")
+def submit(
+    round_id: RoundId,
+    body: AnswersIn,
+    resident: Resident,
+    store: Store,
+    request: Request,
+    response: Response,
+) -> dict[str, str]:
+    token = _call(
+        store.responses.submit, round_id, resident.household_key, resident.site, body.answers
+    )
+    closes = store.rounds.get(round_id).closes_at
+    response.set_cookie(
+        _edit_cookie(round_id),
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/v1/surveys",
+        expires=closes,
+        secure=request.url.scheme == "https",
+    )
+    return {"status": "recorded", "editable_until": closes.isoformat()}
+
+
+def _token(request: Request, round_id: int) -> str:
+    token = request.cookies.get(_edit_cookie(round_id))
+    if not token:
+        raise not_found("this browser holds no response to this round")
+    return token
+
+
+@router.get("/rounds/{round_id}/response", summary="Your own answers, while you may edit them")
+def own(round_id: RoundId, _resident: Resident, store: Store, request: Request) -> dict[str, Any]:
+    return {"answers": _call(store.responses.own, round_id, _token(request, round_id))}
+
+
+@router.put("/rounds/{round_id}/response", summary="Change your answers before the round closes")
+def edit(
+    round_id: RoundId, body: AnswersIn, _resident: Resident, store: Store, request: Request
+) -> dict[str, str]:
+    _call(store.responses.edit, round_id, _token(request, round_id), body.answers)
+    return {"status": "updated"}
+
+
+# --- staff ------------------------------------------------------------------
+
+
+@staff.get("/rounds", response_model=list[RoundOut], summary="Every round, drafts included")
+def staff_rounds(store: Store) -> list[RoundOut]:
+    return [RoundOut.of(r) for r in store.rounds.list(drafts=True)]
+
+
+@staff.post("/rounds", response_model=RoundDetail, status_code=201, summary="Draft a round")
+def create_round(body: RoundIn, store: Store) -> RoundDetail:
+    r = _call(store.rounds.create, body.template, body.opens_at, body.closes_at, body.publish_at)
+    return RoundDetail(**RoundOut.of(r).model_dump(), questionnaire=r.questions.model_dump())
+
+
+@staff.put("/rounds/{round_id}/dates", response_model=RoundOut, summary="Reschedule a draft")
+def reschedule(round_id: RoundId, body: DatesIn, store: Store) -> RoundOut:
+    dates = (body.opens_at, body.closes_at, body.publish_at)
+    return RoundOut.of(_call(store.rounds.reschedule, round_id, *dates))
+
+
+@staff.post("/tick", response_model=list[RoundOut], summary="Close, publish and draft what is due")
+def tick(store: Store) -> list[RoundOut]:
+    return [RoundOut.of(r) for r in store.rounds.tick()]
+
+
+@staff.post("/rounds/{round_id}/paper", status_code=201, summary="Enter a paper response")
+def paper(round_id: RoundId, body: PaperIn, store: Store) -> dict[str, str]:
+    _call(store.responses.submit_paper, round_id, body.code, body.answers)
+    return {"status": "recorded"}
+
+
+@staff.get("/rounds/{round_id}/results", summary="Results of a closed round, before publication")
+def staff_results(round_id: RoundId, store: Store) -> dict[str, Any]:
+    return _call(store.results, round_id, staff=True)
+
+
+@staff.get("/rounds/{round_id}/texts", summary="Free-text answers awaiting moderation")
+def pending_texts(round_id: RoundId, store: Store) -> list[dict[str, str]]:
+    return _call(store.responses.pending_texts, round_id)
+
+
+@staff.post("/rounds/{round_id}/texts/{response_id}/{question_id}/approve", status_code=204)
+def approve_text(
+    round_id: RoundId, response_id: Ident, question_id: Ident, store: Store
+) -> Response:
+    """Publish one free-text answer with the results."""
+    _call(store.responses.approve_text, round_id, response_id, question_id)
+    return Response(status_code=204)
+
+
+# Last: its path would otherwise catch /rounds/{id}/paper.
+@staff.post("/rounds/{round_id}/{action}", response_model=RoundOut, summary="Open/close/publish")
+def move(round_id: RoundId, action: Ident, store: Store) -> RoundOut:
+    actions = {
+        "open": store.rounds.open,
+        "close": store.rounds.close,
+        "publish": store.rounds.publish,
+    }
+    if action not in actions:
+        raise not_found(f"no round action {action!r} (open, close, publish)")
+    return RoundOut.of(_call(actions[action], round_id))

@@ -1,0 +1,52 @@
+"""One response per household per round, whoever enters it and however many try at once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from api.civic.codes import household_key
+from api.civic.surveys import Surveys
+from api.civic.surveys_responses import ResponseRefused
+from telemetry.db.tables import survey_participations, survey_responses
+from tests.surveys.conftest import SECRET, Clock, answers, open_round
+
+
+def test_concurrent_answers_of_one_household_admit_exactly_one(
+    engine: Engine, surveys: Surveys, clock: Clock
+) -> None:
+    r = open_round(surveys, clock)
+    key = household_key(SECRET, "apt-a", "101-1203")
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def attempt() -> None:
+        start.wait()
+        try:
+            surveys.responses.submit(r.id, key, "apt-a", answers())
+            outcomes.append("ok")
+        except ResponseRefused as exc:
+            outcomes.append(exc.reason)
+
+    threads = [threading.Thread(target=attempt) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already_answered"] * 5 + ["ok"]
+    with engine.connect() as conn:
+        for table in (survey_responses, survey_participations):
+            assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 1
+
+
+def test_a_household_answers_each_round_once(surveys: Surveys, clock: Clock) -> None:
+    first = open_round(surveys, clock)
+    key = household_key(SECRET, "apt-a", "101-1203")
+    surveys.responses.submit(first.id, key, "apt-a", answers())
+    surveys.rounds.close(first.id)
+    second = open_round(surveys, clock)
+    surveys.responses.submit(second.id, key, "apt-a", answers())  # a new round: allowed
+    with pytest.raises(ResponseRefused, match="already answered"):
+        surveys.responses.submit(second.id, key, "apt-a", answers())
