@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import problems
 from api.auth import Secrets
 from api.reference import Reference
-from api.routes import admin, facility, household, opendata, public, stream
+from api.routes import admin, facility, household, opendata, programmes, public, stream
 from api.settings import ApiConfig, ApiSettings
 from api.stores import PrivateStore, PublicStore
 from telemetry.emissions import EmissionFactors, load_emission_factors
@@ -65,7 +65,7 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.secrets = parts.secrets
     app.state.factors = parts.factors
     problems.install(app)
-    for module in (public, stream, opendata, facility, household, admin):
+    for module in (public, stream, opendata, facility, household, admin, programmes):
         app.include_router(module.router)
     if parts.config.cors_origins:
         app.add_middleware(

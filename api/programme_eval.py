@@ -171,7 +171,10 @@ def _fit(panel: Panel, draw: np.ndarray) -> _Fit:
     rows, hh = panel.rows_of(draw)
     y, cm, treated = panel.log_use[rows], panel.cell_month[rows], panel.target[rows]
     untreated = panel.untreated[rows]
-    alpha, gamma, has_a, has_g = _two_way(y[untreated], hh[untreated], cm[untreated], len(draw))
+    n_cm = len(panel.cell_of_month)
+    alpha, gamma, has_a, has_g = _two_way(
+        y[untreated], hh[untreated], cm[untreated], len(draw), n_cm
+    )
     usable = treated & has_a[hh] & has_g[cm]
     if not usable.any():
         return _Fit(0.0, 0, 0, 0)
@@ -188,12 +191,11 @@ def _fit(panel: Panel, draw: np.ndarray) -> _Fit:
 
 
 def _two_way(
-    y: np.ndarray, hh: np.ndarray, cm: np.ndarray, n_hh: int, tol: float = 1e-10
+    y: np.ndarray, hh: np.ndarray, cm: np.ndarray, n_hh: int, n_cm: int, tol: float = 1e-10
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Household and cell-month effects by alternating projections (least squares)."""
-    n_cm = int(cm.max()) + 1 if len(cm) else 0
     count_h = np.bincount(hh, minlength=n_hh)
-    count_c = np.bincount(cm, minlength=n_cm) if len(cm) else np.zeros(0)
+    count_c = np.bincount(cm, minlength=n_cm)
     safe_h, safe_c = np.maximum(count_h, 1), np.maximum(count_c, 1)
     alpha = np.bincount(hh, y, minlength=n_hh) / safe_h
     gamma = np.zeros(n_cm)

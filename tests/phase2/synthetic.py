@@ -32,12 +32,14 @@ def synthetic_city(
     months: int = 36,
     noise: float = 0.10,
     utilities: tuple[str, ...] = ("electricity",),
+    dongs: list[str] | None = None,
 ) -> tuple[list[Subject], list[MonthlyUse]]:
     rng = random.Random(seed)
     subjects: list[Subject] = []
     uses: list[MonthlyUse] = []
     for c in range(cells):
-        cell = (f"29{c:08d}", "apartment" if c % 2 else "detached_house")
+        dong, other_type = (dongs[c % len(dongs)], c // len(dongs)) if dongs else (f"29{c:08d}", c)
+        cell = (dong, "apartment" if other_type % 2 else "detached_house")
         amplitude, phase = rng.uniform(0.15, 0.4), rng.uniform(0, 2 * math.pi)
         shocks = [rng.gauss(0, 0.05) for _ in range(months)]
         season = [
