@@ -8,6 +8,8 @@ the same nodes, and keep a map from a value's path to its line.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,22 +66,32 @@ def load_located(path: Path) -> LocatedYaml:
     # builds the data and the line map together: a registry of tens of
     # thousands of households loads in seconds, not minutes.
     loader = _Loader(text)
-    collecting = gc.isenabled()
-    gc.disable()  # the nodes hold no cycles; collecting while building them is wasted time
     try:
-        node = loader.get_single_node()
-        located = LocatedYaml(data=None)
-        if node is not None:
-            located.data = _Builder(loader, located).build(node, ())
+        with collection_paused():
+            node = loader.get_single_node()
+            located = LocatedYaml(data=None)
+            if node is not None:
+                located.data = _Builder(loader, located).build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise YamlSyntaxError(line, f"{exc.problem or exc}") from None
     finally:
         loader.dispose()
+    return located
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while building many objects that hold no cycles:
+    its passes over everything already built made large loads superlinear."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
         if collecting:
             gc.enable()
-    return located
 
 
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
