@@ -22,6 +22,7 @@ from api.routes import (
     facility,
     household,
     opendata,
+    programmes,
     public,
     stream,
     surveys,
@@ -91,7 +92,7 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.db = parts.surveys.engine if parts.surveys else None
     problems.install(app)
     guards.install(app)
-    for module in (public, stream, opendata, facility, household, admin, surveys):
+    for module in (public, stream, opendata, facility, household, admin, programmes, surveys):
         app.include_router(module.router)
     app.include_router(surveys.staff)
     if parts.board is not None:  # the board's routes exist only with its database

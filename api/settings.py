@@ -6,7 +6,6 @@ an unknown or misspelt key is an error with its line.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,10 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.paths import resolve_config_path
-from telemetry.registry.yaml_model import load_model
+from telemetry.registry.yaml_model import Removed, load_model
 from telemetry.settings import Settings
 
-API_CONFIG_VERSION = 1
+API_CONFIG_VERSION = 2
+# Version 2 moved households' programme dates into the registry.
+REMOVED = {
+    ("households",): Removed(
+        2, "households and their enrolments in the registry (`households:` of the sites file)"
+    )
+}
 DEFAULT_API_CONFIG = Path("config/api.yaml")
 
 
@@ -35,10 +40,6 @@ class Licence(_Strict):
     name: str = "Korea Open Government License Type 1 (attribution)"
     url: str = "https://www.kogl.or.kr/info/licenseType1.do"
     attribution: str = "Gwangju Metropolitan City energy information platform"
-
-
-class HouseholdConfig(_Strict):
-    programme_start: dt.date | None = None
 
 
 class BoardConfig(_Strict):
@@ -67,7 +68,6 @@ class ApiConfig(_Strict):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     stream_interval_s: float = Field(default=5.0, gt=0, le=3600)
     licence: Licence = Field(default_factory=Licence)
-    households: dict[str, HouseholdConfig] = Field(default_factory=dict)
     # Origins whose pages may frame the portal's /embed/ widgets (CSP frame-ancestors).
     embed_frame_ancestors: list[str] = Field(default_factory=list)
     board: BoardConfig = Field(default_factory=BoardConfig)
@@ -91,7 +91,7 @@ class ApiSettings(Settings):
         path = resolve_config_path(self.api_config)
         explicit = self.api_config != DEFAULT_API_CONFIG
         if path.is_file() or explicit:  # a file named on purpose must exist
-            config = load_model(path, ApiConfig, version=API_CONFIG_VERSION)
+            config = load_model(path, ApiConfig, version=API_CONFIG_VERSION, removed=REMOVED)
         else:
             config = ApiConfig()
         if self.api_cors_origins is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -104,8 +105,9 @@ def usage(
     response_model=Savings,
     summary="Savings against the household's own baseline",
     description="Baseline: the period of equal length just before the household joined its "
-    "programme (config/api.yaml `households.<site>.programme_start`) when the window starts "
-    "after that date, else the same period a year before. CO2e avoided = savings × emission factor.",
+    "programme (the start of its enrolment in the registry that is open on the window's first "
+    "day) when there is one, else the same period a year before. "
+    "CO2e avoided = savings × emission factor.",
 )
 def savings(
     request: Request,
@@ -138,9 +140,16 @@ def savings(
 
 
 def _baseline(request: Request, site: str, w: Window) -> tuple[Window, str]:
-    config = request.app.state.config.households.get(site)
-    joined = config.programme_start if config else None
-    if joined is not None and w.start.date() >= joined:
+    joined = _joined(request, site, w.start.date())
+    if joined is not None:
         start = w.start.replace(year=joined.year, month=joined.month, day=joined.day)
         return Window(start - (w.end - w.start), start, Every.DAY), "before_programme"
     return w.previous_year(), "previous_year"
+
+
+def _joined(request: Request, site: str, day: dt.date) -> dt.date | None:
+    """When the household of this site joined the programme it is in on `day`."""
+    registry = request.app.state.reference.registry
+    home = registry.households.of_site(site) if registry else None
+    enrolment = registry.households.enrolment_on(home, day) if home else None
+    return enrolment.start if enrolment else None

@@ -1,7 +1,7 @@
 """Gwangju's weather and sun: outdoor temperature, cloud cover, solar elevation.
 
-Temperature: a seasonal cosine fitted to Gwangju's monthly means (January
-~0.6 °C, August ~26.6 °C; KMA normals), a daily cycle (coolest ~06 h, warmest
+Temperature: the seasonal normal of telemetry.climate (January ~0.6 °C,
+August ~26.6 °C), a daily cycle (coolest ~06 h, warmest
 ~15 h local) and a day-to-day anomaly drawn from the seed. Cloud cover is one
 value per day, wetter in the July monsoon (장마). Sun position from the usual
 declination / hour-angle formulas for 35.16 N, 126.85 E.
@@ -14,16 +14,13 @@ from datetime import date
 from functools import lru_cache
 
 from simulators.model.noise import smooth, uniform
+from telemetry.climate import seasonal_temp_c  # the seasonal normal, shared with the API
 
 LATITUDE = 35.16
 LONGITUDE = 126.85
 KST_OFFSET_S = 9 * 3600
 DAY_S = 86400.0
-YEAR_DAYS = 365.25
 
-ANNUAL_MEAN_C = 13.6
-ANNUAL_AMPLITUDE_C = 13.0
-COLDEST_DAY = 20  # day of year around which the seasonal cosine is lowest
 DAILY_AMPLITUDE_C = 4.0
 
 # Mean cloud cover by month (0 clear .. 1 overcast); July is the monsoon.
@@ -68,10 +65,7 @@ def local_weekday(t: float) -> int:
 
 
 def outdoor_temp_c(t: float, key: int) -> float:
-    doy = day_of_year(t)
-    seasonal = ANNUAL_MEAN_C - ANNUAL_AMPLITUDE_C * math.cos(
-        2 * math.pi * (doy - COLDEST_DAY) / YEAR_DAYS
-    )
+    seasonal = seasonal_temp_c(day_of_year(t))
     hour = local_hour(t)
     # cosine with its minimum at 06 h and maximum at 15 h (asymmetric: 9 h up, 15 h down)
     if 6.0 <= hour < 15.0:

@@ -7,6 +7,7 @@ from pathlib import Path
 from telemetry.paths import config_dir, resolve_config_path
 from telemetry.registry.errors import ConfigError, ConfigIssue
 from telemetry.registry.geography import Geography, load_geography
+from telemetry.registry.household_loader import load_households
 from telemetry.registry.messages import message
 from telemetry.registry.profiles import Profile
 from telemetry.registry.registry import Registry
@@ -18,7 +19,8 @@ from telemetry.registry.yaml_model import issues_at, read_mapping, validate_loca
 def load_registry(
     sites_path: Path | str, *, profiles_dir: Path | None = None, geography: Geography | None = None
 ) -> Registry:
-    """Load a sites file and the profiles it uses; raise ConfigError listing every mistake."""
+    """Load a sites file, the profiles it uses and the households it names; raise
+    ConfigError listing every mistake."""
     path = resolve_config_path(sites_path)
     located = read_mapping(path)
     sites = validate_located(SitesFile, located, path)
@@ -29,7 +31,10 @@ def load_registry(
     issues = issues_at(path, located, check_sites(sites, profiles, geography))
     if issues:
         raise ConfigError(issues)
-    return Registry(source=path, sites=sites, profiles=profiles, geography=geography)
+    households = load_households(path, located.line_of(("households",)), sites, geography)
+    return Registry(
+        source=path, sites=sites, profiles=profiles, geography=geography, households=households
+    )
 
 
 def load_profiles(directory: Path) -> dict[str, Profile]:

@@ -42,6 +42,24 @@ MESSAGES: dict[str, str] = {
     "kind_mismatch": "'{name}' is a {canonical} in the canonical fields, not a {kind}",
     "scale_register_float": "a scale register applies to integer types, not {type}",
     "request_cap": "max_gap ({gap}) must be smaller than max_registers_per_request ({cap})",
+    "duplicate_programme": "programme id '{id}' is used twice (first at {first})",
+    "duplicate_household": "household id '{id}' is used twice (first at {first})",
+    "ends_before_start": "end {end} is before start {start}",
+    "household_place": "household '{id}' needs exactly one of `site` (where it lives) "
+    "or `dong` (a standalone household's administrative dong)",
+    "unknown_site": "unknown site '{site}' (not in the sites file)",
+    "site_without_households": "site '{site}' ({kind}) has no households: give the site "
+    "`households:` or kind `household`, or place this household by `dong`",
+    "site_household_taken": "site '{site}' is one household's own site and already belongs "
+    "to household '{other}'",
+    "meter_without_site": "meter '{ref}' names no site: a household without a site names "
+    "its meters as site/meter",
+    "unknown_programme": "unknown programme '{id}' (expected one of: {known})",
+    "enrolment_before_programme": "enrolment starts {start}, before programme '{programme}' "
+    "opened on {opened}",
+    "overlapping_enrolment": "overlaps {other} of the same programme '{programme}'",
+    "households_without_programmes": "a households file needs the programmes file it "
+    "enrols in (`programmes:` beside `households:`)",
     "field_too_wide": "{type} needs {width} registers but this device reads at most "
     "{cap} per request",
 }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from telemetry.registry.geography import Geography
+from telemetry.registry.household_registry import HouseholdRegistry
 from telemetry.registry.profiles import Profile
 from telemetry.registry.sites import Agent, Meter, Site, SitesFile
 
@@ -29,16 +30,22 @@ class SiteTags:
 
 
 class Registry:
-    """Sites by id, agents by id (unique across sites), profiles by id."""
+    """Sites by id, agents by id (unique across sites), profiles by id, households."""
 
     def __init__(
-        self, source: Path, sites: SitesFile, profiles: dict[str, Profile], geography: Geography
+        self,
+        source: Path,
+        sites: SitesFile,
+        profiles: dict[str, Profile],
+        geography: Geography,
+        households: HouseholdRegistry | None = None,
     ) -> None:
         self.source = source
         self.sites_file = sites
         self.profiles = profiles
         self.geography = geography
         self.sites = {s.id: s for s in sites.sites}
+        self.households = households or HouseholdRegistry(sites=self.sites)
         self.agents = {a.id: a for s in sites.sites for a in s.agents}
         self._agent_site = {a.id: s.id for s in sites.sites for a in s.agents}
         self._tags = {

@@ -136,6 +136,12 @@ class SitesFile(_Strict):
         le=MAX_SITE_METERS,
         description="new meters admitted per site beyond its expected meters",
     )
+    programmes: str | None = Field(
+        default=None, description="the programmes file, relative to this file"
+    )
+    households: str | None = Field(
+        default=None, description="the households file, relative to this file"
+    )
     sites: list[Site] = Field(min_length=1)
 
     def meter_limit(self, site: Site) -> int:

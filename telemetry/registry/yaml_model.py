@@ -17,7 +17,13 @@ from pydantic import BaseModel, ValidationError
 
 from telemetry.registry.errors import ConfigError, ConfigIssue, format_path
 from telemetry.registry.messages import Message, message, schema_message
-from telemetry.registry.yaml_lines import LocatedYaml, Path_, YamlSyntaxError, load_located
+from telemetry.registry.yaml_lines import (
+    LocatedYaml,
+    Path_,
+    YamlSyntaxError,
+    collection_paused,
+    load_located,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -59,7 +65,8 @@ def read_mapping(path: Path) -> LocatedYaml:
 
 def validate_located(model: type[M], located: LocatedYaml, path: Path) -> M:
     try:
-        return model.model_validate(located.data)
+        with collection_paused():
+            return model.model_validate(located.data)
     except ValidationError as exc:
         raise ConfigError(pydantic_issues(exc, located, path)) from None
 

@@ -16,12 +16,13 @@ from influxdb_client import Point
 from api.app import Parts, create_app
 from api.auth import Secrets, sign_household
 from api.reference import Reference
-from api.settings import ApiConfig, HouseholdConfig
+from api.settings import ApiConfig
 from api.stores import PrivateStore, PublicStore
 from devstack import InfluxServer
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
+from telemetry.registry.household_registry import HouseholdRegistry
 from tests.rollup import city
 from tests.rollup.conftest import RolledCity, rollup_influx, write_city  # noqa: F401 (fixture)
 
@@ -57,14 +58,16 @@ class ApiCity:
 
 
 def build_app(
-    c: RolledCity, public_ql: InfluxQL, private_ql: InfluxQL, config: ApiConfig | None = None
+    c: RolledCity,
+    public_ql: InfluxQL,
+    private_ql: InfluxQL,
+    config: ApiConfig | None = None,
+    households: HouseholdRegistry | None = None,
 ) -> FastAPI:
-    config = config or ApiConfig(
-        cors_origins=[ORIGIN],
-        stream_interval_s=0.2,
-        households={"hh-2": HouseholdConfig(programme_start=None)},
-    )
+    config = config or ApiConfig(cors_origins=[ORIGIN], stream_interval_s=0.2)
     registry = load_registry(c.sites)
+    if households is not None:
+        registry.households = households
     return create_app(
         Parts(
             public_store=PublicStore(public_ql, c.public),

@@ -164,14 +164,28 @@ def test_operators_see_agents_and_rejected_counts(api_city: ApiCity) -> None:
 
 
 def test_household_savings_against_the_week_before_its_programme(api_city: ApiCity) -> None:
-    from api.settings import ApiConfig, HouseholdConfig
     from api.timewin import from_ms
+    from telemetry.registry import load_registry
+    from telemetry.registry.household_registry import HouseholdRegistry
+    from telemetry.registry.households import Enrolment, Household, Programme
     from tests.api.conftest import build_app
 
     days = api_city.history["days_now"]
     joined = from_ms(days[0]).date()
-    config = ApiConfig(households={"hh-3": HouseholdConfig(programme_start=joined)})
-    app = build_app(api_city.city, api_city.public_ql, api_city.private_ql, config)
+    # The household of site hh-3 joined a programme on the window's first day.
+    programme = Programme(
+        id="retrofit", name_ko="개선", name_en="Retrofit", kind="retrofit", start=joined
+    )
+    home = Household(
+        id="kim",
+        site="hh-3",
+        building_type="detached_house",
+        size_band="60-85",
+        enrolments=[Enrolment(programme="retrofit", start=joined)],
+    )
+    sites = load_registry(api_city.city.sites).sites
+    homes = HouseholdRegistry({"retrofit": programme}, {"kim": home}, sites)
+    app = build_app(api_city.city, api_city.public_ql, api_city.private_ql, households=homes)
     end = from_ms(days[-1] + 86_400_000).date().isoformat()
     with TestClient(app) as client:
         body = client.get(
