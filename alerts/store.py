@@ -1,0 +1,126 @@
+"""Alert state in the platform database: read a rule's alerts, write a pass's changes.
+
+A state change and the notifications announcing it are one transaction, so a
+crash between them is impossible: after SIGKILL either both happened or
+neither did, and the next pass decides again from what is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from alerts.lifecycle import AlertState, acknowledged
+from telemetry.db.tables import alert_notifications, alert_silences, alerts
+
+_STATE_FIELDS = [f.name for f in fields(AlertState)]
+
+
+def load(engine: Engine, rule: str) -> dict[str, AlertState]:
+    """Every stored alert of `rule`, by originator."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(alerts).where(alerts.c.rule == rule)).mappings()
+        return {row["originator"]: _state(row) for row in rows}
+
+
+def all_alerts(engine: Engine, *, site: str | None = None) -> list[AlertState]:
+    query = select(alerts).where(alerts.c.state.is_not(None)).order_by(alerts.c.id)
+    if site:
+        query = query.where(alerts.c.site == site)
+    with engine.connect() as conn:
+        return [_state(row) for row in conn.execute(query).mappings()]
+
+
+def save(conn: Connection, alert: AlertState, now: datetime) -> AlertState:
+    """Insert or update one alert; returns it with its id."""
+    values = {k: v for k, v in asdict(alert).items() if k != "id"} | {"updated_at": now}
+    if alert.id is None:
+        new_id = conn.execute(insert(alerts).values(**values)).inserted_primary_key[0]
+        return AlertState(**{**asdict(alert), "id": new_id})
+    conn.execute(update(alerts).where(alerts.c.id == alert.id).values(**values))
+    return alert
+
+
+def enqueue(
+    conn: Connection,
+    alert_id: int,
+    key: str,
+    target: str,
+    event: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    conn.execute(
+        insert(alert_notifications).values(
+            alert_id=alert_id,
+            idempotency_key=key,
+            target=target,
+            event=event,
+            payload=payload,
+            created_at=now,
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
+
+
+def acknowledge(
+    engine: Engine, alert_id: int, by: str, note: str, now: datetime, site: str | None = None
+) -> AlertState | None:
+    """Acknowledge an alert (optionally only within `site`); None if nothing to acknowledge."""
+    with engine.begin() as conn:
+        query = select(alerts).where(alerts.c.id == alert_id)
+        if site is not None:
+            query = query.where(alerts.c.site == site)
+        row = conn.execute(query).mappings().first()
+        if row is None or (new := acknowledged(row["state"])) is None:
+            return None
+        # Conditional on the state read: a concurrent clear or ack wins, never both.
+        done = conn.execute(
+            update(alerts)
+            .where(alerts.c.id == alert_id, alerts.c.state == row["state"])
+            .values(state=new, acked_at=now, acked_by=by, ack_note=note, updated_at=now)
+        )
+        if done.rowcount != 1:
+            return None
+        return _state({**row, "state": new, "acked_at": now, "acked_by": by, "ack_note": note})
+
+
+def add_silence(
+    engine: Engine,
+    matchers: dict[str, str],
+    starts: datetime,
+    ends: datetime,
+    by: str,
+    comment: str,
+    now: datetime,
+) -> int:
+    with engine.begin() as conn:
+        row = insert(alert_silences).values(
+            matchers=matchers,
+            starts_at=starts,
+            ends_at=ends,
+            created_by=by,
+            comment=comment,
+            created_at=now,
+        )
+        return conn.execute(row).inserted_primary_key[0]
+
+
+def active_silences(conn: Connection, now: datetime) -> list[dict[str, str]]:
+    query = select(alert_silences.c.matchers).where(
+        alert_silences.c.starts_at <= now, alert_silences.c.ends_at > now
+    )
+    return [row[0] for row in conn.execute(query)]
+
+
+def silenced(labels: dict[str, str], silences: Iterable[dict[str, str]]) -> bool:
+    return any(all(labels.get(k) == v for k, v in m.items()) for m in silences)
+
+
+def _state(row: Any) -> AlertState:
+    return AlertState(**{k: row[k] for k in _STATE_FIELDS})
