@@ -47,8 +47,11 @@ def _point(alert: AlertState, event: Event, ts: int) -> str:
         s.TAG_SEVERITY: alert.severity,
         s.TAG_SITE: alert.site or "",
         s.TAG_EVENT: event.value,
+        # A tag, not a field: two alerts of one rule changing in one pass share
+        # the timestamp, and a point is identified by its tags and time.
+        s.TAG_ORIGINATOR: alert.originator,
     }
-    fields: dict[str, float | str] = {"originator": alert.originator, "state": alert.state or ""}
+    fields: dict[str, float | str] = {"state": alert.state or ""}
     if alert.last_value is not None:
         fields["value"] = float(alert.last_value)
     return line(s.ALERT_EVENTS, {k: v for k, v in tags.items() if v}, fields, ts)
