@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from devstack.platform import Platform
 from telemetry.db import make_engine
 from telemetry.db.migrate import upgrade
 from telemetry.influxql import InfluxQL
+from tests.alerts.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 SITE, AGENT = "munheung-apt", "munheung-gw"
@@ -43,15 +44,6 @@ def _one_site_config(root: Path) -> Path:
     source = root / "one-site.yaml"
     source.write_text(yaml.safe_dump(demo, allow_unicode=True), encoding="utf-8")
     return shifted_config(source, root / "sites.yaml")
-
-
-def _wait(what: str, check: Callable[[], bool], logs: Callable[[], str], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}\n{logs()}")
 
 
 @pytest.fixture
@@ -83,7 +75,7 @@ def test_stopped_agent_raises_offline_and_stale_then_clears(
     def logs() -> str:
         return "\n".join(f"[{c.name}]\n{c.log_tail()}" for c in platform.children)
 
-    _wait("readings of every meter", all_meters_reported, logs, 120)
+    wait_for("readings of every meter", all_meters_reported, logs, 120)
     db_url = f"sqlite:///{tmp_path / 'platform.sqlite'}"
     upgrade(db_url)
     engine = make_engine(db_url)
@@ -109,13 +101,15 @@ def test_stopped_agent_raises_offline_and_stale_then_clears(
         agent = next(c for c in platform.children if c.name == f"agent-{AGENT}")
         agent.signal(signal.SIGTERM)
         assert agent.wait(30)
-        _wait("agent-offline", lambda: len(alerts("offline", "active_unacked")) == 1, all_logs, 60)
-        _wait("stale meters", lambda: len(alerts("stale", "active_unacked")) == meters,
+        wait_for(
+            "agent-offline", lambda: len(alerts("offline", "active_unacked")) == 1, all_logs, 60
+        )
+        wait_for("stale meters", lambda: len(alerts("stale", "active_unacked")) == meters,
               all_logs, 90)  # fmt: skip
         agent.start(platform.env)
-        _wait("offline cleared", lambda: len(alerts("offline", "cleared_unacked")) == 1,
+        wait_for("offline cleared", lambda: len(alerts("offline", "cleared_unacked")) == 1,
               all_logs, 90)  # fmt: skip
-        _wait("stale cleared", lambda: len(alerts("stale", "cleared_unacked")) == meters,
+        wait_for("stale cleared", lambda: len(alerts("stale", "cleared_unacked")) == meters,
               all_logs, 90)  # fmt: skip
         events = ql.rows('SELECT count("state") FROM "alert_events" GROUP BY "event"',
                          influx_db)  # fmt: skip

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from alerts.store import load
 from devstack import InfluxServer, component_env
 from telemetry.db.tables import alert_notifications
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
+from tests.alerts.waiting import wait_for
 
 SECRET = "restart-secret"
 RULES = """\
@@ -50,15 +51,6 @@ def _alerts(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
         proc.wait(timeout=30)
 
 
-def _wait(what: str, check: Callable[[], bool], log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}; alerts log:\n{log.read_text()[-3000:]}")
-
-
 def _alert(engine: Engine, rule: str) -> AlertState | None:
     return load(engine, rule).get(ORIGINATOR)
 
@@ -74,6 +66,10 @@ def test_sigkill_mid_pending_and_mid_firing(
 ) -> None:
     log = WebhookLog(SECRET)
     err = tmp_path / "alerts.log"
+
+    def logs() -> str:
+        return err.read_text()[-3000:]
+
     with WebhookReceiver(log) as receiver:
         rules = tmp_path / "alerts.yaml"
         rules.write_text(RULES.format(url=receiver.url), encoding="utf-8")
@@ -81,8 +77,8 @@ def test_sigkill_mid_pending_and_mid_firing(
         args = ["--rules", str(rules), "--db-url", db_url, "--influx-url", influx.url,
                 "--influx-bucket", influx_db, "--interval", "0.2"]  # fmt: skip
         with _alerts(args, env, err) as first:
-            _wait("the fast rule to fire and be delivered", lambda: len(log.accepted) == 1, err)
-            _wait("the slow rule to start pending", lambda: bool(_alert(engine, "slow")), err)
+            wait_for("the fast rule to fire and be delivered", lambda: len(log.accepted) == 1, logs)
+            wait_for("the slow rule to start pending", lambda: bool(_alert(engine, "slow")), logs)
             pending = _alert(engine, "slow")
             fired = _alert(engine, "fast")
             ack = subprocess.run(
@@ -114,7 +110,7 @@ def test_sigkill_mid_pending_and_mid_firing(
                 alert = _alert(engine, "fast")
                 return bool(alert and alert.last_breach_at and alert.last_breach_at > restarted)
 
-            _wait("passes after the restart", passed_since_restart, err)
+            wait_for("passes after the restart", passed_since_restart, logs)
             time.sleep(1.0)  # several more passes and delivery rounds
             slow, fast = _alert(engine, "slow"), _alert(engine, "fast")
     assert pending and slow and fast
