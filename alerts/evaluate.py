@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from alerts import metrics, store
 from alerts.events import EventLog
 from alerts.lifecycle import AlertState, Event, step
+from alerts.observation import Observation, Verdict
 from alerts.observers import Store, observe
 from alerts.routing import idempotency_key, payload, targets_for
 from alerts.rules import RulesFile, _Rule
@@ -52,6 +53,8 @@ class Evaluator:
         metrics.EVALUATIONS.labels(rule.id).inc()
         report.evaluated += 1
         stored = store.load(self.db, rule.id)
+        if rule.absent_is_clear:
+            seen += _absent(stored, {o.originator for o in seen})
         changed: list[tuple[AlertState, Event]] = []
         with self.db.begin() as conn:
             silences = store.active_silences(conn, now)
@@ -83,3 +86,12 @@ class Evaluator:
         for target in targets:
             store.enqueue(conn, alert.id, key, target, event.value, body, now)  # type: ignore[arg-type]
         return len(targets)
+
+
+def _absent(stored: dict[str, AlertState], seen: set[str]) -> list[Observation]:
+    """Stored alerts (active or pending) that this pass did not list: their condition is over."""
+    return [
+        Observation(a.originator, a.site, None, Verdict.CLEAR, a.labels)
+        for a in stored.values()
+        if a.originator not in seen and (a.active or a.pending_since)
+    ]

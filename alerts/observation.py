@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from alerts.rules import NoData
+from alerts.rules import NoData, _Rule
+from telemetry import influx_schema as s
 
 
 class Verdict(StrEnum):
@@ -35,3 +36,15 @@ def meter_originator(site: str, meter: str) -> str:
 
 def agent_originator(agent: str) -> str:
     return f"agent:{agent}"
+
+
+def meter_observation(
+    rule: _Rule, site: str, meter: str, value: float | None, verdict: Verdict
+) -> Observation:
+    labels = {**rule_labels(rule, site), s.TAG_METER: meter}
+    return Observation(meter_originator(site, meter), site, value, verdict, labels)
+
+
+def rule_labels(rule: _Rule, site: str) -> dict[str, str]:
+    """The rule's own labels plus rule, severity and site: what policies and silences match."""
+    return {**rule.labels, "rule": rule.id, "severity": rule.severity.value, s.TAG_SITE: site}

@@ -7,44 +7,40 @@ Every query is bounded by the pass's own clock (`now_ms`), never InfluxDB's
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
+from alerts.baseline import spike
+from alerts.counter_events import counter_events
 from alerts.observation import (
     Observation,
     Verdict,
     agent_originator,
-    meter_originator,
+    meter_observation,
     nodata_verdict,
+    rule_labels,
 )
 from alerts.rules import (
     AgentOfflineRule,
+    CounterEventRule,
     DataQualityRule,
     LeakRule,
+    SolarDarkRule,
+    SpikeRule,
     StaleRule,
     ThresholdRule,
     _Limit,
     _Rule,
 )
 from alerts.scope import scope_condition, scoped_agents, scoped_meters
+from alerts.solar_dark import solar_dark
+from alerts.source import Store
 from telemetry import influx_schema as s
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
-from telemetry.influxql import InfluxQL, quote_ident, time_window
-from telemetry.registry import Registry
+from telemetry.influxql import quote_ident, time_window
 
 KST = timezone(timedelta(hours=9))
 MIN_LOOKBACK_MS = 3_600_000
-
-
-@dataclass
-class Store:
-    ql: InfluxQL
-    bucket: str
-    registry: Registry
-
-    def rows(self, q: str) -> list[dict[str, Any]]:
-        return self.ql.rows(q, self.bucket, epoch="ms")
+__all__ = ["Store", "night", "observe"]
 
 
 def observe(rule: _Rule, store: Store, now_ms: int) -> list[Observation]:
@@ -60,6 +56,12 @@ def observe(rule: _Rule, store: Store, now_ms: int) -> list[Observation]:
         return _per_meter(rule, store, "min", rule.utility, rule.field, night(rule, now_ms))
     if isinstance(rule, DataQualityRule):
         return data_quality(rule, store, now_ms)
+    if isinstance(rule, SpikeRule):
+        return spike(rule, store, now_ms)
+    if isinstance(rule, SolarDarkRule):
+        return solar_dark(rule, store, now_ms)
+    if isinstance(rule, CounterEventRule):
+        return counter_events(rule, store, now_ms)
     raise TypeError(f"no observer for {type(rule).__name__}")
 
 
@@ -86,7 +88,7 @@ def stale(rule: StaleRule, store: Store, now_ms: int) -> list[Observation]:
         else:
             age = now_ms - seen
             value, verdict = age / 1000, Verdict.BREACH if age > limit_ms else Verdict.CLEAR
-        out.append(_meter_obs(rule, site, meter, value, verdict))
+        out.append(meter_observation(rule, site, meter, value, verdict))
     return out
 
 
@@ -107,7 +109,7 @@ def agent_offline(rule: AgentOfflineRule, store: Store, now_ms: int) -> list[Obs
             age_s = (now_ms - seen[0]) / 1000
             silent = seen[1] == "offline" or age_s > rule.silent_for
             value, verdict = age_s, Verdict.BREACH if silent else Verdict.CLEAR
-        labels = {**_labels(rule, site.id), s.TAG_AGENT: agent.id}
+        labels = {**rule_labels(rule, site.id), s.TAG_AGENT: agent.id}
         out.append(Observation(agent_originator(agent.id), site.id, value, verdict, labels))
     return out
 
@@ -180,16 +182,5 @@ def _judge(
             verdict = Verdict.BREACH
         else:
             verdict = Verdict.CLEAR if rule.clears(value) else Verdict.BAND
-        out.append(_meter_obs(rule, site, meter, value, verdict))
+        out.append(meter_observation(rule, site, meter, value, verdict))
     return out
-
-
-def _meter_obs(
-    rule: _Rule, site: str, meter: str, value: float | None, verdict: Verdict
-) -> Observation:
-    labels = {**_labels(rule, site), s.TAG_METER: meter}
-    return Observation(meter_originator(site, meter), site, value, verdict, labels)
-
-
-def _labels(rule: _Rule, site: str) -> dict[str, str]:
-    return {**rule.labels, "rule": rule.id, "severity": rule.severity.value, s.TAG_SITE: site}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -64,6 +64,10 @@ def _all_is_empty(value: object) -> object:
 
 
 class _Rule(_Strict):
+    # True where a pass lists only originators with something to report: an
+    # open alert that a pass does not see any more is cleared.
+    absent_is_clear: ClassVar[bool] = False
+
     id: Identifier
     description: str | None = None
     severity: Severity
@@ -143,11 +147,68 @@ class DataQualityRule(_Limit):
     window: Duration = 3600.0
 
 
+class SpikeRule(_Rule):
+    """The last complete hour's consumption above median + k × MAD of the same hour
+    of the week over the last `weeks` weeks (rollups' meter_consumption_1h)."""
+
+    kind: Literal["spike"]
+    utility: Utility
+    k: float = Field(default=3.0, gt=0, le=100)
+    weeks: int = Field(default=4, ge=2, le=12)
+    min_weeks: int = Field(default=3, ge=2, le=12, description="history needed before it fires")
+    min_excess: float = Field(default=0.0, ge=0, description="never a spike below median + this")
+    settle: Duration = Field(default=600.0, description="wait after the hour for the rollup")
+
+    @model_validator(mode="after")
+    def _enough_weeks(self) -> SpikeRule:
+        if self.min_weeks > self.weeks:
+            raise ValueError("min_weeks cannot exceed weeks")
+        return self
+
+
+class SolarDarkRule(_Rule):
+    """No production (power at most `at_most` kW) for `window` while the sun is up in Gwangju."""
+
+    kind: Literal["solar_dark"]
+    at_most: float = Field(default=0.0, ge=0)
+    window: Duration = 1800.0
+    min_elevation: float = Field(default=20.0, ge=0, le=80, description="sun above this (°)")
+
+
+class CounterEventRule(_Rule):
+    """Counter events settled by the data-quality rule (glitch, spike, reset, rollover)."""
+
+    absent_is_clear: ClassVar[bool] = True
+
+    kind: Literal["counter_events"]
+    events: list[Literal["glitch", "spike", "reset", "rollover"]] = Field(
+        default_factory=lambda: ["glitch", "spike", "reset", "rollover"], min_length=1
+    )
+    utility: Utility | None = None
+    window: Duration = 3600.0
+
+
 Rule = Annotated[
-    StaleRule | AgentOfflineRule | ThresholdRule | LeakRule | DataQualityRule,
+    StaleRule
+    | AgentOfflineRule
+    | ThresholdRule
+    | LeakRule
+    | DataQualityRule
+    | SpikeRule
+    | SolarDarkRule
+    | CounterEventRule,
     Field(discriminator="kind"),
 ]
-RULE_KINDS = ("stale", "agent_offline", "threshold", "leak", "data_quality")
+RULE_KINDS = (
+    "stale",
+    "agent_offline",
+    "threshold",
+    "leak",
+    "data_quality",
+    "spike",
+    "solar_dark",
+    "counter_events",
+)
 
 
 class WebhookTarget(_Strict):

@@ -31,7 +31,7 @@ def test_check_names_file_line_and_field() -> None:
 def test_shipped_rules_check() -> None:
     done = _alerts("check")
     assert done.returncode == 0, done.stderr
-    assert "config/alerts.yaml: 5 rules" in done.stdout
+    assert "config/alerts.yaml: 8 rules" in done.stdout
 
 
 def test_unmigrated_database_is_refused(tmp_path: Path) -> None:

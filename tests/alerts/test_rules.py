@@ -10,7 +10,15 @@ import yaml
 from alerts.duration import parse_duration
 from alerts.loader import load_rules
 from alerts.messages import MESSAGES
-from alerts.rules import LeakRule, NoData, StaleRule, ThresholdRule
+from alerts.rules import (
+    CounterEventRule,
+    LeakRule,
+    NoData,
+    SolarDarkRule,
+    SpikeRule,
+    StaleRule,
+    ThresholdRule,
+)
 from telemetry.registry import ConfigError, Registry, load_registry
 
 CASES = Path(__file__).parent / "rule_cases"
@@ -32,7 +40,7 @@ def _expected(case: Path) -> list[dict]:
 def test_shipped_rules_load(registry: Registry) -> None:
     rules = load_rules("config/alerts.yaml", registry)
     kinds = {type(r) for r in rules.rules}
-    assert {StaleRule, ThresholdRule, LeakRule} <= kinds
+    assert {StaleRule, ThresholdRule, LeakRule, SpikeRule, SolarDarkRule, CounterEventRule} <= kinds
     assert all(r.nodata in NoData for r in rules.rules)
     assert rules.policies and all(t in rules.targets for p in rules.policies for t in p.targets)
 
