@@ -14,9 +14,8 @@ from telemetry.fields import FIELDS
 from telemetry.paths import resolve_config_path
 from telemetry.registry import ConfigError, ConfigIssue, Registry
 from telemetry.registry.errors import format_path
-from telemetry.registry.loader import _read
-from telemetry.registry.messages import Message, schema_message
-from telemetry.registry.yaml_lines import LocatedYaml
+from telemetry.registry.messages import Message, message, schema_message
+from telemetry.registry.yaml_lines import LocatedYaml, YamlSyntaxError, load_located
 
 Problem = tuple[tuple[str | int, ...], Message]
 # Discriminator values pydantic puts into error locations; nobody wrote them.
@@ -26,7 +25,7 @@ _TAGS = {*RULE_KINDS, "webhook", "email"}
 def load_rules(path: Path | str, registry: Registry) -> RulesFile:
     """The rules file checked against the registry; ConfigError lists every mistake."""
     path = resolve_config_path(path)
-    located = _read(path)
+    located = _read_mapping(path)
     try:
         rules = RulesFile.model_validate(located.data)
     except ValidationError as exc:
@@ -38,6 +37,27 @@ def load_rules(path: Path | str, registry: Registry) -> RulesFile:
     if issues:
         raise ConfigError(issues)
     return rules
+
+
+def _read_mapping(path: Path) -> LocatedYaml:
+    """The file as a located mapping; a missing file, bad YAML or a repeated key stops here."""
+    if not path.is_file():
+        raise ConfigError([ConfigIssue.of(path, None, "", message("file_missing"))])
+    try:
+        located = load_located(path)
+    except YamlSyntaxError as exc:
+        said = message("yaml_syntax", detail=exc.message)
+        raise ConfigError([ConfigIssue.of(path, exc.line, "", said)]) from None
+    if not isinstance(located.data, dict):
+        got = type(located.data).__name__ if located.data is not None else "an empty file"
+        raise ConfigError([ConfigIssue.of(path, 1, "", message("yaml_not_mapping", got=got))])
+    repeated = [
+        ConfigIssue.of(path, line, format_path(key), message("duplicate_key", key=key[-1]))
+        for key, line in located.duplicate_keys
+    ]
+    if repeated:
+        raise ConfigError(repeated)
+    return located
 
 
 def _schema_issues(exc: ValidationError, located: LocatedYaml, path: Path) -> list[ConfigIssue]:

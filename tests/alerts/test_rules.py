@@ -53,7 +53,8 @@ def test_broken_rules_name_file_line_and_field(case: Path, registry: Registry) -
     want = sorted((w["file"], w["line"] or 0, w["field"], w["id"]) for w in _expected(case))
     assert got == want, str(caught.value)
     for w in _expected(case):
-        assert f"alerts.yaml:{w['line']}: {w['field']}: " in str(caught.value)
+        field = f"{w['field']}: " if w["field"] else ""
+        assert f"alerts.yaml:{w['line']}: {field}" in str(caught.value)
 
 
 def test_every_message_has_a_golden_case() -> None:
