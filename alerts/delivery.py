@@ -12,16 +12,27 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, select, update
 
 from alerts import metrics
-from alerts.rules import EmailTarget, RulesFile, WebhookTarget
-from alerts.senders import DeliveryError, send_email, send_webhook
+from alerts.routing import group_body, group_idempotency_key
+from alerts.rules import RulesFile
+from alerts.senders import DeliveryError, send
 from telemetry.db.tables import alert_notifications as n
 
 log = logging.getLogger("alerts.delivery")
-BATCH = 50
+BATCH = 200
+
+
+class Due(NamedTuple):
+    id: int
+    target: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int
+    group_key: str | None
 
 
 class Deliverer:
@@ -30,48 +41,56 @@ class Deliverer:
         self.db = db
 
     def run_due(self, now: datetime | None = None) -> int:
-        """Try every due notification once; returns how many were delivered."""
+        """Try every due message once; returns how many notifications were delivered."""
         now = now or datetime.now(UTC)
         query = (
-            select(n.c.id, n.c.target, n.c.idempotency_key, n.c.payload, n.c.attempts)
+            select(
+                n.c.id, n.c.target, n.c.idempotency_key, n.c.payload, n.c.attempts, n.c.group_key
+            )
             .where(n.c.delivered_at.is_(None), n.c.dead_at.is_(None), n.c.next_attempt_at <= now)
             .order_by(n.c.next_attempt_at, n.c.id)
             .limit(BATCH)
         )
         with self.db.connect() as conn:
-            due = conn.execute(query).all()
-        return sum(self._attempt(row) for row in due)
+            due = [Due(*row) for row in conn.execute(query)]
+        groups: dict[str, list[Due]] = {}
+        for row in due:
+            groups.setdefault(row.group_key or f"single:{row.id}", []).append(row)
+        return sum(self._attempt(rows) for rows in groups.values())
 
-    def _attempt(self, row: object) -> bool:
-        rid, target_id, key, payload, attempts = row  # type: ignore[misc]
-        target = self.rules.targets.get(target_id)
+    def _attempt(self, rows: list[Due]) -> int:
+        target = rows[0].target
+        if rows[0].group_key is None:
+            key, body = rows[0].key, rows[0].payload
+        else:
+            key = group_idempotency_key([r.key for r in rows])
+            body = group_body(key, rows[0].group_key, [r.payload for r in rows])
         try:
-            if isinstance(target, WebhookTarget):
-                send_webhook(target, key, payload)
-            elif isinstance(target, EmailTarget):
-                send_email(target, key, payload)
-            else:
-                raise DeliveryError(f"target '{target_id}' is no longer in the rules file")
+            send(self.rules.targets.get(target), key, body)
         except DeliveryError as exc:
-            self._failed(rid, target_id, attempts + 1, str(exc))
-            return False
+            self._failed(rows, target, str(exc))
+            return 0
         done = datetime.now(UTC)
-        self._set(rid, attempts=attempts + 1, delivered_at=done, last_error=None)
-        metrics.DELIVERIES.labels(target_id).inc()
-        return True
+        for row in rows:
+            self._set(row.id, attempts=row.attempts + 1, delivered_at=done, last_error=None)
+        metrics.DELIVERIES.labels(target).inc(len(rows))
+        return len(rows)
 
-    def _failed(self, rid: int, target: str, attempts: int, error: str) -> None:
+    def _failed(self, rows: list[Due], target: str, error: str) -> None:
         now = datetime.now(UTC)
         metrics.DELIVERY_FAILURES.labels(target).inc()
         policy = self.rules.delivery
+        attempts = max(r.attempts for r in rows) + 1
         if attempts >= policy.max_attempts:
-            self._set(rid, attempts=attempts, dead_at=now, last_error=error)
-            metrics.DEAD_LETTERS.labels(target).inc()
+            for row in rows:
+                self._set(row.id, attempts=row.attempts + 1, dead_at=now, last_error=error)
+            metrics.DEAD_LETTERS.labels(target).inc(len(rows))
             log.error("notification dead-lettered", extra={"target": target, "error": error})
             return
         wait = min(policy.max_backoff, policy.backoff * 2 ** (attempts - 1))
-        self._set(rid, attempts=attempts, next_attempt_at=now + timedelta(seconds=wait),
-                  last_error=error)  # fmt: skip
+        retry = now + timedelta(seconds=wait)
+        for row in rows:
+            self._set(row.id, attempts=row.attempts + 1, next_attempt_at=retry, last_error=error)
         log.warning(
             "delivery failed, retry in %.1fs", wait, extra={"target": target, "error": error}
         )

@@ -6,15 +6,16 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from alerts import metrics, store
 from alerts.events import EventLog
 from alerts.lifecycle import AlertState, Event, step
 from alerts.observation import Observation, Verdict
 from alerts.observers import Store, observe
-from alerts.routing import idempotency_key, payload, targets_for
+from alerts.routing import Route, idempotency_key, payload, routes_for
 from alerts.rules import RulesFile, _Rule
+from alerts.store import Note
 
 log = logging.getLogger("alerts")
 
@@ -56,6 +57,7 @@ class Evaluator:
         if rule.absent_is_clear:
             seen += _absent(stored, {o.originator for o in seen})
         changed: list[tuple[AlertState, Event]] = []
+        saved: dict[str, AlertState] = {}
         with self.db.begin() as conn:
             silences = store.active_silences(conn, now)
             for observation in seen:
@@ -64,6 +66,7 @@ class Evaluator:
                 if after == before:
                     continue
                 after = store.save(conn, after, now)
+                saved[after.originator] = after
                 if event is None:
                     continue
                 changed.append((after, event))
@@ -71,6 +74,9 @@ class Evaluator:
                     report.silenced += 1
                     continue
                 report.queued += self._announce(conn, after, event, now)
+            current = {**stored, **saved}.values()
+            unsilenced = [a for a in current if not store.silenced(a.labels, silences)]
+            report.queued += self._repeats(conn, unsilenced, now)
         for alert, event in changed:
             report.events.append((alert.rule, alert.originator, event))
             log.info(
@@ -78,14 +84,39 @@ class Evaluator:
             )
         self.events.write(changed, now)
 
-    def _announce(self, conn: object, alert: AlertState, event: Event, now: datetime) -> int:
-        key = idempotency_key(alert, event)
+    def _announce(
+        self,
+        conn: Connection,
+        alert: AlertState,
+        event: Event,
+        now: datetime,
+        routes: list[Route] | None = None,
+        repeat: int = 0,
+    ) -> int:
+        key = idempotency_key(alert, event, repeat)
         site = self.source.registry.sites.get(alert.site or "")
-        body = payload(alert, event, key, site.name_ko if site else None)
-        targets = targets_for(self.rules, alert.labels, alert.severity)
-        for target in targets:
-            store.enqueue(conn, alert.id, key, target, event.value, body, now)  # type: ignore[arg-type]
-        return len(targets)
+        body = payload(alert, event, key, site.name_ko if site else None, repeat)
+        queued = 0
+        for route in (
+            routes_for(self.rules, alert.labels, alert.severity) if routes is None else routes
+        ):
+            note = Note(key, route.target, event.value, body, route.group_key(alert.labels),
+                        route.policy.group_wait, route.policy.group_interval)  # fmt: skip
+            queued += store.enqueue(conn, alert.id, note, now)  # type: ignore[arg-type]
+        return queued
+
+    def _repeats(self, conn: Connection, alerts: list[AlertState], now: datetime) -> int:
+        """Active, unacknowledged alerts re-announced every `repeat` of their policies."""
+        queued = 0
+        for alert in alerts:
+            if alert.state != "active_unacked" or alert.fired_at is None:
+                continue
+            for route in routes_for(self.rules, alert.labels, alert.severity):
+                if route.policy.repeat:
+                    n = int((now - alert.fired_at).total_seconds() // route.policy.repeat)
+                    if n >= 1:
+                        queued += self._announce(conn, alert, Event.FIRING, now, [route], n)
+        return queued
 
 
 def _absent(stored: dict[str, AlertState], seen: set[str]) -> list[Observation]:

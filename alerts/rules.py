@@ -232,12 +232,23 @@ Target = Annotated[WebhookTarget | EmailTarget, Field(discriminator="kind")]
 
 
 class Policy(_Strict):
-    """Alerts whose labels match every matcher and whose severity is listed go to `targets`."""
+    """Alerts whose labels match every matcher and whose severity is listed go to `targets`.
+
+    With `group_by`, notifications of one group (same values of those labels)
+    leave together: the first waits `group_wait` for others to join, later
+    ones at least `group_interval` after the group's last message (a digest;
+    `group_by: [site]` is a digest per site). `repeat` re-announces an alert
+    still active and unacknowledged that often.
+    """
 
     match: dict[LabelName, str] = Field(default_factory=dict)
     severities: list[Severity] = Field(default_factory=lambda: list(Severity))
     targets: list[Identifier] = Field(min_length=1)
     continue_: bool = Field(default=False, alias="continue")
+    group_by: list[LabelName] = Field(default_factory=list)
+    group_wait: Duration = 0.0
+    group_interval: Duration = 0.0
+    repeat: Duration | None = None
 
 
 class Delivery(_Strict):

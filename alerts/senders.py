@@ -52,8 +52,21 @@ def send_webhook(target: WebhookTarget, key: str, payload: dict[str, Any]) -> No
         raise DeliveryError(f"{target.url} answered {response.status_code}")
 
 
-def send_email(target: EmailTarget, key: str, payload: dict[str, Any]) -> None:
-    message = email_message(target, key, payload)
+def send(target: WebhookTarget | EmailTarget | None, key: str, body: dict[str, Any]) -> None:
+    """One message to one target: a single alert's payload or a group's."""
+    if isinstance(target, WebhookTarget):
+        send_webhook(target, key, body)
+    elif isinstance(target, EmailTarget):
+        send_email(target, key, body)
+    else:
+        raise DeliveryError("the target is no longer in the rules file")
+
+
+def send_email(target: EmailTarget, key: str, body: dict[str, Any]) -> None:
+    if "alerts" in body:
+        message = digest_message(target, key, body["alerts"])
+    else:
+        message = email_message(target, key, body)
     user = os.environ.get("ENERGY_SMTP_USERNAME")
     password = os.environ.get("ENERGY_SMTP_PASSWORD")
     try:
@@ -69,18 +82,40 @@ def send_email(target: EmailTarget, key: str, payload: dict[str, Any]) -> None:
 
 
 def email_message(target: EmailTarget, key: str, payload: dict[str, Any]) -> EmailMessage:
-    site = payload.get("site_name") or payload.get("site") or "-"
     verb = "FIRING" if payload["event"] == "firing" else "RESOLVED"
-    message = EmailMessage()
-    message["Subject"] = (
-        f"[{payload['severity'].upper()}] {verb} {payload['rule']} — {site} ({payload['site']})"
+    subject = f"[{payload['severity'].upper()}] {verb} {payload['rule']} — {_site(payload)}"
+    return _message(target, key, subject, _describe(payload))
+
+
+def digest_message(target: EmailTarget, key: str, payloads: list[dict[str, Any]]) -> EmailMessage:
+    """Several alerts of one group (e.g. one site) in one e-mail."""
+    sites = {_site(p) for p in payloads}
+    where = sites.pop() if len(sites) == 1 else f"{len(sites) + 1} sites"
+    firing = sum(p["event"] == "firing" for p in payloads)
+    subject = (
+        f"[{len(payloads)} alerts] {firing} firing, {len(payloads) - firing} resolved — {where}"
     )
+    body = "\n".join(_describe(p) for p in payloads)
+    return _message(target, key, subject, body)
+
+
+def _message(target: EmailTarget, key: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
     message["From"] = target.sender
     message["To"] = ", ".join(target.to)
     # The same id on every retry lets mail systems drop a second copy.
     message["Message-ID"] = f"<{key}@alerts.energy>"
-    lines = [f"{k}: {payload[k]}" for k in ("rule", "originator", "severity", "state", "value",
-             "fired_at", "cleared_at") if payload.get(k) is not None]  # fmt: skip
-    labels = ", ".join(f"{k}={v}" for k, v in sorted(payload.get("labels", {}).items()))
-    message.set_content("\n".join([*lines, f"labels: {labels}", ""]))
+    message.set_content(body)
     return message
+
+
+def _site(payload: dict[str, Any]) -> str:
+    return f"{payload.get('site_name') or payload.get('site') or '-'} ({payload.get('site')})"
+
+
+def _describe(payload: dict[str, Any]) -> str:
+    keys = ("event", "rule", "originator", "severity", "state", "value", "fired_at", "cleared_at")
+    lines = [f"{k}: {payload[k]}" for k in keys if payload.get(k) is not None]
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(payload.get("labels", {}).items()))
+    return "\n".join([*lines, f"labels: {labels}", ""])

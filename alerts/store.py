@@ -8,16 +8,29 @@ neither did, and the next pass decides again from what is stored.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, fields
-from datetime import datetime
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from alerts.lifecycle import AlertState, acknowledged
 from telemetry.db.tables import alert_notifications, alert_silences, alerts
 
 _STATE_FIELDS = [f.name for f in fields(AlertState)]
+
+
+@dataclass(frozen=True)
+class Note:
+    """One notification to queue: for which target, under which key, in which group."""
+
+    key: str
+    target: str
+    event: str
+    payload: dict[str, Any]
+    group_key: str | None = None
+    group_wait: float = 0.0
+    group_interval: float = 0.0
 
 
 def load(engine: Engine, rule: str) -> dict[str, AlertState]:
@@ -45,27 +58,50 @@ def save(conn: Connection, alert: AlertState, now: datetime) -> AlertState:
     return alert
 
 
-def enqueue(
-    conn: Connection,
-    alert_id: int,
-    key: str,
-    target: str,
-    event: str,
-    payload: dict[str, Any],
-    now: datetime,
-) -> None:
+def enqueue(conn: Connection, alert_id: int, note: Note, now: datetime) -> bool:
+    """Queue one notification unless this key already went to this target (False then)."""
+    if conn.execute(
+        select(alert_notifications.c.id).where(
+            alert_notifications.c.idempotency_key == note.key,
+            alert_notifications.c.target == note.target,
+        )
+    ).first():
+        return False
     conn.execute(
         insert(alert_notifications).values(
             alert_id=alert_id,
-            idempotency_key=key,
-            target=target,
-            event=event,
-            payload=payload,
+            idempotency_key=note.key,
+            target=note.target,
+            group_key=note.group_key,
+            event=note.event,
+            payload=note.payload,
             created_at=now,
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=_when(conn, note, now),
         )
     )
+    return True
+
+
+def _when(conn: Connection, note: Note, now: datetime) -> datetime:
+    """Alone: now. In a group: with the group's waiting message, else group_wait from now
+    but no sooner than group_interval after the group's last message."""
+    if note.group_key is None:
+        return now
+    n = alert_notifications
+    of_group = n.c.group_key == note.group_key
+    waiting = conn.execute(
+        select(func.max(n.c.next_attempt_at)).where(
+            of_group, n.c.delivered_at.is_(None), n.c.dead_at.is_(None), n.c.attempts == 0
+        )
+    ).scalar()
+    if waiting is not None:
+        return waiting
+    last = conn.execute(select(func.max(n.c.delivered_at)).where(of_group)).scalar()
+    soonest = now + timedelta(seconds=note.group_wait)
+    if last is None:
+        return soonest
+    return max(soonest, last + timedelta(seconds=note.group_interval))
 
 
 def acknowledge(

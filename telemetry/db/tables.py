@@ -215,6 +215,9 @@ alert_notifications = Table(
     Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False, index=True),
     Column("idempotency_key", String(64), nullable=False),
     Column("target", String(64), nullable=False),
+    # Notifications of one group (target + the policy's group_by labels) due
+    # at the same time leave as one message (a digest); NULL: on their own.
+    Column("group_key", String(64), nullable=True, index=True),
     Column("event", String(16), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),

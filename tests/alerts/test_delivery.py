@@ -14,7 +14,7 @@ from alerts.delivery import Deliverer
 from alerts.lifecycle import AlertState, Event
 from alerts.routing import idempotency_key, payload
 from alerts.rules import RulesFile
-from alerts.store import enqueue, save
+from alerts.store import Note, enqueue, save
 from devstack.ports import free_port
 from telemetry.db.tables import alert_notifications
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
@@ -40,7 +40,7 @@ def _queue(engine: Engine, target: str) -> str:
     with engine.begin() as conn:
         alert = save(conn, alert, FIRED)
         body = payload(alert, Event.FIRING, key, "하남산업단지")
-        enqueue(conn, alert.id, key, target, "firing", body, FIRED)  # type: ignore[arg-type]
+        enqueue(conn, alert.id, Note(key, target, "firing", body), FIRED)  # type: ignore[arg-type]
     return key
 
 

@@ -66,6 +66,7 @@ def upgrade() -> None:
         sa.Column("alert_id", sa.Integer(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=64), nullable=False),
         sa.Column("target", sa.String(length=64), nullable=False),
+        sa.Column("group_key", sa.String(length=64), nullable=True),
         sa.Column("event", sa.String(length=16), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", telemetry.db.types.UtcDateTime(), nullable=False),
@@ -87,6 +88,9 @@ def upgrade() -> None:
             batch_op.f("ix_alert_notifications_alert_id"), ["alert_id"], unique=False
         )
         batch_op.create_index(
+            batch_op.f("ix_alert_notifications_group_key"), ["group_key"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_alert_notifications_next_attempt_at"), ["next_attempt_at"], unique=False
         )
 
@@ -94,6 +98,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("alert_notifications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_notifications_next_attempt_at"))
+        batch_op.drop_index(batch_op.f("ix_alert_notifications_group_key"))
         batch_op.drop_index(batch_op.f("ix_alert_notifications_alert_id"))
 
     op.drop_table("alert_notifications")
