@@ -61,11 +61,10 @@ class Evaluator:
         with self.db.begin() as conn:
             silences = store.active_silences(conn, now)
             for observation in seen:
-                before = stored.get(observation.originator)
-                after, event = step(rule, before, observation, now)
-                if after == before:
+                moved = self._move(conn, rule, stored.get(observation.originator), observation, now)
+                if moved is None:
                     continue
-                after = store.save(conn, after, now)
+                after, event = moved
                 saved[after.originator] = after
                 if event is None:
                     continue
@@ -83,6 +82,26 @@ class Evaluator:
                 "alert %s", event.value, extra={"rule": rule.id, "originator": alert.originator}
             )
         self.events.write(changed, now)
+
+    def _move(
+        self,
+        conn: Connection,
+        rule: _Rule,
+        before: AlertState | None,
+        seen: Observation,
+        now: datetime,
+    ) -> tuple[AlertState, Event | None] | None:
+        """The alert stepped and stored; None if nothing changed. A row written meanwhile
+        (an acknowledgement) is read again and stepped from there."""
+        for _ in range(3):
+            after, event = step(rule, before, seen, now)
+            if after == before:
+                return None
+            stored = store.save(conn, after, now)
+            if stored is not None:
+                return stored, event
+            before = store.load_one(conn, rule.id, seen.originator)
+        raise RuntimeError(f"alert {rule.id} {seen.originator} keeps changing under the pass")
 
     def _announce(
         self,

@@ -42,6 +42,7 @@ class AlertState:
     last_value: float | None = None
     labels: dict[str, str] = field(default_factory=dict)
     id: int | None = None
+    version: int = 0  # the stored row's version (0: not stored yet)
 
     @property
     def active(self) -> bool:

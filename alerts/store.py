@@ -8,7 +8,7 @@ neither did, and the next pass decides again from what is stored.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,14 +48,26 @@ def all_alerts(engine: Engine, *, site: str | None = None) -> list[AlertState]:
         return [_state(row) for row in conn.execute(query).mappings()]
 
 
-def save(conn: Connection, alert: AlertState, now: datetime) -> AlertState:
-    """Insert or update one alert; returns it with its id."""
-    values = {k: v for k, v in asdict(alert).items() if k != "id"} | {"updated_at": now}
+def save(conn: Connection, alert: AlertState, now: datetime) -> AlertState | None:
+    """Insert or update one alert; None if the row changed since it was read (reload it)."""
+    version = alert.version + 1
+    values = {k: v for k, v in asdict(alert).items() if k != "id"}
+    values |= {"updated_at": now, "version": version}
     if alert.id is None:
         new_id = conn.execute(insert(alerts).values(**values)).inserted_primary_key[0]
-        return AlertState(**{**asdict(alert), "id": new_id})
-    conn.execute(update(alerts).where(alerts.c.id == alert.id).values(**values))
-    return alert
+        return replace(alert, id=new_id, version=version)
+    done = conn.execute(
+        update(alerts)
+        .where(alerts.c.id == alert.id, alerts.c.version == alert.version)
+        .values(**values)
+    )
+    return replace(alert, version=version) if done.rowcount == 1 else None
+
+
+def load_one(conn: Connection, rule: str, originator: str) -> AlertState | None:
+    query = select(alerts).where(alerts.c.rule == rule, alerts.c.originator == originator)
+    row = conn.execute(query).mappings().first()
+    return None if row is None else _state(row)
 
 
 def enqueue(conn: Connection, alert_id: int, note: Note, now: datetime) -> bool:
@@ -119,11 +131,19 @@ def acknowledge(
         done = conn.execute(
             update(alerts)
             .where(alerts.c.id == alert_id, alerts.c.state == row["state"])
-            .values(state=new, acked_at=now, acked_by=by, ack_note=note, updated_at=now)
+            .values(
+                state=new,
+                acked_at=now,
+                acked_by=by,
+                ack_note=note,
+                updated_at=now,
+                version=alerts.c.version + 1,
+            )
         )
         if done.rowcount != 1:
             return None
-        return _state({**row, "state": new, "acked_at": now, "acked_by": by, "ack_note": note})
+        acked = {"state": new, "acked_at": now, "acked_by": by, "ack_note": note}
+        return _state({**row, **acked, "version": row["version"] + 1})
 
 
 def add_silence(

@@ -198,6 +198,9 @@ alerts = Table(
     Column("last_value", Float, nullable=True),
     Column("labels", JSON, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # +1 on every write: the evaluator writes only the version it read, so an
+    # acknowledgement made during its pass is never overwritten.
+    Column("version", Integer, nullable=False),
     UniqueConstraint("rule", "originator"),
     CheckConstraint(
         "state IS NULL OR state IN ('active_unacked', 'active_acked', "

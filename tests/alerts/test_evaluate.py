@@ -129,3 +129,24 @@ def test_the_night_window_is_the_last_complete_one_in_kst() -> None:
     assert (start, end) == (ms(NOW.replace(hour=17)), ms(NOW.replace(hour=20)))
     start, end = night(rule, ms(NOW.replace(hour=19)))  # 04:00 KST: tonight is not over
     assert end == ms(NOW.replace(hour=20) - timedelta(days=1))
+
+
+def test_an_acknowledgement_during_a_pass_is_never_overwritten(
+    engine: Engine, source: Store, events: EventLog
+) -> None:
+    from dataclasses import replace
+
+    from alerts import store
+
+    rules = _rules({"id": "stale", "kind": "stale", "severity": "major", "nodata": "alert",
+                    "scope": {"site": "hanam-ic", "meter": "gas-main"}})  # fmt: skip
+    evaluator = Evaluator(rules, source, engine, events)
+    evaluator.run_pass(NOW)
+    read_by_pass = store.load(engine, "stale")["meter:hanam-ic/gas-main"]
+    acked = store.acknowledge(engine, read_by_pass.id, "kim", "on site", NOW)  # type: ignore[arg-type]
+    assert acked and acked.state == "active_acked"
+    with engine.begin() as conn:  # the pass writing what it read before the ack
+        assert store.save(conn, replace(read_by_pass, last_value=1.0), NOW) is None
+    evaluator.run_pass(NOW + timedelta(seconds=1))
+    after = store.load(engine, "stale")["meter:hanam-ic/gas-main"]
+    assert (after.state, after.acked_by) == ("active_acked", "kim")

@@ -12,12 +12,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, select
 
 from alerts.lifecycle import AlertState
 from alerts.store import load
-from devstack import InfluxServer, component_env
+from devstack import InfluxServer, component_env, free_port
 from telemetry.db.tables import alert_notifications
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
 from tests.alerts.waiting import wait_for
@@ -33,6 +34,7 @@ targets:
   hook: {{kind: webhook, url: "{url}", secret_env: ALERTS_TEST_SECRET}}
 policies:
   - targets: [hook]
+delivery: {{backoff: 0.1s, max_backoff: 0.2s, max_attempts: 100}}
 """
 ORIGINATOR = "meter:hanam-ic/gas-main"
 
@@ -64,7 +66,9 @@ def _notifications(engine: Engine) -> list[dict]:
 def test_sigkill_mid_pending_and_mid_firing(
     engine: Engine, db_url: str, influx: InfluxServer, influx_db: str, tmp_path: Path
 ) -> None:
-    log = WebhookLog(SECRET)
+    # The receiver refuses everything until the first process is killed: the
+    # firing's notification is still undelivered (mid-retry) at SIGKILL.
+    log = WebhookLog(SECRET, fail_first=10**6)
     err = tmp_path / "alerts.log"
 
     def logs() -> str:
@@ -74,10 +78,12 @@ def test_sigkill_mid_pending_and_mid_firing(
         rules = tmp_path / "alerts.yaml"
         rules.write_text(RULES.format(url=receiver.url), encoding="utf-8")
         env = component_env({"ALERTS_TEST_SECRET": SECRET})
+        metrics_port = free_port()
         args = ["--rules", str(rules), "--db-url", db_url, "--influx-url", influx.url,
-                "--influx-bucket", influx_db, "--interval", "0.2"]  # fmt: skip
+                "--influx-bucket", influx_db, "--interval", "0.2",
+                "--metrics-port", str(metrics_port)]  # fmt: skip
         with _alerts(args, env, err) as first:
-            wait_for("the fast rule to fire and be delivered", lambda: len(log.accepted) == 1, logs)
+            wait_for("delivery attempts of the firing", lambda: log.requests >= 2, logs)
             wait_for("the slow rule to start pending", lambda: bool(_alert(engine, "slow")), logs)
             pending = _alert(engine, "slow")
             fired = _alert(engine, "fast")
@@ -103,6 +109,9 @@ def test_sigkill_mid_pending_and_mid_firing(
             assert ack.returncode == 0, ack.stderr
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=30)
+        failed_before_kill = log.requests
+        log.fail_first = failed_before_kill  # from now on the receiver accepts
+        undelivered = _notifications(engine)
         restarted = datetime.now(UTC)
         with _alerts(args, env, err):
 
@@ -111,15 +120,22 @@ def test_sigkill_mid_pending_and_mid_firing(
                 return bool(alert and alert.last_breach_at and alert.last_breach_at > restarted)
 
             wait_for("passes after the restart", passed_since_restart, logs)
+            wait_for("the delivery after the restart", lambda: len(log.accepted) == 1, logs)
             time.sleep(1.0)  # several more passes and delivery rounds
             slow, fast = _alert(engine, "slow"), _alert(engine, "fast")
+            scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
     assert pending and slow and fast
     # Mid-pending: the wait resumes from the stored start, never restarts.
     assert slow.state is None and slow.pending_since == pending.pending_since
     # Mid-firing: still the same firing, still acknowledged.
     assert fast.state == "active_acked" and fast.fired_at == fired.fired_at
     assert (fast.acked_by, fast.ack_note) == ("kim", "valve checked")
-    # No duplicate notification: one outbox row, one request, one accepted delivery.
+    # No duplicate notification: one outbox row, undelivered at the kill, then one
+    # accepted request (the failed ones were refused, not delivered).
+    assert len(undelivered) == 1 and undelivered[0]["delivered_at"] is None
     rows = _notifications(engine)
     assert len(rows) == 1 and rows[0]["delivered_at"] is not None
-    assert log.requests == 1 and len(log.accepted) == 1
+    assert log.requests == failed_before_kill + 1 and len(log.accepted) == 1
+    # The restarted process serves its metrics.
+    assert 'alerts_firing{severity="major"} 1.0' in scraped
+    assert 'alerts_evaluations_total{rule="slow"}' in scraped

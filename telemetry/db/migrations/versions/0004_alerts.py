@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("last_value", sa.Float(), nullable=True),
         sa.Column("labels", sa.JSON(), nullable=False),
         sa.Column("updated_at", telemetry.db.types.UtcDateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "state IS NULL OR state IN ('active_unacked', 'active_acked', 'cleared_unacked', 'cleared_acked')",
             name=op.f("ck_alerts_state"),
