@@ -95,7 +95,7 @@ class Evaluator:
         (an acknowledgement) is read again and stepped from there."""
         for _ in range(3):
             after, event = step(rule, before, seen, now)
-            if after == before:
+            if after is None or after == before:
                 return None
             stored = store.save(conn, after, now)
             if stored is not None:

@@ -51,8 +51,11 @@ class AlertState:
 
 def step(
     rule: _Rule, current: AlertState | None, seen: Observation, now: datetime
-) -> tuple[AlertState, Event | None]:
+) -> tuple[AlertState | None, Event | None]:
     """The alert after this pass, and the event to announce (if any)."""
+    quiet = current is None or not (current.active or current.pending_since)
+    if quiet and seen.verdict is not Verdict.BREACH:
+        return current, None  # nothing to track: no row written for a healthy meter
     alert = current or AlertState(rule.id, seen.originator, seen.site, rule.severity.value)
     alert = replace(alert, labels=seen.labels, severity=rule.severity.value)
     if seen.verdict is Verdict.KEEP:

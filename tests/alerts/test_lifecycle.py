@@ -58,3 +58,10 @@ def test_acknowledgement_states() -> None:
     assert acknowledged("active_unacked") == "active_acked"
     assert acknowledged("cleared_unacked") == "cleared_acked"
     assert acknowledged("active_acked") is None and acknowledged(None) is None
+
+
+def test_a_healthy_originator_needs_no_row() -> None:
+    seen = Observation("meter:a/m", "a", 1.0, Verdict.CLEAR, {})
+    assert step(RULE, None, seen, T0) == (None, None)
+    cleared, _ = _run([(0, Verdict.BREACH), (60, Verdict.BREACH), (95, Verdict.CLEAR)])
+    assert cleared and step(RULE, cleared, seen, T0 + timedelta(seconds=200)) == (cleared, None)
