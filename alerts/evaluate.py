@@ -14,7 +14,7 @@ from alerts.lifecycle import AlertState, Event, step
 from alerts.observation import Observation, Verdict
 from alerts.observers import Store, observe
 from alerts.routing import Route, idempotency_key, payload, routes_for
-from alerts.rules import RulesFile, _Rule
+from alerts.rules import RuleBase, RulesFile
 from alerts.store import Note
 
 log = logging.getLogger("alerts")
@@ -49,7 +49,7 @@ class Evaluator:
         metrics.set_firing(store.all_alerts(self.db))
         return report
 
-    def _rule(self, rule: _Rule, now: datetime, report: PassReport) -> None:
+    def _rule(self, rule: RuleBase, now: datetime, report: PassReport) -> None:
         seen = observe(rule, self.source, int(now.timestamp() * 1000))
         metrics.EVALUATIONS.labels(rule.id).inc()
         report.evaluated += 1
@@ -86,7 +86,7 @@ class Evaluator:
     def _move(
         self,
         conn: Connection,
-        rule: _Rule,
+        rule: RuleBase,
         before: AlertState | None,
         seen: Observation,
         now: datetime,

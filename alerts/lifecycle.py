@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from alerts.observation import Observation, Verdict
-from alerts.rules import _Rule
+from alerts.rules import RuleBase
 
 ACTIVE = ("active_unacked", "active_acked")
 
@@ -50,7 +50,7 @@ class AlertState:
 
 
 def step(
-    rule: _Rule, current: AlertState | None, seen: Observation, now: datetime
+    rule: RuleBase, current: AlertState | None, seen: Observation, now: datetime
 ) -> tuple[AlertState | None, Event | None]:
     """The alert after this pass, and the event to announce (if any)."""
     quiet = current is None or not (current.active or current.pending_since)
@@ -68,7 +68,7 @@ def step(
     return replace(alert, pending_since=None), None
 
 
-def _breach(rule: _Rule, alert: AlertState, now: datetime) -> tuple[AlertState, Event | None]:
+def _breach(rule: RuleBase, alert: AlertState, now: datetime) -> tuple[AlertState, Event | None]:
     alert = replace(alert, last_breach_at=now)
     if alert.active:
         return alert, None
@@ -88,7 +88,9 @@ def _breach(rule: _Rule, alert: AlertState, now: datetime) -> tuple[AlertState, 
     return fired, Event.FIRING
 
 
-def _maybe_clear(rule: _Rule, alert: AlertState, now: datetime) -> tuple[AlertState, Event | None]:
+def _maybe_clear(
+    rule: RuleBase, alert: AlertState, now: datetime
+) -> tuple[AlertState, Event | None]:
     last = alert.last_breach_at or now
     if now - last < timedelta(seconds=rule.keep_firing):
         return alert, None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from alerts.rules import NoData, _Rule
+from alerts.rules import NoData, RuleBase
 from telemetry import influx_schema as s
 
 
@@ -39,12 +39,12 @@ def agent_originator(agent: str) -> str:
 
 
 def meter_observation(
-    rule: _Rule, site: str, meter: str, value: float | None, verdict: Verdict
+    rule: RuleBase, site: str, meter: str, value: float | None, verdict: Verdict
 ) -> Observation:
     labels = {**rule_labels(rule, site), s.TAG_METER: meter}
     return Observation(meter_originator(site, meter), site, value, verdict, labels)
 
 
-def rule_labels(rule: _Rule, site: str) -> dict[str, str]:
+def rule_labels(rule: RuleBase, site: str) -> dict[str, str]:
     """The rule's own labels plus rule, severity and site: what policies and silences match."""
     return {**rule.labels, "rule": rule.id, "severity": rule.severity.value, s.TAG_SITE: site}

@@ -24,12 +24,12 @@ from alerts.rules import (
     CounterEventRule,
     DataQualityRule,
     LeakRule,
+    LimitRule,
+    RuleBase,
     SolarDarkRule,
     SpikeRule,
     StaleRule,
     ThresholdRule,
-    _Limit,
-    _Rule,
 )
 from alerts.scope import scope_condition, scoped_agents, scoped_meters
 from alerts.solar_dark import solar_dark
@@ -43,7 +43,7 @@ MIN_LOOKBACK_MS = 3_600_000
 __all__ = ["Store", "night", "observe"]
 
 
-def observe(rule: _Rule, store: Store, now_ms: int) -> list[Observation]:
+def observe(rule: RuleBase, store: Store, now_ms: int) -> list[Observation]:
     if isinstance(rule, StaleRule):
         return stale(rule, store, now_ms)
     if isinstance(rule, AgentOfflineRule):
@@ -146,7 +146,7 @@ def night(rule: LeakRule, now_ms: int) -> tuple[int, int]:
 
 
 def _per_meter(
-    rule: _Limit, store: Store, fn: str, utility: Utility, field: str, window: tuple[int, int]
+    rule: LimitRule, store: Store, fn: str, utility: Utility, field: str, window: tuple[int, int]
 ) -> list[Observation]:
     q = (
         f"SELECT {fn}({quote_ident(field)}) FROM {quote_ident(utility)} "
@@ -162,7 +162,7 @@ def _per_meter(
 
 
 def _judge(
-    rule: _Limit,
+    rule: LimitRule,
     store: Store,
     values: dict[tuple[str, str], float],
     utilities: Iterable[Utility],

@@ -63,7 +63,7 @@ def _all_is_empty(value: object) -> object:
     return {} if value == "all" else value
 
 
-class _Rule(_Strict):
+class RuleBase(_Strict):
     # True where a pass lists only originators with something to report: an
     # open alert that a pass does not see any more is cleared.
     absent_is_clear: ClassVar[bool] = False
@@ -78,7 +78,7 @@ class _Rule(_Strict):
     labels: dict[LabelName, str] = Field(default_factory=dict)
 
 
-class StaleRule(_Rule):
+class StaleRule(RuleBase):
     """No reading for `factor` × the meter's poll interval."""
 
     kind: Literal["stale"]
@@ -86,14 +86,14 @@ class StaleRule(_Rule):
     utility: Utility | None = None
 
 
-class AgentOfflineRule(_Rule):
+class AgentOfflineRule(RuleBase):
     """The agent said `offline` (or its last will did), or no status for `silent_for`."""
 
     kind: Literal["agent_offline"]
     silent_for: Duration = 180.0
 
 
-class _Limit(_Rule):
+class LimitRule(RuleBase):
     """Fires above `above` (or below `below`); clears past `clear` (hysteresis)."""
 
     above: float | None = None
@@ -101,7 +101,7 @@ class _Limit(_Rule):
     clear: float | None = None
 
     @model_validator(mode="after")
-    def _one_direction(self) -> _Limit:
+    def _one_direction(self) -> LimitRule:
         if (self.above is None) == (self.below is None):
             raise ValueError("give exactly one of above or below")
         if self.clear is not None:
@@ -120,7 +120,7 @@ class _Limit(_Rule):
         return value <= back if self.above is not None else value >= back  # type: ignore[operator]
 
 
-class ThresholdRule(_Limit):
+class ThresholdRule(LimitRule):
     """The mean of a rate field over `window`, against a limit, for the pending period."""
 
     kind: Literal["threshold"]
@@ -129,7 +129,7 @@ class ThresholdRule(_Limit):
     window: Duration = 300.0
 
 
-class LeakRule(_Limit):
+class LeakRule(LimitRule):
     """The minimum flow of a night (02:00–05:00 KST) above a limit."""
 
     kind: Literal["leak"]
@@ -139,7 +139,7 @@ class LeakRule(_Limit):
     night_end_hour: int = Field(default=5, ge=1, le=24)
 
 
-class DataQualityRule(_Limit):
+class DataQualityRule(LimitRule):
     """The share (0–1) of `bad` readings over `window`."""
 
     kind: Literal["data_quality"]
@@ -147,7 +147,7 @@ class DataQualityRule(_Limit):
     window: Duration = 3600.0
 
 
-class SpikeRule(_Rule):
+class SpikeRule(RuleBase):
     """The last complete hour's consumption above median + k × MAD of the same hour
     of the week over the last `weeks` weeks (rollups' meter_consumption_1h)."""
 
@@ -166,7 +166,7 @@ class SpikeRule(_Rule):
         return self
 
 
-class SolarDarkRule(_Rule):
+class SolarDarkRule(RuleBase):
     """No production (power at most `at_most` kW) for `window` while the sun is up in Gwangju."""
 
     kind: Literal["solar_dark"]
@@ -175,7 +175,7 @@ class SolarDarkRule(_Rule):
     min_elevation: float = Field(default=20.0, ge=0, le=80, description="sun above this (°)")
 
 
-class CounterEventRule(_Rule):
+class CounterEventRule(RuleBase):
     """Counter events settled by the data-quality rule (glitch, spike, reset, rollover)."""
 
     absent_is_clear: ClassVar[bool] = True
