@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from alerts import store
 from alerts.duration import parse_duration
+from alerts.lifecycle import Event
 from alerts.loader import load_rules
 from alerts.rules import RulesFile
 from alerts.settings import AlertsSettings
@@ -127,14 +128,29 @@ def ack(
     note: Annotated[str, typer.Option("--note", help="what is being done about it")] = "",
     site: SiteOpt = None,
     db_url: DbUrlOpt = None,
+    influx_url: InfluxUrlOpt = None,
+    influx_token: InfluxTokenOpt = None,
+    influx_org: InfluxOrgOpt = None,
+    influx_bucket: InfluxBucketOpt = None,
 ) -> None:
-    """Acknowledge an alert (active or cleared-unacknowledged), with a note."""
-    settings = settings_or_fail(COMPONENT, AlertsSettings, db_url=db_url)
-    done = store.acknowledge(
-        _database(settings.db_url), alert_id, by, note, datetime.now(UTC), site
-    )
+    """Acknowledge an alert (active or cleared-unacknowledged), with a note.
+
+    The acknowledgement is also written to alert_events for the boards (best effort)."""
+    setup_logging(COMPONENT)
+    settings = settings_or_fail(
+        COMPONENT, AlertsSettings, db_url=db_url, influx_url=influx_url,
+        influx_token=influx_token, influx_org=influx_org, influx_bucket=influx_bucket,
+    )  # fmt: skip
+    now = datetime.now(UTC)
+    done = store.acknowledge(_database(settings.db_url), alert_id, by, note, now, site)
     if done is None:
         fail(COMPONENT, f"ack: alert {alert_id} does not exist here or needs no acknowledgement")
+    from alerts.events import EventLog
+
+    events = EventLog(settings.influx_url, settings.influx_token_value(), settings.influx_org,
+                      settings.influx_bucket)  # fmt: skip
+    events.write([(done, Event.ACKNOWLEDGED)], now)
+    events.close()
     typer.echo(f"alert {alert_id}: {done.state} by {by}")
 
 

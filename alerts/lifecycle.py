@@ -23,6 +23,7 @@ ACTIVE = ("active_unacked", "active_acked")
 class Event(StrEnum):
     FIRING = "firing"
     RESOLVED = "resolved"
+    ACKNOWLEDGED = "acknowledged"  # recorded in alert_events, never announced
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ Raw bucket (`energy`, private):
 | `agent_status`  | site, agent                                            | state (string), online (0/1), meters, meters_failing (count), failing (comma list), outbox_depth, outbox_oldest_age_s, dropped_batches, last_error |
 | `rejected`      | reason                                                 | topic, detail, payload (truncated), count=1 |
 | `collector_stats` | instance                                             | messages, readings, rejected, written, seq_gaps, seq_duplicates, lag_p50_s, lag_p99_s (counters since start, written every few seconds) |
-| `alert_events`  | rule, severity, site, originator, event (`firing`, `resolved`) | state, value (written by `python -m alerts` at each state change, for boards' tables and annotations) |
+| `alert_events`  | rule, severity, site, originator, event (`firing`, `resolved`, `acknowledged`) | state, value (written by `python -m alerts` at each state change, for boards' tables and annotations) |
 
 Rollups (written by `python -m collector rollup` to `energy`; the groups that
 pass the privacy rule also to `energy_public`). A group is a combination of

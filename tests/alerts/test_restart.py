@@ -20,6 +20,7 @@ from alerts.lifecycle import AlertState
 from alerts.store import load
 from devstack import InfluxServer, component_env, free_port
 from telemetry.db.tables import alert_notifications
+from telemetry.influxql import InfluxQL
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
 from tests.alerts.waiting import wait_for
 
@@ -100,6 +101,10 @@ def test_sigkill_mid_pending_and_mid_firing(
                     "valve checked",
                     "--db-url",
                     db_url,
+                    "--influx-url",
+                    influx.url,
+                    "--influx-bucket",
+                    influx_db,
                 ],
                 env=env,
                 capture_output=True,
@@ -136,6 +141,13 @@ def test_sigkill_mid_pending_and_mid_firing(
     rows = _notifications(engine)
     assert len(rows) == 1 and rows[0]["delivered_at"] is not None
     assert log.requests == failed_before_kill + 1 and len(log.accepted) == 1
+    # The acknowledgement is on the boards' record too.
+    ql = InfluxQL(influx.url)
+    acks = ql.rows(
+        'SELECT "rule", "state" FROM "alert_events" WHERE "event" = \'acknowledged\'', influx_db
+    )
+    ql.close()
+    assert [(r["rule"], r["state"]) for r in acks] == [("fast", "active_acked")]
     # The restarted process serves its metrics.
     assert 'alerts_firing{severity="major"} 1.0' in scraped
     assert 'alerts_evaluations_total{rule="slow"}' in scraped
