@@ -20,6 +20,9 @@ class WebhookLog:
     accepted: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
     bad_signatures: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # While cleared, requests hang (a stuck receiver); set by default.
+    open_gate: threading.Event = field(default_factory=lambda: _set(threading.Event()))
+    arrived: threading.Event = field(default_factory=threading.Event)
 
 
 class WebhookReceiver:
@@ -50,6 +53,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         log = self.log
+        log.arrived.set()
+        log.open_gate.wait(timeout=60)
         with log.lock:
             log.requests += 1
             if log.always_fail or log.requests <= log.fail_first:
@@ -70,3 +75,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *_: object) -> None:  # keep the test output clean
         pass
+
+
+def _set(event: threading.Event) -> threading.Event:
+    event.set()
+    return event
