@@ -113,12 +113,15 @@ def check(config: ConfigOpt = None, rules: RulesOpt = None) -> None:
 
 @app.command("list")
 def list_alerts(db_url: DbUrlOpt = None, site: SiteOpt = None) -> None:
-    """Alerts that ever fired: id, state, rule, originator, fired and cleared times."""
+    """Alerts that ever fired: id, state, severity, rule, originator, fired, cleared, ack."""
     settings = settings_or_fail(COMPONENT, AlertsSettings, db_url=db_url)
     for a in store.all_alerts(_database(settings.db_url), site=site):
         fired = a.fired_at.isoformat() if a.fired_at else "-"
         cleared = a.cleared_at.isoformat() if a.cleared_at else "-"
-        typer.echo(f"{a.id}\t{a.state}\t{a.severity}\t{a.rule}\t{a.originator}\t{fired}\t{cleared}")
+        acked = f"{a.acked_by}: {a.ack_note}" if a.acked_by else "-"
+        typer.echo(
+            f"{a.id}\t{a.state}\t{a.severity}\t{a.rule}\t{a.originator}\t{fired}\t{cleared}\t{acked}"
+        )
 
 
 @app.command("ack")
@@ -177,6 +180,24 @@ def silence(
     ends = now + timedelta(seconds=seconds)
     sid = store.add_silence(_database(settings.db_url), matchers, now, ends, by, comment, now)
     typer.echo(f"silence {sid} until {ends.isoformat()}")
+
+
+@app.command("purge")
+def purge(
+    older_than: Annotated[str, typer.Option("--older-than", help="e.g. 30d")] = "30d",
+    db_url: DbUrlOpt = None,
+) -> None:
+    """Delete notifications delivered or dead-lettered longer ago than --older-than."""
+    settings = settings_or_fail(COMPONENT, AlertsSettings, db_url=db_url)
+    try:
+        seconds = parse_duration(older_than)
+    except ValueError as exc:
+        fail(COMPONENT, f"purge: --older-than: {exc}")
+    before = datetime.now(UTC) - timedelta(seconds=seconds)
+    gone = store.purge_notifications(_database(settings.db_url), before)
+    typer.echo(
+        f"{gone} notifications delivered or dead-lettered before {before.isoformat()} deleted"
+    )
 
 
 def _load(settings: AlertsSettings) -> tuple[Registry, RulesFile]:

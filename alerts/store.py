@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
 from alerts.lifecycle import AlertState, acknowledged
 from telemetry.db.tables import alert_notifications, alert_silences, alerts
@@ -180,3 +180,11 @@ def silenced(labels: dict[str, str], silences: Iterable[dict[str, str]]) -> bool
 
 def _state(row: Any) -> AlertState:
     return AlertState(**{k: row[k] for k in _STATE_FIELDS})
+
+
+def purge_notifications(engine: Engine, before: datetime) -> int:
+    """Delete notifications delivered or dead-lettered before `before`; returns how many."""
+    n = alert_notifications
+    finished = or_(n.c.delivered_at < before, n.c.dead_at < before)
+    with engine.begin() as conn:
+        return conn.execute(delete(n).where(finished)).rowcount

@@ -64,3 +64,38 @@ def test_metrics_count_firing_by_severity() -> None:
                 AlertState("r", "o3", "s", "minor", state="cleared_unacked")])  # fmt: skip
     assert REGISTRY.get_sample_value("alerts_firing", {"severity": "major"}) == 2
     assert REGISTRY.get_sample_value("alerts_firing", {"severity": "minor"}) == 0
+
+
+def test_list_ack_and_purge_on_a_stored_alert(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alerts.lifecycle import AlertState
+    from alerts.store import Note, enqueue, save
+    from telemetry.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'p.sqlite'}"
+    upgrade(url)
+    engine = make_engine(url)
+    old = datetime.now(UTC) - timedelta(days=40)
+    with engine.begin() as conn:
+        alert = save(conn, AlertState("stale", "meter:hanam-ic/gas-main", "hanam-ic", "major",
+                                      state="active_unacked", fired_at=old), old)  # fmt: skip
+        enqueue(conn, alert.id, Note("k1", "hook", "firing", {}), old)  # type: ignore[union-attr,arg-type]
+    engine.dispose()
+    other_site = _alerts("ack", "1", "--by", "lee", "--site", "munheung-apt", "--db-url", url)
+    assert other_site.returncode == 2  # a facility acknowledges its own sites only
+    done = _alerts("ack", "1", "--by", "kim", "--note", "valve shut", "--site", "hanam-ic",
+                   "--db-url", url, "--influx-url", "http://127.0.0.1:9")  # fmt: skip
+    assert done.returncode == 0 and "active_acked by kim" in done.stdout
+    listed = _alerts("list", "--db-url", url, "--site", "hanam-ic").stdout.split("\t")
+    assert listed[1:5] == ["active_acked", "major", "stale", "meter:hanam-ic/gas-main"]
+    assert listed[-1].strip() == "kim: valve shut"
+    # Undelivered notifications stay, however old; delivered ones go.
+    assert _alerts("purge", "--db-url", url).stdout.startswith("0 notifications")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        from telemetry.db.tables import alert_notifications
+
+        conn.execute(alert_notifications.update().values(delivered_at=old))
+    engine.dispose()
+    assert _alerts("purge", "--db-url", url, "--older-than", "30d").stdout.startswith("1 notif")
