@@ -92,11 +92,9 @@ def check_rules(rules: RulesFile, registry: Registry) -> Iterator[Problem]:
             known = ", ".join(FIELDS[utility])
             said = alert_message("unknown_rule_field", name=field, utility=utility, known=known)
             yield ("rules", i, "field"), said
-        if isinstance(rule, LeakRule) and rule.night_end_hour <= rule.night_start_hour:
-            said = alert_message(
-                "night_order", start=rule.night_start_hour, end=rule.night_end_hour
-            )
-            yield ("rules", i, "night_end_hour"), said
+        if isinstance(rule, LeakRule) and rule.night_minutes[1] == 0:
+            said = alert_message("empty_night", at=rule.night_start)
+            yield ("rules", i, "night_end"), said
     for name, target in rules.targets.items():
         secret_env = getattr(target, "secret_env", None)
         if secret_env is not None and not ENV_NAME.match(secret_env):

@@ -15,7 +15,7 @@ MESSAGES: dict[str, str] = {
     "unknown_rule_field": "'{name}' is not a field of {utility} (expected one of: {known})",
     "unknown_target": "unknown target '{name}' (defined: {known})",
     "bad_env_name": "'{name}' is not an environment variable name (A-Z, 0-9, _)",
-    "night_order": "the night ends ({end}h) before it starts ({start}h)",
+    "empty_night": "the night starts and ends at {at}: give a window (it may cross midnight)",
 }
 
 

@@ -135,13 +135,12 @@ def data_quality(rule: DataQualityRule, store: Store, now_ms: int) -> list[Obser
 
 def night(rule: LeakRule, now_ms: int) -> tuple[int, int]:
     """The last complete night window (KST) before now: its minimum flow is the test."""
+    end_min, length = rule.night_minutes
     now = datetime.fromtimestamp(now_ms / 1000, UTC).astimezone(KST)
-    end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
-        hours=rule.night_end_hour
-    )
+    end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(minutes=end_min)
     if end > now:
         end -= timedelta(days=1)
-    start = end - timedelta(hours=rule.night_end_hour - rule.night_start_hour)
+    start = end - timedelta(minutes=length)
     return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
 
 

@@ -17,6 +17,7 @@ from telemetry.fields import Utility
 from telemetry.ids import Identifier
 
 LabelName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, KST")]
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
@@ -130,13 +131,19 @@ class ThresholdRule(LimitRule):
 
 
 class LeakRule(LimitRule):
-    """The minimum flow of a night (02:00–05:00 KST) above a limit."""
+    """The minimum flow of a night (default 02:00–05:00 KST, may cross midnight) above a limit."""
 
     kind: Literal["leak"]
     utility: Literal[Utility.WATER, Utility.HEAT] = Utility.WATER
     field: str = "flow_m3h"
-    night_start_hour: int = Field(default=2, ge=0, le=23)
-    night_end_hour: int = Field(default=5, ge=1, le=24)
+    night_start: ClockTime = "02:00"
+    night_end: ClockTime = "05:00"
+
+    @property
+    def night_minutes(self) -> tuple[int, int]:
+        """(end, length) of the night window in minutes after KST midnight."""
+        start, end = (int(t[:2]) * 60 + int(t[3:]) for t in (self.night_start, self.night_end))
+        return end, (end - start) % 1440
 
 
 class DataQualityRule(LimitRule):

@@ -150,3 +150,13 @@ def test_an_acknowledgement_during_a_pass_is_never_overwritten(
     evaluator.run_pass(NOW + timedelta(seconds=1))
     after = store.load(engine, "stale")["meter:hanam-ic/gas-main"]
     assert (after.state, after.acked_by) == ("active_acked", "kim")
+
+
+def test_a_night_may_cross_midnight() -> None:
+    from alerts.observers import night
+    from alerts.rules import LeakRule
+
+    rule = LeakRule(id="l", kind="leak", severity="major", above=0.1, nodata="ok",
+                    night_start="23:30", night_end="04:00")  # fmt: skip
+    start, end = night(rule, ms(NOW))  # 06:00 KST
+    assert (start, end) == (ms(NOW.replace(hour=14, minute=30)), ms(NOW.replace(hour=19)))
