@@ -108,9 +108,24 @@ def shifted_config(
     text = source.read_text(encoding="utf-8")
     if offset is None:
         offset = free_offset(config_ports(text))
-    text = shift_ports(text, offset)
+    text = _anchor_paths(shift_ports(text, offset), source.resolve().parent)
     for key, value in placeholders.items():
         text = text.replace("{" + key + "}", value)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
+
+
+# Top-level keys of a sites file that name other files relative to it.
+_RELATIVE_PATH_KEY = re.compile(r"^(profiles_dir|programmes|households):[ \t]*([^\s#]+)", re.M)
+
+
+def _anchor_paths(text: str, folder: Path) -> str:
+    """A copied config still finds the files its relative paths named beside the original."""
+
+    def anchored(m: re.Match[str]) -> str:
+        value = m.group(2).strip("'\"")
+        target = value if Path(value).is_absolute() else str((folder / value).resolve())
+        return f"{m.group(1)}: {target}"
+
+    return _RELATIVE_PATH_KEY.sub(anchored, text)

@@ -16,9 +16,11 @@ class FaultKind(StrEnum):
     RESET = "reset"
     FROZEN = "frozen"
     FLAPPING = "flapping"
+    LEAK = "leak"
+    STUCK = "stuck"
 
 
-DEFAULT_PARAM = {FaultKind.SLOW: 1.5, FaultKind.FLAPPING: 3.0}
+DEFAULT_PARAM = {FaultKind.SLOW: 1.5, FaultKind.FLAPPING: 3.0, FaultKind.LEAK: 0.5}
 
 
 class FaultError(ValueError):
@@ -28,7 +30,8 @@ class FaultError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Fault:
     kind: FaultKind = FaultKind.NONE
-    param: float = 0.0  # seconds: the delay of `slow`, the half-period of `flapping`
+    # seconds: the delay of `slow`, the half-period of `flapping`; m³/h: the flow of `leak`
+    param: float = 0.0
 
     def __str__(self) -> str:
         return (
@@ -40,7 +43,7 @@ NO_FAULT = Fault()
 
 
 def parse_fault(text: str) -> Fault:
-    """`KIND` or `KIND:SECONDS` (slow, flapping), e.g. `slow:1.5`."""
+    """`KIND` or `KIND:NUMBER` (slow, flapping: seconds; leak: m³/h), e.g. `slow:1.5`."""
     name, _, arg = text.strip().partition(":")
     try:
         kind = FaultKind(name.strip().lower())
@@ -51,12 +54,13 @@ def parse_fault(text: str) -> Fault:
         return Fault(kind, DEFAULT_PARAM.get(kind, 0.0))
     if kind not in DEFAULT_PARAM:
         raise FaultError(f"fault {kind.value!r} takes no parameter (got {text!r})")
+    unit = "m³/h" if kind is FaultKind.LEAK else "seconds"
     try:
         seconds = float(arg)
     except ValueError:
-        raise FaultError(f"fault {text!r}: {arg!r} is not a number of seconds") from None
+        raise FaultError(f"fault {text!r}: {arg!r} is not a number of {unit}") from None
     if not 0.0 < seconds <= 3600.0:
-        raise FaultError(f"fault {text!r}: seconds must be in (0, 3600]")
+        raise FaultError(f"fault {text!r}: {unit} must be in (0, 3600]")
     return Fault(kind, seconds)
 
 

@@ -52,6 +52,9 @@ class SimulatedMeter:
         self._fault_since = time.monotonic()
         self._frozen: dict[str, float] | None = None
         self._counter_base: dict[str, float] = {}
+        self._leaked_m3 = 0.0  # water that earlier `leak` faults added to the volume counter
+        self._fault_t = clock.now()  # simulated time the current fault was set
+        self._stuck: dict[str, float] | None = None
         self._rendered_at: dict[Table, float] = {}
         self.requests = 0
 
@@ -64,13 +67,23 @@ class SimulatedMeter:
             self._frozen = self.values(now)
         else:
             self._frozen = None
+        self._stuck = self._counters_now(now) if fault.kind is FaultKind.STUCK else None
+        if self.fault.kind is FaultKind.LEAK:  # what the ending leak let through stays counted
+            self._leaked_m3 += self.fault.param * (now - self._fault_t) / 3600.0
         if fault.kind is FaultKind.RESET:
             # a replaced meter: every counter starts again from zero, once
             counters = self.state.counters_at(now)
             self._counter_base = dict(counters)
+            self._leaked_m3 = 0.0
         self.fault = fault
+        self._fault_t = now
         self._fault_since = time.monotonic()
         self._rendered_at.clear()  # the next request shows the new state
+
+    def _counters_now(self, now: float) -> dict[str, float]:
+        """The counters as the meter shows them now: a stuck register keeps these."""
+        names = self.state.counters_at(now)
+        return {k: v for k, v in self.values(now).items() if k in names}
 
     def answering(self) -> bool:
         kind = self.fault.kind
@@ -88,6 +101,12 @@ class SimulatedMeter:
         values = self.state.snapshot(t)
         for name, base in self._counter_base.items():
             values[name] = max(0.0, values[name] - base)
+        if "flow_m3h" in values and "volume_m3" in values:
+            leaking = self.fault.param if self.fault.kind is FaultKind.LEAK else 0.0
+            values["flow_m3h"] += leaking
+            values["volume_m3"] += self._leaked_m3 + leaking * (t - self._fault_t) / 3600.0
+        if self._stuck is not None:
+            values.update(self._stuck)
         return values
 
     # -- pymodbus ----------------------------------------------------------

@@ -14,6 +14,7 @@ Raw bucket (`energy`, private):
 | `<utility>_interval` | site, meter, district, dong, building_type, quality | an `energy.readings.v2` interval reading: the utility's counter field names as amounts used in the period (e.g. `energy_kwh`, `energy_export_kwh`, `volume_m3`), `duration_s`; timestamp = interval start, so a re-import overwrites itself |
 | `utility_cost`  | site, meter, utility, district, dong, building_type, quality | a v2 cost reading: `cost_krw`, `duration_s`; timestamp = interval start (costs are never stored with quantities) |
 | `interval_arrivals` | site, agent                                        | start_ms, end_ms (the span of the interval and cost readings one accepted message carried), readings; timestamp = arrival (ms): late history that rollups must revisit |
+| `alert_events`  | rule, severity, site, originator, event (`firing`, `resolved`, `acknowledged`) | state, value (written by `python -m alerts` at each state change, for boards' tables and annotations) |
 
 Rollups (written by `python -m collector rollup` to `energy`; the groups that
 pass the privacy rule also to `energy_public`). A group is a combination of
@@ -77,6 +78,13 @@ def interval_measurement(utility: str) -> str:
 
 REJECTED = "rejected"
 COLLECTOR_STATS = "collector_stats"
+ALERT_EVENTS = "alert_events"
+# `counter_events` (below) is written by the rollups and read by alerts; its `kind` is a field.
+TAG_KIND = "kind"
+TAG_RULE = "rule"
+TAG_SEVERITY = "severity"
+TAG_EVENT = "event"
+TAG_ORIGINATOR = "originator"
 
 # Rollups
 GROUP_ALL = "all"

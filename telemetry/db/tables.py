@@ -11,8 +11,10 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -245,4 +247,80 @@ survey_responses = Table(
     # Question ids whose free text staff approved for publication.
     Column("approved_texts", JSON, nullable=False),
     sqlite_with_rowid=False,
+)
+# --- Alerts (python -m alerts) -----------------------------------------------
+# One row per (rule, originator), kept for good: `state` is NULL until the
+# first firing; a condition waiting out its pending period has `pending_since`
+# set whatever the state, so a restart resumes the wait instead of starting it.
+
+ALERT_STATES = ("active_unacked", "active_acked", "cleared_unacked", "cleared_acked")
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rule", String(64), nullable=False),
+    # What the alert is about: "meter:<site>/<meter>" or "agent:<agent>".
+    Column("originator", String(200), nullable=False),
+    Column("site", String(64), nullable=True, index=True),
+    Column("severity", String(16), nullable=False),
+    Column("state", String(20), nullable=True),
+    Column("pending_since", UtcDateTime, nullable=True),
+    # The last pass that saw the condition: keep-firing counts from here.
+    Column("last_breach_at", UtcDateTime, nullable=True),
+    Column("fired_at", UtcDateTime, nullable=True),
+    Column("cleared_at", UtcDateTime, nullable=True),
+    Column("acked_at", UtcDateTime, nullable=True),
+    Column("acked_by", String(64), nullable=True),
+    Column("ack_note", Text, nullable=True),
+    Column("last_value", Float, nullable=True),
+    Column("labels", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    # +1 on every write: the evaluator writes only the version it read, so an
+    # acknowledgement made during its pass is never overwritten.
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("rule", "originator"),
+    CheckConstraint(
+        "state IS NULL OR state IN ('active_unacked', 'active_acked', "
+        "'cleared_unacked', 'cleared_acked')",
+        name="state",
+    ),
+)
+
+alert_notifications = Table(
+    "alert_notifications",
+    metadata,
+    # The delivery outbox: written in the same transaction as the state change
+    # it announces, so a crash can neither lose nor double it.
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False, index=True),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("target", String(64), nullable=False),
+    # Notifications of one group (target + the policy's group_by labels) due
+    # at the same time leave as one message (a digest); NULL: on their own.
+    Column("group_key", String(64), nullable=True, index=True),
+    Column("event", String(16), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False, index=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    # Set after the last allowed attempt failed: the dead-letter record.
+    Column("dead_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("idempotency_key", "target"),
+)
+
+alert_silences = Table(
+    "alert_silences",
+    metadata,
+    # Maintenance windows: alerts whose labels match every matcher are not
+    # delivered between starts_at and ends_at; their state still changes.
+    Column("id", Integer, primary_key=True),
+    Column("matchers", JSON, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

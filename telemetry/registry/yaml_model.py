@@ -111,10 +111,18 @@ def removed_issues(
     return issues
 
 
-def pydantic_issues(exc: ValidationError, located: LocatedYaml, path: Path) -> list[ConfigIssue]:
+def pydantic_issues(
+    exc: ValidationError, located: LocatedYaml, path: Path, hidden: Iterable[str] = ()
+) -> list[ConfigIssue]:
+    """Pydantic's errors where they are in the file; `hidden`: more location parts
+    nobody wrote (a model's own union tags)."""
     issues = []
     for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if p not in _NOT_WRITTEN)
+        loc = tuple(
+            p
+            for p in error["loc"]
+            if p not in _NOT_WRITTEN and p not in hidden and not str(p).startswith("function-")
+        )
         said = _said(error)
         issues.append(ConfigIssue.of(path, located.line_of(loc), format_path(loc), said))
     return issues
@@ -130,8 +138,8 @@ def _said(error: Any) -> Message:
     """Pydantic's error as a message: a misspelt key is ours, the rest keeps pydantic's text."""
     if error["type"] == "extra_forbidden":
         return message("unknown_key")
-    text = error["msg"]
-    if error["type"] != "missing" and "input" in error:
+    text = error["msg"].removeprefix("Value error, ")
+    if error["type"] not in ("missing", "value_error") and "input" in error:
         text = f"{text} (got {_short(error['input'])})"
     return schema_message(error["type"], text)
 

@@ -157,3 +157,40 @@ def test_bad_control_file_is_reported_and_ignored(sim: Running) -> None:
     wait_until(lambda: any("melting" in s for s in sim.proc.stderr))
     # the last good faults stay in force
     assert read(sim.ports["gw"], 1, 0, 2).exception == 6
+
+
+WATER = "test-apt/water"
+
+
+def water(sim: Running) -> tuple[float, float] | None:
+    """(volume m³, flow m³/h) of the water meter (gw_water_mbus_v1: 100-103, 104)."""
+    answer = read(sim.ports["gw"], 11, 100, 5, table="holding")
+    if answer.registers is None:
+        return None
+    volume = decode(answer.registers[0:4], RegisterType.UINT64, ByteOrder.GHEFCDAB) * 0.001
+    flow = decode(answer.registers[4:5], RegisterType.UINT16, ByteOrder.DCBA) * 0.01
+    return volume, flow
+
+
+def test_leak_adds_its_flow_and_keeps_its_volume(sim: Running) -> None:
+    healthy = water(sim)
+    assert healthy is not None and healthy[1] < 100.0
+    sim.faults({WATER: "leak:100"})
+    leaking = wait_until(lambda: (w := water(sim)) is not None and w[1] >= 100.0 and w)
+    # at 600x a wall second is ten simulated minutes: about 16 m³ at 100 m³/h
+    wait_until(lambda: (w := water(sim)) is not None and w[0] > leaking[0] + 5.0)
+    during = water(sim)
+    sim.faults({WATER: "none"})
+    after = water(sim)
+    assert during and after and after[1] < 100.0
+    assert after[0] >= during[0]  # what leaked stays counted: no counter going back
+
+
+def test_stuck_counter_keeps_its_value_while_gauges_move(sim: Running) -> None:
+    sim.faults({ELEC: "stuck"})
+    first, registers = energy(sim), read(sim.ports["gw"], 1, 0, 70).registers
+    time.sleep(1.0)  # ten simulated minutes at 600x
+    assert energy(sim) == first
+    assert read(sim.ports["gw"], 1, 0, 70).registers != registers  # power, currents move on
+    sim.faults({ELEC: "none"})
+    wait_until(lambda: (e := energy(sim)) is not None and first is not None and e > first)

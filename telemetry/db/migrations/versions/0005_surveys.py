@@ -6,7 +6,7 @@ share no column but the round; on SQLite both are WITHOUT ROWID tables, so
 rows are stored in key order, not arrival order.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 import telemetry.db.types
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
