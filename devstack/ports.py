@@ -108,7 +108,7 @@ def shifted_config(
     text = source.read_text(encoding="utf-8")
     if offset is None:
         offset = free_offset(config_ports(text))
-    text = _anchor_paths(shift_ports(text, offset), source.resolve().parent)
+    text = anchor_paths(shift_ports(text, offset), source.resolve().parent)
     for key, value in placeholders.items():
         text = text.replace("{" + key + "}", value)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +120,7 @@ def shifted_config(
 _RELATIVE_PATH_KEY = re.compile(r"^(profiles_dir|programmes|households):[ \t]*([^\s#]+)", re.M)
 
 
-def _anchor_paths(text: str, folder: Path) -> str:
+def anchor_paths(text: str, folder: Path) -> str:
     """A copied config still finds the files its relative paths named beside the original."""
 
     def anchored(m: re.Match[str]) -> str:

@@ -20,6 +20,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from devstack import free_port
+from devstack.ports import anchor_paths
 from telemetry.models import Reading, ReadingBatch
 from telemetry.topics import readings_topic
 
@@ -152,6 +153,7 @@ def demo_config(workdir: Path, meter_margin: int, expected: dict[str, int] | Non
     for site, n in (expected or {}).items():
         text = text.replace(f"  - id: {site}\n", f"  - id: {site}\n    expected_meters: {n}\n")
     path = workdir / f"demo-margin-{meter_margin}.yaml"
+    text = anchor_paths(text, REPO / "config" / "sites")  # the copy finds the phase-2 files
     path.write_text(f"meter_margin: {meter_margin}\n{text}", encoding="utf-8")
     return path
 
