@@ -22,7 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from devstack import component_env
+from devstack import component_env, free_port
 from telemetry.models import AgentStatus, ReadingBatch
 
 HERE = Path(__file__).parent
@@ -123,6 +123,24 @@ def start_agent(
         log,
         env,
     )
+
+
+def start_watched_agent(config: Path, agent: str, mqtt_url: str, workdir: Path) -> tuple[Proc, int]:
+    """An agent with its outbox and log in `workdir`, status every second and metrics
+    on a free port; the process and that port."""
+    port = free_port()
+    proc = start_agent(
+        config,
+        agent,
+        mqtt_url,
+        workdir / "outbox.sqlite",
+        workdir / "agent.log",
+        "--metrics-port",
+        str(port),
+        "--status-interval",
+        "1",
+    )
+    return proc, port
 
 
 def outbox_state(path: Path) -> tuple[list[int], int]:
