@@ -19,7 +19,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devstack import free_port
+from devstack import flags, free_port
 from telemetry.models import Reading, ReadingBatch
 from telemetry.topics import readings_topic
 
@@ -59,27 +59,16 @@ class CollectorProc:
         return self.workdir / f"collector-{self.instance}.log"
 
     def start(self, wait: bool = True) -> CollectorProc:
-        argv = [
-            sys.executable,
-            "-m",
-            "collector",
-            "run",
-            "--mqtt-url",
-            self.mqtt_url,
-            "--influx-url",
-            self.influx_url,
-            "--influx-bucket",
-            self.bucket,
-            "--instance",
-            self.instance,
-            "--health-port",
-            str(self.health_port),
-            "--metrics-port",
-            str(self.metrics_port),
-            "--flush-interval",
-            "0.2",
-            *self.extra,
-        ]
+        argv = [sys.executable, "-m", "collector", "run"] + flags(
+            mqtt_url=self.mqtt_url,
+            influx_url=self.influx_url,
+            influx_bucket=self.bucket,
+            instance=self.instance,
+            health_port=self.health_port,
+            metrics_port=self.metrics_port,
+            flush_interval=0.2,
+        )
+        argv += self.extra
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         self.starts += 1
         with self.log_path.open("ab") as out:

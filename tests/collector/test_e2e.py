@@ -18,7 +18,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devstack import InfluxServer, MosquittoServer, component_env, free_port
+from devstack import InfluxServer, MosquittoServer, component_env, flags, free_port
 from telemetry.models import ReadingBatch
 from tests.collector.helpers import REPO, CollectorProc, influx_rows, rejected_total, wait_until
 
@@ -104,18 +104,13 @@ def test_simulators_through_agents_to_influxdb_every_reading_once(
         for agent in ("c5-gw-a", "c5-gw-b"):
             agents.append(
                 _start(
-                    [
-                        "-m",
-                        "edge_agent",
-                        "--config",
-                        str(config),
-                        "--agent",
-                        agent,
-                        "--mqtt-url",
-                        broker.url,
-                        "--outbox",
-                        str(tmp_path / f"{agent}.sqlite"),
-                    ],
+                    ["-m", "edge_agent"]
+                    + flags(
+                        config=config,
+                        agent=agent,
+                        mqtt_url=broker.url,
+                        outbox=tmp_path / f"{agent}.sqlite",
+                    ),
                     tmp_path / f"{agent}.log",
                 )
             )
