@@ -270,3 +270,7 @@ def expected_sum(batches: int, per_batch: int) -> float:
 def rejected_total(metrics: dict[str, float]) -> float:
     """All rejections, whatever the reason (the counter exists per reason label)."""
     return sum(v for k, v in metrics.items() if k.startswith("collector_rejected_total{"))
+
+
+# The `start_collector` fixture of tests/collector/conftest.py.
+StartCollector = Callable[..., CollectorProc]
