@@ -35,7 +35,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 
 from collector.rollup.cli import build_engine
 from collector.rollup.settings import RollupSettings
-from devstack import InfluxServer, component_env, free_port
+from devstack import InfluxServer, component_env, flags, free_port
 from telemetry.registry import load_geography, load_registry
 
 MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
@@ -129,22 +129,11 @@ def measure(
 def start_api(url: str, raw: str, public: str, sites: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = component_env()
+    argv = [sys.executable, "-m", "api"] + flags(
+        port=port, config=sites, influx_url=url, influx_bucket=raw, influx_public_bucket=public
+    )
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api",
-            "--port",
-            str(port),
-            "--config",
-            str(sites),
-            "--influx-url",
-            url,
-            "--influx-bucket",
-            raw,
-            "--influx-public-bucket",
-            public,
-        ],
+        argv,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

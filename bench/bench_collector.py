@@ -39,7 +39,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from collector.validate import Limits, Validator
 from collector.verdict import Accepted, Delivery
-from devstack import InfluxServer, MosquittoServer, free_port
+from devstack import InfluxServer, MosquittoServer, flags, free_port
 from telemetry.registry import load_registry
 from telemetry.topics import readings_topic
 
@@ -115,26 +115,15 @@ class Collector:
         self, work: Path, broker: MosquittoServer, influx: InfluxServer, sites: Path
     ) -> None:
         self.metrics_port = free_port()
-        argv = [
-            sys.executable,
-            "-m",
-            "collector",
-            "run",
-            "--config",
-            str(sites),
-            "--mqtt-url",
-            broker.url,
-            "--influx-url",
-            influx.url,
-            "--influx-bucket",
-            "energy",
-            "--instance",
-            "bench",
-            "--metrics-port",
-            str(self.metrics_port),
-            "--health-port",
-            str(free_port()),
-        ]
+        argv = [sys.executable, "-m", "collector", "run"] + flags(
+            config=sites,
+            mqtt_url=broker.url,
+            influx_url=influx.url,
+            influx_bucket="energy",
+            instance="bench",
+            metrics_port=self.metrics_port,
+            health_port=free_port(),
+        )
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         self.log = (work / "collector.log").open("wb")
         self.proc = subprocess.Popen(

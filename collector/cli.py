@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import threading
 from typing import Annotated
 
 import typer
@@ -22,6 +21,7 @@ from telemetry.cli import (
     MqttUrlOpt,
     fail,
     settings_or_fail,
+    stop_on_signals,
 )
 from telemetry.influxql import InfluxQueryError
 from telemetry.logs import setup_logging
@@ -129,9 +129,7 @@ def run(
         collector = Collector(settings)
     except ConfigError as exc:
         fail(COMPONENT, f"registry {settings.config}: {exc}")
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_a: stop.set())
+    stop = stop_on_signals()
     # SIGHUP re-reads the sites file: a site or agent added to the registry is
     # accepted without a restart (the handler only flags; the main loop loads).
     signal.signal(signal.SIGHUP, lambda *_a: collector.reload_requested.set())

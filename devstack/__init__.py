@@ -2,6 +2,7 @@
 
 from devstack.environ import clean_env, component_env
 from devstack.errors import DevstackError, MissingBinary, StartupError
+from devstack.flags import flags
 from devstack.influx import InfluxQueryError, InfluxServer
 from devstack.mosquitto import MosquittoServer
 from devstack.ports import free_port, port_free, shifted_config, wait_for_port
@@ -15,6 +16,7 @@ __all__ = [
     "StartupError",
     "clean_env",
     "component_env",
+    "flags",
     "free_port",
     "port_free",
     "shifted_config",

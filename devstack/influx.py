@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import urllib.error
-import urllib.parse
 import urllib.request
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
-from devstack._process import Daemon, log_tails
+from devstack._process import Daemon
 from devstack.environ import clean_env
-from devstack.errors import DevstackError, find_binary
-from devstack.ports import ensure_port_free, free_port
+from devstack.errors import find_binary
+from devstack.influx_query import InfluxQueries, InfluxQueryError
+from devstack.ports import free_port
+from devstack.service import HOST, Service
 
-HOST = "127.0.0.1"
+__all__ = ["InfluxQueryError", "InfluxServer"]
 
 INFLUXD_CONF = """\
 reporting-disabled = true
@@ -109,14 +108,8 @@ http {{
 }}
 """
 
-_DB_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
-
-class InfluxQueryError(DevstackError):
-    """An InfluxQL statement failed (HTTP error or an error in the result)."""
-
-
-class InfluxServer:
+class InfluxServer(InfluxQueries, Service):
     """influxd 1.6 plus nginx on free ports; data and ports survive restarts."""
 
     def __init__(self, workdir: Path, start_timeout: float = 20.0) -> None:
@@ -144,17 +137,8 @@ class InfluxServer:
         return f"http://{self.host}:{self.influxd_port}"
 
     @property
-    def running(self) -> bool:
-        return self.influxd_running and self._nginx is not None and self._nginx.running
-
-    @property
     def influxd_running(self) -> bool:
         return self._influxd is not None and self._influxd.running
-
-    @property
-    def pid(self) -> int | None:
-        """influxd's process id while it runs."""
-        return self._influxd.pid if self._influxd is not None else None
 
     @property
     def nginx_pid(self) -> int | None:
@@ -176,34 +160,27 @@ class InfluxServer:
             raise
         return self
 
-    def stop(self) -> None:
-        if self._nginx is not None:
-            self._nginx.stop()
-        self.stop_influxd()
+    def _daemons(self) -> list[Daemon | None]:
+        # nginx first: influxd is the main daemon, `pid` is its.
+        return [self._nginx, self._influxd]
 
-    def kill(self) -> None:
-        """SIGKILL both processes: a crash, not a shutdown."""
-        for daemon in (self._nginx, self._influxd):
-            if daemon is not None:
-                daemon.kill()
-
-    def restart(self) -> Self:
-        self.stop()
-        return self.start()
+    def _log_paths(self) -> list[Path]:
+        return [self.influxd_log_path, self.nginx_out_path, self.nginx_log_path]
 
     def start_influxd(self) -> None:
         """Start (or restart after stop_influxd) influxd alone, same port and data."""
         if self.influxd_running:
             return
         self._prepare_workdir()
-        binary = find_binary("influxd")
-        ensure_port_free("influxd", self.host, self.influxd_port)
-        argv = [binary, "run", "-config", str(self.influxd_conf_path)]
-        # INFLUXDB_* variables override the config file; the stack must not inherit them.
-        self._influxd = Daemon("influxd", argv, self.influxd_log_path, env=clean_env("INFLUXDB_"))
-        self._influxd.spawn()
-        self._influxd.wait_until(
-            lambda: _pings(self.influxd_url), self.start_timeout, self._log_tail
+        argv = [find_binary("influxd"), "run", "-config", str(self.influxd_conf_path)]
+        self._influxd = self._launch(
+            "influxd",
+            argv,
+            self.influxd_log_path,
+            self.influxd_port,
+            lambda: _pings(self.influxd_url),
+            # INFLUXDB_* variables override the config file; the stack must not inherit them.
+            env=clean_env("INFLUXDB_"),
         )
 
     def stop_influxd(self) -> None:
@@ -212,21 +189,12 @@ class InfluxServer:
             self._influxd.stop()
 
     def _start_nginx(self) -> None:
-        binary = find_binary("nginx")
-        ensure_port_free("nginx", self.host, self.nginx_port)
         # -e: nginx opens its compiled-in error log before reading the config.
-        argv = [
-            binary,
-            "-p",
-            str(self.workdir),
-            "-c",
-            str(self.nginx_conf_path),
-            "-e",
-            str(self.nginx_log_path),
-        ]
-        self._nginx = Daemon("nginx", argv, self.nginx_out_path)
-        self._nginx.spawn()
-        self._nginx.wait_until(lambda: _pings(self.url), self.start_timeout, self._log_tail)
+        argv = [find_binary("nginx"), "-p", str(self.workdir), "-c", str(self.nginx_conf_path)]
+        argv += ["-e", str(self.nginx_log_path)]
+        self._nginx = self._launch(
+            "nginx", argv, self.nginx_out_path, self.nginx_port, lambda: _pings(self.url)
+        )
 
     def _prepare_workdir(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -250,55 +218,6 @@ class InfluxServer:
             wal_dir=json.dumps(str(self.workdir / "wal")),
         )
 
-    # --- queries -------------------------------------------------------------
-
-    def create_database(self, name: str) -> None:
-        if not _DB_NAME.match(name):
-            raise ValueError(f"unsafe database name: {name!r}")
-        self.query(f'CREATE DATABASE "{name}"')
-
-    def query(
-        self, q: str, db: str | None = None, epoch: str | None = None, method: str = "POST"
-    ) -> dict[str, Any]:
-        """Run InfluxQL over /query through nginx; the parsed JSON, or InfluxQueryError."""
-        params = {"q": q}
-        if db is not None:
-            params["db"] = db
-        if epoch is not None:
-            params["epoch"] = epoch
-        status, body = _query_request(f"{self.url}/query", params, method)
-        try:
-            result: dict[str, Any] = json.loads(body)
-        except ValueError as exc:
-            raise InfluxQueryError(f"HTTP {status}, not JSON: {body[:300]!r}") from exc
-        error = _first_error(result)
-        if status != 200 or error:
-            raise InfluxQueryError(f"HTTP {status}: {error or body[:300]!r} (query: {q})")
-        return result
-
-    # --- logs ------------------------------------------------------------
-
-    def log_text(self) -> str:
-        parts = []
-        for path in (self.influxd_log_path, self.nginx_out_path, self.nginx_log_path):
-            if path.exists():
-                parts.append(f"[{path.name}]\n{path.read_text(errors='replace')}")
-        return "\n".join(parts)
-
-    def _log_tail(self) -> str:
-        return log_tails(self.influxd_log_path, self.nginx_out_path, self.nginx_log_path)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 def _pings(base_url: str) -> bool:
     try:
@@ -306,30 +225,3 @@ def _pings(base_url: str) -> bool:
             return bool(resp.status == 204)
     except (OSError, urllib.error.URLError):
         return False
-
-
-def _query_request(url: str, params: dict[str, str], method: str) -> tuple[int, str]:
-    encoded = urllib.parse.urlencode(params)
-    if method.upper() == "GET":
-        request = urllib.request.Request(f"{url}?{encoded}", method="GET")
-    else:
-        request = urllib.request.Request(
-            url,
-            data=encoded.encode(),
-            method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(errors="replace")
-
-
-def _first_error(result: dict[str, Any]) -> str | None:
-    if "error" in result:
-        return str(result["error"])
-    for statement in result.get("results", []):
-        if "error" in statement:
-            return str(statement["error"])
-    return None

@@ -6,17 +6,15 @@ import os
 import re
 import threading
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devstack._process import Daemon, log_tails
+from devstack._process import Daemon
 from devstack.errors import find_binary
-from devstack.ports import ensure_port_free, free_port, port_open
-
-HOST = "127.0.0.1"
+from devstack.ports import free_port, port_open
+from devstack.service import HOST, Service
 
 # {port} and {workdir} are filled in by render_conf().
 BASE_CONF = """\
@@ -37,8 +35,12 @@ connection_messages true
 """
 
 
-class MosquittoServer:
-    """Start, stop, kill and restart one broker; port and persistence survive restarts."""
+class MosquittoServer(Service):
+    """Start, stop, kill and restart one broker; port and persistence survive restarts.
+
+    `stop()` lets the broker write its persistence file (SIGTERM); `kill()` is a
+    crash, after which only the last autosave survives.
+    """
 
     def __init__(
         self,
@@ -64,14 +66,6 @@ class MosquittoServer:
     def url(self) -> str:
         return f"mqtt://{self.host}:{self.port}"
 
-    @property
-    def running(self) -> bool:
-        return self._daemon is not None and self._daemon.running
-
-    @property
-    def pid(self) -> int | None:
-        return self._daemon.pid if self._daemon is not None else None
-
     def render_conf(self) -> str:
         """The config file text for this broker."""
         template = self.conf_text if self.conf_text is not None else BASE_CONF + self.extra_conf
@@ -87,49 +81,18 @@ class MosquittoServer:
             return self
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.conf_path.write_text(self.render_conf())
-        binary = find_binary("mosquitto")
-        ensure_port_free("mosquitto", self.host, self.port)
-        self._daemon = Daemon("mosquitto", [binary, "-c", str(self.conf_path)], self.output_path)
-        self._daemon.spawn()
-        self._daemon.wait_until(self._ready, self.start_timeout, self._log_tail)
+        argv = [find_binary("mosquitto"), "-c", str(self.conf_path)]
+        self._daemon = self._launch("mosquitto", argv, self.output_path, self.port, self._ready)
         return self
 
-    def stop(self) -> None:
-        """Clean stop: the broker writes its persistence file on SIGTERM."""
-        if self._daemon is not None:
-            self._daemon.stop()
+    def _daemons(self) -> list[Daemon | None]:
+        return [self._daemon]
 
-    def kill(self) -> None:
-        """Crash the broker (SIGKILL); only the last autosave survives."""
-        if self._daemon is not None:
-            self._daemon.kill()
-
-    def restart(self) -> Self:
-        self.stop()
-        return self.start()
-
-    def log_text(self) -> str:
-        parts = [
-            p.read_text(errors="replace") for p in (self.output_path, self.log_path) if p.exists()
-        ]
-        return "\n".join(parts)
-
-    def _log_tail(self) -> str:
-        return log_tails(self.output_path, self.log_path)
+    def _log_paths(self) -> list[Path]:
+        return [self.output_path, self.log_path]
 
     def _ready(self) -> bool:
         return port_open(self.host, self.port) and mqtt_answers(self.host, self.port)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def mqtt_answers(host: str, port: int, timeout: float = 2.0) -> bool:

@@ -17,14 +17,13 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
-from devstack._process import Daemon, log_tails
+from devstack._process import Daemon
 from devstack.errors import MissingBinary, StartupError
-from devstack.ports import ensure_port_free, free_port, port_open
+from devstack.ports import free_port, port_open
+from devstack.service import HOST, Service
 
-HOST = "127.0.0.1"
 SUPERUSER = "energy"
 RUN_AS = "postgres"  # the Debian package's system user
 
@@ -44,7 +43,7 @@ def pg_bin(name: str) -> str:
     raise MissingBinary(name)
 
 
-class PostgresServer:
+class PostgresServer(Service):
     """Start and stop one cluster; `url()` gives a SQLAlchemy URL for a database in it."""
 
     def __init__(self, workdir: Path, port: int | None = None, start_timeout: float = 30.0) -> None:
@@ -57,14 +56,6 @@ class PostgresServer:
         self._cluster_parent: Path | None = None
         self._daemon: Daemon | None = None
 
-    @property
-    def pid(self) -> int | None:
-        return self._daemon.proc.pid if self._daemon and self._daemon.proc else None
-
-    @property
-    def running(self) -> bool:
-        return self._daemon is not None and self._daemon.running
-
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{SUPERUSER}@{self.host}:{self.port}/{database}"
 
@@ -75,7 +66,6 @@ class PostgresServer:
         data = self._data_dir()
         if not (data / "PG_VERSION").exists():
             self._initdb(data)
-        ensure_port_free("postgres", self.host, self.port)
         argv = [
             pg_bin("postgres"),
             "-D",
@@ -89,14 +79,16 @@ class PostgresServer:
             "-c",
             "fsync=off",  # test data: speed over durability
         ]
-        self._daemon = Daemon("postgres", self._as_owner(argv), self.output_path)
-        self._daemon.spawn()
-        self._daemon.wait_until(self._ready, self.start_timeout, self._log_tail)
+        self._daemon = self._launch(
+            "postgres", self._as_owner(argv), self.output_path, self.port, self._ready
+        )
         return self
 
-    def stop(self) -> None:
-        if self._daemon is not None:
-            self._daemon.stop()
+    def _daemons(self) -> list[Daemon | None]:
+        return [self._daemon]
+
+    def _log_paths(self) -> list[Path]:
+        return [self.output_path]
 
     def cleanup(self) -> None:
         """Stop and remove the cluster directory made outside the work dir."""
@@ -171,17 +163,6 @@ class PostgresServer:
         argv = [pg_bin("pg_isready"), "-h", self.host, "-p", str(self.port), "-U", SUPERUSER]
         return subprocess.run(argv, capture_output=True, check=False).returncode == 0
 
-    def _log_tail(self) -> str:
-        return log_tails(self.output_path)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _close(self) -> None:
         with contextlib.suppress(Exception):
             self.cleanup()

@@ -17,6 +17,7 @@ from telemetry.cli import (
     AgentOpt,
     ConfigOpt,
     MetricsPortOpt,
+    MqttCaOpt,
     MqttUrlOpt,
     OutboxOpt,
     fail,
@@ -44,9 +45,7 @@ def main(
     config: ConfigOpt = None,
     agent: AgentOpt = None,
     mqtt_url: MqttUrlOpt = None,
-    mqtt_ca: Annotated[
-        Path | None, typer.Option("--mqtt-ca", help="CA file for mqtts:// (env ENERGY_MQTT_CA)")
-    ] = None,
+    mqtt_ca: MqttCaOpt = None,
     mqtt_cert: Annotated[
         Path | None, typer.Option("--mqtt-cert", help="client certificate (env ENERGY_MQTT_CERT)")
     ] = None,

@@ -34,6 +34,9 @@ SpeedOpt = Annotated[
     float, typer.Option("--speed", min=0.0001, help="simulated time runs this many times faster")
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="randomness: same seed, same values")]
+StartOpt = Annotated[
+    str | None, typer.Option("--start", help="simulated start time, ISO 8601 [default: now]")
+]
 
 
 @app.command()
@@ -56,10 +59,7 @@ def serve(
         int, typer.Option("--port-offset", help="add N to every TCP port (parallel test runs)")
     ] = 0,
     speed: SpeedOpt = 1.0,
-    start: Annotated[
-        str | None,
-        typer.Option("--start", help="simulated start time, ISO 8601 [default: now]"),
-    ] = None,
+    start: StartOpt = None,
     seed: SeedOpt = 0,
     fault: Annotated[
         list[str] | None,
@@ -142,9 +142,7 @@ def fleet(
     ] = None,
     seed: SeedOpt = 0,
     speed: SpeedOpt = 1.0,
-    start: Annotated[
-        str | None, typer.Option("--start", help="simulated start time, ISO 8601 [default: now]")
-    ] = None,
+    start: StartOpt = None,
 ) -> None:
     """Publish reading batches as many agents straight to MQTT (no Modbus), for city scale.
 

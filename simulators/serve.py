@@ -107,12 +107,8 @@ class Simulation:
             server = ModbusTcpServer(
                 _devices(meters), address=(host, port), ignore_missing_devices=True
             )
-            try:
-                await server.serve_forever(background=True)
-            except (RuntimeError, OSError) as exc:
-                names = ", ".join(str(m.ident) for m in meters)
-                raise ServeError(f"cannot listen on {host}:{port} (meters {names}): {exc}") from exc
-            self.servers.append(server)
+            names = ", ".join(str(m.ident) for m in meters)
+            await self._serve(server, f"cannot listen on {host}:{port} (meters {names})")
         for line in self.serial.values():
             server = ModbusSerialServer(
                 _devices(line.meters),
@@ -124,11 +120,14 @@ class Simulation:
                 bytesize=line.bytesize,
                 ignore_missing_devices=True,
             )
-            try:
-                await server.serve_forever(background=True)
-            except (RuntimeError, OSError) as exc:
-                raise ServeError(f"cannot open serial device {line.device}: {exc}") from exc
-            self.servers.append(server)
+            await self._serve(server, f"cannot open serial device {line.device}")
+
+    async def _serve(self, server: ModbusTcpServer | ModbusSerialServer, failure: str) -> None:
+        try:
+            await server.serve_forever(background=True)
+        except (RuntimeError, OSError) as exc:
+            raise ServeError(f"{failure}: {exc}") from exc
+        self.servers.append(server)
 
     def ready_line(self) -> str:
         tcp = ",".join(f"{h}:{p}" for h, p in sorted(self.tcp))

@@ -10,7 +10,9 @@ exit code 2, so operators' scripts can tell bad input from a failed run (1).
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, Protocol, TypeVar
 
@@ -52,6 +54,14 @@ def settings_or_fail(component: str, settings: FromCli[S], **flags: Any) -> S:
 def _describe(error: Any) -> str:
     where = ".".join(str(p) for p in error["loc"])
     return f"{where}: {error['msg']}" if where else error["msg"]
+
+
+def stop_on_signals() -> threading.Event:
+    """An event that SIGTERM or SIGINT sets: a long-running command's cue to wind down."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_a: stop.set())
+    return stop
 
 
 def main(app: typer.Typer, component: str) -> NoReturn:

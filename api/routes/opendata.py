@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -132,9 +133,16 @@ _DOC = (
 )
 
 
-@router.get("/consumption.json", summary="Consumption as JSON", description=_DOC)
-def consumption_json(
-    request: Request,
+@dataclass(frozen=True)
+class Selection:
+    """The rows a request selects, with the level and period size that name its file."""
+
+    level: Level
+    every: Every
+    rows: list[dict[str, Any]]
+
+
+def _selection(
     store: Annotated[PublicStore, Depends(public_store)],
     ref: Annotated[Reference, Depends(reference)],
     level: LevelQ = Level.DISTRICT,
@@ -142,9 +150,16 @@ def consumption_json(
     start: StartQ = None,
     end: EndQ = None,
     every: EveryQ = Every.DAY,
-) -> JSONResponse:
-    rows = _rows(store, ref, level, utility, start, end, every)
-    body = {"licence": _licence(request), "columns": COLUMNS, "rows": rows}
+) -> Selection:
+    return Selection(level, every, _rows(store, ref, level, utility, start, end, every))
+
+
+Selected = Annotated[Selection, Depends(_selection)]
+
+
+@router.get("/consumption.json", summary="Consumption as JSON", description=_DOC)
+def consumption_json(request: Request, selected: Selected) -> JSONResponse:
+    body = {"licence": _licence(request), "columns": COLUMNS, "rows": selected.rows}
     return JSONResponse(body, headers=_headers(request))
 
 
@@ -155,17 +170,7 @@ def consumption_json(
     responses={200: {"content": {"text/csv": {}}}},
     response_class=Response,
 )
-def consumption_csv(
-    request: Request,
-    store: Annotated[PublicStore, Depends(public_store)],
-    ref: Annotated[Reference, Depends(reference)],
-    level: LevelQ = Level.DISTRICT,
-    utility: OptUtilityQ = None,
-    start: StartQ = None,
-    end: EndQ = None,
-    every: EveryQ = Every.DAY,
-) -> Response:
-    rows = _rows(store, ref, level, utility, start, end, every)
+def consumption_csv(request: Request, selected: Selected) -> Response:
     licence = _licence(request)
     buffer = io.StringIO()
     buffer.write(
@@ -173,10 +178,10 @@ def consumption_csv(
     )
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(selected.rows)
     headers = _headers(request)
     headers["Content-Disposition"] = (
-        f'attachment; filename="gwangju-energy-{level.value}-{every.value}.csv"'
+        f'attachment; filename="gwangju-energy-{selected.level.value}-{selected.every.value}.csv"'
     )
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -152,17 +153,24 @@ def _bt(building_type: BuildingType | None) -> str:
     return building_type.value if building_type else GROUP_ALL
 
 
+def _series_route(
+    path: str, summary: str
+) -> Callable[[Callable[..., Series]], Callable[..., Series]]:
+    """The four consumption series: one response model, description and cache rule."""
+    return router.get(
+        path,
+        response_model=Series,
+        summary=summary,
+        description=_SERIES_DOC,
+        dependencies=[Depends(cache_for("series"))],
+    )
+
+
 def _series(store: PublicStore, ref: Reference, group: GroupRef, args: SeriesArgs) -> Series:
     return public_data.series(store, ref, group, args.utility, args.window)
 
 
-@router.get(
-    "/city/consumption",
-    response_model=Series,
-    summary="City consumption series",
-    description=_SERIES_DOC,
-    dependencies=[Depends(cache_for("series"))],
-)
+@_series_route("/city/consumption", "City consumption series")
 def city_consumption(
     store: Store, ref: Ref, args: Args, building_type: BuildingTypeQ = None
 ) -> Series:
@@ -170,13 +178,7 @@ def city_consumption(
     return _series(store, ref, group, args)
 
 
-@router.get(
-    "/districts/{district}/consumption",
-    response_model=Series,
-    summary="District consumption series",
-    description=_SERIES_DOC,
-    dependencies=[Depends(cache_for("series"))],
-)
+@_series_route("/districts/{district}/consumption", "District consumption series")
 def district_consumption(
     district: DistrictP, store: Store, ref: Ref, args: Args, building_type: BuildingTypeQ = None
 ) -> Series:
@@ -185,13 +187,7 @@ def district_consumption(
     return _series(store, ref, group, args)
 
 
-@router.get(
-    "/districts/{district}/dongs/{dong}/consumption",
-    response_model=Series,
-    summary="Dong consumption series",
-    description=_SERIES_DOC,
-    dependencies=[Depends(cache_for("series"))],
-)
+@_series_route("/districts/{district}/dongs/{dong}/consumption", "Dong consumption series")
 def dong_consumption(
     district: DistrictP,
     dong: DongP,
@@ -205,12 +201,8 @@ def dong_consumption(
     return _series(store, ref, group, args)
 
 
-@router.get(
-    "/building-types/{building_type}/consumption",
-    response_model=Series,
-    summary="Building-type consumption series (city-wide)",
-    description=_SERIES_DOC,
-    dependencies=[Depends(cache_for("series"))],
+@_series_route(
+    "/building-types/{building_type}/consumption", "Building-type consumption series (city-wide)"
 )
 def building_type_consumption(
     building_type: BuildingTypeP, store: Store, ref: Ref, args: Args

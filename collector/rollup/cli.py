@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from typing import Annotated
 
 import typer
@@ -25,6 +23,7 @@ from telemetry.cli import (
     InfluxUrlOpt,
     fail,
     settings_or_fail,
+    stop_on_signals,
 )
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL, InfluxQueryError
@@ -136,9 +135,7 @@ def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
 
 
 def _loop(engine: Engine, interval_s: float) -> None:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_on_signals()
     while not stop.is_set():
         try:
             engine.run_pass()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-import signal
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +16,7 @@ from simulators.fleet.plan import FleetAgent
 from simulators.fleet.pool import ClientPool, Conn
 from simulators.model.state import MeterState
 from telemetry import __version__
+from telemetry.cli import stop_on_signals
 from telemetry.models import AgentState, AgentStatus, Reading, ReadingBatch, offline_will
 from telemetry.topics import readings_topic, status_topic
 
@@ -124,7 +125,7 @@ def run_fleet(
             a.status(AgentState.ONLINE),
             retain=True,
         )
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     began = time.monotonic()
     summary = _publish_loop(agents, pool, options, console, stop, began)
     for a in agents:  # a clean exit says offline itself (the will is for crashes)
@@ -139,23 +140,12 @@ def run_fleet(
     return Summary(summary[0], summary[1], time.monotonic() - began, complete)
 
 
-def _stop_on_signals() -> list[bool]:
-    stop = [False]
-
-    def handler(_sig: int, _frame: object) -> None:
-        stop[0] = True
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    return stop
-
-
 def _publish_loop(
     agents: list[FleetAgentRuntime],
     pool: ClientPool,
     options: FleetOptions,
     console: Console,
-    stop: list[bool],
+    stop: threading.Event,
     began: float,
 ) -> tuple[int, int]:
     # each agent publishes every interval, staggered over the first interval
@@ -178,7 +168,7 @@ def _publish_loop(
             "publish", total=total_cycles or options.duration_s, rate=0.0, batches=0
         )
         last_update = 0.0
-        while queue and not stop[0]:
+        while queue and not stop.is_set():
             now = time.monotonic()
             if options.duration_s is not None and now - began >= options.duration_s:
                 break

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from devstack import InfluxServer, MosquittoServer, component_env, free_port
+from devstack import InfluxServer, MosquittoServer, component_env, flags, free_port
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
 from telemetry.rounding import round_figure
@@ -139,25 +139,16 @@ def _run_chain(
     )
     wait_until(lambda: "READY" in procs.log("simulators"), 30, "simulators READY")
     health = free_port()
-    procs.start(
-        "collector",
-        "collector",
-        "run",
-        "--config",
-        str(sites),
-        "--mqtt-url",
-        broker.url,
-        "--influx-url",
-        influx.url,
-        "--influx-bucket",
-        raw,
-        "--instance",
-        "e2e",
-        "--health-port",
-        str(health),
-        "--flush-interval",
-        "0.2",
+    collector = flags(
+        config=sites,
+        mqtt_url=broker.url,
+        influx_url=influx.url,
+        influx_bucket=raw,
+        instance="e2e",
+        health_port=health,
+        flush_interval=0.2,
     )
+    procs.start("collector", "collector", "run", *collector)
     wait_until(lambda: _http_ok(f"http://127.0.0.1:{health}/readyz"), 30, "collector ready")
     for agent in ("pungam-gw", "munheung-gw"):
         procs.start(
@@ -214,20 +205,14 @@ def _check_api(
     )
     assert resets and resets[0]["sum"] == 1
     port = free_port()
-    procs.start(
-        "api",
-        "api",
-        "--port",
-        str(port),
-        "--config",
-        str(sites),
-        "--influx-url",
-        influx.url,
-        "--influx-bucket",
-        raw,
-        "--influx-public-bucket",
-        public,
+    api = flags(
+        port=port,
+        config=sites,
+        influx_url=influx.url,
+        influx_bucket=raw,
+        influx_public_bucket=public,
     )
+    procs.start("api", "api", *api)
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: _http_ok(f"{base}/v1/districts"), 30, f"api\n{procs.log('api')}")
 

@@ -7,7 +7,7 @@ another test's messages. So every test here gets its own Mosquitto.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,3 +52,22 @@ def influx_srv(influx: InfluxServer) -> InfluxServer:
 def db(influx_db: str) -> str:
     """A fresh database per test."""
     return influx_db
+
+
+@pytest.fixture
+def start_collector(
+    tmp_path: Path,
+    broker: MosquittoServer,
+    influx_srv: InfluxServer,
+    db: str,
+    collectors: list[CollectorProc],
+) -> Callable[..., CollectorProc]:
+    """`start_collector(instance, *flags)`: a started collector on this test's broker and
+    database, killed at the end."""
+
+    def start(instance: str, *extra: str) -> CollectorProc:
+        col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, instance, list(extra))
+        collectors.append(col.start())
+        return col
+
+    return start

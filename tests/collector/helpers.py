@@ -19,7 +19,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devstack import free_port
+from devstack import flags, free_port
 from devstack.ports import anchor_paths
 from telemetry.models import Reading, ReadingBatch
 from telemetry.topics import readings_topic
@@ -60,27 +60,16 @@ class CollectorProc:
         return self.workdir / f"collector-{self.instance}.log"
 
     def start(self, wait: bool = True) -> CollectorProc:
-        argv = [
-            sys.executable,
-            "-m",
-            "collector",
-            "run",
-            "--mqtt-url",
-            self.mqtt_url,
-            "--influx-url",
-            self.influx_url,
-            "--influx-bucket",
-            self.bucket,
-            "--instance",
-            self.instance,
-            "--health-port",
-            str(self.health_port),
-            "--metrics-port",
-            str(self.metrics_port),
-            "--flush-interval",
-            "0.2",
-            *self.extra,
-        ]
+        argv = [sys.executable, "-m", "collector", "run"] + flags(
+            mqtt_url=self.mqtt_url,
+            influx_url=self.influx_url,
+            influx_bucket=self.bucket,
+            instance=self.instance,
+            health_port=self.health_port,
+            metrics_port=self.metrics_port,
+            flush_interval=0.2,
+        )
+        argv += self.extra
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         self.starts += 1
         with self.log_path.open("ab") as out:
@@ -283,3 +272,7 @@ def expected_sum(batches: int, per_batch: int) -> float:
 def rejected_total(metrics: dict[str, float]) -> float:
     """All rejections, whatever the reason (the counter exists per reason label)."""
     return sum(v for k, v in metrics.items() if k.startswith("collector_rejected_total{"))
+
+
+# The `start_collector` fixture of tests/collector/conftest.py.
+StartCollector = Callable[..., CollectorProc]

@@ -24,6 +24,7 @@ from tests.collector.helpers import (
     SITE,
     CollectorProc,
     Publisher,
+    StartCollector,
     demo_config,
     influx_rows,
     make_batch,
@@ -93,12 +94,11 @@ def test_hostile_mix_never_stops_collector_stats(
     broker: MosquittoServer,
     influx_srv: InfluxServer,
     db: str,
-    collectors: list[CollectorProc],
+    start_collector: StartCollector,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ENERGY_STATS_INTERVAL_S", "0.5")
-    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "hostile")
-    collectors.append(col.start())
+    col = start_collector("hostile")
     pub = Publisher(broker.host, broker.port)
     t0 = recent_t0()
     for topic, payload in _hostile(t0):

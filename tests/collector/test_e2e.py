@@ -18,9 +18,15 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from devstack import InfluxServer, MosquittoServer, component_env, free_port
+from devstack import InfluxServer, MosquittoServer, component_env, flags, free_port
 from telemetry.models import ReadingBatch
-from tests.collector.helpers import REPO, CollectorProc, influx_rows, rejected_total, wait_until
+from tests.collector.helpers import (
+    REPO,
+    StartCollector,
+    influx_rows,
+    rejected_total,
+    wait_until,
+)
 
 HERE = Path(__file__).parent
 Key = tuple[str, str, str, int]  # utility, site, meter, ts ms
@@ -85,15 +91,14 @@ def test_simulators_through_agents_to_influxdb_every_reading_once(
     broker: MosquittoServer,
     influx_srv: InfluxServer,
     db: str,
-    collectors: list[CollectorProc],
+    start_collector: StartCollector,
 ) -> None:
     text = (HERE / "configs" / "e2e.yaml").read_text()
     config = tmp_path / "sites.yaml"
     config.write_text(
         text.replace("{PORT_A}", str(free_port())).replace("{PORT_B}", str(free_port()))
     )
-    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "e2e", ["--config", str(config)])
-    collectors.append(col.start())
+    col = start_collector("e2e", "--config", str(config))
     recorder = Recorder(broker.host, broker.port)
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -104,18 +109,13 @@ def test_simulators_through_agents_to_influxdb_every_reading_once(
         for agent in ("c5-gw-a", "c5-gw-b"):
             agents.append(
                 _start(
-                    [
-                        "-m",
-                        "edge_agent",
-                        "--config",
-                        str(config),
-                        "--agent",
-                        agent,
-                        "--mqtt-url",
-                        broker.url,
-                        "--outbox",
-                        str(tmp_path / f"{agent}.sqlite"),
-                    ],
+                    ["-m", "edge_agent"]
+                    + flags(
+                        config=config,
+                        agent=agent,
+                        mqtt_url=broker.url,
+                        outbox=tmp_path / f"{agent}.sqlite",
+                    ),
                     tmp_path / f"{agent}.log",
                 )
             )
@@ -158,15 +158,14 @@ def test_fleet_of_agents_every_reading_stored_once(
     broker: MosquittoServer,
     influx_srv: InfluxServer,
     db: str,
-    collectors: list[CollectorProc],
+    start_collector: StartCollector,
 ) -> None:
     """`python -m simulators fleet` publishes as 20 agents; the counts must match."""
     config = tmp_path / "fleet.yaml"
     # The fleet writes its sites file as it starts publishing, and the collector
     # reads its registry at start. So: create the collector's persistent session
     # first (subscribed, then stopped); the fleet's batches queue in it.
-    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "fleet")
-    collectors.append(col.start())
+    col = start_collector("fleet")
     assert col.terminate() == 0
     recorder = Recorder(broker.host, broker.port)
     try:

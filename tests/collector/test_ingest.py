@@ -23,6 +23,7 @@ from tests.collector.helpers import (
     SITE,
     CollectorProc,
     Publisher,
+    StartCollector,
     expected_sum,
     influx_rows,
     make_batch,
@@ -41,9 +42,9 @@ def test_every_reading_stored_once_then_acked(
     influx_srv: InfluxServer,
     db: str,
     collectors: list[CollectorProc],
+    start_collector: StartCollector,
 ) -> None:
-    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "ingest")
-    collectors.append(col.start())
+    col = start_collector("ingest")
     pub = Publisher(broker.host, broker.port)
     t0 = recent_t0()
     batches, per = 20, 50
@@ -85,10 +86,9 @@ def test_agent_status_stored(
     broker: MosquittoServer,
     influx_srv: InfluxServer,
     db: str,
-    collectors: list[CollectorProc],
+    start_collector: StartCollector,
 ) -> None:
-    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "status")
-    collectors.append(col.start())
+    start_collector("status")
     pub = Publisher(broker.host, broker.port)
     status = AgentStatus(
         state=AgentState.ONLINE,
@@ -147,14 +147,13 @@ def test_field_type_conflict_lines_set_aside_and_acked(
     broker: MosquittoServer,
     influx_srv: InfluxServer,
     db: str,
-    collectors: list[CollectorProc],
+    start_collector: StartCollector,
 ) -> None:
     t0 = recent_t0()
     # Someone stored power_kw as an integer in this shard: our floats now conflict.
     conflict = f"electricity,site=other power_kw=1i {int(t0.timestamp() * 1000)}"
     influx_srv_write(influx_srv.url, db, conflict)
-    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "conflict")
-    collectors.append(col.start())
+    col = start_collector("conflict")
     pub = Publisher(broker.host, broker.port)
     mixed = make_batch(SITE, AGENT, 0, 4, t0).model_dump(mode="json", by_alias=True)
     mixed["readings"].append(
@@ -199,10 +198,9 @@ def test_seq_gaps_and_duplicates_counted(
     broker: MosquittoServer,
     influx_srv: InfluxServer,
     db: str,
-    collectors: list[CollectorProc],
+    start_collector: StartCollector,
 ) -> None:
-    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "seq")
-    collectors.append(col.start())
+    col = start_collector("seq")
     pub = Publisher(broker.host, broker.port)
     t0 = recent_t0()
     for seq in (0, 1, 2, 5, 5, 9):  # 3, 4 and 6-8 missing; 5 twice
@@ -221,14 +219,13 @@ def test_sighup_reloads_the_registry(
     broker: MosquittoServer,
     influx_srv: InfluxServer,
     db: str,
-    collectors: list[CollectorProc],
+    start_collector: StartCollector,
 ) -> None:
     text = (REPO / "tests/collector/configs/e2e.yaml").read_text()
     text = text.replace("{PORT_A}", "1502").replace("{PORT_B}", "1503")
     config = tmp_path / "sites.yaml"
     config.write_text(text.replace("id: c5-gw-b", "id: c5-gw-z"))  # c5-gw-b not there yet
-    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "hup", ["--config", str(config)])
-    collectors.append(col.start())
+    col = start_collector("hup", "--config", str(config))
     pub = Publisher(broker.host, broker.port)
     t0 = recent_t0()
     pub.batch(make_batch("c5-test", "c5-gw-b", 0, 3, t0))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from devstack import InfluxServer, MosquittoServer
 from telemetry.topics import readings_topic
-from tests.collector.helpers import AGENT, SITE, CollectorProc, Publisher, wait_until
+from tests.collector.helpers import AGENT, SITE, Publisher, StartCollector, wait_until
 
 FORGED = '2026-01-01 00:00:00 ERROR forged {"level": "error"}'
 # Every character some reader takes as the end of a line.
@@ -29,10 +29,9 @@ def test_no_payload_text_breaks_a_log_record(
     broker: MosquittoServer,
     influx_srv: InfluxServer,
     db: str,
-    collectors: list[CollectorProc],
+    start_collector: StartCollector,
 ) -> None:
-    col = CollectorProc(tmp_path, broker.url, influx_srv.url, db, "forgery")
-    collectors.append(col.start())
+    col = start_collector("forgery")
     pub = Publisher(broker.host, broker.port)
     topic = readings_topic(SITE, AGENT)
     messages = []

@@ -22,7 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from devstack import component_env
+from devstack import component_env, flags, free_port
 from telemetry.models import AgentStatus, ReadingBatch
 
 HERE = Path(__file__).parent
@@ -106,23 +106,28 @@ def start_agent(
 ) -> Proc:
     # A short reconnect backoff cap keeps the outage tests short.
     env = {"ENERGY_MQTT_RECONNECT_MAX_S": "2", **(env or {})}
-    return Proc(
-        [
-            "-m",
-            "edge_agent",
-            "--config",
-            str(config),
-            "--agent",
-            agent,
-            "--mqtt-url",
-            mqtt_url,
-            "--outbox",
-            str(outbox),
-            *args,
-        ],
-        log,
-        env,
+    argv = ["-m", "edge_agent"] + flags(
+        config=config, agent=agent, mqtt_url=mqtt_url, outbox=outbox
     )
+    return Proc([*argv, *args], log, env)
+
+
+def start_watched_agent(config: Path, agent: str, mqtt_url: str, workdir: Path) -> tuple[Proc, int]:
+    """An agent with its outbox and log in `workdir`, status every second and metrics
+    on a free port; the process and that port."""
+    port = free_port()
+    proc = start_agent(
+        config,
+        agent,
+        mqtt_url,
+        workdir / "outbox.sqlite",
+        workdir / "agent.log",
+        "--metrics-port",
+        str(port),
+        "--status-interval",
+        "1",
+    )
+    return proc, port
 
 
 def outbox_state(path: Path) -> tuple[list[int], int]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import free_port, shifted_config
+from devstack import shifted_config
 from telemetry.models import Quality
 from tests.edge_agent.procs import (
     CONFIGS,
@@ -21,8 +21,8 @@ from tests.edge_agent.procs import (
     dump,
     metric_value,
     metrics_text,
-    start_agent,
     start_simulators,
+    start_watched_agent,
     wait_until,
 )
 
@@ -53,18 +53,7 @@ def test_bad_meters_are_reported_and_the_others_keep_their_schedule(
     sub = Subscriber(broker.host, broker.port, SITE, AGENT)
     try:
         procs.append(start_simulators(config, tmp_path / "sim.log", *faults))
-        port = free_port()
-        agent = start_agent(
-            config,
-            AGENT,
-            broker.url,
-            tmp_path / "outbox.sqlite",
-            tmp_path / "agent.log",
-            "--metrics-port",
-            str(port),
-            "--status-interval",
-            "1",
-        )
+        agent, port = start_watched_agent(config, AGENT, broker.url, tmp_path)
         procs.append(agent)
 
         def enough() -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import free_port, shifted_config
+from devstack import shifted_config
 from telemetry.fields import FIELDS, is_plausible
 from telemetry.models import Quality
 from telemetry.registry import load_registry
@@ -16,8 +16,8 @@ from tests.edge_agent.procs import (
     dump,
     metric_value,
     metrics_text,
-    start_agent,
     start_simulators,
+    start_watched_agent,
     wait_until,
 )
 
@@ -31,18 +31,7 @@ def test_every_meter_arrives_with_canonical_plausible_values(tmp_path: Path, bro
     sub = Subscriber(broker.host, broker.port, "ea-test", "ea-gw")
     try:
         procs.append(start_simulators(config, tmp_path / "sim.log"))
-        port = free_port()
-        agent = start_agent(
-            config,
-            "ea-gw",
-            broker.url,
-            tmp_path / "outbox.sqlite",
-            tmp_path / "agent.log",
-            "--metrics-port",
-            str(port),
-            "--status-interval",
-            "1",
-        )
+        agent, port = start_watched_agent(config, "ea-gw", broker.url, tmp_path)
         procs.append(agent)
 
         def every_meter_twice() -> bool:
@@ -100,18 +89,7 @@ def test_a_counter_reset_is_marked_uncertain_and_reported(tmp_path: Path, broker
                 str(control),
             )
         )
-        port = free_port()
-        agent = start_agent(
-            config,
-            "ea-gw",
-            broker.url,
-            tmp_path / "outbox.sqlite",
-            tmp_path / "agent.log",
-            "--metrics-port",
-            str(port),
-            "--status-interval",
-            "1",
-        )
+        agent, port = start_watched_agent(config, "ea-gw", broker.url, tmp_path)
         procs.append(agent)
 
         def water() -> list:
@@ -154,18 +132,7 @@ def test_a_meter_that_stops_answering_recovers_when_it_answers_again(
     sub = Subscriber(broker.host, broker.port, "ea-test", "ea-gw")
     try:
         procs.append(start_simulators(config, tmp_path / "sim.log", "--control", str(control)))
-        port = free_port()
-        agent = start_agent(
-            config,
-            "ea-gw",
-            broker.url,
-            tmp_path / "outbox.sqlite",
-            tmp_path / "agent.log",
-            "--metrics-port",
-            str(port),
-            "--status-interval",
-            "1",
-        )
+        agent, port = start_watched_agent(config, "ea-gw", broker.url, tmp_path)
         procs.append(agent)
 
         def count(meter: str) -> int:

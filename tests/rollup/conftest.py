@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import InfluxServer, component_env
+from devstack import InfluxServer, component_env, flags
 from telemetry.influxql import InfluxQL
 from tests.rollup import city
 
@@ -37,26 +37,9 @@ def run_rollup(
     url: str, raw: str, public: str, sites: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     env = component_env()
-    argv = [
-        sys.executable,
-        "-m",
-        "collector",
-        "rollup",
-        "--once",
-        "--config",
-        str(sites),
-        "--influx-url",
-        url,
-        "--influx-bucket",
-        raw,
-        "--influx-public-bucket",
-        public,
-        "--lookback",
-        str(5 * 3600),
-        "--live-lookback",
-        str(5 * 3600),
-        *extra,
-    ]
+    argv = [sys.executable, "-m", "collector", "rollup", "--once"]
+    argv += flags(config=sites, influx_url=url, influx_bucket=raw, influx_public_bucket=public)
+    argv += [*flags(lookback=5 * 3600, live_lookback=5 * 3600), *extra]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done

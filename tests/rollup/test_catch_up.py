@@ -9,7 +9,7 @@ import pytest
 
 from collector.rollup.cli import build_engine
 from collector.rollup.settings import RollupSettings
-from devstack import InfluxServer, component_env
+from devstack import InfluxServer, component_env, flags
 from telemetry.registry import load_registry
 from tests.rollup import brute, city
 from tests.rollup.conftest import write_city
@@ -169,22 +169,14 @@ def test_the_loop_runs_passes_until_sigterm(rollup_influx: InfluxServer, tmp_pat
     c = write_city(rollup_influx, tmp_path, hours_before=1)
     env = component_env()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "collector",
-            "rollup",
-            "--config",
-            str(c.sites),
-            "--influx-url",
-            c.url,
-            "--influx-bucket",
-            c.raw,
-            "--influx-public-bucket",
-            c.public,
-            "--interval",
-            "0.5",
-        ],
+        [sys.executable, "-m", "collector", "rollup"]
+        + flags(
+            config=c.sites,
+            influx_url=c.url,
+            influx_bucket=c.raw,
+            influx_public_bucket=c.public,
+            interval=0.5,
+        ),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
