@@ -99,8 +99,9 @@ def create_app(parts: Parts) -> FastAPI:
     for module in (public, stream, opendata, facility, household, admin, programmes, surveys):
         app.include_router(module.router)
     app.include_router(surveys.staff)
-    app.include_router(alerts.router)
-    app.include_router(alerts.silences)
+    if app.state.db is not None:  # like the board's: alert routes only with the database
+        app.include_router(alerts.router)
+        app.include_router(alerts.silences)
     if parts.board is not None:  # the board's routes exist only with its database
         app.include_router(board.router)
         app.include_router(board_staff.router)
