@@ -97,8 +97,3 @@ def _maybe_clear(
         return alert, None
     state = "cleared_acked" if alert.state == "active_acked" else "cleared_unacked"
     return replace(alert, state=state, cleared_at=now, pending_since=None), Event.RESOLVED
-
-
-def acknowledged(state: str | None) -> str | None:
-    """The state after an acknowledgement (None: nothing to acknowledge)."""
-    return {"active_unacked": "active_acked", "cleared_unacked": "cleared_acked"}.get(state or "")

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
-from alerts.lifecycle import AlertState, acknowledged
+from alerts.lifecycle import AlertState
+from telemetry.db.alert_ack import acknowledge_row
 from telemetry.db.tables import alert_notifications, alert_silences, alerts
 
 _STATE_FIELDS = [f.name for f in fields(AlertState)]
@@ -121,29 +122,9 @@ def acknowledge(
 ) -> AlertState | None:
     """Acknowledge an alert (optionally only within `site`); None if nothing to acknowledge."""
     with engine.begin() as conn:
-        query = select(alerts).where(alerts.c.id == alert_id)
-        if site is not None:
-            query = query.where(alerts.c.site == site)
-        row = conn.execute(query).mappings().first()
-        if row is None or (new := acknowledged(row["state"])) is None:
-            return None
-        # Conditional on the state read: a concurrent clear or ack wins, never both.
-        done = conn.execute(
-            update(alerts)
-            .where(alerts.c.id == alert_id, alerts.c.state == row["state"])
-            .values(
-                state=new,
-                acked_at=now,
-                acked_by=by,
-                ack_note=note,
-                updated_at=now,
-                version=alerts.c.version + 1,
-            )
-        )
-        if done.rowcount != 1:
-            return None
-        acked = {"state": new, "acked_at": now, "acked_by": by, "ack_note": note}
-        return _state({**row, **acked, "version": row["version"] + 1})
+        sites = None if site is None else {site}
+        row = acknowledge_row(conn, alert_id, by, note, now, sites)
+        return None if row is None else _state(row)
 
 
 def add_silence(

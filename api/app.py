@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from sqlalchemy import Engine
 
 from api import problems, web
 from api.auth import Secrets
@@ -16,6 +17,7 @@ from api.civic.surveys import Surveys, build_surveys, registry_stratum
 from api.reference import Reference
 from api.routes import (
     admin,
+    alerts,
     board,
     board_data,
     board_staff,
@@ -63,6 +65,7 @@ class Parts:
     board: Board | None = None  # the participation board's database (telemetry.db)
     # The platform database's surveys (None: not configured; their routes say so).
     surveys: Surveys | None = None
+    db: Engine | None = None  # the platform database (alerts); else the surveys' one
 
 
 def create_app(parts: Parts) -> FastAPI:
@@ -79,6 +82,7 @@ def create_app(parts: Parts) -> FastAPI:
             {"name": "board", "description": "residents' participation board"},
             {"name": "board staff", "description": "answers and moderation (admin token)"},
             {"name": "surveys", "description": "citizens' policy surveys"},
+            {"name": "alerts", "description": "site token (own sites) or admin token"},
         ],
     )
     app.state.public_store = parts.public_store
@@ -89,12 +93,15 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.factors = parts.factors
     app.state.board = parts.board
     app.state.surveys = parts.surveys
-    app.state.db = parts.surveys.engine if parts.surveys else None
+    app.state.db = parts.db or (parts.surveys.engine if parts.surveys else None)
     problems.install(app)
     guards.install(app)
     for module in (public, stream, opendata, facility, household, admin, programmes, surveys):
         app.include_router(module.router)
     app.include_router(surveys.staff)
+    if app.state.db is not None:  # like the board's: alert routes only with the database
+        app.include_router(alerts.router)
+        app.include_router(alerts.silences)
     if parts.board is not None:  # the board's routes exist only with its database
         app.include_router(board.router)
         app.include_router(board_staff.router)
@@ -135,4 +142,5 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
         factors=load_emission_factors(),
         board=Board(db, config.board),
         surveys=build_surveys(db, config.surveys, registry_stratum(registry), config.privacy_k),
+        db=db,
     )

@@ -101,6 +101,33 @@ def check_board(
             except InfluxQueryError as exc:
                 result.error = str(exc)
             results.append(result)
+    results += _check_annotations(ql, board, databases, variables, now, range_from)
+    return results
+
+
+def _check_annotations(
+    ql: InfluxQL,
+    board: dict[str, Any],
+    databases: dict[str, str],
+    variables: dict[str, str],
+    now: datetime,
+    range_from: str | None,
+) -> list[QueryResult]:
+    """Each annotation's query over the board's range, reported as panel "annotation: <name>"."""
+    rng = time_range(range_from or board["time"]["from"], now)
+    results = []
+    for note in board.get("annotations", {}).get("list", []):
+        db = databases[note["datasource"]["uid"]]
+        query = fill(note["query"], rng=rng, step=interval(rng, None), variables=variables)
+        result = QueryResult(
+            board["uid"], f"annotation: {note['name']}", "-", db, query,
+            expected_columns(note["query"]),
+        )  # fmt: skip
+        try:
+            result.series = ql.series(query, db)
+        except InfluxQueryError as exc:
+            result.error = str(exc)
+        results.append(result)
     return results
 
 

@@ -101,6 +101,34 @@ class Variable:
         }
 
 
+@dataclass(frozen=True)
+class Annotation:
+    """Events drawn on every time-series panel of a board, from an InfluxQL query.
+
+    `text`, `tags` and `title` name the query's columns (Grafana's InfluxDB
+    annotation fields)."""
+
+    name: str
+    query: str
+    text: str
+    tags: tuple[str, ...] = ()
+    title: str = ""
+    color: str = "red"
+
+    def to_json(self, datasource: dict[str, str]) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "datasource": datasource,
+            "enable": True,
+            "hide": False,
+            "iconColor": self.color,
+            "query": self.query,
+            "textColumn": self.text,
+            "tagsColumn": ",".join(self.tags),
+            "titleColumn": self.title,
+        }
+
+
 @dataclass
 class Dashboard:
     uid: str
@@ -113,6 +141,7 @@ class Dashboard:
     time_from: str = "now-6h"
     refresh: str = "30s"
     links: list[dict[str, Any]] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -129,7 +158,7 @@ class Dashboard:
             "time": {"from": self.time_from, "to": "now"},
             "timepicker": {},
             "links": self.links,
-            "annotations": {"list": []},
+            "annotations": {"list": [a.to_json(self.datasource) for a in self.annotations]},
             "templating": {"list": [v.to_json(self.datasource) for v in self.variables]},
             "panels": _layout(self.panels, self.datasource),
         }

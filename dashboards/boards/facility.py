@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dashboards.alert_panels import alert_annotation, alerts_table
 from dashboards.datasources import STAFF
 from dashboards.influxql import TIME, ident, measurements, tag_matches
 from dashboards.model import Dashboard, Panel, Target, Variable
@@ -9,7 +10,8 @@ from telemetry.influx_schema import AGENT_STATUS, METER_CONSUMPTION_1H, TAG_METE
 
 UID = "facility-live"
 
-SITE_METER = f"{tag_matches(TAG_SITE, 'site')} AND {tag_matches(TAG_METER, 'meter')} AND {TIME}"
+SITE = tag_matches(TAG_SITE, "site")
+SITE_METER = f"{SITE} AND {tag_matches(TAG_METER, 'meter')} AND {TIME}"
 BARS = {"drawStyle": "bars", "fillOpacity": 60, "lineWidth": 1}
 LINES = {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10, "spanNulls": 120000}
 
@@ -216,6 +218,10 @@ def _status() -> list[Panel | str]:
     ]
 
 
+def _alerts() -> list[Panel | str]:
+    return ["경보 (Alerts)", alerts_table(SITE, with_site=False)]
+
+
 def board() -> Dashboard:
     variables = [
         Variable("site", "사업장 (Site)", 'SHOW TAG VALUES FROM "electricity" WITH KEY = "site"'),
@@ -230,9 +236,11 @@ def board() -> Dashboard:
     return Dashboard(
         uid=UID,
         title="사업장 실시간 계량 (Facility live meters)",
-        description="Live meter panels for facility managers: power, energy, flows, heat, status.",
+        description="Live meter panels for facility managers: alerts, power, energy, flows, heat, "
+        "status; alert state changes are marked on the live panels.",
         tags=["energy", "facility"],
-        panels=[*_electricity(), *_gas_water(), *_heat(), *_hourly(), *_status()],
+        panels=[*_alerts(), *_electricity(), *_gas_water(), *_heat(), *_hourly(), *_status()],
+        annotations=[alert_annotation(SITE)],
         datasource=STAFF.ref,
         variables=variables,
         time_from="now-3h",

@@ -3,6 +3,7 @@ counter events."""
 
 from __future__ import annotations
 
+from dashboards.alert_panels import alert_annotation, alerts_table
 from dashboards.datasources import STAFF
 from dashboards.influxql import TIME, ident
 from dashboards.model import Dashboard, Panel, Target
@@ -205,14 +206,25 @@ def _counter_events() -> list[Panel | str]:
     ]
 
 
+def _alerts() -> list[Panel | str]:
+    return ["경보 (Alerts)", alerts_table(None, with_site=True)]
+
+
 def board() -> Dashboard:
     return Dashboard(
         uid=UID,
         title="운영 현황 (Operations)",
-        description="Edge agents, outboxes, failing meters, collector ingest, lag, rejects and "
-        "counter events.",
+        description="Alerts of every site, edge agents, outboxes, failing meters, collector "
+        "ingest, lag, rejects and counter events; alert state changes are marked on the panels.",
         tags=["energy", "operations"],
-        panels=[*_agents(), *_collector(), *_rejected(), *_counter_events()],
+        panels=[
+            *_alerts(),
+            *_agents(),
+            *_collector(),
+            *_rejected(),
+            *_counter_events(),
+        ],
+        annotations=[alert_annotation(None)],
         datasource=STAFF.ref,
         time_from="now-6h",
         refresh="30s",

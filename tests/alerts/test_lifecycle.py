@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alerts.lifecycle import AlertState, Event, acknowledged, step
+from alerts.lifecycle import AlertState, Event, step
 from alerts.observation import Observation, Verdict
 from alerts.rules import ThresholdRule
+from telemetry.db.alert_ack import acknowledged
 
 T0 = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
 RULE = ThresholdRule(

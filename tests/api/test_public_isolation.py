@@ -19,9 +19,13 @@ def _public_paths(client: TestClient, c) -> list[str]:  # type: ignore[no-untype
     schema = client.get("/openapi.json").json()
     paths = []
     for path, ops in schema["paths"].items():
-        # Private views, and the board and surveys (records in the platform
-        # database, with access tests of their own in tests/civic and tests/surveys).
-        private = ("/v1/facility", "/v1/household", "/v1/admin", "/v1/board", "/v1/surveys")
+        # Private views, and the board, surveys and alerts (records in the platform
+        # database, with access tests of their own in tests/civic, tests/surveys
+        # and tests/alerts_api).
+        private = (
+            "/v1/facility", "/v1/household", "/v1/admin", "/v1/board", "/v1/surveys",
+            "/v1/alerts", "/v1/alert-silences",
+        )  # fmt: skip
         if not path.startswith(private):
             assert "get" in ops
             paths.append(

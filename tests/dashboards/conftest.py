@@ -1,4 +1,5 @@
-"""The real pipeline for the dashboard tests: simulators -> agents -> broker -> collector -> rollup.
+"""The real pipeline for the dashboard tests: simulators -> agents -> broker -> collector -> rollup
+-> one `alerts` pass (its state changes are the boards' alert table and annotations).
 
 Module-scoped: one run feeds every panel query. The only points not made by
 the pipeline are last year's daily rollups (a run cannot produce a year of
@@ -8,11 +9,14 @@ history); they are written in the rollup's exact schema and named as such.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -21,9 +25,10 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from paho.mqtt.enums import CallbackAPIVersion
 
 from dashboards.interpolate import ZONE, years_back
-from devstack import InfluxServer, MosquittoServer
+from devstack import InfluxServer, MosquittoServer, component_env
 from devstack.platform import Platform
 from devstack.ports import shifted_config
+from telemetry.db.migrate import upgrade
 from telemetry.influx_schema import CONSUMPTION_1D, GROUP_ALL
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
@@ -33,6 +38,12 @@ from telemetry.topics import readings_topic
 DEMO = PROJECT_ROOT / "config" / "sites" / "demo.yaml"
 FILL_DEADLINE_S = 60.0
 READINGS_PER_METER = 3  # two intervals of consumption at the slowest (10 s) poll
+# A rule every metered electricity site breaks at once: each fires in the one pass.
+POWER_ON_RULE = """\
+rules:
+  - {id: power-on, kind: threshold, severity: warning, utility: electricity, above: 0,
+     window: 15m, pending: 0s, nodata: ok}
+"""
 
 
 @dataclass
@@ -168,6 +179,25 @@ def _seed_last_year(influx: InfluxServer, public: str, registry: Registry) -> in
     return len(points)
 
 
+def _alerts_once(root: Path, platform: Platform, raw: str) -> subprocess.CompletedProcess[str]:
+    """One real `python -m alerts --once` pass over the run's readings, on its own SQLite."""
+    rules = root / "alerts.yaml"
+    rules.write_text(POWER_ON_RULE, encoding="utf-8")
+    db_url = f"sqlite:///{root / 'platform.sqlite'}"
+    upgrade(db_url)
+    argv = ["--config", str(platform.config), "--rules", str(rules), "--db-url", db_url,
+            "--influx-url", platform.influx_url, "--influx-bucket", raw, "--once"]  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "alerts", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=component_env(),
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+
+
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     root = tmp_path_factory.mktemp("dashboards-e2e")
@@ -215,6 +245,8 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         rollup = platform.rollup_once()
         assert rollup.returncode == 0, rollup.stdout + rollup.stderr
         _seed_last_year(influx, public, registry)
+        alerts = _alerts_once(root, platform, raw)
+        assert alerts.returncode == 0, alerts.stdout + alerts.stderr
         yield Run(ql, raw, public, registry, sent)
     finally:
         platform.stop()

@@ -46,10 +46,29 @@ def results(pipeline_run: Run) -> list[QueryResult]:
 
 
 def test_every_target_of_every_board_was_run(results: list[QueryResult]) -> None:
-    targets = sum(
-        len(p["targets"]) for b in load_boards() for p in b["panels"] if p["type"] != "row"
-    )
-    assert len(results) == targets > 0
+    boards = load_boards()
+    targets = sum(len(p["targets"]) for b in boards for p in b["panels"] if p["type"] != "row")
+    annotations = sum(len(b["annotations"]["list"]) for b in boards)
+    assert len(results) == targets + annotations and targets > 0 and annotations == 2
+
+
+def test_alert_panels_show_the_alerts_pass(results: list[QueryResult]) -> None:
+    """The real `alerts` pass fired power-on for the electricity meters: the tables list them
+    and the annotations mark them (on the facility board, for the chosen site only)."""
+    alert_results = [r for r in results if "alert_events" in r.query]
+    assert {(r.board, r.panel.startswith("annotation")) for r in alert_results} == {
+        ("facility-live", False), ("facility-live", True),
+        ("operations", False), ("operations", True),
+    }  # fmt: skip
+    for r in alert_results:
+        rows = [dict(zip(s.columns, row, strict=True)) for s in r.series for row in s.values]
+        assert rows and {row["rule"] for row in rows} == {"power-on"}
+        assert {row["event"] for row in rows} == {"firing"}
+        assert all(row["originator"].startswith("meter:") for row in rows)
+    tables = {r.board: r for r in alert_results if not r.panel.startswith("annotation")}
+    ops, facility = tables["operations"], tables["facility-live"]
+    sites = {row[ops.series[0].columns.index("site")] for s in ops.series for row in s.values}
+    assert len(sites) > 1 and facility.rows < ops.rows  # the facility board: one site
 
 
 def test_no_query_errors(results: list[QueryResult]) -> None:
@@ -143,7 +162,7 @@ def test_check_cli_reports_every_query(pipeline_run: Run) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr
-    targets = sum(
-        len(p["targets"]) for b in load_boards() for p in b["panels"] if p["type"] != "row"
-    )
-    assert f"{targets} queries, 0 failed" in done.stdout
+    boards = load_boards()
+    targets = sum(len(p["targets"]) for b in boards for p in b["panels"] if p["type"] != "row")
+    annotations = sum(len(b["annotations"]["list"]) for b in boards)
+    assert f"{targets + annotations} queries, 0 failed" in done.stdout

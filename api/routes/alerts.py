@@ -1,0 +1,231 @@
+"""Alerts from the platform database: list, read, acknowledge; silences (operators).
+
+Facility managers see and acknowledge the alerts of their own sites (their
+site token); operators (admin token) see every alert, including those of no
+site (an agent's), and manage silences. The rows are the ones `python -m
+alerts` keeps (telemetry.db.tables); this module only reads them, records
+acknowledgements and edits silences.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from sqlalchemy import Engine, delete, insert, select
+
+from api.auth import Credentials, facility_sites, require_admin
+from api.params import private_no_store
+from api.problems import (
+    AUTH_RESPONSES,
+    PROBLEM_RESPONSES,
+    ApiProblem,
+    forbidden,
+    not_found,
+)
+from telemetry.db.alert_ack import acknowledge_row
+from telemetry.db.tables import alert_silences, alerts
+
+router = APIRouter(
+    dependencies=[Depends(private_no_store)],
+    prefix="/v1/alerts",
+    tags=["alerts"],
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+)
+
+Severity = Literal["critical", "major", "minor", "warning"]
+State = Literal["active_unacked", "active_acked", "cleared_unacked", "cleared_acked"]
+Label = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")]
+Ident = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+
+
+class Alert(BaseModel):
+    id: int
+    rule: str = Field(examples=["water-leak"])
+    originator: str = Field(
+        examples=["meter:apt/b1-water"], description="meter:<site>/<meter> or agent:<agent>"
+    )
+    site: str | None
+    severity: Severity
+    state: State
+    fired_at: datetime | None
+    cleared_at: datetime | None
+    acked_at: datetime | None
+    acked_by: str | None
+    ack_note: str | None
+    last_value: float | None = Field(description="the rule's value at the last pass")
+    labels: dict[str, str]
+    updated_at: datetime
+
+
+class AlertList(BaseModel):
+    alerts: list[Alert]
+    total: int = Field(description="alerts matching the filters, before limit and offset")
+
+
+class Ack(BaseModel):
+    by: str = Field(min_length=1, max_length=64, description="who acknowledges")
+    note: str = Field(min_length=1, max_length=2000, examples=["valve closed, plumber called"])
+
+
+class SilenceIn(BaseModel):
+    matchers: dict[Label, Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1,
+        max_length=20,
+        description="label → value; an alert is silenced when every matcher equals its label",
+        examples=[{"site": "hanam-ic"}],
+    )
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    created_by: str = Field(min_length=1, max_length=64)
+    comment: str = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> SilenceIn:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class Silence(SilenceIn):
+    id: int
+    created_at: datetime
+    active: bool = Field(description="in force now")
+
+
+def _db(request: Request) -> Engine:
+    return request.app.state.db  # mounted only when the app has one (api/app.py)
+
+
+def viewer_sites(request: Request, credentials: Credentials) -> set[str] | None:
+    """None for an operator (every alert), else the sites the facility token opens."""
+    try:
+        require_admin(request, credentials)
+        return None
+    except ApiProblem:
+        return facility_sites(request, credentials)
+
+
+Db = Annotated[Engine, Depends(_db)]
+Viewer = Annotated[set[str] | None, Depends(viewer_sites)]
+IdP = Annotated[int, Path(ge=1, le=2**31 - 1, description="alert id")]
+
+
+@router.get("", response_model=AlertList, summary="Alerts, newest first, filtered")
+def list_alerts(
+    db: Db,
+    sites: Viewer,
+    state: Annotated[list[State] | None, Query(description="any of these states")] = None,
+    severity: Annotated[list[Severity] | None, Query()] = None,
+    site: Annotated[str | None, Query(pattern=Ident)] = None,
+    rule: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> AlertList:
+    if site is not None and sites is not None and site not in sites:
+        raise forbidden(f"this token does not open site {site!r}")
+    query = select(alerts).where(alerts.c.state.is_not(None))
+    if sites is not None:
+        query = query.where(alerts.c.site.in_(sorted(sites)))
+    if state:
+        query = query.where(alerts.c.state.in_(state))
+    if severity:
+        query = query.where(alerts.c.severity.in_(severity))
+    if site is not None:
+        query = query.where(alerts.c.site == site)
+    if rule is not None:
+        query = query.where(alerts.c.rule == rule)
+    with db.connect() as conn:
+        rows = conn.execute(query.order_by(alerts.c.fired_at.desc(), alerts.c.id.desc())).all()
+    page = rows[offset : offset + limit]
+    return AlertList(alerts=[_alert(row._mapping) for row in page], total=len(rows))
+
+
+@router.get("/{alert_id}", response_model=Alert, summary="One alert")
+def one_alert(db: Db, sites: Viewer, alert_id: IdP) -> Alert:
+    with db.connect() as conn:
+        return _alert(_visible(conn, alert_id, sites))
+
+
+@router.post("/{alert_id}/ack", response_model=Alert, summary="Acknowledge an alert, with a note")
+def acknowledge(db: Db, sites: Viewer, alert_id: IdP, ack: Ack) -> Alert:
+    with db.begin() as conn:
+        row = _visible(conn, alert_id, sites)
+        done = acknowledge_row(conn, alert_id, ack.by, ack.note, _now(), sites)
+        if done is None:
+            raise ApiProblem(
+                409,
+                "Nothing to acknowledge",
+                f"alert {alert_id} is {row['state']}: only an unacknowledged alert is acknowledged",
+                kind="/problems/already-acknowledged",
+            )
+        return _alert(done)
+
+
+silences = APIRouter(
+    dependencies=[Depends(private_no_store), Depends(require_admin)],
+    prefix="/v1/alert-silences",
+    tags=["alerts"],
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+)
+
+
+@silences.get("", response_model=list[Silence], summary="Silences (maintenance windows)")
+def list_silences(
+    db: Db,
+    expired: Annotated[bool, Query(description="also those that ended")] = False,
+) -> list[Silence]:
+    now = _now()
+    query = select(alert_silences).order_by(alert_silences.c.starts_at, alert_silences.c.id)
+    if not expired:
+        query = query.where(alert_silences.c.ends_at > now)
+    with db.connect() as conn:
+        return [_silence(row._mapping, now) for row in conn.execute(query)]
+
+
+@silences.post("", response_model=Silence, status_code=201, summary="Add a silence")
+def add_silence(db: Db, silence: SilenceIn, response: Response) -> Silence:
+    now = _now()
+    values = silence.model_dump() | {"created_at": now}
+    with db.begin() as conn:
+        new_id = conn.execute(insert(alert_silences).values(**values)).inserted_primary_key[0]
+    response.headers["Location"] = f"/v1/alert-silences/{new_id}"
+    return _silence(values | {"id": new_id}, now)
+
+
+@silences.delete("/{silence_id}", status_code=204, summary="Remove a silence")
+def remove_silence(db: Db, silence_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+    with db.begin() as conn:
+        gone = conn.execute(delete(alert_silences).where(alert_silences.c.id == silence_id))
+    if gone.rowcount != 1:
+        raise not_found(f"no silence {silence_id}")
+    return Response(status_code=204)
+
+
+def _visible(conn: Any, alert_id: int, sites: set[str] | None) -> Any:
+    """The alert's row if it exists, has fired and the viewer may see it; else 404.
+
+    Another site's alert is "not found" too: a facility token learns nothing of it.
+    """
+    query = select(alerts).where(alerts.c.id == alert_id, alerts.c.state.is_not(None))
+    if sites is not None:
+        query = query.where(alerts.c.site.in_(sorted(sites)))
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise not_found(f"no alert {alert_id} for this token")
+    return row
+
+
+def _alert(row: Any) -> Alert:
+    return Alert.model_validate({k: row[k] for k in Alert.model_fields})
+
+
+def _silence(row: Any, now: datetime) -> Silence:
+    fields = {k: row[k] for k in Silence.model_fields if k != "active"}
+    return Silence(**fields, active=row["starts_at"] <= now < row["ends_at"])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
