@@ -11,6 +11,7 @@ Raw bucket (`energy`, private):
 | `agent_status`  | site, agent                                            | state (string), online (0/1), meters, meters_failing (count), failing (comma list), outbox_depth, outbox_oldest_age_s, dropped_batches, last_error |
 | `rejected`      | reason                                                 | topic, detail, payload (truncated), count=1 |
 | `collector_stats` | instance                                             | messages, readings, rejected, written, seq_gaps, seq_duplicates, lag_p50_s, lag_p99_s (counters since start, written every few seconds) |
+| `arrivals`      | instance                                               | site (string), t0_ms, t1_ms (oldest and newest reading time), readings: one point per site per stored write batch, timestamped (ns, unique per collector) when the readings were stored; the rollup's arrival order |
 
 Rollups (written by `python -m collector rollup` to `energy`; the groups that
 pass the privacy rule also to `energy_public`). A group is a combination of
@@ -29,7 +30,7 @@ the city, and so on. Readers pick a level by exact tag equality.
 | `counter_events` | site, meter, utility, field                       | kind (string: `glitch`, `spike`, `reset`, `rollover`), value (the reading), previous (the accepted level before it), amount (what it added to consumption) (private bucket only; one point per event at the reading's timestamp, so a later pass that settles it otherwise overwrites it) |
 | `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k, complementary (1 = withheld so that a smaller neighbour cannot be derived by subtraction) (private bucket only: what was held back and why; live_1m's per hour) |
 | `withheld`       | measurement, utility, district, dong, building_type | reason (string: `complementary`; `published` once a later pass published the group after all) (public bucket only: a marker, no figures, for a group that passes the privacy rule but is withheld so that a smaller group cannot be derived by subtraction; `measurement` = the rollup it stands for, same timestamp as that rollup's point; where the rollup's point exists too, the point wins) |
-| `rollup_watermark` | job                                             | until_ms (end of the last completed rollup window; private bucket only) |
+| `rollup_watermark` | job                                             | until_ms (job `rollup`: end of the last completed rollup window; job `arrivals`: the arrival time up to which stored readings were rolled up; private bucket only) |
 
 Timestamps are the start of the period: live_1m per UTC minute, *_1h per
 hour, *_1d per Korean (KST, UTC+9) day, i.e. at 15:00 UTC. A dong-level group
@@ -60,6 +61,7 @@ READING_TAGS = (TAG_SITE, TAG_METER, TAG_DISTRICT, TAG_DONG, TAG_BUILDING_TYPE, 
 AGENT_STATUS = "agent_status"
 REJECTED = "rejected"
 COLLECTOR_STATS = "collector_stats"
+ARRIVALS = "arrivals"
 
 # Rollups
 GROUP_ALL = "all"
@@ -75,6 +77,9 @@ WITHHELD_COMPLEMENTARY = "complementary"
 WITHHELD_PUBLISHED = "published"
 TAG_MEASUREMENT = "measurement"
 ROLLUP_WATERMARK = "rollup_watermark"
+TAG_JOB = "job"
+JOB_ROLLUP = "rollup"
+JOB_ARRIVALS = "arrivals"
 COUNTER_EVENTS = "counter_events"
 TAG_FIELD = "field"
 

@@ -55,16 +55,16 @@ class Output:
 
 
 def aggregate(
-    items: Iterable[tuple[str, str, int, float]], sites: dict[str, SiteInfo]
+    items: Iterable[tuple[str, str, int, float, int]], sites: dict[str, SiteInfo]
 ) -> tuple[dict[CellKey, Cell], set[str]]:
-    """Sum one value per meter and period into every group of the meter's site.
+    """Sum values per site and period into every group of the site.
 
-    items: (utility, site, period start ms, value), one per meter and period.
+    items: (utility, site, period start ms, value, meters behind the value).
     Sites the registry does not know are left out and returned.
     """
     cells: dict[CellKey, Cell] = {}
     unknown: set[str] = set()
-    for utility, site, ts, value in items:
+    for utility, site, ts, value, meters in items:
         info = sites.get(site)
         if info is None:
             unknown.add(site)
@@ -72,7 +72,7 @@ def aggregate(
         for group in info.groups():
             cell = cells.setdefault((utility, ts, group), Cell())
             cell.total += value
-            cell.holders.add(info)
+            cell.holders.add(info, meters)
     return cells, unknown
 
 

@@ -1,33 +1,50 @@
-"""The rollup loop: which window each pass recomputes, and the watermark.
+"""The rollup loop: what each pass recomputes, and the cursors.
 
-Each pass recomputes consumption over [now - lookback, now) floored to the
-hour and live minutes over [now - live_lookback, now), so late data within
-them is picked up, and rewriting a point with the same measurement, tags and
-timestamp overwrites it (idempotent). The watermark (end of the last
-completed window, a point in the private bucket) lets a restarted rollup
-catch up on everything since it stopped, live minutes included, in chunks,
-up to max_catchup. When an agent reports an outbox backlog (a replayed
-outbox: readings older than the lookback arriving now), that pass reaches
-back far enough to cover it, for live minutes too. A `withheld` marker
-(complementary suppression) of a group that this pass publishes is rewritten
-as `published`, so the public bucket never holds both for one point.
-Counter readings still pending under the continuity rule (telemetry/counters.py)
-add nothing until the readings after them arrive; recomputing the lookback
-each pass is what settles them (compute.py reads context around each window).
+A regular pass recomputes only what arrived since the last one: the sites
+named by the collectors' arrival markers (touched.py), each from the hour of
+its oldest new reading to now, with the counter context around that window
+(compute.py), then the group points of the hours and days those meters
+touched, from the stored per-meter points summed per site by InfluxDB, and
+live minutes where new readings fall. Cost follows new readings, not meters
+× lookback; a replayed outbox lands in the hours of its readings because its
+markers name them. When a window's readings change the verdict of a reading
+before it (a pending one settled, an accepted one exposed as a spike), that
+meter is recomputed from that reading's hour.
+
+Without an arrival cursor (the first pass, or back after more than
+max_catchup), or when the registry, k or the emission factors changed since
+the last pass (a fingerprint stored with the cursor), a pass recomputes every meter over [now - lookback, now)
+floored to the hour, reaching back to the watermark (end of the last
+completed full window) after downtime and to an agent's reported outbox
+backlog, in chunks, as before the markers existed. Rewriting a point with the
+same measurement, tags and timestamp overwrites it (idempotent). A
+`withheld` marker (complementary suppression) of a group that this pass
+publishes is rewritten as `published`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from collector.rollup.aggregate import Output, stale_markers
 from collector.rollup.compute import Computer
-from collector.rollup.periods import hour_of, minute_of
+from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, hour_of, minute_of
 from collector.rollup.sink import Sink
 from collector.rollup.source import WATERMARK, PublicMarkers, RawSource
+from collector.rollup.touched import ArrivalLog, Touched
+from telemetry.influx_schema import (
+    CONSUMPTION_1D,
+    CONSUMPTION_1H,
+    JOB_ARRIVALS,
+    JOB_ROLLUP,
+    METER_CONSUMPTION_1D,
+    METER_CONSUMPTION_1H,
+    TAG_JOB,
+)
 from telemetry.lineproto import line
 
 log = logging.getLogger("collector.rollup")
@@ -40,12 +57,28 @@ class PassReport:
     private_points: int = 0
     public_points: int = 0
     unknown_sites: int = 0
+    full: bool = False  # no arrival cursor: every meter over the lookback
+    markers: int = 0  # arrival markers taken
+    touched_sites: int = 0
+    unknown: set[str] = field(default_factory=set)
 
 
 @dataclass
 class Buckets:
     private: str
     public: str
+
+
+@dataclass(frozen=True)
+class Windows:
+    lookback_ms: int
+    live_lookback_ms: int
+    max_catchup_ms: int
+    chunk_ms: int
+    arrival_slack_ms: int = 120_000
+
+
+MAX_REDO = 4  # times a window may reach further back for verdicts it revised
 
 
 class Engine:
@@ -55,10 +88,7 @@ class Engine:
         source: RawSource,
         sink: Sink,
         buckets: Buckets,
-        lookback_ms: int,
-        live_lookback_ms: int,
-        max_catchup_ms: int,
-        chunk_ms: int,
+        windows: Windows,
         clock: Callable[[], float] = time.time,
         markers: PublicMarkers | None = None,
     ) -> None:
@@ -66,61 +96,129 @@ class Engine:
         self.source = source
         self.sink = sink
         self.buckets = buckets
-        self.lookback_ms = lookback_ms
-        self.live_lookback_ms = live_lookback_ms
-        self.max_catchup_ms = max_catchup_ms
-        self.chunk_ms = chunk_ms
+        self.w = windows
         self.clock = clock
         self.markers = markers
+        self.log = ArrivalLog()
 
     def plan(self, now_ms: int) -> int:
-        """Where this pass starts (an hour boundary)."""
-        oldest = now_ms - self.max_catchup_ms
-        start = now_ms - self.lookback_ms
+        """Where a full pass starts (an hour boundary)."""
+        oldest = now_ms - self.w.max_catchup_ms
+        start = now_ms - self.w.lookback_ms
         mark = self.source.watermark(oldest, now_ms)
         if mark is not None:
             start = min(start, mark)
-        backlog_ms = int(self.source.outbox_backlog_s(now_ms - self.lookback_ms, now_ms) * 1000)
+        backlog_ms = int(self.source.outbox_backlog_s(now_ms - self.w.lookback_ms, now_ms) * 1000)
         start = min(start, now_ms - backlog_ms - 60_000 if backlog_ms else start)
         return hour_of(max(start, oldest))
 
     def run_pass(self) -> PassReport:
-        """Recompute from plan() to now in chunks; the watermark advances after each."""
+        """Recompute what arrived since the arrival cursor (or everything: run_full)."""
         now_ms = int(self.clock() * 1000)
-        start = self.plan(now_ms)
-        report = PassReport(start, now_ms)
-        # Catching up (start before the usual lookback): live minutes from there too.
-        behind = start < hour_of(now_ms - self.lookback_ms)
-        live_from = start if behind else now_ms - min(self.live_lookback_ms, self.lookback_ms)
-        while start < now_ms:
-            end = min(start + self.chunk_ms, now_ms)
-            self._window(start, end, minute_of(max(start, live_from)), report)
-            self._mark(end, now_ms)
-            start = end
+        found = self.source.arrival_cursor(now_ms - self.w.max_catchup_ms, now_ms)
+        fingerprint = self.computer.fingerprint()
+        full = found is None or found[1] != fingerprint
+        since = (now_ms if found is None else found[0]) - self.w.arrival_slack_ms
+        touched = self.log.take(self.source.arrivals(since, now_ms))
+        report = self.run_full(now_ms) if full else self._incremental(touched, now_ms)
+        self.log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
+        cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
+        self.sink.write(
+            self.buckets.private, [line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms)]
+        )
         log.info(
-            "rollup %s..%s: %d private, %d public points",
+            "rollup %s..%s%s: %d markers, %d sites, %d private, %d public points",
             report.start_ms,
             now_ms,
+            " (full)" if report.full else "",
+            report.markers,
+            report.touched_sites,
             report.private_points,
             report.public_points,
         )
+        if report.unknown:
+            log.warning("readings of sites not in the registry skipped: %s", sorted(report.unknown))
+        report.unknown_sites = len(report.unknown)
         return report
 
-    def _window(self, start: int, end: int, live_from: int, report: PassReport) -> None:
-        hourly = self.computer.hourly(start, end, live_from)
-        self._store(hourly, report)
-        self._store(self.computer.daily(start, end), report)
-        report.unknown_sites += len(hourly.unknown_sites)
-        if hourly.unknown_sites:
-            log.warning(
-                "readings of sites not in the registry skipped: %s", sorted(hourly.unknown_sites)
+    def run_full(self, now_ms: int) -> PassReport:
+        """Every meter from plan() to now in chunks; the watermark advances after each."""
+        start = self.plan(now_ms)
+        report = PassReport(start, now_ms, full=True)
+        # Catching up (start before the usual lookback): live minutes from there too.
+        behind = start < hour_of(now_ms - self.w.lookback_ms)
+        live_lookback = min(self.w.live_lookback_ms, self.w.lookback_ms)
+        live_from = start if behind else now_ms - live_lookback
+        while start < now_ms:
+            end = min(start + self.w.chunk_ms, now_ms)
+            hours = self._meters(start, end, None, report)
+            self._groups(hours, None, report)
+            live = minute_of(max(start, live_from))
+            if live < end:
+                self._store(self.computer.live(live, end), report)
+            self._mark(end, now_ms)
+            start = end
+        return report
+
+    def _incremental(self, touched: Touched, now_ms: int) -> PassReport:
+        oldest = now_ms - self.w.max_catchup_ms
+        windows = touched.windows(oldest)
+        report = PassReport(windows[0][0] if windows else now_ms, now_ms)
+        report.markers, report.touched_sites = touched.markers, len(touched.sites)
+        hours: set[int] = set()
+        for start, sites in windows:
+            hours |= self._meters(start, now_ms, sites, report)
+        self._groups(hours, sorted(touched.sites), report)
+        for start, end in touched.minute_spans(oldest, now_ms):
+            self._store(self.computer.live(start, end), report)
+        self._mark(now_ms, now_ms)
+        return report
+
+    def _meters(
+        self, start: int, end: int, sites: list[str] | None, report: PassReport, depth: int = 0
+    ) -> set[int]:
+        """Per-meter hours and events of [start, end); the hours written."""
+        hours: set[int] = set()
+        earlier: dict[str, int] = {}
+        for chunk in range(start, end, self.w.chunk_ms):
+            usage, events, revised = self.computer.meter_hours(
+                chunk, min(chunk + self.w.chunk_ms, end), sites
             )
+            out = self.computer.meter_points(METER_CONSUMPTION_1H, usage)
+            out.private.extend(self.computer.events(events))
+            self._store(out, report)
+            hours |= {key[3] for key in usage}
+            earlier.update((s, t) for s, t in revised.items() if t < start)
+        oldest = end - self.w.max_catchup_ms
+        redo: dict[int, list[str]] = defaultdict(list)
+        for site, ts in earlier.items():
+            if hour_of(ts) < start and ts >= oldest:
+                redo[hour_of(ts)].append(site)
+        if depth < MAX_REDO:
+            for hour, again in sorted(redo.items()):
+                hours |= self._meters(hour, end, sorted(again), report, depth + 1)
+        return hours
+
+    def _groups(self, hours: set[int], sites: list[str] | None, report: PassReport) -> None:
+        """Group points of the hours and KST days holding `hours` (and the sites' meter days)."""
+        if not hours:
+            return
+        for start, end in _spans(sorted(hours), HOUR_MS):
+            sums = self.source.site_sums(METER_CONSUMPTION_1H, start, end, "1h")
+            self._store(self.computer.groups(CONSUMPTION_1H, sums), report)
+        days = sorted({day_of(h) for h in hours})
+        usage = self.computer.meter_days(days, sites)
+        self._store(self.computer.meter_points(METER_CONSUMPTION_1D, usage), report)
+        for start, end in _spans(days, DAY_MS):
+            sums = self.source.site_sums(METER_CONSUMPTION_1D, start, end, KST_DAY)
+            self._store(self.computer.groups(CONSUMPTION_1D, sums), report)
 
     def _store(self, out: Output, report: PassReport) -> None:
         self.sink.write(self.buckets.private, out.private)
         self.sink.write(self.buckets.public, out.public + self._superseded(out))
         report.private_points += len(out.private)
         report.public_points += len(out.public)
+        report.unknown |= out.unknown_sites
 
     def _superseded(self, out: Output) -> list[str]:
         """Markers left by an earlier pass for points published now, rewritten."""
@@ -131,7 +229,21 @@ class Engine:
         return stale_markers(found, out.published)
 
     def _mark(self, until_ms: int, now_ms: int) -> None:
-        # The current minute may still grow: the next pass starts no later than it.
+        # The current minute may still grow: the next full pass starts no later than it.
         until = min(minute_of(until_ms), minute_of(now_ms))
-        point = line(WATERMARK, {"job": "rollup"}, {"until_ms": float(until)}, now_ms)
+        point = line(WATERMARK, {TAG_JOB: JOB_ROLLUP}, {"until_ms": float(until)}, now_ms)
         self.sink.write(self.buckets.private, [point])
+
+
+KST_DAY = "1d,15h"  # InfluxQL buckets of a day starting at 15:00 UTC: the KST day
+
+
+def _spans(starts: list[int], step: int) -> list[tuple[int, int]]:
+    """Sorted period starts → merged [start, end) spans."""
+    out: list[tuple[int, int]] = []
+    for t in starts:
+        if out and out[-1][1] == t:
+            out[-1] = (out[-1][0], t + step)
+        else:
+            out.append((t, t + step))
+    return out

@@ -130,7 +130,7 @@ def test_a_suspect_last_reading_counts_nothing_until_the_next_pass_settles_it(
             city.point(spec, hour_ms + i * city.MINUTE, values[i], spec.rate, "good")
             for i in minutes
         ]
-        city.write_points(influx.url, raw, points)
+        city.write_arrived(influx.url, raw, points)
 
     def hour() -> dict:
         run_rollup(influx.url, raw, public, sites, "--lookback", str(3 * HOUR_S))
