@@ -205,14 +205,20 @@ _SITE = re.compile(r",site=([^, ]+)")
 _STAMPS = count()
 
 
+def site_and_ts(p: Point) -> tuple[str, int]:
+    text = p.to_line_protocol()
+    found = _SITE.search(text)
+    assert found is not None, text
+    return found.group(1), int(text.rsplit(" ", 1)[1])
+
+
 def arrival_markers(points: list[Point], arrived_ms: int | None) -> list[str]:
     """The markers a collector writes once `points` are stored: one per site and
     batch, stamped with the arrival time (ns). `arrived_ms` None: each minute's
     readings arrived on time, a second after they were read (one batch per minute)."""
     batches: dict[tuple[int, str], Span] = {}
     for p in points:
-        text = p.to_line_protocol()
-        site, ts = _SITE.search(text).group(1), int(text.rsplit(" ", 1)[1])  # type: ignore[union-attr]
+        site, ts = site_and_ts(p)
         at = arrived_ms if arrived_ms is not None else ts - ts % MINUTE + 1000
         batches.setdefault((at, site), Span(ts, ts)).add(ts)
     return [

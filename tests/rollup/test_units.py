@@ -131,3 +131,26 @@ def test_complementary_suppression_withholds_the_smallest_sibling() -> None:
     assert Group("all", "all", "education") in extra
     assert Group("29155", "2915551000", "education") in extra
     assert Group("29200", "all", "all") in public
+
+
+def test_touched_sites_start_at_the_hour_of_their_oldest_new_reading() -> None:
+    from collector.rollup.source import Arrival
+    from collector.rollup.touched import ArrivalLog
+
+    h = 1_800_000_000_000 - 1_800_000_000_000 % 3_600_000
+    log = ArrivalLog()
+    arrivals = [
+        Arrival("c1", 1, "a", h + 120_000, h + 180_000),
+        Arrival("c1", 2, "b", h - 3_600_000 + 5_000, h - 3_600_000 + 65_000),  # a replay
+        Arrival("c2", 1, "a", h + 60_000, h + 60_000),
+    ]
+    touched = log.take(arrivals)
+    assert touched.markers == 3
+    assert touched.windows(0) == [(h - 3_600_000, ["b"]), (h, ["a"])]
+    assert touched.minute_spans(0, h + 600_000) == [
+        (h - 3_600_000, h - 3_600_000 + 120_000),
+        (h + 60_000, h + 240_000),
+    ]
+    assert log.take(arrivals).markers == 0  # already taken
+    log.forget_before(2)
+    assert log.take(arrivals).markers == 2  # forgotten: taken again (recomputing is idempotent)
