@@ -4,12 +4,11 @@ and the group points from the stored per-meter points (summed per site by Influx
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 
 from collector.rollup.aggregate import Output, aggregate, group_points
 from collector.rollup.counters import Usage, Window, usage_by_period
 from collector.rollup.groups import SiteInfo
-from collector.rollup.periods import DAY_MS, day_of, hour_of
+from collector.rollup.periods import DAY_MS, hour_of
 from collector.rollup.source import RawSource, Sites, SiteSum
 from telemetry.counters import K, Settled, max_rate_per_h, settle
 from telemetry.emissions import EmissionFactors
@@ -137,12 +136,11 @@ class Computer:
 
     def meter_days(self, days: list[int], sites: Sites) -> MeterUsage:
         """Per meter and KST day, summed from the stored hourly meter points."""
-        usage: MeterUsage = defaultdict(Usage)
-        for h in self.source.meter_hours(days[0], days[-1] + DAY_MS, sites):
-            if day_of(h.ts) in days:
-                day = usage[(h.utility, h.site, h.meter, day_of(h.ts))]
-                day.add(Usage(h.consumption, h.resets, h.glitches, h.spikes))
-        return dict(usage)
+        return {
+            (d.utility, d.site, d.meter, d.ts): Usage(d.consumption, d.resets, d.glitches, d.spikes)
+            for d in self.source.meter_days(days[0], days[-1] + DAY_MS, sites)
+            if d.ts in days
+        }
 
     def events(self, events: MeterEvents) -> list[str]:
         return [_event_point(*e) for e in events]

@@ -34,7 +34,7 @@ from collector.rollup.aggregate import Output, stale_markers
 from collector.rollup.compute import Computer
 from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, hour_of, minute_of
 from collector.rollup.sink import Sink
-from collector.rollup.source import WATERMARK, PublicMarkers, RawSource
+from collector.rollup.source import KST_DAY, WATERMARK, PublicMarkers, RawSource
 from collector.rollup.touched import ArrivalLog, Touched
 from telemetry.influx_schema import (
     CONSUMPTION_1D,
@@ -233,9 +233,6 @@ class Engine:
         until = min(minute_of(until_ms), minute_of(now_ms))
         point = line(WATERMARK, {TAG_JOB: JOB_ROLLUP}, {"until_ms": float(until)}, now_ms)
         self.sink.write(self.buckets.private, [point])
-
-
-KST_DAY = "1d,15h"  # InfluxQL buckets of a day starting at 15:00 UTC: the KST day
 
 
 def _spans(starts: list[int], step: int) -> list[tuple[int, int]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from telemetry.influx_schema import (
@@ -28,6 +27,7 @@ from telemetry.influxql import InfluxQL, quote_ident, tag_eq, tag_ne, time_windo
 MeterKey = tuple[str, str]  # (site, meter)
 Sites = list[str] | None  # a query's sites; None: every site
 SITES_PER_QUERY = 1_000  # a query names at most this many sites (one OR list)
+KST_DAY = "1d,15h"  # InfluxQL buckets of a day starting at 15:00 UTC: the KST day
 
 WATERMARK = ROLLUP_WATERMARK
 
@@ -54,6 +54,8 @@ class SiteSum:
 
 @dataclass(frozen=True, slots=True)
 class MeterHour:
+    """A meter's stored figures for one period (an hour, or a day summed from hours)."""
+
     utility: str
     site: str
     meter: str
@@ -129,27 +131,29 @@ class RawSource:
             out.extend((site, meter, int(t), float(v)) for t, v in s.values if v is not None)
         return out
 
-    def meter_hours(self, start_ms: int, end_ms: int, sites: Sites = None) -> list[MeterHour]:
-        """The rollup's own meter_consumption_1h points in [start, end)."""
+    def meter_days(self, start_ms: int, end_ms: int, sites: Sites = None) -> list[MeterHour]:
+        """Per meter and KST day in [start, end) (day starts): the sums of its stored
+        meter_consumption_1h points, summed by InfluxDB (one row per meter and day)."""
         out = []
         for where in _site_filters(sites):
             q = (
-                "SELECT consumption, resets, glitches, spikes "
+                "SELECT sum(consumption), sum(resets), sum(glitches), sum(spikes) "
                 f"FROM {quote_ident(METER_CONSUMPTION_1H)} "
                 f"WHERE {time_window(start_ms, end_ms)}{where} "
-                f"GROUP BY {quote_ident(TAG_UTILITY)}, {_BY_METER}"
+                f"GROUP BY time({KST_DAY}), {quote_ident(TAG_UTILITY)}, {_BY_METER} fill(none)"
             )
             for s in self.ql.series(q, self.db, epoch="ms"):
-                tags = (s.tags.get(t, "") for t in (TAG_UTILITY, TAG_SITE, TAG_METER))
-                u, site, meter = tags
+                u, site, meter = (s.tags.get(t, "") for t in (TAG_UTILITY, TAG_SITE, TAG_METER))
                 for t, consumption, resets, glitches, spikes in s.values:
+                    if consumption is None:
+                        continue
                     out.append(
                         MeterHour(
                             u,
                             site,
                             meter,
                             int(t),
-                            float(consumption or 0.0),
+                            float(consumption),
                             int(resets or 0),
                             int(glitches or 0),
                             int(spikes or 0),
@@ -248,10 +252,3 @@ def _site_filters(sites: Sites) -> list[str]:
         return [""]
     chunks = [sites[i : i + SITES_PER_QUERY] for i in range(0, len(sites), SITES_PER_QUERY)]
     return [" AND (" + " OR ".join(tag_eq(TAG_SITE, x) for x in c) + ")" for c in chunks]
-
-
-def by_meter(hours: list[MeterHour]) -> dict[tuple[str, str, str], list[MeterHour]]:
-    out: dict[tuple[str, str, str], list[MeterHour]] = defaultdict(list)
-    for h in hours:
-        out[(h.utility, h.site, h.meter)].append(h)
-    return out
