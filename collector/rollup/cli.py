@@ -59,14 +59,15 @@ def rollup(
         float | None,
         typer.Option(
             "--lookback",
-            help="seconds of consumption each pass recomputes, so late data is picked up "
-            "(default 7200); a replayed outbox (agent status) or downtime (watermark) reaches further",
+            help="seconds of consumption a full pass recomputes (default 7200; regular passes "
+            "recompute what the collectors' arrival markers name); a replayed outbox "
+            "(agent status) or downtime (watermark) reaches further",
         ),
     ] = None,
     live_lookback: Annotated[
         float | None,
         typer.Option(
-            "--live-lookback", help="seconds of live minutes each pass recomputes (default 600)"
+            "--live-lookback", help="seconds of live minutes a full pass recomputes (default 600)"
         ),
     ] = None,
     privacy_k: Annotated[

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 
+from collector.rollup import state
 from collector.rollup.aggregate import Output, aggregate, group_points
-from collector.rollup.counters import Usage, Window, usage_by_period
+from collector.rollup.counters import Usage, Window
 from collector.rollup.groups import SiteInfo
-from collector.rollup.periods import DAY_MS, hour_of
+from collector.rollup.periods import DAY_MS
 from collector.rollup.source import RawSource, Sites, SiteSum
 from telemetry.counters import K, Settled, max_rate_per_h, settle
 from telemetry.emissions import EmissionFactors
@@ -30,6 +31,8 @@ from telemetry.lineproto import line
 MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
 MeterEvents = list[tuple[str, str, str, str, Settled]]  # (utility, site, meter, field, event)
 
+SITE_FILTER_MAX = 200  # more sites than this: read by time only and pick in Python
+
 # Readings read before a window: enough that a glitch among them cannot
 # mislead the level at the start (K in line after any suspect settle it).
 CONTEXT_BEFORE = 2 * K + 2
@@ -49,6 +52,8 @@ class Computer:
         self.factors = factors
         self.k = k
         self.bridge_ms = bridge_ms
+        self.states: dict[tuple[str, str, str], state.MeterState] = {}
+        self.site_last: dict[str, int] = {}  # newest reading taken per site
 
     def fingerprint(self) -> str:
         """What the group points depend on besides readings: registry, k, factors.
@@ -70,7 +75,7 @@ class Computer:
         return out
 
     def meter_hours(
-        self, start_ms: int, end_ms: int, sites: Sites = None
+        self, start_ms: int, end_ms: int, sites: Sites = None, keep: bool = False
     ) -> tuple[MeterUsage, MeterEvents, dict[str, int]]:
         """Per meter and hour in [start, end) (start on an hour), from counter differences.
 
@@ -79,6 +84,7 @@ class Computer:
         Also returned: per site, the oldest reading before the window whose
         verdict the window's readings changed (a pending one settled, an
         accepted one exposed as a spike): its hour must be recomputed too.
+        `keep` (the window ends now): keep each meter's state for the next pass.
         """
         usage: MeterUsage = {}
         events: MeterEvents = []
@@ -90,26 +96,64 @@ class Computer:
             for (site, meter), (context, series) in self._counter_series(
                 utility, field, window, sites
             ).items():
-                per_hour, found = usage_by_period(context + series, hour_of, rate, window)
+                per_hour, found, st = state.start(context + series, rate, window)
                 for hour, u in per_hour.items():
                     usage[(utility.value, site, meter, hour)] = u
                 events.extend((utility.value, site, meter, field, e) for e in found)
                 changed = revised_before(context, series, rate)
                 if changed is not None:
                     earlier[site] = min(changed, earlier.get(site, changed))
+                if keep:
+                    self.states[(utility.value, site, meter)] = st
+                    self.site_last[site] = max(st.last_ts, self.site_last.get(site, st.last_ts))
         return usage, events, earlier
+
+    def feed(
+        self, spans: dict[str, tuple[int, int]], end_ms: int
+    ) -> tuple[MeterUsage, MeterEvents, dict[str, int]]:
+        """New readings of sites whose state is kept, resumed from it: the hours they
+        changed, events, and the sites to recompute from raw readings (no state for
+        one of their meters, or a verdict revised in an hour the state left)."""
+        usage: MeterUsage = {}
+        events: MeterEvents = []
+        redo: dict[str, int] = {}
+        since = min(t0 for t0, _t1 in spans.values())
+        named = sorted(spans) if len(spans) <= SITE_FILTER_MAX else None
+        for utility in Utility:
+            field = CONSUMPTION_FIELD[utility]
+            found = self.source.counter_readings(utility, field, since, end_ms, named)
+            for (site, meter), series in found.items():
+                span = spans.get(site)
+                key = (utility.value, site, meter)
+                if span is None or site in redo:
+                    continue
+                if key not in self.states:
+                    redo[site] = span[0]
+                    continue
+                fed = state.feed(self.states[key], [r for r in series if r[0] <= span[1]])
+                if fed.redo_from is not None:
+                    redo[site] = min(fed.redo_from, span[0])
+                hours = self.states[key].hours
+                usage.update(((*key, h), hours[h]) for h in fed.hours if h in hours)
+                events.extend((utility.value, site, meter, field, e) for e in fed.events)
+                self.site_last[site] = max(span[1], self.site_last.get(site, span[1]))
+        return {k: u for k, u in usage.items() if k[1] not in redo}, events, redo
 
     def _counter_series(
         self, utility: Utility, field: str, window: Window, sites: Sites
     ) -> dict[tuple[str, str], tuple[list[tuple[int, float]], list[tuple[int, float]]]]:
         """Per meter: (context before, the window's readings + context after)."""
         src, start, end = self.source, window.start_ms, window.end_ms
-        inside = src.counter_readings(utility, field, start, end, sites)
+        named = sites if sites is None or len(sites) <= SITE_FILTER_MAX else None
+        inside = src.counter_readings(utility, field, start, end, named)
+        if named is None and sites is not None:
+            wanted = set(sites)
+            inside = {key: series for key, series in inside.items() if key[0] in wanted}
         if not inside:
             return {}
         bridge_before, bridge_after = (start - self.bridge_ms, start), (end, end + self.bridge_ms)
-        before = src.counter_context(utility, field, bridge_before, CONTEXT_BEFORE, True, sites)
-        after = src.counter_context(utility, field, bridge_after, K, False, sites)
+        before = src.counter_context(utility, field, bridge_before, CONTEXT_BEFORE, True, named)
+        after = src.counter_context(utility, field, bridge_after, K, False, named)
         return {
             key: (before.get(key, []), series + after.get(key, []))
             for key, series in inside.items()

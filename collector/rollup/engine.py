@@ -60,6 +60,7 @@ class PassReport:
     full: bool = False  # no arrival cursor: every meter over the lookback
     markers: int = 0  # arrival markers taken
     touched_sites: int = 0
+    resumed_sites: int = 0  # taken from their kept state, without re-reading raw
     unknown: set[str] = field(default_factory=set)
 
 
@@ -79,6 +80,7 @@ class Windows:
 
 
 MAX_REDO = 4  # times a window may reach further back for verdicts it revised
+RESUME_WITHIN_MS = 10 * 60_000  # older new readings are recomputed from raw, not resumed
 
 
 class Engine:
@@ -100,6 +102,7 @@ class Engine:
         self.clock = clock
         self.markers = markers
         self.log = ArrivalLog()
+        self._now_ms = 0  # the running pass's now: a window ending there keeps meter states
 
     def plan(self, now_ms: int) -> int:
         """Where a full pass starts (an hour boundary)."""
@@ -114,7 +117,7 @@ class Engine:
 
     def run_pass(self) -> PassReport:
         """Recompute what arrived since the arrival cursor (or everything: run_full)."""
-        now_ms = int(self.clock() * 1000)
+        now_ms = self._now_ms = int(self.clock() * 1000)
         found = self.source.arrival_cursor(now_ms - self.w.max_catchup_ms, now_ms)
         fingerprint = self.computer.fingerprint()
         full = found is None or found[1] != fingerprint
@@ -162,11 +165,21 @@ class Engine:
 
     def _incremental(self, touched: Touched, now_ms: int) -> PassReport:
         oldest = now_ms - self.w.max_catchup_ms
-        windows = touched.windows(oldest)
-        report = PassReport(windows[0][0] if windows else now_ms, now_ms)
+        fresh, stale = self._split(touched, now_ms)
+        report = PassReport(now_ms, now_ms)
         report.markers, report.touched_sites = touched.markers, len(touched.sites)
         hours: set[int] = set()
-        for start, sites in windows:
+        if fresh:
+            report.resumed_sites = len(fresh)
+            usage, events, redo = self.computer.feed(fresh, now_ms)
+            out = self.computer.meter_points(METER_CONSUMPTION_1H, usage)
+            out.private.extend(self.computer.events(events))
+            self._store(out, report)
+            hours |= {key[3] for key in usage}
+            stale.sites.update((site, (t0, t0)) for site, t0 in redo.items())
+            report.resumed_sites -= len(redo)
+        for start, sites in stale.windows(oldest):
+            report.start_ms = min(report.start_ms, start)
             hours |= self._meters(start, now_ms, sites, report)
         self._groups(hours, sorted(touched.sites), report)
         for start, end in touched.minute_spans(oldest, now_ms):
@@ -174,15 +187,31 @@ class Engine:
         self._mark(now_ms, now_ms)
         return report
 
+    def _split(self, touched: Touched, now_ms: int) -> tuple[dict[str, tuple[int, int]], Touched]:
+        """Sites whose new readings all follow what was taken of them, recently (resumed
+        from their state), and the others (recomputed from raw readings)."""
+        recent = now_ms - RESUME_WITHIN_MS
+        fresh: dict[str, tuple[int, int]] = {}
+        stale = Touched()
+        for site, (t0, t1) in touched.sites.items():
+            last = self.computer.site_last.get(site)
+            if last is not None and t0 > last and t0 >= recent:
+                fresh[site] = (t0, t1)
+            else:
+                stale.sites[site] = (t0, t1)
+        return fresh, stale
+
     def _meters(
         self, start: int, end: int, sites: list[str] | None, report: PassReport, depth: int = 0
     ) -> set[int]:
-        """Per-meter hours and events of [start, end); the hours written."""
+        """Per-meter hours and events of [start, end); the hours written. A window
+        ending now keeps each meter's state for the next pass."""
         hours: set[int] = set()
         earlier: dict[str, int] = {}
         for chunk in range(start, end, self.w.chunk_ms):
+            chunk_end = min(chunk + self.w.chunk_ms, end)
             usage, events, revised = self.computer.meter_hours(
-                chunk, min(chunk + self.w.chunk_ms, end), sites
+                chunk, chunk_end, sites, keep=chunk_end >= self._now_ms
             )
             out = self.computer.meter_points(METER_CONSUMPTION_1H, usage)
             out.private.extend(self.computer.events(events))
