@@ -6,11 +6,11 @@ from __future__ import annotations
 import hashlib
 
 from collector.rollup import state
-from collector.rollup.aggregate import Output, aggregate, group_points
+from collector.rollup.aggregate import Cell, CellKey, Output, aggregate, group_points
 from collector.rollup.counters import Usage, Window
 from collector.rollup.groups import SiteInfo
 from collector.rollup.periods import DAY_MS
-from collector.rollup.source import RawSource, Sites, SiteSum
+from collector.rollup.source import RawSource, Sites
 from telemetry.counters import K, Settled, max_rate_per_h, settle
 from telemetry.emissions import EmissionFactors
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
@@ -170,13 +170,9 @@ class Computer:
             out.private.append(_meter_point(measurement, utility, info, meter, ts, u))
         return out
 
-    def groups(self, measurement: str, sums: list[SiteSum]) -> Output:
-        """Per-group points with CO2e, from the per-site sums of the stored meter points."""
-        items = ((x.utility, x.site, x.ts, x.consumption, x.meters) for x in sums)
-        cells, unknown = aggregate(items, self.sites)
-        out = group_points(measurement, cells, self.k, self._consumption_fields)
-        out.unknown_sites |= unknown
-        return out
+    def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
+        """Per-group points with CO2e from kept cells (books.py)."""
+        return group_points(measurement, cells, self.k, self._consumption_fields)
 
     def meter_days(self, days: list[int], sites: Sites) -> MeterUsage:
         """Per meter and KST day, summed from the stored hourly meter points."""

@@ -31,10 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collector.rollup.aggregate import Output, stale_markers
-from collector.rollup.compute import Computer
+from collector.rollup.books import Books, difference
+from collector.rollup.compute import Computer, MeterUsage
+from collector.rollup.counters import Usage
 from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, hour_of, minute_of
 from collector.rollup.sink import Sink
-from collector.rollup.source import KST_DAY, WATERMARK, PublicMarkers, RawSource
+from collector.rollup.source import WATERMARK, PublicMarkers, RawSource
 from collector.rollup.touched import ArrivalLog, Touched
 from telemetry.influx_schema import (
     CONSUMPTION_1D,
@@ -80,6 +82,7 @@ class Windows:
 
 
 MAX_REDO = 4  # times a window may reach further back for verdicts it revised
+BOOK_HOURS = 3  # hours of group cells kept (days: today and yesterday)
 RESUME_WITHIN_MS = 10 * 60_000  # older new readings are recomputed from raw, not resumed
 
 
@@ -102,6 +105,8 @@ class Engine:
         self.clock = clock
         self.markers = markers
         self.log = ArrivalLog()
+        self.hour_books = Books(computer.sites)
+        self.day_books = Books(computer.sites)
         self._now_ms = 0  # the running pass's now: a window ending there keeps meter states
 
     def plan(self, now_ms: int) -> int:
@@ -125,6 +130,8 @@ class Engine:
         touched = self.log.take(self.source.arrivals(since, now_ms))
         report = self.run_full(now_ms) if full else self._incremental(touched, now_ms)
         self.log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
+        self.hour_books.forget_before(hour_of(now_ms) - BOOK_HOURS * HOUR_MS)
+        self.day_books.forget_before(day_of(now_ms) - DAY_MS)
         cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
         self.sink.write(
             self.buckets.private, [line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms)]
@@ -154,8 +161,7 @@ class Engine:
         live_from = start if behind else now_ms - live_lookback
         while start < now_ms:
             end = min(start + self.w.chunk_ms, now_ms)
-            hours = self._meters(start, end, None, report)
-            self._groups(hours, None, report)
+            self._groups(self._meters(start, end, None, report), report)
             live = minute_of(max(start, live_from))
             if live < end:
                 self._store(self.computer.live(live, end), report)
@@ -168,20 +174,20 @@ class Engine:
         fresh, stale = self._split(touched, now_ms)
         report = PassReport(now_ms, now_ms)
         report.markers, report.touched_sites = touched.markers, len(touched.sites)
-        hours: set[int] = set()
+        written: MeterUsage = {}
         if fresh:
             report.resumed_sites = len(fresh)
             usage, events, redo = self.computer.feed(fresh, now_ms)
             out = self.computer.meter_points(METER_CONSUMPTION_1H, usage)
             out.private.extend(self.computer.events(events))
             self._store(out, report)
-            hours |= {key[3] for key in usage}
+            written.update(usage)
             stale.sites.update((site, (t0, t0)) for site, t0 in redo.items())
             report.resumed_sites -= len(redo)
         for start, sites in stale.windows(oldest):
             report.start_ms = min(report.start_ms, start)
-            hours |= self._meters(start, now_ms, sites, report)
-        self._groups(hours, sorted(touched.sites), report)
+            written.update(self._meters(start, now_ms, sites, report))
+        self._groups(written, report)
         for start, end in touched.minute_spans(oldest, now_ms):
             self._store(self.computer.live(start, end), report)
         self._mark(now_ms, now_ms)
@@ -203,10 +209,10 @@ class Engine:
 
     def _meters(
         self, start: int, end: int, sites: list[str] | None, report: PassReport, depth: int = 0
-    ) -> set[int]:
-        """Per-meter hours and events of [start, end); the hours written. A window
+    ) -> MeterUsage:
+        """Per-meter hours and events of [start, end); the figures written. A window
         ending now keeps each meter's state for the next pass."""
-        hours: set[int] = set()
+        written: MeterUsage = {}
         earlier: dict[str, int] = {}
         for chunk in range(start, end, self.w.chunk_ms):
             chunk_end = min(chunk + self.w.chunk_ms, end)
@@ -216,7 +222,7 @@ class Engine:
             out = self.computer.meter_points(METER_CONSUMPTION_1H, usage)
             out.private.extend(self.computer.events(events))
             self._store(out, report)
-            hours |= {key[3] for key in usage}
+            written.update(usage)
             earlier.update((s, t) for s, t in revised.items() if t < start)
         oldest = end - self.w.max_catchup_ms
         redo: dict[int, list[str]] = defaultdict(list)
@@ -225,22 +231,56 @@ class Engine:
                 redo[hour_of(ts)].append(site)
         if depth < MAX_REDO:
             for hour, again in sorted(redo.items()):
-                hours |= self._meters(hour, end, sorted(again), report, depth + 1)
-        return hours
+                written.update(self._meters(hour, end, sorted(again), report, depth + 1))
+        return written
 
-    def _groups(self, hours: set[int], sites: list[str] | None, report: PassReport) -> None:
-        """Group points of the hours and KST days holding `hours` (and the sites' meter days)."""
-        if not hours:
+    def _groups(self, written: MeterUsage, report: PassReport) -> None:
+        """Group points of the hours and KST days holding the meter figures just
+        written, from the kept books (updated meter by meter), and the meter days."""
+        if not written:
             return
-        for start, end in _spans(sorted(hours), HOUR_MS):
-            sums = self.source.site_sums(METER_CONSUMPTION_1H, start, end, "1h")
-            self._store(self.computer.groups(CONSUMPTION_1H, sums), report)
-        days = sorted({day_of(h) for h in hours})
-        usage = self.computer.meter_days(days, sites)
-        self._store(self.computer.meter_points(METER_CONSUMPTION_1D, usage), report)
-        for start, end in _spans(days, DAY_MS):
-            sums = self.source.site_sums(METER_CONSUMPTION_1D, start, end, KST_DAY)
-            self._store(self.computer.groups(CONSUMPTION_1D, sums), report)
+        changes, resum = self._apply(self.hour_books, written)
+        hours = {(u, h) for u, _s, _m, h in written}
+        self._store(self.computer.cell_points(CONSUMPTION_1H, self.hour_books.cells(hours)), report)
+        days: MeterUsage = {}
+        for (u, site, meter, day), change in changes.items():
+            book = self.day_books.get((u, day))
+            if book is None or site in resum.get(day, ()):
+                resum.setdefault(day, set()).add(site)
+                continue
+            days[(u, site, meter, day)] = _plus(book.values.get((site, meter)), change)
+        for day, sites in sorted(resum.items()):
+            days.update(self.computer.meter_days([day], sorted(sites)))
+        self._store(self.computer.meter_points(METER_CONSUMPTION_1D, days), report)
+        self._apply(self.day_books, days)
+        touched_days = {(u, d) for u, _s, _m, d in days}
+        out = self.computer.cell_points(CONSUMPTION_1D, self.day_books.cells(touched_days))
+        self._store(out, report)
+
+    def _apply(self, books: Books, figures: MeterUsage) -> tuple[MeterUsage, dict[int, set[str]]]:
+        """Set the stored figures in their books (built from the store when missing).
+        Returns each meter's change per KST day, and per day the sites whose change
+        is unknown (their book was just built): their days are re-summed."""
+        missing = sorted({(u, ts) for u, _s, _m, ts in figures if books.get((u, ts)) is None})
+        step = HOUR_MS if books is self.hour_books else DAY_MS
+        measurement = METER_CONSUMPTION_1H if step == HOUR_MS else METER_CONSUMPTION_1D
+        for start, end in _spans(sorted({ts for _u, ts in missing}), step):
+            stored = self.source.meter_points(measurement, start, end)
+            books.build([k for k in missing if start <= k[1] < end], stored)
+        built = set(missing)
+        changes: MeterUsage = {}
+        resum: dict[int, set[str]] = defaultdict(set)
+        for (u, site, meter, ts), figure in figures.items():
+            info = self.computer.sites.get(site)
+            if info is None:
+                continue
+            if (u, ts) in built:
+                resum[day_of(ts)].add(site)
+                continue
+            old = books.books[(u, ts)].set(info, meter, figure)
+            key = (u, site, meter, day_of(ts))
+            changes[key] = _plus(changes.get(key), difference(figure, old))
+        return changes, resum
 
     def _store(self, out: Output, report: PassReport) -> None:
         self.sink.write(self.buckets.private, out.private)
@@ -262,6 +302,15 @@ class Engine:
         until = min(minute_of(until_ms), minute_of(now_ms))
         point = line(WATERMARK, {TAG_JOB: JOB_ROLLUP}, {"until_ms": float(until)}, now_ms)
         self.sink.write(self.buckets.private, [point])
+
+
+def _plus(base: Usage | None, change: Usage) -> Usage:
+    out = Usage()
+    if base is not None:
+        out.add(base)
+    out.add(change)
+    out.pending = 0
+    return out
 
 
 def _spans(starts: list[int], step: int) -> list[tuple[int, int]]:

@@ -42,17 +42,6 @@ class Arrival:
 
 
 @dataclass(frozen=True, slots=True)
-class SiteSum:
-    """A site's sum of one utility's per-meter rollup points in one period."""
-
-    utility: str
-    site: str
-    ts: int
-    consumption: float
-    meters: int
-
-
-@dataclass(frozen=True, slots=True)
 class MeterHour:
     """A meter's stored figures for one period (an hour, or a day summed from hours)."""
 
@@ -161,21 +150,21 @@ class RawSource:
                     )
         return out
 
-    def site_sums(self, measurement: str, start_ms: int, end_ms: int, step: str) -> list[SiteSum]:
-        """Per utility, site and period (`step`: 1h, 1d): the sum of the per-meter
-        points of `measurement` and how many meters had one; InfluxDB sums."""
+    def meter_points(self, measurement: str, start_ms: int, end_ms: int) -> list[MeterHour]:
+        """The rollup's own per-meter points (hourly or daily) in [start, end)."""
         q = (
-            f"SELECT sum(consumption), count(consumption) FROM {quote_ident(measurement)} "
-            f"WHERE {time_window(start_ms, end_ms)} GROUP BY time({step}), "
-            f"{quote_ident(TAG_UTILITY)}, {quote_ident(TAG_SITE)} fill(none)"
+            f"SELECT consumption, resets, glitches, spikes FROM {quote_ident(measurement)} "
+            f"WHERE {time_window(start_ms, end_ms)} "
+            f"GROUP BY {quote_ident(TAG_UTILITY)}, {_BY_METER}"
         )
         out = []
         for s in self.ql.series(q, self.db, epoch="ms"):
-            u, site = s.tags.get(TAG_UTILITY, ""), s.tags.get(TAG_SITE, "")
+            u, site, meter = (s.tags.get(t, "") for t in (TAG_UTILITY, TAG_SITE, TAG_METER))
             out.extend(
-                SiteSum(u, site, int(t), float(total or 0.0), int(n))
-                for t, total, n in s.values
-                if n
+                MeterHour(
+                    u, site, meter, int(t), float(c or 0.0), int(r or 0), int(g or 0), int(k or 0)
+                )
+                for t, c, r, g, k in s.values
             )
         return out
 
