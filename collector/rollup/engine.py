@@ -31,19 +31,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collector.rollup.aggregate import Output, stale_markers
-from collector.rollup.books import Books, difference
 from collector.rollup.compute import Computer, MeterUsage
-from collector.rollup.counters import Usage
-from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, hour_of, minute_of
+from collector.rollup.layer import GroupLayer
+from collector.rollup.periods import hour_of, minute_of
 from collector.rollup.sink import Sink
 from collector.rollup.source import WATERMARK, PublicMarkers, RawSource
 from collector.rollup.touched import ArrivalLog, Touched
 from telemetry.influx_schema import (
-    CONSUMPTION_1D,
-    CONSUMPTION_1H,
     JOB_ARRIVALS,
     JOB_ROLLUP,
-    METER_CONSUMPTION_1D,
     METER_CONSUMPTION_1H,
     TAG_JOB,
 )
@@ -82,7 +78,6 @@ class Windows:
 
 
 MAX_REDO = 4  # times a window may reach further back for verdicts it revised
-BOOK_HOURS = 3  # hours of group cells kept (days: today and yesterday)
 RESUME_WITHIN_MS = 10 * 60_000  # older new readings are recomputed from raw, not resumed
 
 
@@ -105,8 +100,7 @@ class Engine:
         self.clock = clock
         self.markers = markers
         self.log = ArrivalLog()
-        self.hour_books = Books(computer.sites)
-        self.day_books = Books(computer.sites)
+        self.groups = GroupLayer(computer, source)
         self._now_ms = 0  # the running pass's now: a window ending there keeps meter states
 
     def plan(self, now_ms: int) -> int:
@@ -130,8 +124,7 @@ class Engine:
         touched = self.log.take(self.source.arrivals(since, now_ms))
         report = self.run_full(now_ms) if full else self._incremental(touched, now_ms)
         self.log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
-        self.hour_books.forget_before(hour_of(now_ms) - BOOK_HOURS * HOUR_MS)
-        self.day_books.forget_before(day_of(now_ms) - DAY_MS)
+        self.groups.forget_before(now_ms)
         cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
         self.sink.write(
             self.buckets.private, [line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms)]
@@ -161,7 +154,8 @@ class Engine:
         live_from = start if behind else now_ms - live_lookback
         while start < now_ms:
             end = min(start + self.w.chunk_ms, now_ms)
-            self._groups(self._meters(start, end, None, report), report)
+            written = self._meters(start, end, None, report)
+            self.groups.update(written, lambda out: self._store(out, report))
             live = minute_of(max(start, live_from))
             if live < end:
                 self._store(self.computer.live(live, end), report)
@@ -187,7 +181,7 @@ class Engine:
         for start, sites in stale.windows(oldest):
             report.start_ms = min(report.start_ms, start)
             written.update(self._meters(start, now_ms, sites, report))
-        self._groups(written, report)
+        self.groups.update(written, lambda out: self._store(out, report))
         for start, end in touched.minute_spans(oldest, now_ms):
             self._store(self.computer.live(start, end), report)
         self._mark(now_ms, now_ms)
@@ -234,54 +228,6 @@ class Engine:
                 written.update(self._meters(hour, end, sorted(again), report, depth + 1))
         return written
 
-    def _groups(self, written: MeterUsage, report: PassReport) -> None:
-        """Group points of the hours and KST days holding the meter figures just
-        written, from the kept books (updated meter by meter), and the meter days."""
-        if not written:
-            return
-        changes, resum = self._apply(self.hour_books, written)
-        hours = {(u, h) for u, _s, _m, h in written}
-        self._store(self.computer.cell_points(CONSUMPTION_1H, self.hour_books.cells(hours)), report)
-        days: MeterUsage = {}
-        for (u, site, meter, day), change in changes.items():
-            book = self.day_books.get((u, day))
-            if book is None or site in resum.get(day, ()):
-                resum.setdefault(day, set()).add(site)
-                continue
-            days[(u, site, meter, day)] = _plus(book.values.get((site, meter)), change)
-        for day, sites in sorted(resum.items()):
-            days.update(self.computer.meter_days([day], sorted(sites)))
-        self._store(self.computer.meter_points(METER_CONSUMPTION_1D, days), report)
-        self._apply(self.day_books, days)
-        touched_days = {(u, d) for u, _s, _m, d in days}
-        out = self.computer.cell_points(CONSUMPTION_1D, self.day_books.cells(touched_days))
-        self._store(out, report)
-
-    def _apply(self, books: Books, figures: MeterUsage) -> tuple[MeterUsage, dict[int, set[str]]]:
-        """Set the stored figures in their books (built from the store when missing).
-        Returns each meter's change per KST day, and per day the sites whose change
-        is unknown (their book was just built): their days are re-summed."""
-        missing = sorted({(u, ts) for u, _s, _m, ts in figures if books.get((u, ts)) is None})
-        step = HOUR_MS if books is self.hour_books else DAY_MS
-        measurement = METER_CONSUMPTION_1H if step == HOUR_MS else METER_CONSUMPTION_1D
-        for start, end in _spans(sorted({ts for _u, ts in missing}), step):
-            stored = self.source.meter_points(measurement, start, end)
-            books.build([k for k in missing if start <= k[1] < end], stored)
-        built = set(missing)
-        changes: MeterUsage = {}
-        resum: dict[int, set[str]] = defaultdict(set)
-        for (u, site, meter, ts), figure in figures.items():
-            info = self.computer.sites.get(site)
-            if info is None:
-                continue
-            if (u, ts) in built:
-                resum[day_of(ts)].add(site)
-                continue
-            old = books.books[(u, ts)].set(info, meter, figure)
-            key = (u, site, meter, day_of(ts))
-            changes[key] = _plus(changes.get(key), difference(figure, old))
-        return changes, resum
-
     def _store(self, out: Output, report: PassReport) -> None:
         self.sink.write(self.buckets.private, out.private)
         self.sink.write(self.buckets.public, out.public + self._superseded(out))
@@ -302,23 +248,3 @@ class Engine:
         until = min(minute_of(until_ms), minute_of(now_ms))
         point = line(WATERMARK, {TAG_JOB: JOB_ROLLUP}, {"until_ms": float(until)}, now_ms)
         self.sink.write(self.buckets.private, [point])
-
-
-def _plus(base: Usage | None, change: Usage) -> Usage:
-    out = Usage()
-    if base is not None:
-        out.add(base)
-    out.add(change)
-    out.pending = 0
-    return out
-
-
-def _spans(starts: list[int], step: int) -> list[tuple[int, int]]:
-    """Sorted period starts → merged [start, end) spans."""
-    out: list[tuple[int, int]] = []
-    for t in starts:
-        if out and out[-1][1] == t:
-            out[-1] = (out[-1][0], t + step)
-        else:
-            out.append((t, t + step))
-    return out
