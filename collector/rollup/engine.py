@@ -121,8 +121,14 @@ class Engine:
         fingerprint = self.computer.fingerprint()
         full = found is None or found[1] != fingerprint
         since = (now_ms if found is None else found[0]) - self.w.arrival_slack_ms
-        touched = self.log.take(self.source.arrivals(since, now_ms))
-        report = self.run_full(now_ms) if full else self._incremental(touched, now_ms)
+        try:
+            touched = self.log.take(self.source.arrivals(since, now_ms))
+            report = self.run_full(now_ms) if full else self._incremental(touched, now_ms)
+        except BaseException:
+            # Part of this pass may be in memory but not stored: forget it all, so
+            # that the next pass takes the same markers again and recomputes from raw.
+            self.reset()
+            raise
         self.log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
         self.groups.forget_before(now_ms)
         cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
@@ -143,6 +149,13 @@ class Engine:
             log.warning("readings of sites not in the registry skipped: %s", sorted(report.unknown))
         report.unknown_sites = len(report.unknown)
         return report
+
+    def reset(self) -> None:
+        """Forget the taken markers, meter states and group cells (rebuilt as needed)."""
+        self.log = ArrivalLog()
+        self.computer.states.clear()
+        self.computer.site_last.clear()
+        self.groups = GroupLayer(self.computer, self.source)
 
     def run_full(self, now_ms: int) -> PassReport:
         """Every meter from plan() to now in chunks; the watermark advances after each."""

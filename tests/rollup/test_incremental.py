@@ -15,6 +15,7 @@ import pytest
 from influxdb_client import Point
 
 from collector.rollup.cli import build_engine
+from collector.rollup.engine import Engine
 from collector.rollup.settings import RollupSettings
 from devstack import InfluxServer
 from telemetry.influxql import InfluxQL
@@ -138,6 +139,20 @@ def test_a_reset_settled_by_later_readings_counts_in_the_earlier_hour(
     c.ql.close()
 
 
+def _fail_after(engine: Engine, writes: int) -> None:
+    """The engine's sink fails after `writes` more writes, once."""
+    real, left = engine.sink.write, [writes]
+
+    def write(bucket: str, points: list[str]) -> None:
+        left[0] -= 1
+        if left[0] < 0:
+            engine.sink.write = real  # type: ignore[method-assign]
+            raise OSError("InfluxDB went away")
+        real(bucket, points)
+
+    engine.sink.write = write  # type: ignore[method-assign]
+
+
 def _meter_hour(c: RolledCity, ts: int) -> dict:
     rows = c.ql.rows(
         "SELECT consumption, pending, resets FROM meter_consumption_1h "
@@ -187,6 +202,10 @@ def test_passes_every_minute_resume_each_meter_and_equal_brute_force(
     for minute in range(60, 130):
         city.write_on_time(c.url, raw, by_minute[minute])
         clock[0] = start + (minute + 1) * city.MINUTE + 2_000
+        if minute == 100:  # InfluxDB fails halfway through a pass
+            _fail_after(engine, writes=2)
+            with pytest.raises(OSError):
+                engine.run_pass()
         report = engine.run_pass()
         assert not report.full and report.touched_sites > 0
         resumed += report.resumed_sites
