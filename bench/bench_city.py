@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 
 from devstack import InfluxServer, MosquittoServer, component_env, free_port
@@ -56,6 +57,7 @@ class Samples:
     rss_mb: dict[str, float] = field(default_factory=dict)
     disk_mb: float = 0.0
     stopped: str = ""
+    tails: dict[str, str] = field(default_factory=dict)  # last log lines per process
 
 
 def rss_mb(pid: int | None) -> float:
@@ -83,6 +85,23 @@ def python(module: str, *args: str, log: Path) -> subprocess.Popen:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
+
+
+def wait_ready(ports: list[int], procs: dict[str, subprocess.Popen]) -> None:
+    deadline = time.monotonic() + 120
+    for port in ports:
+        while not _ready(port):
+            dead = [n for n, p in procs.items() if p.poll() is not None]
+            if dead or time.monotonic() > deadline:
+                raise RuntimeError(f"not ready: collector on health port {port}; exited: {dead}")
+            time.sleep(0.5)
+
+
+def _ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def sample(ql: InfluxQL, now: float, out: Samples) -> None:
@@ -159,6 +178,7 @@ def run(
         influx.create_database(DB)
         influx.create_database(PUBLIC)
         common = ["--config", str(sites), "--influx-url", influx.url, "--influx-bucket", DB]
+        health = [free_port() for _ in range(n_collectors)]
         for i in range(n_collectors):
             procs[f"collector-{i}"] = python(
                 "collector",
@@ -169,7 +189,7 @@ def run(
                 "--instance",
                 f"city-{i}",
                 "--health-port",
-                str(free_port()),
+                str(health[i]),
                 "--metrics-port",
                 str(free_port()),
                 log=work / f"collector-{i}.log",
@@ -184,6 +204,9 @@ def run(
             str(rollup_interval),
             log=work / "rollup.log",
         )
+        # The fleet's many client sockets take ephemeral ports: start it only once
+        # the collectors hold theirs.
+        wait_ready(health, procs)
         procs["fleet"] = python(
             "simulators",
             "fleet",
@@ -201,6 +224,10 @@ def run(
         )
         watch(InfluxQL(influx.url, timeout_s=60), procs, influx, minutes, sample_s, out)
         out.disk_mb = disk_mb(work / "influx")
+        for log_file in work.glob("*.log"):
+            out.tails[log_file.stem] = "\n".join(
+                log_file.read_text(errors="replace").splitlines()[-4:]
+            )
     finally:
         for proc in procs.values():
             if proc.poll() is None:
@@ -255,6 +282,10 @@ def report(out: Samples, meters: int, read_s: float, collectors: int) -> None:
     )
     for name, mb in sorted(out.rss_mb.items()):
         print(f"RSS {name}: {mb:.0f} MB")
+    if not stored:
+        out.stopped = out.stopped or "no readings stored"
+        for name, tail in sorted(out.tails.items()):
+            print(f"--- {name} (last lines)\n{tail}")
     print(f"stopped: {out.stopped}" if out.stopped else "ran to the end without falling behind")
 
 
