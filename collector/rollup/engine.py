@@ -1,22 +1,24 @@
 """The rollup loop: what each pass recomputes, and the cursors.
 
-A regular pass recomputes only what arrived since the last one: the sites
-named by the collectors' arrival markers (touched.py), each from the hour of
-its oldest new reading to now, with the counter context around that window
-(compute.py), then the group points of the hours and days those meters
-touched, from the stored per-meter points summed per site by InfluxDB, and
-live minutes where new readings fall. Cost follows new readings, not meters
-× lookback; a replayed outbox lands in the hours of its readings because its
-markers name them. When a window's readings change the verdict of a reading
-before it (a pending one settled, an accepted one exposed as a spike), that
-meter is recomputed from that reading's hour.
+A regular pass handles only what arrived since the last one: the sites
+named by the collectors' arrival markers (touched.py). A site whose new
+readings all follow what this process took of it, recently, is resumed from
+its meters' kept states (state.py, no raw re-read); any other site is
+recomputed from raw readings from the hour of its oldest new reading to now,
+with the counter context around that window (compute.py), and from further
+back when that changes the verdict of a reading before the window. Then the
+group layer updates the kept group cells of the meters that changed and
+writes the touched hours' and days' group points (layer.py), and live
+minutes are recomputed where new readings fall. Cost follows new readings,
+not meters × lookback; a replayed outbox lands in the hours of its readings
+because its markers name them.
 
 Without an arrival cursor (the first pass, or back after more than
 max_catchup), or when the registry, k or the emission factors changed since
-the last pass (a fingerprint stored with the cursor), a pass recomputes every meter over [now - lookback, now)
-floored to the hour, reaching back to the watermark (end of the last
-completed full window) after downtime and to an agent's reported outbox
-backlog, in chunks, as before the markers existed. Rewriting a point with the
+the last pass (a fingerprint stored with the cursor), a pass recomputes
+every meter over [now - lookback, now) floored to the hour, reaching back to
+the watermark (end of the last completed full window) after downtime and to
+an agent's reported outbox backlog, in chunks. Rewriting a point with the
 same measurement, tags and timestamp overwrites it (idempotent). A
 `withheld` marker (complementary suppression) of a group that this pass
 publishes is rewritten as `published`.
