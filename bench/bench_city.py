@@ -11,12 +11,13 @@ One run, in a temporary directory, everything real and separate processes:
     real time: the rollups' windows end at the wall clock, so readings must
     not run ahead of it.
 Every --sample-s it samples: readings stored (the collectors' `written`),
-the collectors' lag p99 (reading time to stored), how long ago the newest
-`live_1m` minute (city) began (0-60 s when current) and how far the
-rollup's arrival cursor is behind the wall clock, InfluxDB's series
+the collectors' lag p99 (reading time to stored), how far the city's
+`live_1m` is behind the wall clock (time since the end of its newest minute;
+0 while that minute is the current one; up to the pass interval plus a
+pass's duration when all is well) and the rollup's arrival cursor, InfluxDB's series
 count, RSS of influxd, the collectors and the rollup, and InfluxDB's disk.
 Prints those, per million readings where it says so, and where it stops and
-why (collector lag p99 over 60 s, or the newest live minute older than 120 s).
+why (collector lag p99 over 60 s, or live_1m more than 120 s behind).
 Rollup lag here is sampled staleness, not per reading. Not yet: several
 simulated hours at accelerated time (the rollups' windows end at the wall
 clock), the city's household figures per dong, the 2.4M-meter run.
@@ -120,8 +121,8 @@ def sample(ql: InfluxQL, now: float, out: Samples) -> None:
         DB,
         epoch="ms",
     )
-    if live:  # 0..60 s while the current minute is being rolled up
-        out.live_behind.append(now - live[0]["time"] / 1000)
+    if live:  # real time not covered yet: after the newest minute's end (0: within it)
+        out.live_behind.append(max(0.0, now - (live[0]["time"] + 60_000) / 1000))
     cursor = ql.rows(
         "SELECT last(until_ms) FROM rollup_watermark WHERE job = 'arrivals' AND time > now() - 1h",
         DB,
@@ -272,7 +273,7 @@ def report(out: Samples, meters: int, read_s: float, collectors: int) -> None:
     print(f"collectors: {collectors}; readings stored: {stored:.0f}; sustained {rate:.0f}/s")
     for name, values in (
         ("collector lag p99 (s)", out.collector_lag_p99),
-        ("newest live_1m minute began (s ago)", out.live_behind),
+        ("live_1m behind wall clock (s)", out.live_behind),
         ("rollup arrival cursor behind (s)", out.cursor_behind),
     ):
         if values:
