@@ -59,9 +59,10 @@ class Scale:
 class City:
     """Readings and arrival markers of every meter, as the collector stores them."""
 
-    def __init__(self, registry: Registry, read_ms: int) -> None:
+    def __init__(self, registry: Registry, read_ms: int, base_ms: int = 0) -> None:
         self.sites = list(registry.sites.values())
         self.read_ms = read_ms
+        self.base_ms = base_ms  # when every counter stood at 1000
         self._stamp = 0
 
     def batch(self, start: int, end: int) -> tuple[list[str], list[str]]:
@@ -78,7 +79,7 @@ class City:
             for ts in range(first, end, self.read_ms):
                 for utility, (counter, rate_field, rate) in RATES.items():
                     r = rate * (1 + (n % 7) / 10)
-                    value = 1000.0 + r * ts / HOUR
+                    value = 1000.0 + r * (ts - self.base_ms) / HOUR
                     lines.append(
                         f"{utility},meter={utility}-1,{tags} {counter}={value},{rate_field}={r} {ts}"
                     )
@@ -131,6 +132,11 @@ def _engine(sites: Path, registry: Registry, url: str, raw: str, public: str) ->
 
 def _store(url: str, db: str, lines: list[str], markers: list[str]) -> None:
     write(url, db, lines)
+    store_markers(url, db, markers)
+
+
+def store_markers(url: str, db: str, markers: list[str]) -> None:
+    """Arrival markers (ns), as the collector writes them after the readings."""
     with InfluxDBClient(url=url, token="", org="gwangju", timeout=120_000) as client:
         api = client.write_api(write_options=SYNCHRONOUS)
         for i in range(0, len(markers), 5000):
