@@ -6,7 +6,9 @@ One run, one InfluxDB (devstack, in a temporary directory):
       site) spread over Gwangju's 96 dongs and six building types;
     - raw readings in the collector's exact format: one per meter per minute for
       the last 2 hours, and one per meter every 6 hours for the 30 days before;
-    - one rollup pass (`collector.rollup`, in-process) over those 31 days;
+    - one rollup pass (`collector.rollup`, in-process) over those 31 days (full:
+      the first pass), then a minute of new readings with their arrival markers
+      and one regular pass (its cost per new reading, 10x/1x, goal <= 1.2);
     - `python -m api` as a real process per scale; p50/p99 of GET /v1/city/live
       and of a district's month series (GET /v1/districts/29200/consumption,
       every=day over 30 days), over HTTP after a warm-up, alternating slices of
@@ -73,7 +75,7 @@ def sites_yaml(n_sites: int) -> str:
 def raw_lines(registry, now: int) -> list[str]:  # type: ignore[no-untyped-def]
     """Readings as the collector writes them (line protocol, ms)."""
     recent = [now - now % MINUTE - i * MINUTE for i in range(120, 0, -1)]
-    start = recent[0] - 30 * DAY
+    start = counters_base(now)
     old = [start + i * 6 * HOUR for i in range(120)]
     lines = []
     for n, site in enumerate(registry.sites.values()):
@@ -96,6 +98,26 @@ def write(url: str, db: str, lines: list[str]) -> None:
         api = client.write_api(write_options=SYNCHRONOUS)
         for i in range(0, len(lines), 5000):
             api.write(bucket=db, record=lines[i : i + 5000], write_precision=WritePrecision.MS)
+
+
+def counters_base(now: int) -> int:
+    """When raw_lines' counters stood at 1000."""
+    return now - now % MINUTE - 120 * MINUTE - 30 * DAY
+
+
+def regular_pass(url: str, db: str, registry, engine, base: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+    """The next minute's readings, with the collector's arrival markers, then one
+    regular pass (bench_rollup.py measures this at more passes and cadences)."""
+    from bench.bench_rollup import City, store_markers
+
+    now = int(time.time() * 1000)
+    lines, markers = City(registry, MINUTE, base).batch(now - now % MINUTE, now)
+    write(url, db, lines)
+    store_markers(url, db, markers)
+    time.sleep(1.1)  # markers are stamped a second after their readings
+    t = time.perf_counter()
+    engine.run_pass()
+    return len(lines), time.perf_counter() - t
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -172,9 +194,13 @@ def run_scale(influx: InfluxServer, workdir: Path, meters: int) -> dict:
         chunk_s=86400,
     )
     t = time.perf_counter()
-    build_engine(settings, registry).run_pass()
+    engine = build_engine(settings, registry)
+    engine.run_pass()
     t_rollup = time.perf_counter() - t
+    new, t_regular = regular_pass(influx.url, raw, registry, engine, counters_base(now))
     return {
+        "regular_new": new,
+        "regular_s": t_regular,
         "meters": meters,
         "points": len(lines),
         "write_s": t_write,
@@ -242,6 +268,12 @@ def report(results: list[dict]) -> None:
             f"{percentile(r['series'], 0.99):>10.2f}   meters live: {r['live_meters_reporting']}"
         )
     one, ten = results
+    per_new = [r["regular_s"] * 1000 / max(r["regular_new"], 1) for r in results]
+    print(
+        f"regular rollup pass (one minute of new readings): 1x {one['regular_s']:.2f} s for "
+        f"{one['regular_new']}, 10x {ten['regular_s']:.2f} s for {ten['regular_new']}; "
+        f"per new reading 10x/1x = {per_new[1] / per_new[0]:.2f} (goal <= 1.2)"
+    )
     for name, label in (("live", "/v1/city/live"), ("series", "district month series")):
         p99 = percentile(ten[name], 0.99) / percentile(one[name], 0.99)
         p50 = statistics.median(ten[name]) / statistics.median(one[name])

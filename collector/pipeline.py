@@ -8,9 +8,11 @@ Receive Maximum and the broker stops sending.
 
 Readings go out at ms precision; rejected records at ns precision with a
 per-process strictly increasing timestamp, so two rejections in the same
-millisecond never overwrite each other (they share the tag set `reason`). A
-batch's messages are acknowledged only after all of its writes succeeded, in
-order.
+millisecond never overwrite each other (they share the tag set `reason`).
+After a batch's readings are stored, one arrival marker per site
+(collector/arrivals.py, ns, same unique clock) tells the rollup what arrived.
+A batch's messages are acknowledged only after all of its writes succeeded,
+in order.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collector import metrics as m
+from collector.arrivals import Arrivals
 from collector.influx_writer import InfluxWriter, WriteAborted
 from collector.reasons import Reason
 from collector.seqtrack import SeqTracker
@@ -47,6 +50,7 @@ class _Batch:
     deliveries: list[Delivery] = field(default_factory=list)
     readings: int = 0
     reading_ts_ms: list[int] = field(default_factory=list)
+    arrivals: Arrivals = field(default_factory=Arrivals)
     opened: float = 0.0
 
     def empty(self) -> bool:
@@ -189,6 +193,7 @@ class Pipeline:
         b.lines_ms.extend(a.lines)
         b.readings += a.readings
         b.reading_ts_ms.extend(a.reading_ts_ms)
+        b.arrivals.add(a.site, a.reading_ts_ms)
         m.READINGS.inc(a.readings)
         self.stats.add(readings=a.readings)
         if a.seq is not None:
@@ -239,6 +244,9 @@ class Pipeline:
             self._rejected_line("(influxdb)", Reason.INFLUX_REJECTED, r.error, r.line.encode())
             for r in refused
         ]
+        # Stamped now, after the readings are stored: the rollup's arrival order.
+        stamps = [self._unique_ns() for _ in b.arrivals.sites]
+        ns_lines += b.arrivals.lines(self.stats.instance, stamps)
         if ns_lines:
             for r in self.writer.write(ns_lines, "ns", self.abort):
                 log.error("InfluxDB refused a rejected-store line, dropped: %s", r.error)

@@ -35,6 +35,12 @@ bind-address = {rpc_addr}
   dir = {data_dir}
   wal-dir = {wal_dir}
   query-log-enabled = false
+  # The city has millions of series (site x meter x quality): a disk-based index
+  # (TSI) instead of 1.x's in-memory one, and no caps on series per database
+  # (default 1,000,000) or values per tag (default 100,000 sites or meters).
+  index-version = "tsi1"
+  max-series-per-database = 0
+  max-values-per-tag = 0
 
 [monitor]
   store-enabled = false

@@ -15,6 +15,7 @@ Raw bucket (`energy`, private):
 | `utility_cost`  | site, meter, utility, district, dong, building_type, quality | a v2 cost reading: `cost_krw`, `duration_s`; timestamp = interval start (costs are never stored with quantities) |
 | `interval_arrivals` | site, agent                                        | start_ms, end_ms (the span of the interval and cost readings one accepted message carried), readings; timestamp = arrival (ms): late history that rollups must revisit |
 | `alert_events`  | rule, severity, site, originator, event (`firing`, `resolved`, `acknowledged`) | state, value (written by `python -m alerts` at each state change, for boards' tables and annotations) |
+| `arrivals`      | instance                                               | site (string), t0_ms, t1_ms (oldest and newest reading time), readings: one point per site per stored write batch, timestamped (ns, unique per collector) when the readings were stored; the rollup's arrival order |
 
 Rollups (written by `python -m collector rollup` to `energy`; the groups that
 pass the privacy rule also to `energy_public`). A group is a combination of
@@ -33,7 +34,7 @@ the city, and so on. Readers pick a level by exact tag equality.
 | `counter_events` | site, meter, utility, field                       | kind (string: `glitch`, `spike`, `reset`, `rollover`), value (the reading), previous (the accepted level before it), amount (what it added to consumption) (private bucket only; one point per event at the reading's timestamp, so a later pass that settles it otherwise overwrites it) |
 | `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k, complementary (1 = withheld so that a smaller neighbour cannot be derived by subtraction) (private bucket only: what was held back and why; live_1m's per hour) |
 | `withheld`       | measurement, utility, district, dong, building_type | reason (string: `complementary`; `published` once a later pass published the group after all) (public bucket only: a marker, no figures, for a group that passes the privacy rule but is withheld so that a smaller group cannot be derived by subtraction; `measurement` = the rollup it stands for, same timestamp as that rollup's point; where the rollup's point exists too, the point wins) |
-| `rollup_watermark` | job                                             | until_ms (end of the last completed rollup window; private bucket only) |
+| `rollup_watermark` | job                                             | until_ms (job `rollup`: end of the last completed rollup window; job `arrivals`: the arrival time up to which stored readings were rolled up; private bucket only) |
 
 Timestamps are the start of the period: live_1m per UTC minute, *_1h per
 hour, *_1d per Korean (KST, UTC+9) day, i.e. at 15:00 UTC. A dong-level group
@@ -85,6 +86,7 @@ TAG_RULE = "rule"
 TAG_SEVERITY = "severity"
 TAG_EVENT = "event"
 TAG_ORIGINATOR = "originator"
+ARRIVALS = "arrivals"
 
 # Rollups
 GROUP_ALL = "all"
@@ -100,6 +102,9 @@ WITHHELD_COMPLEMENTARY = "complementary"
 WITHHELD_PUBLISHED = "published"
 TAG_MEASUREMENT = "measurement"
 ROLLUP_WATERMARK = "rollup_watermark"
+TAG_JOB = "job"
+JOB_ROLLUP = "rollup"
+JOB_ARRIVALS = "arrivals"
 COUNTER_EVENTS = "counter_events"
 TAG_FIELD = "field"
 

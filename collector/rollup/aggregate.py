@@ -39,6 +39,13 @@ class Cell:
     total: float = 0.0
     holders: Holders = field(default_factory=Holders)
 
+    def add(self, info: SiteInfo, value: float, meters: int, new_site: bool) -> None:
+        """A site's value (or a change of it) and meters new to the cell."""
+        self.total += value
+        self.holders.meters += meters
+        if new_site:
+            self.holders.add_site(info)
+
 
 @dataclass
 class Output:
@@ -55,24 +62,29 @@ class Output:
 
 
 def aggregate(
-    items: Iterable[tuple[str, str, int, float]], sites: dict[str, SiteInfo]
+    items: Iterable[tuple[str, str, int, float, int]], sites: dict[str, SiteInfo]
 ) -> tuple[dict[CellKey, Cell], set[str]]:
-    """Sum one value per meter and period into every group of the meter's site.
+    """Sum values per site and period into every group of the site.
 
-    items: (utility, site, period start ms, value), one per meter and period.
+    items: (utility, site, period start ms, value, meters behind the value);
+    a site may come in several items (one per meter).
     Sites the registry does not know are left out and returned.
     """
-    cells: dict[CellKey, Cell] = {}
+    per_site: dict[tuple[str, int, str], list[float]] = {}
     unknown: set[str] = set()
-    for utility, site, ts, value in items:
-        info = sites.get(site)
-        if info is None:
+    for utility, site, ts, value, meters in items:
+        if site not in sites:
             unknown.add(site)
             continue
+        acc = per_site.setdefault((utility, ts, site), [0.0, 0])
+        acc[0] += value
+        acc[1] += meters
+    cells: dict[CellKey, Cell] = {}
+    for (utility, ts, site), (total, meters) in per_site.items():
+        info = sites[site]
         for group in info.groups():
             cell = cells.setdefault((utility, ts, group), Cell())
-            cell.total += value
-            cell.holders.add(info)
+            cell.add(info, total, int(meters), new_site=True)
     return cells, unknown
 
 
@@ -96,7 +108,7 @@ def group_points(
         }
         fields.update(
             meters=int(cell.holders.meters),
-            sites=len(cell.holders.sites),
+            sites=int(cell.holders.sites),
             households=int(cell.holders.households),
         )
         point = line(measurement, tags, fields, ts)

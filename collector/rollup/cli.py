@@ -9,7 +9,7 @@ import typer
 from influxdb_client.client.exceptions import InfluxDBError
 
 from collector.rollup.compute import Computer
-from collector.rollup.engine import Buckets, Engine
+from collector.rollup.engine import Buckets, Engine, Windows
 from collector.rollup.groups import site_infos
 from collector.rollup.settings import RollupSettings
 from collector.rollup.sink import Sink
@@ -58,14 +58,15 @@ def rollup(
         float | None,
         typer.Option(
             "--lookback",
-            help="seconds of consumption each pass recomputes, so late data is picked up "
-            "(default 7200); a replayed outbox (agent status) or downtime (watermark) reaches further",
+            help="seconds of consumption a full pass recomputes (default 7200; regular passes "
+            "recompute what the collectors' arrival markers name); a replayed outbox "
+            "(agent status) or downtime (watermark) reaches further",
         ),
     ] = None,
     live_lookback: Annotated[
         float | None,
         typer.Option(
-            "--live-lookback", help="seconds of live minutes each pass recomputes (default 600)"
+            "--live-lookback", help="seconds of live minutes a full pass recomputes (default 600)"
         ),
     ] = None,
     privacy_k: Annotated[
@@ -102,8 +103,13 @@ def rollup(
             report = engine.run_pass()
         except (InfluxQueryError, InfluxDBError, OSError) as exc:
             fail(COMPONENT, f"pass failed: InfluxDB at {settings.influx_url}: {exc}", code=1)
+        how = (
+            "full"
+            if report.full
+            else f"{report.markers} arrival markers, {report.touched_sites} sites"
+        )
         typer.echo(
-            f"rollup pass: {report.private_points} private and "
+            f"rollup pass ({how}): {report.private_points} private and "
             f"{report.public_points} public points written"
         )
         return
@@ -126,10 +132,13 @@ def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
         source,
         sink,
         Buckets(settings.influx_bucket, settings.influx_public_bucket),
-        lookback_ms=int(settings.lookback_s * 1000),
-        live_lookback_ms=int(settings.live_lookback_s * 1000),
-        max_catchup_ms=int(settings.max_catchup_s * 1000),
-        chunk_ms=int(settings.chunk_s * 1000),
+        Windows(
+            lookback_ms=int(settings.lookback_s * 1000),
+            live_lookback_ms=int(settings.live_lookback_s * 1000),
+            max_catchup_ms=int(settings.max_catchup_s * 1000),
+            chunk_ms=int(settings.chunk_s * 1000),
+            arrival_slack_ms=int(settings.arrival_slack_s * 1000),
+        ),
         markers=PublicMarkers(ql, settings.influx_public_bucket),
     )
 

@@ -56,29 +56,26 @@ def _parts_of(g: Group) -> list[PartitionKey]:
 
 def residual_holders(parts: list[Holders]) -> int:
     """Holders behind a sum of disjoint groups: households plus sites without any."""
-    plain: set[str] = set()
-    for h in parts:
-        plain |= h.plain_sites
-    return sum(h.households for h in parts) + len(plain)
+    return sum(h.households + h.plain_sites for h in parts)
 
 
 def publishable(cells: dict[Group, Holders], k: int) -> tuple[set[Group], set[Group]]:
     """(groups to publish, groups withheld only to protect a neighbour) for one period."""
     index: dict[PartitionKey, list[Group]] = defaultdict(list)
-    same: dict[frozenset[str], list[Group]] = defaultdict(list)
+    same: dict[tuple[int, int], list[Group]] = defaultdict(list)
     for g, h in cells.items():
         for key in _child_of(g):
             index[key].append(g)
-        same[frozenset(h.sites)].append(g)
+        same[h.same_sites()].append(g)
     public = {g for g, h in cells.items() if is_public(h, k)}
     # A group holding the same sites as a withheld one is the same figure.
     for g in cells:
         if g not in public:
-            public -= set(same[frozenset(cells[g].sites)])
+            public -= set(same[cells[g].same_sites()])
     extra: set[Group] = set()
 
     def withhold(victim: Group) -> None:
-        for g in same[frozenset(cells[victim].sites)]:
+        for g in same[cells[victim].same_sites()]:
             if g in public:
                 public.discard(g)
                 extra.add(g)

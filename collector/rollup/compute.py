@@ -1,23 +1,22 @@
-"""One window's rollups: live per minute, consumption per hour and per day."""
+"""One window's rollups: live per minute, consumption per meter and hour and day,
+and the group points from the stored per-meter points (summed per site by InfluxDB)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
 
-from collector.rollup.aggregate import Output, aggregate, group_points
-from collector.rollup.counters import Usage, Window, usage_by_period
+from collector.rollup import state
+from collector.rollup.aggregate import Cell, CellKey, Output, aggregate, group_points
+from collector.rollup.counters import Usage, Window
 from collector.rollup.groups import SiteInfo
-from collector.rollup.periods import DAY_MS, day_of, days_touching, hour_of
-from collector.rollup.source import RawSource
-from telemetry.counters import K, Settled, max_rate_per_h
+from collector.rollup.periods import DAY_MS
+from collector.rollup.source import RawSource, Sites
+from telemetry.counters import K, Settled, max_rate_per_h, settle
 from telemetry.emissions import EmissionFactors
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.influx_schema import (
-    CONSUMPTION_1D,
-    CONSUMPTION_1H,
     COUNTER_EVENTS,
     LIVE_1M,
-    METER_CONSUMPTION_1D,
     METER_CONSUMPTION_1H,
     TAG_BUILDING_TYPE,
     TAG_DISTRICT,
@@ -31,6 +30,8 @@ from telemetry.lineproto import line
 
 MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
 MeterEvents = list[tuple[str, str, str, str, Settled]]  # (utility, site, meter, field, event)
+
+SITE_FILTER_MAX = 200  # more sites than this: read by time only and pick in Python
 
 # Readings read before a window: enough that a glitch among them cannot
 # mislead the level at the start (K in line after any suspect settle it).
@@ -51,89 +52,154 @@ class Computer:
         self.factors = factors
         self.k = k
         self.bridge_ms = bridge_ms
+        self.states: dict[tuple[str, str, str], state.MeterState] = {}
+        self.site_last: dict[str, int] = {}  # newest reading taken per site
+
+    def fingerprint(self) -> str:
+        """What the group points depend on besides readings: registry, k, factors.
+        A pass that finds another fingerprint on the last one recomputes in full."""
+        text = repr((sorted(self.sites.items()), self.k, self.factors.model_dump_json()))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def live(self, start_ms: int, end_ms: int) -> Output:
         """live_1m: per minute, the sum of each meter's latest rate and how many reported."""
         items = []
         for utility in Utility:
             rows = self.source.latest_rates(utility, RATE_FIELD[utility], start_ms, end_ms)
-            items.extend((utility.value, site, minute, value) for site, _m, minute, value in rows)
+            items.extend(
+                (utility.value, site, minute, value, 1) for site, _m, minute, value in rows
+            )
         cells, unknown = aggregate(items, self.sites)
         out = group_points(LIVE_1M, cells, self.k, lambda _u, total: {"rate": total})
         out.unknown_sites |= unknown
         return out
 
-    def meter_hours(self, start_ms: int, end_ms: int) -> tuple[MeterUsage, MeterEvents]:
+    def meter_hours(
+        self, start_ms: int, end_ms: int, sites: Sites = None, keep: bool = False
+    ) -> tuple[MeterUsage, MeterEvents, dict[str, int]]:
         """Per meter and hour in [start, end) (start on an hour), from counter differences.
 
         Readings before the window set the level at its start; up to K after
         it settle its last suspect readings (a catch-up chunk ending before now).
+        Also returned: per site, the oldest reading before the window whose
+        verdict the window's readings changed (a pending one settled, an
+        accepted one exposed as a spike): its hour must be recomputed too.
+        `keep` (the window ends now): keep each meter's state for the next pass.
         """
         usage: MeterUsage = {}
         events: MeterEvents = []
+        earlier: dict[str, int] = {}
         window = Window(start_ms, end_ms)
         for utility in Utility:
             field = CONSUMPTION_FIELD[utility]
-            for (site, meter), series in self._counter_series(utility, field, window).items():
-                rate = max_rate_per_h(utility, field)
-                per_hour, found = usage_by_period(series, hour_of, rate, window)
+            rate = max_rate_per_h(utility, field)
+            for (site, meter), (context, series) in self._counter_series(
+                utility, field, window, sites
+            ).items():
+                per_hour, found, st = state.start(context + series, rate, window)
                 for hour, u in per_hour.items():
                     usage[(utility.value, site, meter, hour)] = u
                 events.extend((utility.value, site, meter, field, e) for e in found)
-        return usage, events
+                changed = revised_before(context, series, rate)
+                if changed is not None:
+                    earlier[site] = min(changed, earlier.get(site, changed))
+                if keep:
+                    self.states[(utility.value, site, meter)] = st
+                    self.site_last[site] = max(st.last_ts, self.site_last.get(site, st.last_ts))
+        return usage, events, earlier
+
+    def feed(
+        self, spans: dict[str, tuple[int, int]], end_ms: int
+    ) -> tuple[MeterUsage, MeterEvents, dict[str, int]]:
+        """New readings of sites whose state is kept, resumed from it: the hours they
+        changed, events, and the sites to recompute from raw readings (no state for
+        one of their meters, or a verdict revised in an hour the state left)."""
+        usage: MeterUsage = {}
+        events: MeterEvents = []
+        redo: dict[str, int] = {}
+        since = min(t0 for t0, _t1 in spans.values())
+        named = sorted(spans) if len(spans) <= SITE_FILTER_MAX else None
+        for utility in Utility:
+            field = CONSUMPTION_FIELD[utility]
+            found = self.source.counter_readings(utility, field, since, end_ms, named)
+            for (site, meter), series in found.items():
+                span = spans.get(site)
+                key = (utility.value, site, meter)
+                if span is None or site in redo:
+                    continue
+                if key not in self.states:
+                    redo[site] = span[0]
+                    continue
+                fed = state.feed(self.states[key], [r for r in series if r[0] <= span[1]])
+                if fed.redo_from is not None:
+                    redo[site] = min(fed.redo_from, span[0])
+                hours = self.states[key].hours
+                usage.update(((*key, h), hours[h]) for h in fed.hours if h in hours)
+                events.extend((utility.value, site, meter, field, e) for e in fed.events)
+                self.site_last[site] = max(span[1], self.site_last.get(site, span[1]))
+        return {k: u for k, u in usage.items() if k[1] not in redo}, events, redo
 
     def _counter_series(
-        self, utility: Utility, field: str, window: Window
-    ) -> dict[tuple[str, str], list[tuple[int, float]]]:
-        """Per meter: context before, the window's readings, context after."""
+        self, utility: Utility, field: str, window: Window, sites: Sites
+    ) -> dict[tuple[str, str], tuple[list[tuple[int, float]], list[tuple[int, float]]]]:
+        """Per meter: (context before, the window's readings + context after)."""
         src, start, end = self.source, window.start_ms, window.end_ms
-        inside = src.counter_readings(utility, field, start, end)
-        before = src.counter_context(
-            utility, field, start - self.bridge_ms, start, CONTEXT_BEFORE, True
-        )
-        after = src.counter_context(utility, field, end, end + self.bridge_ms, K, False)
+        named = sites if sites is None or len(sites) <= SITE_FILTER_MAX else None
+        inside = src.counter_readings(utility, field, start, end, named)
+        if named is None and sites is not None:
+            wanted = set(sites)
+            inside = {key: series for key, series in inside.items() if key[0] in wanted}
+        if not inside:
+            return {}
+        bridge_before, bridge_after = (start - self.bridge_ms, start), (end, end + self.bridge_ms)
+        before = src.counter_context(utility, field, bridge_before, CONTEXT_BEFORE, True, named)
+        after = src.counter_context(utility, field, bridge_after, K, False, named)
         return {
-            key: before.get(key, []) + series + after.get(key, []) for key, series in inside.items()
+            key: (before.get(key, []), series + after.get(key, []))
+            for key, series in inside.items()
         }
 
-    def consumption(self, measurement: str, meter_measurement: str, usage: MeterUsage) -> Output:
-        """Per-meter points (private) and per-group points with CO2e."""
+    def meter_points(self, measurement: str, usage: MeterUsage) -> Output:
+        """The private per-meter points of `usage`."""
         out = Output()
         for (utility, site, meter, ts), u in sorted(usage.items()):
             info = self.sites.get(site)
             if info is None:
                 out.unknown_sites.add(site)
                 continue
-            out.private.append(_meter_point(meter_measurement, utility, info, meter, ts, u))
-        items = ((u, s, ts, v.consumption) for (u, s, _m, ts), v in usage.items())
-        cells, unknown = aggregate(items, self.sites)
-        out.extend(group_points(measurement, cells, self.k, self._consumption_fields))
-        out.unknown_sites |= unknown
+            out.private.append(_meter_point(measurement, utility, info, meter, ts, u))
         return out
 
-    def days(self, start_ms: int, end_ms: int) -> MeterUsage:
+    def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
+        """Per-group points with CO2e from kept cells (books.py)."""
+        return group_points(measurement, cells, self.k, self._consumption_fields)
+
+    def meter_days(self, days: list[int], sites: Sites) -> MeterUsage:
         """Per meter and KST day, summed from the stored hourly meter points."""
-        days = days_touching(start_ms, end_ms)
-        usage: MeterUsage = defaultdict(Usage)
-        for h in self.source.meter_hours(days[0], days[-1] + DAY_MS):
-            day = usage[(h.utility, h.site, h.meter, day_of(h.ts))]
-            day.add(Usage(h.consumption, h.resets, h.glitches, h.spikes))
-        return dict(usage)
+        return {
+            (d.utility, d.site, d.meter, d.ts): Usage(d.consumption, d.resets, d.glitches, d.spikes)
+            for d in self.source.meter_days(days[0], days[-1] + DAY_MS, sites)
+            if d.ts in days
+        }
 
-    def hourly(self, start_ms: int, end_ms: int, live_from_ms: int) -> Output:
-        """consumption_1h for [start, end) (start on an hour); live_1m for [live_from, end)."""
-        out = self.live(live_from_ms, end_ms) if live_from_ms < end_ms else Output()
-        usage, events = self.meter_hours(start_ms, end_ms)
-        out.extend(self.consumption(CONSUMPTION_1H, METER_CONSUMPTION_1H, usage))
-        out.private.extend(_event_point(*e) for e in events)
-        return out
-
-    def daily(self, start_ms: int, end_ms: int) -> Output:
-        """consumption_1d of every KST day touching [start, end); run after hourly is stored."""
-        return self.consumption(CONSUMPTION_1D, METER_CONSUMPTION_1D, self.days(start_ms, end_ms))
+    def events(self, events: MeterEvents) -> list[str]:
+        return [_event_point(*e) for e in events]
 
     def _consumption_fields(self, utility: str, total: float) -> dict[str, float]:
         return {"consumption": total, "co2e_kg": self.factors.kg(utility, total)}
+
+
+def revised_before(
+    context: list[tuple[int, float]], series: list[tuple[int, float]], rate: float
+) -> int | None:
+    """The oldest context reading whose verdict differs with the window's readings
+    from its verdict on the context alone (None: the context stands)."""
+    if not context:
+        return None
+    alone = {v.ts: v for v in settle(context, rate)}
+    with_window = settle(context + series, rate)
+    changed = [v.ts for v in with_window if v.ts in alone and v != alone[v.ts]]
+    return min(changed) if changed else None
 
 
 def _meter_point(

@@ -30,12 +30,13 @@ class Usage:
         self.spikes += other.spikes
         self.pending += other.pending
 
-    def count(self, s: Settled) -> None:
-        self.consumption += s.amount
-        self.resets += s.kind is Kind.RESET
-        self.glitches += s.kind is Kind.GLITCH
-        self.spikes += s.kind is Kind.SPIKE
-        self.pending += s.kind is Kind.PENDING
+    def count(self, s: Settled, sign: int = 1) -> None:
+        """Add one verdict (sign -1: take back one that a later verdict replaces)."""
+        self.consumption += sign * s.amount
+        self.resets += sign * (s.kind is Kind.RESET)
+        self.glitches += sign * (s.kind is Kind.GLITCH)
+        self.spikes += sign * (s.kind is Kind.SPIKE)
+        self.pending += sign * (s.kind is Kind.PENDING)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,33 +1,50 @@
-"""The rollup loop: which window each pass recomputes, and the watermark.
+"""The rollup loop: what each pass recomputes, and the cursors.
 
-Each pass recomputes consumption over [now - lookback, now) floored to the
-hour and live minutes over [now - live_lookback, now), so late data within
-them is picked up, and rewriting a point with the same measurement, tags and
-timestamp overwrites it (idempotent). The watermark (end of the last
-completed window, a point in the private bucket) lets a restarted rollup
-catch up on everything since it stopped, live minutes included, in chunks,
-up to max_catchup. When an agent reports an outbox backlog (a replayed
-outbox: readings older than the lookback arriving now), that pass reaches
-back far enough to cover it, for live minutes too. A `withheld` marker
-(complementary suppression) of a group that this pass publishes is rewritten
-as `published`, so the public bucket never holds both for one point.
-Counter readings still pending under the continuity rule (telemetry/counters.py)
-add nothing until the readings after them arrive; recomputing the lookback
-each pass is what settles them (compute.py reads context around each window).
+A regular pass handles only what arrived since the last one: the sites
+named by the collectors' arrival markers (touched.py). A site whose new
+readings all follow what this process took of it, recently, is resumed from
+its meters' kept states (state.py, no raw re-read); any other site is
+recomputed from raw readings from the hour of its oldest new reading to now,
+with the counter context around that window (compute.py), and from further
+back when that changes the verdict of a reading before the window. Then the
+group layer updates the kept group cells of the meters that changed and
+writes the touched hours' and days' group points (layer.py), and live
+minutes are recomputed where new readings fall. Cost follows new readings,
+not meters × lookback; a replayed outbox lands in the hours of its readings
+because its markers name them.
+
+Without an arrival cursor (the first pass, or back after more than
+max_catchup), or when the registry, k or the emission factors changed since
+the last pass (a fingerprint stored with the cursor), a pass recomputes
+every meter over [now - lookback, now) floored to the hour, reaching back to
+the watermark (end of the last completed full window) after downtime and to
+an agent's reported outbox backlog, in chunks. Rewriting a point with the
+same measurement, tags and timestamp overwrites it (idempotent). A
+`withheld` marker (complementary suppression) of a group that this pass
+publishes is rewritten as `published`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from collector.rollup.aggregate import Output, stale_markers
-from collector.rollup.compute import Computer
+from collector.rollup.compute import Computer, MeterUsage
+from collector.rollup.layer import GroupLayer
 from collector.rollup.periods import hour_of, minute_of
 from collector.rollup.sink import Sink
 from collector.rollup.source import WATERMARK, PublicMarkers, RawSource
+from collector.rollup.touched import ArrivalLog, Touched
+from telemetry.influx_schema import (
+    JOB_ARRIVALS,
+    JOB_ROLLUP,
+    METER_CONSUMPTION_1H,
+    TAG_JOB,
+)
 from telemetry.lineproto import line
 
 log = logging.getLogger("collector.rollup")
@@ -40,12 +57,30 @@ class PassReport:
     private_points: int = 0
     public_points: int = 0
     unknown_sites: int = 0
+    full: bool = False  # no arrival cursor: every meter over the lookback
+    markers: int = 0  # arrival markers taken
+    touched_sites: int = 0
+    resumed_sites: int = 0  # taken from their kept state, without re-reading raw
+    unknown: set[str] = field(default_factory=set)
 
 
 @dataclass
 class Buckets:
     private: str
     public: str
+
+
+@dataclass(frozen=True)
+class Windows:
+    lookback_ms: int
+    live_lookback_ms: int
+    max_catchup_ms: int
+    chunk_ms: int
+    arrival_slack_ms: int = 120_000
+
+
+MAX_REDO = 4  # times a window may reach further back for verdicts it revised
+RESUME_WITHIN_MS = 10 * 60_000  # older new readings are recomputed from raw, not resumed
 
 
 class Engine:
@@ -55,10 +90,7 @@ class Engine:
         source: RawSource,
         sink: Sink,
         buckets: Buckets,
-        lookback_ms: int,
-        live_lookback_ms: int,
-        max_catchup_ms: int,
-        chunk_ms: int,
+        windows: Windows,
         clock: Callable[[], float] = time.time,
         markers: PublicMarkers | None = None,
     ) -> None:
@@ -66,61 +98,157 @@ class Engine:
         self.source = source
         self.sink = sink
         self.buckets = buckets
-        self.lookback_ms = lookback_ms
-        self.live_lookback_ms = live_lookback_ms
-        self.max_catchup_ms = max_catchup_ms
-        self.chunk_ms = chunk_ms
+        self.w = windows
         self.clock = clock
         self.markers = markers
+        self.log = ArrivalLog()
+        self.groups = GroupLayer(computer, source)
+        self._now_ms = 0  # the running pass's now: a window ending there keeps meter states
 
     def plan(self, now_ms: int) -> int:
-        """Where this pass starts (an hour boundary)."""
-        oldest = now_ms - self.max_catchup_ms
-        start = now_ms - self.lookback_ms
+        """Where a full pass starts (an hour boundary)."""
+        oldest = now_ms - self.w.max_catchup_ms
+        start = now_ms - self.w.lookback_ms
         mark = self.source.watermark(oldest, now_ms)
         if mark is not None:
             start = min(start, mark)
-        backlog_ms = int(self.source.outbox_backlog_s(now_ms - self.lookback_ms, now_ms) * 1000)
+        backlog_ms = int(self.source.outbox_backlog_s(now_ms - self.w.lookback_ms, now_ms) * 1000)
         start = min(start, now_ms - backlog_ms - 60_000 if backlog_ms else start)
         return hour_of(max(start, oldest))
 
     def run_pass(self) -> PassReport:
-        """Recompute from plan() to now in chunks; the watermark advances after each."""
-        now_ms = int(self.clock() * 1000)
-        start = self.plan(now_ms)
-        report = PassReport(start, now_ms)
-        # Catching up (start before the usual lookback): live minutes from there too.
-        behind = start < hour_of(now_ms - self.lookback_ms)
-        live_from = start if behind else now_ms - min(self.live_lookback_ms, self.lookback_ms)
-        while start < now_ms:
-            end = min(start + self.chunk_ms, now_ms)
-            self._window(start, end, minute_of(max(start, live_from)), report)
-            self._mark(end, now_ms)
-            start = end
+        """Recompute what arrived since the arrival cursor (or everything: run_full)."""
+        now_ms = self._now_ms = int(self.clock() * 1000)
+        found = self.source.arrival_cursor(now_ms - self.w.max_catchup_ms, now_ms)
+        fingerprint = self.computer.fingerprint()
+        full = found is None or found[1] != fingerprint
+        since = (now_ms if found is None else found[0]) - self.w.arrival_slack_ms
+        try:
+            touched = self.log.take(self.source.arrivals(since, now_ms))
+            report = self.run_full(now_ms) if full else self._incremental(touched, now_ms)
+        except BaseException:
+            # Part of this pass may be in memory but not stored: forget it all, so
+            # that the next pass takes the same markers again and recomputes from raw.
+            self.reset()
+            raise
+        self.log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
+        self.groups.forget_before(now_ms)
+        cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
+        self.sink.write(
+            self.buckets.private, [line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms)]
+        )
         log.info(
-            "rollup %s..%s: %d private, %d public points",
+            "rollup %s..%s%s: %d markers, %d sites, %d private, %d public points",
             report.start_ms,
             now_ms,
+            " (full)" if report.full else "",
+            report.markers,
+            report.touched_sites,
             report.private_points,
             report.public_points,
         )
+        if report.unknown:
+            log.warning("readings of sites not in the registry skipped: %s", sorted(report.unknown))
+        report.unknown_sites = len(report.unknown)
         return report
 
-    def _window(self, start: int, end: int, live_from: int, report: PassReport) -> None:
-        hourly = self.computer.hourly(start, end, live_from)
-        self._store(hourly, report)
-        self._store(self.computer.daily(start, end), report)
-        report.unknown_sites += len(hourly.unknown_sites)
-        if hourly.unknown_sites:
-            log.warning(
-                "readings of sites not in the registry skipped: %s", sorted(hourly.unknown_sites)
+    def reset(self) -> None:
+        """Forget the taken markers, meter states and group cells (rebuilt as needed)."""
+        self.log = ArrivalLog()
+        self.computer.states.clear()
+        self.computer.site_last.clear()
+        self.groups = GroupLayer(self.computer, self.source)
+
+    def run_full(self, now_ms: int) -> PassReport:
+        """Every meter from plan() to now in chunks; the watermark advances after each."""
+        start = self.plan(now_ms)
+        report = PassReport(start, now_ms, full=True)
+        # Catching up (start before the usual lookback): live minutes from there too.
+        behind = start < hour_of(now_ms - self.w.lookback_ms)
+        live_lookback = min(self.w.live_lookback_ms, self.w.lookback_ms)
+        live_from = start if behind else now_ms - live_lookback
+        while start < now_ms:
+            end = min(start + self.w.chunk_ms, now_ms)
+            written = self._meters(start, end, None, report)
+            self.groups.update(written, lambda out: self._store(out, report))
+            live = minute_of(max(start, live_from))
+            if live < end:
+                self._store(self.computer.live(live, end), report)
+            self._mark(end, now_ms)
+            start = end
+        return report
+
+    def _incremental(self, touched: Touched, now_ms: int) -> PassReport:
+        oldest = now_ms - self.w.max_catchup_ms
+        fresh, stale = self._split(touched, now_ms)
+        report = PassReport(now_ms, now_ms)
+        report.markers, report.touched_sites = touched.markers, len(touched.sites)
+        written: MeterUsage = {}
+        if fresh:
+            report.resumed_sites = len(fresh)
+            usage, events, redo = self.computer.feed(fresh, now_ms)
+            out = self.computer.meter_points(METER_CONSUMPTION_1H, usage)
+            out.private.extend(self.computer.events(events))
+            self._store(out, report)
+            written.update(usage)
+            stale.sites.update((site, (t0, t0)) for site, t0 in redo.items())
+            report.resumed_sites -= len(redo)
+        for start, sites in stale.windows(oldest):
+            report.start_ms = min(report.start_ms, start)
+            written.update(self._meters(start, now_ms, sites, report))
+        self.groups.update(written, lambda out: self._store(out, report))
+        for start, end in touched.minute_spans(oldest, now_ms):
+            self._store(self.computer.live(start, end), report)
+        self._mark(now_ms, now_ms)
+        return report
+
+    def _split(self, touched: Touched, now_ms: int) -> tuple[dict[str, tuple[int, int]], Touched]:
+        """Sites whose new readings all follow what was taken of them, recently (resumed
+        from their state), and the others (recomputed from raw readings)."""
+        recent = now_ms - RESUME_WITHIN_MS
+        fresh: dict[str, tuple[int, int]] = {}
+        stale = Touched()
+        for site, (t0, t1) in touched.sites.items():
+            last = self.computer.site_last.get(site)
+            if last is not None and t0 > last and t0 >= recent:
+                fresh[site] = (t0, t1)
+            else:
+                stale.sites[site] = (t0, t1)
+        return fresh, stale
+
+    def _meters(
+        self, start: int, end: int, sites: list[str] | None, report: PassReport, depth: int = 0
+    ) -> MeterUsage:
+        """Per-meter hours and events of [start, end); the figures written. A window
+        ending now keeps each meter's state for the next pass."""
+        written: MeterUsage = {}
+        earlier: dict[str, int] = {}
+        for chunk in range(start, end, self.w.chunk_ms):
+            chunk_end = min(chunk + self.w.chunk_ms, end)
+            usage, events, revised = self.computer.meter_hours(
+                chunk, chunk_end, sites, keep=chunk_end >= self._now_ms
             )
+            out = self.computer.meter_points(METER_CONSUMPTION_1H, usage)
+            out.private.extend(self.computer.events(events))
+            self._store(out, report)
+            written.update(usage)
+            earlier.update((s, t) for s, t in revised.items() if t < start)
+        oldest = end - self.w.max_catchup_ms
+        redo: dict[int, list[str]] = defaultdict(list)
+        for site, ts in earlier.items():
+            if hour_of(ts) < start and ts >= oldest:
+                redo[hour_of(ts)].append(site)
+        if depth < MAX_REDO:
+            for hour, again in sorted(redo.items()):
+                written.update(self._meters(hour, end, sorted(again), report, depth + 1))
+        return written
 
     def _store(self, out: Output, report: PassReport) -> None:
         self.sink.write(self.buckets.private, out.private)
         self.sink.write(self.buckets.public, out.public + self._superseded(out))
         report.private_points += len(out.private)
         report.public_points += len(out.public)
+        report.unknown |= out.unknown_sites
 
     def _superseded(self, out: Output) -> list[str]:
         """Markers left by an earlier pass for points published now, rewritten."""
@@ -131,7 +259,7 @@ class Engine:
         return stale_markers(found, out.published)
 
     def _mark(self, until_ms: int, now_ms: int) -> None:
-        # The current minute may still grow: the next pass starts no later than it.
+        # The current minute may still grow: the next full pass starts no later than it.
         until = min(minute_of(until_ms), minute_of(now_ms))
-        point = line(WATERMARK, {"job": "rollup"}, {"until_ms": float(until)}, now_ms)
+        point = line(WATERMARK, {TAG_JOB: JOB_ROLLUP}, {"until_ms": float(until)}, now_ms)
         self.sink.write(self.buckets.private, [point])

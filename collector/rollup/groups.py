@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
 
 from telemetry.influx_schema import GROUP_ALL, TAG_BUILDING_TYPE, TAG_DISTRICT, TAG_DONG
 from telemetry.registry import Registry
@@ -56,25 +58,38 @@ def site_infos(registry: Registry) -> dict[str, SiteInfo]:
 
 @dataclass
 class Holders:
-    """Who stands behind a group's figure: sites and their households."""
+    """Who stands behind a group's figure, as counts (kept up to date site by site).
 
-    sites: set[str] = field(default_factory=set)
+    `key` stands for the set of sites: the XOR of their 64-bit hashes, with
+    `sites`, tells two groups holding the same sites (complementary
+    suppression treats them as one figure); a collision of 64-bit hashes
+    between two different site sets of one period is not a practical concern.
+    """
+
+    sites: int = 0
     households: int = 0
     meters: int = 0
-    plain_sites: set[str] = field(default_factory=set)  # sites without households
+    plain_sites: int = 0  # sites without households
+    key: int = 0
 
-    def add(self, info: SiteInfo, meters: int = 1) -> None:
-        if info.site not in self.sites:
-            self.sites.add(info.site)
-            self.households += info.households
-            if info.households == 0:
-                self.plain_sites.add(info.site)
-        self.meters += meters
+    def add_site(self, info: SiteInfo, sign: int = 1) -> None:
+        self.sites += sign
+        self.households += sign * info.households
+        self.plain_sites += sign * (info.households == 0)
+        self.key ^= site_hash(info.site)
+
+    def same_sites(self) -> tuple[int, int]:
+        return (self.sites, self.key)
 
     @property
     def count(self) -> int:
         """What the privacy rule counts: households, or sites where there are none."""
-        return self.households if self.households > 0 else len(self.sites)
+        return self.households if self.households > 0 else self.sites
+
+
+@lru_cache(maxsize=1_000_000)
+def site_hash(site: str) -> int:
+    return int.from_bytes(hashlib.blake2b(site.encode(), digest_size=8).digest(), "big")
 
 
 def is_public(holders: Holders, k: int) -> bool:

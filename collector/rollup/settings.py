@@ -44,3 +44,10 @@ class RollupSettings(Settings):
         description="how far before a window to look for a meter's previous counter reading",
     )
     chunk_s: float = Field(default=6 * 3600.0, ge=3600, description="catch-up step size")
+    arrival_slack_s: float = Field(
+        default=120.0,
+        ge=0,
+        le=86400,
+        description="how long after its timestamp an arrival marker may still become "
+        "visible (a slow write, clock skew between collector and rollup hosts)",
+    )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from telemetry.influx_schema import (
     AGENT_STATUS,
+    ARRIVALS,
     GROUP_TAGS,
+    JOB_ARRIVALS,
+    JOB_ROLLUP,
     METER_CONSUMPTION_1H,
     ROLLUP_WATERMARK,
+    TAG_INSTANCE,
+    TAG_JOB,
     TAG_MEASUREMENT,
     TAG_METER,
     TAG_QUALITY,
@@ -18,15 +22,29 @@ from telemetry.influx_schema import (
     WITHHELD,
     WITHHELD_COMPLEMENTARY,
 )
-from telemetry.influxql import InfluxQL, quote_ident, tag_ne, time_window
+from telemetry.influxql import InfluxQL, quote_ident, tag_eq, tag_ne, time_window
 
 MeterKey = tuple[str, str]  # (site, meter)
+Sites = list[str] | None  # a query's sites; None: every site
+SITES_PER_QUERY = 1_000  # a query names at most this many sites (one OR list)
+KST_DAY = "1d,15h"  # InfluxQL buckets of a day starting at 15:00 UTC: the KST day
 
 WATERMARK = ROLLUP_WATERMARK
 
 
 @dataclass(frozen=True, slots=True)
+class Arrival:
+    instance: str
+    at_ns: int  # when the collector stored the readings
+    site: str
+    t0_ms: int
+    t1_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class MeterHour:
+    """A meter's stored figures for one period (an hour, or a day summed from hours)."""
+
     utility: str
     site: str
     meter: str
@@ -49,34 +67,42 @@ class RawSource:
         self.db = db
 
     def counter_readings(
-        self, utility: str, field: str, start_ms: int, end_ms: int
+        self, utility: str, field: str, start_ms: int, end_ms: int, sites: Sites = None
     ) -> dict[MeterKey, list[tuple[int, float]]]:
         """Every good counter reading per meter in [start, end), sorted by time."""
-        q = (
-            f"SELECT {quote_ident(field)} FROM {quote_ident(utility)} "
-            f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD} GROUP BY {_BY_METER}"
-        )
         out: dict[MeterKey, list[tuple[int, float]]] = {}
-        for s in self.ql.series(q, self.db, epoch="ms"):
-            key = (s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))
-            out[key] = [(int(t), float(v)) for t, v in s.values if v is not None]
+        for where in _site_filters(sites):
+            q = (
+                f"SELECT {quote_ident(field)} FROM {quote_ident(utility)} "
+                f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD}{where} GROUP BY {_BY_METER}"
+            )
+            for s in self.ql.series(q, self.db, epoch="ms"):
+                key = (s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))
+                out[key] = [(int(t), float(v)) for t, v in s.values if v is not None]
         return out
 
     def counter_context(
-        self, utility: str, field: str, start_ms: int, end_ms: int, n: int, before: bool
+        self,
+        utility: str,
+        field: str,
+        span: tuple[int, int],
+        n: int,
+        before: bool,
+        sites: Sites = None,
     ) -> dict[MeterKey, list[tuple[int, float]]]:
         """Per meter, the `n` good counter readings in [start, end) nearest its end
         (`before`: the readings leading up to a window) or nearest its start."""
         order = "DESC" if before else "ASC"
-        q = (
-            f"SELECT {quote_ident(field)} FROM {quote_ident(utility)} "
-            f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD} GROUP BY {_BY_METER} "
-            f"ORDER BY time {order} LIMIT {int(n)}"
-        )
         out: dict[MeterKey, list[tuple[int, float]]] = {}
-        for s in self.ql.series(q, self.db, epoch="ms"):
-            key = (s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))
-            out[key] = sorted((int(t), float(v)) for t, v in s.values if v is not None)
+        for where in _site_filters(sites):
+            q = (
+                f"SELECT {quote_ident(field)} FROM {quote_ident(utility)} "
+                f"WHERE {time_window(*span)} AND {_GOOD}{where} GROUP BY {_BY_METER} "
+                f"ORDER BY time {order} LIMIT {int(n)}"
+            )
+            for s in self.ql.series(q, self.db, epoch="ms"):
+                key = (s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))
+                out[key] = sorted((int(t), float(v)) for t, v in s.values if v is not None)
         return out
 
     def latest_rates(
@@ -94,28 +120,66 @@ class RawSource:
             out.extend((site, meter, int(t), float(v)) for t, v in s.values if v is not None)
         return out
 
-    def meter_hours(self, start_ms: int, end_ms: int) -> list[MeterHour]:
-        """The rollup's own meter_consumption_1h points in [start, end)."""
+    def meter_days(self, start_ms: int, end_ms: int, sites: Sites = None) -> list[MeterHour]:
+        """Per meter and KST day in [start, end) (day starts): the sums of its stored
+        meter_consumption_1h points, summed by InfluxDB (one row per meter and day)."""
+        out = []
+        for where in _site_filters(sites):
+            q = (
+                "SELECT sum(consumption), sum(resets), sum(glitches), sum(spikes) "
+                f"FROM {quote_ident(METER_CONSUMPTION_1H)} "
+                f"WHERE {time_window(start_ms, end_ms)}{where} "
+                f"GROUP BY time({KST_DAY}), {quote_ident(TAG_UTILITY)}, {_BY_METER} fill(none)"
+            )
+            for s in self.ql.series(q, self.db, epoch="ms"):
+                u, site, meter = (s.tags.get(t, "") for t in (TAG_UTILITY, TAG_SITE, TAG_METER))
+                for t, consumption, resets, glitches, spikes in s.values:
+                    if consumption is None:
+                        continue
+                    out.append(
+                        MeterHour(
+                            u,
+                            site,
+                            meter,
+                            int(t),
+                            float(consumption),
+                            int(resets or 0),
+                            int(glitches or 0),
+                            int(spikes or 0),
+                        )
+                    )
+        return out
+
+    def meter_points(self, measurement: str, start_ms: int, end_ms: int) -> list[MeterHour]:
+        """The rollup's own per-meter points (hourly or daily) in [start, end)."""
         q = (
-            f"SELECT consumption, resets, glitches, spikes FROM {quote_ident(METER_CONSUMPTION_1H)} "
+            f"SELECT consumption, resets, glitches, spikes FROM {quote_ident(measurement)} "
             f"WHERE {time_window(start_ms, end_ms)} "
             f"GROUP BY {quote_ident(TAG_UTILITY)}, {_BY_METER}"
         )
         out = []
         for s in self.ql.series(q, self.db, epoch="ms"):
-            for t, consumption, resets, glitches, spikes in s.values:
-                out.append(
-                    MeterHour(
-                        s.tags.get(TAG_UTILITY, ""),
-                        s.tags.get(TAG_SITE, ""),
-                        s.tags.get(TAG_METER, ""),
-                        int(t),
-                        float(consumption or 0.0),
-                        int(resets or 0),
-                        int(glitches or 0),
-                        int(spikes or 0),
-                    )
+            u, site, meter = (s.tags.get(t, "") for t in (TAG_UTILITY, TAG_SITE, TAG_METER))
+            out.extend(
+                MeterHour(
+                    u, site, meter, int(t), float(c or 0.0), int(r or 0), int(g or 0), int(k or 0)
                 )
+                for t, c, r, g, k in s.values
+            )
+        return out
+
+    def arrivals(self, since_ms: int, until_ms: int) -> list[Arrival]:
+        """Arrival markers the collectors wrote in [since, until)."""
+        q = (
+            f"SELECT site, t0_ms, t1_ms FROM {quote_ident(ARRIVALS)} "
+            f"WHERE {time_window(since_ms, until_ms)} GROUP BY {quote_ident(TAG_INSTANCE)}"
+        )
+        out = []
+        for s in self.ql.series(q, self.db, epoch="ns"):
+            instance = s.tags.get(TAG_INSTANCE, "")
+            for t, site, t0, t1 in s.values:
+                if site is not None and t0 is not None and t1 is not None:
+                    out.append(Arrival(instance, int(t), str(site), int(t0), int(t1)))
         return out
 
     def outbox_backlog_s(self, since_ms: int, now_ms: int) -> float:
@@ -127,9 +191,24 @@ class RawSource:
         rows = self.ql.rows(q, self.db, epoch="ms")
         return float(rows[0].get("max") or 0.0) if rows else 0.0
 
-    def watermark(self, since_ms: int, now_ms: int) -> int | None:
+    def arrival_cursor(self, since_ms: int, now_ms: int) -> tuple[int, str] | None:
+        """(arrival time rolled up to, fingerprint of that pass) of the last pass."""
+        q = (
+            f"SELECT until_ms, fingerprint FROM {quote_ident(WATERMARK)} "
+            f"WHERE {time_window(since_ms, now_ms + 60_000)} AND {tag_eq(TAG_JOB, JOB_ARRIVALS)} "
+            "ORDER BY time DESC LIMIT 1"
+        )
+        rows = self.ql.rows(q, self.db, epoch="ms")
+        if not rows or rows[0].get("until_ms") is None:
+            return None
+        return int(rows[0]["until_ms"]), str(rows[0].get("fingerprint") or "")
+
+    def watermark(self, since_ms: int, now_ms: int, job: str = JOB_ROLLUP) -> int | None:
         """End of the last completed pass (None when there was none since `since`)."""
-        q = f"SELECT last(until_ms) FROM {quote_ident(WATERMARK)} WHERE {time_window(since_ms, now_ms + 60_000)}"
+        q = (
+            f"SELECT last(until_ms) FROM {quote_ident(WATERMARK)} "
+            f"WHERE {time_window(since_ms, now_ms + 60_000)} AND {tag_eq(TAG_JOB, job)}"
+        )
         rows = self.ql.rows(q, self.db, epoch="ms")
         return int(rows[0]["last"]) if rows and rows[0].get("last") is not None else None
 
@@ -156,8 +235,9 @@ class PublicMarkers:
         return out
 
 
-def by_meter(hours: list[MeterHour]) -> dict[tuple[str, str, str], list[MeterHour]]:
-    out: dict[tuple[str, str, str], list[MeterHour]] = defaultdict(list)
-    for h in hours:
-        out[(h.utility, h.site, h.meter)].append(h)
-    return out
+def _site_filters(sites: Sites) -> list[str]:
+    """` AND (site = 'a' OR ...)` per chunk of sites; one empty filter for every site."""
+    if sites is None:
+        return [""]
+    chunks = [sites[i : i + SITES_PER_QUERY] for i in range(0, len(sites), SITES_PER_QUERY)]
+    return [" AND (" + " OR ".join(tag_eq(TAG_SITE, x) for x in c) + ")" for c in chunks]

@@ -62,8 +62,12 @@ class FakeWriter:
     def __init__(self, acked: list[int]) -> None:
         self.acked = acked
         self.writes: list[tuple[int, int]] = []  # (lines, acks seen before this write)
+        self.markers: list[str] = []  # arrival markers (written at ns after the readings)
 
     def write(self, lines: list[str], precision: str, abort: threading.Event) -> list[RefusedLine]:
+        if precision == "ns":
+            self.markers.extend(x for x in lines if x.startswith("arrivals,"))
+            return []
         self.writes.append((len(lines), len(self.acked)))
         return []
 
@@ -102,3 +106,5 @@ def test_acks_follow_the_write_that_holds_the_message(tmp_path: Path) -> None:
     # first write, 2 before the second (those of the first write).
     assert [seen for _n, seen in writer.writes[:2]] == [0, 2]
     assert p.stats.rejected == 1 and p.stats.written == 20
+    # One arrival marker per stored batch of the site, 10 readings each.
+    assert len(writer.markers) == 2 and all("readings=10i" in x for x in writer.markers)

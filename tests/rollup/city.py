@@ -19,11 +19,16 @@ Layout (k = 5):
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 
 from influxdb_client import InfluxDBClient, Point, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
+
+from collector.arrivals import Span, marker
 
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -194,3 +199,51 @@ def write_points(url: str, db: str, points: list[Point]) -> None:
         api = client.write_api(write_options=SYNCHRONOUS)
         for i in range(0, len(points), 5000):
             api.write(bucket=db, record=points[i : i + 5000], write_precision=WritePrecision.MS)
+
+
+_SITE = re.compile(r",site=([^, ]+)")
+_STAMPS = count()
+
+
+def site_and_ts(p: Point) -> tuple[str, int]:
+    text = p.to_line_protocol()
+    found = _SITE.search(text)
+    assert found is not None, text
+    return found.group(1), int(text.rsplit(" ", 1)[1])
+
+
+def arrival_markers(points: list[Point], arrived_ms: int | None) -> list[str]:
+    """The markers a collector writes once `points` are stored: one per site and
+    batch, stamped with the arrival time (ns). `arrived_ms` None: each minute's
+    readings arrived on time, a second after they were read (one batch per minute)."""
+    batches: dict[tuple[int, str], Span] = {}
+    for p in points:
+        site, ts = site_and_ts(p)
+        at = arrived_ms if arrived_ms is not None else ts - ts % MINUTE + 1000
+        batches.setdefault((at, site), Span(ts, ts)).add(ts)
+    return [
+        marker("test", site, span, at * 1_000_000 + next(_STAMPS) % 1_000_000)
+        for (at, site), span in sorted(batches.items())
+    ]
+
+
+def write_arrived(url: str, db: str, points: list[Point], arrived_ms: int | None = None) -> None:
+    """Write readings as the collector does: the readings, then their arrival markers
+    (stamped `arrived_ms`, default now; see `arrival_markers`)."""
+    write_points(url, db, points)
+    now = int(time.time() * 1000) if arrived_ms is None else arrived_ms
+    lines = arrival_markers(points, now)
+    write_lines(url, db, lines, WritePrecision.NS)
+
+
+def write_on_time(url: str, db: str, points: list[Point]) -> None:
+    """Write readings with markers as if each minute had arrived a second after it."""
+    write_points(url, db, points)
+    write_lines(url, db, arrival_markers(points, None), WritePrecision.NS)
+
+
+def write_lines(url: str, db: str, lines: list[str], precision: str) -> None:
+    with InfluxDBClient(url=url, token="", org="gwangju") as client:
+        api = client.write_api(write_options=SYNCHRONOUS)
+        for i in range(0, len(lines), 5000):
+            api.write(bucket=db, record="\n".join(lines[i : i + 5000]), write_precision=precision)

@@ -56,7 +56,7 @@ def write_city(influx: InfluxServer, directory: Path, hours_before: int = 3) -> 
     start = now - now % HOUR - hours_before * HOUR
     minutes = (now - start) // city.MINUTE  # the last reading lies before now
     raw, public = fresh_db(influx, "raw"), fresh_db(influx, "pub")
-    city.write_points(influx.url, raw, city.readings(start, int(minutes)))
+    city.write_on_time(influx.url, raw, city.readings(start, int(minutes)))
     return RolledCity(
         influx.url,
         raw,

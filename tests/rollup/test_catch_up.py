@@ -111,7 +111,7 @@ def test_late_reading_inside_lookback_is_picked_up(
         rate=6.0,
         base=10.0,
     )
-    city.write_points(
+    city.write_arrived(
         c.url,
         c.raw,
         [

@@ -79,8 +79,16 @@ def test_glitches_and_spikes_are_no_consumption_and_a_reset_counts_once(
         ql = InfluxQL(influx.url)
         count = "SELECT count(energy_kwh) FROM electricity"
         wait_until(lambda: _first(ql.rows(count, raw), "count") == 240, 30, "240 readings stored")
+        arrived = "SELECT sum(readings) FROM arrivals"
+        wait_until(lambda: _first(ql.rows(arrived, raw), "sum") == 240, 30, "arrival markers")
     finally:
         collector.terminate()
+    # The collector's arrival markers name the site and its readings' time span.
+    markers = ql.rows("SELECT site, t0_ms, t1_ms FROM arrivals", raw, epoch="ms")
+    hour_start = int(hour.timestamp() * 1000)
+    assert {m["site"] for m in markers} == {SITE}
+    assert min(m["t0_ms"] for m in markers) == hour_start
+    assert max(m["t1_ms"] for m in markers) == hour_start + 59 * 60_000
     sites = REPO / "config" / "sites" / "demo.yaml"
     run_rollup(influx.url, raw, public, sites, "--lookback", str(3 * HOUR_S))
     hour_ms = int(hour.timestamp() * 1000)
@@ -130,7 +138,7 @@ def test_a_suspect_last_reading_counts_nothing_until_the_next_pass_settles_it(
             city.point(spec, hour_ms + i * city.MINUTE, values[i], spec.rate, "good")
             for i in minutes
         ]
-        city.write_points(influx.url, raw, points)
+        city.write_arrived(influx.url, raw, points)
 
     def hour() -> dict:
         run_rollup(influx.url, raw, public, sites, "--lookback", str(3 * HOUR_S))

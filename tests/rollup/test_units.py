@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from collector.rollup.aggregate import aggregate
 from collector.rollup.counters import Window, usage_by_period
 from collector.rollup.groups import Holders, SiteInfo, is_public
 from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, days_touching, hour_of
@@ -74,16 +75,31 @@ def test_site_belongs_to_six_groups() -> None:
 def test_privacy_rule_counts_households_else_sites() -> None:
     holders = Holders()
     for i in range(4):
-        holders.add(SiteInfo(f"h{i}", "d", "x", "detached_house", 1))
+        holders.add_site(SiteInfo(f"h{i}", "d", "x", "detached_house", 1))
     assert not is_public(holders, 5)
-    holders.add(SiteInfo("h4", "d", "x", "detached_house", 1))
+    holders.add_site(SiteInfo("h4", "d", "x", "detached_house", 1))
     assert is_public(holders, 5)
-    plants = Holders()
-    for i in range(5):
-        plants.add(SiteInfo(f"p{i}", "d", "x", "industrial", 0), meters=3)
-    assert is_public(plants, 5) and plants.meters == 15
-    plants.add(SiteInfo("p0", "d", "x", "industrial", 0))  # same site again: still 5 sites
-    assert len(plants.sites) == 5
+    # Several meters of one site: one site, several meters (aggregate folds per site).
+    plants = {f"p{i}": SiteInfo(f"p{i}", "d", "x", "industrial", 0) for i in range(5)}
+    items = [("electricity", f"p{i}", 0, 1.0, 1) for i in range(5) for _meter in range(3)]
+    cells, _ = aggregate(items, plants)
+    city = next(
+        c for (_u, _t, g), c in cells.items() if g.district == "all" and g.building_type == "all"
+    )
+    assert is_public(city.holders, 5) and city.holders.meters == 15
+    assert city.holders.sites == 5 and city.total == 15.0
+
+
+def test_groups_with_the_same_sites_share_a_key_whatever_the_order() -> None:
+    a, b = SiteInfo("a", "d", "x", "apartment", 1), SiteInfo("b", "d", "x", "apartment", 1)
+    one, two = Holders(), Holders()
+    one.add_site(a)
+    one.add_site(b)
+    two.add_site(b)
+    two.add_site(a)
+    assert one.same_sites() == two.same_sites()
+    two.add_site(b, -1)  # a site leaving (a rebuilt period) restores the key
+    assert two.same_sites() != one.same_sites() and two.sites == 1
 
 
 def test_days_are_korean_days() -> None:
@@ -113,7 +129,7 @@ def test_complementary_suppression_withholds_the_smallest_sibling() -> None:
     def add(site: str, district: str, dong: str, bt: str, households: int) -> None:
         info = SiteInfo(site, district, dong, bt, households)
         for g in info.groups():
-            cells.setdefault(g, Holders()).add(info)
+            cells.setdefault(g, Holders()).add_site(info)
 
     add("h1", "29110", "2911052500", "detached_house", 1)  # one household alone in 동구
     add("apt", "29140", "2914083000", "apartment", 840)
@@ -131,3 +147,26 @@ def test_complementary_suppression_withholds_the_smallest_sibling() -> None:
     assert Group("all", "all", "education") in extra
     assert Group("29155", "2915551000", "education") in extra
     assert Group("29200", "all", "all") in public
+
+
+def test_touched_sites_start_at_the_hour_of_their_oldest_new_reading() -> None:
+    from collector.rollup.source import Arrival
+    from collector.rollup.touched import ArrivalLog
+
+    h = 1_800_000_000_000 - 1_800_000_000_000 % 3_600_000
+    log = ArrivalLog()
+    arrivals = [
+        Arrival("c1", 1, "a", h + 120_000, h + 180_000),
+        Arrival("c1", 2, "b", h - 3_600_000 + 5_000, h - 3_600_000 + 65_000),  # a replay
+        Arrival("c2", 1, "a", h + 60_000, h + 60_000),
+    ]
+    touched = log.take(arrivals)
+    assert touched.markers == 3
+    assert touched.windows(0) == [(h - 3_600_000, ["b"]), (h, ["a"])]
+    assert touched.minute_spans(0, h + 600_000) == [
+        (h - 3_600_000, h - 3_600_000 + 120_000),
+        (h + 60_000, h + 240_000),
+    ]
+    assert log.take(arrivals).markers == 0  # already taken
+    log.forget_before(2)
+    assert log.take(arrivals).markers == 2  # forgotten: taken again (recomputing is idempotent)
