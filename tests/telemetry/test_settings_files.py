@@ -71,8 +71,8 @@ def test_broken_settings_name_file_line_and_field(
 def test_every_config_file_has_a_case() -> None:
     """Each YAML under config/ other than the registry's is covered above (the
     registry's files, which the sites file names, have their cases in config_cases;
-    survey templates theirs in tests/surveys)."""
-    registry = ("sites", "profiles", "households", "programmes.yaml", "surveys")
+    survey templates theirs in tests/surveys, alert rules theirs in tests/alerts)."""
+    registry = ("sites", "profiles", "households", "programmes.yaml", "surveys", "alerts.yaml")
     files = {
         p.name
         for p in config_dir().rglob("*.yaml")
