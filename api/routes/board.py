@@ -160,11 +160,11 @@ def create_post(draft: PostDraft, request: Request, who: Writer, b: BoardD) -> C
     site = ref.registry.sites.get(draft.site) if draft.site and ref.registry else None
     if draft.site and (site is None or site.dong != draft.dong):
         raise bad_request(f"no site {draft.site!r} in dong {draft.dong}", "site")
-    figures = _chart_figures(request, draft.chart) if draft.chart else None
+    figures = chart_figures(request, draft.chart) if draft.chart else None
     return Created(id=posts.create(b, Author(resident_id=who.id), draft, figures))
 
 
-def _chart_figures(request: Request, chart: ChartRef) -> dict[str, Any]:
+def chart_figures(request: Request, chart: ChartRef) -> dict[str, Any]:
     """The public series the chart refers to, as the public routes would show it now."""
     ref: Reference = request.app.state.reference
     dong = ref.geo.dongs.get(chart.dong)
