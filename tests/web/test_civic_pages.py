@@ -22,6 +22,7 @@ from telemetry.db.migrate import upgrade
 from tests.civic.board_api import board_app, codes
 from tests.rollup import city
 from tests.web.board_site import csrf_of, signed_in_browser
+from tests.web.test_pages import tags
 
 DONG = city.APARTMENT_DONG[1]
 NOW = datetime.now(UTC)
@@ -118,3 +119,23 @@ def test_a_survey_is_answered_edited_once_per_household(app: FastAPI) -> None:
     refused = other.post(f"/surveys/{rid}", data=ANSWERS | {"csrf_token": token})
     assert refused.status_code == 409 and "already answered" in refused.text
     assert TestClient(app).get(f"/surveys/{rid}/results").status_code == 409
+
+
+@pytest.mark.parametrize("lang", ["", "?lang=en"])
+def test_civic_pages_have_no_inline_script_or_style_in_either_language(
+    app: FastAPI, lang: str
+) -> None:
+    rid = _open_round(app)
+    reader = signed_in_browser(app, "101-1")
+    post = _post(reader)
+    for path in (
+        "/board", post, "/board/new", "/board/redeem", "/board/answer-times",
+        "/surveys", f"/surveys/{rid}", f"/surveys/{rid}/results",
+    ):  # fmt: skip
+        r = reader.get(path + lang)
+        assert r.status_code in (200, 409), (path, r.text[:300])
+        assert "unsafe-inline" not in r.headers["content-security-policy"]
+        found = tags(r.text)
+        assert all(a.get("src", "").startswith("/static/") for t, a in found if t == "script")
+        assert not [t for t, a in found if "style" in a or t == "style"], path
+        assert not [a for t, a in found for k in a if k.startswith("on")], path
