@@ -21,6 +21,7 @@ from api.civic.guards import ItemId
 from api.civic.posts import PostFilter, PostKind
 from api.params import reference
 from api.reference import Reference
+from api.timewin import KST
 from api.web.i18n import pick_lang
 from api.web.resident import private_page
 from api.web.routes import Lang, not_found_page
@@ -95,13 +96,13 @@ def post_page(
 
 @router.get("/board/new", response_class=HTMLResponse)
 def new_post(request: Request, b: BoardP, ref: Ref, lang: Lang = None) -> HTMLResponse:
-    today = b.clock().date()
+    today = b.clock().astimezone(KST).date()
     context = {
         **common(b, ref),
         "kinds": [k.value for k in PostKind],
         "dongs": sorted(dong_names(ref).items(), key=lambda kv: kv[1]),
         "start": (today - timedelta(days=30)).isoformat(),
-        "end": today.isoformat(),
+        "end": (today + timedelta(days=1)).isoformat(),
     }
     return private_page(request, "board/new.html", lang, context)
 
