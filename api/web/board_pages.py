@@ -9,7 +9,7 @@ chart of a post is drawn over its snapshot table when scripts run).
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -90,8 +90,20 @@ def post_page(
     found = posts.get(b, post_id)
     if found is None:
         return not_found_page(request, lang)
-    context = {**common(b, ref), "post": found, "note": request.query_params.get("note")}
+    context = {
+        **common(b, ref),
+        "post": found,
+        "posted_at": posted_at_kst(found.created_at),
+        "note": request.query_params.get("note"),
+    }
     return private_page(request, "board/post.html", lang, context)
+
+
+def posted_at_kst(when: datetime) -> str:
+    """The post's time as the snapshot's periods are written (ISO, KST), to compare with them:
+    periods that had not begun when the post was written are not shown."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return aware.astimezone(KST).isoformat()
 
 
 @router.get("/board/new", response_class=HTMLResponse)

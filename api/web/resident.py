@@ -79,7 +79,8 @@ def private_page(
 ) -> HTMLResponse:
     """A page rendered with the reader's session (if any) and never cached."""
     who = guards.session_of(request) if _has_db(request) else None
-    context = {"who": who, "csrf": csrf_for(request, who), **context}
+    names = {c: d.name_ko for c, d in request.app.state.reference.geo.dongs.items()}
+    context = {"who": who, "csrf": csrf_for(request, who), "dong_names": names, **context}
     response = render(request, name, pick_lang(lang), context, status_code=status_code)
     response.headers["Cache-Control"] = "private, no-store"
     return response

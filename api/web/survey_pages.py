@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from api import public_data
 from api.civic.surveys import ResponseRefused, RoundRefused, Surveys
 from api.civic.surveys_answers import AnswerError
+from api.civic.surveys_results import BELOW_K, COMPLEMENT
 from api.civic.surveys_rounds import Round
 from api.civic.surveys_template import LIKERT, LIKERT_LABELS_KO
 from api.models import GroupRef, Series
@@ -128,6 +129,7 @@ def results_page(
         "btypes": BUILDING_TYPE_LABELS,
         "trend": _trend_or_none(store, ref, districts, r),
         "questions": {q.id: q for q in r.questions.questions()},
+        "reason_keys": {BELOW_K: "surveys_below_k", COMPLEMENT: "surveys_complement"},
     }
     return private_page(request, "surveys/results.html", lang, context)
 
@@ -137,7 +139,9 @@ def _trend_or_none(
 ) -> list[Series] | None:
     """The results stand on their own: an unreachable public store only loses the chart."""
     try:
-        return energy_trend(store, ref, districts, r.opens_at, r.closes_at)
+        # A round published before its planned close has no figures after that.
+        ends = min(r.closes_at, r.published_at or r.closes_at)
+        return energy_trend(store, ref, districts, r.opens_at, ends)
     except InfluxQueryError:
         return None
 

@@ -82,6 +82,18 @@ def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: 
     assert "공감했습니다" in fan.inner_text(".notice") and "공감 1" in fan.inner_text(".actions")
     fan.click(".actions button")  # a second support by the same resident
     assert "already support" in fan.inner_text("[role=alert]")
+    fan.goto(post_path)
+    fan.fill(
+        "form.stack:not(details form) textarea[name=body]",
+        "낮 시간 부하가 큰 건 경로당 냉방 때문일까요?",
+    )
+    fan.click("form.stack:not(details form) button[type=submit]")
+    author.goto(post_path)
+    author.click("ol.comments details summary")
+    author.fill("ol.comments details textarea", "네, 오후 2~4시가 가장 많습니다.")
+    author.click("ol.comments details button[type=submit]")
+    assert author.locator("ol.comments > li").count() == 1
+    assert "오후 2~4시" in author.inner_text("ol.comments ol.replies")  # the second level
 
     reporter_ctx, reporter = _context(browser, portal)
     _redeem_in_browser(reporter, reporter_code)
