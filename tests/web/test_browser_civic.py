@@ -23,7 +23,7 @@ from tests.web.civic_browser import (
     session_cookies,
     staff,
 )
-from tests.web.conftest import Portal
+from tests.web.conftest import ADMIN_TOKEN, Portal
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -103,20 +103,31 @@ def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: 
     reporter.click("details.report button[type=submit]")
     assert "신고를 받았습니다" in reporter.inner_text(".notice")
 
-    # Staff answer, change the status, publish (the operator's token, over the API).
+    # Staff answer, change the status, publish: the staff view with the operator's token.
     post_id = int(post_path.rsplit("/", 1)[1])
-    with staff(portal) as s:
-        body = {"body": "내년 상반기 시범 사업 대상으로 검토하겠습니다."}
-        assert s.put(f"/v1/board/posts/{post_id}/answer", json=body).status_code == 204
-        author.reload()
-        assert "아직 공개된 답변이 없습니다" in author.inner_text("main")  # written, not published
-        assert (
-            s.put(f"/v1/board/posts/{post_id}/status", json={"status": "accepted"}).status_code
-            == 204
-        )
-        assert s.post(f"/v1/board/posts/{post_id}/answer/publish").status_code == 204
-        queue = s.get("/v1/board/moderation/queue").json()
-        assert [(q["id"], q["reasons"]) for q in queue] == [(post_id, {"spam": 1})]
+    staff_ctx, desk = _context(browser, portal)
+    desk.goto("/board/staff")
+    desk.fill("input[name=admin_token]", ADMIN_TOKEN)
+    desk.click("main form button[type=submit]")
+    queue = desk.locator("main table tbody tr").all_inner_texts()
+    assert len(queue) == 1 and f"post {post_id}" in queue[0] and "광고·도배 1" in queue[0]
+    mine = desk.locator(f"section[aria-labelledby=staff-post-{post_id}]")
+    mine.locator("details summary").click()
+    mine.locator("textarea[name=body]").fill("내년 상반기 시범 사업 대상으로 검토하겠습니다.")
+    with desk.expect_navigation():
+        mine.locator("details form.stack button[type=submit]").click()
+    assert "answer: post" in desk.inner_text("[role=status]")
+    author.reload()
+    assert "아직 공개된 답변이 없습니다" in author.inner_text("main")  # written, not published
+    mine = desk.locator(f"section[aria-labelledby=staff-post-{post_id}]")
+    mine.locator("select[name=status]").select_option("accepted")
+    with desk.expect_navigation():
+        mine.locator("form.controls button[type=submit]").click()
+    mine = desk.locator(f"section[aria-labelledby=staff-post-{post_id}]")
+    mine.locator("details summary").click()
+    with desk.expect_navigation():
+        mine.locator("form.inline button[type=submit]").click()
+    assert "publish: post" in desk.inner_text("[role=status]")
     author.reload()
     assert "시범 사업 대상으로 검토" in author.inner_text(".answer")
     badge = author.locator(".badge").first
@@ -136,12 +147,13 @@ def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: 
     author.goto(post_path)
     author.wait_for_selector("#post-chart[data-ready=true] canvas")
     screenshots(author, "board-post", shots)
-    assert [p.csp_errors for p in (author, fan, reporter, again)] == [[], [], [], []]
+    assert [p.csp_errors for p in (author, fan, reporter, again, desk)] == [[], [], [], [], []]
 
     cookies = author_ctx.cookies()
-    for path in ("/board", post_path, "/board/new", "/board/redeem", "/board/answer-times"):
+    pages = ("/board", post_path, "/board/new", "/board/redeem", "/board/answer-times")
+    for path in (*pages, "/board/staff"):
         assert axe_serious(browser, portal, path, cookies) == [], path
-    for ctx in (author_ctx, fan_ctx, reporter_ctx, again_ctx):
+    for ctx in (author_ctx, fan_ctx, reporter_ctx, again_ctx, staff_ctx):
         ctx.close()
 
 

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from api.civic import sessions
 from telemetry.db import make_engine
 from telemetry.db.migrate import upgrade
-from tests.civic.board_api import board_app, codes
+from tests.civic.board_api import ADMIN, board_app, codes
 from tests.rollup import city
 from tests.web.board_site import csrf_of, signed_in_browser
 from tests.web.test_pages import tags
@@ -130,7 +130,7 @@ def test_civic_pages_have_no_inline_script_or_style_in_either_language(
     post = _post(reader)
     for path in (
         "/board", post, "/board/new", "/board/redeem", "/board/answer-times",
-        "/surveys", f"/surveys/{rid}", f"/surveys/{rid}/results",
+        "/surveys", f"/surveys/{rid}", f"/surveys/{rid}/results", "/board/staff",
     ):  # fmt: skip
         r = reader.get(path + lang)
         assert r.status_code in (200, 409), (path, r.text[:300])
@@ -139,3 +139,29 @@ def test_civic_pages_have_no_inline_script_or_style_in_either_language(
         assert all(a.get("src", "").startswith("/static/") for t, a in found if t == "script")
         assert not [t for t, a in found if "style" in a or t == "style"], path
         assert not [a for t, a in found for k in a if k.startswith("on")], path
+
+
+def test_staff_answer_set_status_publish_and_moderate_through_the_staff_view(
+    app: FastAPI,
+) -> None:
+    author = signed_in_browser(app, "101-1")
+    post = _post(author)
+    post_id = int(post.rsplit("/", 1)[1])
+    staff = TestClient(app)
+    assert staff.post("/board/staff", data={"admin_token": "wrong"}).status_code == 401
+    sign_in = staff.post("/board/staff", data={"admin_token": ADMIN})
+    assert sign_in.status_code == 200 and 'name="admin_token" value=' in sign_in.text
+    act = {"admin_token": ADMIN, "post_id": str(post_id)}
+    answer = act | {"action": "answer", "body": "We will study it this winter."}
+    assert staff.post("/board/staff", data=answer).status_code == 200
+    assert "study it this winter" not in TestClient(app).get(post).text  # written, not published
+    staff.post("/board/staff", data=act | {"action": "status", "status": "under_review"})
+    done = staff.post("/board/staff", data=act | {"action": "publish"})
+    assert "publish: post" in done.text
+    page = TestClient(app).get(post).text
+    assert "study it this winter" in page and "status-under_review" in page
+    hide = {"admin_token": ADMIN, "action": "hide", "kind": "post", "item_id": str(post_id)}
+    staff.post("/board/staff", data=hide)
+    assert TestClient(app).get(post).status_code == 404
+    again = staff.post("/board/staff", data=act | {"action": "publish"})
+    assert "already published" in ALERT.findall(again.text)[0]
