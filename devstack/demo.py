@@ -12,6 +12,7 @@ that exits, and on Ctrl-C stops the children first, then the services.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import signal
 import subprocess
@@ -25,7 +26,7 @@ from devstack import demo_console as console
 from devstack.errors import DevstackError
 from devstack.influx import InfluxServer
 from devstack.mosquitto import MosquittoServer
-from devstack.platform import READY_TIMEOUT_S, Platform
+from devstack.platform import READY_TIMEOUT_S, Platform, local_api_config
 from devstack.ports import port_open, shifted_config
 from devstack.supervisor import PROJECT_ROOT, python_module
 
@@ -86,6 +87,13 @@ def watch(platform: Platform, stop_requested: list[bool]) -> None:
         time.sleep(0.5)
 
 
+def seed_board(platform: Platform) -> None:
+    """A few example posts on the board (only into an empty board)."""
+    done = platform.seed_board()
+    said = (done.stdout or done.stderr).strip().splitlines()
+    console.say(f"Board: {said[-1] if said else 'no output'}")
+
+
 def run_demo(speed: float, api_port: int, workdir: Path, port_offset: int, fresh: bool) -> None:
     prepare_workdir(workdir, fresh)
     config = shifted_config(PROJECT_ROOT / DEFAULT_CONFIG, workdir / "sites.yaml", port_offset)
@@ -101,11 +109,23 @@ def run_demo(speed: float, api_port: int, workdir: Path, port_offset: int, fresh
         broker.start()
         influx.start()
         create_databases(influx.url)
-        platform = Platform(workdir, config, broker.url, influx.url, speed=speed, api_port=api_port)
+        platform = Platform(
+            workdir,
+            config,
+            broker.url,
+            influx.url,
+            speed=speed,
+            api_port=api_port,
+            # The board and surveys' database in the work dir; a signing key per run.
+            extra_env={"ENERGY_API_SIGNING_KEY": secrets.token_urlsafe(32)},
+            db_url=f"sqlite:///{workdir / 'platform.sqlite'}",
+            api_config=local_api_config(workdir / "api.yaml"),
+        )
         console.say("Starting the collector, rollups, API, simulators and agents ...")
         platform.start()
         if not wait_for_api(platform):
             console.say("!! the API did not open its port; see its log")
+        seed_board(platform)
         console.announce(platform, services(broker, influx), workdir)
         watch(platform, stop_requested)
     except KeyboardInterrupt:

@@ -47,6 +47,8 @@ def announce(
     if platform.api_port is not None:
         base = f"http://127.0.0.1:{platform.api_port}"
         print(f"\nPortal:     {base}/   (citizens' pages: city now, map, dongs)")
+        print(f"Board:      {base}/board   (residents' participation board, example posts)")
+        print(f"Surveys:    {base}/surveys")
         print(f"API docs:   {base}/docs")
         print("Try:")
         for path in api_examples(base):

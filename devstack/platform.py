@@ -74,6 +74,9 @@ class Platform:
     agent_cycle_s: float | None = None
     status_interval_s: float | None = 5.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The platform database (board, surveys) and the API's config; None: the API's defaults.
+    db_url: str | None = None
+    api_config: Path | None = None
     children: list[Child] = field(default_factory=list)
 
     @property
@@ -169,8 +172,26 @@ class Platform:
             *("--config", str(self.config)),
             *self.influx_flags(),
             *("--influx-public-bucket", self.public_bucket),
+            *self.db_flags(),
         )
+        if self.api_config is not None:
+            argv += ["--api-config", str(self.api_config)]
         self._spawn("api", argv, ports=f"http {self.api_port}")
+
+    def db_flags(self) -> list[str]:
+        return ["--db-url", self.db_url] if self.db_url else []
+
+    def seed_board(self, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+        """`python -m api board-seed`: a few example posts (needs ENERGY_API_SIGNING_KEY)."""
+        return subprocess.run(
+            python_module("api", "board-seed", *self.db_flags()),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            check=False,
+        )
 
     def start(self) -> None:
         """Every component, in data-flow order from the collector back to the meters."""
@@ -187,3 +208,12 @@ class Platform:
     def stop(self) -> None:
         """SIGTERM to the children, sources first so in-flight data drains; then SIGKILL."""
         stop_in_order(self.children, lambda c: _STOP_RANK.get(c.name.split("-")[0], 9))
+
+
+def local_api_config(dest: Path, **board: object) -> Path:
+    """config/api.yaml for a plain-HTTP local run: session cookies without `Secure`
+    (a browser keeps no Secure cookie from http://), board settings overridden."""
+    data = yaml.safe_load((PROJECT_ROOT / "config/api.yaml").read_text(encoding="utf-8"))
+    data["board"] = {**data.get("board", {}), "secure_cookies": False, **board}
+    dest.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return dest

@@ -1,7 +1,8 @@
 """FastAPI dependencies of the board: the store, residents' sessions, CSRF, limits, problems.
 
-Writes by residents are cookie-authenticated, so each one must carry the
-session's CSRF token (`X-CSRF-Token`) and, when the browser sends an `Origin`,
+Writes by residents are cookie-authenticated (one session for the board, the
+surveys and the portal), so each one must carry the session's CSRF token
+(`X-CSRF-Token`, or the hidden `csrf_token` field of a portal form) and, when the browser sends an `Origin`,
 come from this API's own origin or a configured CORS origin. Staff and site
 managers authenticate with bearer tokens, which browsers never attach on
 their own, so their routes need no CSRF token.
@@ -15,7 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from api.civic import sessions
 from api.civic.board import Board, Refused, Why
@@ -105,27 +106,67 @@ def resident_key(b: Board, resident_id: int) -> str:
         ).scalar_one()
 
 
+def platform_db(request: Request) -> Engine:
+    """The platform database (telemetry.db): the board's, or the surveys' when alone."""
+    b: Board | None = getattr(request.app.state, "board", None)
+    engine: Engine | None = b.engine if b is not None else getattr(request.app.state, "db", None)
+    if engine is None:
+        raise ApiProblem(503, "Sign-in unavailable", "this server has no platform database")
+    return engine
+
+
 @dataclass(frozen=True)
 class SessionResident:
+    """The verified resident of a request: one session for the board, surveys and pages."""
+
     id: int
+    household_key: str  # the resident key: HMAC of the household (codes.household_key)
     site: str
     dong: str
+    blocked: bool
     cookie: str
 
 
-def session(request: Request, b: BoardD) -> SessionResident:
+def session_of(request: Request) -> SessionResident | None:
+    """The resident the session cookie proves, or None (no cookie, forged, expired)."""
     cookie = request.cookies.get(sessions.COOKIE)
-    claim = sessions.parse(cookie) if cookie else None
-    if cookie is None or claim is None:
-        raise unauthorized("sign in with a participation code first (POST /v1/board/redeem)")
-    with b.engine.connect() as conn:
+    claim = sessions.parse(cookie) if cookie and len(cookie) <= 200 else None
+    key: str = request.app.state.secrets.signing_key
+    if cookie is None or claim is None or len(key) < 16:
+        return None
+    with platform_db(request).connect() as conn:
         row = conn.execute(select(residents).where(residents.c.id == claim.resident_id)).first()
-    if row is None or not claim.verify(signing_key(request), row.resident_key, int(time.time())):
-        raise unauthorized("the session is not valid or has expired; redeem your code again")
-    return SessionResident(row.id, row.site, row.dong, cookie)
+    if row is None or not claim.verify(key, row.resident_key, int(time.time())):
+        return None
+    blocked = row.blocked_at is not None
+    return SessionResident(row.id, row.resident_key, row.site, row.dong, blocked, cookie)
 
 
-Session = Annotated[SessionResident, Depends(session)]
+def current_resident(request: Request) -> SessionResident:
+    """The verified resident of this request, or 401."""
+    found = session_of(request)
+    if found is not None:
+        return found
+    if sessions.COOKIE not in request.cookies:
+        raise unauthorized("sign in with a participation code first (POST /v1/board/redeem)")
+    raise unauthorized("the session is not valid or has expired; redeem your code again")
+
+
+Session = Annotated[SessionResident, Depends(current_resident)]
+
+
+def check_write(request: Request, who: SessionResident, token: str | None) -> None:
+    """A resident's write: same-origin, with the session's CSRF token, within the rate."""
+    origin = request.headers.get("origin")
+    allowed = {str(request.base_url).rstrip("/"), *request.app.state.config.cors_origins}
+    if origin is not None and origin.rstrip("/") not in allowed:
+        raise forbidden(f"writes from origin {origin!r} are not accepted")
+    if not sessions.csrf_ok(signing_key(request), who.cookie, token):
+        raise forbidden(
+            f"the {sessions.CSRF_HEADER} header (or the form's {sessions.CSRF_FIELD}) "
+            "is missing or wrong"
+        )
+    limit(request, "resident", str(who.id))
 
 
 def writer(
@@ -134,14 +175,8 @@ def writer(
     _body: Annotated[None, Depends(small_body)],
     x_csrf_token: Annotated[str | None, Header()] = None,
 ) -> SessionResident:
-    """A resident's write: same-origin, with the session's CSRF token, within the rate."""
-    origin = request.headers.get("origin")
-    allowed = {str(request.base_url).rstrip("/"), *request.app.state.config.cors_origins}
-    if origin is not None and origin.rstrip("/") not in allowed:
-        raise forbidden(f"writes from origin {origin!r} are not accepted")
-    if not sessions.csrf_ok(signing_key(request), who.cookie, x_csrf_token):
-        raise forbidden(f"the {sessions.CSRF_HEADER} header is missing or wrong")
-    limit(request, "resident", str(who.id))
+    """A cookie-authenticated write through the API: the CSRF token comes in the header."""
+    check_write(request, who, x_csrf_token)
     return who
 
 

@@ -1,5 +1,9 @@
 """Residents' sessions: a signed cookie bound to the resident, and its CSRF token.
 
+One session serves the whole platform: redeeming a participation code sets
+it for path `/`, so the board, the surveys and the portal's pages all know
+the resident (api/civic/guards.py `current_resident`).
+
 The cookie is `<resident id>.<issued unix time>.<signature>`, signed with the
 platform's signing key (ENERGY_API_SIGNING_KEY) over the id, the time and the
 resident's key (the HMAC of their household), so a forged id fails and a
@@ -16,9 +20,11 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-COOKIE = "board_session"
-CSRF_COOKIE = "board_csrf"
+COOKIE = "resident_session"
+CSRF_COOKIE = "resident_csrf"
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"  # the hidden field of the portal's forms
+PATH = "/"
 MAX_AGE_S = 30 * 86400
 
 

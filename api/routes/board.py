@@ -8,7 +8,6 @@ on no route here, in no count and in no export.
 from __future__ import annotations
 
 import json
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -16,11 +15,11 @@ from pydantic import BaseModel, Field
 
 from api import public_data
 from api.auth import facility_sites, require_site
-from api.civic import answers, exports, guards, moderation, posts, sessions
+from api.civic import answers, exports, moderation, posts, sessions, signin
 from api.civic.answers import AnswerTimes
 from api.civic.board import Author, Refused, Why
 from api.civic.chart import ChartRef, snapshot
-from api.civic.codes import CodeRefused, ParticipationCodes
+from api.civic.codes import ParticipationCodes
 from api.civic.discussion import CommentDraft, comment, support
 from api.civic.guards import (
     MAX_ID,
@@ -28,14 +27,12 @@ from api.civic.guards import (
     ItemId,
     Session,
     Writer,
-    address,
-    limit,
     signing_key,
     small_body,
 )
 from api.civic.posts import PostDetail, PostDraft, PostFilter, PostKind
 from api.civic.views import PostSummary, StatusView
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, bad_request, not_found
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
 from api.reference import Reference
 from api.stores import PublicStore
 from api.timewin import Every, window
@@ -83,33 +80,14 @@ class ReportIn(BaseModel):
 
 @router.post("/redeem", response_model=SignedIn, summary="Redeem a participation code")
 def redeem(body: Redeem, request: Request, response: Response, b: BoardD) -> SignedIn:
-    limit(request, "redeem", address(request))
-    key = signing_key(request)
-    try:
-        resident = ParticipationCodes(b.engine, key.encode(), b.clock).redeem(body.code)
-    except CodeRefused as exc:
-        raise ApiProblem(
-            409 if exc.reason.value == "used" else 400,
-            "Code refused",
-            f"the participation code is {exc.reason.value}",
-            kind=f"/problems/code-{exc.reason.value}",
-        ) from exc
-    resident_key = guards.resident_key(b, resident.id)
-    cookie = sessions.sign(key, resident.id, resident_key, int(time.time()))
-    secure = b.config.secure_cookies
-    response.set_cookie(sessions.COOKIE, cookie, max_age=sessions.MAX_AGE_S,
-                        httponly=True, samesite="lax", secure=secure, path="/v1/board")  # fmt: skip
-    token = sessions.csrf_token(key, cookie)
-    response.set_cookie(sessions.CSRF_COOKIE, token, max_age=sessions.MAX_AGE_S,
-                        httponly=False, samesite="lax", secure=secure, path="/")  # fmt: skip
-    response.headers["Cache-Control"] = "no-store"
+    resident, token = signin.sign_in(request, response, b, body.code)
     return SignedIn(site=resident.site, dong=resident.dong, csrf_token=token)
 
 
 @router.post("/logout", status_code=204, summary="End the resident's session")
 def logout(response: Response) -> None:
-    response.delete_cookie(sessions.COOKIE, path="/v1/board")
-    response.delete_cookie(sessions.CSRF_COOKIE, path="/")
+    response.delete_cookie(sessions.COOKIE, path=sessions.PATH)
+    response.delete_cookie(sessions.CSRF_COOKIE, path=sessions.PATH)
 
 
 @router.get("/me", response_model=moderation.Mine, summary="My hidden items and why")
@@ -182,11 +160,11 @@ def create_post(draft: PostDraft, request: Request, who: Writer, b: BoardD) -> C
     site = ref.registry.sites.get(draft.site) if draft.site and ref.registry else None
     if draft.site and (site is None or site.dong != draft.dong):
         raise bad_request(f"no site {draft.site!r} in dong {draft.dong}", "site")
-    figures = _chart_figures(request, draft.chart) if draft.chart else None
+    figures = chart_figures(request, draft.chart) if draft.chart else None
     return Created(id=posts.create(b, Author(resident_id=who.id), draft, figures))
 
 
-def _chart_figures(request: Request, chart: ChartRef) -> dict[str, Any]:
+def chart_figures(request: Request, chart: ChartRef) -> dict[str, Any]:
     """The public series the chart refers to, as the public routes would show it now."""
     ref: Reference = request.app.state.reference
     dong = ref.geo.dongs.get(chart.dong)

@@ -19,7 +19,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.auth import require_admin
-from api.civic.session import SessionResident, current_resident
+from api.civic.guards import SessionResident, current_resident, writer
 from api.civic.surveys import ResponseRefused, RoundRefused, Surveys
 from api.civic.surveys_answers import AnswerError
 from api.civic.surveys_rounds import Round
@@ -32,7 +32,25 @@ staff = APIRouter(
     dependencies=[Depends(require_admin)],
     responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
 )
-Resident = Annotated[SessionResident, Depends(current_resident)]
+
+
+def _unblocked(who: SessionResident) -> SessionResident:
+    if who.blocked:
+        raise ApiProblem(403, "Forbidden", "this account is blocked", kind="/problems/blocked")
+    return who
+
+
+def resident(who: Annotated[SessionResident, Depends(current_resident)]) -> SessionResident:
+    return _unblocked(who)
+
+
+def resident_writer(who: Annotated[SessionResident, Depends(writer)]) -> SessionResident:
+    """A write with the session cookie: the CSRF token and the limits of every resident write."""
+    return _unblocked(who)
+
+
+Resident = Annotated[SessionResident, Depends(resident)]
+ResidentWrite = Annotated[SessionResident, Depends(resident_writer)]
 # Ids fit the database's 32-bit integers; longer strings are no id of ours.
 RoundId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the round's id")]
 Ident = Annotated[str, Path(max_length=64)]
@@ -122,7 +140,7 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise _problem(exc) from None
 
 
-def _edit_cookie(round_id: int) -> str:
+def edit_cookie(round_id: int) -> str:
     return f"survey_edit_{round_id}"
 
 
@@ -179,29 +197,40 @@ def compare(template: Ident, question_id: Ident, store: Store) -> list[dict[str,
 def submit(
     round_id: RoundId,
     body: AnswersIn,
-    resident: Resident,
+    who: ResidentWrite,
     store: Store,
     request: Request,
     response: Response,
 ) -> dict[str, str]:
-    token = _call(
-        store.responses.submit, round_id, resident.household_key, resident.site, body.answers
-    )
-    closes = store.rounds.get(round_id).closes_at
-    response.set_cookie(
-        _edit_cookie(round_id),
-        token,
-        httponly=True,
-        samesite="strict",
-        path="/v1/surveys",
-        expires=closes,
-        secure=request.url.scheme == "https",
-    )
+    closes = answer_round(store, round_id, who, body.answers, request, response)
     return {"status": "recorded", "editable_until": closes.isoformat()}
 
 
-def _token(request: Request, round_id: int) -> str:
-    token = request.cookies.get(_edit_cookie(round_id))
+def answer_round(
+    store: Surveys,
+    round_id: int,
+    who: SessionResident,
+    answers: dict[str, Any],
+    request: Request,
+    response: Response,
+) -> datetime:
+    """Record the household's answer; the edit capability goes to this browser only."""
+    token = _call(store.responses.submit, round_id, who.household_key, who.site, answers)
+    closes = store.rounds.get(round_id).closes_at
+    response.set_cookie(
+        edit_cookie(round_id),
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/",  # the portal's survey page edits with it too
+        expires=closes,
+        secure=request.url.scheme == "https",
+    )
+    return closes
+
+
+def edit_token(request: Request, round_id: int) -> str:
+    token = request.cookies.get(edit_cookie(round_id))
     if not token:
         raise not_found("this browser holds no response to this round")
     return token
@@ -209,14 +238,14 @@ def _token(request: Request, round_id: int) -> str:
 
 @router.get("/rounds/{round_id}/response", summary="Your own answers, while you may edit them")
 def own(round_id: RoundId, _resident: Resident, store: Store, request: Request) -> dict[str, Any]:
-    return {"answers": _call(store.responses.own, round_id, _token(request, round_id))}
+    return {"answers": _call(store.responses.own, round_id, edit_token(request, round_id))}
 
 
 @router.put("/rounds/{round_id}/response", summary="Change your answers before the round closes")
 def edit(
-    round_id: RoundId, body: AnswersIn, _resident: Resident, store: Store, request: Request
+    round_id: RoundId, body: AnswersIn, _resident: ResidentWrite, store: Store, request: Request
 ) -> dict[str, str]:
-    _call(store.responses.edit, round_id, _token(request, round_id), body.answers)
+    _call(store.responses.edit, round_id, edit_token(request, round_id), body.answers)
     return {"status": "updated"}
 
 

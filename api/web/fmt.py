@@ -29,3 +29,13 @@ def period_label(start_iso: str, every: str) -> str:
     """A period's start as a reader names it: hour, day or month, in KST."""
     start = dt.datetime.fromisoformat(start_iso).astimezone(KST)
     return start.strftime({"hour": "%m-%d %H:00", "day": "%Y-%m-%d", "month": "%Y-%m"}[every])
+
+
+def kst_time(when: dt.datetime | str | None) -> str | None:
+    """A stored time (naive times are UTC, as SQLite returns them) in KST to the minute."""
+    if when is None:
+        return None
+    if isinstance(when, str):
+        return kst_minute(when)
+    aware = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return aware.astimezone(KST).strftime("%Y-%m-%d %H:%M KST")

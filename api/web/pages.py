@@ -18,6 +18,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["num"] = fmt.number
 templates.env.filters["pct"] = fmt.pct
 templates.env.globals["kst_minute"] = fmt.kst_minute
+templates.env.globals["kst_time"] = fmt.kst_time
 templates.env.globals["period_label"] = fmt.period_label
 
 PAGE_MAX_AGE_S = 60

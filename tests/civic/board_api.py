@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,9 @@ from api.app import Parts, create_app
 from api.auth import Secrets
 from api.civic.board import Board
 from api.civic.ratelimit import TokenBuckets
+from api.civic.surveys import build_surveys, registry_stratum
 from api.reference import Reference
-from api.settings import ApiConfig, BoardConfig
+from api.settings import ApiConfig, BoardConfig, SurveysConfig
 from api.stores import PrivateStore, PublicStore
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
@@ -29,20 +32,35 @@ BOARD = BoardConfig(support_threshold=2, answer_days=30, auto_hide_reports=3, se
 
 
 def board_app(
-    engine: Engine, sites: Path, influx_url: str = "http://127.0.0.1:9", public_db: str = "none"
+    engine: Engine,
+    sites: Path,
+    influx_url: str = "http://127.0.0.1:9",
+    public_db: str = "none",
+    surveys_clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """The real app; InfluxDB is reached only when a post refers to a chart."""
+    """The real app; InfluxDB is reached only when a post refers to a chart.
+
+    With `surveys_clock`, the surveys too, on the same database, by the sites' strata."""
     config = ApiConfig(board=BOARD)
     ql = InfluxQL(influx_url)
+    registry = load_registry(sites)
+    surveys = (
+        build_surveys(
+            engine, SurveysConfig(), registry_stratum(registry), config.privacy_k, surveys_clock
+        )
+        if surveys_clock
+        else None
+    )
     app = create_app(
         Parts(
             public_store=PublicStore(ql, public_db),
             private_store=PrivateStore(ql, "private-unused"),
-            reference=Reference(load_geography(), load_registry(sites), config.privacy_k),
+            reference=Reference(load_geography(), registry, config.privacy_k),
             config=config,
             secrets=Secrets(ADMIN, dict(SITE_TOKENS), SIGNING_KEY),
             factors=load_emission_factors(),
             board=Board(engine, BOARD),
+            surveys=surveys,
         )
     )
     # Tests sign in many residents from one address: a roomy bucket for code tries.

@@ -40,6 +40,7 @@ def test_redeem_sets_a_signed_httponly_cookie_once(app: FastAPI) -> None:
     assert r.status_code == 200 and r.json()["dong"] == DONG
     cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith(sessions.COOKIE))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    assert "Path=/;" in cookie  # one session for the board, the surveys and the pages
     again = Person(TestClient(app)).post("/v1/board/redeem", {"code": code})
     assert again.status_code == 409 and again.json()["type"] == "/problems/code-used"
     wrong = Person(TestClient(app)).post("/v1/board/redeem", {"code": "0000-0000-0000"})

@@ -7,6 +7,8 @@ text and from counts. A new read route belongs in SURFACES.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -31,8 +33,18 @@ SURFACES: dict[str, str] = {
     "export answers json": "/v1/board/open-data/answers.json",
     "datasets": "/v1/board/datasets",
     "dataset download": "/v1/board/datasets/{dataset}.csv",
+    # The portal's pages (api/web) read through the same rule.
+    "page: list": "/board",
+    "page: list by dong": f"/board?dong={DONG}",
+    "page: list by kind": "/board?kind=proposal",
+    "page: search": f"/board?q={POST_MARK[1:-1]}",  # the form echoes the words sought
+    "page: post": "/board/posts/{hidden}",
+    "page: thread of another post": "/board/posts/{kept}",
+    "page: list in English": "/board?lang=en",
 }
-# Answer times name only overdue posts: a surface of counts (owed, answered), checked below.
+# Answer times (API and page) name only overdue posts: a surface of counts, checked below.
+PAGE_TOTAL = re.compile(r"글 (\d+)건")
+PAGE_OWED = re.compile(r"답변할 글</p><p class=\"card-value\">(\d+)<")
 
 
 def _texts(anyone: Person, ids: dict[str, int]) -> dict[str, str]:
@@ -50,6 +62,11 @@ def _counts(anyone: Person, ids: dict[str, int]) -> dict[str, int]:
         "exported comments on kept": next(r["comments"] for r in rows if r["id"] == ids["kept"]),
         "answer times owed": times["owed"],
         "answer times answered": times["answered"],
+        "page list total": int(PAGE_TOTAL.findall(anyone.get("/board").text)[0]),
+        "page answer times owed": int(PAGE_OWED.findall(anyone.get("/board/answer-times").text)[0]),
+        "page comments on kept": anyone.get(f"/board/posts/{ids['kept']}").text.count(
+            'id="comment-'
+        ),
     }
 
 
@@ -82,6 +99,7 @@ def test_three_reports_hide_a_post_and_a_comment_on_every_surface(app: FastAPI) 
     assert _counts(anyone, ids) == {
         "list total": 2, "comments on kept": 1, "exported comments on kept": 1,
         "answer times owed": 2, "answer times answered": 1,
+        "page list total": 2, "page answer times owed": 2, "page comments on kept": 1,
     }  # fmt: skip
 
     for r in reporters:
@@ -105,6 +123,7 @@ def test_three_reports_hide_a_post_and_a_comment_on_every_surface(app: FastAPI) 
     assert _counts(anyone, ids) == {
         "list total": 1, "comments on kept": 0, "exported comments on kept": 0,
         "answer times owed": 1, "answer times answered": 0,
+        "page list total": 1, "page answer times owed": 1, "page comments on kept": 0,
     }  # fmt: skip
     # Nor can anyone act on it.
     assert fan.post(f"/v1/board/posts/{hidden}/comments", {"body": "x"}).status_code == 404

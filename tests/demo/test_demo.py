@@ -99,6 +99,10 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(tmp_path: Path) -
         # A new minute with figures of its own: the simulated load moves all the time.
         assert second["minute"] > first["minute"]
         assert _rates(second) != _rates(first)
+        # The board runs on the demo's platform database, with the example posts.
+        assert f"Board:      {base}/board" in log.read_text()
+        board = httpx.get(f"{base}/board", timeout=10)
+        assert board.status_code == 200 and "지하주차장 조명을 LED로 바꿔 주세요" in board.text
         pids = _pids(log.read_text())
         expected = {"mosquitto", "influxd", "collector", "rollup", "api", "simulators"}
         assert expected <= set(pids), f"missing from the process table: {expected - set(pids)}"

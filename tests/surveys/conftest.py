@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
 
 from api.app import Parts, create_app
 from api.auth import Secrets
+from api.civic import sessions
 from api.civic.codes import ParticipationCodes
 from api.civic.surveys import Surveys, build_surveys
 from api.civic.surveys_responses import Stratum
@@ -18,6 +21,7 @@ from api.civic.surveys_rounds import Round
 from api.reference import Reference
 from api.settings import ApiConfig, SurveysConfig
 from api.stores import PrivateStore, PublicStore
+from telemetry.db.tables import residents
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography
@@ -101,3 +105,15 @@ def app(surveys: Surveys) -> FastAPI:
             surveys=surveys,
         )
     )
+
+
+def signed_in(app: FastAPI, engine: Engine, resident_id: int) -> TestClient:  # noqa: F811
+    """A browser holding the resident's session (as redeeming a code sets it) and its CSRF token."""
+    with engine.connect() as conn:
+        key = conn.execute(
+            select(residents.c.resident_key).where(residents.c.id == resident_id)
+        ).scalar_one()
+    cookie = sessions.sign(SIGNING, resident_id, key, int(time.time()))
+    client = TestClient(app, headers={sessions.CSRF_HEADER: sessions.csrf_token(SIGNING, cookie)})
+    client.cookies.set(sessions.COOKIE, cookie)
+    return client

@@ -19,19 +19,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from api.civic import sessions
 from api.civic.codes import ParticipationCodes
-from api.civic.session import COOKIE, sign_resident
 from telemetry.db.tables import survey_participations, survey_responses
-from tests.surveys.conftest import ADMIN, DONGS, SIGNING, Clock, answers
+from tests.surveys.conftest import ADMIN, DONGS, Clock, answers, signed_in
 
 STAFF = {"Authorization": f"Bearer {ADMIN}"}
 
 
-def _browser(app: FastAPI, resident_id: int | None = None) -> TestClient:
-    client = TestClient(app)
-    if resident_id is not None:
-        client.cookies.set(COOKIE, sign_resident(resident_id, SIGNING))
-    return client
+def _browser(app: FastAPI, engine: Engine, resident_id: int | None = None) -> TestClient:
+    return TestClient(app) if resident_id is None else signed_in(app, engine, resident_id)
 
 
 def _residents(codes: ParticipationCodes) -> tuple[list[int], dict[str, str]]:
@@ -48,7 +45,7 @@ def test_survey_story(
     app: FastAPI, engine: Engine, codes: ParticipationCodes, clock: Clock
 ) -> None:
     ids, paper_codes = _residents(codes)
-    staff = _browser(app)
+    staff = _browser(app, engine)
     now = clock()
     dates = {
         "opens_at": now.isoformat(),
@@ -69,7 +66,13 @@ def test_survey_story(
     assert questions["sections"][0]["questions"][0]["id"] == "data_useful"
 
     # Three residents answer; the first changes their mind before the close.
-    browsers = [_browser(app, i) for i in ids]
+    browsers = [_browser(app, engine, i) for i in ids]
+    forged = browsers[0].post(
+        f"/v1/surveys/rounds/{rid}/response",
+        json={"answers": answers()},
+        headers={sessions.CSRF_HEADER: "not-the-token"},
+    )
+    assert forged.status_code == 403  # a cookie-authenticated write needs the CSRF token
     given = [answers("yes", 4), answers("no", 2), answers("yes", 5, suggestion="단열 지원")]
     for b, a in zip(browsers, given, strict=True):
         done = b.post(f"/v1/surveys/rounds/{rid}/response", json={"answers": a})
@@ -84,11 +87,11 @@ def test_survey_story(
     )
 
     # The same household again: another browser of the same account, and on paper.
-    again = _browser(app, ids[0]).post(
+    again = _browser(app, engine, ids[0]).post(
         f"/v1/surveys/rounds/{rid}/response", json={"answers": answers()}
     )
     assert again.status_code == 409 and again.json()["type"] == "/problems/survey-already-answered"
-    no_token = _browser(app, ids[0]).put(
+    no_token = _browser(app, engine, ids[0]).put(
         f"/v1/surveys/rounds/{rid}/response", json={"answers": answers()}
     )
     assert no_token.status_code == 404  # the edit token lives only in the first browser

@@ -2,8 +2,9 @@
 
 In-process page tests reuse the rolled-up test city of tests/api (real
 InfluxDB, real rollup). Browser tests run the whole platform (simulators →
-agents → Mosquitto → collector → InfluxDB → rollups → API with the portal),
-every stage its own process, and drive Debian's chromium through playwright.
+agents → Mosquitto → collector → InfluxDB → rollups → API with the portal,
+the board and the surveys on a SQLite platform database), every stage its
+own process, once per session, and drive Debian's chromium through playwright.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import pytest
 from devstack import InfluxServer, MosquittoServer, free_port
 from devstack.browser import chromium_path
 from devstack.demo import DEFAULT_CONFIG
-from devstack.platform import Platform
+from devstack.platform import Platform, local_api_config
 from devstack.ports import shifted_config
 from devstack.supervisor import PROJECT_ROOT
 from tests.api.conftest import api_city  # noqa: F401 (fixture)
 from tests.rollup.conftest import rollup_influx  # noqa: F401 (fixture)
 
 LIVE_DEADLINE_S = 150.0
+ADMIN_TOKEN = "portal-admin-token"
+SITE_TOKENS = {"munheung-apt": "munheung-manager-token", "pungam-lh-apt": "pungam-manager-token"}
 AXE = PROJECT_ROOT / "api/web/frontend/node_modules/axe-core/axe.min.js"
 ECHARTS = PROJECT_ROOT / "api/web/static/vendor/echarts.min.js"
 
@@ -46,7 +49,7 @@ def _has_rates(base: str) -> bool:
     return any(u.get("rate") for u in body.get("utilities", []))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     missing = [str(p) for p in (AXE, ECHARTS) if not p.exists()]
     if chromium_path() is None or missing:
@@ -58,7 +61,21 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         influx.create_database(db)
     config = shifted_config(PROJECT_ROOT / DEFAULT_CONFIG, root / "sites.yaml")
     platform = Platform(
-        root, config, broker.url, influx.url, speed=30, api_port=free_port(), rollup_interval_s=5
+        root,
+        config,
+        broker.url,
+        influx.url,
+        speed=30,
+        api_port=free_port(),
+        rollup_interval_s=5,
+        # The board and the surveys: a platform database, operators' and managers' tokens.
+        extra_env={
+            "ENERGY_API_SIGNING_KEY": "portal-test-signing-key-0123456789",
+            "ENERGY_API_ADMIN_TOKEN": ADMIN_TOKEN,
+            "ENERGY_API_SITE_TOKENS": ",".join(f"{s}={t}" for s, t in SITE_TOKENS.items()),
+        },
+        db_url=f"sqlite:///{root / 'platform.sqlite'}",
+        api_config=local_api_config(root / "api.yaml", support_threshold=2),
     )
     base = f"http://127.0.0.1:{platform.api_port}"
     try:
@@ -77,7 +94,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         influx.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(portal: Portal) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

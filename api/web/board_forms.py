@@ -1,0 +1,133 @@
+"""The board's forms (POST, urlencoded): redeem a code, write a post, comment, support, report.
+
+Each write goes through the same store functions as the JSON API and the same
+checks (resident.resident_write: session, CSRF field, origin, rate limits);
+success redirects (303) to the page to read next, a refusal renders its
+reason (board/refused.html) with the status code the API would give.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from api.civic import moderation, posts, sessions, signin
+from api.civic.board import Author, Refused
+from api.civic.chart import ChartRef
+from api.civic.discussion import CommentDraft, comment, support
+from api.civic.guards import ItemId
+from api.civic.posts import PostDraft
+from api.problems import ApiProblem
+from api.routes.board import chart_figures
+from api.web.board_pages import BoardP, Ref
+from api.web.i18n import pick_lang
+from api.web.resident import read_form, refused_page, resident_write, safe_next, see_other
+from api.web.routes import Lang
+
+router = APIRouter(include_in_schema=False)
+Failure = (ApiProblem, Refused, ValidationError)
+
+
+@router.post("/board/redeem")
+async def redeem(request: Request, b: BoardP, lang: Lang = None) -> Response:
+    form = await read_form(request)
+    target = safe_next(form.get("next"))
+    response = RedirectResponse(target, status_code=303)
+    try:
+        signin.sign_in(request, response, b, form.get("code"))
+    except ApiProblem as exc:
+        return refused_page(request, lang, exc)
+    return response
+
+
+@router.post("/board/logout")
+async def logout(request: Request, lang: Lang = None) -> Response:
+    form = await read_form(request)
+    try:
+        resident_write(request, form)
+    except ApiProblem as exc:
+        return refused_page(request, lang, exc)
+    response = see_other(pick_lang(lang), "/board")
+    for name in (sessions.COOKIE, sessions.CSRF_COOKIE):
+        response.delete_cookie(name, path=sessions.PATH)
+    return response
+
+
+def _chart(form_chart: str, dong: str, ref: Ref, form_values: dict[str, str]) -> ChartRef | None:
+    """The chart reference of the new-post form: none, the post's dong, or its district."""
+    if form_chart not in ("dong", "district"):
+        return None
+    found = ref.geo.dongs.get(dong)
+    district = found.district if found else "00000"
+    return ChartRef(
+        district=district,
+        dong=dong if form_chart == "dong" else "all",
+        **form_values,  # type: ignore[arg-type]
+    )
+
+
+@router.post("/board/new")
+async def create_post(request: Request, b: BoardP, ref: Ref, lang: Lang = None) -> Response:
+    form = await read_form(request)
+    try:
+        who = resident_write(request, form)
+        chart_values = {k: form.get(k) for k in ("utility", "every", "start", "end")}
+        draft = PostDraft(
+            kind=form.get("kind"),  # type: ignore[arg-type]
+            title=form.get("title"),
+            body=form.get("body"),
+            dong=form.get("dong"),
+            chart=_chart(form.get("chart"), form.get("dong"), ref, chart_values),
+        )
+        if draft.dong not in ref.geo.dongs:
+            raise ApiProblem(400, "Bad request", f"unknown dong {draft.dong}")
+        figures = chart_figures(request, draft.chart) if draft.chart else None
+        post_id = posts.create(b, Author(resident_id=who.id), draft, figures)
+    except Failure as exc:
+        return refused_page(request, lang, exc)
+    return see_other(pick_lang(lang), f"/board/posts/{post_id}", note="posted")
+
+
+@router.post("/board/posts/{post_id}/comments")
+async def add_comment(request: Request, post_id: ItemId, b: BoardP, lang: Lang = None) -> Response:
+    form = await read_form(request)
+    try:
+        who = resident_write(request, form)
+        parent = form.get("parent_id")
+        draft = CommentDraft(body=form.get("body"), parent_id=int(parent) if parent else None)
+        comment(b, Author(resident_id=who.id), post_id, draft)
+    except (*Failure, ValueError) as exc:
+        return refused_page(request, lang, _as_problem(exc))
+    return see_other(pick_lang(lang), f"/board/posts/{post_id}", note="commented")
+
+
+@router.post("/board/posts/{post_id}/support")
+async def add_support(request: Request, post_id: ItemId, b: BoardP, lang: Lang = None) -> Response:
+    form = await read_form(request)
+    try:
+        who = resident_write(request, form)
+        support(b, who.id, post_id)
+    except Failure as exc:
+        return refused_page(request, lang, exc)
+    return see_other(pick_lang(lang), f"/board/posts/{post_id}", note="supported")
+
+
+@router.post("/board/posts/{post_id}/report")
+async def add_report(request: Request, post_id: ItemId, b: BoardP, lang: Lang = None) -> Response:
+    form = await read_form(request)
+    try:
+        who = resident_write(request, form)
+        kind = moderation.ItemKind(form.get("kind", "post"))
+        item = int(form.get("item") or post_id)
+        moderation.report(b, who.id, kind, item, moderation.Reason(form.get("reason")))
+    except (*Failure, ValueError) as exc:
+        return refused_page(request, lang, _as_problem(exc))
+    # To the list: three reports hide the post, and its page with it.
+    return see_other(pick_lang(lang), "/board", note="reported")
+
+
+def _as_problem(exc: Exception) -> ApiProblem | Refused | ValidationError:
+    if isinstance(exc, Failure):
+        return exc
+    return ApiProblem(400, "Bad form", str(exc))
