@@ -326,3 +326,29 @@ def withheld_dongs(store: PublicStore, utility: str, w: Window) -> set[tuple[str
         )
     )
     return {(r["district"], r["dong"]) for r in _withheld(store, measurement, where)}
+
+
+def area_type_totals(
+    store: PublicStore, utility: str, district: str, dong: str, w: Window
+) -> tuple[dict[str, dict[str, float]], set[str]]:
+    """One area's (district, dong or `all`) use per building type over the window, and the
+    types the rollup withheld by complementary suppression in it."""
+    where = " AND ".join(
+        (
+            tag_eq("district", district),
+            tag_eq("dong", dong),
+            tag_ne("building_type", ALL),
+            tag_eq("utility", utility),
+            time_window(ms(w.start), ms(w.end)),
+        )
+    )
+    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
+    found: dict[str, dict[str, float]] = {}
+    for r in store.rows(
+        f"SELECT consumption, co2e_kg FROM {measurement} WHERE {where} GROUP BY building_type"
+    ):
+        cell = found.setdefault(r["building_type"], {"consumption": 0.0, "co2e_kg": 0.0})
+        cell["consumption"] += r["consumption"]
+        cell["co2e_kg"] += r["co2e_kg"]
+    marked = {r["building_type"] for r in _withheld(store, measurement, where)}
+    return found, marked - set(found)

@@ -97,6 +97,12 @@ class Reference:
             return self.complementary_reason()
         return status, reason
 
+    def building_types_in(self, district: str, dong: str) -> list[str]:
+        """The building types with a registered site in an area (dong may be `all`)."""
+        return sorted(
+            bt for d, dn, bt in self._registered if (d, dn) == (district, dong) and bt != GROUP_ALL
+        )
+
     def registered_dongs(self) -> list[tuple[str, str]]:
         """(district, dong) of every dong with a registered site."""
         return sorted(

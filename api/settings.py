@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.paths import resolve_config_path
@@ -60,6 +61,24 @@ class SurveysConfig(_Strict):
     review_lead_days: int = Field(default=14, ge=0, le=365)
 
 
+class GrafanaConfig(_Strict):
+    """The citizens' Grafana, linked from the portal's pages when set (never required)."""
+
+    citizens_url: str | None = None
+
+    @field_validator("citizens_url")
+    @classmethod
+    def _plain_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = urlsplit(value)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"{value!r}: not an http(s) URL with a host")
+        if url.query or url.fragment or url.username or url.password:
+            raise ValueError(f"{value!r}: a plain URL, without query, fragment or credentials")
+        return value.rstrip("/")
+
+
 class ApiConfig(_Strict):
     """config/api.yaml: nothing secret."""
 
@@ -72,6 +91,7 @@ class ApiConfig(_Strict):
     embed_frame_ancestors: list[str] = Field(default_factory=list)
     board: BoardConfig = Field(default_factory=BoardConfig)
     surveys: SurveysConfig = Field(default_factory=SurveysConfig)
+    grafana: GrafanaConfig = Field(default_factory=GrafanaConfig)
 
 
 class ApiSettings(Settings):

@@ -41,6 +41,12 @@ def link(lang: str, path: str, **params: Any) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
+def grafana_board(base: str | None, uid: str | None) -> str | None:
+    """The citizens' Grafana board of a page, when a citizens' Grafana is configured; the
+    citizens' boards take no variables, so the board itself is the link."""
+    return f"{base}/d/{uid}" if base and uid else None
+
+
 def render(
     request: Request,
     name: str,
@@ -64,6 +70,9 @@ def render(
         "path": here,
         **context,
     }
+    page["grafana_href"] = grafana_board(
+        request.app.state.config.grafana.citizens_url, context.get("board_uid")
+    )
     response = templates.TemplateResponse(request, name, page, status_code=status_code)
     response.headers["Content-Security-Policy"] = csp(frame_ancestors)
     response.headers["Cache-Control"] = f"public, max-age={PAGE_MAX_AGE_S}"

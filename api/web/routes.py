@@ -37,7 +37,8 @@ GEOJSON = "gwangju_dongs.geojson"
 @router.get("/", response_class=HTMLResponse)
 def city(request: Request, store: Store, ref: Ref, lang: Lang = None) -> HTMLResponse:
     now = views.city_now(store, ref, request.app.state.factors)
-    return render(request, "city.html", pick_lang(lang), {"now": now, "page": "city"})
+    context = {"now": now, "page": "city", "board_uid": "citizens-city"}
+    return render(request, "city.html", pick_lang(lang), context)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ def district_page(request: Request, district: str, store: Store, ref: Ref, q: Ar
         "series": views.area_series(store, ref, group, q.utility, q.every),
         "households": d.households,
         "rank": None,
+        "types": views.area_types(store, ref, group, q.utility, q.every),
+        "board_uid": f"citizens-{district}",
     }
     return _area(request, q, context)
 
@@ -138,6 +141,8 @@ def dong_page(request: Request, dong: str, store: Store, ref: Ref, q: Area) -> H
         "series": series,
         "households": households,
         "rank": views.rank_of(store, q.utility, window(None, None, q.every), dong),
+        "types": views.area_types(store, ref, group, q.utility, q.every),
+        "board_uid": f"citizens-{found.district}",
     }
     return _area(request, q, context)
 
@@ -151,6 +156,7 @@ def _area(request: Request, q: AreaQuery, context: dict) -> HTMLResponse:
         "everies": [e.value for e in Every],
         "line_key": views.plain_line_key(series.previous_period.change_pct),
         "reason_key": views.reason_key,
+        "labels": BUILDING_TYPE_LABELS,
         "page": "area",
     }
     return render(request, "area.html", q.lang, context)

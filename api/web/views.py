@@ -145,6 +145,26 @@ def building_types(
     return rows
 
 
+def area_types(
+    store: PublicStore, ref: Reference, group: GroupRef, utility: Utility, every: Every
+) -> list[dict[str, Any]]:
+    """An area's use per building type over the page's window, or why a type has none."""
+    w = window(None, None, every)
+    found, marked = public_data.area_type_totals(
+        store, utility.value, group.district, group.dong, w
+    )
+    rows = []
+    for code in ref.building_types_in(group.district, group.dong):
+        row: dict[str, Any] = {"code": code, **found.get(code, {})}
+        if code in found:
+            row |= {"status": "ok", "reason": None}
+        else:
+            status, reason = ref.missing_reason(group.district, group.dong, code, code in marked)
+            row |= {"status": status, "reason": reason_key(status, reason)}
+        rows.append(row)
+    return rows
+
+
 def rank_of(store: PublicStore, utility: Utility, w: Window, dong: str) -> tuple[int, int] | None:
     """(rank, of) by use per household among dongs with households, highest first."""
     totals = public_data.dong_totals(store, utility.value, w)
