@@ -12,7 +12,6 @@ over a marker (a later pass may have published the group after all).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Any
 
 from api.models import (
@@ -41,13 +40,13 @@ from telemetry.influx_schema import (
     WITHHELD,
     WITHHELD_COMPLEMENTARY,
 )
-from telemetry.influxql import tag_eq, tag_ne, time_window
+from telemetry.influxql import tag_eq, time_window
 
 ALL = GROUP_ALL
 LIVE_HORIZON = dt.timedelta(minutes=15)
 
 
-def _withheld(store: PublicStore, measurement: str, where: str) -> list[dict[str, Any]]:
+def withheld_markers(store: PublicStore, measurement: str, where: str) -> list[dict[str, Any]]:
     """Complementary-suppression markers of one rollup measurement (tags and time)."""
     rows = store.rows(
         f"SELECT reason FROM {WITHHELD} WHERE {tag_eq(TAG_MEASUREMENT, measurement)} AND {where} "
@@ -76,7 +75,7 @@ def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> 
         where = (
             f"time = {int(minute)}ms AND {tag_eq('dong', ALL)} AND {tag_eq('building_type', ALL)}"
         )
-        marked = {(r["utility"], r["district"]) for r in _withheld(store, LIVE_1M, where)}
+        marked = {(r["utility"], r["district"]) for r in withheld_markers(store, LIVE_1M, where)}
     districts = [
         DistrictLive(
             code=d.code,
@@ -177,7 +176,7 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
 def _marked_periods(store: PublicStore, group: GroupRef, utility: str, w: Window) -> set[int]:
     """Period starts (ms) with a complementary-suppression marker; months from days."""
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
-    rows = _withheld(
+    rows = withheld_markers(
         store,
         measurement,
         f"{_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}",
@@ -263,92 +262,3 @@ def _compare(
     if now.consumption is not None and then.consumption:
         change = (now.consumption - then.consumption) / then.consumption * 100
     return Comparison(**then.model_dump(), change_pct=change)
-
-
-# --- ranking and open data --------------------------------------------------
-
-
-def group_totals(
-    store: PublicStore, utility: str | None, level: str, w: Window
-) -> list[dict[str, Any]]:
-    """Per group of a level and period: consumption, co2e, households, sites."""
-    filters = {
-        "city": (tag_eq("district", ALL), tag_eq("building_type", ALL)),
-        "district": (
-            tag_ne("district", ALL),
-            tag_eq("dong", ALL),
-            tag_eq("building_type", ALL),
-        ),
-        "dong": (tag_ne("dong", ALL), tag_eq("building_type", ALL)),
-        "building_type": (tag_eq("district", ALL), tag_ne("building_type", ALL)),
-    }[level]
-    where = " AND ".join((*filters, time_window(ms(w.start), ms(w.end))))
-    if utility:
-        where += " AND " + tag_eq("utility", utility)
-    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
-    rows = store.rows(
-        f"SELECT consumption, co2e_kg, households, sites FROM {measurement} WHERE {where} "
-        "GROUP BY utility, district, dong, building_type"
-    )
-    if w.every is not Every.MONTH:
-        return rows
-    merged: dict[tuple, dict[str, Any]] = {}
-    for r in rows:
-        month = ms(floor(from_ms(r["time"]), Every.MONTH))
-        key = (r["utility"], r["district"], r["dong"], r["building_type"], month)
-        m = merged.setdefault(key, {**r, "time": month, "consumption": 0.0, "co2e_kg": 0.0})
-        m["consumption"] += r["consumption"]
-        m["co2e_kg"] += r["co2e_kg"]
-        m["households"] = max(m["households"] or 0, r["households"] or 0)
-        m["sites"] = max(m["sites"] or 0, r["sites"] or 0)
-    return list(merged.values())
-
-
-def dong_totals(store: PublicStore, utility: str, w: Window) -> dict[tuple[str, str], dict]:
-    """Per dong over the whole window: consumption and the most households seen."""
-    out: dict[tuple[str, str], dict] = defaultdict(lambda: {"consumption": 0.0, "households": 0})
-    for r in group_totals(store, utility, "dong", w):
-        cell = out[(r["district"], r["dong"])]
-        cell["consumption"] += r["consumption"]
-        cell["households"] = max(cell["households"], r["households"] or 0)
-    return dict(out)
-
-
-def withheld_dongs(store: PublicStore, utility: str, w: Window) -> set[tuple[str, str]]:
-    """(district, dong) of dongs with a complementary-suppression marker in the window."""
-    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
-    where = " AND ".join(
-        (
-            tag_ne("dong", ALL),
-            tag_eq("building_type", ALL),
-            tag_eq("utility", utility),
-            time_window(ms(w.start), ms(w.end)),
-        )
-    )
-    return {(r["district"], r["dong"]) for r in _withheld(store, measurement, where)}
-
-
-def area_type_totals(
-    store: PublicStore, utility: str, district: str, dong: str, w: Window
-) -> tuple[dict[str, dict[str, float]], set[str]]:
-    """One area's (district, dong or `all`) use per building type over the window, and the
-    types the rollup withheld by complementary suppression in it."""
-    where = " AND ".join(
-        (
-            tag_eq("district", district),
-            tag_eq("dong", dong),
-            tag_ne("building_type", ALL),
-            tag_eq("utility", utility),
-            time_window(ms(w.start), ms(w.end)),
-        )
-    )
-    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
-    found: dict[str, dict[str, float]] = {}
-    for r in store.rows(
-        f"SELECT consumption, co2e_kg FROM {measurement} WHERE {where} GROUP BY building_type"
-    ):
-        cell = found.setdefault(r["building_type"], {"consumption": 0.0, "co2e_kg": 0.0})
-        cell["consumption"] += r["consumption"]
-        cell["co2e_kg"] += r["co2e_kg"]
-    marked = {r["building_type"] for r in _withheld(store, measurement, where)}
-    return found, marked - set(found)

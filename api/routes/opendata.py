@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api import public_data
+from api import public_totals
 from api.models import UNITS, OpenDataIndex
 from api.params import EndQ, EveryQ, StartQ, reference
 from api.problems import PROBLEM_RESPONSES
@@ -85,7 +85,7 @@ def _rows(
 ) -> list[dict[str, Any]]:
     w = window(start, end, every)
     out = []
-    for r in public_data.group_totals(store, utility.value if utility else None, level.value, w):
+    for r in public_totals.group_totals(store, utility.value if utility else None, level.value, w):
         t = from_ms(r["time"])
         unit = UNITS.get(r["utility"], "")
         district, dong = r["district"], r["dong"]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api import public_data
+from api import public_data, public_totals
 from api.models import (
     UNITS,
     BuildingTypeInfo,
@@ -228,7 +228,7 @@ def dong_ranking(
     end: EndQ = None,
 ) -> Ranking:
     w = window(start, end, Every.DAY)
-    totals = public_data.dong_totals(store, utility.value, w)
+    totals = public_totals.dong_totals(store, utility.value, w)
     ranked, others = [], []
     for (district, dong), t in totals.items():
         name = ref.geo.dongs[dong].name_ko if dong in ref.geo.dongs else dong
@@ -249,7 +249,7 @@ def dong_ranking(
     ranked.sort(key=lambda e: e.per_household or 0.0, reverse=True)
     for i, entry in enumerate(ranked, start=1):
         entry.rank = i
-    withheld = public_data.withheld_dongs(store, utility.value, w)
+    withheld = public_totals.withheld_dongs(store, utility.value, w)
     for district, dong in ref.registered_dongs():
         if (district, dong) not in totals:
             marked = (district, dong) in withheld

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from api import public_data
+from api import public_data, public_totals
 from api.models import RATE_UNITS, UNITS, CityLive, GroupRef, LiveFigure, Series
 from api.reference import Reference
 from api.stores import PublicStore
@@ -95,8 +95,8 @@ def map_window(period: str) -> Window:
 def dong_map(store: PublicStore, ref: Reference, utility: Utility, period: str) -> list[dict]:
     """Every dong of the city with its use per household, or why it has none."""
     w = map_window(period)
-    totals = public_data.dong_totals(store, utility.value, w)
-    marked = public_data.withheld_dongs(store, utility.value, w)
+    totals = public_totals.dong_totals(store, utility.value, w)
+    marked = public_totals.withheld_dongs(store, utility.value, w)
     rows = []
     for dong in ref.geo.dongs.values():
         t = totals.get((dong.district, dong.code))
@@ -129,7 +129,7 @@ def building_types(
     """City-wide use per building type over today or this month, or why a type has none."""
     w = map_window(period)
     found: dict[str, dict[str, Any]] = {}
-    for r in public_data.group_totals(store, utility.value, "building_type", w):
+    for r in public_totals.group_totals(store, utility.value, "building_type", w):
         cell = found.setdefault(r["building_type"], {"consumption": 0.0, "co2e_kg": 0.0})
         cell["consumption"] += r["consumption"]
         cell["co2e_kg"] += r["co2e_kg"]
@@ -150,7 +150,7 @@ def area_types(
 ) -> list[dict[str, Any]]:
     """An area's use per building type over the page's window, or why a type has none."""
     w = window(None, None, every)
-    found, marked = public_data.area_type_totals(
+    found, marked = public_totals.area_type_totals(
         store, utility.value, group.district, group.dong, w
     )
     rows = []
@@ -167,7 +167,7 @@ def area_types(
 
 def rank_of(store: PublicStore, utility: Utility, w: Window, dong: str) -> tuple[int, int] | None:
     """(rank, of) by use per household among dongs with households, highest first."""
-    totals = public_data.dong_totals(store, utility.value, w)
+    totals = public_totals.dong_totals(store, utility.value, w)
     per = {
         code: t["consumption"] / t["households"]
         for (_, code), t in totals.items()

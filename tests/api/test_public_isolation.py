@@ -91,7 +91,13 @@ def test_public_routes_work_with_no_private_bucket_at_all(api_city: ApiCity) -> 
 
 def test_public_modules_never_import_the_private_store() -> None:
     root = Path(api.__file__).parent
-    public = ("routes/public.py", "routes/stream.py", "routes/opendata.py", "public_data.py")
+    public = (
+        "routes/public.py",
+        "routes/stream.py",
+        "routes/opendata.py",
+        "public_data.py",
+        "public_totals.py",
+    )
     portal = [str(p.relative_to(root)) for p in (root / "web").glob("*.py")]
     assert "web/routes.py" in portal and "web/views.py" in portal
     for name in (*public, *portal):
