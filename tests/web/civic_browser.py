@@ -92,3 +92,20 @@ def screenshots(page, name: str, fallback: Path) -> list[Path]:  # type: ignore[
         taken.append(target)
     page.set_viewport_size(dict(zip(("width", "height"), SIZES["desktop"], strict=True)))
     return taken
+
+
+def browser_context(browser, portal: Portal):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=portal.base, locale="ko-KR")
+    page = context.new_page()
+    page.csp_errors = []  # type: ignore[attr-defined]
+    page.on(
+        "console", lambda m: "Content Security Policy" in m.text and page.csp_errors.append(m.text)
+    )
+    return context, page
+
+
+def redeem_in_browser(page, code: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/board/redeem")
+    page.fill("input[name=code]", code)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
