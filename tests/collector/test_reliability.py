@@ -35,6 +35,7 @@ def _assert_all_stored_once(url: str, db: str, stream: SteadyStream) -> None:
     assert stored_sum(url, db) == expected_sum(stream.seq, stream.per_batch)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(150)
 def test_sigkill_ten_times_during_stream_stores_each_reading_once(
     tmp_path: Path,
@@ -68,6 +69,7 @@ def test_sigkill_ten_times_during_stream_stores_each_reading_once(
 OUTAGE_S = float(os.environ.get("COLLECTOR_OUTAGE_S", "30"))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_influxdb_stopped_then_started_loses_nothing(
     tmp_path: Path,

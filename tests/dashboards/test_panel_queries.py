@@ -12,7 +12,7 @@ from telemetry.influx_schema import GROUP_ALL
 from telemetry.registry import Registry
 from tests.dashboards.conftest import Run
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(150)]  # the whole pipeline runs first
 
 # A viewer of a live board picks "last 15 minutes"; the pipeline ran for less than that.
 VIEW = "now-15m"

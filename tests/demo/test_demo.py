@@ -19,7 +19,7 @@ from devstack.platform import modbus_ports
 from devstack.ports import free_offset, free_port, port_open
 from devstack.supervisor import PROJECT_ROOT
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 API_DEADLINE_S = 90.0
 CHANGE_DEADLINE_S = 75.0

@@ -61,6 +61,7 @@ def _assert_nothing_lost(sub: Subscriber, outbox: Path) -> list[int]:
     return order
 
 
+@pytest.mark.slow
 def test_broker_outage_loses_nothing(tmp_path: Path, procs) -> None:
     broker, config, sub = _setup(tmp_path, procs)
     outbox = tmp_path / "outbox.sqlite"
