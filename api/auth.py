@@ -3,11 +3,15 @@
 - Operators: `Authorization: Bearer <ENERGY_API_ADMIN_TOKEN>`.
 - Facility managers: a bearer token per site from ENERGY_API_SITE_TOKENS
   ("site=token,site=token"); it opens that site only.
-- Households: a signed token `<site>.<signature>` that only that household
-  holds, where signature = base64url(HMAC-SHA256(ENERGY_API_SIGNING_KEY,
-  "household:v1:<site>")); sent as a bearer token or as `?token=` in the link
-  the city hands out (`python -m api sign-household SITE`). The site comes
-  from the token itself, so a household can never name another's.
+- Households: a signed token that only that household holds, sent as a bearer
+  token or as `?token=` in the link the city hands out. Version 2 names the
+  household: `<household>.<signature>`, signature = base64url(HMAC-SHA256(
+  ENERGY_API_SIGNING_KEY, "household:v2:<household>")) (`python -m api
+  sign-household --household ID`), so households in an apartment complex or
+  without any site have one too. Version 1 names a site of kind `household`
+  (`"household:v1:<site>"`, `python -m api sign-household SITE`); its
+  household is the one living at that site. Who is asked about comes from the
+  token itself, so a household can never name another's.
 Every comparison is constant-time; with no secret configured the door stays shut.
 """
 
@@ -23,6 +27,8 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import forbidden, unauthorized
+from telemetry.registry import Registry
+from telemetry.registry.households import Household
 
 bearer = HTTPBearer(auto_error=False, description="bearer token (see api/README.md)")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -39,17 +45,36 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
 
 
+def _signed(version: str, subject: str, key: str) -> str:
+    message = f"household:{version}:{subject}".encode()
+    digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
+    return f"{subject}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
+
+
 def sign_household(site: str, key: str) -> str:
-    digest = hmac.new(key.encode(), f"household:v1:{site}".encode(), hashlib.sha256).digest()
-    return f"{site}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
+    """A version-1 token: it names the household's own site (kind `household`)."""
+    return _signed("v1", site, key)
+
+
+def sign_household_id(household: str, key: str) -> str:
+    """A version-2 token: it names the household itself."""
+    return _signed("v2", household, key)
 
 
 def verify_household(token: str, key: str) -> str | None:
-    """The household's site when the signature is right, else None."""
+    """The household's site when the token is a right version-1 one, else None."""
     site, _, _sig = token.rpartition(".")
     if not site or not key:
         return None
     return site if _same(token, sign_household(site, key)) else None
+
+
+def verify_household_id(token: str, key: str) -> str | None:
+    """The household's id when the token is a right version-2 one, else None."""
+    household, _, _sig = token.rpartition(".")
+    if not household or not key:
+        return None
+    return household if _same(token, sign_household_id(household, key)) else None
 
 
 def _secrets(request: Request) -> Secrets:
@@ -88,24 +113,60 @@ def require_site(site: str, sites: set[str]) -> None:
         raise forbidden(f"this token does not open site {site!r}")
 
 
-def household_site(
-    request: Request,
-    credentials: Credentials,
-    token: Annotated[
-        str | None,
-        Query(
-            description="the household's signed token, as in the link it was given", max_length=300
-        ),
-    ] = None,
-) -> str:
+TokenQ = Annotated[
+    str | None,
+    Query(description="the household's signed token, as in the link it was given", max_length=300),
+]
+
+
+def _given(credentials: HTTPAuthorizationCredentials | None, token: str | None) -> str:
     given = credentials.credentials if credentials and credentials.credentials else token
     if not given:
         raise unauthorized("a household token is required (bearer token or ?token=)")
-    site = verify_household(given, _secrets(request).signing_key)
-    if site is None:
-        raise unauthorized("the household token is not valid")
-    registry = request.app.state.reference.registry
+    return given
+
+
+def _own_site(registry: Registry | None, site: str | None) -> bool:
     # Only a household's own site: an apartment complex's figure is not one household's.
-    if registry is None or site not in registry.sites or registry.sites[site].kind != "household":
-        raise unauthorized("the household token is not valid")
-    return site
+    return (
+        registry is not None
+        and site is not None
+        and site in registry.sites
+        and registry.sites[site].kind == "household"
+    )
+
+
+def household_site(request: Request, credentials: Credentials, token: TokenQ = None) -> str:
+    """The household's own site (kind `household`), from a version-1 or version-2 token."""
+    given, key = _given(credentials, token), _secrets(request).signing_key
+    registry = request.app.state.reference.registry
+    site = verify_household(given, key)
+    if site is None:
+        found = household_by_token(registry, given, key)
+        site = found.site if found else None
+    if not _own_site(registry, site):
+        raise unauthorized("the household token is not valid (or names no household site)")
+    return site  # type: ignore[return-value]
+
+
+def household_by_token(registry: Registry | None, token: str, key: str) -> Household | None:
+    """The registered household a token names: its id (v2) or its own site (v1)."""
+    if registry is None:
+        return None
+    household = verify_household_id(token, key)
+    if household is not None:
+        return registry.households.households.get(household)
+    site = verify_household(token, key)
+    return registry.households.of_site(site) if _own_site(registry, site) else None
+
+
+def household_of(request: Request, credentials: Credentials, token: TokenQ = None) -> Household:
+    """The registered household of a version-2 token, or of a version-1 token's site."""
+    found = household_by_token(
+        request.app.state.reference.registry,
+        _given(credentials, token),
+        _secrets(request).signing_key,
+    )
+    if found is None:
+        raise unauthorized("the household token is not valid (or names no registered household)")
+    return found

@@ -1,4 +1,5 @@
-"""`python -m api`: serve the API; `python -m api sign-household SITE`: a household's link."""
+"""`python -m api`: serve the API; `python -m api sign-household SITE | --household ID`: a
+household's link."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from api.auth import sign_household
+from api.auth import sign_household, sign_household_id
 from api.settings import ApiSettings
 from telemetry.cli import (
     ConfigOpt,
@@ -91,26 +92,46 @@ def serve(
 
 @app.command("sign-household")
 def sign_household_cmd(
-    site: Annotated[str, typer.Argument(help="the household's site id")],
+    site: Annotated[
+        str | None, typer.Argument(help="a household site's id (a version-1 token)")
+    ] = None,
+    household: Annotated[
+        str | None, typer.Option("--household", help="a household's id (a version-2 token)")
+    ] = None,
     config: ConfigOpt = None,
     base_url: Annotated[
         str, typer.Option(help="public base URL of the API")
     ] = "https://energy.gwangju.go.kr",
 ) -> None:
-    """Print the signed token and link of one household (needs ENERGY_API_SIGNING_KEY)."""
+    """Print the signed token and links of one household (needs ENERGY_API_SIGNING_KEY).
+
+    `--household ID` signs the household itself (any household of the registry: at its own
+    site, in an apartment complex or standalone in a dong); SITE signs its own site."""
     settings = settings_or_fail(COMPONENT, ApiSettings, config=config)
     key = settings.secret("api_signing_key")
     if not key:
         fail(COMPONENT, "ENERGY_API_SIGNING_KEY is not set")
+    if (site is None) == (household is None):
+        fail(COMPONENT, "give either a household site (SITE) or --household ID")
     try:
         registry = load_registry(settings.config)
     except ConfigError as exc:
         fail(COMPONENT, str(exc))
-    if site not in registry.sites or registry.sites[site].kind != "household":
-        fail(COMPONENT, f"{site!r} is not a household site (kind: household) in {settings.config}")
-    token = sign_household(site, key)
+    if household is not None:
+        if household not in registry.households.households:
+            fail(COMPONENT, f"{household!r} is no household of {settings.config}")
+        token = sign_household_id(household, key)
+    else:
+        if site not in registry.sites or registry.sites[site].kind != "household":
+            fail(
+                COMPONENT,
+                f"{site!r} is not a household site (kind: household) in {settings.config}",
+            )
+        token = sign_household(site, key)  # type: ignore[arg-type]
+    base = base_url.rstrip("/")
     typer.echo(f"token: {token}")
-    typer.echo(f"link:  {base_url.rstrip('/')}/v1/household/usage?token={token}")
+    typer.echo(f"page:  {base}/household?token={token}")
+    typer.echo(f"link:  {base}/v1/household/months?token={token}")
 
 
 def _migrate(settings: ApiSettings) -> str:

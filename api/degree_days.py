@@ -83,9 +83,12 @@ class TooFewMonths(ValueError):
 
 
 def fit_baseline(
-    use: Mapping[dt.date, float], dd: Mapping[dt.date, MonthDegreeDays]
+    use: Mapping[dt.date, float],
+    dd: Mapping[dt.date, MonthDegreeDays],
+    weather: tuple[str, ...] = ("heating", "cooling"),
 ) -> BaselineModel:
-    """Least squares over the baseline months (those in both `use` and `dd`)."""
+    """Least squares over the baseline months (those in both `use` and `dd`); `weather`:
+    the degree-day terms the utility may have (none: use per day only)."""
     months = sorted(m for m in use if m in dd)
     if len(months) < MIN_BASELINE_MONTHS:
         raise TooFewMonths(f"{len(months)} baseline months; at least {MIN_BASELINE_MONTHS}")
@@ -95,7 +98,7 @@ def fit_baseline(
         "heating": np.array([dd[m].hdd for m in months]),
         "cooling": np.array([dd[m].cdd for m in months]),
     }
-    terms = ["base"] + [t for t in ("heating", "cooling") if columns[t].sum() >= MIN_DEGREE_DAYS]
+    terms = ["base"] + [t for t in weather if columns[t].sum() >= MIN_DEGREE_DAYS]
     while True:
         x = np.column_stack([columns[t] for t in terms])
         coef, *_ = np.linalg.lstsq(x, y, rcond=None)

@@ -31,6 +31,7 @@ the city, and so on. Readers pick a level by exact tag equality.
 | `consumption_1d` | same as 1h                                        | same as 1h |
 | `meter_consumption_1h` | site, meter, utility, district, dong, building_type | consumption, resets, glitches, spikes (readings the counter rule of `telemetry/counters.py` settled as such in the period), pending (suspect readings not settled yet) (private bucket only) |
 | `meter_consumption_1d` | same                                        | consumption, resets, glitches, spikes |
+| `meter_consumption_1mo` | site, meter, utility, district, dong, building_type, source (`meter` counters, `interval` imported intervals, `bill` monthly bills) | consumption, apportioned (1: part of it is a billing period apportioned over months by days); per KST month (private bucket only) |
 | `counter_events` | site, meter, utility, field                       | kind (string: `glitch`, `spike`, `reset`, `rollover`), value (the reading), previous (the accepted level before it), amount (what it added to consumption) (private bucket only; one point per event at the reading's timestamp, so a later pass that settles it otherwise overwrites it) |
 | `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k, complementary (1 = withheld so that a smaller neighbour cannot be derived by subtraction) (private bucket only: what was held back and why; live_1m's per hour) |
 | `withheld`       | measurement, utility, district, dong, building_type | reason (string: `complementary`; `published` once a later pass published the group after all) (public bucket only: a marker, no figures, for a group that passes the privacy rule but is withheld so that a smaller group cannot be derived by subtraction; `measurement` = the rollup it stands for, same timestamp as that rollup's point; where the rollup's point exists too, the point wins) |
@@ -96,6 +97,7 @@ CONSUMPTION_1H = "consumption_1h"
 CONSUMPTION_1D = "consumption_1d"
 METER_CONSUMPTION_1H = "meter_consumption_1h"
 METER_CONSUMPTION_1D = "meter_consumption_1d"
+METER_CONSUMPTION_1MO = "meter_consumption_1mo"
 SUPPRESSED = "suppressed"
 WITHHELD = "withheld"
 WITHHELD_COMPLEMENTARY = "complementary"

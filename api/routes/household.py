@@ -9,13 +9,15 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from api import private_data
-from api.auth import household_site
+from api.auth import household_of, household_site
+from api.household_report import HouseholdReport, report
 from api.models import UNITS
 from api.params import EndQ, EveryQ, StartQ, UtilityQ, private_no_store
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
 from api.stores import PrivateStore, private_store
-from api.timewin import Every, Window, ms, window
+from api.timewin import KST, Every, Window, ms, window
 from telemetry.fields import Utility
+from telemetry.registry.households import Household
 
 router = APIRouter(
     dependencies=[Depends(private_no_store)],
@@ -25,6 +27,7 @@ router = APIRouter(
 )
 Site = Annotated[str, Depends(household_site)]
 Store = Annotated[PrivateStore, Depends(private_store)]
+Home = Annotated[Household, Depends(household_of)]
 
 
 class UsagePoint(BaseModel):
@@ -136,6 +139,42 @@ def savings(
         savings=saved,
         savings_pct=saved / then * 100 if saved is not None and then else None,
         co2e_avoided_kg=_factor(request, utility.value, saved) if saved is not None else None,
+    )
+
+
+@router.get(
+    "/months",
+    response_model=HouseholdReport,
+    summary="The household's months, savings, CO2e and similar households",
+    description="Use per utility and KST month from its meters and imports (metered > "
+    "interval > bill; apportioned bills marked), CO2e, weather-normalised savings against "
+    "its own months before enrolment, and the median of similar households (same dong and "
+    "building type) when at least k of them have data. Default window: the last 24 months "
+    "and a year before the enrolment. Any household token (version 1 or 2).",
+)
+def months(
+    request: Request, household: Home, store: Store, start: StartQ = None, end: EndQ = None
+) -> HouseholdReport:
+    return household_report(request, household, store, start, end)
+
+
+def household_report(
+    request: Request, household: Household, store: PrivateStore, start: str | None, end: str | None
+) -> HouseholdReport:
+    """The report of the route and of the portal's page (`/household`)."""
+    span = None
+    if start or end:
+        w = window(start, end, Every.MONTH)
+        span = (w.start, w.end)
+    state = request.app.state
+    return report(
+        store,
+        state.reference.registry.households,
+        household,
+        state.factors,
+        state.config.privacy_k,
+        dt.datetime.now(KST).date(),
+        span,
     )
 
 
