@@ -1,0 +1,176 @@
+"""`/v1/household/months` over a real InfluxDB holding the monthly rollup; household tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import Parts, create_app
+from api.auth import Secrets, sign_household, sign_household_id
+from api.reference import Reference
+from api.settings import ApiConfig
+from api.stores import PrivateStore, PublicStore
+from api.timewin import KST
+from devstack import InfluxServer
+from telemetry.emissions import load_emission_factors
+from telemetry.influxql import InfluxQL
+from telemetry.registry import load_geography, load_registry
+from tests.phase2 import household_city
+from tests.phase2.household_city import HouseholdCity, month_start, peer_use
+from tests.rollup import city as rollup_city
+
+KEY = "household-signing-key"
+
+
+@pytest.fixture(scope="module")
+def homes(
+    influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, HouseholdCity]]:
+    today = dt.datetime.now(KST).date()
+    c, points = household_city.build(tmp_path_factory.mktemp("households"), today)
+    raw = f"raw_{uuid.uuid4().hex[:8]}"
+    influx.create_database(raw)
+    rollup_city.write_points(influx.url, raw, points)
+    registry = load_registry(c.sites)
+    config = ApiConfig(privacy_k=household_city.K)
+    ql = InfluxQL(influx.url)
+    app = create_app(
+        Parts(
+            public_store=PublicStore(ql, raw),
+            private_store=PrivateStore(ql, raw),
+            reference=Reference(load_geography(), registry, config.privacy_k),
+            config=config,
+            secrets=Secrets("admin", {}, KEY),
+            factors=load_emission_factors(),
+        )
+    )
+    with TestClient(app) as client:
+        yield client, c
+    ql.close()
+
+
+def _months(client: TestClient, token: str, **params: str):  # type: ignore[no-untyped-def]
+    return client.get("/v1/household/months", params={"token": token, **params})
+
+
+def _by_utility(body: dict) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {u["utility"]: u for u in body["utilities"]}
+
+
+def test_the_households_months_come_from_the_best_source(homes) -> None:  # type: ignore[no-untyped-def]
+    client, c = homes
+    r = _months(client, sign_household_id("kim-0001", KEY))
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "private, no-store"
+    body = r.json()
+    assert body["household"] == "kim-0001" and body["dong"] == household_city.DONG
+    assert body["enrolment"]["programme"] == "green-remodel"
+    assert body["enrolment"]["start"] == c.enrolled.isoformat()
+    got = {
+        (u, dt.date.fromisoformat(m["month"] + "-01")): (
+            m["consumption"],
+            m["source"],
+            m["apportioned"],
+        )
+        for u, fig in _by_utility(body).items()
+        for m in fig["months"]
+    }
+    assert set(got) == set(c.expected)  # nothing from the lookalike kim-00010
+    for key, (value, source, apportioned) in c.expected.items():
+        assert got[key][0] == pytest.approx(value, abs=0.01), key
+        assert got[key][1:] == (source, apportioned), key
+    factors = load_emission_factors()
+    elec = _by_utility(body)["electricity"]
+    assert elec["co2e_kg"] == pytest.approx(factors.kg("electricity", elec["total"]), rel=1e-3)
+
+
+def test_savings_are_normalised_against_the_named_baseline(homes) -> None:  # type: ignore[no-untyped-def]
+    client, c = homes
+    body = _months(client, sign_household_id("kim-0001", KEY)).json()
+    baseline = [month_start(c.today, n).strftime("%Y-%m") for n in range(-18, -6)]
+    reporting = [month_start(c.today, n).strftime("%Y-%m") for n in range(-5, 0)]
+    factors = load_emission_factors()
+    for utility, saved in household_city.SAVED.items():
+        s = _by_utility(body)[utility]["savings"]
+        assert s["status"] == "ok", (utility, s)
+        assert s["baseline_months"] == baseline and s["reporting_months"] == reporting
+        assert s["savings_pct"] == pytest.approx(saved * 100, abs=0.05), utility
+        assert s["co2e_avoided_kg"] == pytest.approx(
+            factors.kg(utility, s["savings"]), rel=1e-3, abs=0.01
+        )
+    assert _by_utility(body)["gas"]["savings"]["weather"] == ["heating"]
+    assert _by_utility(body)["water"]["savings"]["weather"] == []
+
+
+def test_similar_households_only_where_k_of_them_have_data(homes) -> None:  # type: ignore[no-untyped-def]
+    client, c = homes
+    body = _by_utility(_months(client, sign_household_id("kim-0001", KEY)).json())
+    elec = body["electricity"]
+    assert elec["peers"] == {"status": "ok", "k": 3, "households": 3}
+    for m in elec["months"]:
+        month = dt.date.fromisoformat(m["month"] + "-01")
+        if month == c.gappy_month:
+            assert m["peer_median"] is None  # two of them only
+        else:
+            assert m["peer_median"] == pytest.approx(peer_use(1, month), abs=0.01)
+    assert body["gas"]["peers"] == {"status": "too_few", "k": 3, "households": None}
+    assert all(m["peer_median"] is None for m in body["gas"]["months"])
+
+
+def test_a_household_in_an_apartment_complex_has_its_own_imports_only(homes) -> None:  # type: ignore[no-untyped-def]
+    client, _ = homes
+    r = _months(client, sign_household_id("park-0002", KEY))
+    assert r.status_code == 200, r.text
+    body = _by_utility(r.json())
+    assert list(body) == ["electricity"]
+    assert {m["consumption"] for m in body["electricity"]["months"]} == {150.0}  # not the complex's
+    assert body["electricity"]["savings"]["status"] == "no_enrolment"
+    assert r.json()["enrolment"] is None
+
+
+def test_tokens_version_one_and_two_and_wrong_ones(homes) -> None:  # type: ignore[no-untyped-def]
+    client, _ = homes
+    v1 = _months(client, sign_household("kim-home", KEY)).json()
+    assert v1["household"] == "kim-0001"
+    bearer = client.get(
+        "/v1/household/months",
+        headers={"Authorization": f"Bearer {sign_household_id('kim-0001', KEY)}"},
+    )
+    assert bearer.json() == _months(client, sign_household_id("kim-0001", KEY)).json()
+    refused = [
+        sign_household_id("kim-0001", "another-key"),
+        sign_household_id("nobody", KEY),  # signed, but no such household
+        sign_household("pungam-apt", KEY),  # a complex is not one household
+        sign_household_id("kim-0001", KEY)[:-1],
+        "kim-0001",
+        # A version-1 signature over a household id is no version-2 token.
+        "kim-0001." + sign_household("kim-0001", KEY).rpartition(".")[2],
+    ]
+    for token in refused:
+        r = _months(client, token)
+        assert r.status_code == 401, token
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert client.get("/v1/household/months").status_code == 401
+    # The site routes take a version-2 token of a household with a site of its own only.
+    kim = client.get("/v1/household/usage", params={"token": sign_household_id("kim-0001", KEY)})
+    assert kim.status_code == 200, kim.text
+    park = client.get("/v1/household/usage", params={"token": sign_household_id("park-0002", KEY)})
+    assert park.status_code == 401
+
+
+def test_an_explicit_window_of_whole_months(homes) -> None:  # type: ignore[no-untyped-def]
+    client, c = homes
+    start, end = month_start(c.today, -4), month_start(c.today, -2)
+    body = _months(client, sign_household_id("kim-0001", KEY), start=str(start), end=str(end))
+    fig = _by_utility(body.json())["gas"]
+    assert [m["month"] for m in fig["months"]] == [
+        start.strftime("%Y-%m"),
+        month_start(c.today, -3).strftime("%Y-%m"),
+    ]
+    assert fig["savings"]["status"] == "too_few_baseline_months"
+    bad = _months(client, sign_household_id("kim-0001", KEY), start="2026-13-01")
+    assert bad.status_code == 400
