@@ -25,11 +25,18 @@ class CachedStatic(StaticFiles):
 
 def install(app: FastAPI) -> None:
     """Mount the portal's pages at / and its scripts, styles and libraries at /static."""
-    from api.web import board_forms, board_pages, board_staff_page, embed, survey_pages
+    from api.web import (
+        board_forms,
+        board_pages,
+        board_staff_page,
+        embed,
+        household_page,
+        survey_pages,
+    )
     from api.web.routes import router
 
     embed.install(app)
     app.include_router(router)
-    for module in (board_pages, board_forms, board_staff_page, survey_pages):
+    for module in (board_pages, board_forms, board_staff_page, survey_pages, household_page):
         app.include_router(module.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")

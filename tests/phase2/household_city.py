@@ -18,16 +18,31 @@ uses), so savings are known exactly: electricity 10 %, gas 20 %, water 5 %.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
 from influxdb_client import Point
 
+from api.app import Parts, create_app
+from api.auth import Secrets
 from api.degree_days import month_degree_days
+from api.reference import Reference
+from api.settings import ApiConfig
+from api.stores import PrivateStore, PublicStore
 from api.timewin import KST
+from devstack import InfluxServer
+from telemetry.emissions import load_emission_factors
 from telemetry.influx_schema import METER_CONSUMPTION_1MO
+from telemetry.influxql import InfluxQL
+from telemetry.registry import load_geography, load_registry
+from tests.rollup.city import write_points
 
 K = 3
+KEY = "household-signing-key"
 DONG, DISTRICT = "2911071000", "29110"  # 학운동, 동구
 SITES = f"""\
 programmes: programmes.yaml
@@ -205,3 +220,30 @@ def build(directory: Path, today: dt.date) -> tuple[HouseholdCity, list[Point]]:
     # Another household's imported meter whose id starts like kim's must not count.
     points.append(_point("importer-gb", "kim-00010-gas", "gas", "interval", first, 777.0))
     return HouseholdCity(city.sites, today, enrolled, metered_from, gappy, first, expected), points
+
+
+@pytest.fixture(scope="module")
+def homes(
+    influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, HouseholdCity]]:
+    today = dt.datetime.now(KST).date()
+    c, points = build(tmp_path_factory.mktemp("households"), today)
+    raw = f"raw_{uuid.uuid4().hex[:8]}"
+    influx.create_database(raw)
+    write_points(influx.url, raw, points)
+    registry = load_registry(c.sites)
+    config = ApiConfig(privacy_k=K)
+    ql = InfluxQL(influx.url)
+    app = create_app(
+        Parts(
+            public_store=PublicStore(ql, raw),
+            private_store=PrivateStore(ql, raw),
+            reference=Reference(load_geography(), registry, config.privacy_k),
+            config=config,
+            secrets=Secrets("admin", {}, KEY),
+            factors=load_emission_factors(),
+        )
+    )
+    with TestClient(app) as client:
+        yield client, c
+    ql.close()

@@ -3,54 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import Parts, create_app
-from api.auth import Secrets, sign_household, sign_household_id
-from api.reference import Reference
-from api.settings import ApiConfig
-from api.stores import PrivateStore, PublicStore
-from api.timewin import KST
-from devstack import InfluxServer
+from api.auth import sign_household, sign_household_id
 from telemetry.emissions import load_emission_factors
-from telemetry.influxql import InfluxQL
-from telemetry.registry import load_geography, load_registry
 from tests.phase2 import household_city
-from tests.phase2.household_city import HouseholdCity, month_start, peer_use
-from tests.rollup import city as rollup_city
-
-KEY = "household-signing-key"
-
-
-@pytest.fixture(scope="module")
-def homes(
-    influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[TestClient, HouseholdCity]]:
-    today = dt.datetime.now(KST).date()
-    c, points = household_city.build(tmp_path_factory.mktemp("households"), today)
-    raw = f"raw_{uuid.uuid4().hex[:8]}"
-    influx.create_database(raw)
-    rollup_city.write_points(influx.url, raw, points)
-    registry = load_registry(c.sites)
-    config = ApiConfig(privacy_k=household_city.K)
-    ql = InfluxQL(influx.url)
-    app = create_app(
-        Parts(
-            public_store=PublicStore(ql, raw),
-            private_store=PrivateStore(ql, raw),
-            reference=Reference(load_geography(), registry, config.privacy_k),
-            config=config,
-            secrets=Secrets("admin", {}, KEY),
-            factors=load_emission_factors(),
-        )
-    )
-    with TestClient(app) as client:
-        yield client, c
-    ql.close()
+from tests.phase2.household_city import KEY, month_start, peer_use
 
 
 def _months(client: TestClient, token: str, **params: str):  # type: ignore[no-untyped-def]
