@@ -97,7 +97,9 @@ class HouseholdReport(BaseModel):
     building_type: str
     size_band: str
     start: str
-    end: str
+    end: str = Field(description="exclusive")
+    first_month: str = Field(description="the window's first KST month, YYYY-MM")
+    last_month: str = Field(description="the window's last KST month, YYYY-MM")
     privacy_k: int
     enrolment: EnrolmentInfo | None
     utilities: list[UtilityReport]
@@ -221,6 +223,8 @@ def report(
         size_band=h.size_band.value,
         start=start.isoformat(),
         end=end.isoformat(),
+        first_month=start.strftime("%Y-%m"),
+        last_month=add_months(end, -1).strftime("%Y-%m"),
         privacy_k=k,
         enrolment=EnrolmentInfo(
             programme=enrolment.programme,

@@ -32,13 +32,21 @@
         })
       });
     }
+    if (ds.joined && labels.indexOf(ds.joined) >= 0 && series.length) {
+      // The month the household joined its programme: baseline before, savings after.
+      series[0].markLine = {
+        symbol: "none", silent: true, data: [{ xAxis: ds.joined }],
+        lineStyle: { color: "#4a5360", type: "solid" },
+        label: { formatter: ds.joinedLabel, position: "end", color: "#1b1f24" }
+      };
+    }
     el.hidden = false;
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
       aria: { enabled: true },
       tooltip: { trigger: "axis", renderMode: "richText" },
-      legend: { data: series.map(function (s) { return s.name; }), top: 0, left: 0 },
-      grid: { left: 56, right: 16, top: 56, bottom: 32 },
+      legend: { data: series.map(function (s) { return s.name; }), bottom: 0, left: 0 },
+      grid: { left: 56, right: 24, top: 40, bottom: 64 },
       xAxis: { type: "category", data: labels },
       yAxis: { type: "value", name: ds.unit },
       series: series
