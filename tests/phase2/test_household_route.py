@@ -134,3 +134,20 @@ def test_an_explicit_window_of_whole_months(homes) -> None:  # type: ignore[no-u
     assert fig["savings"]["status"] == "too_few_baseline_months"
     bad = _months(client, sign_household_id("kim-0001", KEY), start="2026-13-01")
     assert bad.status_code == 400
+
+
+def test_odd_windows_are_refused_cleanly(homes) -> None:  # type: ignore[no-untyped-def]
+    client, _ = homes
+    token = sign_household_id("kim-0001", KEY)
+    for start, end in [
+        ("2026-11-01", "2026-10-01"),  # reversed
+        ("2010-01-01", "2026-01-01"),  # more than 120 months
+        ("yesterday", None),
+        ("1999-01-01", None),
+    ]:
+        params = {"start": start} | ({"end": end} if end else {})
+        r = _months(client, token, **params)
+        assert r.status_code == 400, (start, end, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    only_end = _months(client, token, end="2026-01-01")  # twelve months before it
+    assert only_end.status_code == 200 and only_end.json()["first_month"] == "2025-01"
