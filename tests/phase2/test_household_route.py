@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 from fastapi.testclient import TestClient
@@ -151,3 +154,25 @@ def test_odd_windows_are_refused_cleanly(homes) -> None:  # type: ignore[no-unty
         assert r.headers["content-type"].startswith("application/problem+json")
     only_end = _months(client, token, end="2026-01-01")  # twelve months before it
     assert only_end.status_code == 200 and only_end.json()["first_month"] == "2025-01"
+
+
+def test_the_cli_signs_a_household_by_id(homes) -> None:  # type: ignore[no-untyped-def]
+    client, c = homes
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "ENERGY_API_SIGNING_KEY": KEY}
+        return subprocess.run(
+            [sys.executable, "-m", "api", "sign-household", *args, "--config", str(c.sites)],
+            capture_output=True, text=True, timeout=60, env=env, check=False,
+        )  # fmt: skip
+
+    done = run("--household", "park-0002")
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(":", 1) for line in done.stdout.splitlines())
+    token = lines["token"].strip()
+    assert token == sign_household_id("park-0002", KEY)
+    assert lines["page"].strip().endswith(f"/household?token={token}")
+    assert _months(client, token).json()["household"] == "park-0002"
+    refused = run("--household", "nobody")
+    assert refused.returncode == 2 and "nobody" in refused.stderr
+    assert run("kim-home", "--household", "kim-0001").returncode == 2  # one or the other
