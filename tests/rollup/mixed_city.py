@@ -9,7 +9,7 @@ Layout (times relative to the KST month M holding now):
   Button electricity for the last 30 hours (the last 3 overlap the bulk
   counter, which wins) and a bill straddling M-2 and M-1.
 - hh-b, standalone (북구 문흥1동, detached house): daily Green Button
-  electricity for ten days of M-2, re-imported as 15-minute data for two of
+  electricity for ten days of M-2, re-imported as 15-minute data over two of
   them (finer wins); bills from M-3 to M-1 (the Green Button wins in M-2);
   hourly gas intervals starting at half past (in no hour: days and months).
 - hh-c, standalone (남구 양림동): a water bill straddling M-2 and M-1.
@@ -127,7 +127,11 @@ def first_imports(now_ms: int) -> list[list[Span]]:
             ("electricity", "zz-9-electricity", m1 + 5 * DAY, m1 + 6 * DAY, 8.0),
         ],
         hh_b_daily,
-        steps("electricity", "hh-b-electricity", m2 + 4 * DAY, 15 * city.MINUTE, 2 * 96, 0.1),
+        # Finer data from 01:00 on the 5th for 40 h: overlaps the 5th's daily interval
+        # (left out whole) and overwrites the 6th's (same start).
+        steps(
+            "electricity", "hh-b-electricity", m2 + 4 * DAY + city.HOUR, 15 * city.MINUTE, 160, 0.1
+        ),
         [
             ("electricity", "hh-b-electricity-bill", m3 + 19 * DAY, m2 + 19 * DAY, 280.0),
             ("electricity", "hh-b-electricity-bill", m2 + 19 * DAY, m1 + 19 * DAY, 301.0),
