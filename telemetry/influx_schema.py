@@ -31,14 +31,24 @@ the city, and so on. Readers pick a level by exact tag equality.
 | `consumption_1d` | same as 1h                                        | same as 1h |
 | `meter_consumption_1h` | site, meter, utility, district, dong, building_type | consumption, resets, glitches, spikes (readings the counter rule of `telemetry/counters.py` settled as such in the period), pending (suspect readings not settled yet) (private bucket only) |
 | `meter_consumption_1d` | same                                        | consumption, resets, glitches, spikes |
-| `meter_consumption_1mo` | site, meter, utility, district, dong, building_type, source (`meter` counters, `interval` imported intervals, `bill` monthly bills) | consumption, apportioned (1: part of it is a billing period apportioned over months by days); per KST month (private bucket only) |
+| `meter_consumption_1h`, `meter_consumption_1d` of imported intervals | same + source (`interval`, `bill`) | consumption (the interval readings that lie within the hour / KST day); counter meters' points carry no `source` tag |
+| `meter_consumption_1mo` | site, meter, utility, district, dong, building_type, source (`meter`: counter-derived, the sum of its KST days; `interval`; `bill`) | consumption (float, canonical unit), apportioned (int 0/1: part of the figure comes from a period apportioned across months); timestamp = KST month start (private bucket only) |
+| `consumption_1mo` | same as consumption_1d                       | consumption, co2e_kg, meters, sites, households, apportioned (meters whose figure was apportioned) |
 | `counter_events` | site, meter, utility, field                       | kind (string: `glitch`, `spike`, `reset`, `rollover`), value (the reading), previous (the accepted level before it), amount (what it added to consumption) (private bucket only; one point per event at the reading's timestamp, so a later pass that settles it otherwise overwrites it) |
 | `suppressed`     | measurement, utility, district, dong, building_type | holders (how many households/sites), k, complementary (1 = withheld so that a smaller neighbour cannot be derived by subtraction) (private bucket only: what was held back and why; live_1m's per hour) |
 | `withheld`       | measurement, utility, district, dong, building_type | reason (string: `complementary`; `published` once a later pass published the group after all) (public bucket only: a marker, no figures, for a group that passes the privacy rule but is withheld so that a smaller group cannot be derived by subtraction; `measurement` = the rollup it stands for, same timestamp as that rollup's point; where the rollup's point exists too, the point wins) |
 | `rollup_watermark` | job                                             | until_ms (job `rollup`: end of the last completed rollup window; job `arrivals`: the arrival time up to which stored readings were rolled up; private bucket only) |
 
 Timestamps are the start of the period: live_1m per UTC minute, *_1h per
-hour, *_1d per Korean (KST, UTC+9) day, i.e. at 15:00 UTC. A dong-level group
+hour, *_1d per Korean (KST, UTC+9) day, i.e. at 15:00 UTC, *_1mo per KST
+month (`telemetry/months.py`). An imported meter's points carry the site it
+was stored under (the importer's) and the district, dong and building type
+of its household.
+
+Sources in the group rollups (no figure counted twice): per site, utility
+and period, a site's own metered counters when it has any; otherwise per
+household its imported intervals (Green Button), else its bills
+(collector/rollup/README.md). A dong-level group
 always carries its district: (all, <dong>, x) is never written.
 
 `households` counts the households behind a group's sites (a site without a
@@ -97,7 +107,14 @@ CONSUMPTION_1H = "consumption_1h"
 CONSUMPTION_1D = "consumption_1d"
 METER_CONSUMPTION_1H = "meter_consumption_1h"
 METER_CONSUMPTION_1D = "meter_consumption_1d"
+CONSUMPTION_1MO = "consumption_1mo"
 METER_CONSUMPTION_1MO = "meter_consumption_1mo"
+TAG_SOURCE = "source"
+SOURCE_METER = "meter"  # counter-derived
+SOURCE_INTERVAL = "interval"  # imported interval readings (Green Button and the like)
+SOURCE_BILL = "bill"  # a bill's period (meter id `<household>-<utility>-bill`)
+BILL_METER_SUFFIX = "-bill"
+FIELD_APPORTIONED = "apportioned"
 SUPPRESSED = "suppressed"
 WITHHELD = "withheld"
 WITHHELD_COMPLEMENTARY = "complementary"

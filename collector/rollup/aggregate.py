@@ -19,6 +19,8 @@ from collector.rollup.complementary import publishable
 from collector.rollup.groups import Group, Holders, SiteInfo
 from collector.rollup.periods import hour_of
 from telemetry.influx_schema import (
+    CONSUMPTION_1MO,
+    FIELD_APPORTIONED,
     GROUP_TAGS,
     LIVE_1M,
     SUPPRESSED,
@@ -38,13 +40,24 @@ PointKey = tuple[str, str, str, str, str, int]  # (measurement, *GROUP_TAGS valu
 class Cell:
     total: float = 0.0
     holders: Holders = field(default_factory=Holders)
+    apportioned: int = 0  # meters whose figure was apportioned across months
 
-    def add(self, info: SiteInfo, value: float, meters: int, new_site: bool) -> None:
+    def add(
+        self, info: SiteInfo, value: float, meters: int, new_site: bool, apportioned: int = 0
+    ) -> None:
         """A site's value (or a change of it) and meters new to the cell."""
         self.total += value
         self.holders.meters += meters
+        self.apportioned += apportioned
         if new_site:
             self.holders.add_site(info)
+
+    def remove(self, info: SiteInfo, value: float, meters: int, apportioned: int) -> None:
+        """Take back a holder's whole contribution (a household whose figures changed)."""
+        self.total -= value
+        self.holders.meters -= meters
+        self.apportioned -= apportioned
+        self.holders.add_site(info, -1)
 
 
 @dataclass
@@ -111,6 +124,8 @@ def group_points(
             sites=int(cell.holders.sites),
             households=int(cell.holders.households),
         )
+        if measurement == CONSUMPTION_1MO:
+            fields[FIELD_APPORTIONED] = int(cell.apportioned)
         point = line(measurement, tags, fields, ts)
         out.private.append(point)
         public, extra = decided[(utility, ts)]

@@ -9,19 +9,48 @@ reading every site's figures again. A book is built from the stored
 per-meter points the first time a period is touched in this process (after
 a restart, or an old period reached by late data), which costs what the old
 recompute cost, once.
+
+Imported meters (placement.py) count per household: its interval meters'
+sum when it has any in the period, else its bills', and nothing while the
+site it lives at (its gate) has metered counters in the period. A
+household's contribution is recounted whenever one of its figures changes
+or its gate gets its first counter.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from collector.rollup.aggregate import Cell, CellKey
 from collector.rollup.counters import Usage
 from collector.rollup.groups import Group, SiteInfo
+from collector.rollup.placement import Place, Placement
 from collector.rollup.source import MeterHour
+from telemetry.influx_schema import SOURCE_INTERVAL, SOURCE_METER
 
 BookKey = tuple[str, int]  # (utility, period start ms)
+Counted = tuple[float, int, int]  # (total, meters, apportioned meters)
+
+
+@dataclass
+class Household:
+    """One household's imported figures in a period, and what of them the cells hold."""
+
+    place: Place
+    figures: dict[tuple[str, str, str], tuple[float, bool]] = field(default_factory=dict)
+    counted: Counted | None = None  # (site, meter, source) → (consumption, apportioned)
+
+    def pick(self) -> Counted:
+        """Its interval meters when it has any in the period, else its bills."""
+        has_interval = any(src == SOURCE_INTERVAL for _s, _m, src in self.figures)
+        chosen = [
+            v
+            for (_s, _m, src), v in self.figures.items()
+            if has_interval == (src == SOURCE_INTERVAL)
+        ]
+        return (sum(c for c, _a in chosen), len(chosen), sum(a for _c, a in chosen))
 
 
 class Book:
@@ -29,9 +58,11 @@ class Book:
         self.values: dict[tuple[str, str], Usage] = {}  # (site, meter) → its figures
         self.site_meters: dict[str, int] = defaultdict(int)
         self.cells: dict[Group, Cell] = {}
+        self.households: dict[str, Household] = {}  # holder id → imported figures
+        self.gated: dict[str, set[str]] = defaultdict(set)  # site → holder ids living there
 
     def set(self, info: SiteInfo, meter: str, u: Usage) -> Usage | None:
-        """A meter's new figures for the period; returns the ones they replace."""
+        """A counter meter's new figures for the period; returns the ones they replace."""
         old = self.values.get((info.site, meter))
         new_site = old is None and self.site_meters[info.site] == 0
         if old is None:
@@ -42,12 +73,42 @@ class Book:
             cell.add(info, change, int(old is None), new_site)
         # A copy: the figures may be a meter state's own, which later passes change.
         self.values[(info.site, meter)] = Usage(u.consumption, u.resets, u.glitches, u.spikes)
+        if new_site:  # its households' imports no longer count
+            for holder in self.gated.get(info.site, ()):
+                self._recount(self.households[holder])
         return old
+
+    def set_import(self, place: Place, site: str, meter: str, figure: float, apport: bool) -> None:
+        """An imported meter's figure for the period (placement.py: where it counts)."""
+        hh = self.households.get(place.info.site)
+        if hh is None:
+            hh = self.households[place.info.site] = Household(place)
+            if place.gate is not None:
+                self.gated[place.gate].add(place.info.site)
+        hh.figures[(site, meter, place.source)] = (figure, apport)
+        self.values[(site, meter)] = Usage(figure)
+        self._recount(hh)
+
+    def _recount(self, hh: Household) -> None:
+        gate = hh.place.gate
+        new = hh.pick() if gate is None or self.site_meters.get(gate, 0) == 0 else None
+        if new == hh.counted:
+            return
+        info = hh.place.info
+        for group in info.groups():
+            cell = self.cells.setdefault(group, Cell())
+            if hh.counted is not None:
+                total, meters, apport = hh.counted
+                cell.remove(info, total, meters, apport)
+            if new is not None:
+                cell.add(info, new[0], new[1], True, new[2])
+        hh.counted = new
 
 
 class Books:
-    def __init__(self, sites: dict[str, SiteInfo]) -> None:
+    def __init__(self, sites: dict[str, SiteInfo], placement: Placement | None = None) -> None:
         self.sites = sites
+        self.placement = placement or Placement(sites)
         self.books: dict[BookKey, Book] = {}
 
     def get(self, key: BookKey) -> Book | None:
@@ -59,10 +120,20 @@ class Books:
         for key in wanted:
             self.books[key] = Book()
         for p in stored:
-            info = self.sites.get(p.site)
             book = self.books.get((p.utility, p.ts)) if (p.utility, p.ts) in wanted else None
-            if book is not None and info is not None:
+            if book is not None:
+                self.put(book, p)
+
+    def put(self, book: Book, p: MeterHour) -> None:
+        """One stored meter figure into a book, by its source."""
+        if p.source in ("", SOURCE_METER):
+            info = self.sites.get(p.site)
+            if info is not None:
                 book.set(info, p.meter, Usage(p.consumption, p.resets, p.glitches, p.spikes))
+            return
+        place = self.placement.imported(p.site, p.meter)
+        if place is not None:
+            book.set_import(place, p.site, p.meter, p.consumption, bool(p.apportioned))
 
     def cells(self, keys: Iterable[BookKey]) -> dict[CellKey, Cell]:
         out: dict[CellKey, Cell] = {}

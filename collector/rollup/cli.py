@@ -11,6 +11,7 @@ from influxdb_client.client.exceptions import InfluxDBError
 from collector.rollup.compute import Computer
 from collector.rollup.engine import Buckets, Engine, Windows
 from collector.rollup.groups import site_infos
+from collector.rollup.placement import Placement
 from collector.rollup.settings import RollupSettings
 from collector.rollup.sink import Sink
 from collector.rollup.source import PublicMarkers, RawSource
@@ -34,7 +35,7 @@ COMPONENT = "collector rollup"
 app = typer.Typer(
     help=(
         "Compute city-wide rollups from raw readings: live totals per minute, "
-        "consumption per hour and per day (per meter and per district × dong × "
+        "consumption per hour, day and month, from counters and imported intervals (per meter and per district × dong × "
         "building type), CO2e, and the privacy-checked copy in the public bucket."
     ),
     no_args_is_help=False,
@@ -119,12 +120,14 @@ def rollup(
 def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
     ql = InfluxQL(settings.influx_url, settings.influx_token_value(), timeout_s=120)
     source = RawSource(ql, settings.influx_bucket)
+    sites = site_infos(registry)
     computer = Computer(
         source,
-        site_infos(registry),
+        sites,
         load_emission_factors(),
         settings.privacy_k,
         int(settings.bridge_s * 1000),
+        Placement(sites, registry),
     )
     sink = Sink(settings.influx_url, settings.influx_token_value(), settings.influx_org)
     return Engine(

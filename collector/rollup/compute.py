@@ -10,20 +10,25 @@ from collector.rollup.aggregate import Cell, CellKey, Output, aggregate, group_p
 from collector.rollup.counters import Usage, Window
 from collector.rollup.groups import SiteInfo
 from collector.rollup.periods import DAY_MS
+from collector.rollup.placement import Placement
 from collector.rollup.source import RawSource, Sites
 from telemetry.counters import K, Settled, max_rate_per_h, settle
 from telemetry.emissions import EmissionFactors
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.influx_schema import (
     COUNTER_EVENTS,
+    FIELD_APPORTIONED,
     LIVE_1M,
     METER_CONSUMPTION_1H,
+    METER_CONSUMPTION_1MO,
+    SOURCE_METER,
     TAG_BUILDING_TYPE,
     TAG_DISTRICT,
     TAG_DONG,
     TAG_FIELD,
     TAG_METER,
     TAG_SITE,
+    TAG_SOURCE,
     TAG_UTILITY,
 )
 from telemetry.lineproto import line
@@ -46,9 +51,11 @@ class Computer:
         factors: EmissionFactors,
         k: int,
         bridge_ms: int,
+        placement: Placement | None = None,
     ) -> None:
         self.source = source
         self.sites = sites
+        self.placement = placement or Placement(sites)
         self.factors = factors
         self.k = k
         self.bridge_ms = bridge_ms
@@ -58,7 +65,14 @@ class Computer:
     def fingerprint(self) -> str:
         """What the group points depend on besides readings: registry, k, factors.
         A pass that finds another fingerprint on the last one recomputes in full."""
-        text = repr((sorted(self.sites.items()), self.k, self.factors.model_dump_json()))
+        text = repr(
+            (
+                sorted(self.sites.items()),
+                self.k,
+                self.factors.model_dump_json(),
+                self.placement.fingerprint_text(),
+            )
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def live(self, start_ms: int, end_ms: int) -> Output:
@@ -170,6 +184,19 @@ class Computer:
             out.private.append(_meter_point(measurement, utility, info, meter, ts, u))
         return out
 
+    def month_points(self, usage: MeterUsage) -> Output:
+        """Counter meters' KST months (source `meter`, never apportioned)."""
+        out = Output()
+        for (utility, site, meter, ts), u in sorted(usage.items()):
+            info = self.sites.get(site)
+            if info is None:
+                out.unknown_sites.add(site)
+                continue
+            tags = {**_meter_tags(utility, info, meter), TAG_SOURCE: SOURCE_METER}
+            fields = {"consumption": float(u.consumption), FIELD_APPORTIONED: 0}
+            out.private.append(line(METER_CONSUMPTION_1MO, tags, fields, ts))
+        return out
+
     def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
         """Per-group points with CO2e from kept cells (books.py)."""
         return group_points(measurement, cells, self.k, self._consumption_fields)
@@ -202,10 +229,8 @@ def revised_before(
     return min(changed) if changed else None
 
 
-def _meter_point(
-    measurement: str, utility: str, info: SiteInfo, meter: str, ts: int, u: Usage
-) -> str:
-    tags = {
+def _meter_tags(utility: str, info: SiteInfo, meter: str) -> dict[str, str]:
+    return {
         TAG_SITE: info.site,
         TAG_METER: meter,
         TAG_UTILITY: utility,
@@ -213,6 +238,12 @@ def _meter_point(
         TAG_DONG: info.dong,
         TAG_BUILDING_TYPE: info.building_type,
     }
+
+
+def _meter_point(
+    measurement: str, utility: str, info: SiteInfo, meter: str, ts: int, u: Usage
+) -> str:
+    tags = _meter_tags(utility, info, meter)
     fields: dict[str, float | int] = {
         "consumption": float(u.consumption),
         "resets": int(u.resets),

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from collector.rollup.aggregate import Output, stale_markers
 from collector.rollup.compute import Computer, MeterUsage
+from collector.rollup.imported import Imports, Job
 from collector.rollup.layer import GroupLayer
 from collector.rollup.periods import hour_of, minute_of
 from collector.rollup.sink import Sink
@@ -60,6 +61,7 @@ class PassReport:
     full: bool = False  # no arrival cursor: every meter over the lookback
     markers: int = 0  # arrival markers taken
     touched_sites: int = 0
+    interval_markers: int = 0  # interval_arrivals taken (imported history)
     resumed_sites: int = 0  # taken from their kept state, without re-reading raw
     unknown: set[str] = field(default_factory=set)
 
@@ -102,6 +104,8 @@ class Engine:
         self.clock = clock
         self.markers = markers
         self.log = ArrivalLog()
+        self.interval_log = ArrivalLog()
+        self.imports = Imports(source, computer.placement)
         self.groups = GroupLayer(computer, source)
         self._now_ms = 0  # the running pass's now: a window ending there keeps meter states
 
@@ -123,26 +127,33 @@ class Engine:
         fingerprint = self.computer.fingerprint()
         full = found is None or found[1] != fingerprint
         since = (now_ms if found is None else found[0]) - self.w.arrival_slack_ms
+        # A full pass takes the interval markers of max_catchup (imports are rare).
+        isince = now_ms - self.w.max_catchup_ms if full else since
         try:
             touched = self.log.take(self.source.arrivals(since, now_ms))
+            imported = self.interval_log.take(self.source.interval_arrivals(isince, now_ms))
             report = self.run_full(now_ms) if full else self._incremental(touched, now_ms)
+            self._imports(imported, report, now_ms)
         except BaseException:
             # Part of this pass may be in memory but not stored: forget it all, so
             # that the next pass takes the same markers again and recomputes from raw.
             self.reset()
             raise
         self.log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
+        self.interval_log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
         self.groups.forget_before(now_ms)
         cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
         self.sink.write(
             self.buckets.private, [line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms)]
         )
         log.info(
-            "rollup %s..%s%s: %d markers, %d sites, %d private, %d public points",
+            "rollup %s..%s%s: %d markers, %d interval markers, %d sites, "
+            "%d private, %d public points",
             report.start_ms,
             now_ms,
             " (full)" if report.full else "",
             report.markers,
+            report.interval_markers,
             report.touched_sites,
             report.private_points,
             report.public_points,
@@ -155,6 +166,7 @@ class Engine:
     def reset(self) -> None:
         """Forget the taken markers, meter states and group cells (rebuilt as needed)."""
         self.log = ArrivalLog()
+        self.interval_log = ArrivalLog()
         self.computer.states.clear()
         self.computer.site_last.clear()
         self.groups = GroupLayer(self.computer, self.source)
@@ -201,6 +213,19 @@ class Engine:
             self._store(self.computer.live(start, end), report)
         self._mark(now_ms, now_ms)
         return report
+
+    def _imports(self, touched: Touched, report: PassReport, now_ms: int) -> None:
+        """Imported intervals: the touched sites' KST months (a full pass: every
+        site's months of its window), their meter points, then the periods' groups."""
+        report.interval_markers = touched.markers
+        jobs: list[Job] = [(site, t0, t1) for site, (t0, t1) in sorted(touched.sites.items())]
+        if report.full:
+            jobs.append((None, report.start_ms, now_ms))
+        if not jobs:
+            return
+        out, figures = self.imports.recompute(jobs)
+        self._store(out, report)
+        self.groups.imports(figures, lambda o: self._store(o, report))
 
     def _split(self, touched: Touched, now_ms: int) -> tuple[dict[str, tuple[int, int]], Touched]:
         """Sites whose new readings all follow what was taken of them, recently (resumed

@@ -5,9 +5,16 @@ books, which update their groups' cells; each meter's change per KST day
 gives its new day figures (from the day book), except where a book was just
 built from the store (the change is unknown): those meter days are re-summed
 from the stored hours by InfluxDB. Then the day books are updated, and the
-touched periods' group points written. Cost: the meters changed, plus the
-groups of the touched periods; a book built (after a restart, or late data
-reaching an old period) costs one read of that period's meter points.
+touched periods' group points written. The same step leads from days to
+KST months (`meter_consumption_1mo`, source `meter`, and `consumption_1mo`).
+Cost: the meters changed, plus the groups of the touched periods; a book
+built (after a restart, or late data reaching an old period) costs one read
+of that period's meter points.
+
+Imported meters' figures (imported.py) are set in the books of their
+periods by `imports`: set in a kept book, or in a book built from the
+stored points (which already hold them), and the periods' group points
+written.
 """
 
 from __future__ import annotations
@@ -20,27 +27,59 @@ from collector.rollup.books import Books, difference
 from collector.rollup.compute import Computer, MeterUsage
 from collector.rollup.counters import Usage
 from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, hour_of
-from collector.rollup.source import RawSource
+from collector.rollup.source import MeterHour, RawSource
 from telemetry.influx_schema import (
     CONSUMPTION_1D,
     CONSUMPTION_1H,
+    CONSUMPTION_1MO,
     METER_CONSUMPTION_1D,
     METER_CONSUMPTION_1H,
+    METER_CONSUMPTION_1MO,
 )
+from telemetry.months import month_of, next_month
 
-BOOK_HOURS = 3  # hours of group cells kept (days: today and yesterday)
+BOOK_HOURS = 3  # hours of group cells kept (days: today and yesterday; months: this and last)
+LEVELS = (
+    (METER_CONSUMPTION_1H, CONSUMPTION_1H),
+    (METER_CONSUMPTION_1D, CONSUMPTION_1D),
+    (METER_CONSUMPTION_1MO, CONSUMPTION_1MO),
+)
 
 
 class GroupLayer:
     def __init__(self, computer: Computer, source: RawSource) -> None:
         self.computer = computer
         self.source = source
-        self.hour_books = Books(computer.sites)
-        self.day_books = Books(computer.sites)
+        self.hour_books = Books(computer.sites, computer.placement)
+        self.day_books = Books(computer.sites, computer.placement)
+        self.month_books = Books(computer.sites, computer.placement)
 
     def forget_before(self, now_ms: int) -> None:
         self.hour_books.forget_before(hour_of(now_ms) - BOOK_HOURS * HOUR_MS)
         self.day_books.forget_before(day_of(now_ms) - DAY_MS)
+        self.month_books.forget_before(month_of(month_of(now_ms) - 1))
+
+    def _books(self, measurement: str) -> Books:
+        return {
+            METER_CONSUMPTION_1H: self.hour_books,
+            METER_CONSUMPTION_1D: self.day_books,
+            METER_CONSUMPTION_1MO: self.month_books,
+        }[measurement]
+
+    def imports(self, figures: dict[str, list[MeterHour]], store: Callable[[Output], None]) -> None:
+        """Imported meters' figures just stored, per meter measurement: into their
+        periods' books (kept, or built from the store), and those periods' group points."""
+        for measurement, group_measurement in LEVELS:
+            points = figures.get(measurement, [])
+            books = self._books(measurement)
+            keys = {(p.utility, p.ts) for p in points}
+            missing = sorted(k for k in keys if books.get(k) is None)
+            self._build(books, measurement, missing)
+            built = set(missing)
+            for p in points:
+                if (p.utility, p.ts) not in built:
+                    books.put(books.books[(p.utility, p.ts)], p)
+            store(self.computer.cell_points(group_measurement, books.cells(keys)))
 
     def update(self, written: MeterUsage, store: Callable[[Output], None]) -> None:
         """Group points of the hours and KST days holding the meter figures just
@@ -60,21 +99,53 @@ class GroupLayer:
         for day, sites in sorted(resum.items()):
             days.update(self.computer.meter_days([day], sorted(sites)))
         store(self.computer.meter_points(METER_CONSUMPTION_1D, days))
-        self._apply(self.day_books, days)
+        changes, resum = self._apply(self.day_books, days, month_of)
         touched_days = {(u, d) for u, _s, _m, d in days}
         out = self.computer.cell_points(CONSUMPTION_1D, self.day_books.cells(touched_days))
         store(out)
+        self._months(changes, resum, store)
 
-    def _apply(self, books: Books, figures: MeterUsage) -> tuple[MeterUsage, dict[int, set[str]]]:
-        """Set the stored figures in their books (built from the store when missing).
-        Returns each meter's change per KST day, and per day the sites whose change
-        is unknown (their book was just built): their days are re-summed."""
-        missing = sorted({(u, ts) for u, _s, _m, ts in figures if books.get((u, ts)) is None})
-        step = HOUR_MS if books is self.hour_books else DAY_MS
-        measurement = METER_CONSUMPTION_1H if step == HOUR_MS else METER_CONSUMPTION_1D
-        for start, end in _spans(sorted({ts for _u, ts in missing}), step):
+    def _months(
+        self, changes: MeterUsage, resum: dict[int, set[str]], store: Callable[[Output], None]
+    ) -> None:
+        """Counter meters' KST months from their day changes (or re-summed from the
+        stored days where the change is unknown), and the months' group points."""
+        months: MeterUsage = {}
+        for (u, site, meter, month), change in changes.items():
+            book = self.month_books.get((u, month))
+            if book is None or site in resum.get(month, ()):
+                resum.setdefault(month, set()).add(site)
+                continue
+            months[(u, site, meter, month)] = _plus(book.values.get((site, meter)), change)
+        for month, sites in sorted(resum.items()):
+            found = self.source.meter_days(month, next_month(month), sorted(sites), month=True)
+            months.update(((d.utility, d.site, d.meter, d.ts), Usage(d.consumption)) for d in found)
+        store(self.computer.month_points(months))
+        self._apply(self.month_books, months, month_of)
+        touched = {(u, m) for u, _s, _m, m in months}
+        store(self.computer.cell_points(CONSUMPTION_1MO, self.month_books.cells(touched)))
+
+    def _build(self, books: Books, measurement: str, keys: list[tuple[str, int]]) -> None:
+        """Books of `keys` from the stored meter points of their periods."""
+        if measurement == METER_CONSUMPTION_1MO:
+            spans = [(m, next_month(m)) for m in sorted({ts for _u, ts in keys})]
+        else:
+            step = HOUR_MS if measurement == METER_CONSUMPTION_1H else DAY_MS
+            spans = _spans(sorted({ts for _u, ts in keys}), step)
+        for start, end in spans:
             stored = self.source.meter_points(measurement, start, end)
-            books.build([k for k in missing if start <= k[1] < end], stored)
+            books.build([k for k in keys if start <= k[1] < end], stored)
+
+    def _apply(
+        self, books: Books, figures: MeterUsage, parent: Callable[[int], int] = day_of
+    ) -> tuple[MeterUsage, dict[int, set[str]]]:
+        """Set the stored counter figures in their books (built from the store when
+        missing). Returns each meter's change per parent period (KST day or month), and
+        per parent period the sites whose change is unknown (their book was just
+        built): their parent periods are re-summed."""
+        missing = sorted({(u, ts) for u, _s, _m, ts in figures if books.get((u, ts)) is None})
+        measurement = next(m for m, _g in LEVELS if self._books(m) is books)
+        self._build(books, measurement, missing)
         built = set(missing)
         changes: MeterUsage = {}
         resum: dict[int, set[str]] = defaultdict(set)
@@ -83,10 +154,10 @@ class GroupLayer:
             if info is None:
                 continue
             if (u, ts) in built:
-                resum[day_of(ts)].add(site)
+                resum[parent(ts)].add(site)
                 continue
             old = books.books[(u, ts)].set(info, meter, figure)
-            key = (u, site, meter, day_of(ts))
+            key = (u, site, meter, parent(ts))
             changes[key] = _plus(changes.get(key), difference(figure, old))
         return changes, resum
 

@@ -7,20 +7,29 @@ from dataclasses import dataclass
 from telemetry.influx_schema import (
     AGENT_STATUS,
     ARRIVALS,
+    FIELD_APPORTIONED,
+    FIELD_DURATION_S,
     GROUP_TAGS,
+    INTERVAL_ARRIVALS,
     JOB_ARRIVALS,
     JOB_ROLLUP,
+    METER_CONSUMPTION_1D,
     METER_CONSUMPTION_1H,
+    METER_CONSUMPTION_1MO,
     ROLLUP_WATERMARK,
+    SOURCE_METER,
+    TAG_AGENT,
     TAG_INSTANCE,
     TAG_JOB,
     TAG_MEASUREMENT,
     TAG_METER,
     TAG_QUALITY,
     TAG_SITE,
+    TAG_SOURCE,
     TAG_UTILITY,
     WITHHELD,
     WITHHELD_COMPLEMENTARY,
+    interval_measurement,
 )
 from telemetry.influxql import InfluxQL, quote_ident, tag_eq, tag_ne, time_window
 
@@ -53,10 +62,14 @@ class MeterHour:
     resets: int
     glitches: int
     spikes: int
+    source: str = ""  # "" (a counter meter's hours and days), or TAG_SOURCE's value
+    apportioned: int = 0
 
 
 _GOOD = tag_ne(TAG_QUALITY, "bad")
 _BY_METER = f"{quote_ident(TAG_SITE)}, {quote_ident(TAG_METER)}"
+_BY_SITE_AGENT = f"{quote_ident(TAG_SITE)}, {quote_ident(TAG_AGENT)}"
+_COUNTERS = tag_eq(TAG_SOURCE, "")  # counter meters' hours and days carry no source tag
 
 
 class RawSource:
@@ -120,16 +133,22 @@ class RawSource:
             out.extend((site, meter, int(t), float(v)) for t, v in s.values if v is not None)
         return out
 
-    def meter_days(self, start_ms: int, end_ms: int, sites: Sites = None) -> list[MeterHour]:
-        """Per meter and KST day in [start, end) (day starts): the sums of its stored
-        meter_consumption_1h points, summed by InfluxDB (one row per meter and day)."""
+    def meter_days(
+        self, start_ms: int, end_ms: int, sites: Sites = None, month: bool = False
+    ) -> list[MeterHour]:
+        """Per counter meter and KST day in [start, end) (day starts): the sums of its
+        stored meter_consumption_1h points, summed by InfluxDB (one row per meter and
+        day). `month`: the sums of its meter_consumption_1d points over [start, end)
+        (one KST month), at `start`."""
+        measurement = METER_CONSUMPTION_1D if month else METER_CONSUMPTION_1H
+        by_time = "" if month else f"time({KST_DAY}), "
         out = []
         for where in _site_filters(sites):
             q = (
                 "SELECT sum(consumption), sum(resets), sum(glitches), sum(spikes) "
-                f"FROM {quote_ident(METER_CONSUMPTION_1H)} "
-                f"WHERE {time_window(start_ms, end_ms)}{where} "
-                f"GROUP BY time({KST_DAY}), {quote_ident(TAG_UTILITY)}, {_BY_METER} fill(none)"
+                f"FROM {quote_ident(measurement)} "
+                f"WHERE {time_window(start_ms, end_ms)} AND {_COUNTERS}{where} "
+                f"GROUP BY {by_time}{quote_ident(TAG_UTILITY)}, {_BY_METER} fill(none)"
             )
             for s in self.ql.series(q, self.db, epoch="ms"):
                 u, site, meter = (s.tags.get(t, "") for t in (TAG_UTILITY, TAG_SITE, TAG_METER))
@@ -141,7 +160,7 @@ class RawSource:
                             u,
                             site,
                             meter,
-                            int(t),
+                            start_ms if month else int(t),
                             float(consumption),
                             int(resets or 0),
                             int(glitches or 0),
@@ -150,22 +169,83 @@ class RawSource:
                     )
         return out
 
-    def meter_points(self, measurement: str, start_ms: int, end_ms: int) -> list[MeterHour]:
-        """The rollup's own per-meter points (hourly or daily) in [start, end)."""
+    def meter_points(
+        self, measurement: str, start_ms: int, end_ms: int, where: str = ""
+    ) -> list[MeterHour]:
+        """The rollup's own per-meter points (hourly, daily, monthly) in [start, end)."""
         q = (
-            f"SELECT consumption, resets, glitches, spikes FROM {quote_ident(measurement)} "
-            f"WHERE {time_window(start_ms, end_ms)} "
-            f"GROUP BY {quote_ident(TAG_UTILITY)}, {_BY_METER}"
+            f"SELECT consumption, resets, glitches, spikes, {quote_ident(FIELD_APPORTIONED)} "
+            f"FROM {quote_ident(measurement)} WHERE {time_window(start_ms, end_ms)}{where} "
+            f"GROUP BY {quote_ident(TAG_UTILITY)}, {_BY_METER}, {quote_ident(TAG_SOURCE)}"
         )
         out = []
         for s in self.ql.series(q, self.db, epoch="ms"):
-            u, site, meter = (s.tags.get(t, "") for t in (TAG_UTILITY, TAG_SITE, TAG_METER))
+            u, site, meter, src = (
+                s.tags.get(t, "") for t in (TAG_UTILITY, TAG_SITE, TAG_METER, TAG_SOURCE)
+            )
             out.extend(
                 MeterHour(
-                    u, site, meter, int(t), float(c or 0.0), int(r or 0), int(g or 0), int(k or 0)
+                    u,
+                    site,
+                    meter,
+                    int(t),
+                    float(c or 0.0),
+                    int(r or 0),
+                    int(g or 0),
+                    int(k or 0),
+                    src,
+                    int(a or 0),
                 )
-                for t, c, r, g, k in s.values
+                for t, c, r, g, k, a in s.values
             )
+        return out
+
+    def imported_points(
+        self, measurement: str, site: str | None, start_ms: int, end_ms: int
+    ) -> list[MeterHour]:
+        """The imported meters' points of `site` (None: every site) in [start, end)."""
+        where = f" AND {tag_ne(TAG_SOURCE, '')}"
+        if site is not None:
+            where += f" AND {tag_eq(TAG_SITE, site)}"
+        if measurement == METER_CONSUMPTION_1MO:
+            where += f" AND {tag_ne(TAG_SOURCE, SOURCE_METER)}"
+        return self.meter_points(measurement, start_ms, end_ms, where)
+
+    def intervals(
+        self, utility: str, field: str, start_ms: int, end_ms: int, site: str | None
+    ) -> dict[MeterKey, list[tuple[int, int, float]]]:
+        """Per meter, its good interval readings starting in [start, end): (start, end,
+        amount in `field`), sorted by start; `site` None: every site."""
+        where = f" AND {tag_eq(TAG_SITE, site)}" if site is not None else ""
+        q = (
+            f"SELECT {quote_ident(field)}, {quote_ident(FIELD_DURATION_S)} "
+            f"FROM {quote_ident(interval_measurement(utility))} "
+            f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD}{where} GROUP BY {_BY_METER}"
+        )
+        out: dict[MeterKey, list[tuple[int, int, float]]] = {}
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            key = (s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))
+            rows = [
+                (int(t), int(t) + round(float(d) * 1000), float(v))
+                for t, v, d in s.values
+                if v is not None and d is not None
+            ]
+            if rows:
+                out[key] = rows
+        return out
+
+    def interval_arrivals(self, since_ms: int, until_ms: int) -> list[Arrival]:
+        """Markers of stored interval readings in [since, until) (collector/intervals.py)."""
+        q = (
+            f"SELECT start_ms, end_ms FROM {quote_ident(INTERVAL_ARRIVALS)} "
+            f"WHERE {time_window(since_ms, until_ms)} GROUP BY {_BY_SITE_AGENT}"
+        )
+        out = []
+        for s in self.ql.series(q, self.db, epoch="ns"):
+            site, agent = s.tags.get(TAG_SITE, ""), s.tags.get(TAG_AGENT, "")
+            for t, t0, t1 in s.values:
+                if t0 is not None and t1 is not None:
+                    out.append(Arrival(f"{agent}@{site}", int(t), site, int(t0), int(t1)))
         return out
 
     def arrivals(self, since_ms: int, until_ms: int) -> list[Arrival]:

@@ -1,0 +1,90 @@
+"""Where an imported meter's figures count, and which source wins.
+
+Imported readings are stored under the importer agent's site, with meter ids
+`<household>-<utility>[-N]` (Green Button) or `<household>-<utility>-bill`
+(bills). Their figures belong to the household, not to the importer's site:
+a household's meters named in the registry (`site/meter`), or else the id's
+prefix when it is a registered household, give the household; it counts in
+the groups of its dong × building type (the district of its site, or of its
+dong when it is standalone) as a holder of its own, one household.
+
+Precedence (nothing counted twice): per site, utility and period, a site's
+own metered counters count when it has any in the period (an apartment
+complex's bulk meter already holds its households' imports), and the
+imports of the households living there count only otherwise (the site is
+their `gate`); per household, its interval meters count when it has any in
+the period, else its bills. An import meter of no registered household
+counts as a household of its own under the importer's site's tags.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from collector.rollup.groups import SiteInfo
+from telemetry.fields import Utility
+from telemetry.influx_schema import BILL_METER_SUFFIX, SOURCE_BILL, SOURCE_INTERVAL
+from telemetry.registry import Registry
+
+HOLDER_PREFIX = "household:"  # a household's holder id in group cells (never a site id)
+_SUFFIX = re.compile(
+    r"^(?P<household>.+)-(?:" + "|".join(u.value for u in Utility) + r")(?:-\d+)?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where one imported meter counts."""
+
+    info: SiteInfo  # the holder: one household, with its district, dong, building type
+    gate: str | None  # the site whose own counters take precedence over this household's
+    source: str  # SOURCE_INTERVAL or SOURCE_BILL
+
+
+def source_of(meter: str) -> str:
+    return SOURCE_BILL if meter.endswith(BILL_METER_SUFFIX) else SOURCE_INTERVAL
+
+
+def household_key(meter: str) -> str:
+    """The household an import meter id names by convention (the id itself otherwise)."""
+    base = meter.removesuffix(BILL_METER_SUFFIX)
+    found = _SUFFIX.match(base)
+    return found.group("household") if found else base
+
+
+class Placement:
+    def __init__(self, sites: dict[str, SiteInfo], registry: Registry | None = None) -> None:
+        self.sites = sites
+        self._named: dict[tuple[str, str], str] = {}  # (site, meter) → household
+        self._homes: dict[str, tuple[SiteInfo, str | None]] = {}  # household → (holder, gate)
+        if registry is None:
+            return
+        hr = registry.households
+        for h in hr.households.values():
+            for site, meter in hr.meters_of(h):
+                if meter is not None:
+                    self._named[(site, meter)] = h.id
+            dong = hr.dong_of(h)
+            home = sites.get(h.site) if h.site else None
+            known = registry.geography.dongs.get(dong)
+            district = home.district if home else known.district if known else dong[:5]
+            holder = SiteInfo(HOLDER_PREFIX + h.id, district, dong, h.building_type.value, 1)
+            self._homes[h.id] = (holder, h.site if home else None)
+
+    def imported(self, site: str, meter: str) -> Place | None:
+        """The place of an import meter stored under `site` (None: unknown site)."""
+        household = self._named.get((site, meter)) or household_key(meter)
+        home = self._homes.get(household)
+        if home is not None:
+            return Place(home[0], home[1], source_of(meter))
+        raw = self.sites.get(site)
+        if raw is None:
+            return None
+        holder = SiteInfo(
+            f"{HOLDER_PREFIX}{site}/{household}", raw.district, raw.dong, raw.building_type, 1
+        )
+        return Place(holder, None, source_of(meter))
+
+    def fingerprint_text(self) -> str:
+        return repr((sorted(self._named.items()), sorted(self._homes.items())))
