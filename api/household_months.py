@@ -26,12 +26,19 @@ from dataclasses import dataclass
 
 from api.stores import PrivateStore
 from api.timewin import from_ms, ms
-from telemetry.influx_schema import METER_CONSUMPTION_1MO
+from telemetry.influx_schema import (
+    FIELD_APPORTIONED,
+    METER_CONSUMPTION_1MO,
+    SOURCE_BILL,
+    SOURCE_INTERVAL,
+    SOURCE_METER,
+    TAG_SOURCE,
+)
 from telemetry.influxql import tag_eq, time_window
 from telemetry.registry.household_registry import HouseholdRegistry, MeterKey
 from telemetry.registry.households import Household
 
-SOURCES = ("meter", "interval", "bill")  # precedence: the first present wins
+SOURCES = (SOURCE_METER, SOURCE_INTERVAL, SOURCE_BILL)  # precedence: the first present wins
 HOUSEHOLDS_PER_QUERY = 50
 
 
@@ -130,10 +137,10 @@ def _row(r: Mapping[str, object]) -> Row | None:
         str(r["site"]),
         str(r["meter"]),
         str(r["utility"]),
-        str(r.get("source") or ""),
+        str(r.get(TAG_SOURCE) or ""),
         month,
         float(r["consumption"]),  # type: ignore[arg-type]
-        bool(r.get("apportioned") or 0),
+        bool(r.get(FIELD_APPORTIONED) or 0),
     )
 
 
@@ -149,9 +156,9 @@ def months_of(
     for i in range(0, len(households), HOUSEHOLDS_PER_QUERY):
         owners = Owners(homes, households[i : i + HOUSEHOLDS_PER_QUERY])
         found = store.rows(
-            f"SELECT consumption, apportioned FROM {METER_CONSUMPTION_1MO} "
+            f"SELECT consumption, {FIELD_APPORTIONED} FROM {METER_CONSUMPTION_1MO} "
             f"WHERE ({owners.condition()}) AND {time_window(ms(start), ms(end))} "
-            "GROUP BY site, meter, utility, source"
+            f"GROUP BY site, meter, utility, {TAG_SOURCE}"
         )
         for raw in found:
             row = _row(raw)

@@ -36,7 +36,7 @@ from api.stores import PrivateStore, PublicStore
 from api.timewin import KST
 from devstack import InfluxServer
 from telemetry.emissions import load_emission_factors
-from telemetry.influx_schema import METER_CONSUMPTION_1MO
+from telemetry.influx_schema import FIELD_APPORTIONED, METER_CONSUMPTION_1MO, TAG_SOURCE
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
 from tests.rollup.city import write_points
@@ -122,9 +122,9 @@ def _point(
         .tag("district", dong[:5])
         .tag("dong", dong)
         .tag("building_type", "detached_house")
-        .tag("source", source)
+        .tag(TAG_SOURCE, source)
         .field("consumption", float(value))
-        .field("apportioned", int(apportioned))
+        .field(FIELD_APPORTIONED, int(apportioned))
         .time(int(start.timestamp() * 1000), write_precision="ms")
     )
 
