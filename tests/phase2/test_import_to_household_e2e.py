@@ -1,0 +1,269 @@
+"""Files → importer → Mosquitto → collector → InfluxDB → rollup → API, each its real process.
+
+A standalone household in 학운동 (`hakun-0007`) and one in an apartment complex
+in 풍암동 (`pungam-101-1203`, whose complex the importer agent belongs to). A
+Green Button file for hakun-0007 (hourly electricity with a reverse-flow
+channel and daily gas, both across the KST month boundary 2026-10-01 00:00
+KST) and a bills CSV (hakun's September electricity bill and a water bill
+straddling September and October; the complex household's electricity bills,
+one straddling October and November, and water) go in through
+`python -m importers`; `python -m collector rollup --once` rolls them up;
+`python -m api` answers `/v1/household/months` for each household's v2 token.
+
+Expected figures are worked out by hand from the files (files/), not by the
+rollup's or the API's code.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.auth import sign_household_id
+from devstack import InfluxServer, MosquittoServer, flags, free_port
+from telemetry.influx_schema import (
+    CONSUMPTION_1MO,
+    METER_CONSUMPTION_1MO,
+    SUPPRESSED,
+    TAG_MEASUREMENT,
+)
+from telemetry.influxql import InfluxQL, tag_eq
+from telemetry.rounding import AMOUNT, round_figure
+from tests.collector.helpers import REPO, CollectorProc, wait_until
+from tests.importers.procs import imported, run_import, written
+from tests.rollup.conftest import fresh_db, run_rollup
+
+pytestmark = pytest.mark.timeout(240)  # ~10 s: files to API, every process real
+
+FILES = Path(__file__).parent / "files"
+KEY = "e2e-household-signing-key"
+AGENT, COMPLEX = "pungam-import", "pungam-lh-apt"
+STANDALONE, AT_COMPLEX = "hakun-0007", "pungam-101-1203"
+HAKUN = ("29110", "2911071000")  # 동구 학운동
+PUNGAM = ("29140", "2914083000")  # 서구 풍암동
+SEP, OCT, NOV = 1_788_188_400_000, 1_790_780_400_000, 1_793_458_800_000  # KST month starts
+SITES = f"""\
+programmes: programmes.yaml
+households: households.yaml
+sites:
+  - id: {COMPLEX}
+    name_ko: 풍암 LH 국민임대아파트
+    name_en: Pungam LH Public Rental Apartments
+    kind: apartment_complex
+    district: "{PUNGAM[0]}"
+    dong: "{PUNGAM[1]}"
+    building_type: apartment
+    households: 840
+    agents:
+      - {{id: {AGENT}, kind: importer, name: Utilities' data importer}}
+"""
+HOUSEHOLDS = f"""\
+households:
+  - {{id: {STANDALONE}, dong: "{HAKUN[1]}", building_type: detached_house, size_band: 60-85}}
+  - {{id: {AT_COMPLEX}, site: {COMPLEX}, building_type: apartment, size_band: 40-60}}
+"""
+PROGRAMMES = """\
+programmes:
+  - {id: green-remodel, name_ko: 그린 리모델링, name_en: Green remodelling, kind: retrofit,
+     start: 2020-01-01}
+"""
+
+# Per household, utility and KST month: (consumption, source, apportioned), from the files.
+EXPECTED = {
+    STANDALONE: {
+        # Hours 12-14Z of 30 Sep are September in KST (0.45 + 0.43 + 0.418 kWh), 15-17Z
+        # October (0.41 + 0.52 + 0.61); the September bill (300 kWh) loses to them; the
+        # reverse channel (0.12, 0.35, 0.48, 0.2 kWh exported) is not use.
+        ("electricity", SEP): (1.298, "interval", False),
+        ("electricity", OCT): (1.54, "interval", False),
+        ("gas", SEP): (1.25, "interval", False),  # the KST day 30 Sep
+        ("gas", OCT): (0.98 + 1.43, "interval", False),
+        # 15 m³ over 15 Sep..14 Oct (30 days): 16 days in September, 14 in October.
+        ("water", SEP): (15 * 16 / 30, "bill", True),
+        ("water", OCT): (15 * 14 / 30, "bill", True),
+    },
+    AT_COMPLEX: {
+        ("electricity", SEP): (250.0, "bill", False),
+        # 310 kWh over 10 Oct..9 Nov (31 days): 22 days in October, 9 in November.
+        ("electricity", OCT): (310 * 22 / 31, "bill", True),
+        ("electricity", NOV): (310 * 9 / 31, "bill", True),
+        ("water", SEP): (12.0, "bill", False),
+    },
+}
+PLACE = {STANDALONE: HAKUN + ("detached_house",), AT_COMPLEX: PUNGAM + ("apartment",)}
+
+
+@dataclass
+class Chain:
+    api: str
+    ql: InfluxQL
+    raw: str
+    public: str
+
+
+def _write_registry(directory: Path) -> Path:
+    (directory / "programmes.yaml").write_text(PROGRAMMES, encoding="utf-8")
+    (directory / "households.yaml").write_text(HOUSEHOLDS, encoding="utf-8")
+    sites = directory / "sites.yaml"
+    sites.write_text(SITES, encoding="utf-8")
+    return sites
+
+
+def _import(
+    collector: CollectorProc, broker: str, state: Path, sites: Path, *args: str, readings: int
+) -> None:
+    before = written(collector)
+    fmt, name, *extra = args
+    run = run_import(fmt, FILES / name, broker, state, "--config", str(sites), *extra)
+    assert run.code == 0, run.stderr
+    assert f"{readings} readings" in run.stdout, run.stdout
+    imported(collector, before, readings)
+
+
+def _api_ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/v1/districts", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def chain(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    work = tmp_path_factory.mktemp("import_to_household")
+    sites = _write_registry(work)
+    raw, public = fresh_db(influx, "hh_raw"), fresh_db(influx, "hh_pub")
+    broker = MosquittoServer(work / "mosquitto")
+    broker.start()
+    collector = CollectorProc(work, broker.url, influx.url, raw, "hh-e2e", ["--config", str(sites)])
+    api: subprocess.Popen[bytes] | None = None
+    ql = InfluxQL(influx.url)
+    try:
+        collector.start()
+        state = work / "state"
+        # 6 hours (forward and reverse in one reading each) + 3 gas days; 5 bills.
+        gb = ("greenbutton", "gb_household.xml", "--household", STANDALONE)
+        _import(collector, broker.url, state, sites, *gb, readings=9)
+        _import(collector, broker.url, state, sites, "bills", "bills_household.csv", readings=5)
+        collector.terminate()
+        run_rollup(influx.url, raw, public, sites, "--privacy-k", "2")
+        port = free_port()
+        argv = [sys.executable, "-m", "api"]
+        argv += flags(
+            port=port,
+            config=sites,
+            influx_url=influx.url,
+            influx_bucket=raw,
+            influx_public_bucket=public,
+        )
+        env = {**os.environ, "PYTHONPATH": str(REPO), "ENERGY_API_SIGNING_KEY": KEY}
+        log = (work / "api.log").open("ab")
+        api = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _api_ready(base), 30, f"api\n{(work / 'api.log').read_text()}")
+        yield Chain(base, ql, raw, public)
+    finally:
+        if api is not None:
+            api.terminate()
+            api.wait(15)
+        collector.kill()
+        broker.stop()
+        ql.close()
+
+
+def _months(chain: Chain, household: str) -> dict:  # type: ignore[type-arg]
+    r = httpx.get(
+        f"{chain.api}/v1/household/months",
+        params={
+            "token": sign_household_id(household, KEY),
+            "start": "2026-08-01",
+            "end": "2026-12-01",
+        },
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _month_ms(label: str) -> int:
+    return {"2026-09": SEP, "2026-10": OCT, "2026-11": NOV}[label]
+
+
+@pytest.mark.parametrize("household", [STANDALONE, AT_COMPLEX])
+def test_the_households_months_are_the_files_values(chain: Chain, household: str) -> None:
+    body = _months(chain, household)
+    assert body["household"] == household
+    got = {
+        (u["utility"], _month_ms(m["month"])): (m["consumption"], m["source"], m["apportioned"])
+        for u in body["utilities"]
+        for m in u["months"]
+    }
+    want = {
+        key: (round_figure(value, AMOUNT), source, apportioned)
+        for key, (value, source, apportioned) in EXPECTED[household].items()
+    }
+    assert got == want
+
+
+@pytest.mark.parametrize("household", [STANDALONE, AT_COMPLEX])
+def test_the_rollup_places_the_imports_in_the_households_dong(chain: Chain, household: str) -> None:
+    """Meter points: the importer's site, the household's own district, dong, type."""
+    rows = chain.ql.rows(
+        f"SELECT consumption, apportioned FROM {METER_CONSUMPTION_1MO} "
+        f"WHERE meter =~ /^{household}-/ GROUP BY *",
+        chain.raw,
+        epoch="ms",
+    )
+    assert rows
+    for r in rows:
+        assert r["site"] == COMPLEX
+        assert (r["district"], r["dong"], r["building_type"]) == PLACE[household], r
+
+
+def _groups(chain: Chain, db: str, district: str, dong: str) -> dict[tuple[str, int], dict]:  # type: ignore[type-arg]
+    rows = chain.ql.rows(
+        f"SELECT * FROM {CONSUMPTION_1MO} WHERE district = '{district}' AND dong = '{dong}' "
+        "AND building_type = 'all' GROUP BY utility",
+        db,
+        epoch="ms",
+    )
+    return {(r["utility"], r["time"]): r for r in rows}
+
+
+def test_each_dongs_monthly_group_holds_its_household(chain: Chain) -> None:
+    for household, (district, dong, _type) in PLACE.items():
+        groups = _groups(chain, chain.raw, district, dong)
+        assert set(groups) == set(EXPECTED[household]), household
+        for key, (value, _source, apportioned) in EXPECTED[household].items():
+            g = groups[key]
+            assert g["consumption"] == pytest.approx(value, rel=1e-9), (household, key)
+            assert (g["households"], g["sites"], g["meters"]) == (1, 1, 1), (household, key)
+            assert g["apportioned"] == int(apportioned), (household, key)
+
+
+def test_the_public_bucket_keeps_the_privacy_rule(chain: Chain) -> None:
+    """k = 2: each dong holds one household (not published, held back as suppressed);
+    the city holds both where both have the utility that month."""
+    for district, dong, _type in PLACE.values():
+        assert _groups(chain, chain.public, district, dong) == {}
+        suppressed = chain.ql.rows(
+            f"SELECT holders FROM {SUPPRESSED} WHERE {tag_eq(TAG_MEASUREMENT, CONSUMPTION_1MO)} "
+            f"AND dong = '{dong}' AND building_type = 'all'",
+            chain.raw,
+        )
+        assert suppressed and {r["holders"] for r in suppressed} == {1}
+    city = _groups(chain, chain.public, "all", "all")
+    both = {
+        key: EXPECTED[STANDALONE][key][0] + EXPECTED[AT_COMPLEX][key][0]
+        for key in set(EXPECTED[STANDALONE]) & set(EXPECTED[AT_COMPLEX])
+    }
+    assert both and set(city) == set(both)  # September's electricity and water
+    for key, value in both.items():
+        assert city[key]["consumption"] == pytest.approx(value, rel=1e-9)
+        assert city[key]["households"] == 2
