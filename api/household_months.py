@@ -73,6 +73,7 @@ class Owners:
     def __init__(self, homes: HouseholdRegistry, households: Iterable[Household]) -> None:
         self.metered: dict[MeterKey, str] = {}
         self.ids: set[str] = set()
+        self.registered = homes.households  # every id: the longest prefix may be another's
         for h in households:
             self.ids.add(h.id)
             for key in homes.meters_of(h):
@@ -82,13 +83,14 @@ class Owners:
         owner = self.metered.get((site, meter)) or self.metered.get((site, None))
         if owner is not None:
             return owner
-        # An imported meter `<hh>-<utility>...`: the longest id that prefixes it (ids may
-        # themselves contain '-', e.g. `pungam-101-1203`).
+        # An imported meter `<hh>-<utility>...`: the longest registered id that prefixes it
+        # (ids may themselves contain '-', e.g. `pungam-101-1203`), ours only if it is one
+        # of these households (`a-1-gas` is household a-1's even when a query asks for a).
         head = meter
         while "-" in head:
             head = head.rpartition("-")[0]
-            if head in self.ids:
-                return head
+            if head in self.registered or head in self.ids:
+                return head if head in self.ids else None
         return None
 
     def condition(self) -> str:
@@ -150,11 +152,13 @@ def months_of(
     households: list[Household],
     start: dt.datetime,
     end: dt.datetime,
+    per_query: int = HOUSEHOLDS_PER_QUERY,
 ) -> dict[str, UtilityMonths]:
-    """Each household's use per utility and KST month in [start, end), sources ranked."""
+    """Each household's use per utility and KST month in [start, end), sources ranked;
+    `per_query` households per InfluxDB query."""
     rows: dict[str, list[Row]] = defaultdict(list)
-    for i in range(0, len(households), HOUSEHOLDS_PER_QUERY):
-        owners = Owners(homes, households[i : i + HOUSEHOLDS_PER_QUERY])
+    for i in range(0, len(households), per_query):
+        owners = Owners(homes, households[i : i + per_query])
         found = store.rows(
             f"SELECT consumption, {FIELD_APPORTIONED} FROM {METER_CONSUMPTION_1MO} "
             f"WHERE ({owners.condition()}) AND {time_window(ms(start), ms(end))} "

@@ -103,6 +103,18 @@ def test_rows_belong_to_metered_meters_or_to_the_imported_id_prefix() -> None:
     assert r"/^(a|a\.1|b)-/" in cond
 
 
+def test_a_row_is_the_longest_registered_ids_even_when_a_query_asks_for_a_shorter_one() -> None:
+    """Queries ask for some households at a time (the evaluation reads them all in
+    chunks): `a-1-gas` is household a-1's, never a's, whichever chunk asks."""
+    homes, hs = _homes()
+    a1 = Household(id="a-1", dong="2911071000", building_type="apartment", size_band="40-60")
+    everyone = HouseholdRegistry(households={h.id: h for h in [*hs, a1]}, sites=homes.sites)
+    only_a = Owners(everyone, [h for h in hs if h.id == "a"])
+    assert only_a.of("gb", "a-1-gas") is None
+    assert only_a.of("gb", "a-gas") == "a"
+    assert Owners(everyone, [a1]).of("gb", "a-1-gas") == "a-1"
+
+
 def _enrolled(start: dt.date, end: dt.date | None = None) -> Enrolment:
     return Enrolment(programme="p", start=start, end=end)
 

@@ -1,4 +1,4 @@
-"""The admin evaluation route over a real InfluxDB: households' meters summed per KST month."""
+"""The admin evaluation route over a real InfluxDB: households' monthly rollup, by source."""
 
 from __future__ import annotations
 
@@ -15,20 +15,29 @@ from influxdb_client import Point
 
 from api.app import Parts, create_app
 from api.auth import Secrets
-from api.programme_eval import Subject, evaluate
+from api.programme_eval import MonthlyUse, Subject, evaluate
 from api.reference import Reference
 from api.settings import ApiConfig
 from api.stores import PrivateStore, PublicStore
 from devstack import InfluxServer
 from telemetry.emissions import load_emission_factors
+from telemetry.influx_schema import (
+    FIELD_APPORTIONED,
+    METER_CONSUMPTION_1MO,
+    SOURCE_BILL,
+    SOURCE_INTERVAL,
+    SOURCE_METER,
+    TAG_SOURCE,
+)
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
-from tests.phase2.synthetic import synthetic_city
+from tests.phase2.synthetic import month, synthetic_city
 from tests.rollup import city
 
 ADMIN = "admin-token"
 KST = dt.timezone(dt.timedelta(hours=9))
 DONGS = ["2911071000", "2914083000"]  # 학운동 (동구), 풍암동 (서구); two building types each
+GB_UNTIL = month(15)  # Green Button before it, bills only from it (enrolments: months 12-23)
 CITY = dict(cells=4, per_cell=60, months=30, dongs=DONGS, utilities=("electricity", "gas"))
 SITES = """\
 programmes: programmes.yaml
@@ -45,8 +54,8 @@ programmes:
 
 
 def _registry_files(directory: Path, subjects: list[Subject]) -> Path:
-    """Households 0 and 1 of each cell on their own household site; the rest read through
-    the importer's meters (site/meter)."""
+    """Households 0 and 1 of each cell on their own household site; the rest standalone in
+    their dong, read through the importer's meters (`<household>-<utility>...`)."""
     sites, homes = [SITES], ["households:\n"]
     for s in subjects:
         dong, kind = s.cell
@@ -61,7 +70,7 @@ def _registry_files(directory: Path, subjects: list[Subject]) -> Path:
             )
             where = f"site: site-{s.id}"
         else:
-            where = f'dong: "{dong}", meters: [importer/{s.id}-e, importer/{s.id}-g]'
+            where = f'dong: "{dong}"'
         homes.append(
             f"  - {{id: {s.id}, {where}, building_type: {kind}, size_band: 40-60,\n"
             f"     enrolments: [{enrol}]}}\n"
@@ -72,29 +81,43 @@ def _registry_files(directory: Path, subjects: list[Subject]) -> Path:
     return directory / "sites.yaml"
 
 
-def _points(uses: list) -> list[Point]:  # type: ignore[type-arg]
-    """Each month's use as two daily rows: 40% on the KST 1st (15:00 UTC the day before),
-    60% on the 15th."""
+def _month_point(site: str, meter: str, u: MonthlyUse, source: str, value: float) -> Point:
+    t = dt.datetime(u.month.year, u.month.month, 1, tzinfo=KST)
+    return (
+        Point(METER_CONSUMPTION_1MO)
+        .tag("site", site)
+        .tag("meter", meter)
+        .tag("utility", u.utility)
+        .tag(TAG_SOURCE, source)
+        .field("consumption", value)
+        .field(FIELD_APPORTIONED, int(source == SOURCE_BILL))
+        .time(int(t.timestamp() * 1000), write_precision="ms")
+    )
+
+
+def _points(uses: list[MonthlyUse]) -> list[Point]:
+    """Each month's use as the monthly rollup holds it, by the best source present. Own-site
+    households: their meter (a bill 30% off beside it must lose). The others: Green Button
+    over two usage points (40% + 60%) and a bill 30% off beside it before GB_UNTIL, only
+    the bill from then on."""
     points = []
     for u in uses:
-        own = u.household.endswith(("-0", "-1"))
-        site = f"site-{u.household}" if own else "importer"
-        meter = (
-            ("elec" if u.utility == "electricity" else "gas")
-            if own
-            else (f"{u.household}-{u.utility[0]}")
-        )
-        for day, share in ((1, 0.4), (15, 0.6)):
-            t = dt.datetime(u.month.year, u.month.month, day, tzinfo=KST)
+        bill = f"{u.household}-{u.utility}-bill"
+        if u.household.endswith(("-0", "-1")):
+            meter = "elec" if u.utility == "electricity" else "gas"
             points.append(
-                Point("meter_consumption_1d")
-                .tag("site", site)
-                .tag("meter", meter)
-                .tag("utility", u.utility)
-                .field("consumption", u.consumption * share)
-                .field("resets", 0)
-                .time(int(t.timestamp() * 1000), write_precision="ms")
+                _month_point(f"site-{u.household}", meter, u, SOURCE_METER, u.consumption)
             )
+            points.append(_month_point("importer", bill, u, SOURCE_BILL, u.consumption * 1.3))
+        elif u.month < GB_UNTIL:
+            gb = f"{u.household}-{u.utility}"
+            points.append(_month_point("importer", gb, u, SOURCE_INTERVAL, u.consumption * 0.4))
+            points.append(
+                _month_point("importer", f"{gb}-2", u, SOURCE_INTERVAL, u.consumption * 0.6)
+            )
+            points.append(_month_point("importer", bill, u, SOURCE_BILL, u.consumption * 1.3))
+        else:
+            points.append(_month_point("importer", bill, u, SOURCE_BILL, u.consumption))
     return points
 
 
