@@ -14,7 +14,9 @@ Imported meters (placement.py) count per household: its interval meters'
 sum when it has any in the period, else its bills', and nothing while the
 site it lives at (its gate) has metered counters in the period. A
 household's contribution is recounted whenever one of its figures changes
-or its gate gets its first counter.
+or its gate gets its first counter. A household's imported register (a
+counter under an importer's site, placement.py) counts as one of its interval
+meters, never as the site's counter.
 """
 
 from __future__ import annotations
@@ -129,11 +131,23 @@ class Books:
         if p.source in ("", SOURCE_METER):
             info = self.sites.get(p.site)
             if info is not None:
-                book.set(info, p.meter, Usage(p.consumption, p.resets, p.glitches, p.spikes))
+                u = Usage(p.consumption, p.resets, p.glitches, p.spikes)
+                self.set_counter(book, info, p.meter, u)
             return
         place = self.placement.imported(p.site, p.meter)
         if place is not None:
             book.set_import(place, p.site, p.meter, p.consumption, bool(p.apportioned))
+
+    def set_counter(self, book: Book, info: SiteInfo, meter: str, u: Usage) -> Usage | None:
+        """A counter meter's new figures: the site's own, or a household's imported
+        register (placement.py), which counts like its imports. Returns the old ones."""
+        place = self.placement.counter(info.site, meter)
+        if place is None:
+            return book.set(info, meter, u)
+        old = book.values.get((info.site, meter))
+        book.set_import(place, info.site, meter, u.consumption, False)
+        book.values[(info.site, meter)] = Usage(u.consumption, u.resets, u.glitches, u.spikes)
+        return old
 
     def cells(self, keys: Iterable[BookKey]) -> dict[CellKey, Cell]:
         out: dict[CellKey, Cell] = {}

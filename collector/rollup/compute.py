@@ -177,25 +177,44 @@ class Computer:
         """The private per-meter points of `usage`."""
         out = Output()
         for (utility, site, meter, ts), u in sorted(usage.items()):
-            info = self.sites.get(site)
-            if info is None:
+            tags = self._meter_tags(utility, site, meter)
+            if tags is None:
                 out.unknown_sites.add(site)
                 continue
-            out.private.append(_meter_point(measurement, utility, info, meter, ts, u))
+            out.private.append(_meter_point(measurement, tags, ts, u))
         return out
 
     def month_points(self, usage: MeterUsage) -> Output:
-        """Counter meters' KST months (source `meter`, never apportioned)."""
+        """Counter meters' KST months (source `meter`, or `interval` for a household's
+        imported register: placement.py; never apportioned)."""
         out = Output()
         for (utility, site, meter, ts), u in sorted(usage.items()):
-            info = self.sites.get(site)
-            if info is None:
+            tags = self._meter_tags(utility, site, meter)
+            if tags is None:
                 out.unknown_sites.add(site)
                 continue
-            tags = {**_meter_tags(utility, info, meter), TAG_SOURCE: SOURCE_METER}
+            place = self.placement.counter(site, meter)
+            tags[TAG_SOURCE] = place.source if place is not None else SOURCE_METER
             fields = {"consumption": float(u.consumption), FIELD_APPORTIONED: 0}
             out.private.append(line(METER_CONSUMPTION_1MO, tags, fields, ts))
         return out
+
+    def _meter_tags(self, utility: str, site: str, meter: str) -> dict[str, str] | None:
+        """A counter meter's tags: its site, and the district, dong and building type of
+        where it counts (a household's imported register: the household's)."""
+        info = self.sites.get(site)
+        if info is None:
+            return None
+        place = self.placement.counter(site, meter)
+        at = place.info if place is not None else info
+        return {
+            TAG_SITE: site,
+            TAG_METER: meter,
+            TAG_UTILITY: utility,
+            TAG_DISTRICT: at.district,
+            TAG_DONG: at.dong,
+            TAG_BUILDING_TYPE: at.building_type,
+        }
 
     def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
         """Per-group points with CO2e from kept cells (books.py)."""
@@ -229,21 +248,7 @@ def revised_before(
     return min(changed) if changed else None
 
 
-def _meter_tags(utility: str, info: SiteInfo, meter: str) -> dict[str, str]:
-    return {
-        TAG_SITE: info.site,
-        TAG_METER: meter,
-        TAG_UTILITY: utility,
-        TAG_DISTRICT: info.district,
-        TAG_DONG: info.dong,
-        TAG_BUILDING_TYPE: info.building_type,
-    }
-
-
-def _meter_point(
-    measurement: str, utility: str, info: SiteInfo, meter: str, ts: int, u: Usage
-) -> str:
-    tags = _meter_tags(utility, info, meter)
+def _meter_point(measurement: str, tags: dict[str, str], ts: int, u: Usage) -> str:
     fields: dict[str, float | int] = {
         "consumption": float(u.consumption),
         "resets": int(u.resets),

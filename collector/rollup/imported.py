@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from collector.rollup.aggregate import Output
-from collector.rollup.periods import DAY_MS, day_of, hour_of
+from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, hour_of
 from collector.rollup.placement import Placement
 from collector.rollup.source import MeterHour, RawSource
 from telemetry.fields import CONSUMPTION_FIELD, Utility
@@ -109,8 +109,8 @@ class Imports:
         figures: dict[tuple[str, str, str, str, int], MeterHour] = {}
         for site, t0, t1 in jobs:
             lo, hi = month_of(t0), next_month(month_of(max(t1 - 1, t0)))
-            fresh = self._figures(site, lo, hi, out)
-            for key, p in self._gone(site, lo, hi, fresh).items():
+            fresh, seen = self._figures(site, lo, hi, out)
+            for key, p in self._gone(site, lo, hi, fresh, seen).items():
                 fresh[key] = p
             figures.update(fresh)
         by_measurement: dict[str, list[MeterHour]] = defaultdict(list)
@@ -119,13 +119,17 @@ class Imports:
             out.private.extend(self._point(measurement, p))
         return out, dict(by_measurement)
 
-    def _figures(self, site: str | None, lo: int, hi: int, out: Output) -> dict:
+    def _figures(self, site: str | None, lo: int, hi: int, out: Output) -> tuple[dict, dict]:
+        """The figures of the interval meters found, and every interval found per meter
+        (utility, site, meter)."""
         fresh: dict[tuple[str, str, str, str, int], MeterHour] = {}
+        seen: dict[tuple[str, str, str], list[Interval]] = {}
         for utility in Utility:
             found = self.source.intervals(
                 utility.value, CONSUMPTION_FIELD[utility], lo - MAX_INTERVAL_MS, hi, site
             )
             for (s, meter), intervals in found.items():
+                seen[(utility.value, s, meter)] = intervals
                 place = self.placement.imported(s, meter)
                 if place is None:
                     out.unknown_sites.add(s)
@@ -137,16 +141,21 @@ class Imports:
                         fresh[key] = MeterHour(
                             utility.value, s, meter, ts, value, 0, 0, 0, place.source, apport
                         )
-        return fresh
+        return fresh, seen
 
-    def _gone(self, site: str | None, lo: int, hi: int, fresh: dict) -> dict:
+    def _gone(self, site: str | None, lo: int, hi: int, fresh: dict, seen: dict) -> dict:
         """Zero figures for stored import points in [lo, hi) that the recompute no
-        longer has (a finer re-import took their place)."""
+        longer has though intervals of their meter overlap them (a finer re-import
+        took their place). A point no interval overlaps is not the recompute's (a
+        household's imported register: a counter's months, tagged `interval` too)."""
         zeros = {}
         for measurement in MEASUREMENTS:
             for p in self.source.imported_points(measurement, site, lo, hi):
                 key = (measurement, p.utility, p.site, p.meter, p.ts)
-                if key not in fresh and p.consumption != 0.0:
+                found = seen.get((p.utility, p.site, p.meter), [])
+                end = _period_end(measurement, p.ts)
+                mine = any(start < end and p.ts < stop for start, stop, _a in found)
+                if mine and key not in fresh and p.consumption != 0.0:
                     zeros[key] = MeterHour(
                         p.utility, p.site, p.meter, p.ts, 0.0, 0, 0, 0, p.source, 0
                     )
@@ -170,3 +179,9 @@ class Imports:
         if measurement == METER_CONSUMPTION_1MO:
             fields[FIELD_APPORTIONED] = int(p.apportioned)
         return [line(measurement, tags, fields, p.ts)]
+
+
+def _period_end(measurement: str, ts: int) -> int:
+    if measurement == METER_CONSUMPTION_1H:
+        return ts + HOUR_MS
+    return ts + DAY_MS if measurement == METER_CONSUMPTION_1D else next_month(ts)

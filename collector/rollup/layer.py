@@ -156,7 +156,7 @@ class GroupLayer:
             if (u, ts) in built:
                 resum[parent(ts)].add(site)
                 continue
-            old = books.books[(u, ts)].set(info, meter, figure)
+            old = books.set_counter(books.books[(u, ts)], info, meter, figure)
             key = (u, site, meter, parent(ts))
             changes[key] = _plus(changes.get(key), difference(figure, old))
         return changes, resum

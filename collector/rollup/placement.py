@@ -58,8 +58,12 @@ class Placement:
         self.sites = sites
         self._named: dict[tuple[str, str], str] = {}  # (site, meter) → household
         self._homes: dict[str, tuple[SiteInfo, str | None]] = {}  # household → (holder, gate)
+        self._edge: set[tuple[str, str]] = set()  # (site, meter) our edge agents poll
         if registry is None:
             return
+        self._edge = {
+            (s.id, m.id) for s in registry.sites.values() for a in s.agents for m in a.meters
+        }
         hr = registry.households
         for h in hr.households.values():
             for site, meter in hr.meters_of(h):
@@ -86,5 +90,16 @@ class Placement:
         )
         return Place(holder, None, source_of(meter))
 
+    def counter(self, site: str, meter: str) -> Place | None:
+        """The place of a counter meter that is an import of a registered household (a
+        Green Button bulk register, `<household>-<utility>[-N]` under an importer's
+        site): its household's, source `interval`. None: a counter of the site's own
+        (polled by an edge agent, or named like no registered household's import)."""
+        if (site, meter) in self._edge or meter.endswith(BILL_METER_SUFFIX):
+            return None
+        found = _SUFFIX.match(meter)
+        home = self._homes.get(found.group("household")) if found else None
+        return Place(home[0], home[1], SOURCE_INTERVAL) if home is not None else None
+
     def fingerprint_text(self) -> str:
-        return repr((sorted(self._named.items()), sorted(self._homes.items())))
+        return repr((sorted(self._named.items()), sorted(self._homes.items()), sorted(self._edge)))

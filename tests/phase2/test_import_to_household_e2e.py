@@ -16,12 +16,15 @@ rollup's or the API's code.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 
 import httpx
 import pytest
@@ -100,12 +103,50 @@ EXPECTED = {
 PLACE = {STANDALONE: HAKUN + ("detached_house",), AT_COMPLEX: PUNGAM + ("apartment",)}
 
 
+# A Green Button bulk register (accumulationBehaviour 1) of hakun-0007's electricity, read
+# hourly in the last hours before the test runs (the rollup's window): Wh at each reading.
+REGISTER_WH = (1_000_000, 1_000_500, 1_001_200, 1_001_900, 1_002_400)
+KST = dt.timezone(dt.timedelta(hours=9))
+
+
 @dataclass
 class Chain:
     api: str
     ql: InfluxQL
     raw: str
     public: str
+    expected: dict[str, dict[tuple[str, int], tuple[float, str, bool]]]
+    end: dt.date  # the first KST month after everything stored
+
+
+def _kst_month(ts_s: int) -> int:
+    local = dt.datetime.fromtimestamp(ts_s, KST)
+    return int(local.replace(day=1, hour=0, minute=0, second=0).timestamp() * 1000)
+
+
+def _register_file(directory: Path) -> tuple[Path, dict[tuple[str, int], float]]:
+    """The register file read at the last 5 whole hours, and the use it holds per KST
+    month: each reading adds its difference in its own hour (the first sets the level)."""
+    last = int(time.time()) // 3600 * 3600
+    reads = [last - (len(REGISTER_WH) - 1 - i) * 3600 for i in range(len(REGISTER_WH))]
+    starts = {f"start{i}": str(t - 3600) for i, t in enumerate(reads)}
+    path = directory / "gb_register.xml"
+    text = Template((FILES / "gb_register.xml").read_text(encoding="utf-8")).substitute(starts)
+    path.write_text(text, encoding="utf-8")
+    use: dict[tuple[str, int], float] = {}
+    for t, before, after in zip(reads[1:], REGISTER_WH, REGISTER_WH[1:], strict=False):
+        key = ("electricity", _kst_month(t))
+        use[key] = use.get(key, 0.0) + (after - before) / 1000
+    return path, use
+
+
+def _expected(register: dict[tuple[str, int], float]) -> dict[str, dict]:  # type: ignore[type-arg]
+    """EXPECTED with the register's months: hakun-0007's interval figures there."""
+    out = {h: dict(months) for h, months in EXPECTED.items()}
+    for key, value in register.items():
+        assert key not in out[STANDALONE]  # the register is read after the file's months
+        out[STANDALONE][key] = (value, "interval", False)
+    return out
 
 
 def _write_registry(directory: Path) -> Path:
@@ -151,6 +192,14 @@ def chain(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
         gb = ("greenbutton", "gb_household.xml", "--household", STANDALONE)
         _import(collector, broker.url, state, sites, *gb, readings=9)
         _import(collector, broker.url, state, sites, "bills", "bills_household.csv", readings=5)
+        register, use = _register_file(work)
+        before = written(collector)
+        run = run_import(
+            "greenbutton", register, broker.url, state, "--config", str(sites),
+            "--household", STANDALONE,
+        )  # fmt: skip
+        assert run.code == 0, run.stderr
+        imported(collector, before, len(REGISTER_WH))
         collector.terminate()
         run_rollup(influx.url, raw, public, sites, "--privacy-k", "2")
         port = free_port()
@@ -167,7 +216,9 @@ def chain(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
         api = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _api_ready(base), 30, f"api\n{(work / 'api.log').read_text()}")
-        yield Chain(base, ql, raw, public)
+        last = dt.datetime.fromtimestamp(max(m for _u, m in use) / 1000, KST)
+        end = (last.replace(day=1) + dt.timedelta(days=32)).replace(day=1).date()
+        yield Chain(base, ql, raw, public, _expected(use), max(end, dt.date(2026, 12, 1)))
     finally:
         if api is not None:
             api.terminate()
@@ -183,7 +234,7 @@ def _months(chain: Chain, household: str) -> dict:  # type: ignore[type-arg]
         params={
             "token": sign_household_id(household, KEY),
             "start": "2026-08-01",
-            "end": "2026-12-01",
+            "end": chain.end.isoformat(),
         },
         timeout=30,
     )
@@ -192,7 +243,8 @@ def _months(chain: Chain, household: str) -> dict:  # type: ignore[type-arg]
 
 
 def _month_ms(label: str) -> int:
-    return {"2026-09": SEP, "2026-10": OCT, "2026-11": NOV}[label]
+    start = dt.datetime.strptime(label, "%Y-%m").replace(tzinfo=KST)
+    return int(start.timestamp() * 1000)
 
 
 @pytest.mark.parametrize("household", [STANDALONE, AT_COMPLEX])
@@ -206,7 +258,7 @@ def test_the_households_months_are_the_files_values(chain: Chain, household: str
     }
     want = {
         key: (round_figure(value, AMOUNT), source, apportioned)
-        for key, (value, source, apportioned) in EXPECTED[household].items()
+        for key, (value, source, apportioned) in chain.expected[household].items()
     }
     assert got == want
 
@@ -239,8 +291,8 @@ def _groups(chain: Chain, db: str, district: str, dong: str) -> dict[tuple[str, 
 def test_each_dongs_monthly_group_holds_its_household(chain: Chain) -> None:
     for household, (district, dong, _type) in PLACE.items():
         groups = _groups(chain, chain.raw, district, dong)
-        assert set(groups) == set(EXPECTED[household]), household
-        for key, (value, _source, apportioned) in EXPECTED[household].items():
+        assert set(groups) == set(chain.expected[household]), household
+        for key, (value, _source, apportioned) in chain.expected[household].items():
             g = groups[key]
             assert g["consumption"] == pytest.approx(value, rel=1e-9), (household, key)
             assert (g["households"], g["sites"], g["meters"]) == (1, 1, 1), (household, key)
@@ -260,8 +312,8 @@ def test_the_public_bucket_keeps_the_privacy_rule(chain: Chain) -> None:
         assert suppressed and {r["holders"] for r in suppressed} == {1}
     city = _groups(chain, chain.public, "all", "all")
     both = {
-        key: EXPECTED[STANDALONE][key][0] + EXPECTED[AT_COMPLEX][key][0]
-        for key in set(EXPECTED[STANDALONE]) & set(EXPECTED[AT_COMPLEX])
+        key: chain.expected[STANDALONE][key][0] + chain.expected[AT_COMPLEX][key][0]
+        for key in set(chain.expected[STANDALONE]) & set(chain.expected[AT_COMPLEX])
     }
     assert both and set(city) == set(both)  # September's electricity and water
     for key, value in both.items():
