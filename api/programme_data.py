@@ -15,7 +15,7 @@ from collections import defaultdict
 from api.programme_eval import Enrolled, MonthlyUse, Subject
 from api.stores import PrivateStore
 from api.timewin import Every, floor, from_ms, ms
-from telemetry.influx_schema import METER_CONSUMPTION_1D
+from telemetry.influx_schema import METER_CONSUMPTION_1D, rollup_from
 from telemetry.influxql import tag_eq, time_window
 from telemetry.registry.household_registry import HouseholdRegistry, MeterKey
 
@@ -46,7 +46,7 @@ def monthly_use(
     for i in range(0, len(sites), SITES_PER_QUERY):
         chunk = " OR ".join(tag_eq("site", s) for s in sites[i : i + SITES_PER_QUERY])
         rows = store.rows(
-            f"SELECT consumption FROM {METER_CONSUMPTION_1D} WHERE ({chunk}) "
+            f"SELECT consumption FROM {rollup_from(METER_CONSUMPTION_1D)} WHERE ({chunk}) "
             f"AND {time_window(ms(start), ms(end))} GROUP BY site, meter, utility"
         )
         for r in rows:

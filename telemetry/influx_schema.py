@@ -166,9 +166,11 @@ def rollup_from(measurement: str) -> str:
     Only for the raw (private) database: the public bucket has one policy, and
     its rollups are read unqualified.
     """
+    # Quoted as telemetry.influxql.quote_ident does (not imported: this module has no deps).
+    quoted = '"' + measurement.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
     if measurement in ROLLUP_MEASUREMENTS:
-        return f'"{ROLLUP_RP}"."{measurement}"'
-    return f'"{measurement}"'
+        return f'"{ROLLUP_RP}".{quoted}'
+    return quoted
 
 
 def rollup_bucket(raw_bucket: str) -> str:
