@@ -21,6 +21,7 @@ from api.settings import ApiConfig
 from api.stores import PrivateStore, PublicStore
 from devstack import InfluxServer
 from telemetry.emissions import load_emission_factors
+from telemetry.influx_schema import rollup_bucket
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
 from tests.phase2.synthetic import synthetic_city
@@ -104,7 +105,7 @@ def evaluated(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) ->
     sites = _registry_files(tmp_path_factory.mktemp("programmes"), subjects)
     raw = f"raw_{uuid.uuid4().hex[:8]}"
     influx.create_database(raw)
-    city.write_points(influx.url, raw, _points(uses))
+    city.write_points(influx.url, rollup_bucket(raw), _points(uses))
     registry = load_registry(sites)
     config = ApiConfig(privacy_k=5)
     ql = InfluxQL(influx.url)
