@@ -113,4 +113,10 @@ def test_suppressed_group_is_nowhere_in_the_public_bucket(api_city: ApiCity) -> 
         assert not values & {city.SUPPRESSED_DISTRICT, city.SUPPRESSED_DONG, "detached_house"}
     measurements = {r["name"] for r in c.ql.rows("SHOW MEASUREMENTS", c.public)}
     # withheld: markers of groups withheld by complementary suppression (no figures).
-    assert measurements == {"live_1m", "consumption_1h", "consumption_1d", "withheld"}
+    assert measurements == {
+        "live_1m",
+        "consumption_1h",
+        "consumption_1d",
+        "consumption_1mo",
+        "withheld",
+    }
