@@ -30,7 +30,7 @@ def last_hour(rule: SpikeRule, now_ms: int) -> int:
 def spike(rule: SpikeRule, store: Store, now_ms: int) -> list[Observation]:
     hour = last_hour(rule, now_ms)
     statements = [
-        f"SELECT {quote_ident('consumption')} FROM {quote_ident(s.METER_CONSUMPTION_1H)} "
+        f"SELECT {quote_ident('consumption')} FROM {s.rollup_from(s.METER_CONSUMPTION_1H)} "
         f"WHERE time = {hour - week * WEEK_MS}ms AND {tag_eq(s.TAG_UTILITY, rule.utility)}"
         f"{scope_condition(rule.scope)} GROUP BY {quote_ident(s.TAG_SITE)}, {quote_ident(s.TAG_METER)}"
         for week in range(rule.weeks + 1)

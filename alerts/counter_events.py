@@ -20,7 +20,7 @@ def counter_events(rule: CounterEventRule, store: Store, now_ms: int) -> list[Ob
     kinds = " OR ".join(f"{quote_ident(s.TAG_KIND)} = {quote_literal(k)}" for k in rule.events)
     utility = f" AND {tag_eq(s.TAG_UTILITY, rule.utility)}" if rule.utility else ""
     q = (
-        f"SELECT count({quote_ident('value')}) FROM {quote_ident(s.COUNTER_EVENTS)} "
+        f"SELECT count({quote_ident('value')}) FROM {s.rollup_from(s.COUNTER_EVENTS)} "
         f"WHERE {time_window(now_ms - int(rule.window * 1000), now_ms + 1)} AND ({kinds})"
         f"{utility}{scope_condition(rule.scope)} "
         f"GROUP BY {quote_ident(s.TAG_SITE)}, {quote_ident(s.TAG_METER)}"

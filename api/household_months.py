@@ -33,6 +33,7 @@ from telemetry.influx_schema import (
     SOURCE_INTERVAL,
     SOURCE_METER,
     TAG_SOURCE,
+    rollup_from,
 )
 from telemetry.influxql import tag_eq, time_window
 from telemetry.registry.household_registry import HouseholdRegistry, MeterKey
@@ -160,7 +161,7 @@ def months_of(
     for i in range(0, len(households), per_query):
         owners = Owners(homes, households[i : i + per_query])
         found = store.rows(
-            f"SELECT consumption, {FIELD_APPORTIONED} FROM {METER_CONSUMPTION_1MO} "
+            f"SELECT consumption, {FIELD_APPORTIONED} FROM {rollup_from(METER_CONSUMPTION_1MO)} "
             f"WHERE ({owners.condition()}) AND {time_window(ms(start), ms(end))} "
             f"GROUP BY site, meter, utility, {TAG_SOURCE}"
         )

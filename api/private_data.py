@@ -15,6 +15,7 @@ from telemetry.influx_schema import (
     METER_CONSUMPTION_1D,
     METER_CONSUMPTION_1H,
     REJECTED,
+    rollup_from,
 )
 from telemetry.influxql import quote_ident, tag_eq, tag_ne, time_window
 
@@ -63,7 +64,7 @@ def site_consumption(
     if meter:
         where += f" AND {tag_eq('meter', meter)}"
     rows = store.rows(
-        f"SELECT consumption, resets FROM {measurement} WHERE {where} "
+        f"SELECT consumption, resets FROM {rollup_from(measurement)} WHERE {where} "
         f"AND {time_window(ms(w.start), ms(w.end))} GROUP BY meter"
     )
     out: dict[int, list] = defaultdict(lambda: [0.0, 0])

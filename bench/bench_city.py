@@ -42,6 +42,7 @@ import typer
 from devstack import InfluxServer, MosquittoServer, component_env, free_port
 from simulators.fleet.plan import plan_fleet
 from simulators.fleet.registry_file import write_sites_file
+from telemetry.influx_schema import ROLLUP_WATERMARK, rollup_from
 from telemetry.influxql import InfluxQL
 
 DB, PUBLIC = "energy", "energy_public"
@@ -124,7 +125,8 @@ def sample(ql: InfluxQL, now: float, out: Samples) -> None:
     if live:  # real time not covered yet: after the newest minute's end (0: within it)
         out.live_behind.append(max(0.0, now - (live[0]["time"] + 60_000) / 1000))
     cursor = ql.rows(
-        "SELECT last(until_ms) FROM rollup_watermark WHERE job = 'arrivals' AND time > now() - 1h",
+        f"SELECT last(until_ms) FROM {rollup_from(ROLLUP_WATERMARK)} "
+        "WHERE job = 'arrivals' AND time > now() - 1h",
         DB,
     )
     if cursor and cursor[0].get("last"):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from collector.init_db import create_databases
+from collector.init_db import Layout, create_databases, migrate_rollups
 from collector.rollup.cli import app as rollup_app
 from collector.settings import CollectorSettings
 from telemetry.cli import (
@@ -145,8 +145,31 @@ def init(
     influx_token: InfluxTokenOpt = None,
     influx_bucket: InfluxBucketOpt = None,
     influx_public_bucket: InfluxPublicBucketOpt = None,
+    raw_retention_days: Annotated[
+        int | None,
+        typer.Option(
+            "--raw-retention-days",
+            help="days raw readings are kept, 0 = forever (env ENERGY_RAW_RETENTION_DAYS; "
+            "default 400)",
+        ),
+    ] = None,
+    rollup_retention_days: Annotated[
+        int | None,
+        typer.Option(
+            "--rollup-retention-days",
+            help="days the private rollups are kept, 0 = forever "
+            "(env ENERGY_ROLLUP_RETENTION_DAYS; default 0)",
+        ),
+    ] = None,
+    migrate_rollups_: Annotated[
+        bool,
+        typer.Option(
+            "--migrate-rollups",
+            help="also copy rollups written before the `rollups` policy existed into it (once)",
+        ),
+    ] = False,
 ) -> None:
-    """Create the raw and public databases on InfluxDB 1.x (safe to repeat)."""
+    """Create the databases and retention policies on InfluxDB 1.x (safe to repeat)."""
     settings = settings_or_fail(
         COMPONENT,
         CollectorSettings,
@@ -154,13 +177,32 @@ def init(
         influx_token=influx_token,
         influx_bucket=influx_bucket,
         influx_public_bucket=influx_public_bucket,
+        raw_retention_days=raw_retention_days,
+        rollup_retention_days=rollup_retention_days,
     )
-    names = [settings.influx_bucket, settings.influx_public_bucket]
+    layout = Layout(
+        settings.influx_bucket,
+        settings.influx_public_bucket,
+        settings.raw_retention_days,
+        settings.rollup_retention_days,
+    )
+    url, token = settings.influx_url, settings.influx_token_value()
     try:
-        create_databases(settings.influx_url, settings.influx_token_value(), names)
-    except InfluxQueryError as exc:
+        create_databases(url, token, layout)
+        copied = migrate_rollups(url, token, layout.raw) if migrate_rollups_ else {}
+    except (InfluxQueryError, ValueError) as exc:
         fail(COMPONENT, f"init: {exc}", code=1)
-    typer.echo(f"databases ready on {settings.influx_url}: {', '.join(names)}")
+    typer.echo(
+        f"databases ready on {url}: {layout.raw} (raw readings "
+        f"{_days(layout.raw_retention_days)}, rollups {_days(layout.rollup_retention_days)}), "
+        f"{layout.public}"
+    )
+    for measurement, points in copied.items():
+        typer.echo(f"migrated {points} points of {measurement} into the rollups' policy")
+
+
+def _days(days: int) -> str:
+    return "kept forever" if days == 0 else f"kept {days} days"
 
 
 @app.command("meters")

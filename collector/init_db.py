@@ -1,15 +1,98 @@
-"""`python -m collector init`: the databases on InfluxDB 1.x (idempotent)."""
+"""`python -m collector init`: the databases and retention policies on InfluxDB 1.x (idempotent).
+
+The raw database keeps raw readings in its default policy for the raw
+retention and the private rollups in the policy `rollups` (telemetry/
+influx_schema.py `ROLLUP_RP`) for the rollup retention, so the downsampled
+data outlive the raw data (docs/DECISIONS.md "Storage that lasts"). Every
+statement either creates or sets what exists to the settings, so this runs on
+every deploy; a changed retention applies at the next run.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from telemetry.influx_schema import ROLLUP_MEASUREMENTS, ROLLUP_RP
 from telemetry.influxql import InfluxQL, quote_ident
+from telemetry.retention import influxql_duration
+
+DAY_NS = 86_400 * 10**9
+MIGRATE_STEP_DAYS = 30  # one SELECT INTO per month of a measurement: bounded work per statement
 
 
-def create_databases(url: str, token: str, names: list[str]) -> None:
-    """CREATE DATABASE is a no-op for a database that exists, so this can run on every deploy."""
+@dataclass(frozen=True)
+class Layout:
+    raw: str
+    public: str
+    raw_retention_days: int
+    rollup_retention_days: int
+
+
+def create_databases(url: str, token: str, layout: Layout) -> None:
+    """Databases, the raw default policy's duration and the rollups' policy."""
     client = InfluxQL(url, token)
     try:
-        for name in names:
+        for name in (layout.raw, layout.public):
             client.query(f"CREATE DATABASE {quote_ident(name)}", db=name)
+        db = quote_ident(layout.raw)
+        raw_rp = quote_ident(default_policy(client, layout.raw))
+        client.query(
+            f"ALTER RETENTION POLICY {raw_rp} ON {db} "
+            f"DURATION {influxql_duration(layout.raw_retention_days)}",
+            db=layout.raw,
+        )
+        verb = "ALTER" if ROLLUP_RP in policies(client, layout.raw) else "CREATE"
+        rollups = f"{verb} RETENTION POLICY {quote_ident(ROLLUP_RP)} ON {db} "
+        rollups += f"DURATION {influxql_duration(layout.rollup_retention_days)} REPLICATION 1"
+        client.query(rollups, db=layout.raw)
     finally:
         client.close()
+
+
+def policies(client: InfluxQL, db: str) -> dict[str, bool]:
+    """The database's retention policies: name → is the default."""
+    rows = client.rows(f"SHOW RETENTION POLICIES ON {quote_ident(db)}", db=db)
+    return {str(r["name"]): bool(r["default"]) for r in rows}
+
+
+def default_policy(client: InfluxQL, db: str) -> str:
+    found = [name for name, default in policies(client, db).items() if default]
+    if not found:
+        raise ValueError(f"database {db!r} has no default retention policy")
+    return found[0]
+
+
+def migrate_rollups(url: str, token: str, raw: str) -> dict[str, int]:
+    """Copy rollups a deployment wrote before the `rollups` policy into it (once).
+
+    The copies in the default policy are left to expire with the raw data:
+    InfluxDB 1.x's DROP MEASUREMENT and DELETE would remove the new copies too.
+    Returns points copied per measurement.
+    """
+    client = InfluxQL(url, token, timeout_s=600)
+    try:
+        source = default_policy(client, raw)
+        return {m: _copy(client, raw, source, m) for m in sorted(ROLLUP_MEASUREMENTS)}
+    finally:
+        client.close()
+
+
+def _copy(client: InfluxQL, db: str, source_rp: str, measurement: str) -> int:
+    src = f"{quote_ident(source_rp)}.{quote_ident(measurement)}"
+    dst = f"{quote_ident(ROLLUP_RP)}.{quote_ident(measurement)}"
+    first = _edge(client, db, src, "ASC")
+    last = _edge(client, db, src, "DESC")
+    if first is None or last is None:
+        return 0
+    copied = 0
+    step = MIGRATE_STEP_DAYS * DAY_NS
+    for start in range(first, last + 1, step):
+        where = f"time >= {start} AND time < {min(start + step, last + 1)}"
+        rows = client.rows(f"SELECT * INTO {dst} FROM {src} WHERE {where} GROUP BY *", db=db)
+        copied += sum(int(r.get("written", 0)) for r in rows)
+    return copied
+
+
+def _edge(client: InfluxQL, db: str, src: str, order: str) -> int | None:
+    rows = client.rows(f"SELECT * FROM {src} ORDER BY time {order} LIMIT 1", db=db, epoch="ns")
+    return int(rows[0]["time"]) if rows else None

@@ -11,9 +11,10 @@ import re
 import socket
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from telemetry.ids import is_valid_id
+from telemetry.retention import DAY_S, reach_problem
 from telemetry.settings import Settings
 
 # A day: longer than any outage a supervisor leaves a collector down for, so a
@@ -45,6 +46,17 @@ class CollectorSettings(Settings):
     stats_interval_s: float = Field(default=10.0, gt=0, description="seconds between stats")
     leave_on_exit: bool = False
     shutdown_grace_s: float = Field(default=20.0, ge=0, description="drain time on SIGTERM")
+
+    @model_validator(mode="after")
+    def _raw_outlives_max_age(self) -> CollectorSettings:
+        # A late reading makes the rollup recompute its meter from the hour of
+        # that reading, reading a day (its bridge) before: both must be kept.
+        problem = reach_problem(
+            self.raw_retention_days, {"max_age_s + a day": self.max_age_s + DAY_S}
+        )
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @property
     def client_id(self) -> str:

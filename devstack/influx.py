@@ -45,6 +45,10 @@ bind-address = {rpc_addr}
 [monitor]
   store-enabled = false
 
+[retention]
+  # How often expired shard groups are dropped (InfluxDB's default: 30m).
+  check-interval = "{retention_check}"
+
 [subscriber]
   enabled = false
 
@@ -93,6 +97,18 @@ http {{
         ns n;
     }}
 
+    # A v2 bucket `db/rp` (encoded or not) is database db, retention policy rp,
+    # as 1.8+ maps it: the rollups write to `energy/rollups`. A plain bucket
+    # writes to the database's default policy (an empty rp).
+    map $arg_bucket $influx_db {{
+        default $arg_bucket;
+        "~^([^/%]+)(/|%2[Ff])" $1;
+    }}
+    map $arg_bucket $influx_rp {{
+        default "";
+        "~(/|%2[Ff])([^/%&]+)$" $2;
+    }}
+
     upstream influxd {{
         server 127.0.0.1:{influx_port};
         keepalive 16;
@@ -104,7 +120,7 @@ http {{
         proxy_set_header Connection "";
 
         location = /api/v2/write {{
-            proxy_pass http://influxd/write?db=$arg_bucket&precision=$influx_precision;
+            proxy_pass http://influxd/write?db=$influx_db&rp=$influx_rp&precision=$influx_precision;
         }}
 
         location / {{
@@ -116,10 +132,17 @@ http {{
 
 
 class InfluxServer(InfluxQueries, Service):
-    """influxd 1.6 plus nginx on free ports; data and ports survive restarts."""
+    """influxd 1.6 plus nginx on free ports; data and ports survive restarts.
 
-    def __init__(self, workdir: Path, start_timeout: float = 20.0) -> None:
+    `retention_check`: influxd's `[retention] check-interval` (a test of
+    expiry shortens it).
+    """
+
+    def __init__(
+        self, workdir: Path, start_timeout: float = 20.0, retention_check: str = "30m"
+    ) -> None:
         self.workdir = Path(workdir)
+        self.retention_check = retention_check
         self.host = HOST
         self.start_timeout = start_timeout
         self.nginx_port = free_port()
@@ -222,6 +245,7 @@ class InfluxServer(InfluxQueries, Service):
             meta_dir=json.dumps(str(self.workdir / "meta")),
             data_dir=json.dumps(str(self.workdir / "data")),
             wal_dir=json.dumps(str(self.workdir / "wal")),
+            retention_check=self.retention_check,
         )
 
 

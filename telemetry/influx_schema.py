@@ -39,6 +39,19 @@ the city, and so on. Readers pick a level by exact tag equality.
 | `withheld`       | measurement, utility, district, dong, building_type | reason (string: `complementary`; `published` once a later pass published the group after all) (public bucket only: a marker, no figures, for a group that passes the privacy rule but is withheld so that a smaller group cannot be derived by subtraction; `measurement` = the rollup it stands for, same timestamp as that rollup's point; where the rollup's point exists too, the point wins) |
 | `rollup_watermark` | job                                             | until_ms (job `rollup`: end of the last completed rollup window; job `arrivals`: the arrival time up to which stored readings were rolled up; private bucket only) |
 
+Retention (docs/DECISIONS.md "Storage that lasts"): raw readings and the
+collector's and agents' own points stay in the raw database's default
+retention policy, kept `raw_retention_days` (1.x `autogen`; 2.x the `energy`
+bucket's RAW_RETENTION). The private rollups the raw data are downsampled
+into (`ROLLUP_MEASUREMENTS`: meter and group consumption per hour, day and
+month, counter_events, suppressed, rollup_watermark) are written to the
+retention policy `rollups` of the same database (`ROLLUP_RP`, kept
+`rollup_retention_days`, forever by default; 2.x: the bucket
+`energy/rollups` with a DBRP mapping db `energy`, rp `rollups`), so they
+outlive the raw data. InfluxQL readers name them with `rollup_from()`.
+`live_1m`, `alert_events` (a view of the platform database's alert record)
+and the public bucket stay where they are.
+
 Timestamps are the start of the period: live_1m per UTC minute, *_1h per
 hour, *_1d per Korean (KST, UTC+9) day, i.e. at 15:00 UTC, *_1mo per KST
 month (`telemetry/months.py`). An imported meter's points carry the site it
@@ -128,3 +141,52 @@ COUNTER_EVENTS = "counter_events"
 TAG_FIELD = "field"
 
 DEFAULT_PRIVACY_K = 5
+
+# Retention: the private rollups live in their own retention policy of the raw
+# database, kept longer than the raw readings they summarise.
+ROLLUP_RP = "rollups"
+ROLLUP_MEASUREMENTS = frozenset(
+    {
+        METER_CONSUMPTION_1H,
+        METER_CONSUMPTION_1D,
+        METER_CONSUMPTION_1MO,
+        CONSUMPTION_1H,
+        CONSUMPTION_1D,
+        CONSUMPTION_1MO,
+        COUNTER_EVENTS,
+        SUPPRESSED,
+        ROLLUP_WATERMARK,
+    }
+)
+
+
+def rollup_from(measurement: str) -> str:
+    """The InfluxQL FROM of a private measurement: `"rollups"."<m>"` for a rollup, else `"<m>"`.
+
+    Only for the raw (private) database: the public bucket has one policy, and
+    its rollups are read unqualified.
+    """
+    # Quoted as telemetry.influxql.quote_ident does (not imported: this module has no deps).
+    quoted = '"' + measurement.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if measurement in ROLLUP_MEASUREMENTS:
+        return f'"{ROLLUP_RP}".{quoted}'
+    return quoted
+
+
+def rollup_bucket(raw_bucket: str) -> str:
+    """Where the private rollups are written: `<raw>/rollups`.
+
+    The same name works everywhere: InfluxDB 1.8+ maps a v2 write to bucket
+    `db/rp` onto that retention policy (devstack's nginx does so for 1.6), and
+    2.x names the rollup bucket so (as `influxd upgrade` names 1.x policies).
+    """
+    return f"{raw_bucket}/{ROLLUP_RP}"
+
+
+def kept_as_rollup(point: str) -> bool:
+    """Whether a line-protocol point belongs in the rollups' retention policy."""
+    end = point.find(",")
+    space = point.find(" ")
+    if end < 0 or (0 <= space < end):
+        end = space
+    return point[:end] in ROLLUP_MEASUREMENTS

@@ -11,11 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from telemetry.influx_schema import rollup_bucket
 from telemetry.mqtt_url import MqttTarget, parse_mqtt_url
 from telemetry.paths import config_dir
+from telemetry.retention import policy_problem
 from telemetry.settings_file import SecretInConfigError, read_settings_file
 
 __all__ = ["SecretInConfigError", "Settings"]
@@ -53,6 +55,19 @@ class Settings(BaseSettings):
     influx_org: str = "gwangju"
     influx_bucket: str = "energy"
     influx_public_bucket: str = "energy_public"
+    influx_rollup_bucket: str | None = Field(
+        default=None,
+        description="private rollups' bucket (default <influx_bucket>/rollups: the raw "
+        "database's retention policy `rollups`)",
+    )
+    # Retention (telemetry/retention.py); 0 = forever. Applied on 1.x by
+    # `python -m collector init`; on 2.x they are the buckets' retentions.
+    raw_retention_days: int = Field(
+        default=400, ge=0, le=100_000, description="how long raw readings are kept (0: forever)"
+    )
+    rollup_retention_days: int = Field(
+        default=0, ge=0, le=100_000, description="how long private rollups are kept (0: forever)"
+    )
     agent: str | None = None
     outbox: Path | None = None
     metrics_port: int = Field(default=0, ge=0, le=65535)
@@ -65,6 +80,13 @@ class Settings(BaseSettings):
     def _mqtt_url_parses(cls, url: str) -> str:
         parse_mqtt_url(url)
         return url
+
+    @model_validator(mode="after")
+    def _rollups_outlive_raw(self) -> Settings:
+        problem = policy_problem(self.raw_retention_days, self.rollup_retention_days)
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -97,6 +119,10 @@ class Settings(BaseSettings):
             password=password or target.password,
             tls=target.tls,
         )
+
+    def rollup_bucket(self) -> str:
+        """Where the private rollups are written (telemetry.influx_schema.rollup_bucket)."""
+        return self.influx_rollup_bucket or rollup_bucket(self.influx_bucket)
 
     def influx_token_value(self) -> str:
         return self.influx_token.get_secret_value() if self.influx_token else ""

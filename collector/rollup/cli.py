@@ -134,7 +134,7 @@ def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
         computer,
         source,
         sink,
-        Buckets(settings.influx_bucket, settings.influx_public_bucket),
+        Buckets(settings.influx_bucket, settings.influx_public_bucket, settings.rollup_bucket()),
         Windows(
             lookback_ms=int(settings.lookback_s * 1000),
             live_lookback_ms=int(settings.live_lookback_s * 1000),

@@ -45,6 +45,7 @@ from telemetry.influx_schema import (
     JOB_ROLLUP,
     METER_CONSUMPTION_1H,
     TAG_JOB,
+    kept_as_rollup,
 )
 from telemetry.lineproto import line
 
@@ -68,8 +69,15 @@ class PassReport:
 
 @dataclass
 class Buckets:
-    private: str
+    private: str  # the raw database's default policy: live_1m
     public: str
+    rollups: str  # the private rollups' policy (telemetry.influx_schema.ROLLUP_RP)
+
+    def private_split(self, points: list[str]) -> list[tuple[str, list[str]]]:
+        """Private points by where they are kept: rollups long, the rest with the raw data."""
+        kept = [p for p in points if kept_as_rollup(p)]
+        rest = [p for p in points if not kept_as_rollup(p)]
+        return [(self.rollups, kept), (self.private, rest)]
 
 
 @dataclass(frozen=True)
@@ -143,9 +151,7 @@ class Engine:
         self.interval_log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
         self.groups.forget_before(now_ms)
         cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
-        self.sink.write(
-            self.buckets.private, [line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms)]
-        )
+        self._write_private([line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms)])
         log.info(
             "rollup %s..%s%s: %d markers, %d interval markers, %d sites, "
             "%d private, %d public points",
@@ -269,11 +275,16 @@ class Engine:
         return written
 
     def _store(self, out: Output, report: PassReport) -> None:
-        self.sink.write(self.buckets.private, out.private)
+        self._write_private(out.private)
         self.sink.write(self.buckets.public, out.public + self._superseded(out))
         report.private_points += len(out.private)
         report.public_points += len(out.public)
         report.unknown |= out.unknown_sites
+
+    def _write_private(self, points: list[str]) -> None:
+        for bucket, part in self.buckets.private_split(points):
+            if part:
+                self.sink.write(bucket, part)
 
     def _superseded(self, out: Output) -> list[str]:
         """Markers left by an earlier pass for points published now, rewritten."""
@@ -287,4 +298,4 @@ class Engine:
         # The current minute may still grow: the next full pass starts no later than it.
         until = min(minute_of(until_ms), minute_of(now_ms))
         point = line(WATERMARK, {TAG_JOB: JOB_ROLLUP}, {"until_ms": float(until)}, now_ms)
-        self.sink.write(self.buckets.private, [point])
+        self._write_private([point])

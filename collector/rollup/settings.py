@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
+from telemetry.retention import reach_problem
 from telemetry.settings import Settings
 
 
@@ -51,3 +52,18 @@ class RollupSettings(Settings):
         description="how long after its timestamp an arrival marker may still become "
         "visible (a slow write, clock skew between collector and rollup hosts)",
     )
+
+    @model_validator(mode="after")
+    def _raw_outlives_reach(self) -> RollupSettings:
+        # A pass reads raw readings back to its window less the bridge; those
+        # must still be there, or the recompute overwrites good rollups.
+        problem = reach_problem(
+            self.raw_retention_days,
+            {
+                "max_catchup_s + bridge_s": self.max_catchup_s + self.bridge_s,
+                "lookback_s + bridge_s": self.lookback_s + self.bridge_s,
+            },
+        )
+        if problem:
+            raise ValueError(problem)
+        return self

@@ -30,6 +30,7 @@ from telemetry.influx_schema import (
     WITHHELD,
     WITHHELD_COMPLEMENTARY,
     interval_measurement,
+    rollup_from,
 )
 from telemetry.influxql import InfluxQL, quote_ident, tag_eq, tag_ne, time_window
 
@@ -146,7 +147,7 @@ class RawSource:
         for where in _site_filters(sites):
             q = (
                 "SELECT sum(consumption), sum(resets), sum(glitches), sum(spikes) "
-                f"FROM {quote_ident(measurement)} "
+                f"FROM {rollup_from(measurement)} "
                 f"WHERE {time_window(start_ms, end_ms)} AND {_COUNTERS}{where} "
                 f"GROUP BY {by_time}{quote_ident(TAG_UTILITY)}, {_BY_METER} fill(none)"
             )
@@ -175,7 +176,7 @@ class RawSource:
         """The rollup's own per-meter points (hourly, daily, monthly) in [start, end)."""
         q = (
             f"SELECT consumption, resets, glitches, spikes, {quote_ident(FIELD_APPORTIONED)} "
-            f"FROM {quote_ident(measurement)} WHERE {time_window(start_ms, end_ms)}{where} "
+            f"FROM {rollup_from(measurement)} WHERE {time_window(start_ms, end_ms)}{where} "
             f"GROUP BY {quote_ident(TAG_UTILITY)}, {_BY_METER}, {quote_ident(TAG_SOURCE)}"
         )
         out = []
@@ -274,7 +275,7 @@ class RawSource:
     def arrival_cursor(self, since_ms: int, now_ms: int) -> tuple[int, str] | None:
         """(arrival time rolled up to, fingerprint of that pass) of the last pass."""
         q = (
-            f"SELECT until_ms, fingerprint FROM {quote_ident(WATERMARK)} "
+            f"SELECT until_ms, fingerprint FROM {rollup_from(WATERMARK)} "
             f"WHERE {time_window(since_ms, now_ms + 60_000)} AND {tag_eq(TAG_JOB, JOB_ARRIVALS)} "
             "ORDER BY time DESC LIMIT 1"
         )
@@ -286,7 +287,7 @@ class RawSource:
     def watermark(self, since_ms: int, now_ms: int, job: str = JOB_ROLLUP) -> int | None:
         """End of the last completed pass (None when there was none since `since`)."""
         q = (
-            f"SELECT last(until_ms) FROM {quote_ident(WATERMARK)} "
+            f"SELECT last(until_ms) FROM {rollup_from(WATERMARK)} "
             f"WHERE {time_window(since_ms, now_ms + 60_000)} AND {tag_eq(TAG_JOB, job)}"
         )
         rows = self.ql.rows(q, self.db, epoch="ms")

@@ -6,7 +6,13 @@ from dashboards.alert_panels import alert_annotation, alerts_table
 from dashboards.datasources import STAFF
 from dashboards.influxql import TIME, ident, measurements, tag_matches
 from dashboards.model import Dashboard, Panel, Target, Variable
-from telemetry.influx_schema import AGENT_STATUS, METER_CONSUMPTION_1H, TAG_METER, TAG_SITE
+from telemetry.influx_schema import (
+    AGENT_STATUS,
+    METER_CONSUMPTION_1H,
+    TAG_METER,
+    TAG_SITE,
+    rollup_from,
+)
 
 UID = "facility-live"
 
@@ -142,7 +148,7 @@ def _heat() -> list[Panel | str]:
 
 def _hourly() -> list[Panel | str]:
     hourly = Target(
-        f'SELECT sum("consumption") FROM {ident(METER_CONSUMPTION_1H)} WHERE {SITE_METER} '
+        f'SELECT sum("consumption") FROM {rollup_from(METER_CONSUMPTION_1H)} WHERE {SITE_METER} '
         f'GROUP BY time(1h), "utility", "meter" fill(none)',
         alias="$tag_utility $tag_meter",
     )

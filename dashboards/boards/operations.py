@@ -7,7 +7,13 @@ from dashboards.alert_panels import alert_annotation, alerts_table
 from dashboards.datasources import STAFF
 from dashboards.influxql import TIME, ident
 from dashboards.model import Dashboard, Panel, Target
-from telemetry.influx_schema import AGENT_STATUS, COLLECTOR_STATS, COUNTER_EVENTS, REJECTED
+from telemetry.influx_schema import (
+    AGENT_STATUS,
+    COLLECTOR_STATS,
+    COUNTER_EVENTS,
+    REJECTED,
+    rollup_from,
+)
 
 UID = "operations"
 
@@ -189,7 +195,7 @@ def _rejected() -> list[Panel | str]:
 def _counter_events() -> list[Panel | str]:
     latest = Target(
         'SELECT "site", "meter", "utility", "kind", "value", "previous", "amount" '
-        f"FROM {ident(COUNTER_EVENTS)} WHERE {TIME} ORDER BY time DESC LIMIT 100",
+        f"FROM {rollup_from(COUNTER_EVENTS)} WHERE {TIME} ORDER BY time DESC LIMIT 100",
         table=True,
     )
     return [

@@ -4,14 +4,18 @@
 # and the raw bucket `energy` with DOCKER_INFLUXDB_INIT_RETENTION; the influx CLI
 # is already configured with the admin token here).
 #
-# Adds: the public bucket, DBRP mappings (InfluxQL /query?db=energy and
-# db=energy_public, which api/ and Grafana use), and one token per service with
-# the least rights it needs, written to /tokens/<service>.token (a volume the
-# services mount read-only):
+# Adds: the rollups' bucket `energy/rollups` (the private rollups, kept
+# ROLLUP_RETENTION_DAYS, longer than the raw readings; named as `influxd upgrade`
+# names a 1.x policy, so the services' bucket setting is the same on 1.x and
+# 2.x), the public bucket, DBRP mappings (InfluxQL /query?db=energy, with
+# "rollups"."<measurement>" for the rollups, and db=energy_public, which api/
+# and Grafana use), and one token per service with the least rights it needs,
+# written to /tokens/<service>.token (a volume the services mount read-only):
 #   collector  write energy                       (ingest only)
-#   rollup     read energy, write energy + energy_public
-#   api        read energy + energy_public
-#   grafana    read energy                        (staff organisation)
+#   rollup     read energy + energy/rollups, write energy + energy/rollups + energy_public
+#   api        read energy + energy/rollups + energy_public
+#   alerts     read energy + energy/rollups, write energy (alert_events)
+#   grafana    read energy + energy/rollups       (staff organisation)
 #   citizens   read energy_public only            (citizens' organisation)
 set -euo pipefail
 
@@ -22,8 +26,13 @@ raw_bucket="${DOCKER_INFLUXDB_INIT_BUCKET}"
 
 public_id=$(influx bucket create --org "$org" --name "$public_bucket" \
     --retention "${PUBLIC_RETENTION:-0}" --hide-headers | awk '{print $1}')
+rollup_days="${ROLLUP_RETENTION_DAYS:-0}"
+rollup_retention=$([ "$rollup_days" = 0 ] && echo 0 || echo "${rollup_days}d")
+rollup_id=$(influx bucket create --org "$org" --name "$raw_bucket/rollups" \
+    --retention "$rollup_retention" --hide-headers | awk '{print $1}')
 
 influx v1 dbrp create --org "$org" --db "$raw_bucket" --rp autogen --bucket-id "$raw_id" --default
+influx v1 dbrp create --org "$org" --db "$raw_bucket" --rp rollups --bucket-id "$rollup_id"
 influx v1 dbrp create --org "$org" --db "$public_bucket" --rp autogen --bucket-id "$public_id" --default
 
 mkdir -p /tokens
@@ -36,8 +45,9 @@ make_token() {
     echo "token for $name: $*"
 }
 make_token collector --write-bucket "$raw_id"
-make_token rollup --read-bucket "$raw_id" --write-bucket "$raw_id" --write-bucket "$public_id"
-make_token api --read-bucket "$raw_id" --read-bucket "$public_id"
-make_token alerts --read-bucket "$raw_id" --write-bucket "$raw_id"
-make_token grafana --read-bucket "$raw_id"
+make_token rollup --read-bucket "$raw_id" --read-bucket "$rollup_id" \
+    --write-bucket "$raw_id" --write-bucket "$rollup_id" --write-bucket "$public_id"
+make_token api --read-bucket "$raw_id" --read-bucket "$rollup_id" --read-bucket "$public_id"
+make_token alerts --read-bucket "$raw_id" --read-bucket "$rollup_id" --write-bucket "$raw_id"
+make_token grafana --read-bucket "$raw_id" --read-bucket "$rollup_id"
 make_token citizens --read-bucket "$public_id"

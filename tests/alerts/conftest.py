@@ -38,11 +38,11 @@ def events(influx: InfluxServer, influx_db: str) -> Iterator[EventLog]:
     log.close()
 
 
-def write(url: str, db: str, lines: list[str]) -> None:
-    """Points straight into InfluxDB (ms precision), as the collector would have stored them."""
-    done = httpx.post(
-        f"{url}/write", params={"db": db, "precision": "ms"}, content="\n".join(lines)
-    )
+def write(url: str, db: str, lines: list[str], rp: str = "") -> None:
+    """Points straight into InfluxDB (ms precision), as the collector would have stored them
+    (`rp`: a retention policy, e.g. the rollups' ROLLUP_RP; default the database's)."""
+    params = {"db": db, "rp": rp, "precision": "ms"}
+    done = httpx.post(f"{url}/write", params=params, content="\n".join(lines))
     assert done.status_code == 204, done.text
 
 

@@ -14,6 +14,7 @@ from alerts.lifecycle import Event
 from alerts.observers import Store
 from alerts.rules import RulesFile, SpikeRule
 from alerts.sun import sun_elevation
+from telemetry.influx_schema import ROLLUP_RP
 from telemetry.lineproto import line
 from tests.alerts.conftest import ms, write
 
@@ -66,7 +67,7 @@ def test_spike_fires_once_for_its_hour(engine: Engine, source: Store, events: Ev
              {"consumption": v, "resets": 0.0}, hour - week * WEEK_MS)
         for m, values in history.items() for week, v in enumerate(values)
     ]  # fmt: skip
-    write(source.ql.url, source.bucket, lines)
+    write(source.ql.url, source.bucket, lines, rp=ROLLUP_RP)
     ev = _evaluator(engine, source, events, rule)
     assert ev.run_pass(now).events == [("spike", "meter:hanam-ic/b1-elec", Event.FIRING)]
     assert ev.run_pass(now + timedelta(minutes=20)).events == []
@@ -100,7 +101,7 @@ def test_counter_event_announced_once_then_cleared(
                                      "field": "energy_kwh"},
                   {"kind": "glitch", "value": 9e6, "previous": 1200.0, "amount": 0.0},
                   ms(now - timedelta(minutes=5)))  # fmt: skip
-    write(source.ql.url, source.bucket, [glitch])
+    write(source.ql.url, source.bucket, [glitch], rp=ROLLUP_RP)
     rule = {"id": "counters", "kind": "counter_events", "severity": "warning", "nodata": "ok",
             "events": ["glitch", "reset"], "window": "30m"}  # fmt: skip
     ev = _evaluator(engine, source, events, rule)
@@ -114,5 +115,5 @@ def test_counter_event_announced_once_then_cleared(
                                        "field": "energy_kwh"},
                     {"kind": "rollover", "value": 1.0, "previous": 99999.0, "amount": 2.0},
                     ms(after))  # fmt: skip
-    write(source.ql.url, source.bucket, [rollover])
+    write(source.ql.url, source.bucket, [rollover], rp=ROLLUP_RP)
     assert ev.run_pass(after + timedelta(seconds=1)).events == []

@@ -20,6 +20,7 @@ from api.settings import ApiConfig
 from api.stores import PrivateStore, PublicStore
 from devstack import InfluxServer
 from telemetry.emissions import load_emission_factors
+from telemetry.influx_schema import rollup_bucket
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
 from telemetry.registry.household_registry import HouseholdRegistry
@@ -117,8 +118,9 @@ def _operations_data(c: RolledCity) -> dict[str, Any]:
     days_before = [t - 365 * day for t in days_now]
     days_joining = [t - 7 * day for t in days_now]  # the week before it joined a programme
     readings = [(t, 5.0) for t in days_now] + [(t, 8.0) for t in days_before]
+    rollups = []  # the rollup process keeps these in the rollups' policy
     for t, used in readings + [(t, 6.0) for t in days_joining]:
-        points.append(
+        rollups.append(
             Point("meter_consumption_1d")
             .tag("site", "hh-3")
             .tag("meter", "elec")
@@ -131,6 +133,7 @@ def _operations_data(c: RolledCity) -> dict[str, Any]:
             .time(t, write_precision="ms")
         )
     city.write_points(c.url, c.raw, points)
+    city.write_points(c.url, rollup_bucket(c.raw), rollups)
     return {"rejected": rejected, "days_now": days_now, "days_before": days_before}
 
 

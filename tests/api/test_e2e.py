@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from devstack import InfluxServer, MosquittoServer, component_env, flags, free_port
+from telemetry.influx_schema import rollup_from
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
 from telemetry.rounding import round_figure
@@ -199,7 +200,7 @@ def _check_api(
     influx: InfluxServer, ql: InfluxQL, raw: str, public: str, sites: Path, procs: Procs
 ) -> None:
     resets = ql.rows(
-        f"SELECT sum(resets) FROM meter_consumption_1h WHERE site = '{REPLACED[0]}' "
+        f"SELECT sum(resets) FROM {rollup_from('meter_consumption_1h')} WHERE site = '{REPLACED[0]}' "
         f"AND meter = '{REPLACED[1]}'",
         raw,
     )

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import sign_household
+from telemetry.influx_schema import rollup_from
 from tests.api.conftest import ADMIN, SITE_TOKENS, ApiCity
 from tests.rollup import city
 
@@ -78,7 +79,7 @@ def test_facility_meter_series_and_consumption(api_city: ApiCity) -> None:
         headers=headers,
     ).json()
     rows = c.ql.rows(
-        "SELECT consumption FROM meter_consumption_1h WHERE site = 'ind-1' AND meter = 'main-elec'",
+        f"SELECT consumption FROM {rollup_from('meter_consumption_1h')} WHERE site = 'ind-1' AND meter = 'main-elec'",
         c.raw,
     )
     assert sum(p["consumption"] for p in used["points"]) == pytest.approx(
@@ -94,7 +95,7 @@ def test_facility_meter_series_and_consumption(api_city: ApiCity) -> None:
 
 def _meter_total(api_city: ApiCity, site: str) -> float:
     rows = api_city.city.ql.rows(
-        f"SELECT sum(consumption) FROM meter_consumption_1h WHERE site = '{site}'",
+        f"SELECT sum(consumption) FROM {rollup_from('meter_consumption_1h')} WHERE site = '{site}'",
         api_city.city.raw,
     )
     return rows[0]["sum"]

@@ -36,7 +36,12 @@ from api.stores import PrivateStore, PublicStore
 from api.timewin import KST
 from devstack import InfluxServer
 from telemetry.emissions import load_emission_factors
-from telemetry.influx_schema import FIELD_APPORTIONED, METER_CONSUMPTION_1MO, TAG_SOURCE
+from telemetry.influx_schema import (
+    FIELD_APPORTIONED,
+    METER_CONSUMPTION_1MO,
+    TAG_SOURCE,
+    rollup_bucket,
+)
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
 from tests.rollup.city import write_points
@@ -230,7 +235,7 @@ def homes(
     c, points = build(tmp_path_factory.mktemp("households"), today)
     raw = f"raw_{uuid.uuid4().hex[:8]}"
     influx.create_database(raw)
-    write_points(influx.url, raw, points)
+    write_points(influx.url, rollup_bucket(raw), points)
     registry = load_registry(c.sites)
     config = ApiConfig(privacy_k=K)
     ql = InfluxQL(influx.url)

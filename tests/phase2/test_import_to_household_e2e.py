@@ -36,6 +36,7 @@ from telemetry.influx_schema import (
     METER_CONSUMPTION_1MO,
     SUPPRESSED,
     TAG_MEASUREMENT,
+    rollup_from,
 )
 from telemetry.influxql import InfluxQL, tag_eq
 from telemetry.rounding import AMOUNT, round_figure
@@ -267,7 +268,7 @@ def test_the_households_months_are_the_files_values(chain: Chain, household: str
 def test_the_rollup_places_the_imports_in_the_households_dong(chain: Chain, household: str) -> None:
     """Meter points: the importer's site, the household's own district, dong, type."""
     rows = chain.ql.rows(
-        f"SELECT consumption, apportioned FROM {METER_CONSUMPTION_1MO} "
+        f"SELECT consumption, apportioned FROM {rollup_from(METER_CONSUMPTION_1MO)} "
         f"WHERE meter =~ /^{household}-/ GROUP BY *",
         chain.raw,
         epoch="ms",
@@ -278,9 +279,14 @@ def test_the_rollup_places_the_imports_in_the_households_dong(chain: Chain, hous
         assert (r["district"], r["dong"], r["building_type"]) == PLACE[household], r
 
 
+def _from(db: str, chain: Chain) -> str:
+    """Private group rollups sit in the raw database's `rollups` policy; public ones in its own."""
+    return rollup_from(CONSUMPTION_1MO) if db == chain.raw else CONSUMPTION_1MO
+
+
 def _groups(chain: Chain, db: str, district: str, dong: str) -> dict[tuple[str, int], dict]:  # type: ignore[type-arg]
     rows = chain.ql.rows(
-        f"SELECT * FROM {CONSUMPTION_1MO} WHERE district = '{district}' AND dong = '{dong}' "
+        f"SELECT * FROM {_from(db, chain)} WHERE district = '{district}' AND dong = '{dong}' "
         "AND building_type = 'all' GROUP BY utility",
         db,
         epoch="ms",
@@ -305,7 +311,7 @@ def test_the_public_bucket_keeps_the_privacy_rule(chain: Chain) -> None:
     for district, dong, _type in PLACE.values():
         assert _groups(chain, chain.public, district, dong) == {}
         suppressed = chain.ql.rows(
-            f"SELECT holders FROM {SUPPRESSED} WHERE {tag_eq(TAG_MEASUREMENT, CONSUMPTION_1MO)} "
+            f"SELECT holders FROM {rollup_from(SUPPRESSED)} WHERE {tag_eq(TAG_MEASUREMENT, CONSUMPTION_1MO)} "
             f"AND dong = '{dong}' AND building_type = 'all'",
             chain.raw,
         )

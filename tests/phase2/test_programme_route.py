@@ -28,6 +28,7 @@ from telemetry.influx_schema import (
     SOURCE_INTERVAL,
     SOURCE_METER,
     TAG_SOURCE,
+    rollup_bucket,
 )
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
@@ -127,7 +128,7 @@ def evaluated(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) ->
     sites = _registry_files(tmp_path_factory.mktemp("programmes"), subjects)
     raw = f"raw_{uuid.uuid4().hex[:8]}"
     influx.create_database(raw)
-    city.write_points(influx.url, raw, _points(uses))
+    city.write_points(influx.url, rollup_bucket(raw), _points(uses))
     registry = load_registry(sites)
     config = ApiConfig(privacy_k=5)
     ql = InfluxQL(influx.url)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import pairwise
 
-from telemetry.influxql import InfluxQL
+from telemetry.influx_schema import rollup_from
+from telemetry.influxql import InfluxQL, quote_ident
 
 ALL = "all"
 HOUR = 3_600_000
@@ -115,10 +116,15 @@ def live(ql: InfluxQL, db: str) -> dict[tuple, tuple[float, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def stored(ql: InfluxQL, db: str, measurement: str, fields: str) -> dict[tuple, dict]:
-    """A rollup measurement keyed like the brute force: (utility, district, dong, bt, ts)."""
+def stored(
+    ql: InfluxQL, db: str, measurement: str, fields: str, public: bool = False
+) -> dict[tuple, dict]:
+    """A rollup measurement keyed like the brute force: (utility, district, dong, bt, ts).
+
+    From the raw database's rollups policy, or with `public` the public bucket's."""
+    source = quote_ident(measurement) if public else rollup_from(measurement)
     rows = ql.rows(
-        f'SELECT {fields} FROM "{measurement}" GROUP BY utility, district, dong, building_type',
+        f"SELECT {fields} FROM {source} GROUP BY utility, district, dong, building_type",
         db,
         epoch="ms",
     )

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,11 +51,19 @@ def fresh_db(influx: InfluxServer, prefix: str) -> str:
     return name
 
 
-def write_city(influx: InfluxServer, directory: Path, hours_before: int = 3) -> RolledCity:
+def write_city(
+    influx: InfluxServer,
+    directory: Path,
+    hours_before: int = 3,
+    before_write: Callable[[str], None] | None = None,
+) -> RolledCity:
+    """`before_write(raw)`: set up the raw database before the readings go in."""
     now = int(time.time() * 1000)
     start = now - now % HOUR - hours_before * HOUR
     minutes = (now - start) // city.MINUTE  # the last reading lies before now
     raw, public = fresh_db(influx, "raw"), fresh_db(influx, "pub")
+    if before_write is not None:
+        before_write(raw)
     city.write_on_time(influx.url, raw, city.readings(start, int(minutes)))
     return RolledCity(
         influx.url,

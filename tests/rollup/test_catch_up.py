@@ -10,6 +10,7 @@ import pytest
 from collector.rollup.cli import build_engine
 from collector.rollup.settings import RollupSettings
 from devstack import InfluxServer, component_env, flags
+from telemetry.influx_schema import rollup_from
 from telemetry.registry import load_registry
 from tests.rollup import brute, city
 from tests.rollup.conftest import write_city
@@ -32,7 +33,7 @@ def _engine(c, lookback_s: float, now_ms: int):  # type: ignore[no-untyped-def]
 
 def _hours(c) -> set[int]:  # type: ignore[no-untyped-def]
     rows = c.ql.rows(
-        "SELECT consumption FROM consumption_1h WHERE district = 'all' "
+        f"SELECT consumption FROM {rollup_from('consumption_1h')} WHERE district = 'all' "
         "AND building_type = 'all' AND utility = 'electricity'",
         c.raw,
         epoch="ms",
@@ -185,7 +186,9 @@ def test_the_loop_runs_passes_until_sigterm(rollup_influx: InfluxServer, tmp_pat
         deadline = time.monotonic() + 60
         passes = 0
         while time.monotonic() < deadline and passes < 2:
-            rows = c.ql.rows("SELECT count(until_ms) FROM rollup_watermark", c.raw)
+            rows = c.ql.rows(
+                f"SELECT count(until_ms) FROM {rollup_from('rollup_watermark')}", c.raw
+            )
             passes = rows[0]["count"] if rows else 0
             time.sleep(0.3)
         assert passes >= 2  # one watermark point per pass

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from devstack import InfluxServer, MosquittoServer
+from telemetry.influx_schema import rollup_from
 from telemetry.influxql import InfluxQL
 from telemetry.models import Quality, Reading, ReadingBatch
 from tests.collector.helpers import AGENT, REPO, SITE, CollectorProc, Publisher, wait_until
@@ -93,7 +94,7 @@ def test_glitches_and_spikes_are_no_consumption_and_a_reset_counts_once(
     run_rollup(influx.url, raw, public, sites, "--lookback", str(3 * HOUR_S))
     hour_ms = int(hour.timestamp() * 1000)
     rows = ql.rows(
-        "SELECT consumption, resets, glitches, spikes FROM meter_consumption_1h "
+        f"SELECT consumption, resets, glitches, spikes FROM {rollup_from('meter_consumption_1h')} "
         f"WHERE time = {hour_ms}ms GROUP BY meter",
         raw,
     )
@@ -108,7 +109,9 @@ def test_glitches_and_spikes_are_no_consumption_and_a_reset_counts_once(
         "one-high": (0, 0, 1),
         "replaced": (1, 0, 0),
     }
-    events = ql.rows("SELECT kind, value FROM counter_events GROUP BY meter", raw, epoch="ms")
+    events = ql.rows(
+        f"SELECT kind, value FROM {rollup_from('counter_events')} GROUP BY meter", raw, epoch="ms"
+    )
     assert sorted((e["meter"], e["kind"], e["value"]) for e in events) == [
         ("glitch-one-high", "spike", 50000.0),
         ("glitch-one-zero", "glitch", 0.0),
@@ -143,7 +146,7 @@ def test_a_suspect_last_reading_counts_nothing_until_the_next_pass_settles_it(
     def hour() -> dict:
         run_rollup(influx.url, raw, public, sites, "--lookback", str(3 * HOUR_S))
         rows = ql.rows(
-            "SELECT consumption, glitches, pending FROM meter_consumption_1h "
+            f"SELECT consumption, glitches, pending FROM {rollup_from('meter_consumption_1h')} "
             f"WHERE time = {hour_ms}ms AND site = 'ind-1' AND meter = '{spec.meter}'",
             raw,
         )

@@ -23,6 +23,7 @@ from devstack.platform import Platform
 from devstack.ports import shifted_config
 from devstack.supervisor import Child, python_module
 from simulators.control import write_faults
+from telemetry.influx_schema import rollup_from
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
 
@@ -50,7 +51,7 @@ def _readings(ql: InfluxQL, raw: str, meter: str = METER) -> list[dict]:
 
 def _hours(ql: InfluxQL, raw: str, meter: str) -> list[dict]:
     return ql.rows(
-        "SELECT consumption, resets, glitches, spikes FROM meter_consumption_1h "
+        f"SELECT consumption, resets, glitches, spikes FROM {rollup_from('meter_consumption_1h')} "
         f"WHERE site = '{SITE}' AND meter = '{meter}'",
         raw,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devstack import InfluxServer
+from telemetry.influx_schema import rollup_from
 from tests.rollup import brute, city
 from tests.rollup.conftest import RolledCity, write_city
 
@@ -47,7 +48,9 @@ def _partitions(d: str, n: str, b: str, keys: set[tuple[str, str, str]]) -> list
 
 def test_no_withheld_group_can_be_derived(rolled: RolledCity) -> None:
     sites = _site_sets(rolled)
-    public = set(brute.stored(rolled.ql, rolled.public, "consumption_1h", "consumption"))
+    public = set(
+        brute.stored(rolled.ql, rolled.public, "consumption_1h", "consumption", public=True)
+    )
     assert public
     by_slice: dict[tuple, set[tuple]] = defaultdict(set)
     for utility, d, n, b, hour in sites:
@@ -74,11 +77,11 @@ def test_no_withheld_group_can_be_derived(rolled: RolledCity) -> None:
 
 
 def test_the_smallest_sibling_is_withheld_for_the_households(rolled: RolledCity) -> None:
-    public = brute.stored(rolled.ql, rolled.public, "consumption_1h", "consumption")
+    public = brute.stored(rolled.ql, rolled.public, "consumption_1h", "consumption", public=True)
     districts = {k[1] for k in public if k[0] == "electricity" and k[2] == ALL and k[3] == ALL}
     assert districts == {ALL, city.APARTMENT_DONG[0], city.INDUSTRIAL_DONG[0]}
     rows = rolled.ql.rows(
-        f"SELECT holders, complementary FROM suppressed WHERE district = '{city.SCHOOL_DONG[0]}' "
+        f"SELECT holders, complementary FROM {rollup_from('suppressed')} WHERE district = '{city.SCHOOL_DONG[0]}' "
         "AND \"measurement\" = 'consumption_1h'",
         rolled.raw,
     )
@@ -108,13 +111,13 @@ SCHOOL_GROUPS = {
 
 def test_complementary_withheld_group_has_a_public_marker_and_no_value(rolled: RolledCity) -> None:
     for measurement in ("live_1m", "consumption_1h", "consumption_1d"):
-        public = brute.stored(rolled.ql, rolled.public, measurement, "*")
+        public = brute.stored(rolled.ql, rolled.public, measurement, "*", public=True)
         private = brute.stored(rolled.ql, rolled.raw, measurement, "*")
         markers = _markers(rolled, measurement)
         # One marker per point withheld by complementary suppression (the private record
         # says which; live_1m's per hour), at the point's timestamp...
         held = rolled.ql.rows(
-            f"SELECT complementary FROM suppressed WHERE \"measurement\" = '{measurement}' "
+            f"SELECT complementary FROM {rollup_from('suppressed')} WHERE \"measurement\" = '{measurement}' "
             "GROUP BY utility, district, dong, building_type",
             rolled.raw,
             epoch="ms",
@@ -164,12 +167,12 @@ def test_a_group_published_by_a_later_pass_has_no_active_marker(
         c.sites.write_text(text.replace(old, old.replace(": 1", ": 3"), 1), encoding="utf-8")
         c.rollup()
         for measurement in ("live_1m", "consumption_1h", "consumption_1d"):
-            public = brute.stored(c.ql, c.public, measurement, "*")
+            public = brute.stored(c.ql, c.public, measurement, "*", public=True)
             markers = _markers(c, measurement)
             active = {k for k, r in markers.items() if r["reason"] == "complementary"}
             assert not active & set(public), measurement  # never a figure and a marker
         after = _markers(c, "consumption_1h")
-        public = brute.stored(c.ql, c.public, "consumption_1h", "*")
+        public = brute.stored(c.ql, c.public, "consumption_1h", "*", public=True)
         assert schools <= set(public)
         assert all(after[k]["reason"] == "published" for k in schools)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from collector.rollup.periods import day_of
+from telemetry.influx_schema import rollup_from
 from tests.rollup import brute, city
 from tests.rollup.conftest import RolledCity
 
@@ -22,7 +23,7 @@ def test_hourly_groups_equal_brute_force_over_raw(rolled: RolledCity) -> None:
 def test_replaced_meter_counts_only_real_use(rolled: RolledCity) -> None:
     """Across the replacement the meter used rate/60 per minute, never the old counter."""
     rows = rolled.ql.rows(
-        "SELECT consumption, resets FROM meter_consumption_1h WHERE site = 'ind-2'",
+        f"SELECT consumption, resets FROM {rollup_from('meter_consumption_1h')} WHERE site = 'ind-2'",
         rolled.raw,
         epoch="ms",
     )
@@ -41,7 +42,7 @@ def test_replaced_meter_counts_only_real_use(rolled: RolledCity) -> None:
 def test_bogus_reads_count_as_events_not_consumption(rolled: RolledCity, n: int) -> None:
     """Glitches and spikes leave each full hour at rate kWh and are counted in their hour."""
     rows = rolled.ql.rows(
-        "SELECT consumption, resets, glitches, spikes FROM meter_consumption_1h "
+        f"SELECT consumption, resets, glitches, spikes FROM {rollup_from('meter_consumption_1h')} "
         f"WHERE site = 'ind-{n}' AND meter = 'main-elec'",
         rolled.raw,
         epoch="ms",
@@ -53,7 +54,7 @@ def test_bogus_reads_count_as_events_not_consumption(rolled: RolledCity, n: int)
         assert row["consumption"] == pytest.approx(spec.rate, rel=1e-9), row
     assert sum(r["resets"] for r in rows) == 0
     events = rolled.ql.rows(
-        f"SELECT kind, value FROM counter_events WHERE site = 'ind-{n}' AND meter = 'main-elec'",
+        f"SELECT kind, value FROM {rollup_from('counter_events')} WHERE site = 'ind-{n}' AND meter = 'main-elec'",
         rolled.raw,
         epoch="ms",
     )
@@ -97,7 +98,7 @@ def test_co2e_uses_the_configured_factor(rolled: RolledCity) -> None:
 
 def test_group_below_k_is_absent_from_public_and_recorded(rolled: RolledCity) -> None:
     for measurement in ("live_1m", "consumption_1h", "consumption_1d"):
-        public = brute.stored(rolled.ql, rolled.public, measurement, "*")
+        public = brute.stored(rolled.ql, rolled.public, measurement, "*", public=True)
         private = brute.stored(rolled.ql, rolled.raw, measurement, "*")
         assert public, measurement
         leaked = [k for k in public if city.SUPPRESSED_DISTRICT in k or k[3] == "detached_house"]
@@ -107,7 +108,8 @@ def test_group_below_k_is_absent_from_public_and_recorded(rolled: RolledCity) ->
             assert row == private[key]
         assert any(city.SUPPRESSED_DONG in k for k in private)
     held = rolled.ql.rows(
-        f"SELECT holders, k FROM suppressed WHERE dong = '{city.SUPPRESSED_DONG}'", rolled.raw
+        f"SELECT holders, k FROM {rollup_from('suppressed')} WHERE dong = '{city.SUPPRESSED_DONG}'",
+        rolled.raw,
     )
     assert held and all(r["holders"] == 3 and r["k"] == 5 for r in held)
     tags = rolled.ql.rows("SHOW TAG VALUES WITH KEY = district", rolled.public)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from devstack import InfluxServer
+from telemetry.influx_schema import rollup_from
 from telemetry.influxql import InfluxQL
 from tests.rollup import brute, brute_mixed, city, mixed_city
 from tests.rollup.conftest import fresh_db, run_rollup
@@ -74,7 +75,7 @@ def _stored_meters(m: Mixed) -> dict[tuple, list]:
     out = {}
     for level in brute_mixed.LEVELS:
         rows = m.ql.rows(
-            f"SELECT * FROM meter_consumption_{level} GROUP BY utility, site, meter, source",
+            f"SELECT * FROM {rollup_from('meter_consumption_' + level)} GROUP BY utility, site, meter, source",
             m.raw,
             epoch="ms",
         )
@@ -125,7 +126,7 @@ def test_the_city_has_what_the_test_is_about(mixed: Mixed) -> None:
     """A straddling bill apportioned, a counter winning over imports, bills losing to
     Green Button: the brute force would pass vacuously without them."""
     rows = mixed.ql.rows(
-        "SELECT consumption, apportioned FROM meter_consumption_1mo "
+        f"SELECT consumption, apportioned FROM {rollup_from('meter_consumption_1mo')} "
         "WHERE meter = 'hh-a-electricity-bill'",
         mixed.raw,
     )
@@ -150,7 +151,9 @@ def test_a_late_import_is_taken_by_a_regular_pass_and_reimporting_changes_nothin
     out = mixed.rollup()
     assert "(full)" not in out, out
     _assert_equals_brute_force(mixed)
-    heat = mixed.ql.rows("SELECT * FROM consumption_1mo WHERE utility = 'heat'", mixed.raw)
+    heat = mixed.ql.rows(
+        f"SELECT * FROM {rollup_from('consumption_1mo')} WHERE utility = 'heat'", mixed.raw
+    )
     assert heat and all(r["apportioned"] == 1 for r in heat)
 
     def snapshot() -> dict:

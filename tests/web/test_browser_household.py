@@ -25,6 +25,7 @@ from api.timewin import KST
 from devstack import InfluxServer, free_port
 from devstack.browser import chromium_path
 from devstack.platform import Platform, local_api_config
+from telemetry.influx_schema import rollup_bucket
 from tests.phase2 import household_city
 from tests.phase2.household_city import KEY, HouseholdCity
 from tests.rollup.city import write_points
@@ -64,7 +65,9 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homes]:
     influx = InfluxServer(root / "influx").start()
     for db in ("energy", "energy_public"):
         influx.create_database(db)
-    write_points(influx.url, "energy", points)  # the stored monthly rollup the page reads
+    write_points(
+        influx.url, rollup_bucket("energy"), points
+    )  # the stored monthly rollup the page reads
     platform = Platform(
         root,
         c.sites,

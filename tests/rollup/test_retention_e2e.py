@@ -1,0 +1,123 @@
+"""Storage that lasts: raw readings expire with their retention, their rollups stay.
+
+A real InfluxDB 1.6 that checks retention every second. The test city's raw
+readings are rolled up by the real rollup process; then the raw retention is
+shortened to 1 h (InfluxDB's minimum, with 1 h shard groups) so that InfluxDB's
+own retention service drops the raw readings, which lie 2 h and more back.
+The rollups in their own policy are untouched and the API's private reader
+still gives each site's hours, and a later rollup pass over the expired
+window leaves them as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.private_data import site_consumption
+from api.stores import PrivateStore
+from api.timewin import KST, Every, Window
+from devstack import InfluxServer
+from telemetry.influx_schema import METER_CONSUMPTION_1H, ROLLUP_RP, rollup_from
+from telemetry.influxql import InfluxQL
+from tests.rollup import city
+from tests.rollup.conftest import RolledCity, write_city
+
+EXPIRY_DEADLINE_S = 60  # the retention service runs every second here
+
+
+@pytest.fixture
+def expiring_influx(tmp_path: Path) -> Iterator[InfluxServer]:
+    server = InfluxServer(tmp_path / "influx", retention_check="1s")
+    server.start()
+    yield server
+    server.stop()
+
+
+def _raw_count(c: RolledCity) -> int:
+    rows = c.ql.rows('SELECT count("energy_kwh") FROM "electricity"', c.raw)
+    return int(rows[0]["count"]) if rows else 0
+
+
+def _meter_hours(c: RolledCity) -> dict[tuple[str, str, int], float]:
+    rows = c.ql.rows(
+        f"SELECT consumption FROM {rollup_from(METER_CONSUMPTION_1H)} GROUP BY site, meter",
+        c.raw,
+        epoch="ms",
+    )
+    return {(r["site"], r["meter"], r["time"]): r["consumption"] for r in rows}
+
+
+def _policies(ql: InfluxQL, db: str) -> dict[str, str]:
+    return {r["name"]: r["duration"] for r in ql.rows(f'SHOW RETENTION POLICIES ON "{db}"', db)}
+
+
+def test_raw_readings_expire_and_their_rollups_stay(
+    expiring_influx: InfluxServer, tmp_path: Path
+) -> None:
+    influx = expiring_influx
+    # 1 h shard groups for the raw policy before any reading is written, so that
+    # the readings' hours expire one by one once the retention is shortened.
+    probe = InfluxQL(influx.url)
+    c = write_city(influx, tmp_path, hours_before=4, before_write=_hourly_shards(probe))
+    try:
+        c.rollup()
+        hours = _meter_hours(c)
+        assert hours, "the rollup wrote no meter hours"
+        # Nothing rolled up lands with the raw data.
+        assert not c.ql.rows(f'SELECT count(*) FROM "{METER_CONSUMPTION_1H}"', c.raw)
+        raw_before = _raw_count(c)
+        newest_hour = (c.end_ms - 1) // city.HOUR * city.HOUR
+        assert raw_before > 0
+
+        c.ql.rows(f'ALTER RETENTION POLICY "autogen" ON "{c.raw}" DURATION 1h', c.raw)
+        assert _policies(c.ql, c.raw) == {"autogen": "1h0m0s", ROLLUP_RP: "0s"}
+        deadline = time.monotonic() + EXPIRY_DEADLINE_S
+        while _raw_count(c) >= raw_before and time.monotonic() < deadline:
+            time.sleep(0.5)
+        raw_after = _raw_count(c)
+        assert raw_after < raw_before, "InfluxDB dropped no raw readings"
+        # What is left of the raw readings lies within the last 2 h (1 h + a 1 h shard).
+        oldest = c.ql.rows('SELECT first("energy_kwh") FROM "electricity"', c.raw, epoch="ms")
+        assert not oldest or oldest[0]["time"] >= newest_hour - 2 * city.HOUR
+
+        assert _meter_hours(c) == hours
+        # A pass after the expiry leaves the hours whose raw readings are gone as they
+        # were (it may settle the newest hour, whose readings are still there).
+        c.rollup()
+        gone = newest_hour - city.HOUR
+        assert _before(hours, gone)
+        assert _before(_meter_hours(c), gone) == _before(hours, gone)
+        _api_reads_the_expired_hours(c, hours)
+    finally:
+        c.ql.close()
+        probe.close()
+
+
+def _before(hours: dict[tuple[str, str, int], float], end: int) -> dict:
+    return {k: v for k, v in hours.items() if k[2] < end}
+
+
+def _hourly_shards(ql: InfluxQL):  # type: ignore[no-untyped-def]
+    def apply(db: str) -> None:
+        ql.rows(f'ALTER RETENTION POLICY "autogen" ON "{db}" SHARD DURATION 1h', db)
+
+    return apply
+
+
+def _api_reads_the_expired_hours(c: RolledCity, hours: dict[tuple[str, str, int], float]) -> None:
+    site, meter = "ind-1", "main-elec"
+    mine = {t: v for (s, m, t), v in hours.items() if (s, m) == (site, meter)}
+    start = dt.datetime.fromtimestamp(min(mine) / 1000, KST)
+    end = dt.datetime.fromtimestamp(max(mine) / 1000, KST) + dt.timedelta(hours=1)
+    store = PrivateStore(InfluxQL(c.url), c.raw)
+    try:
+        got = site_consumption(store, site, "electricity", Window(start, end, Every.HOUR), meter)
+    finally:
+        store.close()
+    assert {t: v for t, (v, _resets) in got.items()} == pytest.approx(mine)
+    assert min(mine) < c.end_ms - 2 * city.HOUR  # hours whose raw readings are gone
