@@ -152,7 +152,7 @@ def ack(
 
     events = EventLog(settings.influx_url, settings.influx_token_value(), settings.influx_org,
                       settings.influx_bucket)  # fmt: skip
-    events.write([(done, Event.ACKNOWLEDGED)], now)
+    events.write_events([(done, Event.ACKNOWLEDGED)], now)
     events.close()
     typer.echo(f"alert {alert_id}: {done.state} by {by}")
 

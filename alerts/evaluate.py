@@ -81,7 +81,7 @@ class Evaluator:
             log.info(
                 "alert %s", event.value, extra={"rule": rule.id, "originator": alert.originator}
             )
-        self.events.write(changed, now)
+        self.events.write_events(changed, now)
 
     def _move(
         self,
