@@ -196,7 +196,6 @@ def test_stuck_counter_keeps_its_value_while_gauges_move(sim: Running) -> None:
     wait_until(lambda: (e := energy(sim)) is not None and first is not None and e > first)
 
 
-
 def test_glitch_shows_one_impossible_count_then_the_truth(sim: Running) -> None:
     before = energy(sim)
     sim.faults({ELEC: "glitch"})
