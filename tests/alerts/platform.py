@@ -6,8 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from devstack import InfluxServer, MosquittoServer, component_env, shifted_confi
 from devstack.platform import Platform
 from devstack.supervisor import Child, python_module
 from simulators.control import write_faults
+from telemetry.clock import ENV_ANCHOR, ENV_SPEED, ENV_START
 from telemetry.db import make_engine
 from telemetry.db.migrate import upgrade
 from telemetry.influxql import InfluxQL
@@ -132,6 +134,17 @@ class Setup:
     rollup: bool = False  # the periodic rollup (spike and counter events read its output)
     env: dict[str, str] = field(default_factory=dict)  # every component's environment
     speed: float = 10.0
+    # A shifted clock (telemetry.clock) for the agent and alerts, and the simulators'
+    # --start: the wall time now → the simulated time now; it runs `speed` times as fast.
+    clock_start: Callable[[datetime], datetime] | None = None
+
+    def environment(self, wall: datetime) -> tuple[dict[str, str], list[str]]:
+        """The components' environment and the simulators' extra flags, for a start now."""
+        if self.clock_start is None:
+            return dict(self.env), list(self.sim_flags)
+        start = self.clock_start(wall).isoformat()
+        clock = {ENV_START: start, ENV_SPEED: f"{self.speed:g}", ENV_ANCHOR: wall.isoformat()}
+        return {**self.env, **clock}, [*self.sim_flags, "--start", start]
 
 
 @pytest.fixture
@@ -143,16 +156,17 @@ def running(
     influx_db: str,
 ) -> Iterator[Running]:
     setup: Setup = getattr(request, "param", Setup())
+    env, sim_flags = setup.environment(datetime.now(UTC))
     public = f"p_{uuid.uuid4().hex[:8]}"
     influx.create_database(public)
     plat = Platform(tmp_path, one_site_config(tmp_path), mosquitto.url, influx.url, influx_db,
                     public, speed=setup.speed, rollup_interval_s=5 if setup.rollup else None,
-                    status_interval_s=2, extra_env=dict(setup.env))  # fmt: skip
+                    status_interval_s=2, extra_env=env)  # fmt: skip
     ql = InfluxQL(influx.url)
     control = tmp_path / "faults.json"
     try:
-        start(plat, control, list(setup.faults), list(setup.sim_flags))
-        run = Running(plat, ql, influx_db, tmp_path, control, dict(setup.env))
+        start(plat, control, list(setup.faults), sim_flags)
+        run = Running(plat, ql, influx_db, tmp_path, control, env)
         wait_for("readings of every meter", run.all_meters_reported, run.logs, 120)
         yield run
     finally:
