@@ -89,6 +89,14 @@ class Running:
         return {r["event"]: r["count"] for r in self.ql.rows(q, self.db)}
 
 
+def webhook_delivery(url: str) -> dict:
+    """The rules file's delivery part: every notification to one signed webhook."""
+    return {
+        "targets": {"hook": {"kind": "webhook", "url": url, "secret_env": SECRET_ENV}},
+        "policies": [{"targets": ["hook"]}],
+    }
+
+
 def one_site_config(root: Path) -> Path:
     demo = yaml.safe_load(Path("config/sites/demo.yaml").read_text(encoding="utf-8"))
     demo["sites"] = [s for s in demo["sites"] if s["id"] == SITE]

@@ -32,18 +32,16 @@ from telemetry.lineproto import line
 from telemetry.registry import load_registry
 from tests.alerts.platform import (
     SECRET,
-    SECRET_ENV,
     SITE,
     Running,
     Setup,
     in_state,
-    running,
     stop_alerts,
+    webhook_delivery,
 )
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
 from tests.alerts.waiting import wait_for
 
-__all__ = ["running"]  # the fixture
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 METER, LEAK_M3H, SPEED = "water-main", 40.0, 60.0
 WEEK = timedelta(days=7)
@@ -72,8 +70,7 @@ def _rules(url: str) -> dict:
              "k": 3, "weeks": 4, "min_weeks": 3, "min_excess": 10, "keep_firing": "1d",
              "nodata": "keep_state", "scope": scope},
         ],
-        "targets": {"hook": {"kind": "webhook", "url": url, "secret_env": SECRET_ENV}},
-        "policies": [{"targets": ["hook"]}],
+        **webhook_delivery(url),
     }  # fmt: skip
 
 

@@ -12,10 +12,9 @@ import time
 import pytest
 
 from alerts.store import all_alerts
-from tests.alerts.platform import AGENT, METERS, SITE, Running, in_state, running, stop_alerts
+from tests.alerts.platform import AGENT, METERS, SITE, Running, in_state, stop_alerts
 from tests.alerts.waiting import wait_for
 
-__all__ = ["running"]  # the fixture
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 RULES = {
     "rules": [

@@ -22,18 +22,16 @@ from alerts.store import all_alerts
 from telemetry.db.tables import alert_notifications
 from tests.alerts.platform import (
     SECRET,
-    SECRET_ENV,
     SITE,
     Running,
     Setup,
     in_state,
-    running,
     stop_alerts,
+    webhook_delivery,
 )
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
 from tests.alerts.waiting import wait_for
 
-__all__ = ["running"]  # the fixture
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 GAS_WINDOW_S = 3 * 10  # factor 3 × gas-main's 10 s poll interval
 
@@ -52,8 +50,7 @@ def _rules(url: str) -> dict:
             {"id": "power", "kind": "threshold", "severity": "warning", "utility": "electricity",
              "above": 100_000, "window": "1m", "nodata": "ok", "scope": scope},
         ],
-        "targets": {"hook": {"kind": "webhook", "url": url, "secret_env": SECRET_ENV}},
-        "policies": [{"targets": ["hook"]}],
+        **webhook_delivery(url),
         "delivery": {"backoff": "0.2s", "max_backoff": "1s", "max_attempts": 50},
     }  # fmt: skip
 
