@@ -156,10 +156,22 @@ class Setup:
 
 
 @pytest.fixture
+def broker(tmp_path: Path) -> Iterator[MosquittoServer]:
+    """A broker of the test's own: the collector keeps its MQTT session between runs
+    (`--instance demo`), and on a shared broker readings queued for it by an earlier
+    test's agent (another simulator's counters) would reach this test's store."""
+    (tmp_path / "mosquitto").mkdir()
+    server = MosquittoServer(tmp_path / "mosquitto")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def running(
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    mosquitto: MosquittoServer,
+    broker: MosquittoServer,
     influx: InfluxServer,
     influx_db: str,
 ) -> Iterator[Running]:
@@ -167,7 +179,7 @@ def running(
     env, sim_flags = setup.environment(datetime.now(UTC))
     public = f"p_{uuid.uuid4().hex[:8]}"
     influx.create_database(public)
-    plat = Platform(tmp_path, one_site_config(tmp_path), mosquitto.url, influx.url, influx_db,
+    plat = Platform(tmp_path, one_site_config(tmp_path), broker.url, influx.url, influx_db,
                     public, speed=setup.speed, rollup_interval_s=5 if setup.rollup else None,
                     status_interval_s=2, extra_env=env)  # fmt: skip
     ql = InfluxQL(influx.url)
