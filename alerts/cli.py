@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +17,7 @@ from alerts.lifecycle import Event
 from alerts.loader import load_rules
 from alerts.rules import RulesFile
 from alerts.settings import AlertsSettings
+from telemetry import clock
 from telemetry.cli import (
     ConfigOpt,
     InfluxBucketOpt,
@@ -83,6 +84,10 @@ def run(
         influx_bucket=influx_bucket, metrics_port=metrics_port, alerts_interval_s=interval,
     )  # fmt: skip
     registry, rules_file = _load(settings)
+    try:
+        clock.platform_clock()  # a wrong ENERGY_CLOCK_* stops the start, not a pass
+    except clock.ClockError as exc:
+        fail(COMPONENT, str(exc))
     db = _database(settings.db_url)
     from alerts.service import build  # heavy imports only when running
     from alerts.service import run as serve
@@ -144,7 +149,7 @@ def ack(
         COMPONENT, AlertsSettings, db_url=db_url, influx_url=influx_url,
         influx_token=influx_token, influx_org=influx_org, influx_bucket=influx_bucket,
     )  # fmt: skip
-    now = datetime.now(UTC)
+    now = clock.now_utc()
     done = store.acknowledge(_database(settings.db_url), alert_id, by, note, now, site)
     if done is None:
         fail(COMPONENT, f"ack: alert {alert_id} does not exist here or needs no acknowledgement")
@@ -152,7 +157,7 @@ def ack(
 
     events = EventLog(settings.influx_url, settings.influx_token_value(), settings.influx_org,
                       settings.influx_bucket)  # fmt: skip
-    events.write([(done, Event.ACKNOWLEDGED)], now)
+    events.write_events([(done, Event.ACKNOWLEDGED)], now)
     events.close()
     typer.echo(f"alert {alert_id}: {done.state} by {by}")
 
@@ -176,7 +181,7 @@ def silence(
         seconds = parse_duration(duration)
     except ValueError as exc:
         fail(COMPONENT, f"silence: --for: {exc}")
-    now = datetime.now(UTC)
+    now = clock.now_utc()
     ends = now + timedelta(seconds=seconds)
     sid = store.add_silence(_database(settings.db_url), matchers, now, ends, by, comment, now)
     typer.echo(f"silence {sid} until {ends.isoformat()}")
@@ -193,7 +198,7 @@ def purge(
         seconds = parse_duration(older_than)
     except ValueError as exc:
         fail(COMPONENT, f"purge: --older-than: {exc}")
-    before = datetime.now(UTC) - timedelta(seconds=seconds)
+    before = clock.now_utc() - timedelta(seconds=seconds)
     gone = store.purge_notifications(_database(settings.db_url), before)
     typer.echo(
         f"{gone} notifications delivered or dead-lettered before {before.isoformat()} deleted"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, select, update
@@ -20,6 +20,7 @@ from alerts import metrics
 from alerts.routing import group_body, group_idempotency_key
 from alerts.rules import RulesFile
 from alerts.senders import DeliveryError, send
+from telemetry import clock
 from telemetry.db.tables import alert_notifications as n
 
 log = logging.getLogger("alerts.delivery")
@@ -42,7 +43,7 @@ class Deliverer:
 
     def run_due(self, now: datetime | None = None) -> int:
         """Try every due message once; returns how many notifications were delivered."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now_utc()
         query = (
             select(
                 n.c.id, n.c.target, n.c.idempotency_key, n.c.payload, n.c.attempts, n.c.group_key
@@ -70,14 +71,14 @@ class Deliverer:
         except DeliveryError as exc:
             self._failed(rows, target, str(exc))
             return 0
-        done = datetime.now(UTC)
+        done = clock.now_utc()
         for row in rows:
             self._set(row.id, attempts=row.attempts + 1, delivered_at=done, last_error=None)
         metrics.DELIVERIES.labels(target).inc(len(rows))
         return len(rows)
 
     def _failed(self, rows: list[Due], target: str, error: str) -> None:
-        now = datetime.now(UTC)
+        now = clock.now_utc()
         metrics.DELIVERY_FAILURES.labels(target).inc()
         policy = self.rules.delivery
         attempts = max(r.attempts for r in rows) + 1

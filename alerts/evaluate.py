@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
@@ -16,6 +16,7 @@ from alerts.observers import Store, observe
 from alerts.routing import Route, idempotency_key, payload, routes_for
 from alerts.rules import RuleBase, RulesFile
 from alerts.store import Note
+from telemetry import clock
 
 log = logging.getLogger("alerts")
 
@@ -37,7 +38,7 @@ class Evaluator:
         self.events = events
 
     def run_pass(self, now: datetime | None = None) -> PassReport:
-        now = now or datetime.now(UTC)
+        now = now or clock.now_utc()
         report = PassReport()
         for rule in self.rules.rules:
             try:
@@ -81,7 +82,7 @@ class Evaluator:
             log.info(
                 "alert %s", event.value, extra={"rule": rule.id, "originator": alert.originator}
             )
-        self.events.write(changed, now)
+        self.events.write_events(changed, now)
 
     def _move(
         self,

@@ -31,6 +31,7 @@ from api.routes import (
 )
 from api.settings import ApiConfig, ApiSettings
 from api.stores import PrivateStore, PublicStore
+from telemetry.alert_events import AlertEventLog
 from telemetry.db import DEFAULT_DB_URL, make_engine
 from telemetry.emissions import EmissionFactors, load_emission_factors
 from telemetry.influxql import InfluxQL
@@ -66,6 +67,8 @@ class Parts:
     # The platform database's surveys (None: not configured; their routes say so).
     surveys: Surveys | None = None
     db: Engine | None = None  # the platform database (alerts); else the surveys' one
+    # Where acknowledgements made here are written as alert_events (None: nowhere).
+    alert_events: AlertEventLog | None = None
 
 
 def create_app(parts: Parts) -> FastAPI:
@@ -94,6 +97,7 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.board = parts.board
     app.state.surveys = parts.surveys
     app.state.db = parts.db or (parts.surveys.engine if parts.surveys else None)
+    app.state.alert_events = parts.alert_events
     problems.install(app)
     guards.install(app)
     for module in (public, stream, opendata, facility, household, admin, programmes, surveys):
@@ -143,4 +147,10 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
         board=Board(db, config.board),
         surveys=build_surveys(db, config.surveys, registry_stratum(registry), config.privacy_k),
         db=db,
+        alert_events=AlertEventLog(
+            settings.influx_url,
+            settings.secret("influx_events_token") or settings.influx_token_value(),
+            settings.influx_org,
+            settings.influx_bucket,
+        ),
     )

@@ -30,7 +30,8 @@ COMPONENT = "api"
 app = typer.Typer(
     help="The city-wide energy API (FastAPI under /v1; OpenAPI at /docs and /openapi.json). "
     "Tokens come from the environment only: ENERGY_API_ADMIN_TOKEN, ENERGY_API_SITE_TOKENS "
-    "(site=token,...), ENERGY_API_SIGNING_KEY (households' links), ENERGY_INFLUX_PUBLIC_TOKEN.",
+    "(site=token,...), ENERGY_API_SIGNING_KEY (households' links), ENERGY_INFLUX_PUBLIC_TOKEN, "
+    "ENERGY_INFLUX_EVENTS_TOKEN (acknowledgements to alert_events).",
     add_completion=False,
 )
 ApiConfigOpt = Annotated[

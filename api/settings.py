@@ -105,6 +105,8 @@ class ApiSettings(Settings):
     api_signing_key: SecretStr | None = None
     api_cors_origins: str | None = None  # comma list; overrides the config file
     influx_public_token: SecretStr | None = None
+    # Writes acknowledgements to alert_events in the private bucket (else the read token).
+    influx_events_token: SecretStr | None = None
 
     def load_api_config(self) -> ApiConfig:
         """config/api.yaml, strictly; ConfigError (file:line: field: message) on a mistake."""

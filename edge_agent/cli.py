@@ -23,6 +23,7 @@ from telemetry.cli import (
     fail,
     settings_or_fail,
 )
+from telemetry.clock import ClockError, platform_clock
 from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, Registry, load_registry
 
@@ -141,6 +142,10 @@ def _run(registry: Registry, settings: AgentSettings) -> None:
     from edge_agent.agent import EdgeAgent, install_signal_handlers
 
     assert settings.agent
+    try:
+        platform_clock()  # a wrong ENERGY_CLOCK_* stops the start, not a poll
+    except ClockError as exc:
+        fail(COMPONENT, str(exc))
     setup_logging(COMPONENT, agent=settings.agent)
     # pymodbus logs every failed connect at ERROR; our poll logs say it once, with the meter.
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)

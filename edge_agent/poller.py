@@ -22,6 +22,7 @@ from edge_agent.error_kinds import RETRYABLE, ErrorKind
 from edge_agent.metrics import Metrics
 from edge_agent.planner import Block, plan_reads, split
 from edge_agent.plausibility import CounterTracker, Verdict, judge
+from telemetry import clock
 from telemetry.counters import register_wraps
 from telemetry.models import Quality, Reading
 from telemetry.registry.profiles import Profile
@@ -136,7 +137,7 @@ class MeterPoller:
                     continue  # a single value the device refuses: skip it this cycle
                 queue[:0] = halves
                 continue
-            first_answer = first_answer or time.time()
+            first_answer = first_answer or clock.now()
             done.append((block, registers))
         if not done:
             # Splitting gained nothing: the device refuses everything (a fault, a wrong
@@ -145,7 +146,7 @@ class MeterPoller:
             raise PollFailed(
                 ErrorKind.ILLEGAL_ADDRESS, "the device refused every register of the plan"
             )
-        return done, first_answer or time.time()
+        return done, first_answer or clock.now()
 
     def _split(self, block: Block) -> list[Block] | None:
         halves = split(block)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from edge_agent.outbox import OutboxStats
 from edge_agent.poller import MeterPoller
-from telemetry import __version__
+from telemetry import __version__, clock
 from telemetry.models import AgentState, AgentStatus
 
 
@@ -18,11 +18,13 @@ def build_status(
     last_error: str | None,
     now: float | None = None,
 ) -> AgentStatus:
-    now = time.time() if now is None else now
-    oldest = None if stats.oldest_created is None else max(0.0, now - stats.oldest_created)
+    # The status is stamped on the platform's clock; the outbox's ages are wall time.
+    stamp = clock.now() if now is None else now
+    wall = time.time() if now is None else now
+    oldest = None if stats.oldest_created is None else max(0.0, wall - stats.oldest_created)
     return AgentStatus(
         state=AgentState.ONLINE,
-        ts=datetime.fromtimestamp(now, UTC),
+        ts=datetime.fromtimestamp(stamp, UTC),
         version=__version__,
         meters=len(pollers),
         meters_failing=sorted(p.meter.id for p in pollers if p.health.failing),

@@ -18,6 +18,7 @@ class FaultKind(StrEnum):
     FLAPPING = "flapping"
     LEAK = "leak"
     STUCK = "stuck"
+    GLITCH = "glitch"
 
 
 DEFAULT_PARAM = {FaultKind.SLOW: 1.5, FaultKind.FLAPPING: 3.0, FaultKind.LEAK: 0.5}

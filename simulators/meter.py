@@ -25,6 +25,11 @@ from telemetry.registry import Profile, Table
 # Meters refresh their measurement registers in cycles (an SDM630 about once a
 # second); 50 ms keeps values fresh for any poller and spares re-encoding per request.
 REFRESH_S = 0.05
+# `glitch`: one answer (the blocks of one poll, read within GLITCH_S) shows every
+# counter at value × GLITCH_FACTOR + GLITCH_OFFSET, an impossible jump, then the truth.
+GLITCH_S = 0.5
+GLITCH_FACTOR = 10.0
+GLITCH_OFFSET = 1000.0
 
 _TABLE_OF_FUNCTION = {3: Table.HOLDING, 4: Table.INPUT, 6: Table.HOLDING, 16: Table.HOLDING}
 
@@ -55,6 +60,8 @@ class SimulatedMeter:
         self._leaked_m3 = 0.0  # water that earlier `leak` faults added to the volume counter
         self._fault_t = clock.now()  # simulated time the current fault was set
         self._stuck: dict[str, float] | None = None
+        self._glitch_armed = False  # `glitch`: the next answer's counters are wrong, once
+        self._glitch_until = 0.0  # monotonic end of the answer that shows the glitch
         self._rendered_at: dict[Table, float] = {}
         self.requests = 0
 
@@ -68,6 +75,7 @@ class SimulatedMeter:
         else:
             self._frozen = None
         self._stuck = self._counters_now(now) if fault.kind is FaultKind.STUCK else None
+        self._glitch_armed = fault.kind is FaultKind.GLITCH
         if self.fault.kind is FaultKind.LEAK:  # what the ending leak let through stays counted
             self._leaked_m3 += self.fault.param * (now - self._fault_t) / 3600.0
         if fault.kind is FaultKind.RESET:
@@ -107,6 +115,9 @@ class SimulatedMeter:
             values["volume_m3"] += self._leaked_m3 + leaking * (t - self._fault_t) / 3600.0
         if self._stuck is not None:
             values.update(self._stuck)
+        if time.monotonic() < self._glitch_until:
+            for name in self.state.counters_at(t):
+                values[name] = values[name] * GLITCH_FACTOR + GLITCH_OFFSET
         return values
 
     # -- pymodbus ----------------------------------------------------------
@@ -137,6 +148,9 @@ class SimulatedMeter:
         if wall - self._rendered_at.get(image.table, -1.0) < REFRESH_S:
             return None  # the block still holds this cycle's values
         self._rendered_at[image.table] = wall
+        if self._glitch_armed:  # every block of this one poll shows it, the next poll not
+            self._glitch_armed = False
+            self._glitch_until = wall + GLITCH_S
         offset = image.start - start_address
         if kind is FaultKind.GARBAGE:
             image.render_garbage(registers, offset)

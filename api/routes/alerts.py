@@ -25,6 +25,7 @@ from api.problems import (
     forbidden,
     not_found,
 )
+from telemetry.alert_events import ACKNOWLEDGED, AlertChange
 from telemetry.db.alert_ack import acknowledge_row
 from telemetry.db.tables import alert_silences, alerts
 
@@ -150,10 +151,11 @@ def one_alert(db: Db, sites: Viewer, alert_id: IdP) -> Alert:
 
 
 @router.post("/{alert_id}/ack", response_model=Alert, summary="Acknowledge an alert, with a note")
-def acknowledge(db: Db, sites: Viewer, alert_id: IdP, ack: Ack) -> Alert:
+def acknowledge(request: Request, db: Db, sites: Viewer, alert_id: IdP, ack: Ack) -> Alert:
+    now = _now()
     with db.begin() as conn:
         row = _visible(conn, alert_id, sites)
-        done = acknowledge_row(conn, alert_id, ack.by, ack.note, _now(), sites)
+        done = acknowledge_row(conn, alert_id, ack.by, ack.note, now, sites)
         if done is None:
             raise ApiProblem(
                 409,
@@ -161,7 +163,11 @@ def acknowledge(db: Db, sites: Viewer, alert_id: IdP, ack: Ack) -> Alert:
                 f"alert {alert_id} is {row['state']}: only an unacknowledged alert is acknowledged",
                 kind="/problems/already-acknowledged",
             )
-        return _alert(done)
+    # After the commit, best effort: the database is the record, the boards a view.
+    events = request.app.state.alert_events
+    if events is not None:
+        events.write([AlertChange.from_row(done, ACKNOWLEDGED)], now)
+    return _alert(done)
 
 
 silences = APIRouter(

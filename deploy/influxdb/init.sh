@@ -48,6 +48,8 @@ make_token collector --write-bucket "$raw_id"
 make_token rollup --read-bucket "$raw_id" --read-bucket "$rollup_id" \
     --write-bucket "$raw_id" --write-bucket "$rollup_id" --write-bucket "$public_id"
 make_token api --read-bucket "$raw_id" --read-bucket "$rollup_id" --read-bucket "$public_id"
+# The API writes one thing: acknowledgements made through it, as alert_events (raw bucket).
+make_token api-events --write-bucket "$raw_id"
 make_token alerts --read-bucket "$raw_id" --read-bucket "$rollup_id" --write-bucket "$raw_id"
 make_token grafana --read-bucket "$raw_id" --read-bucket "$rollup_id"
 make_token citizens --read-bucket "$public_id"

@@ -13,6 +13,7 @@ from alerts.observers import Store
 from devstack import InfluxServer
 from telemetry.influxql import InfluxQL
 from telemetry.registry import Registry, load_registry
+from tests.alerts.platform import broker, running  # noqa: F401  (the real platform, for e2e)
 from tests.db.conftest import db_url, engine  # noqa: F401  (fixtures shared with the store suites)
 
 # 06:00 KST (21:00 UTC): the night 02:00-05:00 KST (17:00-20:00 UTC) is complete.

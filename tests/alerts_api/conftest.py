@@ -15,6 +15,7 @@ from api.auth import Secrets
 from api.reference import Reference
 from api.settings import ApiConfig
 from api.stores import PrivateStore, PublicStore
+from telemetry.alert_events import AlertEventLog
 from telemetry.db.tables import alerts
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
@@ -26,8 +27,8 @@ SITE_TOKENS = {"apt": "apt-manager-token", "ind-1": "ind-1-manager-token"}
 T0 = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)  # 03:00 KST
 
 
-def make_app(db: Engine | None) -> FastAPI:
-    """The real app; the alert routes never read the time series."""
+def make_app(db: Engine | None, alert_events: AlertEventLog | None = None) -> FastAPI:
+    """The real app; the alert routes never read the time series (they may write events)."""
     unused = InfluxQL("http://127.0.0.1:9")
     return create_app(
         Parts(
@@ -38,6 +39,7 @@ def make_app(db: Engine | None) -> FastAPI:
             secrets=Secrets(ADMIN, dict(SITE_TOKENS), "signing-key-unused"),
             factors=load_emission_factors(),
             db=db,
+            alert_events=alert_events,
         )
     )
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from devstack import InfluxServer
+from telemetry.alert_events import AlertEventLog
 from telemetry.db.tables import alerts
+from telemetry.influxql import InfluxQL
 from tests.alerts_api.conftest import ADMIN_H, APT_H, IND_H, bearer, make_app
 
 PROBLEM = "application/problem+json"
@@ -117,3 +120,34 @@ def test_acknowledgement_needs_a_note_and_a_name(
 def test_without_a_platform_database_there_are_no_alert_routes() -> None:
     r = TestClient(make_app(None)).get("/v1/alerts", headers=ADMIN_H)
     assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
+
+
+def test_an_acknowledgement_through_the_api_is_an_alert_event(
+    engine: Engine, stocked: dict[str, int], influx: InfluxServer, influx_db: str
+) -> None:
+    """The boards' table and annotations read alert_events: the API's ack lands there too."""
+    log = AlertEventLog(influx.url, "", "gwangju", influx_db)
+    client = TestClient(make_app(engine, log))
+    body = {"by": "kim.facility", "note": "valve closed"}
+    assert client.post(f"/v1/alerts/{stocked['apt_leak']}/ack", json=body, headers=APT_H).is_success
+    refused = client.post(f"/v1/alerts/{stocked['apt_leak']}/ack", json=body, headers=APT_H)
+    assert refused.status_code == 409  # no second event for an ack that did not happen
+    ql = InfluxQL(influx.url)
+    rows = ql.rows('SELECT "state", "value" FROM "alert_events" GROUP BY *', influx_db)
+    ql.close()
+    log.close()
+    assert [(r["event"], r["rule"], r["originator"], r["site"], r["severity"], r["state"],
+             r["value"]) for r in rows] == [
+        ("acknowledged", "water-leak", "meter:apt/b1-water", "apt", "critical", "active_acked",
+         0.4)
+    ]  # fmt: skip
+
+
+def test_an_unreachable_store_never_fails_the_acknowledgement(
+    engine: Engine, stocked: dict[str, int]
+) -> None:
+    client = TestClient(make_app(engine, AlertEventLog("http://127.0.0.1:9", "", "o", "energy")))
+    r = client.post(
+        f"/v1/alerts/{stocked['apt_leak']}/ack", json={"by": "a", "note": "b"}, headers=APT_H
+    )
+    assert r.status_code == 200 and r.json()["state"] == "active_acked"

@@ -69,3 +69,13 @@ def test_influxdb_set_up_makes_the_alerts_token() -> None:
     init = (PROJECT_ROOT / "deploy" / "influxdb" / "init.sh").read_text()
     line = next(x for x in init.splitlines() if x.startswith("make_token alerts "))
     assert '--read-bucket "$raw_id"' in line and '--write-bucket "$raw_id"' in line
+
+
+def test_the_api_writes_acknowledgements_with_its_own_write_only_token(
+    services: dict[str, Any],
+) -> None:
+    init = (PROJECT_ROOT / "deploy" / "influxdb" / "init.sh").read_text()
+    line = next(x for x in init.splitlines() if x.startswith("make_token api-events "))
+    assert line.split()[2:] == ["--write-bucket", '"$raw_id"']
+    api = " ".join(services["api"]["command"])
+    assert "ENERGY_INFLUX_EVENTS_TOKEN=$$(cat /tokens/api-events.token)" in api

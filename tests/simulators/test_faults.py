@@ -194,3 +194,19 @@ def test_stuck_counter_keeps_its_value_while_gauges_move(sim: Running) -> None:
     assert read(sim.ports["gw"], 1, 0, 70).registers != registers  # power, currents move on
     sim.faults({ELEC: "none"})
     wait_until(lambda: (e := energy(sim)) is not None and first is not None and e > first)
+
+
+def test_glitch_shows_one_impossible_count_then_the_truth(sim: Running) -> None:
+    before = energy(sim)
+    sim.faults({ELEC: "glitch"})
+    glitched = energy(sim)
+    time.sleep(0.6)  # past the one answer that shows it
+    after = energy(sim)
+    assert before is not None and glitched is not None and after is not None
+    # The true count at the glitch lies between the readings around it (float32: a tolerance).
+    assert 10 * before + 1000 <= glitched * (1 + 1e-6)
+    assert glitched <= (10 * after + 1000) * (1 + 1e-6)
+    assert before <= after < glitched / 5  # back to the true count, which moved on
+    time.sleep(0.6)
+    again = energy(sim)
+    assert again is not None and again < glitched / 5  # once: the fault stays, shows no more
