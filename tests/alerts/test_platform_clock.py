@@ -97,7 +97,7 @@ def _write_history(run: Running, hour: datetime) -> list[float]:
         values.append(_model_hour(run, then))
         fields = {"consumption": values[-1], "resets": 0, "glitches": 0, "spikes": 0, "pending": 0}
         lines.append(line(s.METER_CONSUMPTION_1H, tags, fields, _ms(then)))
-    done = httpx.post(f"{run.platform.influx_url}/write", params={"db": run.db, "precision": "ms"},
+    done = httpx.post(f"{run.platform.influx_url}/write", params={"db": run.db, "rp": s.ROLLUP_RP, "precision": "ms"},
                       content="\n".join(lines))  # fmt: skip
     assert done.status_code == 204, done.text
     return values
@@ -137,7 +137,7 @@ def test_overnight_leak_and_a_spike_that_fires_once(running: Running) -> None:
     # Judged only after the hour settled; the leak's 40 m³ on top of the normal hour.
     assert spike.fired_at is not None and spike.fired_at >= night_end + timedelta(minutes=10)
     assert spike.last_value is not None and spike.last_value > statistics.median(history) + 10
-    q = (f'SELECT "consumption" FROM "{s.METER_CONSUMPTION_1H}" WHERE time = {_ms(hour)}ms '
+    q = (f'SELECT "consumption" FROM {s.rollup_from(s.METER_CONSUMPTION_1H)} WHERE time = {_ms(hour)}ms '
          f"AND \"meter\" = '{METER}'")  # fmt: skip
     (computed,) = running.ql.rows(q, running.db)
     assert spike.last_value == computed["consumption"]  # the real rollup's figure for the hour

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from alerts.lifecycle import AlertState
 from alerts.store import all_alerts
 from telemetry.db.tables import alert_notifications
+from telemetry.influx_schema import COUNTER_EVENTS, rollup_from
 from tests.alerts.platform import (
     SECRET,
     SITE,
@@ -34,6 +35,7 @@ from tests.alerts.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 GAS_WINDOW_S = 3 * 10  # factor 3 × gas-main's 10 s poll interval
+EVENTS = rollup_from(COUNTER_EVENTS)  # the rollup keeps them in its retention policy
 
 
 def _rules(url: str) -> dict:
@@ -132,10 +134,10 @@ def _scenario(run: Running, engine: Engine, log: WebhookLog) -> None:
         queued = conn.execute(select(func.count()).select_from(alert_notifications)).scalar()
     assert queued == 3  # a silenced change queues nothing
     counter = _one(engine, "counter", "main-elec")
-    stored = run.ql.rows("SELECT * FROM \"counter_events\" WHERE \"meter\" = 'main-elec'",
+    stored = run.ql.rows(f"SELECT * FROM {EVENTS} WHERE \"meter\" = 'main-elec'",
                          run.db)  # fmt: skip
     # The rule calls a high reading that came back a spike, a low one a glitch.
     assert stored and {r["kind"] for r in stored} <= {"glitch", "spike"}, stored
     assert counter.last_value == len(stored)  # every counter of the one glitched answer
-    assert run.ql.rows("SELECT * FROM \"counter_events\" WHERE \"meter\" != 'main-elec'",
+    assert run.ql.rows(f"SELECT * FROM {EVENTS} WHERE \"meter\" != 'main-elec'",
                        run.db) == []  # fmt: skip
