@@ -32,7 +32,9 @@ per process and per meter, disk per million readings, and why it stopped.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -95,6 +97,9 @@ class Samples:
     lags: list[tuple[float, int]] = field(default_factory=list)
     waiting: int = 0  # readings no completed pass took by the end
     capacity: float = 0.0
+    realtime_until_ms: int = 0  # lags count the real-time phase's readings only
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds per process, last seen
+    per_instance: dict[str, float] = field(default_factory=dict)  # readings stored per collector
     stopped: str = ""
     tails: dict[str, str] = field(default_factory=dict)  # last log lines per process
 
@@ -118,6 +123,15 @@ def rss_mb(pid: int | None) -> float:
     except OSError:
         return 0.0
     return 0.0
+
+
+def cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of a process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def disk_mb(path: Path) -> float:
@@ -166,6 +180,8 @@ def main(
     sweep: Annotated[str, typer.Option(help="collector counts for saturation, e.g. 1,2,3")] = "",
 ) -> None:
     """Run the city through every stage on this box (see the module docstring)."""
+    # SIGTERM unwinds like Ctrl-C, so that the stack's daemons are stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     base = City(
         meters,
         meters_per_agent,
@@ -200,10 +216,17 @@ def run_sweep(base: City, counts: list[int]) -> None:
         out = measure(City(**{**base.__dict__, "collectors": n, "minutes": 0.0}))
         rates[n] = out.rate("saturate")
         rss = sum(mb for name, mb in out.rss_mb.items() if name.startswith("collector"))
+        cpu = sum(c for name, c in out.cpu_s.items() if name.startswith("collector"))
+        stored = sum(out.per_instance.values()) or 1.0
+        shares = "/".join(f"{n / stored:.2f}" for _i, n in sorted(out.per_instance.items()))
         sent = re.search(r"readings_per_s=(\d+)", out.tails.get("fleet-saturate", ""))
         print(
             f"sweep: {n} collector(s): {rates[n]:.0f} readings/s stored at saturation "
             f"(fleet acknowledged {sent.group(1) if sent else '?'}/s), collectors' RSS {rss:.0f} MB"
+        )
+        print(
+            f"sweep: {n} collector(s): shares of readings {shares}; collectors' CPU "
+            f"{cpu * 1e6 / stored:.0f} µs per reading stored; box load {os.getloadavg()[0]:.1f}"
         )
     one = rates.get(counts[0]) or 1.0
     print("sweep ratios vs 1st: " + ", ".join(f"{n}: {r / one:.2f}" for n, r in rates.items()))
@@ -246,7 +269,10 @@ def run(work: Path, city: City) -> Samples:
             fleet += [f"--interval={city.read_s}", f"--duration={city.minutes * 60}"]
             procs["fleet"] = python("simulators", "fleet", *fleet, *common, log=work / "fleet.log")
             watch(ql, procs, influx, "realtime", city.minutes * 60 + city.sample_s, city, out)
+        out.realtime_until_ms = int(time.time() * 1000)
         if city.saturate_s > 0 and not out.stopped:
+            # the real-time readings' lags must not include the saturation's load
+            wait_for_pass(work / "rollup.log", out.realtime_until_ms, 3 * city.rollup_interval)
             agents = min(SATURATE_AGENTS, city.agents)
             fleet = [f"--agents={agents}", f"--meters-per-agent={SATURATE_METERS}"]
             fleet += ["--interval=0.01", f"--duration={city.saturate_s}"]
@@ -260,6 +286,15 @@ def run(work: Path, city: City) -> Samples:
         influx.stop()
         broker.stop()
     return out
+
+
+def wait_for_pass(log: Path, until_ms: int, timeout: float) -> None:
+    """Until a rollup pass that took every marker stored before `until_ms` completed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.now_ms > until_ms for p in passes_from_log(log.read_text(errors="replace"))):
+            return
+        time.sleep(2)
 
 
 def start_pipeline(
@@ -309,6 +344,7 @@ def watch(
         sample(ql, time.time(), points, out)
         for name, proc in procs.items():
             out.rss_mb[name] = max(out.rss_mb.get(name, 0.0), rss_mb(proc.pid))
+            out.cpu_s[name] = max(out.cpu_s.get(name, 0.0), cpu_s(proc.pid))
         out.rss_mb["influxd"] = max(out.rss_mb.get("influxd", 0.0), rss_mb(influx.pid))
         dead = [n for n, p in procs.items() if p.poll() not in (None, 0)]
         if dead:
@@ -326,6 +362,7 @@ def sample(ql: InfluxQL, now: float, points: list[tuple[float, float]], out: Sam
         DB,
     )
     points.append((now, float(sum(r.get("last") or 0 for r in stats))))
+    out.per_instance = {str(r.get("instance")): float(r.get("last") or 0) for r in stats}
     lags = [float(r.get("last_1") or 0) for r in stats]
     if lags:
         out.collector_lag_p99.append(max(lags))
@@ -347,7 +384,8 @@ def finish(ql: InfluxQL, work: Path, since_ms: int, out: Samples) -> None:
     out.disk_mb = (out.disk_mb[0], disk_mb(work / "influx"))
     markers = arrival_markers(ql, since_ms, int(time.time() * 1000))
     passes = passes_from_log((work / "rollup.log").read_text(errors="replace"))
-    out.lags, out.waiting = rollup_lags(markers, passes)
+    realtime = [m for m in markers if m.at_ms < out.realtime_until_ms]
+    out.lags, out.waiting = rollup_lags(realtime, passes)
     out.capacity = rollup_capacity(markers, passes)
     for log_file in work.glob("*.log"):
         out.tails[log_file.stem] = "\n".join(log_file.read_text(errors="replace").splitlines()[-4:])
@@ -414,7 +452,7 @@ def report(city: City, out: Samples) -> None:
 def print_headroom(city: City, out: Samples, saturated: float) -> None:
     """Sustainable ÷ needed: the lower of what the collectors store at most and what
     the rollup takes per second of pass time."""
-    print(f"rollup capacity: {out.capacity:.0f} readings per second of pass time")
+    print(f"rollup capacity: {out.capacity:.0f} readings per second of pass time (all phases)")
     if saturated:
         print(f"collectors at saturation: {saturated:.0f} readings/s stored")
     limits = [r for r in (saturated, out.capacity) if r > 0]
