@@ -93,6 +93,7 @@ class Samples:
     series: int = 0
     rss_mb: dict[str, float] = field(default_factory=dict)
     disk_mb: tuple[float, float] = (0.0, 0.0)  # when the fleet started, at the end
+    tsm_mb: tuple[float, float] = (0.0, 0.0)  # the same, data files only (not the WAL)
     setup_s: dict[str, float] = field(default_factory=dict)
     lags: list[tuple[float, int]] = field(default_factory=list)
     waiting: int = 0  # readings no completed pass took by the end
@@ -265,6 +266,7 @@ def run(work: Path, city: City) -> Samples:
         ql = InfluxQL(influx.url, timeout_s=120)
         since_ms = int(time.time() * 1000)
         out.disk_mb = (disk_mb(work / "influx"), 0.0)
+        out.tsm_mb = (disk_mb(work / "influx" / "data"), 0.0)
         common = ["--mqtt-url", broker.url, "--connections", str(city.connections)]
         if city.minutes > 0:
             fleet = [f"--agents={city.agents}", f"--meters-per-agent={city.per_agent}"]
@@ -404,6 +406,7 @@ def finish(ql: InfluxQL, work: Path, since_ms: int, out: Samples) -> None:
     rows = ql.rows("SHOW SERIES CARDINALITY", DB)  # 1.x: one row, an estimate
     out.series = int(sum(v for r in rows for v in r.values() if isinstance(v, int | float)))
     out.disk_mb = (out.disk_mb[0], disk_mb(work / "influx"))
+    out.tsm_mb = (out.tsm_mb[0], disk_mb(work / "influx" / "data"))
     markers = arrival_markers(ql, since_ms, int(time.time() * 1000))
     passes = passes_from_log((work / "rollup.log").read_text(errors="replace"))
     realtime = [m for m in markers if m.at_ms < out.realtime_until_ms]
@@ -459,6 +462,11 @@ def report(city: City, out: Samples) -> None:
     print(
         f"series: {out.series} (estimate); influx disk {out.disk_mb[1]:.0f} MB, "
         f"grown {grown:.0f} MB during the run ({grown / millions:.0f} MB per million readings)"
+    )
+    tsm = out.tsm_mb[1] - out.tsm_mb[0]
+    print(
+        f"of which TSM data files (the WAL not yet compacted into them): {tsm:.0f} MB "
+        f"({tsm / millions:.0f} MB per million readings)"
     )
     for name, mb in sorted(out.rss_mb.items()):
         per_meter = mb * 1024 / city.meters
