@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -75,6 +76,7 @@ class City:
     rollup_interval: float = 60.0
     sample_s: float = 10.0
     connections: int = 500
+    history_hours: float = 0.0
 
     @property
     def agents(self) -> int:
@@ -94,6 +96,7 @@ class Samples:
     rss_mb: dict[str, float] = field(default_factory=dict)
     disk_mb: tuple[float, float] = (0.0, 0.0)  # when the fleet started, at the end
     tsm_mb: tuple[float, float] = (0.0, 0.0)  # the same, data files only (not the WAL)
+    history: tuple[float, float, float] = (0.0, 0.0, 0.0)  # readings, data MB, WAL MB
     setup_s: dict[str, float] = field(default_factory=dict)
     lags: list[tuple[float, int]] = field(default_factory=list)
     waiting: int = 0  # readings no completed pass took by the end
@@ -179,6 +182,9 @@ def main(
     connections: Annotated[int, typer.Option(help="MQTT connections the agents share")] = 500,
     ramp: Annotated[str, typer.Option(help="meter counts, e.g. 100000,250000,…")] = "",
     sweep: Annotated[str, typer.Option(help="collector counts for saturation, e.g. 1,2,3")] = "",
+    history_hours: Annotated[
+        float, typer.Option(help="first publish this many past hours, fast (disk per day)")
+    ] = 0.0,
 ) -> None:
     """Run the city through every stage on this box (see the module docstring)."""
     # SIGTERM unwinds like Ctrl-C, so that the stack's daemons are stopped
@@ -193,6 +199,7 @@ def main(
         rollup_interval,
         sample_s,
         connections,
+        history_hours,
     )
     if sweep:
         return run_sweep(base, [int(n) for n in sweep.split(",")])
@@ -268,6 +275,10 @@ def run(work: Path, city: City) -> Samples:
         out.disk_mb = (disk_mb(work / "influx"), 0.0)
         out.tsm_mb = (disk_mb(work / "influx" / "data"), 0.0)
         common = ["--mqtt-url", broker.url, "--connections", str(city.connections)]
+        if city.history_hours > 0:
+            history(ql, work, city, common, procs, out)
+            out.disk_mb = (disk_mb(work / "influx"), 0.0)
+            out.tsm_mb = (disk_mb(work / "influx" / "data"), 0.0)
         if city.minutes > 0:
             fleet = [f"--agents={city.agents}", f"--meters-per-agent={city.per_agent}"]
             fleet += [f"--interval={city.read_s}", f"--duration={city.minutes * 60}"]
@@ -290,6 +301,46 @@ def run(work: Path, city: City) -> Samples:
         influx.stop()
         broker.stop()
     return out
+
+
+HISTORY_RATE = 5_000  # readings/s offered while publishing the past
+
+
+def history(
+    ql: InfluxQL,
+    work: Path,
+    city: City,
+    common: list[str],
+    procs: dict[str, subprocess.Popen],
+    out: Samples,
+) -> None:
+    """The last `history_hours` of every meter, in simulated time ending now (the
+    past may run fast, the future may not): what a day of readings and their
+    rollups take on disk, with each series holding many values as it will."""
+    hours = city.history_hours
+    readings = city.meters * hours * 3600 / city.read_s
+    speed = hours * 3600 / max(readings / HISTORY_RATE, 10.0)
+    start = datetime.fromtimestamp(time.time() - hours * 3600, UTC).isoformat()
+    fleet = [f"--agents={city.agents}", f"--meters-per-agent={city.per_agent}"]
+    fleet += [f"--interval={city.read_s / speed}", f"--duration={hours * 3600 / speed}"]
+    fleet += [f"--start={start}", f"--speed={speed}"]
+    before = (disk_mb(work / "influx" / "data"), disk_mb(work / "influx" / "wal"))
+    procs["fleet-history"] = proc = python(
+        "simulators", "fleet", *fleet, *common, log=work / "fleet-history.log"
+    )
+    proc.wait()
+    points: list[tuple[float, float]] = []
+    while len(points) < 3 or points[-1][1] > points[-3][1]:  # until the collectors are idle
+        time.sleep(city.sample_s)
+        sample(ql, time.time(), points, out)
+    wait_for_pass(work / "rollup.log", int(time.time() * 1000), 5 * city.rollup_interval)
+    out.history = (
+        points[-1][1],
+        disk_mb(work / "influx" / "data") - before[0],
+        disk_mb(work / "influx" / "wal") - before[1],
+    )
+    out.collector_lag_p99.clear()  # the past's readings are old by design
+    out.live_behind.clear()
 
 
 def ready_timeout(city: City) -> float:
@@ -463,6 +514,14 @@ def report(city: City, out: Samples) -> None:
         f"series: {out.series} (estimate); influx disk {out.disk_mb[1]:.0f} MB, "
         f"grown {grown:.0f} MB during the run ({grown / millions:.0f} MB per million readings)"
     )
+    if out.history[0]:
+        n, data, wal = out.history
+        per_day = (data + wal) * 24 / city.history_hours / city.meters * 1e6
+        print(
+            f"history: {city.history_hours:g} h of {city.meters} meters, {n:.0f} readings "
+            f"with their rollups: data files {data:.0f} MB, WAL {wal:.0f} MB; "
+            f"{per_day:.0f} MB per day per million meters at this read interval"
+        )
     tsm = out.tsm_mb[1] - out.tsm_mb[0]
     print(
         f"of which TSM data files (the WAL not yet compacted into them): {tsm:.0f} MB "
