@@ -332,15 +332,13 @@ def history(
     points: list[tuple[float, float]] = []
     while len(points) < 3 or points[-1][1] > points[-3][1]:  # until the collectors are idle
         time.sleep(city.sample_s)
-        sample(ql, time.time(), points, out)
+        sample(ql, time.time(), points, out, judged=False)
     wait_for_pass(work / "rollup.log", int(time.time() * 1000), 5 * city.rollup_interval)
     out.history = (
         points[-1][1],
         disk_mb(work / "influx" / "data") - before[0],
         disk_mb(work / "influx" / "wal") - before[1],
     )
-    out.collector_lag_p99.clear()  # the past's readings are old by design
-    out.live_behind.clear()
 
 
 def ready_timeout(city: City) -> float:
@@ -416,7 +414,7 @@ def watch(
     points = out.written.setdefault(phase, [])
     while time.monotonic() < deadline and not out.stopped:
         time.sleep(city.sample_s)
-        sample(ql, time.time(), points, out)
+        sample(ql, time.time(), points, out, judge)
         for name, proc in procs.items():
             out.rss_mb[name] = max(out.rss_mb.get(name, 0.0), rss_mb(proc.pid))
             out.cpu_s[name] = max(out.cpu_s.get(name, 0.0), cpu_s(proc.pid))
@@ -430,7 +428,10 @@ def watch(
             out.stopped = verdict(lag, live, float("nan"))
 
 
-def sample(ql: InfluxQL, now: float, points: list[tuple[float, float]], out: Samples) -> None:
+def sample(
+    ql: InfluxQL, now: float, points: list[tuple[float, float]], out: Samples, judged: bool = True
+) -> None:
+    """Readings stored; lags only when `judged` (the real-time phase, not saturation)."""
     stats = ql.rows(
         "SELECT last(written), last(lag_p99_s) FROM collector_stats "
         "WHERE time > now() - 1m GROUP BY instance",
@@ -439,6 +440,8 @@ def sample(ql: InfluxQL, now: float, points: list[tuple[float, float]], out: Sam
     points.append((now, float(sum(r.get("last") or 0 for r in stats))))
     out.per_instance = {str(r.get("instance")): float(r.get("last") or 0) for r in stats}
     lags = [float(r.get("last_1") or 0) for r in stats]
+    if not judged:
+        return
     if lags:
         out.collector_lag_p99.append(max(lags))
     live = ql.rows(
