@@ -23,11 +23,15 @@ capacity (readings per second of pass time), the headroom (sustainable ÷
 needed: the lower of collector saturation and rollup capacity), series, RSS
 per process and per meter, disk per million readings, and why it stopped.
 `--ramp` runs growing cities (a fresh stack each) until one fails the limits;
-`--sweep 1,2,3` measures collector saturation per collector count.
+`--sweep 1,2,3` measures collector saturation per collector count;
+`--history-hours H` first publishes the last H hours fast (simulated time
+ending now: the past may run ahead of the wall clock, the future may not)
+and prints InfluxDB's disk per day per million meters.
 
     python -m bench.bench_city [--meters 50000] [--minutes 5] [--saturate-s 60]
     python -m bench.bench_city --ramp 100000,250000,500000,1000000,2400000 --minutes 4
-    python -m bench.bench_city --sweep 1,2,3 --meters 20000 --saturate-s 90
+    python -m bench.bench_city --sweep 1,2,3 --meters 20000 --saturate-s 75
+    python -m bench.bench_city --meters 4000 --history-hours 12 --minutes 0
 """
 
 from __future__ import annotations
