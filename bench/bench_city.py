@@ -49,7 +49,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from bench.city_figures import (
@@ -60,7 +59,8 @@ from bench.city_figures import (
     verdict,
     weighted_percentile,
 )
-from devstack import InfluxServer, MosquittoServer, component_env, free_port
+from bench.city_procs import cpu_s, disk_mb, python, rss_mb, stop_all, wait_ready
+from devstack import InfluxServer, MosquittoServer, free_port
 from simulators.fleet.plan import plan_fleet
 from simulators.fleet.registry_file import write_sites_file
 from telemetry.influxql import InfluxQL
@@ -119,59 +119,6 @@ class Samples:
 
     def stored(self) -> float:
         return max((pts[-1][1] for pts in self.written.values() if pts), default=0.0)
-
-
-def rss_mb(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return 0.0
-    return 0.0
-
-
-def cpu_s(pid: int | None) -> float:
-    """User + system CPU seconds of a process (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def disk_mb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
-
-
-def python(module: str, *args: str, log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", module, *args],
-            env=component_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-
-def wait_ready(ports: list[int], procs: dict[str, subprocess.Popen], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    for port in ports:
-        while not _ready(port):
-            dead = [n for n, p in procs.items() if p.poll() is not None]
-            if dead or time.monotonic() > deadline:
-                raise RuntimeError(f"not ready: collector on health port {port}; exited: {dead}")
-            time.sleep(0.5)
-
-
-def _ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def main(
@@ -480,17 +427,6 @@ def arrival_markers(ql: InfluxQL, start_ms: int, end_ms: int) -> list[Marker]:
         q = f"SELECT readings FROM arrivals WHERE time >= {t}ms AND time < {min(t + 300_000, end_ms)}ms"
         out.extend(Marker(int(r["time"]), int(r["readings"] or 0)) for r in ql.rows(q, DB, "ms"))
     return out
-
-
-def stop_all(procs: dict[str, subprocess.Popen]) -> None:
-    for proc in procs.values():
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in procs.values():
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def report(city: City, out: Samples) -> None:
