@@ -1,119 +1,398 @@
-"""The city on one box (start): fleet → Mosquitto → N collectors → InfluxDB → rollup.
+"""The city on one box: fleet → Mosquitto → N collectors → InfluxDB → rollup.
 
 One run, in a temporary directory, everything real and separate processes:
   - the fleet generator's plan (`simulators.fleet`: sites spread over the
     districts by households, one agent per site) written as the sites file;
   - Mosquitto and InfluxDB 1.6 (devstack, TSI index);
   - `--collectors` × `python -m collector run` on one shared subscription;
-  - `python -m collector rollup` (a pass every --rollup-interval seconds);
-  - `python -m simulators fleet` at --read-s between an agent's batches
-    (15-minute reads by default, agents staggered over the interval), in
-    real time: the rollups' windows end at the wall clock, so readings must
-    not run ahead of it.
-Every --sample-s it samples: readings stored (the collectors' `written`),
-the collectors' lag p99 (reading time to stored), how far the city's
-`live_1m` is behind the wall clock (time since the end of its newest minute;
-0 while that minute is the current one; up to the pass interval plus a
-pass's duration when all is well) and the rollup's arrival cursor, InfluxDB's series
-count, RSS of influxd, the collectors and the rollup, and InfluxDB's disk.
-Prints those, per million readings where it says so, and where it stops and
-why (collector lag p99 over 60 s, or live_1m more than 120 s behind).
-Rollup lag here is sampled staleness, not per reading. Not yet: several
-simulated hours at accelerated time (the rollups' windows end at the wall
-clock), the city's household figures per dong, the 2.4M-meter run.
+  - `python -m collector rollup -v` (a pass every --rollup-interval seconds);
+  - real time: `python -m simulators fleet` at --read-s between an agent's
+    batches (900: 15-minute reads, agents staggered over the interval) for
+    --minutes, agents sharing --connections MQTT connections;
+  - saturation (--saturate-s > 0): then a fleet of 100-meter agents publishing
+    as fast as it can, to measure what the collectors store at most.
+Readings cannot run ahead of the wall clock (the collector refuses future
+timestamps, live_1m's minutes end at the wall clock), so simulated time is not
+accelerated: the offered load is meters ÷ read-s readings/s, as in the city,
+and a run shorter than read-s reads only that share of the meters.
 
-    python -m bench.bench_city [--meters 20000] [--meters-per-agent 4] [--minutes 5]
+Prints sustained readings/s, collector lag p99, how far live_1m is behind the
+wall clock, rollup lag per reading (arrival marker → the completed pass that
+took it, which writes live_1m and consumption_1h) p50/p99, the rollup's
+capacity (readings per second of pass time), the headroom (sustainable ÷
+needed: the lower of collector saturation and rollup capacity), series, RSS
+per process and per meter, disk per million readings, and why it stopped.
+`--ramp` runs growing cities (a fresh stack each) until one fails the limits;
+`--sweep 1,2,3` measures collector saturation per collector count;
+`--history-hours H` first publishes the last H hours fast (simulated time
+ending now: the past may run ahead of the wall clock, the future may not)
+and prints InfluxDB's disk per day per million meters.
+
+    python -m bench.bench_city [--meters 50000] [--minutes 5] [--saturate-s 60]
+    python -m bench.bench_city --ramp 100000,250000,500000,1000000,2400000 --minutes 4
+    python -m bench.bench_city --sweep 1,2,3 --meters 20000 --saturate-s 75
+    python -m bench.bench_city --meters 4000 --history-hours 12 --minutes 0
 """
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
-from devstack import InfluxServer, MosquittoServer, component_env, free_port
+from bench.city_figures import (
+    Marker,
+    passes_from_log,
+    rollup_capacity,
+    rollup_lags,
+    verdict,
+    weighted_percentile,
+)
+from bench.city_procs import cpu_s, disk_mb, python, rss_mb, stop_all, wait_ready
+from devstack import InfluxServer, MosquittoServer, free_port
 from simulators.fleet.plan import plan_fleet
 from simulators.fleet.registry_file import write_sites_file
-from telemetry.influx_schema import ROLLUP_WATERMARK, rollup_from
 from telemetry.influxql import InfluxQL
 
 DB, PUBLIC = "energy", "energy_public"
-LAG_LIMIT_S, LIVE_LIMIT_S = 60.0, 120.0
+SATURATE_AGENTS, SATURATE_METERS = 100, 100  # within every fleet site's meter margin
+
+
+@dataclass(frozen=True)
+class City:
+    meters: int
+    per_agent: int = 4
+    read_s: float = 900.0
+    collectors: int = 2
+    minutes: float = 5.0
+    saturate_s: float = 0.0
+    rollup_interval: float = 60.0
+    sample_s: float = 10.0
+    connections: int = 500
+    history_hours: float = 0.0
+
+    @property
+    def agents(self) -> int:
+        return max(1, self.meters // self.per_agent)
+
+    @property
+    def needed(self) -> float:
+        return self.meters / self.read_s
 
 
 @dataclass
 class Samples:
-    written: list[tuple[float, float]] = field(default_factory=list)  # (t, readings stored)
+    written: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # phase → (t, n)
     collector_lag_p99: list[float] = field(default_factory=list)
     live_behind: list[float] = field(default_factory=list)
-    cursor_behind: list[float] = field(default_factory=list)
     series: int = 0
     rss_mb: dict[str, float] = field(default_factory=dict)
-    disk_mb: float = 0.0
+    disk_mb: tuple[float, float] = (0.0, 0.0)  # when the fleet started, at the end
+    tsm_mb: tuple[float, float] = (0.0, 0.0)  # the same, data files only (not the WAL)
+    history: tuple[float, float, float] = (0.0, 0.0, 0.0)  # readings, data MB, WAL MB
+    setup_s: dict[str, float] = field(default_factory=dict)
+    lags: list[tuple[float, int]] = field(default_factory=list)
+    waiting: int = 0  # readings no completed pass took by the end
+    capacity: float = 0.0
+    realtime_until_ms: int = 0  # lags count the real-time phase's readings only
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds per process, last seen
+    per_instance: dict[str, float] = field(default_factory=dict)  # readings stored per collector
     stopped: str = ""
     tails: dict[str, str] = field(default_factory=dict)  # last log lines per process
 
+    def rate(self, phase: str) -> float:
+        points = self.written.get(phase, [])
+        if len(points) < 2 or points[-1][0] <= points[0][0]:
+            return 0.0
+        return (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
 
-def rss_mb(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return 0.0
-    return 0.0
+    def stored(self) -> float:
+        return max((pts[-1][1] for pts in self.written.values() if pts), default=0.0)
 
 
-def disk_mb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
+def main(
+    meters: Annotated[int, typer.Option(help="meters in the city")] = 50_000,
+    meters_per_agent: Annotated[int, typer.Option(help="meters per site/agent")] = 4,
+    read_s: Annotated[float, typer.Option(help="seconds between an agent's batches")] = 900.0,
+    collectors: Annotated[int, typer.Option(help="collector processes")] = 2,
+    minutes: Annotated[float, typer.Option(help="real-time phase (per ramp step)")] = 5.0,
+    saturate_s: Annotated[float, typer.Option(help="saturation phase after it")] = 0.0,
+    rollup_interval: Annotated[float, typer.Option(help="seconds between passes")] = 60.0,
+    sample_s: Annotated[float, typer.Option(help="seconds between samples")] = 10.0,
+    connections: Annotated[int, typer.Option(help="MQTT connections the agents share")] = 500,
+    ramp: Annotated[str, typer.Option(help="meter counts, e.g. 100000,250000,…")] = "",
+    sweep: Annotated[str, typer.Option(help="collector counts for saturation, e.g. 1,2,3")] = "",
+    history_hours: Annotated[
+        float, typer.Option(help="first publish this many past hours, fast (disk per day)")
+    ] = 0.0,
+) -> None:
+    """Run the city through every stage on this box (see the module docstring)."""
+    # SIGTERM unwinds like Ctrl-C, so that the stack's daemons are stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    base = City(
+        meters,
+        meters_per_agent,
+        read_s,
+        collectors,
+        minutes,
+        saturate_s,
+        rollup_interval,
+        sample_s,
+        connections,
+        history_hours,
+    )
+    if sweep:
+        return run_sweep(base, [int(n) for n in sweep.split(",")])
+    if not ramp:
+        report(base, measure(base))
+        return None
+    for count in [int(n) for n in ramp.split(",")]:
+        city = City(**{**base.__dict__, "meters": count})
+        out = measure(city)
+        report(city, out)
+        if out.stopped:
+            print(f"ramp: stopped at {count} meters ({out.stopped})")
+            return None
+        print(f"ramp: {count} meters fit")
+    return None
 
 
-def python(module: str, *args: str, log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", module, *args],
-            env=component_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+def run_sweep(base: City, counts: list[int]) -> None:
+    """Collector saturation with 1, 2, 3 … collectors (no real-time phase)."""
+    rates = {}
+    for n in counts:
+        out = measure(City(**{**base.__dict__, "collectors": n, "minutes": 0.0}))
+        rates[n] = out.rate("saturate")
+        rss = sum(mb for name, mb in out.rss_mb.items() if name.startswith("collector"))
+        cpu = sum(c for name, c in out.cpu_s.items() if name.startswith("collector"))
+        stored = sum(out.per_instance.values()) or 1.0
+        shares = "/".join(f"{n / stored:.2f}" for _i, n in sorted(out.per_instance.items()))
+        sent = re.search(r"readings_per_s=(\d+)", out.tails.get("fleet-saturate", ""))
+        print(
+            f"sweep: {n} collector(s): {rates[n]:.0f} readings/s stored at saturation "
+            f"(fleet acknowledged {sent.group(1) if sent else '?'}/s), collectors' RSS {rss:.0f} MB"
         )
+        print(
+            f"sweep: {n} collector(s): shares of readings {shares}; collectors' CPU "
+            f"{cpu * 1e6 / stored:.0f} µs per reading stored; box load {os.getloadavg()[0]:.1f}"
+        )
+    one = rates.get(counts[0]) or 1.0
+    print("sweep ratios vs 1st: " + ", ".join(f"{n}: {r / one:.2f}" for n, r in rates.items()))
 
 
-def wait_ready(ports: list[int], procs: dict[str, subprocess.Popen]) -> None:
-    deadline = time.monotonic() + 120
-    for port in ports:
-        while not _ready(port):
-            dead = [n for n, p in procs.items() if p.poll() is not None]
-            if dead or time.monotonic() > deadline:
-                raise RuntimeError(f"not ready: collector on health port {port}; exited: {dead}")
-            time.sleep(0.5)
+def measure(city: City) -> Samples:
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            return run(Path(tmp), city)
+        except RuntimeError as exc:  # the stack did not come up: that is where it stops
+            return Samples(stopped=f"setup failed: {exc}")
 
 
-def _ready(port: int) -> bool:
+def run(work: Path, city: City) -> Samples:
+    out = Samples(stopped=memory_short(city))
+    if out.stopped:
+        return out
+    began = time.monotonic()
+    sites = work / "sites.yaml"
+    write_sites_file(sites, plan_fleet(city.agents, city.per_agent, 0), "bench_city")
+    out.setup_s["sites file"] = time.monotonic() - began
+    (work / "influx").mkdir()
+    broker, influx = MosquittoServer(work / "mosquitto"), InfluxServer(work / "influx")
+    broker.start()
+    influx.start()
+    procs: dict[str, subprocess.Popen] = {}
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+        influx.create_database(DB)
+        influx.create_database(PUBLIC)
+        began = time.monotonic()
+        start_pipeline(work, city, sites, broker, influx, procs)
+        # The fleet's client sockets take ephemeral ports: start it only once the
+        # collectors hold theirs. Loading ~600,000 sites takes minutes on 2 cores.
+        wait_for_pass(work / "rollup.log", 0, ready_timeout(city))  # its first (full) pass
+        out.setup_s["collectors and rollup ready"] = time.monotonic() - began
+        ql = InfluxQL(influx.url, timeout_s=120)
+        since_ms = int(time.time() * 1000)
+        out.disk_mb = (disk_mb(work / "influx"), 0.0)
+        out.tsm_mb = (disk_mb(work / "influx" / "data"), 0.0)
+        common = ["--mqtt-url", broker.url, "--connections", str(city.connections)]
+        if city.history_hours > 0:
+            history(ql, work, city, common, procs, out)
+            out.disk_mb = (disk_mb(work / "influx"), 0.0)
+            out.tsm_mb = (disk_mb(work / "influx" / "data"), 0.0)
+        if city.minutes > 0:
+            fleet = [f"--agents={city.agents}", f"--meters-per-agent={city.per_agent}"]
+            fleet += [f"--interval={city.read_s}", f"--duration={city.minutes * 60}"]
+            procs["fleet"] = python("simulators", "fleet", *fleet, *common, log=work / "fleet.log")
+            watch(ql, procs, influx, "realtime", city.minutes * 60 + city.sample_s, city, out)
+        out.realtime_until_ms = int(time.time() * 1000)
+        if city.saturate_s > 0 and not out.stopped:
+            # the real-time readings' lags must not include the saturation's load
+            wait_for_pass(work / "rollup.log", out.realtime_until_ms, 3 * city.rollup_interval)
+            agents = min(SATURATE_AGENTS, city.agents)
+            fleet = [f"--agents={agents}", f"--meters-per-agent={SATURATE_METERS}"]
+            fleet += ["--interval=0.01", f"--duration={city.saturate_s}"]
+            procs["fleet-saturate"] = python(
+                "simulators", "fleet", *fleet, *common, log=work / "fleet-saturate.log"
+            )
+            watch(ql, procs, influx, "saturate", city.saturate_s, city, out, judge=False)
+        finish(ql, work, since_ms, out)
+    finally:
+        stop_all(procs)
+        influx.stop()
+        broker.stop()
+    return out
 
 
-def sample(ql: InfluxQL, now: float, out: Samples) -> None:
+HISTORY_RATE = 5_000  # readings/s offered while publishing the past
+
+
+def history(
+    ql: InfluxQL,
+    work: Path,
+    city: City,
+    common: list[str],
+    procs: dict[str, subprocess.Popen],
+    out: Samples,
+) -> None:
+    """The last `history_hours` of every meter, in simulated time ending now (the
+    past may run fast, the future may not): what a day of readings and their
+    rollups take on disk, with each series holding many values as it will."""
+    hours = city.history_hours
+    readings = city.meters * hours * 3600 / city.read_s
+    speed = hours * 3600 / max(readings / HISTORY_RATE, 10.0)
+    start = datetime.fromtimestamp(time.time() - hours * 3600, UTC).isoformat()
+    fleet = [f"--agents={city.agents}", f"--meters-per-agent={city.per_agent}"]
+    fleet += [f"--interval={city.read_s / speed}", f"--duration={hours * 3600 / speed}"]
+    fleet += [f"--start={start}", f"--speed={speed}"]
+    before = (disk_mb(work / "influx" / "data"), disk_mb(work / "influx" / "wal"))
+    procs["fleet-history"] = proc = python(
+        "simulators", "fleet", *fleet, *common, log=work / "fleet-history.log"
+    )
+    proc.wait()
+    points: list[tuple[float, float]] = []
+    while len(points) < 3 or points[-1][1] > points[-3][1]:  # until the collectors are idle
+        time.sleep(city.sample_s)
+        sample(ql, time.time(), points, out, judged=False)
+    wait_for_pass(work / "rollup.log", int(time.time() * 1000), 5 * city.rollup_interval)
+    out.history = (
+        points[-1][1],
+        disk_mb(work / "influx" / "data") - before[0],
+        disk_mb(work / "influx" / "wal") - before[1],
+    )
+
+
+def ready_timeout(city: City) -> float:
+    """Loading ~600,000 sites takes minutes on 2 cores."""
+    return 180 + city.agents / 1000
+
+
+def memory_short(city: City) -> str:
+    """Why this box cannot hold the city ('' when it can), before starting it: one
+    registry load's peak plus what each collector and the rollup keep per site
+    (measured: ~15 and ~4 KB), InfluxDB and the fleet (~2 GB at most)."""
+    need_gb = city.agents * (15 + 4 * (city.collectors + 1)) / 2**20 + 2
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            have_gb = int(line.split()[1]) / 2**20
+            if need_gb > have_gb:
+                return f"not enough memory: ~{need_gb:.0f} GB needed, {have_gb:.0f} GB available"
+    return ""
+
+
+def wait_for_pass(log: Path, until_ms: int, timeout: float) -> None:
+    """Until a rollup pass that took every marker stored before `until_ms` completed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.now_ms > until_ms for p in passes_from_log(log.read_text(errors="replace"))):
+            return
+        time.sleep(2)
+
+
+def start_pipeline(
+    work: Path,
+    city: City,
+    sites: Path,
+    broker: MosquittoServer,
+    influx: InfluxServer,
+    procs: dict[str, subprocess.Popen],
+) -> None:
+    """The collectors, one after another, then the rollup."""
+    common = ["--config", str(sites), "--influx-url", influx.url, "--influx-bucket", DB]
+    health = [free_port() for _ in range(city.collectors)]
+    for i, port in enumerate(health):
+        if i:  # one registry load at a time: its peak is ~4× what stays (lean.py)
+            wait_ready(health[:i], procs, ready_timeout(city))
+        procs[f"collector-{i}"] = python(
+            "collector",
+            "run",
+            *common,
+            *("--mqtt-url", broker.url, "--instance", f"city-{i}"),
+            *("--health-port", str(port), "--metrics-port", str(free_port())),
+            log=work / f"collector-{i}.log",
+        )
+    wait_ready(health, procs, ready_timeout(city))
+    procs["rollup"] = python(
+        "collector",
+        "rollup",
+        *common,
+        *("--influx-public-bucket", PUBLIC, "--interval", str(city.rollup_interval), "-v"),
+        log=work / "rollup.log",
+    )
+
+
+def watch(
+    ql: InfluxQL,
+    procs: dict[str, subprocess.Popen],
+    influx: InfluxServer,
+    phase: str,
+    seconds: float,
+    city: City,
+    out: Samples,
+    judge: bool = True,
+) -> None:
+    deadline = time.monotonic() + seconds
+    points = out.written.setdefault(phase, [])
+    while time.monotonic() < deadline and not out.stopped:
+        time.sleep(city.sample_s)
+        sample(ql, time.time(), points, out, judge)
+        for name, proc in procs.items():
+            out.rss_mb[name] = max(out.rss_mb.get(name, 0.0), rss_mb(proc.pid))
+            out.cpu_s[name] = max(out.cpu_s.get(name, 0.0), cpu_s(proc.pid))
+        out.rss_mb["influxd"] = max(out.rss_mb.get("influxd", 0.0), rss_mb(influx.pid))
+        dead = [n for n, p in procs.items() if p.poll() not in (None, 0)]
+        if dead:
+            out.stopped = f"exited with an error: {', '.join(dead)}"
+        elif judge:
+            lag = out.collector_lag_p99[-1] if out.collector_lag_p99 else None
+            live = out.live_behind[-1] if out.live_behind else None
+            out.stopped = verdict(lag, live, float("nan"))
+
+
+def sample(
+    ql: InfluxQL, now: float, points: list[tuple[float, float]], out: Samples, judged: bool = True
+) -> None:
+    """Readings stored; lags only when `judged` (the real-time phase, not saturation)."""
     stats = ql.rows(
         "SELECT last(written), last(lag_p99_s) FROM collector_stats "
         "WHERE time > now() - 1m GROUP BY instance",
         DB,
     )
-    out.written.append((now, float(sum(r.get("last") or 0 for r in stats))))
+    points.append((now, float(sum(r.get("last") or 0 for r in stats))))
+    out.per_instance = {str(r.get("instance")): float(r.get("last") or 0) for r in stats}
     lags = [float(r.get("last_1") or 0) for r in stats]
+    if not judged:
+        return
     if lags:
         out.collector_lag_p99.append(max(lags))
     live = ql.rows(
@@ -124,172 +403,97 @@ def sample(ql: InfluxQL, now: float, out: Samples) -> None:
     )
     if live:  # real time not covered yet: after the newest minute's end (0: within it)
         out.live_behind.append(max(0.0, now - (live[0]["time"] + 60_000) / 1000))
-    cursor = ql.rows(
-        f"SELECT last(until_ms) FROM {rollup_from(ROLLUP_WATERMARK)} "
-        "WHERE job = 'arrivals' AND time > now() - 1h",
-        DB,
-    )
-    if cursor and cursor[0].get("last"):
-        out.cursor_behind.append(now - float(cursor[0]["last"]) / 1000)
 
 
-def verdict(out: Samples) -> str:
-    if out.collector_lag_p99 and out.collector_lag_p99[-1] > LAG_LIMIT_S:
-        return f"collector lag p99 {out.collector_lag_p99[-1]:.0f} s > {LAG_LIMIT_S:.0f} s"
-    if out.live_behind and out.live_behind[-1] > LIVE_LIMIT_S:
-        return f"live_1m {out.live_behind[-1]:.0f} s behind > {LIVE_LIMIT_S:.0f} s"
-    return ""
+def finish(ql: InfluxQL, work: Path, since_ms: int, out: Samples) -> None:
+    """Series, disk, rollup lag per reading and capacity, last log lines."""
+    time.sleep(1)
+    rows = ql.rows("SHOW SERIES CARDINALITY", DB)  # 1.x: one row, an estimate
+    out.series = int(sum(v for r in rows for v in r.values() if isinstance(v, int | float)))
+    out.disk_mb = (out.disk_mb[0], disk_mb(work / "influx"))
+    out.tsm_mb = (out.tsm_mb[0], disk_mb(work / "influx" / "data"))
+    markers = arrival_markers(ql, since_ms, int(time.time() * 1000))
+    passes = passes_from_log((work / "rollup.log").read_text(errors="replace"))
+    realtime = [m for m in markers if m.at_ms < out.realtime_until_ms]
+    out.lags, out.waiting = rollup_lags(realtime, passes)
+    out.capacity = rollup_capacity(markers, passes)
+    for log_file in work.glob("*.log"):
+        out.tails[log_file.stem] = "\n".join(log_file.read_text(errors="replace").splitlines()[-4:])
 
 
-def main(
-    meters: Annotated[int, typer.Option(help="meters in the city")] = 20_000,
-    meters_per_agent: Annotated[int, typer.Option(help="meters per site/agent")] = 4,
-    read_s: Annotated[float, typer.Option(help="seconds between an agent's batches")] = 900.0,
-    collectors: Annotated[int, typer.Option(help="collector processes")] = 2,
-    minutes: Annotated[float, typer.Option(help="how long the fleet runs")] = 5.0,
-    rollup_interval: Annotated[float, typer.Option(help="seconds between passes")] = 60.0,
-    sample_s: Annotated[float, typer.Option(help="seconds between samples")] = 10.0,
-) -> None:
-    """Run the city through every stage on this box (see the module docstring)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        out = run(
-            work, meters, meters_per_agent, read_s, collectors, minutes, rollup_interval, sample_s
-        )
-    report(out, meters, read_s, collectors)
-
-
-def run(
-    work: Path,
-    meters: int,
-    per_agent: int,
-    read_s: float,
-    n_collectors: int,
-    minutes: float,
-    rollup_interval: float,
-    sample_s: float,
-) -> Samples:
-    sites = work / "sites.yaml"
-    write_sites_file(sites, plan_fleet(max(1, meters // per_agent), per_agent, 0), "bench_city")
-    (work / "influx").mkdir()
-    broker, influx = MosquittoServer(work / "mosquitto"), InfluxServer(work / "influx")
-    broker.start()
-    influx.start()
-    procs: dict[str, subprocess.Popen] = {}
-    out = Samples()
-    try:
-        influx.create_database(DB)
-        influx.create_database(PUBLIC)
-        common = ["--config", str(sites), "--influx-url", influx.url, "--influx-bucket", DB]
-        health = [free_port() for _ in range(n_collectors)]
-        for i in range(n_collectors):
-            procs[f"collector-{i}"] = python(
-                "collector",
-                "run",
-                *common,
-                "--mqtt-url",
-                broker.url,
-                "--instance",
-                f"city-{i}",
-                "--health-port",
-                str(health[i]),
-                "--metrics-port",
-                str(free_port()),
-                log=work / f"collector-{i}.log",
-            )
-        procs["rollup"] = python(
-            "collector",
-            "rollup",
-            *common,
-            "--influx-public-bucket",
-            PUBLIC,
-            "--interval",
-            str(rollup_interval),
-            log=work / "rollup.log",
-        )
-        # The fleet's many client sockets take ephemeral ports: start it only once
-        # the collectors hold theirs.
-        wait_ready(health, procs)
-        procs["fleet"] = python(
-            "simulators",
-            "fleet",
-            "--agents",
-            str(max(1, meters // per_agent)),
-            "--meters-per-agent",
-            str(per_agent),
-            "--interval",
-            str(read_s),
-            "--duration",
-            str(minutes * 60),
-            "--mqtt-url",
-            broker.url,
-            log=work / "fleet.log",
-        )
-        watch(InfluxQL(influx.url, timeout_s=60), procs, influx, minutes, sample_s, out)
-        out.disk_mb = disk_mb(work / "influx")
-        for log_file in work.glob("*.log"):
-            out.tails[log_file.stem] = "\n".join(
-                log_file.read_text(errors="replace").splitlines()[-4:]
-            )
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        influx.stop()
-        broker.stop()
+def arrival_markers(ql: InfluxQL, start_ms: int, end_ms: int) -> list[Marker]:
+    out = []
+    for t in range(start_ms, end_ms, 300_000):  # five minutes a query: bounded answers
+        q = f"SELECT readings FROM arrivals WHERE time >= {t}ms AND time < {min(t + 300_000, end_ms)}ms"
+        out.extend(Marker(int(r["time"]), int(r["readings"] or 0)) for r in ql.rows(q, DB, "ms"))
     return out
 
 
-def watch(
-    ql: InfluxQL,
-    procs: dict[str, subprocess.Popen],
-    influx: InfluxServer,
-    minutes: float,
-    sample_s: float,
-    out: Samples,
-) -> None:
-    deadline = time.monotonic() + minutes * 60 + 2 * sample_s
-    while time.monotonic() < deadline and not out.stopped:
-        time.sleep(sample_s)
-        sample(ql, time.time(), out)
-        out.stopped = verdict(out)
-        for name, proc in procs.items():
-            out.rss_mb[name] = max(out.rss_mb.get(name, 0.0), rss_mb(proc.pid))
-        out.rss_mb["influxd"] = max(out.rss_mb.get("influxd", 0.0), rss_mb(influx.pid))
-    rows = ql.rows("SHOW SERIES CARDINALITY", DB)  # 1.x: one row, an estimate
-    out.series = int(sum(v for r in rows for v in r.values() if isinstance(v, int | float)))
-
-
-def report(out: Samples, meters: int, read_s: float, collectors: int) -> None:
-    needed = meters / read_s
-    stored = out.written[-1][1] if out.written else 0.0
-    span = out.written[-1][0] - out.written[0][0] if len(out.written) > 1 else 0.0
-    rate = (stored - out.written[0][1]) / span if span else 0.0
+def report(city: City, out: Samples) -> None:
+    rate, saturated = out.rate("realtime"), out.rate("saturate")
+    stored = out.stored()
     millions = max(stored / 1e6, 1e-9)
-    print(f"city: {meters} meters, reads every {read_s:g} s ({needed:.0f} readings/s needed)")
-    print(f"collectors: {collectors}; readings stored: {stored:.0f}; sustained {rate:.0f}/s")
+    p50, p99 = (weighted_percentile(out.lags, q) for q in (0.5, 0.99))
+    out.stopped = out.stopped or verdict(None, None, p99)
+    print(
+        f"city: {city.meters} meters ({city.agents} sites), reads every {city.read_s:g} s: "
+        f"{city.needed:.0f} readings/s needed; {city.collectors} collector(s)"
+    )
+    print("setup: " + ", ".join(f"{k} {v:.0f} s" for k, v in out.setup_s.items()))
+    print(f"readings stored: {stored:.0f}; sustained {rate:.0f}/s (real time)")
     for name, values in (
         ("collector lag p99 (s)", out.collector_lag_p99),
         ("live_1m behind wall clock (s)", out.live_behind),
-        ("rollup arrival cursor behind (s)", out.cursor_behind),
     ):
         if values:
             print(f"{name}: p50 {statistics.median(values):.1f}, max {max(values):.1f}")
     print(
-        f"series: {out.series}; influx disk {out.disk_mb:.0f} MB ({out.disk_mb / millions:.0f} MB per million readings)"
+        f"rollup lag per reading, arrival → in live_1m and consumption_1h: p50 {p50:.1f} s, "
+        f"p99 {p99:.1f} s ({out.waiting} readings not taken by a completed pass at the end)"
+    )
+    print_headroom(city, out, saturated)
+    grown = out.disk_mb[1] - out.disk_mb[0]
+    print(
+        f"series: {out.series} (estimate); influx disk {out.disk_mb[1]:.0f} MB, "
+        f"grown {grown:.0f} MB during the run ({grown / millions:.0f} MB per million readings)"
+    )
+    if out.history[0]:
+        n, data, wal = out.history
+        per_day = (data + wal) * 24 / city.history_hours / city.meters * 1e6
+        print(
+            f"history: {city.history_hours:g} h of {city.meters} meters, {n:.0f} readings "
+            f"with their rollups: data files {data:.0f} MB, WAL {wal:.0f} MB; "
+            f"{per_day:.0f} MB per day per million meters at this read interval"
+        )
+    tsm = out.tsm_mb[1] - out.tsm_mb[0]
+    print(
+        f"of which TSM data files (the WAL not yet compacted into them): {tsm:.0f} MB "
+        f"({tsm / millions:.0f} MB per million readings)"
     )
     for name, mb in sorted(out.rss_mb.items()):
-        print(f"RSS {name}: {mb:.0f} MB")
-    if not stored:
-        out.stopped = out.stopped or "no readings stored"
+        per_meter = mb * 1024 / city.meters
+        print(f"RSS {name}: {mb:.0f} MB ({per_meter:.2f} KB per meter, base included)")
+    total = sum(out.rss_mb.values())
+    print(f"RSS all: {total:.0f} MB ({total / millions:.0f} MB per million readings stored)")
+    if not stored or out.stopped.startswith(("exited", "setup")):
         for name, tail in sorted(out.tails.items()):
             print(f"--- {name} (last lines)\n{tail}")
-    print(f"stopped: {out.stopped}" if out.stopped else "ran to the end without falling behind")
+    print(f"stopped: {out.stopped}" if out.stopped else "ran to the end within the limits")
+
+
+def print_headroom(city: City, out: Samples, saturated: float) -> None:
+    """Sustainable ÷ needed: the lower of what the collectors store at most and what
+    the rollup takes per second of pass time."""
+    print(f"rollup capacity: {out.capacity:.0f} readings per second of pass time (all phases)")
+    if saturated:
+        print(f"collectors at saturation: {saturated:.0f} readings/s stored")
+    limits = [r for r in (saturated, out.capacity) if r > 0]
+    if limits:
+        sustainable = min(limits)
+        print(
+            f"headroom: {sustainable:.0f} / {city.needed:.0f} = {sustainable / city.needed:.1f}"
+            + ("" if saturated else " (rollup only: collectors not saturated, --saturate-s)")
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from collector.stats import Stats
 from collector.validate import Limits, Validator
 from collector.verdict import Delivery
 from telemetry.influxql import InfluxQL
-from telemetry.registry import ConfigError, load_registry
+from telemetry.registry import ConfigError, load_registry, load_registry_lean
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class Collector:
     def __init__(self, settings: CollectorSettings) -> None:
         self.settings = settings
-        self.registry = load_registry(settings.config)
+        self.registry = load_registry_lean(settings.config)  # before any thread starts
         self.inbox: queue.Queue[Delivery | None] = queue.Queue()
         self.source = MqttSource(settings, self.inbox)
         self.writer = InfluxWriter(

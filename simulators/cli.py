@@ -140,6 +140,14 @@ def fleet(
         float | None,
         typer.Option("--rate-limit", min=0.001, help="at most this many readings per second"),
     ] = None,
+    connections: Annotated[
+        int | None,
+        typer.Option(
+            "--connections",
+            min=1,
+            help="agents share this many MQTT connections [default: one each]",
+        ),
+    ] = None,
     seed: SeedOpt = 0,
     speed: SpeedOpt = 1.0,
     start: StartOpt = None,
@@ -161,7 +169,9 @@ def fleet(
     try:
         settings = settings_or_fail(COMPONENT, Settings, mqtt_url=mqtt_url)
         target = settings.mqtt_target()
-        options = FleetOptions(interval, duration, cycles, rate_limit, speed, parse_start(start))
+        options = FleetOptions(
+            interval, duration, cycles, rate_limit, speed, parse_start(start), connections
+        )
     except ValueError as exc:
         fail(COMPONENT, str(exc))
     plan = plan_fleet(agents, meters_per_agent, seed)

@@ -29,7 +29,7 @@ from telemetry.cli import (
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL, InfluxQueryError
 from telemetry.logs import setup_logging
-from telemetry.registry import ConfigError, Registry, load_registry
+from telemetry.registry import ConfigError, Registry, load_registry_lean
 
 COMPONENT = "collector rollup"
 app = typer.Typer(
@@ -95,7 +95,7 @@ def rollup(
         privacy_k=privacy_k,
     )
     try:
-        registry = load_registry(settings.config)
+        registry = load_registry_lean(settings.config)
     except ConfigError as exc:
         fail(COMPONENT, str(exc))
     engine = build_engine(settings, registry)

@@ -61,19 +61,25 @@ class Computer:
         self.bridge_ms = bridge_ms
         self.states: dict[tuple[str, str, str], state.MeterState] = {}
         self.site_last: dict[str, int] = {}  # newest reading taken per site
+        self._fingerprint: tuple[tuple[int, int, int, int, int], str] | None = None
 
     def fingerprint(self) -> str:
         """What the group points depend on besides readings: registry, k, factors.
-        A pass that finds another fingerprint on the last one recomputes in full."""
-        text = repr(
-            (
-                sorted(self.sites.items()),
-                self.k,
-                self.factors.model_dump_json(),
-                self.placement.fingerprint_text(),
+        A pass that finds another fingerprint on the last one recomputes in full.
+        Kept while the same objects are in use: hashing the sites again cost every
+        pass ~0.3 s per 100,000 sites."""
+        key = (id(self.sites), len(self.sites), self.k, id(self.factors), id(self.placement))
+        if self._fingerprint is None or self._fingerprint[0] != key:
+            text = repr(
+                (
+                    sorted(self.sites.items()),
+                    self.k,
+                    self.factors.model_dump_json(),
+                    self.placement.fingerprint_text(),
+                )
             )
-        )
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+            self._fingerprint = (key, hashlib.sha256(text.encode()).hexdigest()[:16])
+        return self._fingerprint[1]
 
     def live(self, start_ms: int, end_ms: int) -> Output:
         """live_1m: per minute, the sum of each meter's latest rate and how many reported."""

@@ -38,7 +38,9 @@ def sites_document(fleet: list[FleetAgent]) -> dict:
 
 def write_sites_file(path: Path, fleet: list[FleetAgent], header: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(sites_document(fleet), allow_unicode=True, sort_keys=False)
+    # libyaml's emitter when present: the pure-Python one took 22 s for 50,000 sites
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(sites_document(fleet), Dumper=dumper, allow_unicode=True, sort_keys=False)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(f"# {header}\n{text}", encoding="utf-8")
     tmp.replace(path)

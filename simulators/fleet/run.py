@@ -32,6 +32,7 @@ class FleetOptions:
     rate_limit: float | None  # readings per second, None = as fast as possible
     speed: float = 1.0
     start: float | None = None
+    connections: int | None = None  # agents share this many connections (None: one each)
 
 
 @dataclass
@@ -113,10 +114,8 @@ def run_fleet(
     fleet: list[FleetAgent], pool: ClientPool, options: FleetOptions, console: Console
 ) -> Summary:
     clock = SimClock(options.start, options.speed)
-    agents = []
-    for plan in fleet:
-        conn = pool.add(plan.agent, status_topic(plan.site, plan.agent), offline_will())
-        agents.append(FleetAgentRuntime(plan, conn, clock))
+    conns = _connections(fleet, pool, options.connections)
+    agents = [FleetAgentRuntime(plan, conns[i % len(conns)], clock) for i, plan in enumerate(fleet)]
     pool.connect_all()
     for a in agents:
         pool.publish(
@@ -138,6 +137,19 @@ def run_fleet(
     complete = pool.drain(DRAIN_TIMEOUT_S)
     pool.close()
     return Summary(summary[0], summary[1], time.monotonic() - began, complete)
+
+
+def _connections(fleet: list[FleetAgent], pool: ClientPool, shared: int | None) -> list[Conn]:
+    """One connection per agent (its own last will), or `shared` connections that
+    agents take in turn: one process cannot hold the city's ~600,000 sockets
+    (ephemeral ports, file descriptors), and a real concentrator gateway
+    publishes for many meters too. A shared connection's will names its first agent."""
+    if shared is None or shared >= len(fleet):
+        return [pool.add(p.agent, status_topic(p.site, p.agent), offline_will()) for p in fleet]
+    return [
+        pool.add(f"fleet-conn-{k}", status_topic(p.site, p.agent), offline_will())
+        for k, p in enumerate(fleet[:shared])
+    ]
 
 
 def _publish_loop(

@@ -2,6 +2,7 @@
 
 from telemetry.registry.errors import ConfigError, ConfigIssue
 from telemetry.registry.geography import District, Dong, Geography, load_geography
+from telemetry.registry.lean import load_registry_lean
 from telemetry.registry.loader import load_profiles, load_registry
 from telemetry.registry.profiles import Profile, ProfileConstant, ProfileField, Table
 from telemetry.registry.registry import Registry, SiteTags
@@ -41,4 +42,5 @@ __all__ = [
     "load_geography",
     "load_profiles",
     "load_registry",
+    "load_registry_lean",
 ]

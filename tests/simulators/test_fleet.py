@@ -204,6 +204,28 @@ def test_duration_and_rate_limit(broker) -> None:
     assert readings <= 100 * 2.5 + 100 + 10
 
 
+def test_agents_sharing_connections_each_publish_their_own_batches(broker) -> None:
+    sub = Subscriber(broker)
+    try:
+        result = run_fleet(
+            "--agents", "30", "--meters-per-agent", "2", "--interval", "0.5", "--cycles", "2",
+            "--connections", "3", "--mqtt-url", broker.url, "--seed", "11",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        batches, readings = sent(result.stdout)
+        wait_until(lambda: sub.readings() >= readings)
+    finally:
+        sub.close()
+    assert (batches, readings) == (60, 120)
+    seqs = Counter((b.agent, b.seq) for b in sub.batches)
+    plan = plan_fleet(30, 2, 11)
+    assert set(seqs) == {(a.agent, seq) for a in plan for seq in (0, 1)}
+    # a clean exit says offline for every agent, not only the connections' first ones
+    assert {a for a, v in sub.statuses.items() if v[-1].state.value == "offline"} == {
+        a.agent for a in plan
+    }
+
+
 def test_unreachable_broker_is_named() -> None:
     port = free_port()
     result = run_fleet("--agents", "1", "--meters-per-agent", "1", "--interval", "1",
