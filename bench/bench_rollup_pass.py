@@ -14,8 +14,8 @@ history with the collector's arrival markers, then a fresh rollup's first
 
 Prints per kind the new readings, seconds and new readings per second of
 pass time (median over --passes); `--profile DIR` writes a cProfile of the
-first pass of each kind. `--json-reader` reads InfluxDB's answers as JSON
-(the reader before the CSV one) for a baseline in the same run.
+first pass of each kind. Baseline: the same file run against an older tree
+(`PYTHONPATH`, or from its checkout) in the same session.
 
     python -m bench.bench_rollup_pass [--sites 20000] [--read-s 900] [--passes 3]
 """
