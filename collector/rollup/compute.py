@@ -36,7 +36,7 @@ from telemetry.lineproto import line
 MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
 MeterEvents = list[tuple[str, str, str, str, Settled]]  # (utility, site, meter, field, event)
 
-SITE_FILTER_MAX = 200  # more sites than this: read by time only and pick in Python
+SITE_FILTER_MAX = 200  # new readings of more sites than this: read by time only, pick in Python
 
 # Readings read before a window: enough that a glitch among them cannot
 # mislead the level at the start (K in line after any suspect settle it).
@@ -164,7 +164,11 @@ class Computer:
     ) -> dict[tuple[str, str], tuple[list[tuple[int, float]], list[tuple[int, float]]]]:
         """Per meter: (context before, the window's readings + context after)."""
         src, start, end = self.source, window.start_ms, window.end_ms
-        named = sites if sites is None or len(sites) <= SITE_FILTER_MAX else None
+        # A recompute reads back an hour or more and the context a day: naming the
+        # sites (a regex per 1,000) costs what they hold; reading by time costs
+        # every meter's readings, worth it only when most sites are wanted.
+        most = max(SITE_FILTER_MAX, len(self.sites) // 2)
+        named = sites if sites is None or len(sites) <= most else None
         inside = src.counter_readings(utility, field, start, end, named)
         if named is None and sites is not None:
             wanted = set(sites)

@@ -7,7 +7,15 @@ import httpx
 import pytest
 
 from devstack import InfluxServer
-from telemetry.influxql import InfluxQL, quote_ident, quote_literal, tag_eq, tag_ne, time_window
+from telemetry.influxql import (
+    InfluxQL,
+    quote_ident,
+    quote_literal,
+    tag_eq,
+    tag_in,
+    tag_ne,
+    time_window,
+)
 from telemetry.lineproto import line
 
 # Each is written as a measurement, tag key, tag value, field key and string value.
@@ -64,6 +72,24 @@ def test_names_and_tags_round_trip(db: tuple, text: str) -> None:
     )
     assert [r["value"] for r in shown] == [text]
     assert ql.rows(f"SELECT * FROM {quote_ident(text)} WHERE {tag_ne(text, text)}", name) == []
+
+
+# Regex metacharacters and the regex literal's own delimiter, as tag values.
+REGEX_META = ["a.b", "a/b", "a|b", "(x)", "[c]", "^d$", "e*+?", "{2}", "s-1_x", "x\\y", "#`~"]
+
+
+def test_tag_in_selects_exactly_the_named_values(db: tuple) -> None:
+    influx, ql, name = db
+    values = [v for v in NASTY if v.isprintable()] + REGEX_META
+    decoys = ["ab", "a", "b", "x", "c", "d", "", "ee", "s-1_xx", "xy"]
+    points = [line("m", {"t": v}, {"f": 1.0}, 1_000) for v in values + decoys if v]
+    _write(influx, name, points)
+    for chosen in (values, values[::3], REGEX_META[:1]):
+        where = tag_in("t", chosen)
+        assert where is not None
+        rows = ql.rows(f"SELECT f FROM m WHERE {where} GROUP BY t", name)
+        assert sorted(r["t"] for r in rows) == sorted(chosen)
+    assert tag_in("t", ["ctl\x01"]) is None  # no safe spelling: callers use equalities
 
 
 def test_string_fields_round_trip_with_control_characters_spelled_out(db: tuple) -> None:

@@ -1,0 +1,124 @@
+"""Rollup capacity at city-like scale: new readings per second of pass time.
+
+One InfluxDB (devstack, temporary directory), one synthetic city of --sites
+sites (electricity, water, solar meter each; bench_api's city over the 96
+dongs), one reading per meter every --read-s seconds (staggered), an hour of
+history with the collector's arrival markers, then a fresh rollup's first
+(full) pass. Then, a minute apart, each with that minute's new readings:
+
+  - **new**: passes after the process forgot its meter states (as after a
+    restart, or in a city run shorter than the read interval: every site
+    sends for the first time), so every touched site is recomputed from raw
+    readings with its context;
+  - **steady**: passes where every touched site has a kept state (resumed).
+
+Prints per kind the new readings, seconds and new readings per second of
+pass time (median over --passes); `--profile DIR` writes a cProfile of the
+first pass of each kind. Baseline: the same file run against an older tree
+(`PYTHONPATH`, or from its checkout) in the same session.
+
+    python -m bench.bench_rollup_pass [--sites 20000] [--read-s 900] [--passes 3]
+"""
+
+from __future__ import annotations
+
+import cProfile
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bench.bench_api import sites_yaml
+from bench.bench_rollup import HOUR, MINUTE, City, _engine, _store
+from devstack import InfluxServer
+from telemetry.registry import load_registry
+
+KINDS = ("steady", "new")  # steady first: "new" forgets the states the full pass kept
+
+
+def measure(
+    influx: InfluxServer,
+    workdir: Path,
+    n_sites: int,
+    read_s: float,
+    passes: int,
+    profile: Path | None,
+    label: str,
+) -> dict[str, list[tuple[int, float]]]:
+    """Per kind, (new readings, seconds) of each timed pass."""
+    sites = workdir / f"sites-{n_sites}.yaml"
+    sites.write_text(sites_yaml(n_sites), encoding="utf-8")
+    registry = load_registry(sites)
+    raw, public = f"raw_{label}", f"pub_{label}"
+    influx.create_database(raw)
+    influx.create_database(public)
+    city = City(registry, int(read_s * 1000))
+    now = int(time.time() * 1000)
+    t0 = now - now % HOUR - 3 * HOUR + 30 * MINUTE  # mid-hour, well in the past
+    _store(influx.url, raw, *city.batch(t0 - HOUR, t0))
+    engine = _engine(sites, registry, influx.url, raw, public)
+    engine.clock = lambda: t0 / 1000
+    engine.run_pass()
+    out: dict[str, list[tuple[int, float]]] = {kind: [] for kind in KINDS}
+    minute = 0
+    for kind in KINDS:
+        for i in range(passes):
+            minute += 1
+            lines, markers = city.batch(t0 + (minute - 1) * MINUTE, t0 + minute * MINUTE)
+            _store(influx.url, raw, lines, markers)
+            engine.clock = lambda m=minute: (t0 + m * MINUTE + 2_000) / 1000
+            if kind == "new":
+                engine.computer.states.clear()
+                engine.computer.site_last.clear()
+            prof = cProfile.Profile() if profile is not None and i == 0 else None
+            t = time.perf_counter()
+            if prof is not None:
+                prof.enable()
+            report = engine.run_pass()
+            seconds = time.perf_counter() - t
+            if prof is not None and profile is not None:
+                prof.disable()
+                prof.dump_stats(profile / f"{label}-{kind}.prof")
+            assert not report.full, "a regular pass recomputed everything"
+            # steady: a few sites read just before the full pass's end are recomputed
+            resumed = report.resumed_sites / max(report.touched_sites, 1)
+            assert resumed > 0.9 if kind == "steady" else resumed == 0, f"{kind}: {report}"
+            out[kind].append((len(lines), seconds))
+    return out
+
+
+def main(
+    sites: Annotated[int, typer.Option(help="sites (3 meters each)")] = 20_000,
+    read_s: Annotated[float, typer.Option(help="seconds between a meter's readings")] = 900.0,
+    passes: Annotated[int, typer.Option(help="timed passes per kind")] = 3,
+    profile: Annotated[Path | None, typer.Option(help="write cProfile stats here")] = None,
+) -> None:
+    """New readings per second of pass time, new sites and steady state (module docstring)."""
+    if profile is not None:
+        profile.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "influx").mkdir()
+        influx = InfluxServer(Path(tmp) / "influx")
+        influx.start()
+        try:
+            result = measure(influx, Path(tmp), sites, read_s, passes, profile, "run")
+        finally:
+            influx.stop()
+    report(result, sites, read_s)
+
+
+def report(result: dict[str, list[tuple[int, float]]], sites: int, read_s: float) -> None:
+    print(f"{sites} sites ({3 * sites} meters), reads every {read_s:g} s, passes a minute apart")
+    print(f"{'pass':>7} {'new/pass':>9} {'pass s':>7} {'new/s':>7}")
+    for kind, runs in result.items():
+        new = statistics.median(n for n, _ in runs)
+        secs = statistics.median(s for _, s in runs)
+        rate = sum(n for n, _ in runs) / sum(s for _, s in runs)
+        print(f"{kind:>7} {new:>9.0f} {secs:>7.2f} {rate:>7.0f}")
+
+
+if __name__ == "__main__":
+    typer.run(main)
