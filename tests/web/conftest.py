@@ -95,12 +95,20 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
 
 
 @pytest.fixture(scope="session")
-def browser(portal: Portal) -> Iterator[object]:
+def chromium() -> Iterator[object]:
+    """One chromium per session: playwright's sync API cannot start a second
+    instance while one runs (it reports an asyncio loop already running)."""
     from playwright.sync_api import sync_playwright
 
     from devstack.browser import launch
 
     with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser(portal: Portal, chromium: object) -> object:
+    """The session's chromium, once the whole-platform portal is up."""
+    return chromium

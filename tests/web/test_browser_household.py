@@ -99,15 +99,9 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homes]:
 
 
 @pytest.fixture(scope="module")
-def browser(homes: Homes) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    from devstack.browser import launch
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+def browser(homes: Homes, chromium: object) -> object:
+    """The session's chromium (tests/web/conftest.py), for this module's own API."""
+    return chromium
 
 
 def _cells(page, table: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
