@@ -4,6 +4,7 @@ and the group points from the stored per-meter points (summed per site by Influx
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 from collector.rollup import state
 from collector.rollup.aggregate import Cell, CellKey, Output, aggregate, group_points
@@ -183,14 +184,22 @@ class Computer:
             for key, series in inside.items()
         }
 
-    def meter_points(self, measurement: str, usage: MeterUsage) -> Output:
-        """The private per-meter points of `usage`."""
-        out = Output()
+    def _tagged(
+        self, usage: MeterUsage, out: Output
+    ) -> Iterator[tuple[str, str, dict[str, str], int, Usage]]:
+        """(site, meter, tags, period, usage) of each meter of a known site, in order;
+        meters of sites not in the registry go to `out.unknown_sites`."""
         for (utility, site, meter, ts), u in sorted(usage.items()):
             tags = self._meter_tags(utility, site, meter)
             if tags is None:
                 out.unknown_sites.add(site)
-                continue
+            else:
+                yield site, meter, tags, ts, u
+
+    def meter_points(self, measurement: str, usage: MeterUsage) -> Output:
+        """The private per-meter points of `usage`."""
+        out = Output()
+        for _, _, tags, ts, u in self._tagged(usage, out):
             out.private.append(_meter_point(measurement, tags, ts, u))
         return out
 
@@ -198,11 +207,7 @@ class Computer:
         """Counter meters' KST months (source `meter`, or `interval` for a household's
         imported register: placement.py; never apportioned)."""
         out = Output()
-        for (utility, site, meter, ts), u in sorted(usage.items()):
-            tags = self._meter_tags(utility, site, meter)
-            if tags is None:
-                out.unknown_sites.add(site)
-                continue
+        for site, meter, tags, ts, u in self._tagged(usage, out):
             place = self.placement.counter(site, meter)
             tags[TAG_SOURCE] = place.source if place is not None else SOURCE_METER
             fields = {"consumption": float(u.consumption), FIELD_APPORTIONED: 0}
