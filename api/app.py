@@ -9,12 +9,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
-from api import problems, web
+from api import guards, problems, web
 from api.auth import Secrets
-from api.civic import guards
-from api.civic.board import Board
-from api.civic.surveys import Surveys, build_surveys, registry_stratum
-from api.reference import Reference
 from api.routes import (
     admin,
     alerts,
@@ -30,7 +26,10 @@ from api.routes import (
     surveys,
 )
 from api.settings import ApiConfig, ApiSettings
-from api.stores import PrivateStore, PublicStore
+from civic.board.context import Board
+from civic.surveys.service import Surveys, build_surveys, registry_stratum
+from stores.influx import PrivateStore, PublicStore
+from stores.reference import Reference
 from telemetry.alert_events import AlertEventLog
 from telemetry.db import DEFAULT_DB_URL, make_engine
 from telemetry.emissions import EmissionFactors, load_emission_factors

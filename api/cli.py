@@ -150,7 +150,7 @@ def _migrate(settings: ApiSettings) -> str:
 
 
 def _board(settings: ApiSettings):  # type: ignore[no-untyped-def]
-    from api.civic.board import Board
+    from civic.board.context import Board
     from telemetry.db import make_engine
 
     if len(settings.secret("api_signing_key")) < 16:
@@ -172,8 +172,8 @@ def codes_cmd(
     ] = "https://energy.gwangju.go.kr/board",
 ) -> None:
     """Issue one participation code per household and print the sheet (codes are shown once)."""
-    from api.civic.codes import ParticipationCodes
-    from api.civic.sheet import read_households, sheet
+    from civic.board.codes import ParticipationCodes
+    from civic.board.sheet import read_households, sheet
 
     settings = settings_or_fail(COMPONENT, ApiSettings, config=config, db_url=db_url)
     try:
@@ -192,7 +192,7 @@ def codes_cmd(
 @app.command("board-seed")
 def board_seed_cmd(db_url: DbUrlOpt = None) -> None:
     """Write a few example posts from the demo sites (only into a board without posts)."""
-    from api.civic.seed import seed
+    from civic.board.seed import seed
 
     settings = settings_or_fail(COMPONENT, ApiSettings, db_url=db_url)
     written = seed(_board(settings), settings.secret("api_signing_key").encode())

@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import Path, Query, Request, Response
 
-from api.reference import Reference
-from api.timewin import Every
+from stores.reference import Reference
+from stores.timewin import Every
 from telemetry.fields import Utility
 from telemetry.registry import BuildingType
 
+# Ids fit the database's 32-bit integers; longer strings are no id of ours.
+RoundId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the round's id")]
 UtilityQ = Annotated[Utility, Query(description="which utility", examples=["electricity"])]
 EveryQ = Annotated[Every, Query(description="period of each point: hour, day or month")]
 StartQ = Annotated[

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from stores.timewin import WindowRefused
 from telemetry.influxql import InfluxQueryError
 
 PROBLEM = "application/problem+json"
@@ -99,6 +100,10 @@ def install(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
             errors=exc.errors,
         )
+
+    @app.exception_handler(WindowRefused)
+    async def _window(request: Request, exc: WindowRefused) -> JSONResponse:
+        return await _api_problem(request, bad_request(exc.detail, exc.field))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

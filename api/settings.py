@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from civic.board.config import BoardConfig
+from civic.surveys.config import SurveysConfig
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.paths import resolve_config_path
 from telemetry.registry.yaml_model import Removed, load_model
@@ -41,24 +43,6 @@ class Licence(_Strict):
     name: str = "Korea Open Government License Type 1 (attribution)"
     url: str = "https://www.kogl.or.kr/info/licenseType1.do"
     attribution: str = "Gwangju Metropolitan City energy information platform"
-
-
-class BoardConfig(_Strict):
-    """The residents' board (api/civic): when the city owes an answer, when reports hide."""
-
-    support_threshold: int = Field(default=20, ge=1)
-    answer_days: int = Field(default=30, ge=1)
-    auto_hide_reports: int = Field(default=3, ge=1)
-    secure_cookies: bool = True  # false only for a local run over plain HTTP
-
-
-class SurveysConfig(_Strict):
-    """Citizens' policy surveys: where templates live, how often a round comes."""
-
-    templates: Path = Path("config/surveys")
-    interval_months: int = Field(default=5, ge=1, le=60)
-    # The next round is drafted this many days before it would open, for staff review.
-    review_lead_days: int = Field(default=14, ge=0, le=365)
 
 
 class GrafanaConfig(_Strict):

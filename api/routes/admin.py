@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from api import private_data
 from api.auth import require_admin
+from api.deps import private_store
 from api.params import EndQ, StartQ, private_no_store, reference
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request
-from api.reference import Reference
-from api.stores import PrivateStore, private_store
-from api.timewin import KST, parse_time
+from stores import private_data
+from stores.influx import PrivateStore
+from stores.reference import Reference
+from stores.timewin import KST, parse_time
 
 router = APIRouter(
     prefix="/v1/admin",

@@ -13,29 +13,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from api import public_data
+from api import session, signin
 from api.auth import facility_sites, require_site
-from api.civic import answers, exports, moderation, posts, sessions, signin
-from api.civic.answers import AnswerTimes
-from api.civic.board import Author, Refused, Why
-from api.civic.chart import ChartRef, snapshot
-from api.civic.codes import ParticipationCodes
-from api.civic.discussion import CommentDraft, comment, support
-from api.civic.guards import (
-    MAX_ID,
-    BoardD,
-    ItemId,
-    Session,
-    Writer,
-    signing_key,
-    small_body,
-)
-from api.civic.posts import PostDetail, PostDraft, PostFilter, PostKind
-from api.civic.views import PostSummary, StatusView
+from api.deps import chart_figures
+from api.guards import MAX_ID, BoardD, ItemId, Session, Writer, signing_key, small_body
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
-from api.reference import Reference
-from api.stores import PublicStore
-from api.timewin import Every, window
+from civic.board import answers, exports, moderation, posts
+from civic.board.answers import AnswerTimes
+from civic.board.codes import ParticipationCodes
+from civic.board.context import Author
+from civic.board.discussion import CommentDraft, comment, support
+from civic.board.posts import PostDetail, PostDraft, PostFilter, PostKind
+from civic.board.views import PostSummary, StatusView
+from stores.reference import Reference
 
 router = APIRouter(prefix="/v1/board", tags=["board"], responses=PROBLEM_RESPONSES)
 
@@ -47,7 +37,7 @@ class Redeem(BaseModel):
 class SignedIn(BaseModel):
     site: str
     dong: str
-    csrf_token: str = Field(description=f"send it back in {sessions.CSRF_HEADER} on every write")
+    csrf_token: str = Field(description=f"send it back in {session.CSRF_HEADER} on every write")
 
 
 class CodeRequest(BaseModel):
@@ -86,8 +76,7 @@ def redeem(body: Redeem, request: Request, response: Response, b: BoardD) -> Sig
 
 @router.post("/logout", status_code=204, summary="End the resident's session")
 def logout(response: Response) -> None:
-    response.delete_cookie(sessions.COOKIE, path=sessions.PATH)
-    response.delete_cookie(sessions.CSRF_COOKIE, path=sessions.PATH)
+    session.clear_resident(response)
 
 
 @router.get("/me", response_model=moderation.Mine, summary="My hidden items and why")
@@ -162,19 +151,6 @@ def create_post(draft: PostDraft, request: Request, who: Writer, b: BoardD) -> C
         raise bad_request(f"no site {draft.site!r} in dong {draft.dong}", "site")
     figures = chart_figures(request, draft.chart) if draft.chart else None
     return Created(id=posts.create(b, Author(resident_id=who.id), draft, figures))
-
-
-def chart_figures(request: Request, chart: ChartRef) -> dict[str, Any]:
-    """The public series the chart refers to, as the public routes would show it now."""
-    ref: Reference = request.app.state.reference
-    dong = ref.geo.dongs.get(chart.dong)
-    if chart.district != "all" and chart.district not in ref.geo.districts:
-        raise Refused(Why.INVALID, f"unknown district {chart.district}", "chart.district")
-    if chart.dong != "all" and (dong is None or dong.district != chart.district):
-        raise Refused(Why.INVALID, f"no dong {chart.dong} in {chart.district}", "chart.dong")
-    w = window(chart.start, chart.end, Every(chart.every))
-    store: PublicStore = request.app.state.public_store
-    return snapshot(chart, public_data.series(store, ref, chart.group, chart.utility, w))
 
 
 @router.post("/posts/{post_id}/comments", response_model=Created, status_code=201)

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from api.auth import Credentials, facility_sites, require_site
-from api.civic import datasets
-from api.civic.guards import BoardD, ItemId, address, limit
-from api.civic.views import DatasetView
+from api.guards import BoardD, ItemId, address, limit
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, bad_request, not_found
+from civic.board import datasets
+from civic.board.views import DatasetView
 
 router = APIRouter(prefix="/v1/board", tags=["board"], responses=PROBLEM_RESPONSES)
 

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, Field
 
 from api.auth import require_admin
-from api.civic import answers, moderation
-from api.civic.answers import AnswerDraft
-from api.civic.guards import BoardD, ItemId, small_body
+from api.guards import BoardD, ItemId, small_body
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
+from civic.board import answers, moderation
+from civic.board.answers import AnswerDraft
 
 router = APIRouter(
     prefix="/v1/board",

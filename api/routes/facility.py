@@ -8,14 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from api import private_data
 from api.auth import facility_sites, require_site
-from api.models import UNITS
+from api.deps import private_store
 from api.params import EndQ, StartQ, UtilityQ, private_no_store, reference
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
-from api.reference import Reference
-from api.stores import PrivateStore, private_store
-from api.timewin import KST, Every, parse_time, window
+from stores import private_data
+from stores.figures import UNITS
+from stores.influx import PrivateStore
+from stores.reference import Reference
+from stores.timewin import KST, Every, parse_time, window
 from telemetry.fields import FIELDS, FieldKind, Utility
 
 router = APIRouter(

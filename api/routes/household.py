@@ -8,14 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from api import private_data
 from api.auth import household_of, household_site
-from api.household_report import HouseholdReport, report
-from api.models import UNITS
+from api.deps import household_report, private_store
 from api.params import EndQ, EveryQ, StartQ, UtilityQ, private_no_store
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
-from api.stores import PrivateStore, private_store
-from api.timewin import KST, Every, Window, ms, window
+from insights.household_report import HouseholdReport
+from stores import private_data
+from stores.figures import UNITS
+from stores.influx import PrivateStore
+from stores.timewin import Every, Window, ms, window
 from telemetry.fields import Utility
 from telemetry.registry.households import Household
 
@@ -155,27 +156,11 @@ def savings(
 def months(
     request: Request, household: Home, store: Store, start: StartQ = None, end: EndQ = None
 ) -> HouseholdReport:
-    return household_report(request, household, store, start, end)
-
-
-def household_report(
-    request: Request, household: Household, store: PrivateStore, start: str | None, end: str | None
-) -> HouseholdReport:
-    """The report of the route and of the portal's page (`/household`)."""
     span = None
     if start or end:
         w = window(start, end, Every.MONTH)
         span = (w.start, w.end)
-    state = request.app.state
-    return report(
-        store,
-        state.reference.registry.households,
-        household,
-        state.factors,
-        state.config.privacy_k,
-        dt.datetime.now(KST).date(),
-        span,
-    )
+    return household_report(request, household, store, span)
 
 
 def _baseline(request: Request, site: str, w: Window) -> tuple[Window, str]:

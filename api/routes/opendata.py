@@ -12,13 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api import public_totals
-from api.models import UNITS, OpenDataIndex
+from api.deps import public_store
 from api.params import EndQ, EveryQ, StartQ, reference
 from api.problems import PROBLEM_RESPONSES
-from api.reference import Reference
-from api.stores import PublicStore, public_store
-from api.timewin import Every, advance, from_ms, window
+from stores import public_totals
+from stores.figures import UNITS, OpenDataIndex
+from stores.influx import PublicStore
+from stores.reference import Reference
+from stores.timewin import Every, advance, from_ms, window
 from telemetry.fields import Utility
 from telemetry.rounding import round_figure
 

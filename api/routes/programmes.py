@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from api import programme_data
 from api.auth import require_admin
+from api.deps import private_store
 from api.params import EndQ, StartQ, private_no_store
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
-from api.programme_eval import METHOD, Estimate, estimates_csv, evaluate
-from api.stores import PrivateStore, private_store
-from api.timewin import KST, Every, add_months, floor, parse_time
+from insights import programme_data
+from insights.programme_eval import METHOD, Estimate, estimates_csv, evaluate
+from stores.influx import PrivateStore
+from stores.timewin import KST, Every, add_months, floor, parse_time
 from telemetry.registry.households import Programme
 
 router = APIRouter(

@@ -8,18 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api import public_data, public_totals
-from api.models import (
-    UNITS,
-    BuildingTypeInfo,
-    CityLive,
-    District,
-    Dong,
-    GroupRef,
-    RankedDong,
-    Ranking,
-    Series,
-)
+from api.deps import public_store
 from api.params import (
     BuildingTypeP,
     BuildingTypeQ,
@@ -33,9 +22,21 @@ from api.params import (
     reference,
 )
 from api.problems import PROBLEM_RESPONSES, not_found
-from api.reference import BUILDING_TYPE_LABELS, Reference
-from api.stores import PublicStore, public_store
-from api.timewin import Every, Window, window
+from stores import public_data, public_totals
+from stores.figures import (
+    UNITS,
+    BuildingTypeInfo,
+    CityLive,
+    District,
+    Dong,
+    GroupRef,
+    RankedDong,
+    Ranking,
+    Series,
+)
+from stores.influx import PublicStore
+from stores.reference import BUILDING_TYPE_LABELS, Reference
+from stores.timewin import Every, Window, window
 from telemetry.fields import Utility
 from telemetry.influx_schema import GROUP_ALL
 from telemetry.registry import BuildingType

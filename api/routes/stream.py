@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api import public_data
+from api.deps import public_store
 from api.params import reference
 from api.problems import PROBLEM_RESPONSES
-from api.reference import Reference
-from api.stores import PublicStore, public_store
+from stores import public_data
+from stores.influx import PublicStore
+from stores.reference import Reference
 from telemetry.influxql import InfluxQueryError
 
 router = APIRouter(prefix="/v1", tags=["public"], responses=PROBLEM_RESPONSES)

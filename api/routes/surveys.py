@@ -18,12 +18,15 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from api import session
 from api.auth import require_admin
-from api.civic.guards import SessionResident, current_resident, writer
-from api.civic.surveys import ResponseRefused, RoundRefused, Surveys
-from api.civic.surveys_answers import AnswerError
-from api.civic.surveys_rounds import Round
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, not_found
+from api.guards import ActiveResident, ActiveWriter
+from api.params import RoundId
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, not_found
+from api.refusals import survey_problem
+from civic.surveys.answers import AnswerError
+from civic.surveys.rounds import Round
+from civic.surveys.service import ResponseRefused, RoundRefused, Surveys
 
 router = APIRouter(prefix="/v1/surveys", tags=["surveys"], responses=PROBLEM_RESPONSES)
 staff = APIRouter(
@@ -34,40 +37,9 @@ staff = APIRouter(
 )
 
 
-def _unblocked(who: SessionResident) -> SessionResident:
-    if who.blocked:
-        raise ApiProblem(403, "Forbidden", "this account is blocked", kind="/problems/blocked")
-    return who
-
-
-def resident(who: Annotated[SessionResident, Depends(current_resident)]) -> SessionResident:
-    return _unblocked(who)
-
-
-def resident_writer(who: Annotated[SessionResident, Depends(writer)]) -> SessionResident:
-    """A write with the session cookie: the CSRF token and the limits of every resident write."""
-    return _unblocked(who)
-
-
-Resident = Annotated[SessionResident, Depends(resident)]
-ResidentWrite = Annotated[SessionResident, Depends(resident_writer)]
-# Ids fit the database's 32-bit integers; longer strings are no id of ours.
-RoundId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the round's id")]
+Resident = ActiveResident
+ResidentWrite = ActiveWriter
 Ident = Annotated[str, Path(max_length=64)]
-_STATUS = {
-    "unknown_round": 404,
-    "unknown_template": 404,
-    "no_response": 404,
-    "unknown_code": 404,
-    "wrong_state": 409,
-    "results_hidden": 409,
-    "not_open": 409,
-    "already_answered": 409,
-    "round_open": 409,
-    "bad_dates": 400,
-    "not_text": 400,
-    "no_answer": 400,
-}
 
 
 def surveys(request: Request) -> Surveys:
@@ -78,16 +50,6 @@ def surveys(request: Request) -> Surveys:
 
 
 Store = Annotated[Surveys, Depends(surveys)]
-
-
-def _problem(exc: RoundRefused | ResponseRefused | AnswerError) -> ApiProblem:
-    if isinstance(exc, AnswerError):
-        errors = [{"field": qid, "message": text} for qid, text in exc.errors]
-        return ApiProblem(
-            422, "Invalid answers", str(exc), kind="/problems/invalid-answers", errors=errors
-        )
-    kind = f"/problems/survey-{exc.reason.replace('_', '-')}"
-    return ApiProblem(_STATUS.get(exc.reason, 400), "Survey action refused", str(exc), kind=kind)
 
 
 class RoundOut(BaseModel):
@@ -137,11 +99,7 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except (RoundRefused, ResponseRefused, AnswerError) as exc:
-        raise _problem(exc) from None
-
-
-def edit_cookie(round_id: int) -> str:
-    return f"survey_edit_{round_id}"
+        raise survey_problem(exc) from None
 
 
 # --- everyone ---------------------------------------------------------------
@@ -202,35 +160,14 @@ def submit(
     request: Request,
     response: Response,
 ) -> dict[str, str]:
-    closes = answer_round(store, round_id, who, body.answers, request, response)
+    token = _call(store.responses.submit, round_id, who.household_key, who.site, body.answers)
+    closes = store.rounds.get(round_id).closes_at
+    session.set_survey_edit(request, response, round_id, token, closes)
     return {"status": "recorded", "editable_until": closes.isoformat()}
 
 
-def answer_round(
-    store: Surveys,
-    round_id: int,
-    who: SessionResident,
-    answers: dict[str, Any],
-    request: Request,
-    response: Response,
-) -> datetime:
-    """Record the household's answer; the edit capability goes to this browser only."""
-    token = _call(store.responses.submit, round_id, who.household_key, who.site, answers)
-    closes = store.rounds.get(round_id).closes_at
-    response.set_cookie(
-        edit_cookie(round_id),
-        token,
-        httponly=True,
-        samesite="strict",
-        path="/",  # the portal's survey page edits with it too
-        expires=closes,
-        secure=request.url.scheme == "https",
-    )
-    return closes
-
-
 def edit_token(request: Request, round_id: int) -> str:
-    token = request.cookies.get(edit_cookie(round_id))
+    token = request.cookies.get(session.edit_cookie(round_id))
     if not token:
         raise not_found("this browser holds no response to this round")
     return token

@@ -12,18 +12,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.civic import moderation, posts, sessions, signin
-from api.civic.board import Author, Refused
-from api.civic.chart import ChartRef
-from api.civic.discussion import CommentDraft, comment, support
-from api.civic.guards import ItemId
-from api.civic.posts import PostDraft
+from api import session, signin
+from api.deps import chart_figures
+from api.guards import ItemId
 from api.problems import ApiProblem
-from api.routes.board import chart_figures
 from api.web.board_pages import BoardP, Ref
 from api.web.i18n import pick_lang
 from api.web.resident import read_form, refused_page, resident_write, safe_next, see_other
 from api.web.routes import Lang
+from civic.board import moderation, posts
+from civic.board.chart import ChartRef
+from civic.board.context import Author, Refused
+from civic.board.discussion import CommentDraft, comment, support
+from civic.board.posts import PostDraft
 
 router = APIRouter(include_in_schema=False)
 Failure = (ApiProblem, Refused, ValidationError)
@@ -49,8 +50,7 @@ async def logout(request: Request, lang: Lang = None) -> Response:
     except ApiProblem as exc:
         return refused_page(request, lang, exc)
     response = see_other(pick_lang(lang), "/board")
-    for name in (sessions.COOKIE, sessions.CSRF_COOKIE):
-        response.delete_cookie(name, path=sessions.PATH)
+    session.clear_resident(response)
     return response
 
 

@@ -15,16 +15,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.civic import answers, posts
-from api.civic.board import Board
-from api.civic.guards import ItemId
-from api.civic.posts import PostFilter, PostKind
+from api.guards import ItemId
 from api.params import reference
-from api.reference import Reference
-from api.timewin import KST
 from api.web.i18n import pick_lang
 from api.web.resident import private_page
 from api.web.routes import Lang, not_found_page
+from civic.board import answers, posts
+from civic.board.context import Board
+from civic.board.posts import PostFilter, PostKind
+from stores.reference import Reference
+from stores.timewin import KST
 
 router = APIRouter(include_in_schema=False)
 Ref = Annotated[Reference, Depends(reference)]

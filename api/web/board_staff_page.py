@@ -17,13 +17,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from api.civic import answers, guards, moderation, posts
-from api.civic.answers import AnswerDraft
-from api.civic.board import Board, Refused
+from api import guards
 from api.problems import ApiProblem
 from api.web.board_pages import BoardP, Ref, common
 from api.web.resident import Form, private_page, read_form
 from api.web.routes import Lang
+from civic.board import answers, moderation, posts
+from civic.board.answers import AnswerDraft
+from civic.board.context import Board, Refused
 
 router = APIRouter(include_in_schema=False)
 STAFF_NAME = "city-staff"

@@ -8,15 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from api.models import GroupRef
+from api.deps import public_store
 from api.params import reference
-from api.reference import Reference
-from api.stores import PublicStore, public_store
-from api.timewin import Every
 from api.web import views
 from api.web.i18n import pick_lang
 from api.web.pages import render
 from api.web.routes import Lang, not_found_page
+from stores.figures import GroupRef
+from stores.influx import PublicStore
+from stores.reference import Reference
+from stores.timewin import Every
 from telemetry.fields import Utility
 from telemetry.influx_schema import GROUP_ALL
 

@@ -18,14 +18,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.auth import household_by_token
-from api.degree_days import MIN_BASELINE_MONTHS
-from api.reference import BUILDING_TYPE_LABELS
-from api.routes.household import household_report
-from api.stores import private_store
-from api.timewin import KST
+from api.deps import household_report, private_store
 from api.web.i18n import pick_lang
 from api.web.pages import render
 from api.web.routes import Lang
+from insights.degree_days import MIN_BASELINE_MONTHS
+from stores.reference import BUILDING_TYPE_LABELS
+from stores.timewin import KST
 
 router = APIRouter(include_in_schema=False)
 SOURCE_KEYS = {"meter": "hh_src_meter", "interval": "hh_src_interval", "bill": "hh_src_bill"}
@@ -54,7 +53,7 @@ def household_page(
         geo = state.reference.geo
         dong = geo.dongs.get(state.reference.registry.households.dong_of(found))
         context |= {
-            "report": household_report(request, found, private_store(request), None, None),
+            "report": household_report(request, found, private_store(request)),
             "dong_name": dong.name_ko if dong else "",
             "btype": BUILDING_TYPE_LABELS.get(found.building_type.value, ("", "")),
         }

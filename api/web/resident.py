@@ -16,12 +16,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from api.civic import guards, sessions
-from api.civic.board import Refused
-from api.civic.guards import SessionResident
+from api import guards, session
+from api.guards import SessionResident
 from api.problems import ApiProblem
 from api.web.i18n import pick_lang
 from api.web.pages import link, render
+from civic.board.context import Refused
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,14 @@ async def read_form(request: Request) -> Form:
 def csrf_for(request: Request, who: SessionResident | None) -> str | None:
     if who is None:
         return None
-    return sessions.csrf_token(request.app.state.secrets.signing_key, who.cookie)
+    return session.csrf_token(request.app.state.secrets.signing_key, who.cookie)
 
 
 def resident_write(request: Request, form: Form) -> SessionResident:
     """The signed-in resident of a form post, its CSRF field and rate checked (else a problem)."""
     guards.small_body(request)
     who = guards.current_resident(request)
-    guards.check_write(request, who, form.get(sessions.CSRF_FIELD) or None)
+    guards.check_write(request, who, form.get(session.CSRF_FIELD) or None)
     return who
 
 

@@ -13,14 +13,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.models import GroupRef
+from api.deps import public_store
 from api.params import reference
-from api.reference import BUILDING_TYPE_LABELS, Reference
-from api.stores import PublicStore, public_store
-from api.timewin import Every, window
 from api.web import views
 from api.web.i18n import pick_lang
 from api.web.pages import PAGE_MAX_AGE_S, render
+from stores.figures import GroupRef
+from stores.influx import PublicStore
+from stores.reference import BUILDING_TYPE_LABELS, Reference
+from stores.timewin import Every, window
 from telemetry.fields import Utility
 from telemetry.influx_schema import GROUP_ALL
 from telemetry.paths import config_dir

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.civic.surveys_answers import visible
-from api.civic.surveys_template import QType, Question, Template
 from api.web.resident import Form
+from civic.surveys.answers import visible
+from civic.surveys.template import QType, Question, Template
 
 
 def _number(text: str) -> int | float | str:

@@ -15,23 +15,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api import public_data
-from api.civic.surveys import ResponseRefused, RoundRefused, Surveys
-from api.civic.surveys_answers import AnswerError
-from api.civic.surveys_results import BELOW_K, COMPLEMENT
-from api.civic.surveys_rounds import Round
-from api.civic.surveys_template import LIKERT, LIKERT_LABELS_KO
-from api.models import GroupRef, Series
-from api.params import reference
+from api import session
+from api.deps import public_store
+from api.guards import unblocked
+from api.params import RoundId, reference
 from api.problems import ApiProblem, not_found
-from api.reference import BUILDING_TYPE_LABELS, Reference
-from api.routes.surveys import RoundId, answer_round, edit_cookie, resident_writer
-from api.stores import PublicStore, public_store
-from api.timewin import Every, window
+from api.refusals import survey_problem
 from api.web.i18n import pick_lang
 from api.web.resident import private_page, read_form, refused_page, resident_write, see_other
 from api.web.routes import Lang, not_found_page
 from api.web.survey_form import answers_of
+from civic.surveys.answers import AnswerError
+from civic.surveys.results import BELOW_K, COMPLEMENT
+from civic.surveys.rounds import Round
+from civic.surveys.service import ResponseRefused, RoundRefused, Surveys
+from civic.surveys.template import LIKERT, LIKERT_LABELS_KO
+from stores import public_data
+from stores.figures import GroupRef, Series
+from stores.influx import PublicStore
+from stores.reference import BUILDING_TYPE_LABELS, Reference
+from stores.timewin import Every, window
 from telemetry.fields import Utility
 from telemetry.influx_schema import GROUP_ALL
 from telemetry.influxql import InfluxQueryError
@@ -59,7 +62,7 @@ def survey_list(request: Request, s: SurveysP, lang: Lang = None) -> HTMLRespons
 
 
 def _own(request: Request, s: Surveys, round_id: int) -> dict[str, Any] | None:
-    token = request.cookies.get(edit_cookie(round_id))
+    token = request.cookies.get(session.edit_cookie(round_id))
     if not token:
         return None
     try:
@@ -92,14 +95,18 @@ async def answer(request: Request, round_id: RoundId, s: SurveysP, lang: Lang = 
     form = await read_form(request)
     target = see_other(pick_lang(lang), f"/surveys/{round_id}", note="recorded")
     try:
-        who = resident_writer(resident_write(request, form))
+        who = unblocked(resident_write(request, form))
         r = s.rounds.get(round_id)
         given = answers_of(r.questions, form)
-        token = request.cookies.get(edit_cookie(round_id))
+        token = request.cookies.get(session.edit_cookie(round_id))
         if token:
             s.responses.edit(round_id, token, given)
             return see_other(pick_lang(lang), f"/surveys/{round_id}", note="updated")
-        answer_round(s, round_id, who, given, request, target)
+        try:
+            token = s.responses.submit(round_id, who.household_key, who.site, given)
+        except Refusals as exc:
+            raise survey_problem(exc) from None
+        session.set_survey_edit(request, target, round_id, token, r.closes_at)
     except ApiProblem as exc:
         return refused_page(request, lang, exc)
     except Refusals as exc:

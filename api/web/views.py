@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from api import public_data, public_totals
-from api.models import RATE_UNITS, UNITS, CityLive, GroupRef, LiveFigure, Series
-from api.reference import Reference
-from api.stores import PublicStore
-from api.timewin import Every, Window, window
+from stores import public_data, public_totals
+from stores.figures import RATE_UNITS, UNITS, CityLive, GroupRef, LiveFigure, Series
+from stores.influx import PublicStore
+from stores.reference import Reference
+from stores.timewin import Every, Window, window
 from telemetry.emissions import EmissionFactors
 from telemetry.fields import Utility
 from telemetry.influx_schema import GROUP_ALL

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, insert
 
 from api.app import Parts, create_app
 from api.auth import Secrets
-from api.reference import Reference
 from api.settings import ApiConfig
-from api.stores import PrivateStore, PublicStore
+from stores.influx import PrivateStore, PublicStore
+from stores.reference import Reference
 from telemetry.alert_events import AlertEventLog
 from telemetry.db.tables import alerts
 from telemetry.emissions import load_emission_factors

@@ -15,10 +15,10 @@ from influxdb_client import Point
 
 from api.app import Parts, create_app
 from api.auth import Secrets, sign_household
-from api.reference import Reference
 from api.settings import ApiConfig
-from api.stores import PrivateStore, PublicStore
 from devstack import InfluxServer
+from stores.influx import PrivateStore, PublicStore
+from stores.reference import Reference
 from telemetry.emissions import load_emission_factors
 from telemetry.influx_schema import rollup_bucket
 from telemetry.influxql import InfluxQL

@@ -133,7 +133,7 @@ def test_a_household_sees_its_own_use_only(api_city: ApiCity) -> None:
 
 def test_household_savings_against_last_year(api_city: ApiCity) -> None:
     days = api_city.history["days_now"]
-    from api.timewin import from_ms
+    from stores.timewin import from_ms
 
     start, end = (
         from_ms(days[0]).date().isoformat(),
@@ -165,7 +165,7 @@ def test_operators_see_agents_and_rejected_counts(api_city: ApiCity) -> None:
 
 
 def test_household_savings_against_the_week_before_its_programme(api_city: ApiCity) -> None:
-    from api.timewin import from_ms
+    from stores.timewin import from_ms
     from telemetry.registry import load_registry
     from telemetry.registry.household_registry import HouseholdRegistry
     from telemetry.registry.households import Enrolment, Household, Programme

@@ -9,7 +9,7 @@ import json
 import pytest
 from influxdb_client import Point
 
-from api.timewin import KST, from_ms
+from stores.timewin import KST, from_ms
 from telemetry.rounding import round_figure
 from tests.api.conftest import ORIGIN, ApiCity
 from tests.rollup import brute, city

@@ -15,12 +15,14 @@ from sqlalchemy import Engine
 
 from api.app import Parts, create_app
 from api.auth import Secrets
-from api.civic.board import Board
-from api.civic.ratelimit import TokenBuckets
-from api.civic.surveys import build_surveys, registry_stratum
-from api.reference import Reference
-from api.settings import ApiConfig, BoardConfig, SurveysConfig
-from api.stores import PrivateStore, PublicStore
+from api.ratelimit import TokenBuckets
+from api.settings import ApiConfig
+from civic.board.config import BoardConfig
+from civic.board.context import Board
+from civic.surveys.config import SurveysConfig
+from civic.surveys.service import build_surveys, registry_stratum
+from stores.influx import PrivateStore, PublicStore
+from stores.reference import Reference
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry

@@ -10,10 +10,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api.civic.board import Author, Board
-from api.civic.codes import ParticipationCodes
-from api.civic.posts import PostDraft, PostKind, create
-from api.settings import BoardConfig
+from civic.board.codes import ParticipationCodes
+from civic.board.config import BoardConfig
+from civic.board.context import Author, Board
+from civic.board.posts import PostDraft, PostKind, create
 from tests.civic.board_api import board_app
 from tests.db.conftest import db_url, engine  # noqa: F401 (fixtures)
 from tests.rollup import city

@@ -6,8 +6,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.civic import sessions
-from api.civic.ratelimit import TokenBuckets
+from api import session
+from api.ratelimit import TokenBuckets
 from telemetry.db.tables import residents as residents_table
 from tests.civic.board_api import Person, codes, manager, residents, staff
 from tests.rollup import city
@@ -38,7 +38,7 @@ def test_redeem_sets_a_signed_httponly_cookie_once(app: FastAPI) -> None:
     person = Person(TestClient(app))
     r = person.post("/v1/board/redeem", {"code": code})
     assert r.status_code == 200 and r.json()["dong"] == DONG
-    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith(sessions.COOKIE))
+    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith(session.COOKIE))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     assert "Path=/;" in cookie  # one session for the board, the surveys and the pages
     again = Person(TestClient(app)).post("/v1/board/redeem", {"code": code})
@@ -51,10 +51,10 @@ def test_a_forged_or_foreign_session_is_refused(app: FastAPI) -> None:
     a, b = residents(app, 2)
     assert a.get("/v1/board/me").status_code == 200
     # b's cookie with a's id: the signature covers the id and the resident's key.
-    resident_b = b.client.cookies[sessions.COOKIE]
-    a_id = a.client.cookies[sessions.COOKIE].split(".")[0]
+    resident_b = b.client.cookies[session.COOKIE]
+    a_id = a.client.cookies[session.COOKIE].split(".")[0]
     forged = Person(TestClient(app))
-    forged.client.cookies.set(sessions.COOKIE, a_id + resident_b[resident_b.index(".") :])
+    forged.client.cookies.set(session.COOKIE, a_id + resident_b[resident_b.index(".") :])
     assert forged.get("/v1/board/me").status_code == 401
     assert Person(TestClient(app)).get("/v1/board/me").status_code == 401
 

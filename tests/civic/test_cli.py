@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.civic import posts
-from api.civic.board import Board
-from api.civic.codes import ParticipationCodes
 from api.cli import app
+from civic.board import posts
+from civic.board.codes import ParticipationCodes
+from civic.board.context import Board
 from telemetry.db import make_engine
 
 KEY = "cli-signing-key-0123456789"

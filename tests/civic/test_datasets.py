@@ -6,10 +6,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.civic import datasets, posts
-from api.civic.board import Refused
-from api.civic.moderation import hide
-from api.civic.posts import PostKind
+from civic.board import datasets, posts
+from civic.board.context import Refused
+from civic.board.moderation import hide
+from civic.board.posts import PostKind
 from tests.civic.board_api import ADMIN, SITE_TOKENS, Person, residents
 from tests.civic.conftest import BoardWorld
 from tests.rollup import city

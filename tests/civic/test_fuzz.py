@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.civic.ratelimit import TokenBuckets
+from api.ratelimit import TokenBuckets
 from telemetry.db import make_engine
 from telemetry.db.migrate import upgrade
 from tests.civic.board_api import ADMIN, board_app, residents

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from api.civic import posts
-from api.civic.board import Refused, Why
-from api.civic.discussion import CommentDraft, comment
-from api.civic.moderation import block, hide, mine, report, restore, unblock
+from civic.board import posts
+from civic.board.context import Refused, Why
+from civic.board.discussion import CommentDraft, comment
+from civic.board.moderation import block, hide, mine, report, restore, unblock
 from telemetry.db.tables import moderation_log, reports
 from tests.civic.conftest import BoardWorld
 

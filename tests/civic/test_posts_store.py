@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from api.civic import posts
-from api.civic.board import Author, Refused, Why
-from api.civic.chart import ChartRef, snapshot
-from api.civic.discussion import CommentDraft, comment
-from api.civic.posts import PostDraft, PostFilter, PostKind
-from api.models import Series as PublicSeries
-from api.models import SeriesPoint, Total
+from civic.board import posts
+from civic.board.chart import ChartRef, snapshot
+from civic.board.context import Author, Refused, Why
+from civic.board.discussion import CommentDraft, comment
+from civic.board.posts import PostDraft, PostFilter, PostKind
+from stores.figures import Series as PublicSeries
+from stores.figures import SeriesPoint, Total
 from tests.civic.conftest import DONG, BoardWorld
 
 

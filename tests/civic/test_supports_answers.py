@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from api.civic import answers, posts
-from api.civic.answers import AnswerDraft
-from api.civic.board import Author, Refused, Why
-from api.civic.discussion import CommentDraft, comment, support
-from api.civic.moderation import hide
+from civic.board import answers, posts
+from civic.board.answers import AnswerDraft
+from civic.board.context import Author, Refused, Why
+from civic.board.discussion import CommentDraft, comment, support
+from civic.board.moderation import hide
 from telemetry.db.tables import supports
 from tests.civic.conftest import BoardWorld
 

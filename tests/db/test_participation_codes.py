@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, Table, func, select, text
 
-from api.civic.codes import (
+from civic.board.codes import (
     ALPHABET,
     CodeRefused,
     ParticipationCodes,

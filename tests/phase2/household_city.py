@@ -29,12 +29,12 @@ from influxdb_client import Point
 
 from api.app import Parts, create_app
 from api.auth import Secrets
-from api.degree_days import month_degree_days
-from api.reference import Reference
 from api.settings import ApiConfig
-from api.stores import PrivateStore, PublicStore
-from api.timewin import KST
 from devstack import InfluxServer
+from insights.degree_days import month_degree_days
+from stores.influx import PrivateStore, PublicStore
+from stores.reference import Reference
+from stores.timewin import KST
 from telemetry.emissions import load_emission_factors
 from telemetry.influx_schema import (
     FIELD_APPORTIONED,

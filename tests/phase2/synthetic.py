@@ -14,7 +14,7 @@ import datetime as dt
 import math
 import random
 
-from api.programme_eval import Enrolled, MonthlyUse, Subject
+from insights.programme_inputs import Enrolled, MonthlyUse, Subject
 
 FIRST = dt.date(2025, 1, 1)
 

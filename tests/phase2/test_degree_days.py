@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from api.degree_days import (
+from insights.degree_days import (
     TooFewMonths,
     day_degree_days,
     degree_days_of,

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from api.degree_days import degree_days_of
-from api.household_months import MonthUse, Owners, Row, precedence
-from api.household_report import peer_medians
-from api.household_savings import enrolment_of, split_months, utility_savings
+from insights.degree_days import degree_days_of
+from insights.household_months import MonthUse, Owners, Row, precedence
+from insights.household_report import peer_medians
+from insights.household_savings import enrolment_of, split_months, utility_savings
 from telemetry.climate import normal_daily_mean_c
 from telemetry.registry.household_registry import HouseholdRegistry
 from telemetry.registry.households import Enrolment, Household

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from api.programme_eval import Estimate, estimates_csv, evaluate
+from insights.programme_eval import Estimate, estimates_csv, evaluate
 from tests.phase2.synthetic import synthetic_city
 
 

@@ -15,11 +15,12 @@ from influxdb_client import Point
 
 from api.app import Parts, create_app
 from api.auth import Secrets
-from api.programme_eval import MonthlyUse, Subject, evaluate
-from api.reference import Reference
 from api.settings import ApiConfig
-from api.stores import PrivateStore, PublicStore
 from devstack import InfluxServer
+from insights.programme_eval import evaluate
+from insights.programme_inputs import MonthlyUse, Subject
+from stores.influx import PrivateStore, PublicStore
+from stores.reference import Reference
 from telemetry.emissions import load_emission_factors
 from telemetry.influx_schema import (
     FIELD_APPORTIONED,

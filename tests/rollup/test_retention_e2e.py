@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from api.private_data import site_consumption
-from api.stores import PrivateStore
-from api.timewin import KST, Every, Window
 from devstack import InfluxServer
+from stores.influx import PrivateStore
+from stores.private_data import site_consumption
+from stores.timewin import KST, Every, Window
 from telemetry.influx_schema import METER_CONSUMPTION_1H, ROLLUP_RP, rollup_from
 from telemetry.influxql import InfluxQL
 from tests.rollup import city

@@ -11,16 +11,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from api import session
 from api.app import Parts, create_app
 from api.auth import Secrets
-from api.civic import sessions
-from api.civic.codes import ParticipationCodes
-from api.civic.surveys import Surveys, build_surveys
-from api.civic.surveys_responses import Stratum
-from api.civic.surveys_rounds import Round
-from api.reference import Reference
-from api.settings import ApiConfig, SurveysConfig
-from api.stores import PrivateStore, PublicStore
+from api.settings import ApiConfig
+from civic.board.codes import ParticipationCodes
+from civic.surveys.config import SurveysConfig
+from civic.surveys.responses import Stratum
+from civic.surveys.rounds import Round
+from civic.surveys.service import Surveys, build_surveys
+from stores.influx import PrivateStore, PublicStore
+from stores.reference import Reference
 from telemetry.db.tables import residents
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
@@ -113,7 +114,7 @@ def signed_in(app: FastAPI, engine: Engine, resident_id: int) -> TestClient:  # 
         key = conn.execute(
             select(residents.c.resident_key).where(residents.c.id == resident_id)
         ).scalar_one()
-    cookie = sessions.sign(SIGNING, resident_id, key, int(time.time()))
-    client = TestClient(app, headers={sessions.CSRF_HEADER: sessions.csrf_token(SIGNING, cookie)})
-    client.cookies.set(sessions.COOKIE, cookie)
+    cookie = session.sign(SIGNING, resident_id, key, int(time.time()))
+    client = TestClient(app, headers={session.CSRF_HEADER: session.csrf_token(SIGNING, cookie)})
+    client.cookies.set(session.COOKIE, cookie)
     return client

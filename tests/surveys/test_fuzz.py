@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api.civic.codes import ParticipationCodes
-from api.civic.ratelimit import TokenBuckets
-from api.civic.surveys import Surveys
+from api.ratelimit import TokenBuckets
+from civic.board.codes import ParticipationCodes
+from civic.surveys.service import Surveys
 from tests.route_fuzz import fuzz_routes
 from tests.surveys.conftest import ADMIN, DONGS, Clock, answers, open_round, signed_in
 

@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import Engine, func, select
 
-from api.civic.codes import household_key
-from api.civic.surveys import Surveys
-from api.civic.surveys_responses import ResponseRefused
+from civic.board.codes import household_key
+from civic.surveys.responses import ResponseRefused
+from civic.surveys.service import Surveys
 from telemetry.db.tables import survey_participations, survey_responses
 from tests.surveys.conftest import SECRET, Clock, answers, open_round
 

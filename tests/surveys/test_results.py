@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.civic.codes import household_key
-from api.civic.surveys import Surveys
-from api.civic.surveys_responses import ResponseRefused
-from api.civic.surveys_results import publishable
-from api.civic.surveys_rounds import RoundRefused, add_months
+from civic.board.codes import household_key
+from civic.surveys.responses import ResponseRefused
+from civic.surveys.results import publishable
+from civic.surveys.rounds import RoundRefused, add_months
+from civic.surveys.service import Surveys
 from tests.surveys.conftest import SECRET, Clock, answers, open_round
 
 

@@ -19,8 +19,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from api.civic import sessions
-from api.civic.codes import ParticipationCodes
+from api import session
+from civic.board.codes import ParticipationCodes
 from telemetry.db.tables import survey_participations, survey_responses
 from tests.surveys.conftest import ADMIN, DONGS, Clock, answers, signed_in
 
@@ -70,7 +70,7 @@ def test_survey_story(
     forged = browsers[0].post(
         f"/v1/surveys/rounds/{rid}/response",
         json={"answers": answers()},
-        headers={sessions.CSRF_HEADER: "not-the-token"},
+        headers={session.CSRF_HEADER: "not-the-token"},
     )
     assert forged.status_code == 403  # a cookie-authenticated write needs the CSRF token
     given = [answers("yes", 4), answers("no", 2), answers("yes", 5, suggestion="단열 지원")]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from api.civic.surveys_answers import AnswerError, check_answers
-from api.civic.surveys_template import QType, Template, load_template, load_templates
+from civic.surveys.answers import AnswerError, check_answers
+from civic.surveys.template import QType, Template, load_template, load_templates
 from telemetry.registry.errors import ConfigError
 
 GOOD = """\

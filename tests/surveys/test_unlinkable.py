@@ -13,8 +13,8 @@ from datetime import date
 
 from sqlalchemy import Date, Engine, inspect, select, text
 
-from api.civic.codes import household_key
-from api.civic.surveys import Surveys
+from civic.board.codes import household_key
+from civic.surveys.service import Surveys
 from telemetry.db.tables import survey_participations, survey_responses
 from tests.surveys.conftest import SECRET, Clock, answers, open_round
 

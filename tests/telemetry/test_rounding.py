@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from api.models import LiveFigure, SelfSufficiency, SeriesPoint
+from stores.figures import LiveFigure, SelfSufficiency, SeriesPoint
 from telemetry.rounding import UNIT_DECIMALS, round_figure
 
 

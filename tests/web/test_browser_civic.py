@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from api.timewin import KST
+from stores.timewin import KST
 from tests.web.civic_browser import (
     axe_serious,
     browser_context,

@@ -21,10 +21,10 @@ import pytest
 import yaml
 
 from api.auth import sign_household_id
-from api.timewin import KST
 from devstack import InfluxServer, free_port
 from devstack.browser import chromium_path
 from devstack.platform import Platform, local_api_config
+from stores.timewin import KST
 from telemetry.influx_schema import rollup_bucket
 from tests.phase2 import household_city
 from tests.phase2.household_city import KEY, HouseholdCity

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from api.civic.surveys import Surveys, build_surveys, registry_stratum
-from api.civic.surveys_rounds import add_months
-from api.settings import SurveysConfig
+from civic.surveys.config import SurveysConfig
+from civic.surveys.rounds import add_months
+from civic.surveys.service import Surveys, build_surveys, registry_stratum
 from telemetry.db.engine import make_engine
 from telemetry.db.tables import survey_participations, survey_responses
 from telemetry.registry.loader import load_registry

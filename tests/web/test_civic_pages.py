@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.civic import sessions
+from api import session
 from telemetry.db import make_engine
 from telemetry.db.migrate import upgrade
 from tests.civic.board_api import ADMIN, board_app, codes
@@ -48,7 +48,7 @@ def _post(browser: TestClient, title: str = "Solar on the school roof") -> str:
 
 def test_a_resident_signs_in_posts_and_supports_through_forms(app: FastAPI) -> None:
     author = signed_in_browser(app, "101-1")
-    cookie = next(c for c in author.cookies.jar if c.name == sessions.COOKIE)
+    cookie = next(c for c in author.cookies.jar if c.name == session.COOKIE)
     assert cookie.path == "/"  # one session for the board, the surveys and the pages
     path = _post(author)
     page = author.get(path)
@@ -115,7 +115,7 @@ def test_a_survey_is_answered_edited_once_per_household(app: FastAPI) -> None:
     assert 'value="no" checked' in page and "Cost</textarea>" in page
     # The same account in another browser: no edit capability, and no second answer.
     other = TestClient(app, follow_redirects=False)
-    other.cookies.set(sessions.COOKIE, first.cookies[sessions.COOKIE])
+    other.cookies.set(session.COOKIE, first.cookies[session.COOKIE])
     refused = other.post(f"/surveys/{rid}", data=ANSWERS | {"csrf_token": token})
     assert refused.status_code == 409 and "already answered" in refused.text
     assert TestClient(app).get(f"/surveys/{rid}/results").status_code == 409

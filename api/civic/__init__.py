@@ -1,1 +1,0 @@
-"""The residents' participation board and surveys: stores and routes over the platform database."""

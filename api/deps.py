@@ -1,0 +1,40 @@
+"""Dependencies every router shares: the stores bound to the app at start-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import Request
+
+from civic.board.chart import ChartRef, figures
+from insights.household_report import HouseholdReport, report
+from stores.influx import PrivateStore, PublicStore
+from stores.timewin import KST
+from telemetry.registry.households import Household
+
+
+def public_store(request: Request) -> PublicStore:
+    return request.app.state.public_store
+
+
+def private_store(request: Request) -> PrivateStore:
+    return request.app.state.private_store
+
+
+def chart_figures(request: Request, chart: ChartRef) -> dict[str, Any]:
+    """A post's chart as the public routes would show it now (the board's API and its form)."""
+    return figures(request.app.state.reference, request.app.state.public_store, chart)
+
+
+def household_report(
+    request: Request,
+    household: Household,
+    store: PrivateStore,
+    span: tuple[dt.datetime, dt.datetime] | None = None,
+) -> HouseholdReport:
+    """A household's report (the route and the portal's page), from the app's state."""
+    state = request.app.state
+    homes = state.reference.registry.households
+    k, today = state.config.privacy_k, dt.datetime.now(KST).date()
+    return report(store, homes, household, state.factors, k, today, span)

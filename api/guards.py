@@ -1,0 +1,203 @@
+"""FastAPI dependencies of the board: the store, residents' sessions, CSRF, limits, problems.
+
+Writes by residents are cookie-authenticated (one session for the board, the
+surveys and the portal), so each one must carry the session's CSRF token
+(`X-CSRF-Token`, or the hidden `csrf_token` field of a portal form) and, when the browser sends an `Origin`,
+come from this API's own origin or a configured CORS origin. Staff and site
+managers authenticate with bearer tokens, which browsers never attach on
+their own, so their routes need no CSRF token.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Path, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, select
+
+from api import session
+from api.problems import ApiProblem, forbidden, problem_response, unauthorized
+from api.ratelimit import TokenBuckets
+from civic.board.context import Board, Refused, Why
+from telemetry.db.tables import residents
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_ID = 2_147_483_647  # an INTEGER column on PostgreSQL
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# Per process (see ratelimit.py): writes per resident, requests per address, code tries.
+RESIDENT_WRITES = (0.5, 20)  # tokens per second, burst
+ADDRESS_WRITES = (2.0, 60)
+REDEEM_TRIES = (0.1, 5)
+STATUS = {
+    Why.NOT_FOUND: (404, "Not found"),
+    Why.CLOSED: (409, "Closed"),
+    Why.DUPLICATE: (409, "Already done"),
+    Why.BLOCKED: (403, "Blocked"),
+    Why.INVALID: (422, "Invalid request"),
+}
+
+
+def install(app: FastAPI) -> None:
+    """Board refusals become problem responses; buckets are per app."""
+    app.state.board_limits = {
+        "resident": TokenBuckets(*RESIDENT_WRITES),
+        "address": TokenBuckets(*ADDRESS_WRITES),
+        "redeem": TokenBuckets(*REDEEM_TRIES),
+    }
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+        status, title = STATUS[exc.why]
+        errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+        return problem_response(
+            request,
+            status,
+            title,
+            exc.detail,
+            kind=f"/problems/board-{exc.why.value}",
+            errors=errors,
+        )
+
+
+def board(request: Request) -> Board:
+    return request.app.state.board
+
+
+BoardD = Annotated[Board, Depends(board)]
+
+
+def signing_key(request: Request) -> str:
+    key: str = request.app.state.secrets.signing_key
+    if len(key) < 16:
+        raise ApiProblem(503, "Board sign-in unavailable", "ENERGY_API_SIGNING_KEY is not set")
+    return key
+
+
+def limit(request: Request, kind: str, key: str) -> None:
+    wait = request.app.state.board_limits[kind].take(key)
+    if wait > 0:
+        raise ApiProblem(
+            429,
+            "Too many requests",
+            f"slow down: retry in {wait:.0f} s",
+            kind="/problems/rate-limited",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def small_body(request: Request, content_length: Annotated[int | None, Header()] = None) -> None:
+    """Refuse a body over MAX_BODY_BYTES before reading it; every write is limited per address."""
+    if content_length is not None and content_length > MAX_BODY_BYTES:
+        raise ApiProblem(413, "Body too large", f"at most {MAX_BODY_BYTES} bytes per request")
+    limit(request, "address", address(request))
+
+
+def resident_key(b: Board, resident_id: int) -> str:
+    with b.engine.connect() as conn:
+        return conn.execute(
+            select(residents.c.resident_key).where(residents.c.id == resident_id)
+        ).scalar_one()
+
+
+def platform_db(request: Request) -> Engine:
+    """The platform database (telemetry.db): the board's, or the surveys' when alone."""
+    b: Board | None = getattr(request.app.state, "board", None)
+    engine: Engine | None = b.engine if b is not None else getattr(request.app.state, "db", None)
+    if engine is None:
+        raise ApiProblem(503, "Sign-in unavailable", "this server has no platform database")
+    return engine
+
+
+@dataclass(frozen=True)
+class SessionResident:
+    """The verified resident of a request: one session for the board, surveys and pages."""
+
+    id: int
+    household_key: str  # the resident key: HMAC of the household (codes.household_key)
+    site: str
+    dong: str
+    blocked: bool
+    cookie: str
+
+
+def session_of(request: Request) -> SessionResident | None:
+    """The resident the session cookie proves, or None (no cookie, forged, expired)."""
+    cookie = request.cookies.get(session.COOKIE)
+    claim = session.parse(cookie) if cookie and len(cookie) <= 200 else None
+    key: str = request.app.state.secrets.signing_key
+    if cookie is None or claim is None or len(key) < 16:
+        return None
+    with platform_db(request).connect() as conn:
+        row = conn.execute(select(residents).where(residents.c.id == claim.resident_id)).first()
+    if row is None or not claim.verify(key, row.resident_key, int(time.time())):
+        return None
+    blocked = row.blocked_at is not None
+    return SessionResident(row.id, row.resident_key, row.site, row.dong, blocked, cookie)
+
+
+def current_resident(request: Request) -> SessionResident:
+    """The verified resident of this request, or 401."""
+    found = session_of(request)
+    if found is not None:
+        return found
+    if session.COOKIE not in request.cookies:
+        raise unauthorized("sign in with a participation code first (POST /v1/board/redeem)")
+    raise unauthorized("the session is not valid or has expired; redeem your code again")
+
+
+Session = Annotated[SessionResident, Depends(current_resident)]
+
+
+def check_write(request: Request, who: SessionResident, token: str | None) -> None:
+    """A resident's write: same-origin, with the session's CSRF token, within the rate."""
+    origin = request.headers.get("origin")
+    allowed = {str(request.base_url).rstrip("/"), *request.app.state.config.cors_origins}
+    if origin is not None and origin.rstrip("/") not in allowed:
+        raise forbidden(f"writes from origin {origin!r} are not accepted")
+    if not session.csrf_ok(signing_key(request), who.cookie, token):
+        raise forbidden(
+            f"the {session.CSRF_HEADER} header (or the form's {session.CSRF_FIELD}) "
+            "is missing or wrong"
+        )
+    limit(request, "resident", str(who.id))
+
+
+def writer(
+    request: Request,
+    who: Session,
+    _body: Annotated[None, Depends(small_body)],
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> SessionResident:
+    """A cookie-authenticated write through the API: the CSRF token comes in the header."""
+    check_write(request, who, x_csrf_token)
+    return who
+
+
+Writer = Annotated[SessionResident, Depends(writer)]
+
+
+def unblocked(who: SessionResident) -> SessionResident:
+    """A resident who may still take part (a blocked account reads but does not answer)."""
+    if who.blocked:
+        raise ApiProblem(403, "Forbidden", "this account is blocked", kind="/problems/blocked")
+    return who
+
+
+def active_resident(who: Session) -> SessionResident:
+    return unblocked(who)
+
+
+def active_writer(who: Writer) -> SessionResident:
+    """A write with the session cookie (CSRF token, limits) by an account not blocked."""
+    return unblocked(who)
+
+
+ActiveResident = Annotated[SessionResident, Depends(active_resident)]
+ActiveWriter = Annotated[SessionResident, Depends(active_writer)]

@@ -1,0 +1,1 @@
+"""The residents' participation board: posts, discussion, answers, moderation, codes, datasets."""

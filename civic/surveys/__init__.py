@@ -1,0 +1,1 @@
+"""Citizens' policy surveys: templates, rounds, responses, results and exports."""

@@ -1,0 +1,264 @@
+"""Public answers, computed from the public bucket's rollups only (never raw readings).
+
+Every function takes a PublicStore: the cost of an answer depends on the
+number of groups and periods asked for, not on the number of meters.
+
+Where a group has no public figure, the `withheld` markers of the rollup say
+whether it was withheld by complementary suppression (status `suppressed`)
+rather than missing (`no_data`); a figure, where there is one, always wins
+over a marker (a later pass may have published the group after all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from stores.figures import (
+    RATE_UNITS,
+    UNITS,
+    CityLive,
+    Comparison,
+    DistrictLive,
+    GroupRef,
+    LiveFigure,
+    SelfSufficiency,
+    Series,
+    SeriesPoint,
+    Total,
+)
+from stores.influx import PublicStore
+from stores.reference import Reference
+from stores.timewin import KST, Every, Window, floor, from_ms, ms
+from telemetry.fields import Utility
+from telemetry.influx_schema import (
+    CONSUMPTION_1D,
+    CONSUMPTION_1H,
+    GROUP_ALL,
+    LIVE_1M,
+    TAG_MEASUREMENT,
+    WITHHELD,
+    WITHHELD_COMPLEMENTARY,
+)
+from telemetry.influxql import tag_eq, time_window
+
+ALL = GROUP_ALL
+LIVE_HORIZON = dt.timedelta(minutes=15)
+
+
+def withheld_markers(store: PublicStore, measurement: str, where: str) -> list[dict[str, Any]]:
+    """Complementary-suppression markers of one rollup measurement (tags and time)."""
+    rows = store.rows(
+        f"SELECT reason FROM {WITHHELD} WHERE {tag_eq(TAG_MEASUREMENT, measurement)} AND {where} "
+        "GROUP BY utility, district, dong, building_type"
+    )
+    return [r for r in rows if r.get("reason") == WITHHELD_COMPLEMENTARY]
+
+
+# --- live ----------------------------------------------------------------
+
+
+def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> CityLive:
+    """The latest complete minute: city and district totals per utility."""
+    now = now or dt.datetime.now(KST)
+    current_minute = now.replace(second=0, microsecond=0)
+    rows = store.rows(
+        f"SELECT rate, meters, sites FROM {LIVE_1M} "
+        f"WHERE {time_window(ms(current_minute - LIVE_HORIZON), ms(current_minute))} "
+        f"AND {tag_eq('dong', ALL)} AND {tag_eq('building_type', ALL)} "
+        "GROUP BY utility, district ORDER BY time DESC LIMIT 1"
+    )
+    minute = max((r["time"] for r in rows), default=None)
+    latest = {(r["utility"], r["district"]): r for r in rows if r["time"] == minute}
+    marked: set[tuple[str, str]] = set()
+    if minute is not None:
+        where = (
+            f"time = {int(minute)}ms AND {tag_eq('dong', ALL)} AND {tag_eq('building_type', ALL)}"
+        )
+        marked = {(r["utility"], r["district"]) for r in withheld_markers(store, LIVE_1M, where)}
+    districts = [
+        DistrictLive(
+            code=d.code,
+            name_ko=d.name_ko,
+            name_en=d.name_en,
+            utilities=_figures(latest, marked, ref, d.code),
+            self_sufficiency=_self_sufficiency(latest, marked, ref, d.code),
+        )
+        for d in ref.geo.districts.values()
+    ]
+    return CityLive(
+        minute=from_ms(minute).isoformat() if minute is not None else None,
+        utilities=_figures(latest, marked, ref, ALL),
+        self_sufficiency=_self_sufficiency(latest, marked, ref, ALL),
+        districts=districts,
+    )
+
+
+def _figures(
+    latest: dict, marked: set[tuple[str, str]], ref: Reference, district: str
+) -> list[LiveFigure]:
+    out = []
+    for utility in Utility:
+        row = latest.get((utility.value, district))
+        unit = RATE_UNITS[utility.value]
+        if row is None:
+            is_marked = (utility.value, district) in marked
+            status, reason = ref.missing_reason(district, ALL, ALL, is_marked)
+            out.append(LiveFigure(utility=utility, unit=unit, status=status, reason=reason))
+        else:
+            out.append(
+                LiveFigure(
+                    utility=utility,
+                    unit=unit,
+                    status="ok",
+                    rate=row["rate"],
+                    meters=row["meters"],
+                    sites=row["sites"],
+                )
+            )
+    return out
+
+
+def _self_sufficiency(
+    latest: dict, marked: set[tuple[str, str]], ref: Reference, district: str
+) -> SelfSufficiency:
+    solar = latest.get(("solar", district))
+    elec = latest.get(("electricity", district))
+    if solar is None or elec is None:
+        is_marked = any(
+            (u, district) in marked and latest.get((u, district)) is None
+            for u in ("solar", "electricity")
+        )
+        status, reason = ref.missing_reason(district, ALL, ALL, is_marked)
+        return SelfSufficiency(status=status, reason=reason)
+    ratio = solar["rate"] / elec["rate"] if elec["rate"] > 0 else None
+    return SelfSufficiency(
+        status="ok", solar_kw=solar["rate"], electricity_kw=elec["rate"], ratio=ratio
+    )
+
+
+# --- series --------------------------------------------------------------
+
+
+def _group_filter(group: GroupRef, utility: str) -> str:
+    return " AND ".join(
+        (
+            tag_eq("utility", utility),
+            tag_eq("district", group.district),
+            tag_eq("dong", group.dong),
+            tag_eq("building_type", group.building_type),
+        )
+    )
+
+
+def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dict[int, dict]:
+    """Stored points by period start (ms); months are summed from days."""
+    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
+    rows = store.rows(
+        f"SELECT consumption, co2e_kg, households, sites FROM {measurement} "
+        f"WHERE {_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}"
+    )
+    if w.every is not Every.MONTH:
+        return {r["time"]: r for r in rows}
+    months: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        key = ms(floor(from_ms(r["time"]), Every.MONTH))
+        m = months.setdefault(
+            key, {"consumption": 0.0, "co2e_kg": 0.0, "households": 0, "sites": 0}
+        )
+        m["consumption"] += r["consumption"]
+        m["co2e_kg"] += r["co2e_kg"]
+        m["households"] = max(m["households"], r["households"] or 0)
+        m["sites"] = max(m["sites"], r["sites"] or 0)
+    return months
+
+
+def _marked_periods(store: PublicStore, group: GroupRef, utility: str, w: Window) -> set[int]:
+    """Period starts (ms) with a complementary-suppression marker; months from days."""
+    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
+    rows = withheld_markers(
+        store,
+        measurement,
+        f"{_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}",
+    )
+    if w.every is not Every.MONTH:
+        return {r["time"] for r in rows}
+    return {ms(floor(from_ms(r["time"]), Every.MONTH)) for r in rows}
+
+
+def _missing(ref: Reference, group: GroupRef, marked: bool) -> tuple[str, str]:
+    return ref.missing_reason(group.district, group.dong, group.building_type, marked)
+
+
+def series(
+    store: PublicStore, ref: Reference, group: GroupRef, utility: Utility, w: Window
+) -> Series:
+    found = _points(store, group, utility.value, w)
+    marked = _marked_periods(store, group, utility.value, w)
+    points = []
+    for start, end in w.periods():
+        row = found.get(ms(start))
+        if row is None:
+            status, reason = _missing(ref, group, ms(start) in marked)
+            points.append(
+                SeriesPoint(
+                    start=start.isoformat(), end=end.isoformat(), status=status, reason=reason
+                )
+            )
+        else:
+            points.append(
+                SeriesPoint(
+                    start=start.isoformat(),
+                    end=end.isoformat(),
+                    status="ok",
+                    consumption=row["consumption"],
+                    co2e_kg=row["co2e_kg"],
+                    households=row["households"],
+                    sites=row["sites"],
+                )
+            )
+    status, reason = _missing(ref, group, bool(marked))
+    total = _total(w, list(found.values()), len(w.periods()), status, reason)
+    return Series(
+        group=group,
+        utility=utility,
+        unit=UNITS[utility.value],
+        every=w.every.value,
+        points=points,
+        total=total,
+        previous_period=_compare(store, ref, group, utility, total, w.previous_period()),
+        previous_year=_compare(store, ref, group, utility, total, w.previous_year()),
+    )
+
+
+def _total(w: Window, rows: list[dict], periods: int, status: str, reason: str) -> Total:
+    if not rows:
+        return Total(
+            start=w.start.isoformat(),
+            end=w.end.isoformat(),
+            status=status,
+            reason=reason,
+            complete=False,
+        )
+    return Total(
+        start=w.start.isoformat(),
+        end=w.end.isoformat(),
+        status="ok",
+        consumption=sum(r["consumption"] for r in rows),
+        co2e_kg=sum(r["co2e_kg"] for r in rows),
+        complete=len(rows) == periods,
+    )
+
+
+def _compare(
+    store: PublicStore, ref: Reference, group: GroupRef, utility: Utility, now: Total, w: Window
+) -> Comparison:
+    marked = _marked_periods(store, group, utility.value, w)
+    status, reason = _missing(ref, group, bool(marked))
+    then = _total(
+        w, list(_points(store, group, utility.value, w).values()), len(w.periods()), status, reason
+    )
+    change = None
+    if now.consumption is not None and then.consumption:
+        change = (now.consumption - then.consumption) / then.consumption * 100
+    return Comparison(**then.model_dump(), change_pct=change)
