@@ -39,11 +39,12 @@ def board_app(
     influx_url: str = "http://127.0.0.1:9",
     public_db: str = "none",
     surveys_clock: Callable[[], datetime] | None = None,
+    board: BoardConfig = BOARD,
 ) -> FastAPI:
     """The real app; InfluxDB is reached only when a post refers to a chart.
 
     With `surveys_clock`, the surveys too, on the same database, by the sites' strata."""
-    config = ApiConfig(board=BOARD)
+    config = ApiConfig(board=board)
     ql = InfluxQL(influx_url)
     registry = load_registry(sites)
     surveys = (
@@ -61,7 +62,7 @@ def board_app(
             config=config,
             secrets=Secrets(ADMIN, dict(SITE_TOKENS), SIGNING_KEY),
             factors=load_emission_factors(),
-            board=Board(engine, BOARD),
+            board=Board(engine, board),
             surveys=surveys,
         )
     )

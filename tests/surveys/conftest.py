@@ -115,6 +115,12 @@ def signed_in(app: FastAPI, engine: Engine, resident_id: int) -> TestClient:  # 
             select(residents.c.resident_key).where(residents.c.id == resident_id)
         ).scalar_one()
     cookie = session.sign(SIGNING, resident_id, key, int(time.time()))
-    client = TestClient(app, headers={session.CSRF_HEADER: session.csrf_token(SIGNING, cookie)})
+    # Over HTTPS: cookies are Secure by default (board.secure_cookies), so an http client
+    # would never send the edit cookie back.
+    client = TestClient(
+        app,
+        base_url="https://testserver",
+        headers={session.CSRF_HEADER: session.csrf_token(SIGNING, cookie)},
+    )
     client.cookies.set(session.COOKIE, cookie)
     return client
