@@ -18,7 +18,7 @@ from alerts.loader import load_rules
 from alerts.rules import RulesFile
 from alerts.settings import AlertsSettings
 from telemetry import clock
-from telemetry.cli import (
+from telemetry.config.cli import (
     ConfigOpt,
     InfluxBucketOpt,
     InfluxOrgOpt,

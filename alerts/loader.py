@@ -10,12 +10,12 @@ from pydantic import ValidationError
 
 from alerts.messages import alert_message
 from alerts.rules import ENV_NAME, RULE_KINDS, LeakRule, RulesFile
+from telemetry.config.errors import format_path
+from telemetry.config.messages import Message
+from telemetry.config.yaml_model import pydantic_issues, read_mapping
 from telemetry.fields import FIELDS
 from telemetry.paths import resolve_config_path
 from telemetry.registry import ConfigError, ConfigIssue, Registry
-from telemetry.registry.errors import format_path
-from telemetry.registry.messages import Message
-from telemetry.registry.yaml_model import pydantic_issues, read_mapping
 
 Problem = tuple[tuple[str | int, ...], Message]
 # Discriminator values pydantic puts into error locations; nobody wrote them.

@@ -5,7 +5,7 @@ Every id has a golden case under tests/alerts/rule_cases/.
 
 from __future__ import annotations
 
-from telemetry.registry.messages import Message
+from telemetry.config.messages import Message
 
 MESSAGES: dict[str, str] = {
     "duplicate_rule": "rule id '{id}' is used twice (first as {first})",

@@ -10,19 +10,16 @@ import re
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from alerts.duration import Duration
+from telemetry.config.strict import FrozenStrictModel
 from telemetry.fields import Utility
 from telemetry.ids import Identifier
 
 LabelName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
 ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, KST")]
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Severity(StrEnum):
@@ -40,7 +37,7 @@ class NoData(StrEnum):
     KEEP_STATE = "keep_state"
 
 
-class Scope(_Strict):
+class Scope(FrozenStrictModel):
     """One of meter (with its site), site, dong; none of them means every meter."""
 
     site: Identifier | None = None
@@ -64,7 +61,7 @@ def _all_is_empty(value: object) -> object:
     return {} if value == "all" else value
 
 
-class RuleBase(_Strict):
+class RuleBase(FrozenStrictModel):
     # True where a pass lists only originators with something to report: an
     # open alert that a pass does not see any more is cleared.
     absent_is_clear: ClassVar[bool] = False
@@ -218,14 +215,14 @@ RULE_KINDS = (
 )
 
 
-class WebhookTarget(_Strict):
+class WebhookTarget(FrozenStrictModel):
     kind: Literal["webhook"]
     url: str = Field(pattern=r"^https?://")
     secret_env: str = Field(description="environment variable holding the HMAC key")
     timeout_s: float = Field(default=5.0, gt=0, le=60)
 
 
-class EmailTarget(_Strict):
+class EmailTarget(FrozenStrictModel):
     kind: Literal["email"]
     to: list[str] = Field(min_length=1)
     sender: str
@@ -238,7 +235,7 @@ class EmailTarget(_Strict):
 Target = Annotated[WebhookTarget | EmailTarget, Field(discriminator="kind")]
 
 
-class Policy(_Strict):
+class Policy(FrozenStrictModel):
     """Alerts whose labels match every matcher and whose severity is listed go to `targets`.
 
     With `group_by`, notifications of one group (same values of those labels)
@@ -258,13 +255,13 @@ class Policy(_Strict):
     repeat: Duration | None = None
 
 
-class Delivery(_Strict):
+class Delivery(FrozenStrictModel):
     max_attempts: int = Field(default=8, ge=1, le=100)
     backoff: Duration = 2.0
     max_backoff: Duration = 600.0
 
 
-class RulesFile(_Strict):
+class RulesFile(FrozenStrictModel):
     rules: list[Rule] = Field(default_factory=list)
     targets: dict[Identifier, Target] = Field(default_factory=dict)
     policies: list[Policy] = Field(default_factory=list)

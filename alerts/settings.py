@@ -11,8 +11,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from telemetry.config.settings import Settings
 from telemetry.db.engine import DEFAULT_DB_URL
-from telemetry.settings import Settings
 
 
 class AlertsSettings(Settings):

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, up
 
 from alerts.lifecycle import AlertState
 from telemetry.db.alert_ack import acknowledge_row
+from telemetry.db.silences import insert_silence
 from telemetry.db.tables import alert_notifications, alert_silences, alerts
 
 _STATE_FIELDS = [f.name for f in fields(AlertState)]
@@ -137,7 +138,8 @@ def add_silence(
     now: datetime,
 ) -> int:
     with engine.begin() as conn:
-        row = insert(alert_silences).values(
+        return insert_silence(
+            conn,
             matchers=matchers,
             starts_at=starts,
             ends_at=ends,
@@ -145,7 +147,6 @@ def add_silence(
             comment=comment,
             created_at=now,
         )
-        return conn.execute(row).inserted_primary_key[0]
 
 
 def active_silences(conn: Connection, now: datetime) -> list[dict[str, str]]:

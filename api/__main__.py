@@ -1,6 +1,6 @@
 """`python -m api`."""
 
 from api.cli import COMPONENT, app
-from telemetry.cli import main
+from telemetry.config.cli import main
 
 main(app, COMPONENT)

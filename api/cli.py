@@ -10,7 +10,7 @@ import typer
 
 from api.auth import sign_household, sign_household_id
 from api.settings import ApiSettings
-from telemetry.cli import (
+from telemetry.config.cli import (
     ConfigOpt,
     HostOpt,
     InfluxBucketOpt,

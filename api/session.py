@@ -8,7 +8,7 @@ which a proxy in front of the API would hide.
 
 One session serves the whole platform: redeeming a participation code sets
 it for path `/`, so the board, the surveys and the portal's pages all know
-the resident (api/civic/guards.py `current_resident`).
+the resident (api/guards.py `current_resident`).
 
 The cookie is `<resident id>.<issued unix time>.<signature>`, signed with the
 platform's signing key (ENERGY_API_SIGNING_KEY) over the id, the time and the

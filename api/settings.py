@@ -1,6 +1,6 @@
 """API settings: the shared flags, secrets from the environment, the rest from config/api.yaml.
 
-config/api.yaml is read like every config file (telemetry.registry.yaml_model):
+config/api.yaml is read like every config file (telemetry.config.yaml_model):
 an unknown or misspelt key is an error with its line.
 """
 
@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from civic.board.config import BoardConfig
 from civic.surveys.config import SurveysConfig
+from telemetry.config.settings import Settings
+from telemetry.config.strict import StrictModel
+from telemetry.config.yaml_model import Removed, load_model
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.paths import resolve_config_path
-from telemetry.registry.yaml_model import Removed, load_model
-from telemetry.settings import Settings
 
 API_CONFIG_VERSION = 2
 # Version 2 moved households' programme dates into the registry.
@@ -29,23 +30,19 @@ REMOVED = {
 DEFAULT_API_CONFIG = Path("config/api.yaml")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CacheConfig(_Strict):
+class CacheConfig(StrictModel):
     live_s: int = Field(default=15, ge=0)
     series_s: int = Field(default=300, ge=0)
     reference_s: int = Field(default=3600, ge=0)
 
 
-class Licence(_Strict):
+class Licence(StrictModel):
     name: str = "Korea Open Government License Type 1 (attribution)"
     url: str = "https://www.kogl.or.kr/info/licenseType1.do"
     attribution: str = "Gwangju Metropolitan City energy information platform"
 
 
-class GrafanaConfig(_Strict):
+class GrafanaConfig(StrictModel):
     """The citizens' Grafana, linked from the portal's pages when set (never required)."""
 
     citizens_url: str | None = None
@@ -63,7 +60,7 @@ class GrafanaConfig(_Strict):
         return value.rstrip("/")
 
 
-class ApiConfig(_Strict):
+class ApiConfig(StrictModel):
     """config/api.yaml: nothing secret."""
 
     privacy_k: int = Field(default=DEFAULT_PRIVACY_K, ge=1)

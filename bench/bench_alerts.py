@@ -31,7 +31,7 @@ from alerts.evaluate import Evaluator
 from alerts.events import EventLog
 from alerts.observers import Store, night
 from alerts.rules import LeakRule, RulesFile
-from bench.bench_api import write
+from bench.synthetic_city import write
 from devstack import InfluxServer
 from telemetry.db import make_engine
 from telemetry.db.migrate import upgrade

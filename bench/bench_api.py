@@ -32,44 +32,15 @@ from typing import Annotated
 
 import httpx
 import typer
-from influxdb_client import InfluxDBClient, WritePrecision
-from influxdb_client.client.write_api import SYNCHRONOUS
 
+from bench.synthetic_city import HOUR, MINUTE, RATES, City, sites_yaml, store_markers, write
 from collector.rollup.cli import build_engine
 from collector.rollup.settings import RollupSettings
 from devstack import InfluxServer, component_env, flags, free_port
-from telemetry.registry import load_geography, load_registry
+from telemetry.registry import load_registry
 
-MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
+DAY = 86_400_000
 KST = dt.timezone(dt.timedelta(hours=9))
-TYPES = ["apartment", "detached_house", "industrial", "commercial", "public", "education"]
-KIND = {
-    "apartment": "apartment_complex",
-    "detached_house": "household",
-    "industrial": "industrial_complex",
-}
-RATES = {
-    "electricity": ("energy_kwh", "power_kw", 40.0),
-    "water": ("volume_m3", "flow_m3h", 2.0),
-    "solar": ("energy_kwh", "power_kw", 8.0),
-}
-
-
-def sites_yaml(n_sites: int) -> str:
-    dongs = sorted(load_geography().dongs.values(), key=lambda d: d.code)
-    out = ["sites:\n"]
-    for i in range(n_sites):
-        dong = dongs[i % len(dongs)]
-        bt = TYPES[i % len(TYPES)]
-        hh = {"apartment": 400, "detached_house": 1}.get(bt)
-        out.append(
-            f"  - id: s{i:05d}\n    name_ko: s{i}\n    name_en: s{i}\n"
-            f"    kind: {KIND.get(bt, 'public_building')}\n"
-            f'    district: "{dong.district}"\n    dong: "{dong.code}"\n    building_type: {bt}\n'
-            + (f"    households: {hh}\n" if hh else "")
-            + f"    agents:\n      - id: s{i:05d}-gw\n"
-        )
-    return "".join(out)
 
 
 def raw_lines(registry, now: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -93,13 +64,6 @@ def raw_lines(registry, now: int) -> list[str]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def write(url: str, db: str, lines: list[str]) -> None:
-    with InfluxDBClient(url=url, token="", org="gwangju", timeout=120_000) as client:
-        api = client.write_api(write_options=SYNCHRONOUS)
-        for i in range(0, len(lines), 5000):
-            api.write(bucket=db, record=lines[i : i + 5000], write_precision=WritePrecision.MS)
-
-
 def counters_base(now: int) -> int:
     """When raw_lines' counters stood at 1000."""
     return now - now % MINUTE - 120 * MINUTE - 30 * DAY
@@ -108,8 +72,6 @@ def counters_base(now: int) -> int:
 def regular_pass(url: str, db: str, registry, engine, base: int) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     """The next minute's readings, with the collector's arrival markers, then one
     regular pass (bench_rollup.py measures this at more passes and cadences)."""
-    from bench.bench_rollup import City, store_markers
-
     now = int(time.time() * 1000)
     lines, markers = City(registry, MINUTE, base).batch(now - now % MINUTE, now)
     write(url, db, lines)

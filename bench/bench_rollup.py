@@ -1,7 +1,7 @@
 """Rollup pass cost per new reading at 1x and 10x meters.
 
 One run, one InfluxDB (devstack, in a temporary directory); for each scale:
-  - the synthetic city of bench_api (electricity, water, solar per site over
+  - the synthetic city (synthetic_city.py: electricity, water, solar per site over
     Gwangju's 96 dongs) with `meters * scale` meters;
   - two hours of history, one reading per meter every --read-s seconds
     (staggered over the interval), with the arrival markers a collector
@@ -27,18 +27,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from influxdb_client import InfluxDBClient, WritePrecision
-from influxdb_client.client.write_api import SYNCHRONOUS
 
-from bench.bench_api import RATES, sites_yaml, write
-from collector.arrivals import Span, marker
-from collector.rollup.cli import build_engine
-from collector.rollup.engine import Engine
-from collector.rollup.settings import RollupSettings
+from bench.synthetic_city import HOUR, MINUTE, RATES, City, rollup_engine, sites_yaml, store
 from devstack import InfluxServer
-from telemetry.registry import Registry, load_registry
+from telemetry.registry import load_registry
 
-MINUTE, HOUR = 60_000, 3_600_000
 HISTORY_MS = 2 * HOUR
 
 
@@ -56,41 +49,6 @@ class Scale:
         return sum(n for n, _ in self.passes) / sum(s for _, s in self.passes)
 
 
-class City:
-    """Readings and arrival markers of every meter, as the collector stores them."""
-
-    def __init__(self, registry: Registry, read_ms: int, base_ms: int = 0) -> None:
-        self.sites = list(registry.sites.values())
-        self.read_ms = read_ms
-        self.base_ms = base_ms  # when every counter stood at 1000
-        self._stamp = 0
-
-    def batch(self, start: int, end: int) -> tuple[list[str], list[str]]:
-        """Readings with ts in [start, end) and their markers (arrived ts + 1 s)."""
-        lines: list[str] = []
-        spans: dict[tuple[int, str], Span] = {}
-        for n, site in enumerate(self.sites):
-            tags = (
-                f"site={site.id},district={site.district},dong={site.dong},"
-                f"building_type={site.building_type.value},quality=good"
-            )
-            offset = (n * 7_919) % self.read_ms  # staggered polls
-            first = start + (offset - start) % self.read_ms
-            for ts in range(first, end, self.read_ms):
-                for utility, (counter, rate_field, rate) in RATES.items():
-                    r = rate * (1 + (n % 7) / 10)
-                    value = 1000.0 + r * (ts - self.base_ms) / HOUR
-                    lines.append(
-                        f"{utility},meter={utility}-1,{tags} {counter}={value},{rate_field}={r} {ts}"
-                    )
-                spans.setdefault((ts - ts % MINUTE, site.id), Span(ts, ts)).add(ts, len(RATES))
-        return lines, [self._marker(site, span) for (_minute, site), span in spans.items()]
-
-    def _marker(self, site: str, span: Span) -> str:
-        self._stamp += 1
-        return marker("bench", site, span, (span.t1_ms + 1000) * 1_000_000 + self._stamp % 10**6)
-
-
 def run_scale(
     influx: InfluxServer, workdir: Path, meters: int, read_s: float, passes: int
 ) -> Scale:
@@ -105,43 +63,22 @@ def run_scale(
     t0 = now - now % HOUR - 3 * HOUR + 30 * MINUTE  # mid-hour, well in the past
     out = Scale(meters)
     lines, markers = city.batch(t0 - HISTORY_MS, t0)
-    _store(influx.url, raw, lines, markers)
+    store(influx.url, raw, lines, markers)
     out.history_points = len(lines)
-    engine = _engine(sites, registry, influx.url, raw, public)
+    engine = rollup_engine(sites, registry, influx.url, raw, public)
     engine.clock = lambda: t0 / 1000
     t = time.perf_counter()
     engine.run_pass()
     out.full_s = time.perf_counter() - t
     for i in range(1, passes + 1):
         lines, markers = city.batch(t0 + (i - 1) * MINUTE, t0 + i * MINUTE)
-        _store(influx.url, raw, lines, markers)
+        store(influx.url, raw, lines, markers)
         engine.clock = lambda i=i: (t0 + i * MINUTE + 2_000) / 1000
         t = time.perf_counter()
         report = engine.run_pass()
         out.passes.append((len(lines), time.perf_counter() - t))
         assert not report.full, "a regular pass recomputed everything"
     return out
-
-
-def _engine(sites: Path, registry: Registry, url: str, raw: str, public: str) -> Engine:
-    settings = RollupSettings(
-        config=sites, influx_url=url, influx_bucket=raw, influx_public_bucket=public
-    )
-    return build_engine(settings, registry)
-
-
-def _store(url: str, db: str, lines: list[str], markers: list[str]) -> None:
-    write(url, db, lines)
-    store_markers(url, db, markers)
-
-
-def store_markers(url: str, db: str, markers: list[str]) -> None:
-    """Arrival markers (ns), as the collector writes them after the readings."""
-    with InfluxDBClient(url=url, token="", org="gwangju", timeout=120_000) as client:
-        api = client.write_api(write_options=SYNCHRONOUS)
-        for i in range(0, len(markers), 5000):
-            body = "\n".join(markers[i : i + 5000])
-            api.write(bucket=db, record=body, write_precision=WritePrecision.NS)
 
 
 def main(

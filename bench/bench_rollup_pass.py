@@ -1,7 +1,7 @@
 """Rollup capacity at city-like scale: new readings per second of pass time.
 
 One InfluxDB (devstack, temporary directory), one synthetic city of --sites
-sites (electricity, water, solar meter each; bench_api's city over the 96
+sites (electricity, water, solar meter each; synthetic_city.py over the 96
 dongs), one reading per meter every --read-s seconds (staggered), an hour of
 history with the collector's arrival markers, then a fresh rollup's first
 (full) pass. Then, a minute apart, each with that minute's new readings:
@@ -31,8 +31,7 @@ from typing import Annotated
 
 import typer
 
-from bench.bench_api import sites_yaml
-from bench.bench_rollup import HOUR, MINUTE, City, _engine, _store
+from bench.synthetic_city import HOUR, MINUTE, City, rollup_engine, sites_yaml, store
 from devstack import InfluxServer
 from telemetry.registry import load_registry
 
@@ -58,8 +57,8 @@ def measure(
     city = City(registry, int(read_s * 1000))
     now = int(time.time() * 1000)
     t0 = now - now % HOUR - 3 * HOUR + 30 * MINUTE  # mid-hour, well in the past
-    _store(influx.url, raw, *city.batch(t0 - HOUR, t0))
-    engine = _engine(sites, registry, influx.url, raw, public)
+    store(influx.url, raw, *city.batch(t0 - HOUR, t0))
+    engine = rollup_engine(sites, registry, influx.url, raw, public)
     engine.clock = lambda: t0 / 1000
     engine.run_pass()
     out: dict[str, list[tuple[int, float]]] = {kind: [] for kind in KINDS}
@@ -68,7 +67,7 @@ def measure(
         for i in range(passes):
             minute += 1
             lines, markers = city.batch(t0 + (minute - 1) * MINUTE, t0 + minute * MINUTE)
-            _store(influx.url, raw, lines, markers)
+            store(influx.url, raw, lines, markers)
             engine.clock = lambda m=minute: (t0 + m * MINUTE + 2_000) / 1000
             if kind == "new":
                 engine.computer.states.clear()

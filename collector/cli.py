@@ -10,7 +10,7 @@ import typer
 from collector.init_db import Layout, create_databases, migrate_rollups
 from collector.rollup.cli import app as rollup_app
 from collector.settings import CollectorSettings
-from telemetry.cli import (
+from telemetry.config.cli import (
     ConfigOpt,
     InfluxBucketOpt,
     InfluxOrgOpt,

@@ -1,7 +1,7 @@
 """Collector settings: the shared flags plus what only the collector needs.
 
 Every field has an ENERGY_* environment fallback (e.g. ENERGY_BATCH_SIZE),
-inherited from `telemetry.settings.Settings`, and may sit in the `collector:`
+inherited from `telemetry.config.settings.Settings`, and may sit in the `collector:`
 section of config/settings.yaml; flags override both. Durations end in `_s`.
 """
 
@@ -13,9 +13,9 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
+from telemetry.config.settings import Settings
 from telemetry.ids import is_valid_id
 from telemetry.retention import DAY_S, reach_problem
-from telemetry.settings import Settings
 
 # A day: longer than any outage a supervisor leaves a collector down for, so a
 # crashed instance always finds its session (and the messages Mosquitto queued

@@ -10,7 +10,7 @@ import typer
 
 from dashboards.build import PACKAGE_DIR, build
 from dashboards.datasources import PUBLIC, STAFF
-from telemetry.cli import fail
+from telemetry.config.cli import fail
 
 COMPONENT = "dashboards"
 app = typer.Typer(

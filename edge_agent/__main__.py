@@ -1,4 +1,4 @@
 from edge_agent.cli import COMPONENT, app
-from telemetry.cli import main
+from telemetry.config.cli import main
 
 main(app, COMPONENT)

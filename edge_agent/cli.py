@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from edge_agent.settings import AgentSettings
-from telemetry.cli import (
+from telemetry.clock import ClockError, platform_clock
+from telemetry.config.cli import (
     AgentOpt,
     ConfigOpt,
     MetricsPortOpt,
@@ -23,7 +24,6 @@ from telemetry.cli import (
     fail,
     settings_or_fail,
 )
-from telemetry.clock import ClockError, platform_clock
 from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, Registry, load_registry
 

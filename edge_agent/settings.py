@@ -1,4 +1,4 @@
-"""The agent's settings: the shared ones (telemetry.settings) plus its own knobs.
+"""The agent's settings: the shared ones (telemetry.config.settings) plus its own knobs.
 
 Same precedence as everywhere: flag > environment (ENERGY_*) > config/settings.yaml
 (its `edge_agent:` section) > default.
@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from telemetry.settings import Settings
+from telemetry.config.settings import Settings
 
 
 class AgentSettings(Settings):

@@ -22,7 +22,7 @@ from importers.kapt import read_kapt
 from importers.publish import Publisher, PublishError, Tls, publish_all
 from importers.seqstore import SeqBusy, SeqStore
 from importers.settings import ImporterSettings
-from telemetry.cli import AgentOpt, ConfigOpt, MqttCaOpt, MqttUrlOpt, fail, settings_or_fail
+from telemetry.config.cli import AgentOpt, ConfigOpt, MqttCaOpt, MqttUrlOpt, fail, settings_or_fail
 from telemetry.ids import is_valid_id
 from telemetry.logs import setup_logging
 from telemetry.readings_v2 import AnyReading

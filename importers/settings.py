@@ -1,4 +1,4 @@
-"""The importers' settings: the shared ones (telemetry.settings) plus their own.
+"""The importers' settings: the shared ones (telemetry.config.settings) plus their own.
 
 Same precedence as everywhere: flag > environment (ENERGY_*) >
 config/settings.yaml > default.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from telemetry.settings import Settings
+from telemetry.config.settings import Settings
 
 
 class ImporterSettings(Settings):

@@ -7,7 +7,7 @@ the whole months after the enrolment month, while enrolled, before the current
 (unfinished) month. The enrolment month itself is neither (part before, part
 after).
 
-Per utility, what weather may explain (api/degree_days.py fits
+Per utility, what weather may explain (degree_days.py fits
 `use = base × days + heating × HDD + cooling × CDD` on the baseline months and
 drops a term the baseline cannot support):
 - electricity: heating and cooling degree-days (air conditioners in summer,

@@ -12,10 +12,10 @@ import typer
 from simulators.clock import parse_start
 from simulators.faults import FaultError, parse_assignment
 from simulators.selection import SelectionError, select
-from telemetry.cli import ConfigOpt, MqttUrlOpt, fail, settings_or_fail
+from telemetry.config.cli import ConfigOpt, MqttUrlOpt, fail, settings_or_fail
+from telemetry.config.settings import Settings
 from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, load_registry
-from telemetry.settings import Settings
 
 COMPONENT = "simulators"
 app = typer.Typer(

@@ -1,37 +1,35 @@
-"""Simulated time: starts at `--start` and runs `--speed` times faster than the wall clock."""
+"""Simulated time: the platform's clock (telemetry.clock) started at `--start`, run at `--speed`.
+
+The simulators use the same clock as the edge agent and `alerts`, so a run
+given the same start and speed agrees with them, and `--start` reads times as
+ENERGY_CLOCK_START does: ISO 8601 with an offset, a time without one refused.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from telemetry.clock import Clock, parse_instant
 
-class SimClock:
-    def __init__(self, start: float | None = None, speed: float = 1.0) -> None:
+
+@dataclass(frozen=True)
+class SimClock(Clock):
+    start: float  # simulated time always has a start: never the bare wall clock
+
+    @classmethod
+    def starting(cls, start: float | None = None, speed: float = 1.0) -> SimClock:
+        """Reads `start` (default: now) from now on and runs `speed` times as fast."""
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed}")
-        self.start = time.time() if start is None else start
-        self.speed = speed
-        self._wall0 = time.monotonic()
-
-    def now(self) -> float:
-        """Simulated UTC epoch seconds."""
-        return self.start + (time.monotonic() - self._wall0) * self.speed
+        wall = time.time()
+        return cls(start=wall if start is None else start, anchor=wall, speed=speed)
 
     def now_dt(self) -> datetime:
         return datetime.fromtimestamp(self.now(), UTC)
 
 
 def parse_start(text: str | None) -> float | None:
-    """ISO 8601; a time without offset is taken as UTC."""
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(
-            f"--start {text!r}: expected ISO 8601, e.g. 2025-01-01T00:00:00+09:00"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    """`--start` as epoch seconds (None: now); a ValueError naming the flag if it is wrong."""
+    return None if text is None else parse_instant("--start", text)

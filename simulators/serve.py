@@ -58,7 +58,7 @@ class SerialLine:
 class Simulation:
     def __init__(self, registry: Registry, chosen: list[Selected], options: ServeOptions) -> None:
         self.options = options
-        self.clock = SimClock(options.start, options.speed)
+        self.clock = SimClock.starting(options.start, options.speed)
         specs = load_specs(chosen, options.seed)
         self.meters: dict[str, SimulatedMeter] = {}
         self.tcp: dict[tuple[str, int], list[SimulatedMeter]] = defaultdict(list)

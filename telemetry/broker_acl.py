@@ -20,8 +20,8 @@ from typing import Annotated
 
 import typer
 
-from telemetry import cli
-from telemetry.cli import fail
+from telemetry.config import cli
+from telemetry.config.cli import fail
 from telemetry.ids import ID_RULE, is_valid_id
 from telemetry.registry import ConfigError, Registry, load_registry
 from telemetry.topics import agent_prefix, readings_topic, status_topic

@@ -2,8 +2,9 @@
 
 A cosine fitted to Gwangju's monthly mean temperatures (January ~0.6 °C,
 August ~26.6 °C; KMA 1991-2020 normals). The simulators build their weather
-on it (adding daily cycles and anomalies) and the API uses it for degree-days
-where no observed temperatures are given, so it lives in the contract.
+on it (adding daily cycles and anomalies) and insights/degree_days.py uses it
+for degree-days where no observed temperatures are given, so it lives in the
+contract.
 """
 
 from __future__ import annotations

@@ -55,11 +55,17 @@ def clock_from(env: Mapping[str, str]) -> Clock:
         raise ClockError(f"{ENV_SPEED}={env[ENV_SPEED]!r}: not a number") from None
     if not 0 < speed <= 1_000_000:
         raise ClockError(f"{ENV_SPEED}={speed:g}: must be in (0, 1000000]")
-    return Clock(_instant(ENV_START, start), _instant(ENV_ANCHOR, anchor) if anchor else time.time(),
-                 speed)  # fmt: skip
+    return Clock(parse_instant(ENV_START, start),
+                 parse_instant(ENV_ANCHOR, anchor) if anchor else time.time(), speed)  # fmt: skip
 
 
-def _instant(name: str, text: str) -> float:
+def parse_instant(name: str, text: str) -> float:
+    """Epoch seconds of an ISO 8601 time with its offset; ClockError naming `name` if not.
+
+    A time without offset is refused, not taken as UTC or local time: the city
+    runs on KST and its machines often on UTC, so a guess would be nine hours
+    off without a word (docs/DECISIONS.md, "One clock").
+    """
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

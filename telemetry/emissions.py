@@ -7,27 +7,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from telemetry.config.strict import StrictModel
+from telemetry.config.yaml_model import load_model
 from telemetry.fields import Utility
 from telemetry.paths import config_dir
-from telemetry.registry.yaml_model import load_model
 
 VERSION = 1
 
 
-class Factor(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Factor(StrictModel):
     kg_co2e_per_unit: float = Field(ge=0)
     unit: str
     source: str
     year: int | None = None
 
 
-class EmissionFactors(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EmissionFactors(StrictModel):
     factors: dict[Utility, Factor]
 
     def kg(self, utility: Utility | str, amount: float) -> float:

@@ -1,14 +1,88 @@
-"""Shared fixtures: real Mosquitto and InfluxDB (behind nginx), started once per session."""
+"""Shared fixtures: real Mosquitto and InfluxDB (behind nginx), started once per session;
+the `integration` marker, given from fixtures, and the fast run's guard (tests/support/integration.py).
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from devstack import InfluxServer, MosquittoServer
 from devstack.postgres import PostgresServer
+from tests.support import integration
+from tests.support.processes import LocalServers, Processes
+
+_INTEGRATION_COUNT = pytest.StashKey[int]()
+_GUARD = integration.Guard()
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`integration` on every test that needs a server or process, judged from its fixtures."""
+    count = 0
+    for item in items:
+        if integration.needs_server(item):
+            item.add_marker(integration.MARK)
+            count += 1
+    config.stash[_INTEGRATION_COUNT] = count
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _GUARD.test = item.nodeid  # before any fixture of the test starts something
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_run_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In a fast run, a test that starts a process or binds a socket fails, naming itself."""
+    if not integration.leaves_out_integration(request.config):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        _GUARD.install(patch)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_run_guard_threads() -> Iterator[None]:
+    """What the guard refused in a background thread fails the test too."""
+    yield
+    if _GUARD.from_threads:
+        refused, _GUARD.from_threads[:] = list(_GUARD.from_threads), []
+        pytest.fail("\n".join(refused), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    if integration.leaves_out_integration(config):
+        left_out = config.stash.get(_INTEGRATION_COUNT, 0)
+        terminalreporter.write_line(
+            f"fast run: {left_out} integration tests left out (scripts/test.sh runs them)"
+        )
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    """Child processes for a test (components run once, daemons it starts), stopped afterwards;
+    a test that starts any process requests this (or another server fixture)."""
+    children = Processes(tmp_path)
+    try:
+        yield children
+    finally:
+        children.stop_all()
+
+
+@pytest.fixture
+def local_servers() -> Iterator[LocalServers]:
+    """Servers a test runs in its own process on local ports (and free ports for them),
+    closed afterwards; a test that binds a socket requests this (or another server fixture)."""
+    servers = LocalServers()
+    try:
+        yield servers
+    finally:
+        servers.close()
 
 
 @pytest.fixture(scope="session")

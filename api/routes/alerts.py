@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, select
 
 from api.auth import Credentials, facility_sites, require_admin
 from api.params import private_no_store
@@ -27,6 +27,7 @@ from api.problems import (
 )
 from telemetry.alert_events import ACKNOWLEDGED, AlertChange
 from telemetry.db.alert_ack import acknowledge_row
+from telemetry.db.silences import delete_silence, insert_silence
 from telemetry.db.tables import alert_silences, alerts
 
 router = APIRouter(
@@ -196,7 +197,7 @@ def add_silence(db: Db, silence: SilenceIn, response: Response) -> Silence:
     now = _now()
     values = silence.model_dump() | {"created_at": now}
     with db.begin() as conn:
-        new_id = conn.execute(insert(alert_silences).values(**values)).inserted_primary_key[0]
+        new_id = insert_silence(conn, **values)
     response.headers["Location"] = f"/v1/alert-silences/{new_id}"
     return _silence(values | {"id": new_id}, now)
 
@@ -204,8 +205,8 @@ def add_silence(db: Db, silence: SilenceIn, response: Response) -> Silence:
 @silences.delete("/{silence_id}", status_code=204, summary="Remove a silence")
 def remove_silence(db: Db, silence_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
     with db.begin() as conn:
-        gone = conn.execute(delete(alert_silences).where(alert_silences.c.id == silence_id))
-    if gone.rowcount != 1:
+        gone = delete_silence(conn, silence_id)
+    if not gone:
         raise not_found(f"no silence {silence_id}")
     return Response(status_code=204)
 

@@ -1,7 +1,7 @@
 """The residents' participation board: reading (anyone), writing (verified residents),
 codes (site managers), open data. Staff routes are in board_staff.py.
 
-Everything shown is built on api/civic/visibility.py: hidden content appears
+Everything shown is built on civic/board/visibility.py: hidden content appears
 on no route here, in no count and in no export.
 """
 

@@ -1,6 +1,6 @@
 """The participation board's pages (HTML): list, post, new post, redeem a code, answer times.
 
-They read through api/civic (posts.list_posts, posts.get, answers.*), which
+They read through civic/board (posts.list_posts, posts.get, answers.*), which
 applies the visibility rule, so hidden content appears on no page either.
 Forms post to board_forms.py; everything works without JavaScript (the live
 chart of a post is drawn over its snapshot table when scripts run).

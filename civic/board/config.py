@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from telemetry.config.strict import StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class BoardConfig(_Strict):
+class BoardConfig(StrictModel):
     """The residents' board (civic/board): when the city owes an answer, when reports hide."""
 
     support_threshold: int = Field(default=20, ge=1)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from telemetry.config.strict import StrictModel
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SurveysConfig(_Strict):
+class SurveysConfig(StrictModel):
     """Citizens' policy surveys: where templates live, how often a round comes."""
 
     templates: Path = Path("config/surveys")

@@ -5,7 +5,7 @@ reviewing its cloned questions), may close it early, and publish its results;
 `tick(now)` closes rounds past their close time, publishes closed ones past
 their publication time, and drafts each template's next round `interval`
 months after the last one opened, `lead` days ahead so staff can review it.
-Closing also mixes the stored rows (surveys_mixing), so the tables' physical
+Closing also mixes the stored rows (mixing.py), so the tables' physical
 order says nothing about who answered when.
 """
 

@@ -1,6 +1,6 @@
 """Survey templates: sections and questions, read strictly from config/surveys/*.yaml.
 
-A template is read like every config file (telemetry.registry.yaml_model): an
+A template is read like every config file (telemetry.config.yaml_model): an
 unknown key or a wrong value is an error with its file:line; cross-checks
 (unique ids, conditions that point at an earlier choice question and one of
 its options) are reported the same way. A round stores the template as it
@@ -14,12 +14,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from telemetry.registry.errors import ConfigError
-from telemetry.registry.messages import Message
-from telemetry.registry.yaml_lines import LocatedYaml, Path_
-from telemetry.registry.yaml_model import (
+from telemetry.config.errors import ConfigError
+from telemetry.config.messages import Message
+from telemetry.config.strict import FrozenStrictModel
+from telemetry.config.yaml_lines import LocatedYaml, Path_
+from telemetry.config.yaml_model import (
     issues_at,
     read_mapping,
     validate_located,
@@ -49,23 +50,19 @@ TEXT_TYPES = {QType.SHORT_TEXT, QType.LONG_TEXT}
 TEXT_LIMITS = {QType.SHORT_TEXT: 200, QType.LONG_TEXT: 4000}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Option(_Strict):
+class Option(FrozenStrictModel):
     id: Ident = Field(pattern=ID_PATTERN)
     label: str = Field(min_length=1, max_length=200)
 
 
-class ShowIf(_Strict):
+class ShowIf(FrozenStrictModel):
     """Show this question only when the answer to `question` is one of `any_of`."""
 
     question: Ident = Field(pattern=ID_PATTERN)
     any_of: list[str | int] = Field(min_length=1)
 
 
-class Question(_Strict):
+class Question(FrozenStrictModel):
     id: Ident = Field(pattern=ID_PATTERN)
     type: QType
     text: str = Field(min_length=1, max_length=500)
@@ -80,13 +77,13 @@ class Question(_Strict):
     show_if: ShowIf | None = None
 
 
-class Section(_Strict):
+class Section(FrozenStrictModel):
     id: Ident = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1, max_length=200)
     questions: list[Question] = Field(min_length=1)
 
 
-class Template(_Strict):
+class Template(FrozenStrictModel):
     id: Ident = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1, max_length=200)
     description: str = ""

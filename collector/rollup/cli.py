@@ -15,7 +15,7 @@ from collector.rollup.placement import Placement
 from collector.rollup.settings import RollupSettings
 from collector.rollup.sink import Sink
 from collector.rollup.source import PublicMarkers, RawSource
-from telemetry.cli import (
+from telemetry.config.cli import (
     ConfigOpt,
     InfluxBucketOpt,
     InfluxOrgOpt,

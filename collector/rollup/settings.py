@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
+from telemetry.config.settings import Settings
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.retention import reach_problem
-from telemetry.settings import Settings
 
 
 class RollupSettings(Settings):

@@ -16,7 +16,7 @@ from simulators.fleet.plan import FleetAgent
 from simulators.fleet.pool import ClientPool, Conn
 from simulators.model.state import MeterState
 from telemetry import __version__
-from telemetry.cli import stop_on_signals
+from telemetry.config.cli import stop_on_signals
 from telemetry.models import AgentState, AgentStatus, Reading, ReadingBatch, offline_will
 from telemetry.topics import readings_topic, status_topic
 
@@ -113,7 +113,7 @@ class TokenBucket:
 def run_fleet(
     fleet: list[FleetAgent], pool: ClientPool, options: FleetOptions, console: Console
 ) -> Summary:
-    clock = SimClock(options.start, options.speed)
+    clock = SimClock.starting(options.start, options.speed)
     conns = _connections(fleet, pool, options.connections)
     agents = [FleetAgentRuntime(plan, conns[i % len(conns)], clock) for i, plan in enumerate(fleet)]
     pool.connect_all()

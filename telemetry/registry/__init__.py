@@ -1,6 +1,6 @@
 """The site and meter registry loaded from config/ (sites, agents, meters, profiles)."""
 
-from telemetry.registry.errors import ConfigError, ConfigIssue
+from telemetry.config.errors import ConfigError, ConfigIssue
 from telemetry.registry.geography import District, Dong, Geography, load_geography
 from telemetry.registry.lean import load_registry_lean
 from telemetry.registry.loader import load_profiles, load_registry

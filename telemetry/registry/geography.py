@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from telemetry.config.strict import StrictModel
+from telemetry.config.yaml_model import load_model
 from telemetry.paths import config_dir
-from telemetry.registry.yaml_model import load_model
 
 VERSION = 1
 
@@ -40,10 +41,8 @@ class Geography:
         return [d for d in self.dongs.values() if d.district == district]
 
 
-class DistrictFigures(BaseModel):
+class DistrictFigures(StrictModel):
     """One district's figures in config/geo/districts.yaml."""
-
-    model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=r"^\d{5}$")
     name_ko: str
@@ -53,9 +52,7 @@ class DistrictFigures(BaseModel):
     households_estimate: bool = False
 
 
-class DistrictsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DistrictsFile(StrictModel):
     source: str
     districts: list[DistrictFigures]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 
+from telemetry.config.messages import message
 from telemetry.registry.geography import Geography
 from telemetry.registry.households import (
     Enrolment,
@@ -17,7 +18,6 @@ from telemetry.registry.households import (
     Programme,
     ProgrammesFile,
 )
-from telemetry.registry.messages import message
 from telemetry.registry.sites import Site, SiteKind
 from telemetry.registry.validators import Problem
 

@@ -8,15 +8,15 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from telemetry.registry.errors import ConfigError, ConfigIssue
+from telemetry.config.errors import ConfigError, ConfigIssue
+from telemetry.config.messages import message
+from telemetry.config.yaml_model import issues_at, read_mapping, validate_located, version_issues
 from telemetry.registry.geography import Geography
 from telemetry.registry.household_checks import check_households, check_programmes
 from telemetry.registry.household_registry import HouseholdRegistry
 from telemetry.registry.households import HouseholdsFile, ProgrammesFile
-from telemetry.registry.messages import message
 from telemetry.registry.sites import SitesFile
 from telemetry.registry.validators import Problem
-from telemetry.registry.yaml_model import issues_at, read_mapping, validate_located, version_issues
 
 VERSION = 1
 M = TypeVar("M", bound=BaseModel)

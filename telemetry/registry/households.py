@@ -15,8 +15,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from telemetry.config.strict import FrozenStrictModel
 from telemetry.ids import Identifier
 from telemetry.registry.sites import BuildingType
 
@@ -24,10 +25,6 @@ from telemetry.registry.sites import BuildingType
 MeterRef = Annotated[
     str, StringConstraints(pattern=r"^([a-z0-9][a-z0-9._-]{0,63}/)?[a-z0-9][a-z0-9._-]{0,63}$")
 ]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ProgrammeKind(StrEnum):
@@ -48,7 +45,7 @@ class SizeBand(StrEnum):
     FROM_135 = "ge135"
 
 
-class Programme(_Strict):
+class Programme(FrozenStrictModel):
     id: Identifier
     name_ko: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
@@ -57,13 +54,13 @@ class Programme(_Strict):
     end: dt.date | None = Field(default=None, description="last day of enrolment, if closed")
 
 
-class ProgrammesFile(_Strict):
+class ProgrammesFile(FrozenStrictModel):
     """The top level of config/programmes.yaml."""
 
     programmes: list[Programme] = Field(default_factory=list)
 
 
-class Enrolment(_Strict):
+class Enrolment(FrozenStrictModel):
     programme: Identifier
     start: dt.date
     end: dt.date | None = Field(default=None, description="left the programme (inclusive)")
@@ -73,7 +70,7 @@ class Enrolment(_Strict):
         return self.start <= day and (self.end is None or day <= self.end)
 
 
-class Household(_Strict):
+class Household(FrozenStrictModel):
     id: Identifier
     site: Identifier | None = Field(default=None, description="the site it lives at")
     dong: str | None = Field(
@@ -89,7 +86,7 @@ class Household(_Strict):
     enrolments: list[Enrolment] = Field(default_factory=list)
 
 
-class HouseholdsFile(_Strict):
+class HouseholdsFile(FrozenStrictModel):
     """The top level of config/households/*.yaml."""
 
     households: list[Household] = Field(default_factory=list)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from telemetry.config.errors import ConfigError, ConfigIssue
+from telemetry.config.messages import message
+from telemetry.config.yaml_model import issues_at, read_mapping, validate_located
 from telemetry.paths import config_dir, resolve_config_path
-from telemetry.registry.errors import ConfigError, ConfigIssue
 from telemetry.registry.geography import Geography, load_geography
 from telemetry.registry.household_loader import load_households
-from telemetry.registry.messages import message
 from telemetry.registry.profiles import Profile
 from telemetry.registry.registry import Registry
 from telemetry.registry.sites import SitesFile
 from telemetry.registry.validators import check_profile, check_sites
-from telemetry.registry.yaml_model import issues_at, read_mapping, validate_located
 
 
 def load_registry(

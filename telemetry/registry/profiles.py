@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from telemetry.codec import ByteOrder, RegisterType, register_count
+from telemetry.config.strict import FrozenStrictModel
 from telemetry.fields import FieldKind, Utility
 from telemetry.ids import Identifier
 
@@ -18,11 +19,7 @@ class Table(StrEnum):
     INPUT = "input"  # function 04
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RegisterSpan(_Strict):
+class RegisterSpan(FrozenStrictModel):
     """Where a value sits: table, zero-based address, type and byte order."""
 
     table: Table = Table.HOLDING
@@ -72,7 +69,7 @@ class ProfileConstant(RegisterSpan):
     value: float
 
 
-class Profile(_Strict):
+class Profile(FrozenStrictModel):
     id: Identifier
     description: str
     manufacturer: str | None = None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from telemetry.config.strict import FrozenStrictModel
 from telemetry.fields import Utility
 from telemetry.ids import Identifier
 
@@ -15,10 +16,6 @@ from telemetry.ids import Identifier
 # auto-registers a few devices, never an unbounded number of series.
 DEFAULT_METER_MARGIN = 100
 MAX_SITE_METERS = 10_000_000
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SiteKind(StrEnum):
@@ -37,7 +34,7 @@ class BuildingType(StrEnum):
     EDUCATION = "education"
 
 
-class TcpConnection(_Strict):
+class TcpConnection(FrozenStrictModel):
     type: Literal["tcp"] = "tcp"
     host: str = Field(min_length=1)
     port: int = Field(default=502, ge=1, le=65535)
@@ -50,7 +47,7 @@ class TcpConnection(_Strict):
         return f"tcp://{self.host}:{self.port}"
 
 
-class RtuConnection(_Strict):
+class RtuConnection(FrozenStrictModel):
     type: Literal["rtu"]
     device: str = Field(min_length=1, description="serial device, e.g. /dev/ttyUSB0")
     baud: int = Field(default=9600, ge=300, le=921600)
@@ -68,7 +65,7 @@ class RtuConnection(_Strict):
 Connection = Annotated[TcpConnection | RtuConnection, Field(discriminator="type")]
 
 
-class Meter(_Strict):
+class Meter(FrozenStrictModel):
     id: Identifier
     utility: Utility
     profile: str
@@ -83,7 +80,7 @@ class AgentKind(StrEnum):
     IMPORTER = "importer"  # publishes utilities' files: python -m importers
 
 
-class Agent(_Strict):
+class Agent(FrozenStrictModel):
     id: Identifier
     kind: AgentKind = Field(default=AgentKind.EDGE, description="edge agent or importer")
     name: str | None = None
@@ -93,7 +90,7 @@ class Agent(_Strict):
     meters: list[Meter] = Field(default_factory=list)
 
 
-class Site(_Strict):
+class Site(FrozenStrictModel):
     id: Identifier
     name_ko: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
@@ -124,7 +121,7 @@ class Site(_Strict):
         return frozenset(m.id for a in self.agents for m in a.meters)
 
 
-class SitesFile(_Strict):
+class SitesFile(FrozenStrictModel):
     """The top level of config/sites/*.yaml."""
 
     profiles_dir: str | None = Field(

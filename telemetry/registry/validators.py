@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from telemetry.codec import is_float, order_fits, register_count
+from telemetry.config.messages import Message, message
 from telemetry.fields import FIELDS
 from telemetry.registry.geography import Geography
-from telemetry.registry.messages import Message, message
 from telemetry.registry.profiles import Profile
 from telemetry.registry.sites import SitesFile
 

@@ -25,7 +25,8 @@ from telemetry.clock import ENV_ANCHOR, ENV_SPEED, ENV_START
 from telemetry.db import make_engine
 from telemetry.db.migrate import upgrade
 from telemetry.influxql import InfluxQL
-from tests.alerts.waiting import wait_for
+from tests.support.processes import run_module
+from tests.support.waiting import wait_until
 
 SITE, AGENT, METERS = "munheung-apt", "munheung-gw", 4
 SECRET_ENV, SECRET = "ALERTS_E2E_SECRET", "e2e-webhook-secret"
@@ -62,10 +63,7 @@ class Running:
         write_faults(self.control, {f"{SITE}/{m}": kind for m, kind in mapping.items()})
 
     def alerts_cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "alerts", *args, "--db-url", self.db_url],
-            env=component_env(self.env), capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
+        done = run_module("alerts", *args, "--db-url", self.db_url, env=self.env, timeout=60)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -187,7 +185,7 @@ def running(
     try:
         start(plat, control, list(setup.faults), sim_flags)
         run = Running(plat, ql, influx_db, tmp_path, control, env)
-        wait_for("readings of every meter", run.all_meters_reported, run.logs, 120)
+        wait_until(run.all_meters_reported, 120, "readings of every meter", logs=run.logs)
         yield run
     finally:
         plat.stop()

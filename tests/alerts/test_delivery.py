@@ -15,9 +15,9 @@ from alerts.lifecycle import AlertState, Event
 from alerts.routing import idempotency_key, payload
 from alerts.rules import RulesFile
 from alerts.store import Note, enqueue, save
-from devstack.ports import free_port
 from telemetry.db.tables import alert_notifications
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
+from tests.support.processes import LocalServers
 
 SECRET = "s3cret-key"
 FIRED = datetime(2026, 1, 5, 21, 0, tzinfo=UTC)
@@ -55,6 +55,7 @@ def _row(engine: Engine) -> dict:
         return dict(conn.execute(select(alert_notifications)).mappings().one())
 
 
+@pytest.mark.usefixtures("local_servers")  # the webhook receiver
 def test_receiver_failing_three_times_gets_exactly_one_delivery(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -77,6 +78,7 @@ def test_receiver_failing_three_times_gets_exactly_one_delivery(
     assert log.accepted[key]["rule"] == "stale" and log.accepted[key]["site"] == "hanam-ic"
 
 
+@pytest.mark.usefixtures("local_servers")  # the webhook receiver
 def test_permanently_failing_receiver_ends_dead_lettered(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -92,6 +94,7 @@ def test_permanently_failing_receiver_ends_dead_lettered(
     assert row["attempts"] == 4 and log.requests == 4 and "503" in row["last_error"]
 
 
+@pytest.mark.usefixtures("local_servers")  # the webhook receiver
 def test_wrong_secret_is_refused_by_the_receiver(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -115,9 +118,9 @@ class _Inbox:
         return "250 OK"
 
 
-def test_email_arrives_with_subject_and_site(engine: Engine) -> None:
+def test_email_arrives_with_subject_and_site(engine: Engine, local_servers: LocalServers) -> None:
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=local_servers.port())
     controller.start()
     try:
         rules = _rules({"mail": {"kind": "email", "to": ["ops@example.org"],

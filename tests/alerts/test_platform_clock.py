@@ -40,7 +40,7 @@ from tests.alerts.platform import (
     webhook_delivery,
 )
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
-from tests.alerts.waiting import wait_for
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 METER, LEAK_M3H, SPEED = "water-main", 40.0, 60.0
@@ -117,13 +117,20 @@ def test_overnight_leak_and_a_spike_that_fires_once(running: Running) -> None:
     with WebhookReceiver(log) as hook:
         proc, engine = running.start_alerts(_rules(hook.url))
         try:
-            wait_for("the leak alert", lambda: len(in_state(engine, "leak", "active_unacked")) == 1,
-                     running.logs, 240)  # fmt: skip
-            wait_for("the spike alert",
-                     lambda: len(in_state(engine, "spike", "active_unacked")) == 1,
-                     running.logs, 240)  # fmt: skip
+            wait_until(
+                lambda: len(in_state(engine, "leak", "active_unacked")) == 1,
+                240,
+                "the leak alert",
+                logs=running.logs,
+            )
+            wait_until(
+                lambda: len(in_state(engine, "spike", "active_unacked")) == 1,
+                240,
+                "the spike alert",
+                logs=running.logs,
+            )
             time.sleep(15)  # fifteen more passes judge the same hour
-            wait_for("two deliveries", lambda: len(log.accepted) == 2, running.logs, 60)
+            wait_until(lambda: len(log.accepted) == 2, 60, "two deliveries", logs=running.logs)
             (leak,) = in_state(engine, "leak", "active_unacked")
             (spike,) = in_state(engine, "spike", "active_unacked")
             alerts = all_alerts(engine)

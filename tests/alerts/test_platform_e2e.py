@@ -13,7 +13,7 @@ import pytest
 
 from alerts.store import all_alerts
 from tests.alerts.platform import AGENT, METERS, SITE, Running, in_state, stop_alerts
-from tests.alerts.waiting import wait_for
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 RULES = {
@@ -35,17 +35,31 @@ def test_stopped_agent_raises_offline_and_stale_then_clears(running: Running) ->
         agent.signal(signal.SIGTERM)
         assert agent.wait(30)
         active = in_state
-        wait_for("agent-offline", lambda: len(active(engine, "offline", "active_unacked")) == 1,
-                 running.logs, 60)  # fmt: skip
-        wait_for("stale meters", lambda: len(active(engine, "stale", "active_unacked")) == METERS,
-                 running.logs, 90)  # fmt: skip
+        wait_until(
+            lambda: len(active(engine, "offline", "active_unacked")) == 1,
+            60,
+            "agent-offline",
+            logs=running.logs,
+        )
+        wait_until(
+            lambda: len(active(engine, "stale", "active_unacked")) == METERS,
+            90,
+            "stale meters",
+            logs=running.logs,
+        )
         agent.start(running.platform.env)
-        wait_for("offline cleared",
-                 lambda: len(active(engine, "offline", "cleared_unacked")) == 1,
-                 running.logs, 90)  # fmt: skip
-        wait_for("stale cleared",
-                 lambda: len(active(engine, "stale", "cleared_unacked")) == METERS,
-                 running.logs, 90)  # fmt: skip
+        wait_until(
+            lambda: len(active(engine, "offline", "cleared_unacked")) == 1,
+            90,
+            "offline cleared",
+            logs=running.logs,
+        )
+        wait_until(
+            lambda: len(active(engine, "stale", "cleared_unacked")) == METERS,
+            90,
+            "stale cleared",
+            logs=running.logs,
+        )
         assert running.alert_event_counts() == {"firing": METERS + 1, "resolved": METERS + 1}
     finally:
         stop_alerts(proc, engine)

@@ -31,7 +31,7 @@ from tests.alerts.platform import (
     webhook_delivery,
 )
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
-from tests.alerts.waiting import wait_for
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 GAS_WINDOW_S = 3 * 10  # factor 3 × gas-main's 10 s poll interval
@@ -89,10 +89,18 @@ def _scenario(run: Running, engine: Engine, log: WebhookLog) -> None:
     assert all_alerts(engine) == [], "nothing fires while every meter reports"
 
     run.faults({"gas-main": "timeout", "heat-main": "timeout", "main-elec": "glitch"})
-    wait_for("two stale meters", lambda: len(in_state(engine, "stale", "active_unacked")) == 2,
-             run.logs, 120)  # fmt: skip
-    wait_for("the counter event", lambda: len(in_state(engine, "counter", "active_unacked")) == 1,
-             run.logs, 120)  # fmt: skip
+    wait_until(
+        lambda: len(in_state(engine, "stale", "active_unacked")) == 2,
+        120,
+        "two stale meters",
+        logs=run.logs,
+    )
+    wait_until(
+        lambda: len(in_state(engine, "counter", "active_unacked")) == 1,
+        120,
+        "the counter event",
+        logs=run.logs,
+    )
     gas = _one(engine, "stale", "gas-main")
     assert gas.fired_at is not None and gas.last_value is not None
     silent_since = _last_reading_before(run, "gas", "gas-main", gas.fired_at)
@@ -101,9 +109,13 @@ def _scenario(run: Running, engine: Engine, log: WebhookLog) -> None:
     assert gas.fired_at - silent_since < timedelta(seconds=2 * GAS_WINDOW_S)
 
     run.faults({})  # every meter answers again
-    wait_for("both stale alerts cleared",
-             lambda: len(in_state(engine, "stale", "cleared_unacked")) == 2, run.logs, 150)  # fmt: skip
-    wait_for("three deliveries", lambda: len(log.accepted) == 3, run.logs, 60)
+    wait_until(
+        lambda: len(in_state(engine, "stale", "cleared_unacked")) == 2,
+        150,
+        "both stale alerts cleared",
+        logs=run.logs,
+    )
+    wait_until(lambda: len(log.accepted) == 3, 60, "three deliveries", logs=run.logs)
     time.sleep(5)  # more passes: the counter event stays one announcement
 
     alerts = {(a.rule, a.originator.rsplit("/", 1)[1], a.state) for a in all_alerts(engine)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,8 @@ from devstack import InfluxServer, component_env, free_port
 from telemetry.db.tables import alert_notifications
 from telemetry.influxql import InfluxQL
 from tests.alerts.receivers import WebhookLog, WebhookReceiver
-from tests.alerts.waiting import wait_for
+from tests.support.processes import kill, python_m, run_module, start_logged
+from tests.support.waiting import wait_until
 
 SECRET = "restart-secret"
 RULES = """\
@@ -42,16 +42,11 @@ ORIGINATOR = "meter:hanam-ic/gas-main"
 
 @contextmanager
 def _alerts(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    with log.open("a") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "alerts", *args], env=env, stderr=err, stdout=err
-        )
+    proc = start_logged(python_m("alerts", *args), log, env)
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=30)
+        kill(proc)
 
 
 def _alert(engine: Engine, rule: str) -> AlertState | None:
@@ -84,33 +79,20 @@ def test_sigkill_mid_pending_and_mid_firing(
                 "--influx-bucket", influx_db, "--interval", "0.2",
                 "--metrics-port", str(metrics_port)]  # fmt: skip
         with _alerts(args, env, err) as first:
-            wait_for("delivery attempts of the firing", lambda: log.requests >= 2, logs)
-            wait_for("the slow rule to start pending", lambda: bool(_alert(engine, "slow")), logs)
+            wait_until(lambda: log.requests >= 2, 60, "delivery attempts of the firing", logs=logs)
+            wait_until(
+                lambda: bool(_alert(engine, "slow")),
+                60,
+                "the slow rule to start pending",
+                logs=logs,
+            )
             pending = _alert(engine, "slow")
             fired = _alert(engine, "fast")
-            ack = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "alerts",
-                    "ack",
-                    str(fired.id),
-                    "--by",
-                    "kim",
-                    "--note",
-                    "valve checked",
-                    "--db-url",
-                    db_url,
-                    "--influx-url",
-                    influx.url,
-                    "--influx-bucket",
-                    influx_db,
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
+            ack = run_module(
+                "alerts", "ack", fired.id, "--by", "kim", "--note", "valve checked",
+                "--db-url", db_url, "--influx-url", influx.url, "--influx-bucket", influx_db,
+                env=env, timeout=60,
+            )  # fmt: skip
             assert ack.returncode == 0, ack.stderr
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=30)
@@ -124,8 +106,10 @@ def test_sigkill_mid_pending_and_mid_firing(
                 alert = _alert(engine, "fast")
                 return bool(alert and alert.last_breach_at and alert.last_breach_at > restarted)
 
-            wait_for("passes after the restart", passed_since_restart, logs)
-            wait_for("the delivery after the restart", lambda: len(log.accepted) == 1, logs)
+            wait_until(passed_since_restart, 60, "passes after the restart", logs=logs)
+            wait_until(
+                lambda: len(log.accepted) == 1, 60, "the delivery after the restart", logs=logs
+            )
             time.sleep(1.0)  # several more passes and delivery rounds
             slow, fast = _alert(engine, "slow"), _alert(engine, "fast")
             scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from alerts.duration import parse_duration
 from alerts.loader import load_rules
@@ -20,6 +19,7 @@ from alerts.rules import (
     ThresholdRule,
 )
 from telemetry.registry import ConfigError, Registry, load_registry
+from tests.support.golden import assert_same_issues, case_dirs, case_id, covered_ids, errors
 
 CASES = Path(__file__).parent / "rule_cases"
 
@@ -27,14 +27,6 @@ CASES = Path(__file__).parent / "rule_cases"
 @pytest.fixture(scope="module")
 def registry() -> Registry:
     return load_registry("config/sites/demo.yaml")
-
-
-def _cases() -> list[Path]:
-    return sorted(p for p in CASES.iterdir() if p.is_dir())
-
-
-def _expected(case: Path) -> list[dict]:
-    return yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))["errors"]
 
 
 def test_shipped_rules_load(registry: Registry) -> None:
@@ -45,21 +37,18 @@ def test_shipped_rules_load(registry: Registry) -> None:
     assert rules.policies and all(t in rules.targets for p in rules.policies for t in p.targets)
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
+@pytest.mark.parametrize("case", case_dirs(CASES), ids=case_id)
 def test_broken_rules_name_file_line_and_field(case: Path, registry: Registry) -> None:
     with pytest.raises(ConfigError) as caught:
         load_rules(case / "alerts.yaml", registry)
-    got = sorted((i.file.name, i.line or 0, i.field, i.id) for i in caught.value.issues)
-    want = sorted((w["file"], w["line"] or 0, w["field"], w["id"]) for w in _expected(case))
-    assert got == want, str(caught.value)
-    for w in _expected(case):
+    assert_same_issues(caught.value, errors(case))
+    for w in errors(case):
         field = f"{w['field']}: " if w["field"] else ""
         assert f"alerts.yaml:{w['line']}: {field}" in str(caught.value)
 
 
 def test_every_message_has_a_golden_case() -> None:
-    covered = {w["id"] for case in _cases() for w in _expected(case)}
-    assert set(MESSAGES) - covered == set()
+    assert set(MESSAGES) - covered_ids(CASES) == set()
 
 
 def test_hysteresis_fires_above_and_clears_only_below_clear(registry: Registry) -> None:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from telemetry.paths import PROJECT_ROOT
+from tests.support.processes import Processes
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = PROJECT_ROOT / "deploy" / ".env.example"
@@ -19,18 +20,20 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _config(env_text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _config(
+    processes: Processes, env_text: str, tmp_path: Path
+) -> subprocess.CompletedProcess[str]:
     env = tmp_path / "test.env"
     env.write_text(env_text)
-    return subprocess.run(
+    return processes.run(
         ["docker-compose", "--env-file", str(env), "-f", str(COMPOSE), "config"],
-        capture_output=True, text=True, timeout=60, cwd=PROJECT_ROOT, check=False,
+        timeout=60, cwd=PROJECT_ROOT,
     )  # fmt: skip
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> dict[str, Any]:
-    done = _config(ENV_EXAMPLE.read_text(), tmp_path)
+def services(tmp_path: Path, processes: Processes) -> dict[str, Any]:
+    done = _config(processes, ENV_EXAMPLE.read_text(), tmp_path)
     assert done.returncode == 0, done.stderr
     return yaml.safe_load(done.stdout)["services"]
 
@@ -55,13 +58,13 @@ def test_alerts_runs_like_the_collector_on_the_platform_database(services: dict[
                for v in volumes)  # fmt: skip
 
 
-def test_the_platform_database_password_is_required(tmp_path: Path) -> None:
+def test_the_platform_database_password_is_required(tmp_path: Path, processes: Processes) -> None:
     env = "\n".join(
         line
         for line in ENV_EXAMPLE.read_text().splitlines()
         if not line.startswith("PLATFORM_DB_PASSWORD=")
     )
-    done = _config(env, tmp_path)
+    done = _config(processes, env, tmp_path)
     assert done.returncode != 0 and "PLATFORM_DB_PASSWORD" in done.stderr
 
 

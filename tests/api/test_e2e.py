@@ -9,34 +9,27 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
 
-from devstack import InfluxServer, MosquittoServer, component_env, flags, free_port
+from devstack import InfluxServer, MosquittoServer, flags, free_port
 from telemetry.influx_schema import rollup_from
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
 from telemetry.rounding import round_figure
 from tests.rollup import brute
 from tests.rollup.conftest import fresh_db, run_rollup
+from tests.support.processes import start_logged, stop
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.timeout(150), pytest.mark.slow]
 SITES = ("pungam-lh-apt", "munheung-apt")  # 840 and 1,200 households: public groups
 REPLACED = ("pungam-lh-apt", "blk101-elec")
 HOUR = 3_600_000
-
-
-def wait_until(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def e2e_sites(directory: Path) -> Path:
@@ -60,18 +53,9 @@ class Procs:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.env = component_env({"PYTHONPATH": str(PROJECT_ROOT)})
 
     def start(self, name: str, *argv: str) -> subprocess.Popen[bytes]:
-        log = (self.workdir / f"{name}.log").open("ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", *argv],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        proc = start_logged([sys.executable, "-m", *argv], self.workdir / f"{name}.log")
         self.procs[name] = proc
         return proc
 
@@ -82,14 +66,7 @@ class Procs:
         return self.procs[name].poll() is None
 
     def stop(self, name: str) -> None:
-        proc = self.procs[name]
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(self.procs[name], 15)
 
     def stop_all(self) -> None:
         for name in list(self.procs):

@@ -95,8 +95,8 @@ def test_public_modules_never_import_the_private_store() -> None:
         "routes/public.py",
         "routes/stream.py",
         "routes/opendata.py",
-        "public_data.py",
-        "public_totals.py",
+        "../stores/public_data.py",
+        "../stores/public_totals.py",
     )
     # The household's own page (web/household_page.py) is private by design: it answers
     # only with the household's signed token and reads its rollups; tests/web covers it.

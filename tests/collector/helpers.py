@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -23,19 +22,11 @@ from devstack import flags, free_port
 from devstack.ports import anchor_paths
 from telemetry.models import Reading, ReadingBatch
 from telemetry.topics import readings_topic
+from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 SITE, AGENT = "hanam-ic", "hanam-gw-a"
 SITE2, AGENT2 = "pyeongdong-ic", "pyeongdong-gw"
-
-
-def wait_until(cond: Callable[[], bool], timeout: float, what: str, step: float = 0.2) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @dataclass
@@ -97,12 +88,18 @@ class CollectorProc:
             return False
 
     def wait_ready(self, timeout: float = 20.0) -> None:
-        def ok() -> bool:
+        def exited() -> str | None:
             if self.proc is not None and self.proc.poll() is not None:
-                raise AssertionError(f"collector exited {self.proc.returncode}:\n{self.log_tail()}")
-            return self.ready()
+                return f"collector exited {self.proc.returncode}"
+            return None
 
-        wait_until(ok, timeout, f"collector {self.instance} ready\n{self.log_tail()}")
+        wait_until(
+            self.ready,
+            timeout,
+            f"collector {self.instance} ready",
+            logs=self.log_tail,
+            give_up=exited,
+        )
 
     def metrics(self) -> dict[str, float]:
         """Prometheus text, as {'name{labels}': value}."""

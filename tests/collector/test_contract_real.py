@@ -7,8 +7,6 @@ line until a restart; a buggy agent could create series without limit.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +18,6 @@ from telemetry.registry import load_registry
 from telemetry.topics import readings_topic, status_topic
 from tests.collector.helpers import (
     AGENT,
-    REPO,
     SITE,
     CollectorProc,
     Publisher,
@@ -29,8 +26,9 @@ from tests.collector.helpers import (
     influx_rows,
     make_batch,
     recent_t0,
-    wait_until,
 )
+from tests.support.processes import run_module
+from tests.support.waiting import wait_until
 
 RT = readings_topic(SITE, AGENT)
 ST = status_topic(SITE, AGENT)
@@ -230,11 +228,6 @@ def test_ten_thousand_new_meters_create_at_most_the_margin(
 
 def _meters_cli(config: Path, influx_url: str, db: str, *args: str) -> str:
     argv = ["--config", str(config), "--influx-url", influx_url, "--influx-bucket", db, *args]
-    return subprocess.run(
-        [sys.executable, "-m", "collector", "meters", *argv],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    done = run_module("collector", "meters", *argv, timeout=60)
+    done.check_returncode()
+    return done.stdout

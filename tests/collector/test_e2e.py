@@ -20,13 +20,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from devstack import InfluxServer, MosquittoServer, component_env, flags, free_port
 from telemetry.models import ReadingBatch
-from tests.collector.helpers import (
-    REPO,
-    StartCollector,
-    influx_rows,
-    rejected_total,
-    wait_until,
-)
+from tests.collector.helpers import REPO, StartCollector, influx_rows, rejected_total
+from tests.support.processes import start_logged
+from tests.support.waiting import wait_until
 
 HERE = Path(__file__).parent
 Key = tuple[str, str, str, int]  # utility, site, meter, ts ms
@@ -73,16 +69,7 @@ def stored_points(url: str, db: str) -> dict[Key, dict[str, float]]:
 
 
 def _start(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
-    env = component_env({"PYTHONPATH": str(REPO)})
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, *argv],
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
+    return start_logged([sys.executable, *argv], log)
 
 
 @pytest.mark.timeout(120)

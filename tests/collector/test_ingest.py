@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -30,8 +28,9 @@ from tests.collector.helpers import (
     recent_t0,
     stored_count,
     stored_sum,
-    wait_until,
 )
+from tests.support.processes import Processes, run_module
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -116,28 +115,19 @@ def test_agent_status_stored(
 
 def test_init_creates_databases_idempotently(influx_srv: InfluxServer) -> None:
     names = [f"i_{uuid.uuid4().hex[:6]}", f"p_{uuid.uuid4().hex[:6]}"]
-    argv = [
-        sys.executable,
-        "-m",
-        "collector",
-        "init",
-        "--influx-url",
-        influx_srv.url,
-        "--influx-bucket",
-        names[0],
-        "--influx-public-bucket",
-        names[1],
-    ]
+    argv = ["--influx-url", influx_srv.url]
+    argv += ["--influx-bucket", names[0], "--influx-public-bucket", names[1]]
     for _ in range(2):
-        done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30)
+        done = run_module("collector", "init", *argv, timeout=30)
         assert done.returncode == 0, done.stderr
     dbs = {r["name"] for r in influx_rows(influx_srv.url, "SHOW DATABASES", "")}
     assert set(names) <= dbs
 
 
-def test_init_names_unreachable_influx() -> None:
-    argv = [sys.executable, "-m", "collector", "init", "--influx-url", "http://127.0.0.1:9"]
-    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=30)
+def test_init_names_unreachable_influx(processes: Processes) -> None:
+    done = processes.run_module(
+        "collector", "init", "--influx-url", "http://127.0.0.1:9", timeout=30
+    )
     assert done.returncode == 1
     assert "127.0.0.1:9" in done.stderr
 

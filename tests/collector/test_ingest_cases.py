@@ -20,7 +20,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from collector.meters import MeterGate
 from collector.reasons import Reason
@@ -30,6 +29,7 @@ from telemetry.readings_v2 import SCHEMA_ID_V2
 from telemetry.registry import load_registry
 from telemetry.schema import SCHEMA_PATH, SCHEMA_V2_PATH, STATUS_SCHEMA_PATH
 from tests.collector.helpers import REPO
+from tests.support import golden
 
 CASES = Path(__file__).parent / "ingest_cases"
 NOW = datetime(2026, 11, 24, 10, 5, tzinfo=UTC).timestamp()
@@ -37,15 +37,10 @@ SHAPE_REASONS = {Reason.BAD_JSON, Reason.SCHEMA, Reason.BAD_METER_ID}
 REGISTRY = load_registry(REPO / "config" / "sites" / "demo.yaml")
 
 
-def _cases() -> list[Path]:
-    return sorted(p for p in CASES.iterdir() if p.is_dir())
-
-
 def _load(case: Path) -> tuple[str, bytes, dict[str, Any]]:
     topic = (case / "topic.txt").read_text(encoding="utf-8").strip()
     payload = (case / "payload.json").read_bytes()
-    expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
-    return topic, payload, expected
+    return topic, payload, golden.expected(case)
 
 
 def _validator() -> Validator:
@@ -54,20 +49,22 @@ def _validator() -> Validator:
 
 
 def test_the_cases_cover_both_verdicts_and_every_shape_reason() -> None:
-    expected = [_load(c)[2] for c in _cases()]
+    expected = [_load(c)[2] for c in golden.case_dirs(CASES)]
     assert len(expected) >= 30
     reasons = {e.get("reason") for e in expected} | {e.get("refused") for e in expected}
     assert {r.value for r in SHAPE_REASONS} <= reasons
     assert "bad_interval" in reasons
     v2 = [
-        e for c, e in zip(_cases(), expected, strict=True) if SCHEMA_ID_V2 in _load(c)[1].decode()
+        e
+        for c, e in zip(golden.case_dirs(CASES), expected, strict=True)
+        if SCHEMA_ID_V2 in _load(c)[1].decode()
     ]
     assert any(e["verdict"] == "accept" for e in v2), "no accepted energy.readings.v2 case"
     assert "unknown_meter_limit" in reasons
     assert any(e["verdict"] == "accept" for e in expected)
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
+@pytest.mark.parametrize("case", golden.case_dirs(CASES), ids=golden.case_id)
 def test_validator_gives_the_expected_verdict(case: Path) -> None:
     topic, payload, expected = _load(case)
     verdict = _validator().check(Delivery(1, 1, topic, payload, NOW, 0), now=NOW)
@@ -100,7 +97,7 @@ def _schema_for(topic: str, payload: bytes) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
+@pytest.mark.parametrize("case", golden.case_dirs(CASES), ids=golden.case_id)
 def test_published_schema_agrees_with_the_validator(case: Path) -> None:
     topic, payload, expected = _load(case)
     shape_refused = expected["verdict"] == "reject" and expected["reason"] in SHAPE_REASONS

@@ -10,7 +10,6 @@ wrote with the raw readings into `rollups`.
 from __future__ import annotations
 
 import subprocess
-import sys
 import uuid
 
 from devstack import InfluxServer
@@ -21,14 +20,13 @@ from telemetry.influx_schema import (
     rollup_from,
 )
 from telemetry.influxql import InfluxQL
-from tests.collector.helpers import REPO
 from tests.rollup.city import write_lines
+from tests.support.processes import run_module
 
 
 def _init(url: str, raw: str, public: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "collector", "init", "--influx-url", url]
-    argv += ["--influx-bucket", raw, "--influx-public-bucket", public, *extra]
-    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=60)
+    argv = ["--influx-url", url, "--influx-bucket", raw, "--influx-public-bucket", public, *extra]
+    return run_module("collector", "init", *argv, timeout=60)
 
 
 def _durations(ql: InfluxQL, db: str) -> dict[str, tuple[str, bool]]:

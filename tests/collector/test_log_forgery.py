@@ -10,7 +10,8 @@ from pathlib import Path
 
 from devstack import InfluxServer, MosquittoServer
 from telemetry.topics import readings_topic
-from tests.collector.helpers import AGENT, SITE, Publisher, StartCollector, wait_until
+from tests.collector.helpers import AGENT, SITE, Publisher, StartCollector
+from tests.support.waiting import wait_until
 
 FORGED = '2026-01-01 00:00:00 ERROR forged {"level": "error"}'
 # Every character some reader takes as the end of a line.

@@ -32,8 +32,8 @@ from tests.collector.helpers import (
     demo_config,
     influx_rows,
     stored_count,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 MAX_PAYLOAD = 4096
 _ids = itertools.count()

@@ -21,8 +21,8 @@ from tests.collector.helpers import (
     recent_t0,
     stored_count,
     stored_sum,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 
 def _assert_all_stored_once(url: str, db: str, stream: SteadyStream) -> None:

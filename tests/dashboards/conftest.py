@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from paho.mqtt.enums import CallbackAPIVersion
 
 from dashboards.interpolate import ZONE, years_back
-from devstack import InfluxServer, MosquittoServer, component_env
+from devstack import InfluxServer, MosquittoServer
 from devstack.platform import Platform
 from devstack.ports import shifted_config
 from telemetry.db.migrate import upgrade
@@ -34,6 +33,7 @@ from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
 from telemetry.registry import AgentKind, Registry, load_registry
 from telemetry.topics import readings_topic
+from tests.support.processes import run_module
 
 DEMO = PROJECT_ROOT / "config" / "sites" / "demo.yaml"
 FILL_DEADLINE_S = 60.0
@@ -187,15 +187,7 @@ def _alerts_once(root: Path, platform: Platform, raw: str) -> subprocess.Complet
     upgrade(db_url)
     argv = ["--config", str(platform.config), "--rules", str(rules), "--db-url", db_url,
             "--influx-url", platform.influx_url, "--influx-bucket", raw, "--once"]  # fmt: skip
-    return subprocess.run(
-        [sys.executable, "-m", "alerts", *argv],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=component_env(),
-        cwd=PROJECT_ROOT,
-        check=False,
-    )
+    return run_module("alerts", *argv, timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -137,30 +137,13 @@ def test_facility_meter_variable_lists_real_meters(pipeline_run: Run) -> None:
 
 
 def test_check_cli_reports_every_query(pipeline_run: Run) -> None:
-    import subprocess
-    import sys
+    from tests.support.processes import run_module
 
-    from telemetry.paths import PROJECT_ROOT
-
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dashboards",
-            "check",
-            "--influx-url",
-            pipeline_run.ql.url,
-            "--influx-bucket",
-            pipeline_run.raw,
-            "--influx-public-bucket",
-            pipeline_run.public,
-        ],
-        capture_output=True,
-        text=True,
+    done = run_module(
+        "dashboards", "check", "--influx-url", pipeline_run.ql.url,
+        "--influx-bucket", pipeline_run.raw, "--influx-public-bucket", pipeline_run.public,
         timeout=120,
-        cwd=PROJECT_ROOT,
-        check=False,
-    )
+    )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr
     boards = load_boards()
     targets = sum(len(p["targets"]) for b in boards for p in b["panels"] if p["type"] != "row")

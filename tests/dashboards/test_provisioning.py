@@ -15,6 +15,7 @@ from dashboards.build import CONTAINER_DASHBOARDS, CONTAINER_PROVISIONING, PROVI
 from dashboards.datasources import CITIZENS_ORG_NAME, STAFF, STAFF_ORG_ID
 from telemetry.paths import PROJECT_ROOT
 from telemetry.registry import AgentKind, load_registry
+from tests.support.processes import Processes
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = PROJECT_ROOT / "deploy" / ".env.example"
@@ -24,6 +25,7 @@ needs_compose = pytest.mark.skipif(
 
 
 def _compose(env_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`docker-compose`: for the `resolved` fixture and tests that request `processes`."""
     return subprocess.run(
         ["docker-compose", "--env-file", str(env_file), "-f", str(COMPOSE), *args],
         capture_output=True,
@@ -47,6 +49,7 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @needs_compose
+@pytest.mark.usefixtures("processes")  # docker-compose
 def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
     env = tmp_path / "test.env"
     env.write_text(ENV_EXAMPLE.read_text())
@@ -55,6 +58,7 @@ def test_docker_compose_accepts_the_file(tmp_path: Path) -> None:
 
 
 @needs_compose
+@pytest.mark.usefixtures("processes")  # docker-compose
 def test_docker_compose_refuses_to_run_without_secrets(tmp_path: Path) -> None:
     env = tmp_path / "test.env"
     env.write_text(
@@ -69,8 +73,8 @@ def test_docker_compose_refuses_to_run_without_secrets(tmp_path: Path) -> None:
     assert "MQTT_COLLECTOR_PASSWORD" in done.stderr
 
 
-def test_env_file_is_not_committed() -> None:
-    ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=PROJECT_ROOT, check=False)
+def test_env_file_is_not_committed(processes: Processes) -> None:
+    ignored = processes.run(["git", "check-ignore", "-q", ".env"], cwd=PROJECT_ROOT)
     assert ignored.returncode == 0, ".env must be ignored by git"
 
 

@@ -6,9 +6,6 @@ Grafana cannot run on this machine, so these run against tests/dashboards/fake_g
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from dashboards.build import GENERATED_DIR
@@ -17,8 +14,10 @@ from dashboards.datasources import CITIZENS_ORG_NAME, PUBLIC, STAFF
 from dashboards.push import PushError, push
 from telemetry.paths import PROJECT_ROOT
 from tests.dashboards.fake_grafana import FakeGrafana
+from tests.support.processes import Processes, python_m
 
-pytestmark = pytest.mark.timeout(60)
+# FakeGrafana is an HTTP server on a local port.
+pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("local_servers")]
 INFLUX = "http://influxdb:8086"
 
 
@@ -95,24 +94,12 @@ def test_wrong_credentials_fail_with_a_clear_message(tokens: dict[str, str]) -> 
             list(push(url, INFLUX, GENERATED_DIR))
 
 
-def test_cli_push(tokens: dict[str, str]) -> None:
+def test_cli_push(tokens: dict[str, str], processes: Processes) -> None:
     with FakeGrafana() as grafana:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dashboards",
-                "push",
-                "--grafana-url",
-                grafana.url,
-                "--influx-url",
-                INFLUX,
-            ],
-            capture_output=True,
-            text=True,
+        done = processes.run(  # this environment: the tokens are in it
+            python_m("dashboards", "push", "--grafana-url", grafana.url, "--influx-url", INFLUX),
             timeout=60,
             cwd=PROJECT_ROOT,
-            check=False,
         )
         assert done.returncode == 0, done.stderr
         assert len(grafana.state.dashboards) == len(load_boards())

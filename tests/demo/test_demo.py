@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -18,6 +17,8 @@ from devstack import component_env
 from devstack.platform import modbus_ports
 from devstack.ports import free_offset, free_port, port_open
 from devstack.supervisor import PROJECT_ROOT
+from tests.support.processes import Processes
+from tests.support.waiting import true_within, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -64,7 +65,9 @@ def _rates(body: dict) -> dict[str, float]:
     }
 
 
-def test_demo_serves_live_changing_city_data_and_stops_cleanly(tmp_path: Path) -> None:
+def test_demo_serves_live_changing_city_data_and_stops_cleanly(
+    tmp_path: Path, processes: Processes
+) -> None:
     api_port = free_port()
     log = tmp_path / "demo.out"
     argv = [
@@ -82,8 +85,8 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(tmp_path: Path) -
     ]
     env = component_env()
     with log.open("wb") as out:
-        demo = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, env=env
+        demo = processes.adopt(
+            subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, env=env)
         )
     base = f"http://127.0.0.1:{api_port}"
     pids: dict[str, int] = {}
@@ -123,9 +126,7 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(tmp_path: Path) -
     output = log.read_text()
     assert code == 0, output[-3000:]
     assert "Stopped." in output
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(p) for p in pids.values()):
-        time.sleep(0.2)
+    true_within(lambda: not any(_alive(p) for p in pids.values()), 10, 0.2)
     left = {name: pid for name, pid in pids.items() if _alive(pid)}
     assert left == {}, f"still running after Ctrl-C: {left}"
     assert not port_open("127.0.0.1", api_port)
@@ -139,15 +140,11 @@ def _poll(
     what: str = "live data from the API",
 ):
     """Poll probe until it returns something truthy; fail naming `what` after the deadline."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if demo.poll() is not None:
-            pytest.fail(f"demo exited with {demo.returncode}:\n{log.read_text()[-3000:]}")
-        value = probe()
-        if value:
-            return value
-        time.sleep(1.0)
-    pytest.fail(
-        f"no {what} within {deadline_s:.0f} s:\n"
-        f"{log.read_text()[-3000:]}\n{json.dumps(_pids(log.read_text()))}"
+    return wait_until(
+        probe,
+        deadline_s,
+        what,
+        interval=1.0,
+        logs=lambda: f"{log.read_text()[-3000:]}\n{json.dumps(_pids(log.read_text()))}",
+        give_up=lambda: demo.poll() is not None and f"demo exited with {demo.returncode}",
     )

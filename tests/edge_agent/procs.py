@@ -10,11 +10,9 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -22,25 +20,14 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from devstack import component_env, flags, free_port
+from devstack import flags, free_port
 from telemetry.models import AgentStatus, ReadingBatch
+from tests.support.processes import kill, start_logged, stop
+from tests.support.waiting import true_within
 
 HERE = Path(__file__).parent
 CONFIGS = HERE / "configs"
 ROOT = HERE.parent.parent
-
-
-def wait_until(condition: Callable[[], object], timeout: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return bool(condition())
-
-
-def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    return component_env({"PYTHONPATH": str(ROOT), **(extra or {})})
 
 
 class Proc:
@@ -48,14 +35,7 @@ class Proc:
 
     def __init__(self, argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
         self.log = log
-        self._out = log.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, *argv],
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env=_env(env),
-        )
+        self.proc = start_logged([sys.executable, *argv], log, env)
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -64,30 +44,20 @@ class Proc:
         return self.proc.poll() is None
 
     def stop(self, timeout: float = 10.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                # The agent prints every thread's stack on SIGUSR1: keep it in the log.
-                self.proc.send_signal(signal.SIGUSR1)
-                time.sleep(1)
-                self.proc.kill()
-                self.proc.wait()
-        self._out.close()
-        return self.proc.returncode
+        def stacks() -> None:  # the agent prints every thread's stack on SIGUSR1: into the log
+            self.proc.send_signal(signal.SIGUSR1)
+            time.sleep(1)
+
+        return stop(self.proc, timeout, before_kill=stacks)
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self._out.close()
+        kill(self.proc)
 
 
 def start_simulators(config: Path, log: Path, *args: str, timeout: float = 20.0) -> Proc:
     proc = Proc(["-m", "simulators", "serve", "--config", str(config), *args], log)
     if (
-        not wait_until(lambda: "READY" in proc.text() or not proc.alive(), timeout, 0.05)
+        not true_within(lambda: "READY" in proc.text() or not proc.alive(), timeout, 0.05)
         or not proc.alive()
     ):
         proc.kill()

@@ -26,8 +26,8 @@ from tests.edge_agent.procs import (
     outbox_state,
     start_agent,
     start_simulators,
-    wait_until,
 )
+from tests.support.waiting import true_within
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -68,7 +68,7 @@ def test_broker_outage_loses_nothing(tmp_path: Path, procs) -> None:
     try:
         agent = start_agent(config, AGENT, broker.url, outbox, tmp_path / "agent.log")
         procs.append(agent)
-        assert wait_until(lambda: len(sub.seqs()) >= 3, 20), dump(*procs)
+        assert true_within(lambda: len(sub.seqs()) >= 3, 20), dump(*procs)
 
         broker.stop()
         outage_start = time.time()
@@ -79,9 +79,9 @@ def test_broker_outage_loses_nothing(tmp_path: Path, procs) -> None:
         outage_end = time.time()
 
         # Drain: everything queued during the outage arrives.
-        assert wait_until(lambda: set(backlog) <= set(sub.seqs()), 30), dump(agent)
+        assert true_within(lambda: set(backlog) <= set(sub.seqs()), 30), dump(agent)
         assert agent.stop() == 0
-        assert wait_until(lambda: _delivered(sub, outbox), 10)
+        assert true_within(lambda: _delivered(sub, outbox), 10)
         order = _assert_nothing_lost(sub, outbox)
         assert len(order) >= len(backlog) + 3
         print(
@@ -106,10 +106,10 @@ def test_agent_sigkill_then_restart_replays_and_continues_seq(tmp_path: Path, pr
     try:
         first = start_agent(config, AGENT, broker.url, outbox, tmp_path / "agent1.log")
         procs.append(first)
-        assert wait_until(lambda: len(sub.seqs()) >= 3, 20), dump(*procs)
+        assert true_within(lambda: len(sub.seqs()) >= 3, 20), dump(*procs)
         # Keep the broker away so the outbox holds unacknowledged batches at the kill.
         broker.stop()
-        assert wait_until(lambda: len(outbox_progress(outbox)[0]) >= 4, 20), dump(first)
+        assert true_within(lambda: len(outbox_progress(outbox)[0]) >= 4, 20), dump(first)
         first.kill()
         at_kill, next_at_kill = outbox_state(outbox)
         assert at_kill, "nothing to replay"
@@ -117,10 +117,10 @@ def test_agent_sigkill_then_restart_replays_and_continues_seq(tmp_path: Path, pr
         broker.start()
         second = start_agent(config, AGENT, broker.url, outbox, tmp_path / "agent2.log")
         procs.append(second)
-        assert wait_until(lambda: set(at_kill) <= set(sub.seqs()), 30), dump(second)
-        assert wait_until(lambda: max(sub.seqs()) >= next_at_kill + 2, 20), dump(second)
+        assert true_within(lambda: set(at_kill) <= set(sub.seqs()), 30), dump(second)
+        assert true_within(lambda: max(sub.seqs()) >= next_at_kill + 2, 20), dump(second)
         assert second.stop() == 0
-        assert wait_until(lambda: _delivered(sub, outbox), 10)
+        assert true_within(lambda: _delivered(sub, outbox), 10)
 
         order = _assert_nothing_lost(sub, outbox)
         # seq continued where the killed agent stopped: no reuse, no gap.
@@ -150,7 +150,7 @@ def test_outbox_budget_drops_oldest_and_says_so(tmp_path: Path, procs) -> None:
         "1",
     )
     procs.append(agent)
-    assert wait_until(lambda: outbox_progress(outbox)[1] >= 8, 30), dump(agent)
+    assert true_within(lambda: outbox_progress(outbox)[1] >= 8, 30), dump(agent)
     broker.start()
     sub = Subscriber(broker.host, broker.port, SITE, AGENT)
     try:
@@ -159,8 +159,8 @@ def test_outbox_budget_drops_oldest_and_says_so(tmp_path: Path, procs) -> None:
             status = sub.last_status()
             return status is not None and (status.dropped_batches or 0) >= 1
 
-        assert wait_until(dropped_reported, 20), dump(agent)
-        assert wait_until(lambda: len(sub.seqs()) >= 3, 20), dump(agent)
+        assert true_within(dropped_reported, 20), dump(agent)
+        assert true_within(lambda: len(sub.seqs()) >= 3, 20), dump(agent)
         assert agent.stop() == 0
         remaining, next_seq = outbox_state(outbox)
         db_dropped = (

@@ -18,8 +18,8 @@ from tests.edge_agent.procs import (
     metrics_text,
     start_simulators,
     start_watched_agent,
-    wait_until,
 )
+from tests.support.waiting import true_within
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -38,7 +38,7 @@ def test_every_meter_arrives_with_canonical_plausible_values(tmp_path: Path, bro
             seen = [r.meter for r in sub.readings()]
             return all(seen.count(m) >= 2 for m in meters)
 
-        assert wait_until(every_meter_twice, 30), dump(*procs)
+        assert true_within(every_meter_twice, 30), dump(*procs)
         readings = sub.readings()
         for meter_id, meter in meters.items():
             mine = [r for r in readings if r.meter == meter_id]
@@ -56,7 +56,7 @@ def test_every_meter_arrives_with_canonical_plausible_values(tmp_path: Path, bro
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
         assert seqs[0] == 0
 
-        assert wait_until(
+        assert true_within(
             lambda: sub.last_status() is not None and sub.last_status().meters == 5, 10
         )
         status = sub.last_status()
@@ -69,7 +69,7 @@ def test_every_meter_arrives_with_canonical_plausible_values(tmp_path: Path, bro
         assert metric_value(text, "edge_batches_acked_total") >= 2
         assert agent.stop() == 0
         # A clean stop leaves the retained status saying offline.
-        assert wait_until(lambda: sub.last_status().state.value == "offline", 10), dump(agent)
+        assert true_within(lambda: sub.last_status().state.value == "offline", 10), dump(agent)
     finally:
         sub.close()
 
@@ -95,14 +95,14 @@ def test_a_counter_reset_is_marked_uncertain_and_reported(tmp_path: Path, broker
         def water() -> list:
             return [r for r in sub.readings() if r.meter == "water-1"]
 
-        assert wait_until(lambda: len(water()) >= 2, 20), dump(*procs)
+        assert true_within(lambda: len(water()) >= 2, 20), dump(*procs)
         write_faults(
             control, {"ea-test/water-1": "reset"}
         )  # the meter is replaced: counters from 0
-        assert wait_until(lambda: any(r.quality is Quality.UNCERTAIN for r in water()), 20), dump(
+        assert true_within(lambda: any(r.quality is Quality.UNCERTAIN for r in water()), 20), dump(
             *procs
         )
-        assert wait_until(lambda: water()[-1].quality is Quality.GOOD and len(water()) >= 7, 30)
+        assert true_within(lambda: water()[-1].quality is Quality.GOOD and len(water()) >= 7, 30)
 
         # The drop and the readings after it are uncertain until K = 3 of them
         # continue from the new level and the counter moved (telemetry.counters).
@@ -116,7 +116,7 @@ def test_a_counter_reset_is_marked_uncertain_and_reported(tmp_path: Path, broker
         assert (
             metric_value(text, "edge_poll_errors_total", meter="water-1", kind="counter_reset") == 1
         )
-        assert wait_until(lambda: "counter went back" in (sub.last_status().last_error or ""), 10)
+        assert true_within(lambda: "counter went back" in (sub.last_status().last_error or ""), 10)
     finally:
         sub.close()
 
@@ -138,22 +138,22 @@ def test_a_meter_that_stops_answering_recovers_when_it_answers_again(
         def count(meter: str) -> int:
             return sum(r.meter == meter for r in sub.readings())
 
-        assert wait_until(lambda: count("pv-1") >= 2, 20), dump(*procs)
+        assert true_within(lambda: count("pv-1") >= 2, 20), dump(*procs)
         write_faults(control, {"ea-test/pv-1": "timeout"})
 
         def failing() -> bool:
             status = sub.last_status()
             return status is not None and status.meters_failing == ["pv-1"]
 
-        assert wait_until(failing, 20), dump(*procs)
+        assert true_within(failing, 20), dump(*procs)
         timeouts = metric_value(
             metrics_text(port), "edge_poll_errors_total", meter="pv-1", kind="timeout"
         )
         assert timeouts and timeouts >= 1
         before = count("pv-1")
         write_faults(control, {})
-        assert wait_until(lambda: count("pv-1") >= before + 2, 30), dump(*procs)
-        assert wait_until(lambda: sub.last_status().meters_failing == [], 10)
+        assert true_within(lambda: count("pv-1") >= before + 2, 30), dump(*procs)
+        assert true_within(lambda: sub.last_status().meters_failing == [], 10)
         # The other meters never stopped meanwhile.
         assert count("elec-1") >= count("pv-1")
     finally:

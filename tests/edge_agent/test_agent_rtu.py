@@ -10,14 +10,8 @@ import pytest
 
 from devstack import shifted_config
 from telemetry.models import Quality
-from tests.edge_agent.procs import (
-    CONFIGS,
-    Subscriber,
-    dump,
-    start_agent,
-    start_simulators,
-    wait_until,
-)
+from tests.edge_agent.procs import CONFIGS, Subscriber, dump, start_agent, start_simulators
+from tests.support.waiting import true_within
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -44,7 +38,7 @@ def pty_pair(tmp_path: Path):
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert wait_until(lambda: agent_end.exists() and meter_end.exists(), 10), (
+        assert true_within(lambda: agent_end.exists() and meter_end.exists(), 10), (
             "socat made no ptys"
         )
         yield agent_end, meter_end
@@ -72,7 +66,7 @@ def test_rtu_meters_over_a_pty_pair(tmp_path: Path, broker, procs, pty_pair) -> 
             meters = [r.meter for r in sub.readings()]
             return meters.count("elec-rtu") >= 3 and meters.count("gas-rtu") >= 3
 
-        assert wait_until(both_three_times, 30), dump(*procs)
+        assert true_within(both_three_times, 30), dump(*procs)
         readings = sub.readings()
         assert all(r.quality is Quality.GOOD for r in readings)
         elec = [r for r in readings if r.meter == "elec-rtu"]

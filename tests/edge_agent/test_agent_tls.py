@@ -14,14 +14,8 @@ from devstack.errors import find_binary
 from devstack.mosquitto import MosquittoServer
 from devstack.ports import free_port
 from telemetry.paths import PROJECT_ROOT
-from tests.edge_agent.procs import (
-    CONFIGS,
-    Subscriber,
-    dump,
-    start_agent,
-    start_simulators,
-    wait_until,
-)
+from tests.edge_agent.procs import CONFIGS, Subscriber, dump, start_agent, start_simulators
+from tests.support.waiting import true_within
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -80,7 +74,9 @@ def test_agent_publishes_over_tls_with_its_own_user(tmp_path: Path, procs) -> No
             env={"ENERGY_MQTT_PASSWORD": passwords[AGENT]},
         )
         procs.append(agent)
-        assert wait_until(lambda: len(sub.seqs()) >= 2, 30), dump(agent) + broker.log_text()[-2000:]
+        assert true_within(lambda: len(sub.seqs()) >= 2, 30), (
+            dump(agent) + broker.log_text()[-2000:]
+        )
         assert {r.meter for r in sub.readings()} <= {"elec-1", "gas-1", "water-1", "heat-1", "pv-1"}
         assert passwords[AGENT] not in agent.text()  # the secret never reaches the log
     finally:

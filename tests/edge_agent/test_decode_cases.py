@@ -12,22 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from edge_agent.decoding import RegisterMap, decode_profile
 from telemetry.codec import ByteOrder, RegisterType
 from telemetry.registry.profiles import Profile, Table
 from telemetry.registry.validators import check_profile
+from tests.support.golden import case_dirs, case_id, read_yaml
 
 CASES = Path(__file__).parent / "decode_cases"
 
 
-def _cases() -> list[Path]:
-    return sorted(p for p in CASES.iterdir() if p.is_dir())
-
-
 def _load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return read_yaml(path) or {}
 
 
 def _registers(path: Path) -> RegisterMap:
@@ -39,7 +35,7 @@ def _registers(path: Path) -> RegisterMap:
     }
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
+@pytest.mark.parametrize("case", case_dirs(CASES), ids=case_id)
 def test_decode_case(case: Path) -> None:
     profile = Profile.model_validate(_load(case / "profile.yaml"))
     assert list(check_profile(profile)) == [], "the case's profile must be a valid config"
@@ -52,7 +48,7 @@ def test_decode_case(case: Path) -> None:
 
 
 def test_the_cases_cover_every_type_and_byte_order() -> None:
-    profiles = [Profile.model_validate(_load(c / "profile.yaml")) for c in _cases()]
+    profiles = [Profile.model_validate(_load(c / "profile.yaml")) for c in case_dirs(CASES)]
     fields = [f for p in profiles for f in p.fields]
     assert {f.type for f in fields} == set(RegisterType)
     assert {f.byte_order for f in fields} == set(ByteOrder)

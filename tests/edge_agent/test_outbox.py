@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent.outbox import Outbox
+from tests.support.processes import Processes
 
 
 def _payload(size: int = 100):
@@ -86,7 +86,9 @@ def test_wal_mode(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(30)
-def test_sigkill_after_append_loses_no_committed_batch(tmp_path: Path) -> None:
+def test_sigkill_after_append_loses_no_committed_batch(
+    tmp_path: Path, processes: Processes
+) -> None:
     """A child appends, reports each seq, and SIGKILLs itself mid-run."""
     path = tmp_path / "o.sqlite"
     script = textwrap.dedent(
@@ -101,9 +103,7 @@ def test_sigkill_after_append_loses_no_committed_batch(tmp_path: Path) -> None:
                 os.kill(os.getpid(), signal.SIGKILL)
         """
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=25
-    )
+    proc = processes.run([sys.executable, "-c", script], timeout=25)
     assert proc.returncode == -signal.SIGKILL
     reported = [int(x) for x in proc.stdout.split()]
     assert reported == list(range(31))

@@ -13,7 +13,8 @@ from telemetry.counters import Kind, register_wraps
 from telemetry.fields import Utility
 from telemetry.models import Quality, Reading
 from telemetry.registry.profiles import Profile
-from tests.telemetry.counter_table import MINUTE_MS, all_cases, load
+from tests.support.golden import case_files, case_id
+from tests.telemetry.counter_table import CASES, MINUTE_MS, load
 
 T = 1_800_000_000_000  # any time, ms
 
@@ -83,7 +84,7 @@ def test_a_zero_read_is_uncertain_then_reported_as_a_glitch() -> None:
     assert back.counter_resets == [] and "was a glitch" in back.problems[0]
 
 
-@pytest.mark.parametrize("path", all_cases(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", case_files(CASES), ids=case_id)
 def test_the_agent_agrees_with_the_counter_table(path: Path) -> None:
     """Fed one reading at a time: suspects uncertain at once, events as the table says."""
     case = load(path)

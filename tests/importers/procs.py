@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.collector.helpers import REPO, CollectorProc, influx_rows, wait_until
+from tests.collector.helpers import CollectorProc, influx_rows
+from tests.support.processes import run_module
+from tests.support.waiting import wait_until
 
 FILES = Path(__file__).parent / "files"
 AGENT = "pungam-import"
@@ -32,11 +31,10 @@ def run_import(
     agent: str = AGENT,
     env: dict[str, str] | None = None,
 ) -> Run:
-    argv = [sys.executable, "-m", "importers", fmt, str(file), "--agent", agent]
+    argv = [fmt, str(file), "--agent", agent]
     argv += ["--mqtt-url", mqtt_url, "--state-dir", str(state_dir), *extra]
     argv += ["--check"] if check else []
-    environ = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    p = subprocess.run(argv, cwd=REPO, env=environ, capture_output=True, text=True, timeout=120)
+    p = run_module("importers", *argv, env=env, timeout=120)
     return Run(p.returncode, p.stdout, p.stderr)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 import devstack.errors
 from devstack import InfluxServer, MissingBinary, MosquittoServer, StartupError
+from tests.support.waiting import true_within
 
 SHARED_SUB = "$share/collectors/energy/v1/+/+/readings"
 WAIT = 10.0  # generous upper bound for any single wait; tests finish far sooner
@@ -96,7 +96,7 @@ class Subscriber:
         self.client.loop_stop()
 
     def wait_for(self, count: int, timeout: float = WAIT) -> bool:
-        return _wait(lambda: len(self.messages) >= count, timeout)
+        return true_within(lambda: len(self.messages) >= count, timeout, 0.02)
 
     def payloads(self) -> list[bytes]:
         with self._lock:
@@ -130,15 +130,6 @@ class Subscriber:
             self.messages.append(message)
 
 
-def _wait(predicate: Callable[[], bool], timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
-
-
 def publish_all(broker: MosquittoServer, items: list[tuple[str, bytes]]) -> None:
     """Publish at QoS 1 and return only once the broker has acknowledged every message."""
     client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
@@ -161,6 +152,20 @@ def subscribers() -> Iterator[list[Subscriber]]:
     yield made
     for sub in made:
         sub.disconnect()
+
+
+@pytest.fixture
+def own_influx(tmp_path: Path) -> Iterator[InfluxServer]:
+    """A private instance: stopping the session one would disturb other tests."""
+    with InfluxServer(tmp_path / "influx") as server:
+        yield server
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[MosquittoServer]:
+    """A private broker: restarting the session one would cut other tests' clients."""
+    with MosquittoServer(tmp_path / "broker") as server:
+        yield server
 
 
 # --- InfluxDB through nginx ------------------------------------------------------
@@ -217,34 +222,33 @@ def test_us_precision_is_translated_for_influxd_1_6(influx: InfluxServer, influx
     assert rows(result) == [[ts_us, 1]]
 
 
-def test_influxd_outage_is_5xx_and_data_survives(tmp_path: Path) -> None:
-    # A private instance: stopping the session one would disturb other tests.
-    with InfluxServer(tmp_path / "influx") as server:
-        server.create_database("energy")
-        with influx_client(server) as client:
-            write = client.write_api(write_options=SYNCHRONOUS)
-            write.write(
-                bucket="energy", record="r v=1 1700000000000", write_precision=WritePrecision.MS
-            )
+def test_influxd_outage_is_5xx_and_data_survives(own_influx: InfluxServer) -> None:
+    server = own_influx
+    server.create_database("energy")
+    with influx_client(server) as client:
+        write = client.write_api(write_options=SYNCHRONOUS)
+        write.write(
+            bucket="energy", record="r v=1 1700000000000", write_precision=WritePrecision.MS
+        )
 
-            server.stop_influxd()
-            try:
-                with pytest.raises(ApiException) as failed:
-                    write.write(
-                        bucket="energy",
-                        record="r v=2 1700000001000",
-                        write_precision=WritePrecision.MS,
-                    )
-            finally:
-                server.start_influxd()
+        server.stop_influxd()
+        try:
+            with pytest.raises(ApiException) as failed:
+                write.write(
+                    bucket="energy",
+                    record="r v=2 1700000001000",
+                    write_precision=WritePrecision.MS,
+                )
+        finally:
+            server.start_influxd()
 
-            assert 500 <= failed.value.status < 600
-            write.write(
-                bucket="energy", record="r v=3 1700000002000", write_precision=WritePrecision.MS
-            )
+        assert 500 <= failed.value.status < 600
+        write.write(
+            bucket="energy", record="r v=3 1700000002000", write_precision=WritePrecision.MS
+        )
 
-        result = server.query('SELECT "v" FROM "r"', db="energy", epoch="ms")
-        assert rows(result) == [[1_700_000_000_000, 1], [1_700_000_002_000, 3]]
+    result = server.query('SELECT "v" FROM "r"', db="energy", epoch="ms")
+    assert rows(result) == [[1_700_000_000_000, 1], [1_700_000_002_000, 3]]
 
 
 # --- Mosquitto -------------------------------------------------------------------
@@ -287,35 +291,33 @@ def test_share_group_splits_messages_exactly_once(
         [(f"energy/v1/site-b/agent-{i % 3}/readings", str(i).encode()) for i in range(100)],
     )
 
-    assert _wait(lambda: len(first.messages) + len(second.messages) >= 100, WAIT)
+    assert true_within(lambda: len(first.messages) + len(second.messages) >= 100, WAIT, 0.02)
     got = first.payloads() + second.payloads()
     assert sorted(int(p) for p in got) == list(range(100))
     assert first.messages and second.messages, "one member of the group got nothing"
 
 
 def test_persistent_session_survives_broker_restart(
-    tmp_path: Path, subscribers: list[Subscriber]
+    broker: MosquittoServer, subscribers: list[Subscriber]
 ) -> None:
-    # A private broker: restarting the session one would cut other tests' clients.
-    with MosquittoServer(tmp_path / "broker") as broker:
-        away = Subscriber(
-            broker, client_id="collector-X", clean_start=False, session_expiry=3600
-        ).connect()
-        away.subscribe(SHARED_SUB)
-        away.disconnect()
+    away = Subscriber(
+        broker, client_id="collector-X", clean_start=False, session_expiry=3600
+    ).connect()
+    away.subscribe(SHARED_SUB)
+    away.disconnect()
 
-        sent = [f"reading-{i}".encode() for i in range(20)]
-        publish_all(broker, [("energy/v1/site-c/agent-1/readings", p) for p in sent])
-        broker.restart()
+    sent = [f"reading-{i}".encode() for i in range(20)]
+    publish_all(broker, [("energy/v1/site-c/agent-1/readings", p) for p in sent])
+    broker.restart()
 
-        back = Subscriber(
-            broker, client_id="collector-X", clean_start=False, session_expiry=3600
-        ).connect()
-        subscribers.append(back)
+    back = Subscriber(
+        broker, client_id="collector-X", clean_start=False, session_expiry=3600
+    ).connect()
+    subscribers.append(back)
 
-        assert back.session_present is True
-        assert back.wait_for(len(sent))
-        assert sorted(back.payloads()) == sorted(sent)
+    assert back.session_present is True
+    assert back.wait_for(len(sent))
+    assert sorted(back.payloads()) == sorted(sent)
 
 
 # --- failures are explained --------------------------------------------------------
@@ -325,6 +327,7 @@ def test_persistent_session_survives_broker_restart(
     ("binary", "package"),
     [("mosquitto", "mosquitto"), ("influxd", "influxdb"), ("nginx", "nginx-light")],
 )
+@pytest.mark.usefixtures("local_servers")  # a server picks its free port when made
 def test_missing_binary_names_the_debian_package(
     binary: str, package: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -344,6 +347,7 @@ def test_missing_binary_names_the_debian_package(
     assert not server.running
 
 
+@pytest.mark.usefixtures("processes")  # mosquitto starts, and fails
 def test_startup_failure_shows_the_log_tail(tmp_path: Path) -> None:
     broker = MosquittoServer(tmp_path, extra_conf="no_such_option 1\n")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from devstack import InfluxServer, component_env, flags
+from devstack import InfluxServer, flags
 from telemetry.influxql import InfluxQL
 from tests.rollup import city
+from tests.support.processes import run_module
 
 HOUR = city.HOUR
 
@@ -36,11 +36,9 @@ class RolledCity:
 def run_rollup(
     url: str, raw: str, public: str, sites: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
-    env = component_env()
-    argv = [sys.executable, "-m", "collector", "rollup", "--once"]
-    argv += flags(config=sites, influx_url=url, influx_bucket=raw, influx_public_bucket=public)
+    argv = flags(config=sites, influx_url=url, influx_bucket=raw, influx_public_bucket=public)
     argv += [*flags(lookback=5 * 3600, live_lookback=5 * 3600), *extra]
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    done = run_module("collector", "rollup", "--once", *argv, timeout=120)
     assert done.returncode == 0, done.stderr
     return done
 

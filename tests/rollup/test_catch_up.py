@@ -14,6 +14,8 @@ from telemetry.influx_schema import rollup_from
 from telemetry.registry import load_registry
 from tests.rollup import brute, city
 from tests.rollup.conftest import write_city
+from tests.support.processes import Processes
+from tests.support.waiting import true_within
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -128,36 +130,18 @@ def test_late_reading_inside_lookback_is_picked_up(
     assert expected[city_hour] > 0
 
 
-def test_bad_config_and_unreachable_influx_are_clear_errors(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
+def test_bad_config_and_unreachable_influx_are_clear_errors(
+    tmp_path: Path, processes: Processes
+) -> None:
     bad = tmp_path / "sites.yaml"
     bad.write_text("sites:\n  - id: x\n    kind: nowhere\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "collector", "rollup", "--once", "--config", str(bad)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = processes.run_module("collector", "rollup", "--once", "--config", bad, timeout=60)
     assert done.returncode == 2 and "sites.yaml" in done.stderr
     good = city.write_sites(tmp_path)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "collector",
-            "rollup",
-            "--once",
-            "--config",
-            str(good),
-            "--influx-url",
-            "http://127.0.0.1:9",
-        ],
-        capture_output=True,
-        text=True,
+    done = processes.run_module(
+        "collector", "rollup", "--once", "--config", good, "--influx-url", "http://127.0.0.1:9",
         timeout=60,
-    )
+    )  # fmt: skip
     assert done.returncode == 1 and "collector rollup: pass failed" in done.stderr, done.stderr
 
 
@@ -165,7 +149,6 @@ def test_the_loop_runs_passes_until_sigterm(rollup_influx: InfluxServer, tmp_pat
     import signal
     import subprocess
     import sys
-    import time
 
     c = write_city(rollup_influx, tmp_path, hours_before=1)
     env = component_env()
@@ -182,16 +165,13 @@ def test_the_loop_runs_passes_until_sigterm(rollup_influx: InfluxServer, tmp_pat
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+    def passes() -> int:
+        rows = c.ql.rows(f"SELECT count(until_ms) FROM {rollup_from('rollup_watermark')}", c.raw)
+        return rows[0]["count"] if rows else 0
+
     try:
-        deadline = time.monotonic() + 60
-        passes = 0
-        while time.monotonic() < deadline and passes < 2:
-            rows = c.ql.rows(
-                f"SELECT count(until_ms) FROM {rollup_from('rollup_watermark')}", c.raw
-            )
-            passes = rows[0]["count"] if rows else 0
-            time.sleep(0.3)
-        assert passes >= 2  # one watermark point per pass
+        assert true_within(lambda: passes() >= 2, 60, 0.3)  # one watermark point per pass
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     finally:

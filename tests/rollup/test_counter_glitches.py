@@ -18,9 +18,10 @@ from devstack import InfluxServer, MosquittoServer
 from telemetry.influx_schema import rollup_from
 from telemetry.influxql import InfluxQL
 from telemetry.models import Quality, Reading, ReadingBatch
-from tests.collector.helpers import AGENT, REPO, SITE, CollectorProc, Publisher, wait_until
+from tests.collector.helpers import AGENT, REPO, SITE, CollectorProc, Publisher
 from tests.rollup import city
 from tests.rollup.conftest import fresh_db, run_rollup
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(180)
 

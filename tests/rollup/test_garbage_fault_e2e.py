@@ -11,7 +11,6 @@ reset.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ from simulators.control import write_faults
 from telemetry.influx_schema import rollup_from
 from telemetry.influxql import InfluxQL
 from telemetry.paths import PROJECT_ROOT
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -59,13 +59,14 @@ def _hours(ql: InfluxQL, raw: str, meter: str) -> list[dict]:
 
 def _wait_more(ql: InfluxQL, raw: str, n: int, platform: Platform, timeout: float = 60) -> None:
     target = len(_readings(ql, raw)) + n
-    deadline = time.monotonic() + timeout
-    while len(_readings(ql, raw)) < target:
-        exited = [c.name for c in platform.children if not c.running]
-        if exited or time.monotonic() > deadline:
-            logs = "\n".join(f"[{c.name}]\n{c.log_tail()}" for c in platform.children)
-            pytest.fail(f"no {n} more readings of {METER} (exited: {exited})\n{logs}")
-        time.sleep(0.5)
+    wait_until(
+        lambda: len(_readings(ql, raw)) >= target,
+        timeout,
+        f"{n} more readings of {METER}",
+        interval=0.5,
+        logs=lambda: "\n".join(f"[{c.name}]\n{c.log_tail()}" for c in platform.children),
+        give_up=lambda: [f"{c.name} exited" for c in platform.children if not c.running],
+    )
 
 
 def test_garbage_fault_makes_no_fake_consumption(

@@ -12,7 +12,6 @@ window leaves them as they were.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from telemetry.influx_schema import METER_CONSUMPTION_1H, ROLLUP_RP, rollup_from
 from telemetry.influxql import InfluxQL
 from tests.rollup import city
 from tests.rollup.conftest import RolledCity, write_city
+from tests.support.waiting import true_within
 
 EXPIRY_DEADLINE_S = 60  # the retention service runs every second here
 
@@ -76,9 +76,7 @@ def test_raw_readings_expire_and_their_rollups_stay(
 
         c.ql.rows(f'ALTER RETENTION POLICY "autogen" ON "{c.raw}" DURATION 1h', c.raw)
         assert _policies(c.ql, c.raw) == {"autogen": "1h0m0s", ROLLUP_RP: "0s"}
-        deadline = time.monotonic() + EXPIRY_DEADLINE_S
-        while _raw_count(c) >= raw_before and time.monotonic() < deadline:
-            time.sleep(0.5)
+        true_within(lambda: _raw_count(c) < raw_before, EXPIRY_DEADLINE_S, 0.5)
         raw_after = _raw_count(c)
         assert raw_after < raw_before, "InfluxDB dropped no raw readings"
         # What is left of the raw readings lies within the last 2 h (1 h + a 1 h shard).

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import configparser
 import shutil
-import subprocess
 
 import pytest
 
 from telemetry.paths import PROJECT_ROOT
+from tests.support.processes import Processes
 
 UNIT = PROJECT_ROOT / "deploy" / "systemd" / "energy-edge-agent@.service"
 
@@ -44,16 +44,10 @@ def test_agent_id_settings_and_outbox() -> None:
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
-def test_systemd_accepts_the_unit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_systemd_accepts_the_unit(tmp_path, processes: Processes) -> None:  # type: ignore[no-untyped-def]
     unit = tmp_path / "energy-edge-agent@.service"
     unit.write_text(UNIT.read_text())
-    done = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = processes.run(["systemd-analyze", "verify", str(unit)], timeout=60)
     # The venv path does not exist on a test machine; anything else is a unit error.
     problems = [line for line in done.stderr.splitlines() if "is not executable" not in line]
     assert problems == []

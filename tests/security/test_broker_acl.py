@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from telemetry.broker_acl import acl_text, agent_block, collector_block, registry_acl
 from telemetry.paths import PROJECT_ROOT
 from telemetry.registry import load_registry
+from tests.support.processes import Processes, python_m
 
 DEMO = PROJECT_ROOT / "config" / "sites" / "demo.yaml"
 
@@ -72,24 +70,16 @@ def test_committed_deploy_acl_matches_the_registry() -> None:
     )
 
 
-def test_cli_prints_the_acl_and_reports_bad_config(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    ok = subprocess.run(
-        [sys.executable, "-m", "telemetry.broker_acl", "--config", str(DEMO)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=PROJECT_ROOT,
+def test_cli_prints_the_acl_and_reports_bad_config(tmp_path, processes: Processes) -> None:  # type: ignore[no-untyped-def]
+    ok = processes.run(
+        python_m("telemetry.broker_acl", "--config", DEMO), timeout=60, cwd=PROJECT_ROOT
     )
     assert ok.returncode == 0, ok.stderr
     assert "user hanam-gw-a\ntopic write energy/v1/hanam-ic/hanam-gw-a/#" in ok.stdout
     bad = tmp_path / "sites.yaml"
     bad.write_text("sites:\n  - id: Bad Site\n")
-    failed = subprocess.run(
-        [sys.executable, "-m", "telemetry.broker_acl", "--config", str(bad)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=PROJECT_ROOT,
+    failed = processes.run(
+        python_m("telemetry.broker_acl", "--config", bad), timeout=60, cwd=PROJECT_ROOT
     )
     assert failed.returncode == 2
     assert "sites.yaml" in failed.stderr and failed.stdout == ""

@@ -16,6 +16,7 @@ from telemetry.registry import load_registry
 from telemetry.topics import readings_topic
 from tests.security.conftest import DEMO_SITES, DEPLOY_CONF, render_test_conf
 from tests.security.mqtt_clients import connect
+from tests.support.processes import Processes
 
 pytestmark = pytest.mark.timeout(90)
 SCRIPT = PROJECT_ROOT / "deploy" / "mosquitto" / "init-broker.sh"
@@ -24,7 +25,9 @@ SHARED_PW = "shared-demo-pw"
 OWN_PW = "own-box-pw-7"
 
 
-def _run_init(root: Path, users_file: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+def _run_init(
+    processes: Processes, root: Path, users_file: Path, **extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "MOSQUITTO_AUTH_DIR": str(root / "auth"),
@@ -36,23 +39,17 @@ def _run_init(root: Path, users_file: Path, **extra: str) -> subprocess.Complete
         "MQTT_AGENT_PASSWORD": SHARED_PW,
         **extra,
     }
-    return subprocess.run(
-        ["sh", str(SCRIPT)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return processes.run(["sh", str(SCRIPT)], env=env, cwd=PROJECT_ROOT, timeout=60)
 
 
-def test_init_broker_writes_acl_passwords_and_a_trial_ca(tmp_path: Path) -> None:
+def test_init_broker_writes_acl_passwords_and_a_trial_ca(
+    tmp_path: Path, processes: Processes
+) -> None:
     registry = load_registry(DEMO_SITES)
     own_box, shared_box = list(registry.agents)[:2]
     users = tmp_path / "mqtt_users"
     users.write_text(f"# one line per site box\n{own_box}:{OWN_PW}\n")
-    done = _run_init(tmp_path, users)
+    done = _run_init(processes, tmp_path, users)
     assert done.returncode == 0, done.stdout + done.stderr
     auth, certs = tmp_path / "auth", tmp_path / "certs"
     assert (auth / "acl").read_text() == registry_acl(registry)
@@ -90,7 +87,9 @@ def test_init_broker_writes_acl_passwords_and_a_trial_ca(tmp_path: Path) -> None
             agent.close()
 
 
-def test_init_broker_refuses_without_a_collector_password(tmp_path: Path) -> None:
-    done = _run_init(tmp_path, tmp_path / "none", MQTT_COLLECTOR_PASSWORD="")
+def test_init_broker_refuses_without_a_collector_password(
+    tmp_path: Path, processes: Processes
+) -> None:
+    done = _run_init(processes, tmp_path, tmp_path / "none", MQTT_COLLECTOR_PASSWORD="")
     assert done.returncode != 0
     assert "MQTT_COLLECTOR_PASSWORD" in done.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ import pytest
 import yaml
 
 from devstack import free_port
+from tests.support.processes import stop
 
 READY_TIMEOUT_S = 30.0
 
@@ -160,14 +160,7 @@ class ServeProcess:
         )
 
     def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        return self.proc.returncode
+        return stop(self.proc, 10)
 
 
 @pytest.fixture
@@ -186,17 +179,3 @@ def serve() -> Iterator[Callable[..., ServeProcess]]:
     finally:
         for proc in started:
             proc.stop()
-
-
-def wait_until(
-    condition: Callable[[], object], timeout: float = 15.0, interval: float = 0.1
-) -> object:
-    """Poll until `condition()` is truthy; fail with the last value otherwise."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s (last: {last!r})")

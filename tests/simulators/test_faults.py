@@ -14,8 +14,9 @@ import yaml
 from devstack import free_port
 from simulators.control import write_faults
 from telemetry.codec import ByteOrder, RegisterType, decode
-from tests.simulators.conftest import ServeProcess, sites_yaml, wait_until
+from tests.simulators.conftest import ServeProcess, sites_yaml
 from tests.simulators.modbus_client import read
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,7 +34,7 @@ class Running:
         """Write the control file and wait until the simulator has applied it."""
         seen = self._applied()
         write_faults(self.control, mapping)
-        wait_until(lambda: self._applied() > seen)
+        wait_until(lambda: self._applied() > seen, 15)
 
     def _applied(self) -> int:
         return sum(1 for line in list(self.proc.stderr) if '"msg": "faults:' in line)
@@ -73,18 +74,18 @@ def energy(sim: Running, **kw) -> float | None:
 
 def test_timeout_never_answers_and_other_units_still_do(sim: Running) -> None:
     sim.faults({ELEC: "timeout"})
-    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2, timeout=0.5).timed_out)
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2, timeout=0.5).timed_out, 15)
     for _ in range(3):
         assert read(sim.ports["gw"], 1, 0, 2, timeout=0.5).timed_out
         assert read(sim.ports["gw"], 10, 0, 4, table="holding").registers is not None
     sim.faults({ELEC: "none"})
-    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2).registers is not None)
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2).registers is not None, 15)
 
 
 def test_slow_answers_after_the_delay(sim: Running) -> None:
     sim.faults({ELEC: "slow:1.5"})
     # an impatient master gives up; a patient one gets the answer
-    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2, timeout=0.5).timed_out)
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2, timeout=0.5).timed_out, 15)
     answer = read(sim.ports["gw"], 1, 0, 2, timeout=5.0)
     assert answer.registers is not None
     assert 220.0 <= decode(answer.registers, RegisterType.FLOAT32, ByteOrder.ABCD) <= 230.0
@@ -93,7 +94,7 @@ def test_slow_answers_after_the_delay(sim: Running) -> None:
 @pytest.mark.parametrize(("kind", "code"), [("illegal-address", 2), ("busy", 6)])
 def test_exceptions(sim: Running, kind: str, code: int) -> None:
     sim.faults({ELEC: kind})
-    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2).exception == code)
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 2).exception == code, 15)
     assert read(sim.ports["gw"], 1, 72, 2).exception == code
     assert read(sim.ports["gw"], 11, 100, 4, table="holding").registers is not None
 
@@ -108,7 +109,7 @@ def test_garbage_floats_and_out_of_range_integers(sim: Running) -> None:
         vals = [decode(regs[i : i + 2], RegisterType.FLOAT32, ByteOrder.ABCD) for i in (0, 2, 4)]
         return vals if not any(math.isfinite(v) for v in vals) else None
 
-    vals = wait_until(floats)
+    vals = wait_until(floats, 15)
     assert any(math.isnan(v) for v in vals) and any(math.isinf(v) for v in vals)
     gas = read(sim.ports["gw"], 10, 0, 4, table="holding").registers
     assert gas is not None
@@ -120,9 +121,9 @@ def test_reset_restarts_counters_once(sim: Running) -> None:
     before = energy(sim)
     assert before is not None and before > 100.0
     sim.faults({ELEC: "reset"})
-    after = wait_until(lambda: (e := energy(sim)) is not None and e < before / 10 and e)
+    after = wait_until(lambda: (e := energy(sim)) is not None and e < before / 10 and e, 15)
     # the new meter counts on from zero (simulated time runs 600x)
-    wait_until(lambda: (e := energy(sim)) is not None and e > after)
+    wait_until(lambda: (e := energy(sim)) is not None and e > after, 15)
     # clearing the fault keeps the replaced meter: no jump back to the old total
     sim.faults({ELEC: "none"})
     later = energy(sim)
@@ -137,7 +138,7 @@ def test_frozen_values_stop_changing(sim: Running) -> None:
     time.sleep(1.0)
     assert read(sim.ports["gw"], 1, 0, 76).registers == first
     sim.faults({ELEC: "none"})
-    wait_until(lambda: read(sim.ports["gw"], 1, 0, 76).registers != first)
+    wait_until(lambda: read(sim.ports["gw"], 1, 0, 76).registers != first, 15)
 
 
 def test_flapping_alternates(sim: Running) -> None:
@@ -154,7 +155,7 @@ def test_flapping_alternates(sim: Running) -> None:
 def test_bad_control_file_is_reported_and_ignored(sim: Running) -> None:
     sim.faults({ELEC: "busy"})
     sim.control.write_text('{"faults": {"test-apt/elec": "melting"}}', encoding="utf-8")
-    wait_until(lambda: any("melting" in s for s in sim.proc.stderr))
+    wait_until(lambda: any("melting" in s for s in sim.proc.stderr), 15)
     # the last good faults stay in force
     assert read(sim.ports["gw"], 1, 0, 2).exception == 6
 
@@ -176,9 +177,9 @@ def test_leak_adds_its_flow_and_keeps_its_volume(sim: Running) -> None:
     healthy = water(sim)
     assert healthy is not None and healthy[1] < 100.0
     sim.faults({WATER: "leak:100"})
-    leaking = wait_until(lambda: (w := water(sim)) is not None and w[1] >= 100.0 and w)
+    leaking = wait_until(lambda: (w := water(sim)) is not None and w[1] >= 100.0 and w, 15)
     # at 600x a wall second is ten simulated minutes: about 16 m³ at 100 m³/h
-    wait_until(lambda: (w := water(sim)) is not None and w[0] > leaking[0] + 5.0)
+    wait_until(lambda: (w := water(sim)) is not None and w[0] > leaking[0] + 5.0, 15)
     during = water(sim)
     sim.faults({WATER: "none"})
     after = water(sim)
@@ -193,7 +194,7 @@ def test_stuck_counter_keeps_its_value_while_gauges_move(sim: Running) -> None:
     assert energy(sim) == first
     assert read(sim.ports["gw"], 1, 0, 70).registers != registers  # power, currents move on
     sim.faults({ELEC: "none"})
-    wait_until(lambda: (e := energy(sim)) is not None and first is not None and e > first)
+    wait_until(lambda: (e := energy(sim)) is not None and first is not None and e > first, 15)
 
 
 def test_glitch_shows_one_impossible_count_then_the_truth(sim: Running) -> None:

@@ -19,7 +19,7 @@ from simulators.fleet.plan import plan_fleet
 from telemetry.models import AgentStatus, ReadingBatch
 from telemetry.registry import load_geography, load_registry
 from telemetry.topics import parse_topic, status_subscription
-from tests.simulators.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -107,12 +107,13 @@ def test_every_claimed_message_arrives_and_the_config_accepts_it(broker, tmp_pat
         assert result.returncode == 0, result.stderr
         batches, readings = sent(result.stdout)
         assert (batches, readings) == (12 * 4, 12 * 4 * 7)
-        wait_until(lambda: sub.readings() >= readings and len(sub.batches) >= batches)
+        wait_until(lambda: sub.readings() >= readings and len(sub.batches) >= batches, 15)
         wait_until(
             lambda: (
                 all(any(s.state == "offline" for s in v) for v in sub.statuses.values())
                 and len(sub.statuses) == 12
-            )
+            ),
+            15,
         )
     finally:
         sub.close()
@@ -155,7 +156,7 @@ def test_retained_status(broker) -> None:
     assert result.returncode == 0, result.stderr
     sub = Subscriber(broker, keep_retained=True)
     try:
-        wait_until(lambda: len(sub.statuses) >= 3)
+        wait_until(lambda: len(sub.statuses) >= 3, 15)
     finally:
         sub.close()
     assert all(v[-1].state == "offline" for v in sub.statuses.values())
@@ -169,14 +170,15 @@ def test_last_will_when_killed(broker) -> None:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        wait_until(lambda: len({b.agent for b in list(sub.batches)}) == 4)
+        wait_until(lambda: len({b.agent for b in list(sub.batches)}) == 4, 15)
         proc.kill()  # no clean goodbye: the broker speaks the last will
         proc.wait(timeout=10)
         wait_until(
             lambda: (
                 len(sub.statuses) == 4
                 and all(v[-1].state == "offline" for v in sub.statuses.values())
-            )
+            ),
+            15,
         )
     finally:
         if proc.poll() is None:
@@ -196,7 +198,7 @@ def test_duration_and_rate_limit(broker) -> None:
         assert result.returncode == 0, result.stderr
         batches, readings = sent(result.stdout)
         assert batches > 0
-        wait_until(lambda: sub.readings() >= readings)
+        wait_until(lambda: sub.readings() >= readings, 15)
     finally:
         sub.close()
     assert sub.readings() == readings
@@ -213,7 +215,7 @@ def test_agents_sharing_connections_each_publish_their_own_batches(broker) -> No
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         batches, readings = sent(result.stdout)
-        wait_until(lambda: sub.readings() >= readings)
+        wait_until(lambda: sub.readings() >= readings, 15)
     finally:
         sub.close()
     assert (batches, readings) == (60, 120)
@@ -226,6 +228,7 @@ def test_agents_sharing_connections_each_publish_their_own_batches(broker) -> No
     }
 
 
+@pytest.mark.usefixtures("processes")  # python -m simulators fleet
 def test_unreachable_broker_is_named() -> None:
     port = free_port()
     result = run_fleet("--agents", "1", "--meters-per-agent", "1", "--interval", "1",

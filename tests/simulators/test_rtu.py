@@ -18,7 +18,8 @@ from pymodbus.framer import FramerType
 from devstack import free_port
 from telemetry.codec import ByteOrder, RegisterType, decode
 from telemetry.registry import load_registry
-from tests.simulators.conftest import sites_yaml, wait_until
+from tests.simulators.conftest import sites_yaml
+from tests.support.waiting import wait_until
 
 pytestmark = [
     pytest.mark.timeout(60),

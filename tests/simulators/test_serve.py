@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from tests.simulators.conftest import wait_until
 from tests.simulators.modbus_client import read, value
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

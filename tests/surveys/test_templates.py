@@ -8,7 +8,7 @@ import pytest
 
 from civic.surveys.answers import AnswerError, check_answers
 from civic.surveys.template import QType, Template, load_template, load_templates
-from telemetry.registry.errors import ConfigError
+from telemetry.config.errors import ConfigError
 
 GOOD = """\
 version: 1

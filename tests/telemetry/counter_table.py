@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from telemetry.counters import Kind, Settled, max_rate_per_h, settle
+from tests.support.golden import read_yaml
 
 CASES = Path(__file__).parent / "counter_cases"
 MINUTE_MS = 60_000
@@ -48,15 +48,11 @@ class Case(BaseModel):
 
 def load(path: Path) -> Case:
     try:
-        case = Case.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        case = Case.model_validate(read_yaml(path))
     except Exception as exc:
         raise AssertionError(f"{path.name}: {exc}") from exc
     assert len(case.expect) == len(case.passes()), f"{path.name}: one expect per pass"
     return case
-
-
-def all_cases() -> list[Path]:
-    return sorted(CASES.glob("*.yaml"))
 
 
 def events_text(verdicts: list[Settled]) -> str:

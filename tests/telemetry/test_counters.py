@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from telemetry.counters import Continuity, Kind, max_rate_per_h
-from tests.telemetry.counter_table import all_cases, events_text, load, run
+from tests.support.golden import case_files, case_id
+from tests.telemetry.counter_table import CASES, events_text, load, run
 
 
-@pytest.mark.parametrize("path", all_cases(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", case_files(CASES), ids=case_id)
 def test_case(path: Path) -> None:
     case = load(path)
     for n, (readings, expect) in enumerate(zip(case.passes(), case.expect, strict=True), 1):
@@ -21,7 +22,7 @@ def test_case(path: Path) -> None:
 
 
 def test_the_table_covers_the_required_situations() -> None:
-    names = {p.stem for p in all_cases()}
+    names = {p.stem for p in case_files(CASES)}
     assert {
         "steady",
         "zero_glitch",

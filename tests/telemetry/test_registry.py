@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from telemetry.config.messages import MESSAGES
 from telemetry.fields import Utility
 from telemetry.registry import ConfigError, load_registry
-from telemetry.registry.messages import MESSAGES
-from tests.telemetry.golden import CASE_DIRS, assert_issues, cases, covered_ids, expected
+from tests.support.golden import assert_issues, case_dirs, case_id, covered_ids, errors
 
 CASES = Path(__file__).parent / "config_cases"
+CASE_DIRS = (CASES, Path(__file__).parent / "settings_cases")
 
 
 def test_demo_config_loads() -> None:
@@ -71,18 +72,18 @@ def test_demo_profiles_use_every_type_and_byte_order() -> None:
 
 
 def test_every_message_has_a_golden_case() -> None:
-    missing = sorted(set(MESSAGES) - covered_ids())
+    missing = sorted(set(MESSAGES) - covered_ids(*CASE_DIRS))
     assert not missing, (
         f"messages without a case folder in {[d.name for d in CASE_DIRS]}: {missing}"
     )
 
 
-@pytest.mark.parametrize("case", cases(CASES), ids=lambda p: p.name)
+@pytest.mark.parametrize("case", case_dirs(CASES), ids=case_id)
 def test_broken_config_names_file_line_and_field(case: Path) -> None:
     """Each case's expected.yaml lists (file, line, field, message id) of every issue."""
     with pytest.raises(ConfigError) as caught:
         load_registry(case / "sites.yaml")
-    assert_issues(caught.value, expected(case)["errors"])
+    assert_issues(caught.value, errors(case))
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:

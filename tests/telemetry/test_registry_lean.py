@@ -10,11 +10,13 @@ import pytest
 from simulators.fleet.plan import plan_fleet
 from simulators.fleet.registry_file import write_sites_file
 from telemetry.registry import ConfigError, Registry, lean, load_registry, load_registry_lean
+from tests.support.processes import Processes
 
 
 @pytest.fixture
-def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lean, "LEAN_ABOVE_BYTES", 1)  # every file goes through the child
+def small_threshold(monkeypatch: pytest.MonkeyPatch, processes: Processes) -> None:
+    """Every file goes through the child (a multiprocessing one: hence `processes`)."""
+    monkeypatch.setattr(lean, "LEAN_ABOVE_BYTES", 1)
 
 
 def test_the_lean_registry_equals_the_one_loaded_in_place(

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 from collector.rollup.settings import RollupSettings
 from collector.settings import CollectorSettings
 from telemetry import influx_schema as s
+from telemetry.config.settings import Settings
 from telemetry.retention import influxql_duration, reach_problem
-from telemetry.settings import Settings
 
 
 def test_rollup_measurements_are_qualified_and_the_rest_not() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from telemetry.config.settings import SecretInConfigError, Settings
 from telemetry.mqtt_url import parse_mqtt_url
-from telemetry.settings import SecretInConfigError, Settings
 
 
 @pytest.fixture

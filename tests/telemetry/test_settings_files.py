@@ -11,17 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
 from api.settings import ApiSettings
 from collector.rollup.settings import RollupSettings
 from collector.settings import CollectorSettings
 from edge_agent.settings import AgentSettings
+from telemetry.config.settings import Settings
 from telemetry.emissions import load_emission_factors
 from telemetry.paths import PROJECT_ROOT, config_dir, resolve_config_path
 from telemetry.registry import ConfigError, load_geography
-from telemetry.settings import Settings
-from tests.telemetry.golden import assert_issues
+from tests.support.golden import assert_issues, case_dirs, case_id, expected
 
 CASES = Path(__file__).parent / "settings_cases"
 COMPONENTS: dict[str, type[Settings]] = {
@@ -47,24 +46,20 @@ LOADERS: dict[str, Callable[[Path, str, pytest.MonkeyPatch], object]] = {
 }
 
 
-def _cases() -> list[Path]:
-    return sorted(p for p in CASES.iterdir() if p.is_dir())
-
-
 def _file_of(case: Path) -> str:
     (name,) = [p.name for p in case.glob("*.yaml") if p.name != "expected.yaml"]
     return name
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
+@pytest.mark.parametrize("case", case_dirs(CASES), ids=case_id)
 def test_broken_settings_name_file_line_and_field(
     case: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
+    wanted = expected(case)
     with pytest.raises(ConfigError) as caught:
-        LOADERS[_file_of(case)](case, expected.get("component", ""), monkeypatch)
-    assert_issues(caught.value, expected["errors"])
-    for want in expected["errors"]:  # the field follows file:line, as in the registry's
+        LOADERS[_file_of(case)](case, wanted.get("component", ""), monkeypatch)
+    assert_issues(caught.value, wanted["errors"])
+    for want in wanted["errors"]:  # the field follows file:line, as in the registry's
         assert f"{want['file']}:{want['line']}: {want['field']}: " in str(caught.value)
 
 
@@ -79,7 +74,7 @@ def test_every_config_file_has_a_case() -> None:
         if p.relative_to(config_dir()).parts[0] not in registry
     }
     assert files == set(LOADERS)
-    assert files == {_file_of(case) for case in _cases()}
+    assert files == {_file_of(case) for case in case_dirs(CASES)}
 
 
 @pytest.mark.parametrize("component", sorted(COMPONENTS))

@@ -9,7 +9,6 @@ own process, once per session, and drive Debian's chromium through playwright.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from devstack.ports import shifted_config
 from devstack.supervisor import PROJECT_ROOT
 from tests.api.conftest import api_city  # noqa: F401 (fixture)
 from tests.rollup.conftest import rollup_influx  # noqa: F401 (fixture)
+from tests.support.waiting import wait_until
 
 LIVE_DEADLINE_S = 150.0
 ADMIN_TOKEN = "portal-admin-token"
@@ -80,13 +80,14 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     base = f"http://127.0.0.1:{platform.api_port}"
     try:
         platform.start()
-        deadline = time.monotonic() + LIVE_DEADLINE_S
-        while not _has_rates(base):
-            exited = [c.name for c in platform.children if not c.running]
-            if exited or time.monotonic() > deadline:
-                logs = "\n".join(f"[{c.name}]\n{c.log_tail()}" for c in platform.children)
-                pytest.fail(f"no live city figures (exited: {exited})\n{logs}")
-            time.sleep(1.0)
+        wait_until(
+            lambda: _has_rates(base),
+            LIVE_DEADLINE_S,
+            "live city figures",
+            interval=1.0,
+            logs=lambda: "\n".join(f"[{c.name}]\n{c.log_tail()}" for c in platform.children),
+            give_up=lambda: [f"{c.name} exited" for c in platform.children if not c.running],
+        )
         yield Portal(base, platform)
     finally:
         platform.stop()

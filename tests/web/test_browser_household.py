@@ -1,7 +1,7 @@
 """A household's own page in headless Chromium against the API process and a real InfluxDB.
 
 The InfluxDB holds the monthly rollup (`meter_consumption_1mo`) of a few
-households in exactly the format the rollup writes (tests/phase2/household_city):
+households in exactly the format the rollup writes (tests/households/household_city):
 metered electricity, Green Button gas, water bills straddling months, an
 enrolment with twelve baseline months, similar households passing k for
 electricity and not for gas. The page must show the months, the savings and
@@ -11,7 +11,6 @@ the CO2e the JSON route gives, keep the token to itself, and pass axe.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,10 @@ from devstack.browser import chromium_path
 from devstack.platform import Platform, local_api_config
 from stores.timewin import KST
 from telemetry.influx_schema import rollup_bucket
-from tests.phase2 import household_city
-from tests.phase2.household_city import KEY, HouseholdCity
+from tests.households import household_city
+from tests.households.household_city import KEY, HouseholdCity
 from tests.rollup.city import write_points
+from tests.support.waiting import wait_until
 from tests.web.civic_browser import axe_serious, browser_context, screenshots
 from tests.web.conftest import AXE, ECHARTS
 
@@ -81,17 +81,21 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homes]:
     base = f"http://127.0.0.1:{platform.api_port}"
     try:
         platform.start_api()
-        deadline = time.monotonic() + 60
-        while True:
+
+        def api_up() -> bool:
             try:
-                if httpx.get(f"{base}/v1/districts", timeout=2).status_code == 200:
-                    break
+                return httpx.get(f"{base}/v1/districts", timeout=2).status_code == 200
             except httpx.HTTPError:
-                pass
-            if platform.exited() or time.monotonic() > deadline:
-                logs = "\n".join(ch.log_tail() for ch in platform.children)
-                pytest.fail(f"the API did not start\n{logs}")
-            time.sleep(0.3)
+                return False
+
+        wait_until(
+            api_up,
+            60,
+            "the API to start",
+            interval=0.3,
+            logs=lambda: "\n".join(ch.log_tail() for ch in platform.children),
+            give_up=lambda: [f"{ch.name} exited" for ch in platform.exited()],
+        )
         yield Homes(base, c)
     finally:
         platform.stop()

@@ -40,9 +40,10 @@ from telemetry.influx_schema import (
 )
 from telemetry.influxql import InfluxQL, tag_eq
 from telemetry.rounding import AMOUNT, round_figure
-from tests.collector.helpers import REPO, CollectorProc, wait_until
+from tests.collector.helpers import REPO, CollectorProc
 from tests.importers.procs import imported, run_import, written
 from tests.rollup.conftest import fresh_db, run_rollup
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(240)  # ~10 s: files to API, every process real
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from telemetry.registry.messages import Message
+from telemetry.config.messages import Message
 
 
 @dataclass(frozen=True, slots=True)

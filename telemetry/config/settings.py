@@ -3,7 +3,7 @@
 Precedence: command-line flag > environment (ENERGY_*) > config/settings.yaml >
 built-in default. Secrets (the InfluxDB token, MQTT passwords, API tokens) come
 from flags or the environment only; config/settings.yaml may not hold them, and
-an unknown key in it is an error with its line (telemetry/settings_file.py).
+an unknown key in it is an error with its line (telemetry/config/settings_file.py).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from telemetry.config.settings_file import SecretInConfigError, read_settings_file
 from telemetry.influx_schema import rollup_bucket
 from telemetry.mqtt_url import MqttTarget, parse_mqtt_url
 from telemetry.paths import config_dir
 from telemetry.retention import policy_problem
-from telemetry.settings_file import SecretInConfigError, read_settings_file
 
 __all__ = ["SecretInConfigError", "Settings"]
 
@@ -34,7 +34,7 @@ class _YamlDefaults(PydanticBaseSettingsSource):
         if not path.is_file():
             return {}
         section = getattr(self.settings_cls, "yaml_section", None)
-        return read_settings_file(path, self.settings_cls, section)
+        return read_settings_file(path, self.settings_cls, Settings, section)
 
 
 class Settings(BaseSettings):

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from fastapi.testclient import TestClient
 
 from api.auth import sign_household_id
-from tests.phase2.household_city import KEY, HouseholdCity, month_start
+from tests.households.household_city import KEY, HouseholdCity, month_start
 
 
 class Links(HTMLParser):

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import sign_household, sign_household_id
 from telemetry.emissions import load_emission_factors
-from tests.phase2 import household_city
-from tests.phase2.household_city import KEY, month_start, peer_use
+from tests.households import household_city
+from tests.households.household_city import KEY, month_start, peer_use
+from tests.support.processes import run_module
 
 
 def _months(client: TestClient, token: str, **params: str):  # type: ignore[no-untyped-def]
@@ -160,10 +159,9 @@ def test_the_cli_signs_a_household_by_id(homes) -> None:  # type: ignore[no-unty
     client, c = homes
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "ENERGY_API_SIGNING_KEY": KEY}
-        return subprocess.run(
-            [sys.executable, "-m", "api", "sign-household", *args, "--config", str(c.sites)],
-            capture_output=True, text=True, timeout=60, env=env, check=False,
+        return run_module(
+            "api", "sign-household", *args, "--config", c.sites,
+            env={"ENERGY_API_SIGNING_KEY": KEY}, timeout=60,
         )  # fmt: skip
 
     done = run("--household", "park-0002")

@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 
 from bench.bench_registry import households_yaml
+from telemetry.config.yaml_lines import load_located
 from telemetry.registry import load_registry
-from telemetry.registry.yaml_lines import load_located
 
 CASES = Path(__file__).parents[1] / "telemetry" / "config_cases"
 

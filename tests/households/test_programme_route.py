@@ -33,7 +33,7 @@ from telemetry.influx_schema import (
 )
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
-from tests.phase2.synthetic import month, synthetic_city
+from tests.households.synthetic import month, synthetic_city
 from tests.rollup import city
 
 ADMIN = "admin-token"

@@ -15,17 +15,17 @@ from typing import Annotated, Any, get_args
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
-from telemetry.mqtt_url import parse_mqtt_url
-from telemetry.registry.errors import ConfigError, ConfigIssue
-from telemetry.registry.messages import Message, message
-from telemetry.registry.yaml_lines import LocatedYaml
-from telemetry.registry.yaml_model import (
+from telemetry.config.errors import ConfigError, ConfigIssue
+from telemetry.config.messages import Message, message
+from telemetry.config.yaml_lines import LocatedYaml
+from telemetry.config.yaml_model import (
     Removed,
     pydantic_issues,
     read_mapping,
     removed_issues,
     version_issues,
 )
+from telemetry.mqtt_url import parse_mqtt_url
 
 SECTIONS = ("collector", "rollup", "edge_agent", "api")
 # Version 2 put each component's knobs in its section and gave every duration
@@ -47,19 +47,26 @@ class SecretInConfigError(ConfigError):
     """A token or password in a config file; they come from the environment only."""
 
 
-def read_settings_file(path: Path, settings_cls: type[BaseModel], section: str | None) -> dict:
-    """The values `settings_cls` takes from `path`: shared keys and its own section."""
+def read_settings_file(
+    path: Path, settings_cls: type[BaseModel], base: type[BaseModel], section: str | None
+) -> dict:
+    """The values `settings_cls` takes from `path`: shared keys and its own section.
+
+    `base` is the shared settings class: its fields go at the top level, the
+    rest of `settings_cls`'s in `section`. It is passed in, not imported, so the
+    settings module can read this file without this module importing it back.
+    """
     located = read_mapping(path)
     secrets = _secret_issues(located, path, settings_cls, section)
     issues = (
         version_issues(located, path, VERSION)
         + removed_issues(located, path, REMOVED)
         + secrets
-        + _moved_issues(located, path, settings_cls, section)
+        + _moved_issues(located, path, settings_cls, base, section)
     )
     data = _strip(located.data, {i.field for i in issues})
     try:
-        _file_model(settings_cls, section).model_validate(data)
+        _file_model(settings_cls, base, section).model_validate(data)
     except ValidationError as exc:
         issues += pydantic_issues(exc, LocatedYaml(data, located.lines), path)
     if issues:
@@ -92,12 +99,16 @@ def _secret_issues(
 
 
 def _moved_issues(
-    located: LocatedYaml, path: Path, settings_cls: type[BaseModel], section: str | None
+    located: LocatedYaml,
+    path: Path,
+    settings_cls: type[BaseModel],
+    base: type[BaseModel],
+    section: str | None,
 ) -> list[ConfigIssue]:
     """This component's own knobs at the top level, where version 1 kept them."""
     if not section:
         return []
-    own = _own_fields(settings_cls)
+    own = _own_fields(settings_cls, base)
     return [
         _issue(
             path,
@@ -111,12 +122,12 @@ def _moved_issues(
 
 
 @cache
-def _file_model(settings_cls: type[BaseModel], section: str | None) -> type[BaseModel]:
-    from telemetry.settings import Settings  # the shared fields: those of the base class
-
+def _file_model(
+    settings_cls: type[BaseModel], base: type[BaseModel], section: str | None
+) -> type[BaseModel]:
     strict = ConfigDict(extra="forbid")
-    shared = {n: _optional(f) for n, f in Settings.model_fields.items() if not _is_secret(f)}
-    own = {n: _optional(f) for n, f in _own_fields(settings_cls).items() if not _is_secret(f)}
+    shared = {n: _optional(f) for n, f in base.model_fields.items() if not _is_secret(f)}
+    own = {n: _optional(f) for n, f in _own_fields(settings_cls, base).items() if not _is_secret(f)}
     own_model = create_model(f"{settings_cls.__name__}Section", __config__=strict, **own)
     sections: dict[str, Any] = {
         name: ((own_model if name == section else dict[str, Any]) | None, None) for name in SECTIONS
@@ -126,10 +137,9 @@ def _file_model(settings_cls: type[BaseModel], section: str | None) -> type[Base
     )
 
 
-def _own_fields(settings_cls: type[BaseModel]) -> dict[str, FieldInfo]:
-    from telemetry.settings import Settings
-
-    return {n: f for n, f in settings_cls.model_fields.items() if n not in Settings.model_fields}
+def _own_fields(settings_cls: type[BaseModel], base: type[BaseModel]) -> dict[str, FieldInfo]:
+    """The fields `settings_cls` adds to the shared ones of `base`."""
+    return {n: f for n, f in settings_cls.model_fields.items() if n not in base.model_fields}
 
 
 def _optional(info: FieldInfo) -> tuple[Any, None]:

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from telemetry.registry.errors import ConfigError, ConfigIssue, format_path
-from telemetry.registry.messages import Message, message, schema_message
-from telemetry.registry.yaml_lines import (
+from telemetry.config.errors import ConfigError, ConfigIssue, format_path
+from telemetry.config.messages import Message, message, schema_message
+from telemetry.config.yaml_lines import (
     LocatedYaml,
     Path_,
     YamlSyntaxError,

@@ -9,7 +9,7 @@ import io
 import pytest
 
 from insights.programme_eval import Estimate, estimates_csv, evaluate
-from tests.phase2.synthetic import synthetic_city
+from tests.households.synthetic import synthetic_city
 
 
 def _one(programme: str, seed: int, **city: object) -> Estimate:

@@ -1,0 +1,4 @@
+"""Fixtures of the households tests (months, savings, reports, programmes, degree-days):
+the households' city over a real InfluxDB."""
+
+from tests.households.household_city import homes  # noqa: F401 (fixture)
