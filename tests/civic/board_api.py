@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,12 @@ from civic.surveys.config import SurveysConfig
 from civic.surveys.service import build_surveys, registry_stratum
 from stores.influx import PrivateStore, PublicStore
 from stores.reference import Reference
+from telemetry.db import make_engine
+from telemetry.db.migrate import upgrade
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
+from tests.rollup import city
 
 ADMIN = "board-admin-token"
 SITE_TOKENS = {"apt": "apt-manager-token", "ind-1": "ind-1-token"}
@@ -69,6 +73,26 @@ def board_app(
     # Tests sign in many residents from one address: a roomy bucket for code tries.
     app.state.board_limits["redeem"] = TokenBuckets(100.0, 100)
     return app
+
+
+@contextmanager
+def survey_app(tmp_path: Path, now: datetime, board: BoardConfig = BOARD) -> Iterator[FastAPI]:
+    """The board and the surveys on a fresh SQLite file, the surveys' clock stopped at `now`."""
+    url = f"sqlite:///{tmp_path / 'platform.sqlite'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        yield board_app(engine, city.write_sites(tmp_path), surveys_clock=lambda: now, board=board)
+    finally:
+        engine.dispose()
+
+
+def open_round(app: FastAPI, now: datetime) -> int:
+    """A round of the `energy_policy` template, open from an hour before `now` for two weeks."""
+    s = app.state.surveys
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    draft = s.rounds.create("energy_policy", now - hour, now + 14 * day, now + 21 * day)
+    return s.rounds.open(draft.id).id
 
 
 @dataclass

@@ -8,7 +8,7 @@ that ends TLS the request's own scheme is http, so it must not decide.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,10 +17,7 @@ from fastapi.testclient import TestClient
 
 from api import session
 from civic.board.config import BoardConfig
-from telemetry.db import make_engine
-from telemetry.db.migrate import upgrade
-from tests.civic.board_api import BOARD, board_app, codes
-from tests.rollup import city
+from tests.civic.board_api import BOARD, codes, open_round, survey_app
 
 NOW = datetime.now(UTC)
 ANSWERS = {"data_useful": 4, "data_used_for": ["compare"], "policy_support": "yes"}
@@ -33,19 +30,8 @@ def secure(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture
 def app(tmp_path: Path, secure: bool) -> Iterator[FastAPI]:
-    url = f"sqlite:///{tmp_path / 'platform.sqlite'}"
-    upgrade(url)
-    engine = make_engine(url)
-    config = BOARD.model_copy(update={"secure_cookies": secure})
-    yield board_app(engine, city.write_sites(tmp_path), surveys_clock=lambda: NOW, board=config)
-    engine.dispose()
-
-
-def _open_round(app: FastAPI) -> int:
-    s = app.state.surveys
-    hour, days = timedelta(hours=1), timedelta(days=14)
-    draft = s.rounds.create("energy_policy", NOW - hour, NOW + days, NOW + 2 * days)
-    return s.rounds.open(draft.id).id
+    with survey_app(tmp_path, NOW, BOARD.model_copy(update={"secure_cookies": secure})) as built:
+        yield built
 
 
 def _set_cookies(response: object) -> dict[str, str]:
@@ -65,7 +51,7 @@ def test_api_cookies_follow_the_configuration(app: FastAPI, secure: bool, scheme
     set_now = _set_cookies(signed)
     assert {session.COOKIE, session.CSRF_COOKIE} <= set_now.keys()
     assert [_secure(set_now[n]) for n in (session.COOKIE, session.CSRF_COOKIE)] == [secure] * 2
-    rid = _open_round(app)
+    rid = open_round(app, NOW)
     client.cookies.set(session.COOKIE, client.cookies[session.COOKIE])
     answered = client.post(
         f"/v1/surveys/rounds/{rid}/response",
@@ -84,7 +70,7 @@ def test_portal_cookies_follow_the_configuration(app: FastAPI, secure: bool) -> 
     # An http client keeps Secure cookies without sending them: a second one carries them.
     sent = {n: h.split(";")[0].split("=", 1)[1] for n, h in _set_cookies(signed).items()}
     browser = TestClient(app, follow_redirects=False, cookies=sent)
-    rid = _open_round(app)
+    rid = open_round(app, NOW)
     token = sent[session.CSRF_COOKIE]
     form = {"data_useful": "4", "policy_support": "yes", "csrf_token": token}
     answered = browser.post(f"/surveys/{rid}", data=form)

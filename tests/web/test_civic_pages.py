@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api import session
-from telemetry.db import make_engine
-from telemetry.db.migrate import upgrade
-from tests.civic.board_api import ADMIN, board_app, codes
+from tests.civic.board_api import ADMIN, codes, open_round, survey_app
 from tests.rollup import city
 from tests.web.board_site import csrf_of, signed_in_browser
 from tests.web.test_pages import tags
@@ -31,11 +29,8 @@ ALERT = re.compile(r'role="alert">(.*?)<')
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[FastAPI]:
-    url = f"sqlite:///{tmp_path / 'platform.sqlite'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield board_app(engine, city.write_sites(tmp_path), surveys_clock=lambda: NOW)
-    engine.dispose()
+    with survey_app(tmp_path, NOW) as built:
+        yield built
 
 
 def _post(browser: TestClient, title: str = "Solar on the school roof") -> str:
@@ -82,17 +77,6 @@ def test_status_colours_are_a_style_sheet_with_readable_text(app: FastAPI) -> No
     assert re.search(r"\.status-open\{background:#[0-9a-f]{6};color:#(ffffff|1b1f24)\}", css.text)
 
 
-def _open_round(app: FastAPI) -> int:
-    s = app.state.surveys
-    draft = s.rounds.create(
-        "energy_policy",
-        NOW - timedelta(hours=1),
-        NOW + timedelta(days=14),
-        NOW + timedelta(days=21),
-    )
-    return s.rounds.open(draft.id).id
-
-
 ANSWERS = {
     "data_useful": "4",
     "data_used_for": ["compare", "save"],
@@ -104,7 +88,7 @@ ANSWERS = {
 
 
 def test_a_survey_is_answered_edited_once_per_household(app: FastAPI) -> None:
-    rid = _open_round(app)
+    rid = open_round(app, NOW)
     first = signed_in_browser(app, "101-1")
     token = csrf_of(first.get(f"/surveys/{rid}"))
     r = first.post(f"/surveys/{rid}", data=ANSWERS | {"csrf_token": token})
@@ -125,7 +109,7 @@ def test_a_survey_is_answered_edited_once_per_household(app: FastAPI) -> None:
 def test_civic_pages_have_no_inline_script_or_style_in_either_language(
     app: FastAPI, lang: str
 ) -> None:
-    rid = _open_round(app)
+    rid = open_round(app, NOW)
     reader = signed_in_browser(app, "101-1")
     post = _post(reader)
     for path in (
