@@ -1,4 +1,5 @@
-"""Dependencies every router shares: the stores bound to the app at start-up."""
+"""What routes and pages share from the app's state: the stores, and the domain calls both make
+(a post's chart figures, a household's report), so a page never calls a route function."""
 
 from __future__ import annotations
 

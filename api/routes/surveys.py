@@ -37,8 +37,6 @@ staff = APIRouter(
 )
 
 
-Resident = ActiveResident
-ResidentWrite = ActiveWriter
 Ident = Annotated[str, Path(max_length=64)]
 
 
@@ -155,7 +153,7 @@ def compare(template: Ident, question_id: Ident, store: Store) -> list[dict[str,
 def submit(
     round_id: RoundId,
     body: AnswersIn,
-    who: ResidentWrite,
+    who: ActiveWriter,
     store: Store,
     request: Request,
     response: Response,
@@ -174,13 +172,15 @@ def edit_token(request: Request, round_id: int) -> str:
 
 
 @router.get("/rounds/{round_id}/response", summary="Your own answers, while you may edit them")
-def own(round_id: RoundId, _resident: Resident, store: Store, request: Request) -> dict[str, Any]:
+def own(
+    round_id: RoundId, _resident: ActiveResident, store: Store, request: Request
+) -> dict[str, Any]:
     return {"answers": _call(store.responses.own, round_id, edit_token(request, round_id))}
 
 
 @router.put("/rounds/{round_id}/response", summary="Change your answers before the round closes")
 def edit(
-    round_id: RoundId, body: AnswersIn, _resident: ResidentWrite, store: Store, request: Request
+    round_id: RoundId, body: AnswersIn, _resident: ActiveWriter, store: Store, request: Request
 ) -> dict[str, str]:
     _call(store.responses.edit, round_id, edit_token(request, round_id), body.answers)
     return {"status": "updated"}
