@@ -52,6 +52,14 @@ class Running:
             "\n[alerts]\n" + alerts_log.read_text()[-3000:] if alerts_log.exists() else ""
         )
 
+    def wait_alerts(
+        self, engine: Engine, rule: str, state: str, count: int, timeout: float, what: str
+    ) -> None:
+        """Until `count` alerts of `rule` are in `state`; fails with the platform's logs."""
+        wait_until(
+            lambda: len(in_state(engine, rule, state)) == count, timeout, what, logs=self.logs
+        )
+
     def all_meters_reported(self) -> bool:
         q = 'SELECT count("{f}") FROM {m} GROUP BY "meter"'
         rows = self.ql.rows(q.format(f="energy_kwh", m='"electricity", "heat"'), self.db)

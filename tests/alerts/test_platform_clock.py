@@ -117,18 +117,8 @@ def test_overnight_leak_and_a_spike_that_fires_once(running: Running) -> None:
     with WebhookReceiver(log) as hook:
         proc, engine = running.start_alerts(_rules(hook.url))
         try:
-            wait_until(
-                lambda: len(in_state(engine, "leak", "active_unacked")) == 1,
-                240,
-                "the leak alert",
-                logs=running.logs,
-            )
-            wait_until(
-                lambda: len(in_state(engine, "spike", "active_unacked")) == 1,
-                240,
-                "the spike alert",
-                logs=running.logs,
-            )
+            running.wait_alerts(engine, "leak", "active_unacked", 1, 240, "the leak alert")
+            running.wait_alerts(engine, "spike", "active_unacked", 1, 240, "the spike alert")
             time.sleep(15)  # fifteen more passes judge the same hour
             wait_until(lambda: len(log.accepted) == 2, 60, "two deliveries", logs=running.logs)
             (leak,) = in_state(engine, "leak", "active_unacked")

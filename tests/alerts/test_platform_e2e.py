@@ -12,8 +12,7 @@ import time
 import pytest
 
 from alerts.store import all_alerts
-from tests.alerts.platform import AGENT, METERS, SITE, Running, in_state, stop_alerts
-from tests.support.waiting import wait_until
+from tests.alerts.platform import AGENT, METERS, SITE, Running, stop_alerts
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 RULES = {
@@ -34,32 +33,11 @@ def test_stopped_agent_raises_offline_and_stale_then_clears(running: Running) ->
         agent = next(c for c in running.platform.children if c.name == f"agent-{AGENT}")
         agent.signal(signal.SIGTERM)
         assert agent.wait(30)
-        active = in_state
-        wait_until(
-            lambda: len(active(engine, "offline", "active_unacked")) == 1,
-            60,
-            "agent-offline",
-            logs=running.logs,
-        )
-        wait_until(
-            lambda: len(active(engine, "stale", "active_unacked")) == METERS,
-            90,
-            "stale meters",
-            logs=running.logs,
-        )
+        running.wait_alerts(engine, "offline", "active_unacked", 1, 60, "agent-offline")
+        running.wait_alerts(engine, "stale", "active_unacked", METERS, 90, "stale meters")
         agent.start(running.platform.env)
-        wait_until(
-            lambda: len(active(engine, "offline", "cleared_unacked")) == 1,
-            90,
-            "offline cleared",
-            logs=running.logs,
-        )
-        wait_until(
-            lambda: len(active(engine, "stale", "cleared_unacked")) == METERS,
-            90,
-            "stale cleared",
-            logs=running.logs,
-        )
+        running.wait_alerts(engine, "offline", "cleared_unacked", 1, 90, "offline cleared")
+        running.wait_alerts(engine, "stale", "cleared_unacked", METERS, 90, "stale cleared")
         assert running.alert_event_counts() == {"firing": METERS + 1, "resolved": METERS + 1}
     finally:
         stop_alerts(proc, engine)

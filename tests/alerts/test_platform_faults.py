@@ -26,7 +26,6 @@ from tests.alerts.platform import (
     SITE,
     Running,
     Setup,
-    in_state,
     stop_alerts,
     webhook_delivery,
 )
@@ -89,18 +88,8 @@ def _scenario(run: Running, engine: Engine, log: WebhookLog) -> None:
     assert all_alerts(engine) == [], "nothing fires while every meter reports"
 
     run.faults({"gas-main": "timeout", "heat-main": "timeout", "main-elec": "glitch"})
-    wait_until(
-        lambda: len(in_state(engine, "stale", "active_unacked")) == 2,
-        120,
-        "two stale meters",
-        logs=run.logs,
-    )
-    wait_until(
-        lambda: len(in_state(engine, "counter", "active_unacked")) == 1,
-        120,
-        "the counter event",
-        logs=run.logs,
-    )
+    run.wait_alerts(engine, "stale", "active_unacked", 2, 120, "two stale meters")
+    run.wait_alerts(engine, "counter", "active_unacked", 1, 120, "the counter event")
     gas = _one(engine, "stale", "gas-main")
     assert gas.fired_at is not None and gas.last_value is not None
     silent_since = _last_reading_before(run, "gas", "gas-main", gas.fired_at)
@@ -109,12 +98,7 @@ def _scenario(run: Running, engine: Engine, log: WebhookLog) -> None:
     assert gas.fired_at - silent_since < timedelta(seconds=2 * GAS_WINDOW_S)
 
     run.faults({})  # every meter answers again
-    wait_until(
-        lambda: len(in_state(engine, "stale", "cleared_unacked")) == 2,
-        150,
-        "both stale alerts cleared",
-        logs=run.logs,
-    )
+    run.wait_alerts(engine, "stale", "cleared_unacked", 2, 150, "both stale alerts cleared")
     wait_until(lambda: len(log.accepted) == 3, 60, "three deliveries", logs=run.logs)
     time.sleep(5)  # more passes: the counter event stays one announcement
 
