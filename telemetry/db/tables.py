@@ -13,7 +13,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Date,
     Float,
     ForeignKey,
     Integer,
@@ -65,6 +64,33 @@ participation_codes = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("redeemed_at", UtcDateTime, nullable=True),
     Column("resident_id", Integer, ForeignKey("residents.id", ondelete="SET NULL"), nullable=True),
+    # A code opens nothing after this (issued_at + the configured lifetime).
+    Column("expires_at", UtcDateTime, nullable=False),
+    # Set when a newer code for the household replaced it ("reissued") or staff
+    # revoked it ("revoked"): a cancelled code is refused, redeemed or not.
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    Column("cancelled_reason", String(16), nullable=True),
+)
+
+resident_sessions = Table(
+    "resident_sessions",
+    metadata,
+    # SHA-256 of the cookie's random id: a reader of this table cannot sign in.
+    Column("id_hash", String(KEY_LEN), primary_key=True),
+    Column(
+        "resident_id",
+        Integer,
+        ForeignKey("residents.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    # Refused after either: idle (moves with use) and absolute (fixed at sign-in).
+    Column("idle_expires_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("revoked_reason", String(32), nullable=True),
 )
 
 
@@ -140,6 +166,22 @@ answers = Table(
     Column("written_by", String(64), nullable=False),
     Column("written_at", UtcDateTime, nullable=False),
     # Written first, published separately: a draft is seen by staff only.
+    Column("published_at", UtcDateTime, nullable=True),
+    # The number of the current text in answer_versions (1: never edited).
+    Column("version", Integer, nullable=False, server_default="1"),
+)
+
+answer_versions = Table(
+    "answer_versions",
+    metadata,
+    # Every text an official answer has had, the current one included.
+    # Append-only: triggers in the migration refuse UPDATE and DELETE.
+    Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("written_by", String(64), nullable=False),
+    Column("written_at", UtcDateTime, nullable=False),
+    # When this version was first public (None: a draft that was never published).
     Column("published_at", UtcDateTime, nullable=True),
 )
 
@@ -230,9 +272,28 @@ survey_participations = Table(
     sqlite_with_rowid=False,
 )
 
+survey_sealed = Table(
+    "survey_sealed",
+    metadata,
+    # A response while its round is open: sealed (AEAD, padded to a fixed size)
+    # with the round's key, which only the survey service's configuration holds.
+    # It is written in the participation's transaction, so it may share that
+    # row's xmin; nobody reading the database can read it. The mixer
+    # (civic/surveys/mixing.py) opens them all at close and deletes them.
+    Column("id", String(32), primary_key=True),  # random, no sequence
+    Column("round_id", Integer, ForeignKey("survey_rounds.id"), nullable=False, index=True),
+    Column("sealed", LargeBinary, nullable=False),
+    # SHA-256 of the edit handle held in the answering session's browser
+    # (None: a paper response, final at once).
+    Column("edit_hash", String(KEY_LEN), nullable=True, unique=True),
+    sqlite_with_rowid=False,
+)
+
 survey_responses = Table(
     "survey_responses",
     metadata,
+    # Written only by the mixer, all of a round's responses in one transaction
+    # in random order: one xmin, no time, no edit handle, row order by chance.
     # A random UUID4 (hex): no sequence, and on SQLite the storage order.
     Column("id", String(32), primary_key=True),
     Column("round_id", Integer, ForeignKey("survey_rounds.id"), nullable=False, index=True),
@@ -240,14 +301,72 @@ survey_responses = Table(
     Column("district", String(5), nullable=False),
     Column("building_type", String(32), nullable=False),
     Column("answers", JSON, nullable=False),
-    # The day of the last save (KST), never a time.
-    Column("saved_on", Date, nullable=False),
-    # SHA-256 of the resident's edit token (None: a paper response, final at once).
-    Column("edit_hash", String(KEY_LEN), nullable=True, unique=True),
     # Question ids whose free text staff approved for publication.
     Column("approved_texts", JSON, nullable=False),
     sqlite_with_rowid=False,
 )
+# --- Staff: named accounts, their sessions, and the audit log -----------------
+# Every staff action is attributed from the credential that made it (a staff
+# session, or the machines' admin token) and recorded in audit_log.
+
+STAFF_ROLES = (
+    "moderator",
+    "survey_admin",
+    "code_issuer",
+    "operator",
+    "administrator",
+    "facility_manager",
+)
+
+staff_users = Table(
+    "staff_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The sign-in name; shown as the actor in the audit log and on answers.
+    Column("name", String(64), nullable=False, unique=True),
+    Column("display_name", String(120), nullable=False),
+    # argon2id (argon2-cffi), never the password.
+    Column("password_hash", String(200), nullable=False),
+    Column("roles", JSON, nullable=False),  # a subset of STAFF_ROLES
+    Column("sites", JSON, nullable=False),  # a facility manager's sites
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("password_changed_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime, nullable=True),
+)
+
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id_hash", String(KEY_LEN), primary_key=True),
+    Column(
+        "staff_id",
+        Integer,
+        ForeignKey("staff_users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("idle_expires_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # Append-only: triggers in the migration refuse UPDATE and DELETE.
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    # "staff:<name>", "machine:admin-token", "site:<site>" or "system".
+    Column("actor", String(80), nullable=False, index=True),
+    Column("action", String(48), nullable=False, index=True),
+    Column("target_kind", String(32), nullable=False),
+    Column("target_id", String(80), nullable=True),
+    Column("detail", JSON, nullable=False),
+)
+
+
 # --- Alerts (python -m alerts) -----------------------------------------------
 # One row per (rule, originator), kept for good: `state` is NULL until the
 # first firing; a condition waiting out its pending period has `pending_since`
