@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
-from api import guards, problems, web
+from api import guards, problems, staff_auth, web
 from api.auth import Secrets
 from api.routes import (
     admin,
@@ -22,6 +22,7 @@ from api.routes import (
     opendata,
     programmes,
     public,
+    staff,
     stream,
     surveys,
 )
@@ -85,6 +86,7 @@ def create_app(parts: Parts) -> FastAPI:
             {"name": "board staff", "description": "answers and moderation (admin token)"},
             {"name": "surveys", "description": "citizens' policy surveys"},
             {"name": "alerts", "description": "site token (own sites) or admin token"},
+            {"name": "staff", "description": "staff sign-in (cookie session) and the audit log"},
         ],
     )
     app.state.public_store = parts.public_store
@@ -99,9 +101,12 @@ def create_app(parts: Parts) -> FastAPI:
     app.state.alert_events = parts.alert_events
     problems.install(app)
     guards.install(app)
+    staff_auth.install(app)  # staff accounts and sessions, on the platform database
     for module in (public, stream, opendata, facility, household, admin, programmes, surveys):
         app.include_router(module.router)
     app.include_router(surveys.staff)
+    if app.state.staff is not None:
+        app.include_router(staff.router)
     if app.state.db is not None:  # like the board's: alert routes only with the database
         app.include_router(alerts.router)
         app.include_router(alerts.silences)
@@ -144,7 +149,13 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
         ),
         factors=load_emission_factors(),
         board=Board(db, config.board),
-        surveys=build_surveys(db, config.surveys, registry_stratum(registry), config.privacy_k),
+        surveys=build_surveys(
+            db,
+            config.surveys,
+            registry_stratum(registry),
+            config.privacy_k,
+            seal_key=settings.survey_seal_key_bytes(),
+        ),
         db=db,
         alert_events=AlertEventLog(
             settings.influx_url,

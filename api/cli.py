@@ -171,8 +171,9 @@ def codes_cmd(
         str, typer.Option(help="where residents redeem")
     ] = "https://energy.gwangju.go.kr/board",
 ) -> None:
-    """Issue one participation code per household and print the sheet (codes are shown once)."""
-    from civic.board.codes import ParticipationCodes
+    """Issue one participation code per household and print the sheet (codes are shown once);
+    each household's older codes are cancelled and its sessions end."""
+    from civic.board.codes import for_board
     from civic.board.sheet import read_households, sheet
 
     settings = settings_or_fail(COMPONENT, ApiSettings, config=config, db_url=db_url)
@@ -184,9 +185,28 @@ def codes_cmd(
     if site not in registry.sites:
         fail(COMPONENT, f"no site {site!r} in {settings.config}")
     board = _board(settings)
-    codes = ParticipationCodes(board.engine, settings.secret("api_signing_key").encode())
+    codes = for_board(board, settings.secret("api_signing_key").encode())
     issued = codes.issue(site, registry.sites[site].dong, labels, batch or str(households.name))
     typer.echo(sheet(site, registry.sites[site].name_ko, issued, board_url), nl=False)
+
+
+@app.command("codes-revoke")
+def codes_revoke_cmd(
+    site: Annotated[str, typer.Argument(help="the household's site")],
+    household: Annotated[str, typer.Argument(help="the household's label, as on its sheet")],
+    db_url: DbUrlOpt = None,
+) -> None:
+    """Cancel a household's participation codes and end its residents' sessions (a lost code)."""
+    from civic.board.codes import for_board
+
+    settings = settings_or_fail(COMPONENT, ApiSettings, db_url=db_url)
+    board = _board(settings)
+    codes, ended = for_board(board, settings.secret("api_signing_key").encode()).revoke(
+        site, household
+    )
+    if not codes and not ended:
+        fail(COMPONENT, f"no live code or session for {site} {household} (site and label right?)")
+    typer.echo(f"{codes} code(s) cancelled, {ended} session(s) ended for {site} {household}")
 
 
 @app.command("board-seed")

@@ -10,8 +10,9 @@ their own, so their routes need no CSRF token.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Path, Request
@@ -21,7 +22,8 @@ from sqlalchemy import Engine, select
 from api import session
 from api.problems import ApiProblem, forbidden, problem_response, unauthorized
 from api.ratelimit import TokenBuckets
-from civic.board.context import Board, Refused, Why
+from civic.board import sessions
+from civic.board.context import Board, Refused, Why, utc_now
 from telemetry.db.tables import residents
 
 MAX_BODY_BYTES = 64 * 1024
@@ -115,6 +117,17 @@ def platform_db(request: Request) -> Engine:
     return engine
 
 
+def board_clock(request: Request) -> Callable[[], datetime]:
+    """The board's clock (tests turn it), else the wall clock."""
+    b: Board | None = getattr(request.app.state, "board", None)
+    return b.clock if b is not None else utc_now
+
+
+def lifetimes(request: Request) -> sessions.Lifetimes:
+    config = request.app.state.config.board
+    return sessions.Lifetimes.days(config.session_idle_days, config.session_max_days)
+
+
 @dataclass(frozen=True)
 class SessionResident:
     """The verified resident of a request: one session for the board, surveys and pages."""
@@ -124,22 +137,38 @@ class SessionResident:
     site: str
     dong: str
     blocked: bool
-    cookie: str
+    session_id: str  # the session cookie's value: the raw id, never stored as such
+
+    @property
+    def cookie(self) -> str:
+        return self.session_id
+
+
+_UNSET = object()
 
 
 def session_of(request: Request) -> SessionResident | None:
-    """The resident the session cookie proves, or None (no cookie, forged, expired)."""
-    cookie = request.cookies.get(session.COOKIE)
-    claim = session.parse(cookie) if cookie and len(cookie) <= 200 else None
-    key: str = request.app.state.secrets.signing_key
-    if cookie is None or claim is None or len(key) < 16:
-        return None
-    with platform_db(request).connect() as conn:
-        row = conn.execute(select(residents).where(residents.c.id == claim.resident_id)).first()
-    if row is None or not claim.verify(key, row.resident_key, int(time.time())):
-        return None
-    blocked = row.blocked_at is not None
-    return SessionResident(row.id, row.resident_key, row.site, row.dong, blocked, cookie)
+    """The resident of the live session the cookie names, or None (no cookie, unknown id,
+    expired, revoked). Asked once per request."""
+    found = getattr(request.state, "resident_session", _UNSET)
+    if found is not _UNSET:
+        return found  # type: ignore[return-value]
+    found = None
+    given = session.session_id(request)
+    if given is not None and len(request.app.state.secrets.signing_key) >= 16:
+        now = board_clock(request)()
+        live = sessions.lookup(platform_db(request), given, now, lifetimes(request))
+        if live is not None:
+            found = SessionResident(
+                live.resident_id, live.resident_key, live.site, live.dong, live.blocked, given
+            )
+    request.state.resident_session = found
+    return found
+
+
+def forget_session(request: Request) -> None:
+    """After signing in or out: the request's session is asked again."""
+    request.state.resident_session = _UNSET
 
 
 def current_resident(request: Request) -> SessionResident:
@@ -149,19 +178,31 @@ def current_resident(request: Request) -> SessionResident:
         return found
     if session.COOKIE not in request.cookies:
         raise unauthorized("sign in with a participation code first (POST /v1/board/redeem)")
-    raise unauthorized("the session is not valid or has expired; redeem your code again")
+    raise unauthorized("the session has ended (signed out, expired or revoked); sign in again")
 
 
 Session = Annotated[SessionResident, Depends(current_resident)]
 
 
-def check_write(request: Request, who: SessionResident, token: str | None) -> None:
-    """A resident's write: same-origin, with the session's CSRF token, within the rate."""
+def same_origin(request: Request, what: str = "writes") -> None:
+    """Refuse a request another site made the browser send: by its `Origin` when sent (this
+    API's own, or a configured CORS origin), else by `Sec-Fetch-Site` (same-origin or none).
+    A request with neither (a script, an old browser) passes: the CSRF tokens guard it."""
     origin = request.headers.get("origin")
     allowed = {str(request.base_url).rstrip("/"), *request.app.state.config.cors_origins}
-    if origin is not None and origin.rstrip("/") not in allowed:
-        raise forbidden(f"writes from origin {origin!r} are not accepted")
-    if not session.csrf_ok(signing_key(request), who.cookie, token):
+    if origin is not None:
+        if origin.rstrip("/") not in allowed:
+            raise forbidden(f"{what} from origin {origin!r} are not accepted")
+        return
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise forbidden(f"{what} from another site ({site}) are not accepted")
+
+
+def check_write(request: Request, who: SessionResident, token: str | None) -> None:
+    """A resident's write: same-origin, with the session's CSRF token, within the rate."""
+    same_origin(request)
+    if not session.csrf_ok(signing_key(request), who.session_id, token):
         raise forbidden(
             f"the {session.CSRF_HEADER} header (or the form's {session.CSRF_FIELD}) "
             "is missing or wrong"

@@ -84,10 +84,16 @@ class ApiSettings(Settings):
     api_admin_token: SecretStr | None = None
     api_site_tokens: SecretStr | None = None  # "site=token,site=token"
     api_signing_key: SecretStr | None = None
+    # Seals survey responses until their round closes (civic/surveys/sealing.py);
+    # unset: derived from the signing key under its own label.
+    survey_seal_key: SecretStr | None = None
     api_cors_origins: str | None = None  # comma list; overrides the config file
     influx_public_token: SecretStr | None = None
     # Writes acknowledgements to alert_events in the private bucket (else the read token).
     influx_events_token: SecretStr | None = None
+
+    def survey_seal_key_bytes(self) -> bytes:
+        return (self.secret("survey_seal_key") or self.secret("api_signing_key")).encode()
 
     def load_api_config(self) -> ApiConfig:
         """config/api.yaml, strictly; ConfigError (file:line: field: message) on a mistake."""

@@ -7,21 +7,34 @@ on no route here, in no count and in no export.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from api import session, signin
 from api.auth import facility_sites, require_site
 from api.deps import chart_figures
-from api.guards import MAX_ID, BoardD, ItemId, Session, Writer, signing_key, small_body
+from api.guards import (
+    MAX_ID,
+    BoardD,
+    ItemId,
+    Session,
+    Writer,
+    lifetimes,
+    signing_key,
+    small_body,
+)
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
-from civic.board import answers, exports, moderation, posts
+from civic.board import answers, exports, moderation, posts, sessions
 from civic.board.answers import AnswerTimes
-from civic.board.codes import ParticipationCodes
-from civic.board.context import Author
+from civic.board.codes import for_board
+from civic.board.context import Author, Board
 from civic.board.discussion import CommentDraft, comment, support
 from civic.board.posts import PostDetail, PostDraft, PostFilter, PostKind
 from civic.board.views import PostSummary, StatusView
@@ -40,10 +53,24 @@ class SignedIn(BaseModel):
     csrf_token: str = Field(description=f"send it back in {session.CSRF_HEADER} on every write")
 
 
+class SignedOut(BaseModel):
+    sessions_ended: int
+
+
 class CodeRequest(BaseModel):
     site: str = Field(max_length=64)
     households: list[str] = Field(min_length=1, max_length=2000, description="unit labels")
     batch: str = Field(default="", max_length=64)
+
+
+class CodeRevoke(BaseModel):
+    site: str = Field(max_length=64)
+    household: str = Field(min_length=1, max_length=40, description="the unit label")
+
+
+class CodesRevoked(BaseModel):
+    codes_cancelled: int
+    sessions_ended: int
 
 
 class IssuedCodes(BaseModel):
@@ -74,15 +101,90 @@ def redeem(body: Redeem, request: Request, response: Response, b: BoardD) -> Sig
     return SignedIn(site=resident.site, dong=resident.dong, csrf_token=token)
 
 
-@router.post("/logout", status_code=204, summary="End the resident's session")
-def logout(response: Response) -> None:
-    session.clear_resident(response)
+@router.post(
+    "/logout",
+    status_code=204,
+    summary="End the resident's session",
+    description=f"Ends the session on the server and clears every resident cookie (survey "
+    f"edit handles included). Needs `{session.CSRF_HEADER}` while the session is live.",
+)
+def logout(
+    request: Request,
+    response: Response,
+    _body: Annotated[None, Depends(small_body)],
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> None:
+    signin.sign_out(request, response, x_csrf_token)
+
+
+@router.post(
+    "/logout-everywhere",
+    response_model=SignedOut,
+    summary="End every session of the resident's household",
+    description="For a code that was lost, or a shared computer left signed in: every "
+    f"browser signed in to this household's account is signed out. Needs `{session.CSRF_HEADER}`.",
+)
+def logout_everywhere(
+    request: Request,
+    response: Response,
+    _body: Annotated[None, Depends(small_body)],
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> SignedOut:
+    return SignedOut(sessions_ended=signin.sign_out_everywhere(request, response, x_csrf_token))
 
 
 @router.get("/me", response_model=moderation.Mine, summary="My hidden items and why")
 def me(who: Session, b: BoardD, response: Response) -> moderation.Mine:
     response.headers["Cache-Control"] = "private, no-store"
     return moderation.mine(b, who.id)
+
+
+@router.get(
+    "/me/stream",
+    summary="My hidden items and why, as Server-Sent Events",
+    description="An `event: me` with the body of /v1/board/me when it changes (checked every "
+    "`stream_interval_s`), `: keep-alive` comments in between. The session is checked on "
+    "every tick: when it ends (signed out, expired, revoked) the stream sends `event: ended` "
+    "and closes. `max_events` ends the stream after that many events (for scripts).",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"example": "event: me\ndata: {...}\n\n"}}}},
+)
+async def my_stream(
+    who: Session,
+    request: Request,
+    b: BoardD,
+    max_events: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> StreamingResponse:
+    return StreamingResponse(
+        _my_events(request, b, who.id, who.session_id, max_events),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "private, no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _my_events(
+    request: Request, b: Board, resident_id: int, session_id: str, max_events: int | None
+) -> AsyncIterator[str]:
+    interval = request.app.state.config.stream_interval_s
+    life = lifetimes(request)
+    sent, last = 0, None
+    yield "retry: 5000\n\n"
+    while max_events is None or sent < max_events:
+        if await request.is_disconnected():
+            return
+        live = await run_in_threadpool(sessions.lookup, b.engine, session_id, b.clock(), life)
+        if live is None or live.resident_id != resident_id:
+            yield 'event: ended\ndata: {"detail": "the session has ended"}\n\n'
+            return
+        mine = (await run_in_threadpool(moderation.mine, b, resident_id)).model_dump_json()
+        if mine != last:
+            yield f"event: me\ndata: {mine}\n\n"
+            last, sent = mine, sent + 1
+        else:
+            yield ": keep-alive\n\n"
+        if max_events is not None and sent >= max_events:
+            return
+        await asyncio.sleep(interval)
 
 
 @router.post(
@@ -108,7 +210,7 @@ def issue_codes(
     households = [h.strip() for h in body.households]
     if any(not h or len(h) > 40 for h in households) or len(set(households)) != len(households):
         raise bad_request("households must be distinct labels of 1-40 characters", "households")
-    codes = ParticipationCodes(b.engine, signing_key(request).encode(), b.clock)
+    codes = for_board(b, signing_key(request).encode())
     issued = codes.issue(body.site, dong, households, body.batch or b.clock().date().isoformat())
     response.headers["Cache-Control"] = "no-store"
     return IssuedCodes(
@@ -117,6 +219,30 @@ def issue_codes(
         batch=body.batch or b.clock().date().isoformat(),
         codes=[{"household": c.household, "code": c.code} for c in issued],
     )
+
+
+@router.post(
+    "/codes/revoke",
+    response_model=CodesRevoked,
+    summary="Revoke a household's participation codes (site manager)",
+    description="Cancels every code of the household (redeemed or not) and ends its "
+    "account's sessions, for a lost code; issuing a new code does the same.",
+    responses=AUTH_RESPONSES,
+    dependencies=[Depends(small_body)],
+)
+def revoke_codes(
+    body: CodeRevoke,
+    request: Request,
+    response: Response,
+    b: BoardD,
+    sites: Annotated[set[str], Depends(facility_sites)],
+) -> CodesRevoked:
+    require_site(body.site, sites)
+    cancelled, ended = for_board(b, signing_key(request).encode()).revoke(
+        body.site, body.household.strip()
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return CodesRevoked(codes_cancelled=cancelled, sessions_ended=ended)
 
 
 @router.get("/posts", response_model=PostList, summary="Posts (newest first)")

@@ -12,45 +12,74 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from api import session, signin
+from api import guards, session, signin
 from api.deps import chart_figures
 from api.guards import ItemId
 from api.problems import ApiProblem
-from api.web.board_pages import BoardP, Ref
+from api.web.board_pages import BoardP, Ref, signin_page
 from api.web.i18n import pick_lang
 from api.web.resident import read_form, refused_page, resident_write, safe_next, see_other
 from api.web.routes import Lang
 from civic.board import moderation, posts
 from civic.board.chart import ChartRef
+from civic.board.codes import Refusal
 from civic.board.context import Author, Refused
 from civic.board.discussion import CommentDraft, comment, support
 from civic.board.posts import PostDraft
 
 router = APIRouter(include_in_schema=False)
 Failure = (ApiProblem, Refused, ValidationError)
+# A refused code, in the reader's words (messages/*.yaml).
+CODE_MESSAGES = {r.value: f"board_code_{r.value}" for r in Refusal}
 
 
 @router.post("/board/redeem")
 async def redeem(request: Request, b: BoardP, lang: Lang = None) -> Response:
+    """Sign in: the form must come from this site's sign-in page in this browser (its token,
+    and a same-origin `Origin`), so another site cannot sign a visitor in (login CSRF)."""
     form = await read_form(request)
     target = safe_next(form.get("next"))
     response = RedirectResponse(target, status_code=303)
+    key = request.app.state.secrets.signing_key
+    try:
+        guards.same_origin(request, "sign-ins")
+    except ApiProblem as exc:
+        return refused_page(request, lang, exc)
+    if not session.signin_ok(request, key, form.get(session.CSRF_FIELD) or None):
+        return signin_page(request, lang, form.get("next"), "board_signin_again", 403)
     try:
         signin.sign_in(request, response, b, form.get("code"))
     except ApiProblem as exc:
+        reason = (exc.kind or "").removeprefix("/problems/code-")
+        if reason in CODE_MESSAGES:
+            return signin_page(request, lang, form.get("next"), CODE_MESSAGES[reason], exc.status)
         return refused_page(request, lang, exc)
     return response
 
 
 @router.post("/board/logout")
 async def logout(request: Request, lang: Lang = None) -> Response:
+    """Sign out: the session ends on the server, every resident cookie is cleared."""
     form = await read_form(request)
+    response = see_other(pick_lang(lang), "/board")
     try:
-        resident_write(request, form)
+        guards.small_body(request)
+        signin.sign_out(request, response, form.get(session.CSRF_FIELD) or None)
     except ApiProblem as exc:
         return refused_page(request, lang, exc)
-    response = see_other(pick_lang(lang), "/board")
-    session.clear_resident(response)
+    return response
+
+
+@router.post("/board/logout-everywhere")
+async def logout_everywhere(request: Request, lang: Lang = None) -> Response:
+    """Sign out every browser signed in to this household's account, this one included."""
+    form = await read_form(request)
+    response = see_other(pick_lang(lang), "/board", note="signed_out_everywhere")
+    try:
+        guards.small_body(request)
+        signin.sign_out_everywhere(request, response, form.get(session.CSRF_FIELD) or None)
+    except ApiProblem as exc:
+        return refused_page(request, lang, exc)
     return response
 
 

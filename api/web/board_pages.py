@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api import session
 from api.guards import ItemId
 from api.params import reference
 from api.web.i18n import pick_lang
@@ -121,8 +122,20 @@ def new_post(request: Request, b: BoardP, ref: Ref, lang: Lang = None) -> HTMLRe
 
 @router.get("/board/redeem", response_class=HTMLResponse)
 def redeem_page(request: Request, lang: Lang = None, next: str | None = None) -> HTMLResponse:
-    context = {"page": "board", "next": next or ""}
-    return private_page(request, "board/redeem.html", lang, context)
+    return signin_page(request, lang, next or "")
+
+
+def signin_page(
+    request: Request, lang: str | None, next: str, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    """The sign-in form, with its token bound to this browser's sign-in cookie (session.py);
+    `error` names the message of a refused try."""
+    nonce = session.signin_nonce(request)
+    token = session.signin_token(request.app.state.secrets.signing_key, nonce)
+    context = {"page": "board", "next": next, "signin_token": token, "error": error}
+    response = private_page(request, "board/redeem.html", lang, context, status)
+    session.set_signin(request, response, nonce)
+    return response
 
 
 @router.get("/board/answer-times", response_class=HTMLResponse)

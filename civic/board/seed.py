@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from civic.board import answers, discussion, posts
 from civic.board.answers import AnswerDraft
-from civic.board.codes import ParticipationCodes
+from civic.board.codes import for_board
 from civic.board.context import Author, Board
 from civic.board.discussion import CommentDraft
 from civic.board.posts import PostDraft, PostKind
@@ -37,7 +37,7 @@ def seed(board: Board, secret: bytes) -> int:
     """Write the example posts unless the board has posts; how many were written."""
     if posts.count_posts(board) > 0:
         return 0
-    codes = ParticipationCodes(board.engine, secret, board.clock)
+    codes = for_board(board, secret)
     written: list[tuple[int, Author]] = []
     for site, dong, household, kind, title, body in EXAMPLES:
         issued = codes.issue(site, dong, [household], batch="demo")

@@ -1,28 +1,59 @@
-"""Row order that says nothing about arrival: who answered and what, never paired by position.
+"""The mixer: at close, a round's sealed responses become plain rows that nobody can pair.
 
-Both survey tables are keyed by values with no order in time (responses by a
-random UUID4, participations by an HMAC of the household). On SQLite they are
-WITHOUT ROWID tables, stored in key order from the first write. PostgreSQL
-appends rows to its heap in arrival order whatever the key, so when a round
-closes both tables are rewritten in key order (CLUSTER writes a new file and
-drops the old one, dead rows included). While a round is open, a person
-reading PostgreSQL's raw heap could still pair rows by position; the
-database's ordinary readers cannot (docs/DECISIONS.md "Surveys").
+While a round is open its responses are sealed (sealing.py), each written in
+its participation's transaction, so on PostgreSQL a sealed row shares the
+participation's xmin and sits beside it on the heap: harmless, since nobody
+reading the database can open it. When the round closes, in the closing
+transaction, the mixer opens every sealed response of the round, shuffles
+them, writes them as survey_responses rows (fresh random ids, in the shuffled
+order) and deletes the sealed rows. Every plain row of a round therefore has
+the same xmin, a heap position and an id that follow the shuffle, and no time
+or handle: nothing a reader with SELECT on every table (system columns
+included) can pair with a household (docs/THREAT_MODEL.md).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+import random
+import secrets
+import uuid
 
-from telemetry.db.tables import survey_participations, survey_responses
+from sqlalchemy import Connection, delete, insert, select
 
-MIXED_TABLES = (survey_responses, survey_participations)
+from civic.surveys.sealing import SurveyKeys
+from telemetry.db.tables import survey_responses, survey_sealed
 
 
-def mix_round(engine: Engine) -> None:
-    """Rewrite the survey tables in key order (PostgreSQL; SQLite stores them so already)."""
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.begin() as conn:
-        for table in MIXED_TABLES:
-            conn.execute(text(f"CLUSTER {table.name} USING pk_{table.name}"))
+def random_id(rng: random.Random) -> str:
+    return uuid.UUID(int=rng.getrandbits(128), version=4).hex
+
+
+class Mixer:
+    """Opens, shuffles and writes out a round's sealed responses, in the caller's transaction."""
+
+    def __init__(self, keys: SurveyKeys, rng: random.Random | None = None) -> None:
+        self.keys = keys
+        self.rng = rng or secrets.SystemRandom()
+
+    def mix(self, conn: Connection, round_id: int) -> int:
+        """The number of responses written out (the round's sealed rows are gone after)."""
+        sealed = conn.execute(
+            select(survey_sealed.c.sealed).where(survey_sealed.c.round_id == round_id)
+        ).scalars()
+        opened = [self.keys.open(round_id, blob) for blob in sealed]
+        self.rng.shuffle(opened)
+        rows = [
+            {
+                "id": random_id(self.rng),
+                "round_id": round_id,
+                "district": r["district"],
+                "building_type": r["building_type"],
+                "answers": r["answers"],
+                "approved_texts": [],
+            }
+            for r in opened
+        ]
+        if rows:
+            conn.execute(insert(survey_responses), rows)
+        conn.execute(delete(survey_sealed).where(survey_sealed.c.round_id == round_id))
+        return len(rows)

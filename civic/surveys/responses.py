@@ -1,35 +1,44 @@
-"""Responses: one per household per round, stored apart from who gave it.
+"""Responses: one per household per round, sealed until the round closes.
 
 A submission writes two rows in one transaction: the participation (round,
-household key) whose primary key refuses a second response from the same
-household, online or on paper; and the response (random UUID4, the
-respondent site's district and building type, the answers, the day). The two
-share no column but the round. An online respondent gets a random edit token
-(only its SHA-256 is stored), kept in their session, to change the answers
-until the round closes; a paper response is final when entered.
+an HMAC of round and household, sealing.py) whose primary key refuses a
+second response from the same household, online or on paper; and the sealed
+response (random id, the respondent site's district and building type and
+the answers, sealed under the round's key and padded to one size). Nobody
+reading the database can open the one or name the household of the other;
+at close the mixer (mixing.py) writes the plain rows the results read.
+
+An online respondent gets a random edit handle (only its SHA-256 is stored,
+on the sealed row) to read and change the answers until the round closes;
+the HTTP layer keeps it in the answering session's browser only. A paper
+response is final when entered.
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
 import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic.board.codes import CodeRefused, code_hash
 from civic.surveys.answers import check_answers
-from civic.surveys.rounds import Round, SurveyRounds
+from civic.surveys.mixing import random_id
+from civic.surveys.rounds import Round, Status, SurveyRounds
+from civic.surveys.sealing import SealUnavailable, SurveyKeys, sealed_size
 from civic.surveys.template import TEXT_TYPES
-from telemetry.db.tables import participation_codes, survey_participations, survey_responses
-
-KST = ZoneInfo("Asia/Seoul")
+from telemetry.db.tables import (
+    participation_codes,
+    survey_participations,
+    survey_responses,
+    survey_rounds,
+    survey_sealed,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +63,22 @@ def token_hash(token: str) -> str:
 
 
 class SurveyResponses:
-    def __init__(self, rounds: SurveyRounds, site_stratum: SiteLookup) -> None:
-        self.rounds, self.site_stratum = rounds, site_stratum
+    def __init__(
+        self,
+        rounds: SurveyRounds,
+        site_stratum: SiteLookup,
+        keys: SurveyKeys,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.rounds, self.site_stratum, self.keys = rounds, site_stratum, keys
+        self.rng = rng or secrets.SystemRandom()
         self.engine: Engine = rounds.engine
 
     def submit(self, round_id: int, household_key: str, site: str, answers: dict[str, Any]) -> str:
-        """A verified resident's response; the edit token to keep in their session."""
-        token = secrets.token_urlsafe(32)
-        self._submit(round_id, household_key, site, answers, token_hash(token))
-        return token
+        """A verified resident's response; the edit handle for their browser."""
+        handle = secrets.token_urlsafe(32)
+        self._submit(round_id, household_key, site, answers, token_hash(handle))
+        return handle
 
     def submit_paper(self, round_id: int, code: str, answers: dict[str, Any]) -> None:
         """A paper response entered by staff with the household's participation code."""
@@ -80,34 +96,37 @@ class SurveyResponses:
             raise ResponseRefused("unknown_code", "no household holds this participation code")
         self._submit(round_id, row.household_key, row.site, answers, None)
 
-    def edit(self, round_id: int, token: str, answers: dict[str, Any]) -> None:
-        """New answers for the response this token opens, while the round is open."""
+    def answered(self, round_id: int, household_key: str) -> bool:
+        """Whether this household has answered the round (online or on paper)."""
+        key = self.keys.participation(round_id, household_key)
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(survey_participations.c.round_id).where(
+                    survey_participations.c.round_id == round_id,
+                    survey_participations.c.household_key == key,
+                )
+            ).first()
+        return found is not None
+
+    def edit(self, round_id: int, handle: str, answers: dict[str, Any]) -> None:
+        """New answers for the response this handle opens, while the round is open."""
         current = self._accepting(round_id)
         clean = check_answers(current.questions, answers)
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(survey_responses)
-                .where(
-                    survey_responses.c.round_id == round_id,
-                    survey_responses.c.edit_hash == token_hash(token),
-                )
-                .values(answers=clean, saved_on=self._today())
+            self._lock_open(conn, round_id)
+            row = self._sealed(conn, round_id, handle)
+            payload = self.keys.open(round_id, row.sealed) | {"answers": clean}
+            conn.execute(
+                update(survey_sealed)
+                .where(survey_sealed.c.id == row.id)
+                .values(sealed=self._seal(current, payload))
             )
-        if done.rowcount != 1:
-            raise ResponseRefused("no_response", "this session holds no response to this round")
 
-    def own(self, round_id: int, token: str) -> dict[str, Any]:
-        """The answers this edit token opens (the resident's own, while the round is open)."""
+    def own(self, round_id: int, handle: str) -> dict[str, Any]:
+        """The answers this edit handle opens (the resident's own, while the round is open)."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(survey_responses.c.answers).where(
-                    survey_responses.c.round_id == round_id,
-                    survey_responses.c.edit_hash == token_hash(token),
-                )
-            ).first()
-        if row is None:
-            raise ResponseRefused("no_response", "this session holds no response to this round")
-        return dict(row.answers)
+            row = self._sealed(conn, round_id, handle)
+        return dict(self.keys.open(round_id, row.sealed)["answers"])
 
     def approve_text(self, round_id: int, response_id: str, question_id: str) -> None:
         """Staff approve one free-text answer for publication (after the round closes)."""
@@ -150,27 +169,62 @@ class SurveyResponses:
         current = self._accepting(round_id)
         clean = check_answers(current.questions, answers)
         stratum = self.site_stratum(site)
+        payload = {
+            "district": stratum.district,
+            "building_type": stratum.building_type,
+            "answers": clean,
+        }
+        sealed = self._seal(current, payload)
         try:
             with self.engine.begin() as conn:
+                self._lock_open(conn, round_id)
                 conn.execute(
-                    insert(survey_participations).values(round_id=round_id, household_key=key)
+                    insert(survey_participations).values(
+                        round_id=round_id, household_key=self.keys.participation(round_id, key)
+                    )
                 )
                 conn.execute(
-                    insert(survey_responses).values(
-                        id=uuid.uuid4().hex,
-                        round_id=round_id,
-                        district=stratum.district,
-                        building_type=stratum.building_type,
-                        answers=clean,
-                        saved_on=self._today(),
-                        edit_hash=edit,
-                        approved_texts=[],
+                    insert(survey_sealed).values(
+                        id=random_id(self.rng), round_id=round_id, sealed=sealed, edit_hash=edit
                     )
                 )
         except IntegrityError:
             raise ResponseRefused(
                 "already_answered", "this household has already answered this round"
             ) from None
+
+    def _seal(self, current: Round, payload: dict[str, Any]) -> bytes:
+        try:
+            return self.keys.seal(current.id, sealed_size(current.questions), payload)
+        except SealUnavailable as exc:
+            raise ResponseRefused("unavailable", str(exc)) from None
+        except ValueError as exc:
+            raise ResponseRefused("too_large", str(exc)) from None
+
+    def _lock_open(self, conn: Connection, round_id: int) -> None:
+        """Hold the round open for this transaction: closing (and mixing) waits for it.
+
+        FOR SHARE on PostgreSQL: submissions run side by side, the closing
+        UPDATE waits for them, and a submission that waited on a close sees it.
+        """
+        status = conn.execute(
+            select(survey_rounds.c.status)
+            .where(survey_rounds.c.id == round_id)
+            .with_for_update(read=True)
+        ).scalar_one()
+        if status != Status.OPEN.value:
+            raise ResponseRefused("not_open", f"round {round_id} is not taking answers ({status})")
+
+    def _sealed(self, conn: Connection, round_id: int, handle: str) -> Any:
+        row = conn.execute(
+            select(survey_sealed.c.id, survey_sealed.c.sealed).where(
+                survey_sealed.c.round_id == round_id,
+                survey_sealed.c.edit_hash == token_hash(handle),
+            )
+        ).first()
+        if row is None:
+            raise ResponseRefused("no_response", "this session holds no response to this round")
+        return row
 
     def _accepting(self, round_id: int) -> Round:
         current = self.rounds.get(round_id)
@@ -179,10 +233,6 @@ class SurveyResponses:
                 "not_open", f"round {round_id} is not taking answers ({current.status.value})"
             )
         return current
-
-    def _today(self) -> date:
-        now: datetime = self.rounds.clock()
-        return now.astimezone(KST).date()
 
     @staticmethod
     def _response(conn: Connection, round_id: int, response_id: str) -> Any:

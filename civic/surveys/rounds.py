@@ -5,8 +5,8 @@ reviewing its cloned questions), may close it early, and publish its results;
 `tick(now)` closes rounds past their close time, publishes closed ones past
 their publication time, and drafts each template's next round `interval`
 months after the last one opened, `lead` days ahead so staff can review it.
-Closing also mixes the stored rows (mixing.py), so the tables' physical
-order says nothing about who answered when.
+Closing writes out the round's sealed responses through the mixer
+(mixing.py), in the closing transaction, so results read only mixed rows.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from civic.surveys.mixing import mix_round
 from civic.surveys.template import Template
-from telemetry.db.tables import survey_responses, survey_rounds
+from telemetry.db.tables import survey_rounds
 
 Clock = Callable[[], datetime]
+OnClose = Callable[[Connection, int], object]
 
 
 class Status(StrEnum):
@@ -99,8 +99,11 @@ class SurveyRounds:
         interval_months: int = 5,
         lead_days: int = 14,
         clock: Clock = _utc_now,
+        on_close: OnClose | None = None,
     ) -> None:
         self.engine, self.templates, self.clock = engine, templates, clock
+        # Run in the closing transaction (the mixer): a round is never closed unmixed.
+        self.on_close = on_close
         self.interval_months, self.lead = interval_months, timedelta(days=lead_days)
 
     def create(
@@ -135,16 +138,8 @@ class SurveyRounds:
         return self._move(round_id, Status.DRAFT, Status.OPEN)
 
     def close(self, round_id: int) -> Round:
-        closed = self._move(round_id, Status.OPEN, Status.CLOSED)
-        with self.engine.begin() as conn:
-            # The edit capability ends with the round: no token hash outlives it.
-            conn.execute(
-                update(survey_responses)
-                .where(survey_responses.c.round_id == round_id)
-                .values(edit_hash=None)
-            )
-        mix_round(self.engine)
-        return closed
+        """Closed, and its sealed responses mixed out in the same transaction."""
+        return self._move(round_id, Status.OPEN, Status.CLOSED, on_moved=self.on_close)
 
     def publish(self, round_id: int) -> Round:
         return self._move(round_id, Status.CLOSED, Status.PUBLISHED, published_at=self.clock())
@@ -230,7 +225,9 @@ class SurveyRounds:
         ).first()
         return None if row is None else to_round(row)
 
-    def _move(self, round_id: int, frm: Status, to: Status, **values: Any) -> Round:
+    def _move(
+        self, round_id: int, frm: Status, to: Status, on_moved: OnClose | None = None, **values: Any
+    ) -> Round:
         with self.engine.begin() as conn:
             row = conn.execute(
                 update(survey_rounds)
@@ -238,6 +235,8 @@ class SurveyRounds:
                 .values(status=to.value, **values)
                 .returning(*survey_rounds.c)
             ).first()
+            if row is not None and on_moved is not None:
+                on_moved(conn, round_id)
         if row is None:
             current = self.get(round_id)  # RoundRefused if unknown
             raise RoundRefused(

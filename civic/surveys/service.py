@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,9 +18,11 @@ from civic.surveys.export import (
     methodology,
     to_csv,
 )
+from civic.surveys.mixing import Mixer
 from civic.surveys.responses import ResponseRefused, SiteLookup, Stratum, SurveyResponses
 from civic.surveys.results import comparison, load_responses, round_results
 from civic.surveys.rounds import Round, RoundRefused, Status, SurveyRounds
+from civic.surveys.sealing import SurveyKeys
 from civic.surveys.template import load_templates
 from telemetry.paths import resolve_config_path
 from telemetry.registry import Registry
@@ -101,14 +104,20 @@ def build_surveys(
     site_stratum: SiteLookup,
     privacy_k: int,
     clock: Callable[[], datetime] | None = None,
+    *,
+    seal_key: bytes,
+    rng: random.Random | None = None,
 ) -> Surveys:
+    """The surveys over `engine`; `seal_key` is the survey service's secret (sealing.py)."""
     templates = load_templates(resolve_config_path(config.templates))
     extra = {"clock": clock} if clock is not None else {}
+    keys = SurveyKeys(seal_key)
     rounds = SurveyRounds(
         engine,
         templates,
         interval_months=config.interval_months,
         lead_days=config.review_lead_days,
+        on_close=Mixer(keys, rng).mix,
         **extra,
     )
-    return Surveys(rounds, SurveyResponses(rounds, site_stratum), privacy_k)
+    return Surveys(rounds, SurveyResponses(rounds, site_stratum, keys, rng), privacy_k)

@@ -53,7 +53,12 @@ def board_app(
     registry = load_registry(sites)
     surveys = (
         build_surveys(
-            engine, SurveysConfig(), registry_stratum(registry), config.privacy_k, surveys_clock
+            engine,
+            SurveysConfig(),
+            registry_stratum(registry),
+            config.privacy_k,
+            surveys_clock,
+            seal_key=SIGNING_KEY.encode(),
         )
         if surveys_clock
         else None

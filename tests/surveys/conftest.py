@@ -29,6 +29,7 @@ from telemetry.registry import load_geography
 from tests.db.conftest import db_url, engine  # noqa: F401 (fixtures)
 
 SECRET = b"survey-test-signing-key-0123456789"
+SEAL_KEY = b"survey-test-seal-key-0123456789"
 K = 3
 # Three sites in three districts; apt-a and apt-b are apartments, ind-1 is industrial.
 STRATA = {
@@ -58,7 +59,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def surveys(engine: Engine, clock: Clock) -> Surveys:  # noqa: F811 (fixture)
-    return build_surveys(engine, SurveysConfig(), STRATA.__getitem__, privacy_k=K, clock=clock)
+    return build_surveys(
+        engine, SurveysConfig(), STRATA.__getitem__, privacy_k=K, clock=clock, seal_key=SEAL_KEY
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 from civic.board.codes import household_key
 from civic.surveys.responses import ResponseRefused
 from civic.surveys.service import Surveys
-from telemetry.db.tables import survey_participations, survey_responses
+from telemetry.db.tables import survey_participations, survey_responses, survey_sealed
 from tests.surveys.conftest import SECRET, Clock, answers, open_round
 
 
@@ -37,8 +37,15 @@ def test_concurrent_answers_of_one_household_admit_exactly_one(
         t.join()
     assert sorted(outcomes) == ["already_answered"] * 5 + ["ok"]
     with engine.connect() as conn:
-        for table in (survey_responses, survey_participations):
+        for table in (survey_sealed, survey_participations):
             assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 1
+    surveys.rounds.close(r.id)
+    with engine.connect() as conn:
+        counts = [
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (survey_sealed, survey_responses, survey_participations)
+        ]
+    assert counts == [0, 1, 1]
 
 
 def test_a_household_answers_each_round_once(surveys: Surveys, clock: Clock) -> None:

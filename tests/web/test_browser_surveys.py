@@ -214,7 +214,10 @@ def _next_round_five_months_later(portal: Portal, engine: Engine, s, round_id: i
     moved = {"now": datetime.now(UTC)}
     config = SurveysConfig()
     lookup = registry_stratum(load_registry(portal.platform.config))
-    later: Surveys = build_surveys(engine, config, lookup, 5, clock=lambda: moved["now"])
+    # Drafting only: nothing is sealed or opened on this side, so no survey key.
+    later: Surveys = build_surveys(
+        engine, config, lookup, 5, clock=lambda: moved["now"], seal_key=b""
+    )
     opens = later.rounds.get(round_id).opens_at
     due = add_months(opens, config.interval_months) - timedelta(days=config.review_lead_days)
     moved["now"] = due - timedelta(seconds=1)

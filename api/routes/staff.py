@@ -1,0 +1,183 @@
+"""Staff sign-in, sign-out, who am I, and the audit log (administrators) with its CSV export.
+
+Sign-in is limited per address and per name (like redeeming a code), refused
+from another origin, and recorded, refusals included (actor `anonymous`).
+Reading the audit log needs the administrator role (or the machines' token):
+it names every staff member's actions, so it is oversight, not a work queue.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import AwareDatetime, BaseModel, Field
+
+from api import guards
+from api.params import private_no_store
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem
+from api.staff_auth import (
+    Administrator,
+    Principal,
+    check_origin,
+    check_write,
+    clear_cookie,
+    csrf_for,
+    principal,
+    session_of,
+    set_cookie,
+    staff_principal,
+    staff_state,
+)
+from staff.accounts import MAX_PASSWORD, StaffUser
+from telemetry.db import audit
+
+router = APIRouter(
+    prefix="/v1/staff",
+    tags=["staff"],
+    dependencies=[Depends(private_no_store)],
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+)
+MAX_EXPORT = 100_000
+
+
+class SignIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+
+
+class Me(BaseModel):
+    actor: str = Field(examples=["staff:kim"])
+    name: str | None = Field(description="the staff account's name (None: the machines' token)")
+    display_name: str | None
+    roles: list[str]
+    sites: list[str] | None = Field(description="sites it opens (None: every site)")
+    csrf_token: str | None = Field(description="send it as X-CSRF-Token with every staff write")
+    expires_at: datetime | None
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_kind: str
+    target_id: str | None
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntry]
+    total: int
+
+
+def sign_in(request: Request, response: Response, name: str, password: str) -> Principal:
+    """Check the password, start a session and set its cookie (shared with the sign-in page)."""
+    check_origin(request)
+    state = staff_state(request)
+    guards.small_body(request)
+    for key in (f"address:{guards.address(request)}", f"name:{name.lower()}"):
+        wait = state.limits.take(key)
+        if wait > 0:
+            raise ApiProblem(
+                429,
+                "Too many requests",
+                f"too many sign-in tries: retry in {wait:.0f} s",
+                kind="/problems/rate-limited",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+    user = state.accounts.verify(name, password)
+    if user is None:
+        with state.accounts.engine.begin() as conn:
+            audit.record(conn, audit.ANONYMOUS, "staff.signin_refused", "staff_user", name[:64],
+                         {"address": guards.address(request)})  # fmt: skip
+        raise ApiProblem(
+            401, "Unauthorized", "the name or the password is wrong, or the account is disabled"
+        )
+    found = state.sessions.create(user, {"address": guards.address(request)})
+    set_cookie(request, response, found)
+    return staff_principal(found)
+
+
+def me_of(request: Request, who: Principal) -> Me:
+    user: StaffUser | None = who.session.user if who.session else None
+    return Me(
+        actor=who.actor,
+        name=user.name if user else None,
+        display_name=user.display_name if user else None,
+        roles=list(who.roles),
+        sites=sorted(who.sites) if who.sites is not None else None,
+        csrf_token=csrf_for(request, who),
+        expires_at=who.session.expires_at if who.session else None,
+    )
+
+
+@router.post("/signin", response_model=Me, summary="Sign in with a staff name and password")
+def signin(body: SignIn, request: Request, response: Response) -> Me:
+    return me_of(request, sign_in(request, response, body.name, body.password))
+
+
+@router.post("/signout", status_code=204, summary="End this staff session")
+def signout(request: Request) -> Response:
+    found = session_of(request)
+    if found is not None:
+        check_write(request, staff_principal(found), request.headers.get("x-csrf-token"))
+        staff_state(request).sessions.revoke(found.id)
+    out = Response(status_code=204)
+    clear_cookie(out)
+    return out
+
+
+@router.get("/me", response_model=Me, summary="Who this credential is, its roles and CSRF token")
+def me(request: Request, who: Annotated[Principal, Depends(principal)]) -> Me:
+    return me_of(request, who)
+
+
+def audit_filter(
+    actor: Annotated[
+        str | None,
+        Query(max_length=80, description="an actor (`staff:kim`), or `staff:` for all staff"),
+    ] = None,
+    action: Annotated[
+        str | None,
+        Query(max_length=48, description="an action (`answer.publish`) or its family (`answer`)"),
+    ] = None,
+    target: Annotated[
+        str | None, Query(max_length=120, description="a target kind (`post`) or `kind:id`")
+    ] = None,
+    since: Annotated[AwareDatetime | None, Query(description="entries from this time on")] = None,
+) -> audit.Filter:
+    return audit.Filter(actor or None, action or None, target or None, since)
+
+
+Filtered = Annotated[audit.Filter, Depends(audit_filter)]
+
+
+@router.get("/audit", response_model=AuditPage, summary="The audit log, newest first")
+def audit_log(
+    request: Request,
+    _who: Administrator,
+    f: Filtered,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> AuditPage:
+    with staff_state(request).accounts.engine.connect() as conn:
+        rows = audit.entries(conn, f, limit, offset)
+        total = audit.count(conn, f)
+    return AuditPage(entries=[AuditEntry(**r) for r in rows], total=total)
+
+
+@router.get("/audit.csv", response_class=PlainTextResponse, summary="The audit log as CSV")
+def audit_csv(request: Request, _who: Administrator, f: Filtered) -> PlainTextResponse:
+    with staff_state(request).accounts.engine.connect() as conn:
+        rows = audit.entries(conn, f, MAX_EXPORT, 0)
+    return PlainTextResponse(
+        audit.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="audit-log.csv"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
