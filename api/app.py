@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
-from api import guards, problems, staff_auth, web
+from api import guards, problems, staff_auth, transport, web
 from api.auth import Secrets
 from api.routes import (
     admin,
@@ -76,6 +76,10 @@ def create_app(parts: Parts) -> FastAPI:
         title="Gwangju energy information platform API",
         version="1.0.0",
         description=DESCRIPTION,
+        # The CDN-loaded Swagger UI and ReDoc pages are off: /docs is the portal's own
+        # page (api/web/api_docs.py, api/transport.py); /openapi.json stays.
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "public", "description": "aggregates from the public bucket only"},
             {"name": "open data", "description": "exports for researchers, with licence"},
@@ -125,6 +129,7 @@ def create_app(parts: Parts) -> FastAPI:
             allow_headers=["Authorization"],
             max_age=3600,
         )
+    transport.install(app)  # HSTS in an HTTPS deployment
     return app
 
 

@@ -17,14 +17,13 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from api import session
 from api.problems import ApiProblem, forbidden, problem_response, unauthorized
 from api.ratelimit import TokenBuckets
 from civic.board import sessions
 from civic.board.context import Board, Refused, Why, utc_now
-from telemetry.db.tables import residents
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_ID = 2_147_483_647  # an INTEGER column on PostgreSQL
@@ -99,13 +98,6 @@ def small_body(request: Request, content_length: Annotated[int | None, Header()]
     if content_length is not None and content_length > MAX_BODY_BYTES:
         raise ApiProblem(413, "Body too large", f"at most {MAX_BODY_BYTES} bytes per request")
     limit(request, "address", address(request))
-
-
-def resident_key(b: Board, resident_id: int) -> str:
-    with b.engine.connect() as conn:
-        return conn.execute(
-            select(residents.c.resident_key).where(residents.c.id == resident_id)
-        ).scalar_one()
 
 
 def platform_db(request: Request) -> Engine:

@@ -70,6 +70,9 @@ class ApiConfig(StrictModel):
     licence: Licence = Field(default_factory=Licence)
     # Origins whose pages may frame the portal's /embed/ widgets (CSP frame-ancestors).
     embed_frame_ancestors: list[str] = Field(default_factory=list)
+    # Strict-Transport-Security on every response of an HTTPS deployment
+    # (board.secure_cookies on); api/transport.py.
+    hsts: bool = True
     board: BoardConfig = Field(default_factory=BoardConfig)
     surveys: SurveysConfig = Field(default_factory=SurveysConfig)
     grafana: GrafanaConfig = Field(default_factory=GrafanaConfig)

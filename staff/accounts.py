@@ -11,6 +11,7 @@ same transaction.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -207,7 +208,9 @@ class StaffAccounts:
             with self.engine.begin() as conn:
                 conn.execute(
                     update(staff_users)
-                    .where(staff_users.c.id == row.id, staff_users.c.password_hash == row.password_hash)
+                    .where(
+                        staff_users.c.id == row.id, staff_users.c.password_hash == row.password_hash
+                    )
                     .values(password_hash=self.hasher.hash(password))
                 )
         return to_user(row)
@@ -216,10 +219,8 @@ class StaffAccounts:
         """Spend the time of one verification, so an unknown name answers as slowly."""
         if self._dummy is None:
             self._dummy = self.hasher.hash("not-a-password-of-anyone")
-        try:
+        with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
             self.hasher.verify(self._dummy, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            pass
 
     def _by_name(self, conn: Connection, name: str) -> StaffUser:
         row = conn.execute(select(staff_users).where(staff_users.c.name == name)).first()

@@ -127,4 +127,3 @@ class StaffSessions:
                 .where(staff_sessions.c.id_hash == id_hash(session_id))
                 .values(last_seen_at=now, idle_expires_at=min(now + self.idle, expires))
             )
-

@@ -3,14 +3,21 @@ reads those the visibility rule shows (a dataset on a hidden post is hidden with
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from api.auth import Credentials, facility_sites, require_site
 from api.guards import BoardD, ItemId, address, limit
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, bad_request, not_found
+from api import staff_auth
+from api.problems import (
+    AUTH_RESPONSES,
+    PROBLEM_RESPONSES,
+    ApiProblem,
+    bad_request,
+    forbidden,
+    not_found,
+)
 from civic.board import datasets
 from civic.board.views import DatasetView
 
@@ -21,13 +28,19 @@ def publisher(
     request: Request,
     credentials: Credentials,
     site: Annotated[str | None, Query(max_length=64)] = None,
-    x_staff_name: Annotated[str | None, Header(pattern=r"^[\w.@ -]{1,64}$")] = None,
+    x_csrf_token: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> str:
-    """`staff:<name>` for the operator's token, `site:<site>` for the site's own token."""
-    admin = request.app.state.secrets.admin_token
-    token = credentials.credentials if credentials else ""
-    if admin and token and hmac.compare_digest(token.encode(), admin.encode()):
-        return f"staff:{x_staff_name or 'city-staff'}"
+    """Who publishes, from the credential alone: `machine:admin-token`, `staff:<name>` (a
+    moderator anywhere; a facility manager for its own sites, CSRF token required), or
+    `site:<site>` for the site's own token."""
+    if credentials is None or not credentials.credentials:
+        who = staff_auth.principal(request, credentials)
+        staff_auth.check_write(request, who, x_csrf_token)
+        if who.allows("moderator") or (site is not None and who.sites and site in who.sites):
+            return who.actor
+        raise forbidden("publishing a dataset needs the moderator role, or a site of yours")
+    if staff_auth.is_admin_token(request, credentials.credentials):
+        return staff_auth.machine_used(request).actor
     sites = facility_sites(request, credentials)
     if site is None:
         raise bad_request("a site manager publishes for their site: give ?site=", "site")

@@ -20,7 +20,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from api import session
 from api.auth import require_admin
-from api.guards import ActiveResident, ActiveWriter
+from api.guards import ActiveResident, ActiveWriter, SessionResident, signing_key
 from api.params import RoundId
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, not_found
 from api.refusals import survey_problem
@@ -158,31 +158,31 @@ def submit(
     request: Request,
     response: Response,
 ) -> dict[str, str]:
-    token = _call(store.responses.submit, round_id, who.household_key, who.site, body.answers)
+    handle = _call(store.responses.submit, round_id, who.household_key, who.site, body.answers)
     closes = store.rounds.get(round_id).closes_at
-    session.set_survey_edit(request, response, round_id, token, closes)
+    key = signing_key(request)
+    session.set_survey_edit(request, response, key, who.session_id, round_id, handle, closes)
     return {"status": "recorded", "editable_until": closes.isoformat()}
 
 
-def edit_token(request: Request, round_id: int) -> str:
-    token = request.cookies.get(session.edit_cookie(round_id))
-    if not token:
+def edit_handle(request: Request, who: SessionResident, round_id: int) -> str:
+    """The edit handle this browser holds for the round, made under this session (session.py)."""
+    handle = session.survey_edit_handle(request, signing_key(request), who.session_id, round_id)
+    if handle is None:
         raise not_found("this browser holds no response to this round")
-    return token
+    return handle
 
 
 @router.get("/rounds/{round_id}/response", summary="Your own answers, while you may edit them")
-def own(
-    round_id: RoundId, _resident: ActiveResident, store: Store, request: Request
-) -> dict[str, Any]:
-    return {"answers": _call(store.responses.own, round_id, edit_token(request, round_id))}
+def own(round_id: RoundId, who: ActiveResident, store: Store, request: Request) -> dict[str, Any]:
+    return {"answers": _call(store.responses.own, round_id, edit_handle(request, who, round_id))}
 
 
 @router.put("/rounds/{round_id}/response", summary="Change your answers before the round closes")
 def edit(
-    round_id: RoundId, body: AnswersIn, _resident: ActiveWriter, store: Store, request: Request
+    round_id: RoundId, body: AnswersIn, who: ActiveWriter, store: Store, request: Request
 ) -> dict[str, str]:
-    _call(store.responses.edit, round_id, edit_token(request, round_id), body.answers)
+    _call(store.responses.edit, round_id, edit_handle(request, who, round_id), body.answers)
     return {"status": "updated"}
 
 

@@ -26,6 +26,7 @@ class CachedStatic(StaticFiles):
 def install(app: FastAPI) -> None:
     """Mount the portal's pages at / and its scripts, styles and libraries at /static."""
     from api.web import (
+        api_docs,
         board_forms,
         board_pages,
         board_staff_page,
@@ -37,6 +38,13 @@ def install(app: FastAPI) -> None:
 
     embed.install(app)
     app.include_router(router)
-    for module in (board_pages, board_forms, board_staff_page, survey_pages, household_page):
+    for module in (
+        board_pages,
+        board_forms,
+        board_staff_page,
+        survey_pages,
+        household_page,
+        api_docs,
+    ):
         app.include_router(module.router)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")

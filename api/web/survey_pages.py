@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from api import session
 from api.deps import public_store
-from api.guards import unblocked
+from api.guards import SessionResident, session_of, signing_key, unblocked
 from api.params import RoundId, reference
 from api.problems import ApiProblem, not_found
 from api.refusals import survey_problem
@@ -61,12 +61,20 @@ def survey_list(request: Request, s: SurveysP, lang: Lang = None) -> HTMLRespons
     return private_page(request, "surveys/list.html", lang, context)
 
 
+def _handle(request: Request, who: SessionResident | None, round_id: int) -> str | None:
+    """This browser's edit handle for the round, if made under the current session: one
+    left by another session (another household on a shared computer) opens nothing."""
+    if who is None:
+        return None
+    return session.survey_edit_handle(request, signing_key(request), who.session_id, round_id)
+
+
 def _own(request: Request, s: Surveys, round_id: int) -> dict[str, Any] | None:
-    token = request.cookies.get(session.edit_cookie(round_id))
-    if not token:
+    handle = _handle(request, session_of(request), round_id)
+    if not handle:
         return None
     try:
-        return s.responses.own(round_id, token)
+        return s.responses.own(round_id, handle)
     except Refusals:
         return None
 
@@ -98,15 +106,16 @@ async def answer(request: Request, round_id: RoundId, s: SurveysP, lang: Lang = 
         who = unblocked(resident_write(request, form))
         r = s.rounds.get(round_id)
         given = answers_of(r.questions, form)
-        token = request.cookies.get(session.edit_cookie(round_id))
-        if token:
-            s.responses.edit(round_id, token, given)
+        handle = _handle(request, who, round_id)
+        if handle:
+            s.responses.edit(round_id, handle, given)
             return see_other(pick_lang(lang), f"/surveys/{round_id}", note="updated")
         try:
-            token = s.responses.submit(round_id, who.household_key, who.site, given)
+            handle = s.responses.submit(round_id, who.household_key, who.site, given)
         except Refusals as exc:
             raise survey_problem(exc) from None
-        session.set_survey_edit(request, target, round_id, token, r.closes_at)
+        key = signing_key(request)
+        session.set_survey_edit(request, target, key, who.session_id, round_id, handle, r.closes_at)
     except ApiProblem as exc:
         return refused_page(request, lang, exc)
     except Refusals as exc:

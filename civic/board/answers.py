@@ -1,9 +1,18 @@
-"""Statuses staff set, official answers (written, then published), and answer times.
+"""Statuses staff set, official answers (written, then published, versioned), and answer times.
 
 An answer is a draft until published, as in Decidim: staff can prepare it and
 publish it when the city's decision is final. A post that reached the support
 threshold is owed a published answer by `answer_due_at`; answer times are
-measured from the threshold to publication.
+measured from the threshold to (first) publication.
+
+Every text an answer has had is kept in `answer_versions` (append-only):
+each write appends a version and bumps `answers.version`; publishing a draft
+appends the same text again, stamped with its publication time. So the
+versions with a publication time are exactly the texts residents were shown:
+an answer rewritten after publication stays published with the new text and
+is shown as edited, its earlier public texts listed under it. Each write is
+recorded in the audit log in its own transaction; the name on the answer is
+the credential's (`actor`), never a label the request chose.
 """
 
 from __future__ import annotations
@@ -16,8 +25,9 @@ from sqlalchemy import Connection, select, update
 
 from civic.board import visibility
 from civic.board.context import Board, Refused, Why
-from civic.board.views import StatusView
-from telemetry.db.tables import answers, post_statuses, posts
+from civic.board.views import AnswerVersionView, StatusView
+from telemetry.db import audit
+from telemetry.db.tables import answer_versions, answers, post_statuses, posts
 
 
 class AnswerDraft(BaseModel):
@@ -54,7 +64,8 @@ def _post_exists(conn: Connection, post_id: int) -> None:
         raise Refused(Why.NOT_FOUND, f"no post {post_id}")
 
 
-def set_status(board: Board, post_id: int, token: str) -> None:
+def set_status(board: Board, post_id: int, token: str, actor: str) -> None:
+    now = board.clock()
     with board.engine.begin() as conn:
         _post_exists(conn, post_id)
         known = conn.execute(
@@ -62,39 +73,94 @@ def set_status(board: Board, post_id: int, token: str) -> None:
         ).first()
         if known is None:
             raise Refused(Why.INVALID, f"unknown status {token!r}", "status")
+        before = conn.execute(select(posts.c.status).where(posts.c.id == post_id)).scalar_one()
         conn.execute(
-            update(posts)
-            .where(posts.c.id == post_id)
-            .values(status=token, updated_at=board.clock())
+            update(posts).where(posts.c.id == post_id).values(status=token, updated_at=now)
         )
+        audit.record(conn, actor, "post.status", "post", post_id,
+                     {"from": before, "to": token}, now)  # fmt: skip
 
 
-def write_answer(board: Board, post_id: int, staff: str, draft: AnswerDraft) -> None:
-    """Write or rewrite the answer; a published answer stays published, with the new text."""
+def _append_version(
+    conn: Connection,
+    post_id: int,
+    version: int,
+    text: tuple[str, str, datetime],
+    published_at: datetime | None,
+) -> None:
+    body, by, at = text
+    conn.execute(
+        answer_versions.insert().values(
+            post_id=post_id,
+            version=version,
+            body=body,
+            written_by=by,
+            written_at=at,
+            published_at=published_at,
+        )
+    )
+
+
+def write_answer(board: Board, post_id: int, actor: str, draft: AnswerDraft) -> int:
+    """Write or rewrite the answer; its new version's number.
+
+    A draft stays a draft; a published answer stays published, with the new
+    text public at once and the earlier one kept (shown as edited)."""
     now = board.clock()
+    by = audit.shown(actor)
     with board.engine.begin() as conn:
         _post_exists(conn, post_id)
-        found = conn.execute(select(answers.c.post_id).where(answers.c.post_id == post_id)).first()
-        values = {"body": draft.body, "written_by": staff, "written_at": now}
+        found = conn.execute(
+            select(answers.c.version, answers.c.published_at).where(answers.c.post_id == post_id)
+        ).first()
+        values = {"body": draft.body, "written_by": by, "written_at": now}
         if found is None:
-            conn.execute(answers.insert().values(post_id=post_id, **values))
+            version, public = 1, None
+            conn.execute(answers.insert().values(post_id=post_id, version=version, **values))
         else:
-            conn.execute(update(answers).where(answers.c.post_id == post_id).values(**values))
+            version = found.version + 1
+            public = now if found.published_at is not None else None
+            conn.execute(
+                update(answers)
+                .where(answers.c.post_id == post_id, answers.c.version == found.version)
+                .values(version=version, **values)
+            )
+        _append_version(conn, post_id, version, (draft.body, by, now), public)
+        action = "answer.write" if found is None else "answer.edit"
+        audit.record(conn, actor, action, "post", post_id,
+                     {"version": version, "published": public is not None}, now)  # fmt: skip
+    return version
 
 
-def publish_answer(board: Board, post_id: int) -> None:
+def publish_answer(board: Board, post_id: int, actor: str) -> None:
+    now = board.clock()
     with board.engine.begin() as conn:
+        found = conn.execute(select(answers).where(answers.c.post_id == post_id)).first()
+        if found is None:
+            raise Refused(Why.NOT_FOUND, f"post {post_id} has no written answer to publish")
+        if found.published_at is not None:
+            raise Refused(Why.DUPLICATE, f"the answer to post {post_id} is already published")
+        version = found.version + 1
         done = conn.execute(
             update(answers)
-            .where(answers.c.post_id == post_id, answers.c.published_at.is_(None))
-            .values(published_at=board.clock())
+            .where(answers.c.post_id == post_id, answers.c.version == found.version)
+            .values(published_at=now, version=version)
         )
-        if done.rowcount == 1:
-            return
-        exists = conn.execute(select(answers.c.post_id).where(answers.c.post_id == post_id)).first()
-    if exists is None:
-        raise Refused(Why.NOT_FOUND, f"post {post_id} has no written answer to publish")
-    raise Refused(Why.DUPLICATE, f"the answer to post {post_id} is already published")
+        if done.rowcount != 1:  # written again meanwhile: publish what is there now, again
+            raise Refused(Why.DUPLICATE, f"the answer to post {post_id} changed; publish again")
+        text = (found.body, found.written_by, found.written_at)
+        _append_version(conn, post_id, version, text, now)
+        audit.record(conn, actor, "answer.publish", "post", post_id, {"version": version}, now)
+
+
+def versions(board: Board, post_id: int, *, drafts: bool = False) -> list[AnswerVersionView]:
+    """The texts an answer has had, oldest first: those residents were shown (drafts: every one)."""
+    query = select(answer_versions).where(answer_versions.c.post_id == post_id)
+    if not drafts:
+        query = query.where(answer_versions.c.published_at.is_not(None))
+    with board.engine.connect() as conn:
+        rows = conn.execute(query.order_by(answer_versions.c.version)).all()
+    return [AnswerVersionView.of(r) for r in rows]
 
 
 def answer_times(board: Board) -> AnswerTimes:

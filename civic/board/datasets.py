@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, update
 from civic.board import visibility
 from civic.board.context import Board, Refused, Why
 from civic.board.views import DatasetView
+from telemetry.db import audit
 from telemetry.db.tables import datasets, posts
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -82,7 +83,7 @@ def publish(
                     .where(posts.c.id == post_id)
                     .values(status="closed", updated_at=now)
                 )
-        return conn.execute(
+        new_id: int = conn.execute(
             insert(datasets)
             .values(
                 title=title,
@@ -99,6 +100,10 @@ def publish(
             )
             .returning(datasets.c.id)
         ).scalar_one()
+        # The publisher is the credential's actor (staff:<name>, site:<site>, machine:...).
+        audit.record(conn, publisher, "dataset.publish", "dataset", new_id,
+                     {"title": title, "site": site, "post_id": post_id, "rows": row_count}, now)  # fmt: skip
+        return new_id
 
 
 def list_datasets(

@@ -59,7 +59,9 @@ def support(board: Board, resident_id: int, post_id: int) -> int:
 
     The primary key (post, resident) is the rule; the check before it only
     gives the usual case a clear message. The post that reaches the threshold
-    starts the city's answer clock.
+    starts the city's answer clock; supports of blocked residents do not count
+    (visibility.support_counts). A clock once started is not stopped by a later
+    block: the city's promise stands.
     """
     now = board.clock()
     try:
@@ -70,7 +72,9 @@ def support(board: Board, resident_id: int, post_id: int) -> int:
                 insert(supports).values(post_id=post_id, resident_id=resident_id, created_at=now)
             )
             count = conn.execute(
-                select(func.count()).select_from(supports).where(supports.c.post_id == post_id)
+                select(func.count())
+                .select_from(supports)
+                .where(supports.c.post_id == post_id, visibility.support_counts())
             ).scalar_one()
             if count >= board.config.support_threshold and post.threshold_at is None:
                 conn.execute(

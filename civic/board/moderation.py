@@ -1,4 +1,10 @@
-"""Reports, hiding, restoring and blocking; every action in the append-only moderation log.
+"""Reports, hiding, restoring and blocking; every action in the append-only moderation log
+and in the audit log (telemetry/db/audit.py), in the action's own transaction.
+
+`moderation_log` stays: it holds the note the author is shown (`mine`) and
+the resident an action was about; the audit log holds the same action with
+its actor as the credential named it (`staff:<name>`, `machine:admin-token`,
+`system`) and never a resident id (only the item, or "the author of" it).
 
 An item with `auto_hide_reports` pending reports is hidden at once (reason
 `reports`) until a moderator decides: hide it for good (`moderator`) or
@@ -20,9 +26,10 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.board import visibility
 from civic.board.context import Board, Refused, Why
+from telemetry.db import audit
 from telemetry.db.tables import comments, moderation_log, posts, reports, residents
 
-SYSTEM = "system"
+SYSTEM = audit.SYSTEM
 
 
 class ItemKind(StrEnum):
@@ -65,11 +72,21 @@ class Mine(BaseModel):
 
 
 def _log(
-    conn: Connection, at: datetime, actor: str, action: str, note: str, **what: object
+    conn: Connection,
+    at: datetime,
+    actor: str,
+    action: str,
+    note: str,
+    target: tuple[str, object],
+    **what: object,
 ) -> None:
+    """The moderation log (the author's view) and the audit log, in one transaction."""
     conn.execute(
-        insert(moderation_log).values(at=at, actor=actor, action=action, note=note, **what)
+        insert(moderation_log).values(
+            at=at, actor=audit.shown(actor)[:64], action=action, note=note, **what
+        )
     )
+    audit.record(conn, actor, f"moderation.{action}", target[0], target[1], {"note": note}, at)
 
 
 def report(board: Board, reporter_id: int, kind: ItemKind, item_id: int, reason: Reason) -> bool:
@@ -98,7 +115,7 @@ def report(board: Board, reporter_id: int, kind: ItemKind, item_id: int, reason:
                 return False
             _set_hidden(conn, table, item_id, now, Hidden.REPORTS)
             _log(conn, now, SYSTEM, "auto_hide", f"{pending} pending reports",
-                 item_kind=kind.value, item_id=item_id)  # fmt: skip
+                 (kind.value, item_id), item_kind=kind.value, item_id=item_id)  # fmt: skip
             return True
     except IntegrityError as exc:
         raise Refused(Why.DUPLICATE, f"you already reported this {kind.value}") from exc
@@ -122,7 +139,7 @@ def _set_hidden(
     )
 
 
-def _decide(board: Board, staff: str, kind: ItemKind, item_id: int, note: str, hide: bool) -> None:
+def _decide(board: Board, actor: str, kind: ItemKind, item_id: int, note: str, hide: bool) -> None:
     kind = ItemKind(kind)
     table, _ = _TABLES[kind]
     now = board.clock()
@@ -134,29 +151,43 @@ def _decide(board: Board, staff: str, kind: ItemKind, item_id: int, note: str, h
             raise Refused(Why.INVALID, "its author is blocked: unblock the author instead")
         _set_hidden(conn, table, item_id, now if hide else None, Hidden.MODERATOR if hide else None)
         conn.execute(update(reports).where(*_pending(kind, item_id)).values(resolved_at=now))
-        _log(conn, now, staff, "hide" if hide else "restore", note,
+        _log(conn, now, actor, "hide" if hide else "restore", note, (kind.value, item_id),
              item_kind=kind.value, item_id=item_id, resident_id=row.author_id)  # fmt: skip
 
 
-def hide(board: Board, staff: str, kind: ItemKind, item_id: int, note: str) -> None:
-    _decide(board, staff, kind, item_id, note, hide=True)
+def hide(board: Board, actor: str, kind: ItemKind, item_id: int, note: str) -> None:
+    _decide(board, actor, kind, item_id, note, hide=True)
 
 
-def restore(board: Board, staff: str, kind: ItemKind, item_id: int, note: str) -> None:
-    _decide(board, staff, kind, item_id, note, hide=False)
+def restore(board: Board, actor: str, kind: ItemKind, item_id: int, note: str) -> None:
+    _decide(board, actor, kind, item_id, note, hide=False)
 
 
-def block(board: Board, staff: str, resident_id: int, note: str) -> None:
-    """Block an author: their visible posts and comments are hidden, new writing refused."""
-    _set_block(board, staff, resident_id, note, blocking=True)
+def block(
+    board: Board, actor: str, resident_id: int, note: str, via: tuple[str, int] | None = None
+) -> None:
+    """Block an author: their visible posts and comments are hidden, new writing refused.
+
+    `via` is the item the moderator acted on (kind, id): the audit log names it, not the
+    resident."""
+    _set_block(board, actor, resident_id, note, blocking=True, via=via)
 
 
-def unblock(board: Board, staff: str, resident_id: int, note: str) -> None:
+def unblock(
+    board: Board, actor: str, resident_id: int, note: str, via: tuple[str, int] | None = None
+) -> None:
     """Lift a block and restore what it hid (not what reports or moderators hid)."""
-    _set_block(board, staff, resident_id, note, blocking=False)
+    _set_block(board, actor, resident_id, note, blocking=False, via=via)
 
 
-def _set_block(board: Board, staff: str, resident_id: int, note: str, blocking: bool) -> None:
+def _set_block(
+    board: Board,
+    actor: str,
+    resident_id: int,
+    note: str,
+    blocking: bool,
+    via: tuple[str, int] | None,
+) -> None:
     now = board.clock()
     was_blocked = residents.c.blocked_at.is_not(None)
     by_block = Hidden.AUTHOR_BLOCKED.value
@@ -179,7 +210,9 @@ def _set_block(board: Board, staff: str, resident_id: int, note: str, blocking: 
                     hidden_reason=by_block if blocking else None,
                 )
             )
-        _log(conn, now, staff, "block" if blocking else "unblock", note, resident_id=resident_id)
+        target = (f"author_of_{via[0]}", via[1]) if via else ("resident", None)
+        _log(conn, now, actor, "block" if blocking else "unblock", note, target,
+             resident_id=resident_id)  # fmt: skip
 
 
 def mine(board: Board, resident_id: int) -> Mine:

@@ -13,8 +13,16 @@ from civic.board.chart import ChartRef
 from civic.board.context import Author, Board, Refused, Why
 from civic.board.datasets import list_datasets
 from civic.board.render import render
-from civic.board.views import AnswerView, PostDetail, PostSummary, author, summary, thread
-from telemetry.db.tables import answers, post_statuses, posts, residents
+from civic.board.views import (
+    AnswerVersionView,
+    AnswerView,
+    PostDetail,
+    PostSummary,
+    author,
+    summary,
+    thread,
+)
+from telemetry.db.tables import answer_versions, answers, post_statuses, posts, residents
 
 MAX_BODY = 10_000
 FIRST_STATUS = "open"
@@ -119,6 +127,18 @@ def get(board: Board, post_id: int) -> PostDetail | None:
         answer = conn.execute(
             visibility.visible_answers().where(answers.c.post_id == post_id)
         ).first()
+        public_versions = (
+            conn.execute(
+                select(answer_versions)
+                .where(
+                    answer_versions.c.post_id == post_id,
+                    answer_versions.c.published_at.is_not(None),
+                )
+                .order_by(answer_versions.c.version)
+            ).all()
+            if answer
+            else []
+        )
     ref = ChartRef.model_validate(row.chart_ref) if row.chart_ref else None
     return PostDetail(
         **summary(row).model_dump(),
@@ -130,14 +150,21 @@ def get(board: Board, post_id: int) -> PostDetail | None:
         chart_snapshot=row.chart_snapshot,
         thread=thread(comments),
         datasets=list_datasets(board, post_id=post_id),
-        answer=AnswerView(
-            body=answer.body,
-            body_html=render(answer.body),
-            written_by=answer.written_by,
-            published_at=answer.published_at,
-        )
-        if answer
-        else None,
+        answer=_answer(answer, public_versions) if answer else None,
+    )
+
+
+def _answer(answer: Any, public_versions: list[Any]) -> AnswerView:
+    """The published answer; edited when residents were shown more than one text."""
+    shown = [AnswerVersionView.of(v) for v in public_versions]
+    return AnswerView(
+        body=answer.body,
+        body_html=render(answer.body),
+        written_by=answer.written_by,
+        published_at=answer.published_at,
+        edited=len(shown) > 1,
+        edited_at=shown[-1].published_at if len(shown) > 1 else None,
+        versions=shown,
     )
 
 

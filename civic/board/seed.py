@@ -13,8 +13,10 @@ from civic.board.codes import for_board
 from civic.board.context import Author, Board
 from civic.board.discussion import CommentDraft
 from civic.board.posts import PostDraft, PostKind
+from telemetry.db import audit
 
-STAFF = "광주시 에너지정책과"
+# Example data written by the platform, not by a person: the answer says so.
+SEED_ACTOR = audit.SYSTEM
 # site, dong, household, kind, title, body
 EXAMPLES = [
     ("pungam-lh-apt", "2914083000", "demo-101-1203", PostKind.PROPOSAL,
@@ -53,9 +55,9 @@ def seed(board: Board, secret: bytes) -> int:
     answers.write_answer(
         board,
         first,
-        STAFF,
+        SEED_ACTOR,
         AnswerDraft(body="내년 상반기 공용부 LED 교체 사업에 포함하여 검토하겠습니다."),
     )
-    answers.publish_answer(board, first)
-    answers.set_status(board, first, "under_review")
+    answers.publish_answer(board, first, SEED_ACTOR)
+    answers.set_status(board, first, "under_review", SEED_ACTOR)
     return len(written)

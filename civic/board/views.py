@@ -34,11 +34,40 @@ class CommentView(BaseModel):
     replies: list[CommentView] = Field(default_factory=list)
 
 
+class AnswerVersionView(BaseModel):
+    """One text an official answer had (versions are kept; see answers.py)."""
+
+    version: int
+    body: str
+    body_html: str
+    written_by: str
+    written_at: datetime
+    published_at: datetime | None = Field(description="when residents were first shown it")
+
+    @classmethod
+    def of(cls, row: Any) -> AnswerVersionView:
+        return cls(
+            version=row.version,
+            body=row.body,
+            body_html=render(row.body),
+            written_by=row.written_by,
+            written_at=row.written_at,
+            published_at=row.published_at,
+        )
+
+
 class AnswerView(BaseModel):
     body: str
     body_html: str
     written_by: str
-    published_at: datetime
+    published_at: datetime = Field(description="first published")
+    edited: bool = Field(
+        default=False, description="changed after it was first published (see `versions`)"
+    )
+    edited_at: datetime | None = Field(default=None, description="when the current text was shown")
+    versions: list[AnswerVersionView] = Field(
+        default_factory=list, description="every text residents were shown, oldest first"
+    )
 
 
 class DatasetView(BaseModel):

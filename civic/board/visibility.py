@@ -10,7 +10,9 @@ expressions below and nothing else:
   not hidden — a reply under a hidden comment would quote it out of context;
 - an answer is visible when it is published and its post is visible;
 - a dataset is visible when it is on a site, or on a visible post;
-- counts (supports, comments) are taken over visible rows only.
+- counts (supports, comments) are taken over visible rows only;
+- a support counts while its resident is not blocked (or removed): the count
+  shown and the answer threshold both use `support_counts`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from telemetry.db.tables import answers, comments, datasets, posts, supports
+from telemetry.db.tables import answers, comments, datasets, posts, residents, supports
 
 # Aliases, so that the rule holds whatever the query around it joins or correlates.
 _parent = aliased(comments)
@@ -46,6 +48,13 @@ def answer_visible() -> ColumnElement[bool]:
     )
 
 
+def support_counts() -> ColumnElement[bool]:
+    """A support counts while its resident exists and is not blocked."""
+    return exists().where(
+        and_(residents.c.id == supports.c.resident_id, residents.c.blocked_at.is_(None))
+    )
+
+
 def dataset_visible() -> ColumnElement[bool]:
     on_visible_post = exists().where(
         and_(_post.c.id == datasets.c.post_id, _post.c.hidden_at.is_(None))
@@ -63,7 +72,7 @@ def visible_posts() -> Select:
     support_count = (
         select(func.count())
         .select_from(supports)
-        .where(supports.c.post_id == posts.c.id)
+        .where(supports.c.post_id == posts.c.id, support_counts())
         .scalar_subquery()
     )
     comment_count = (

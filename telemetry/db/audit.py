@@ -99,7 +99,9 @@ class Filter:
             out.append(
                 c.action.startswith(self.action, autoescape=True)
                 if self.action.endswith(".")
-                else or_(c.action == self.action, c.action.startswith(f"{self.action}.", autoescape=True))
+                else or_(
+                    c.action == self.action, c.action.startswith(f"{self.action}.", autoescape=True)
+                )
             )
         if self.target:
             kind, sep, ident = self.target.partition(":")

@@ -31,7 +31,7 @@ def test_one_support_per_resident_the_database_says_so(world: BoardWorld) -> Non
 def test_no_support_or_comment_on_closed_or_hidden_posts(world: BoardWorld) -> None:
     who = world.resident("101-1")
     closed, hidden = world.post(who, title="closed one"), world.post(who, title="hidden one")
-    answers.set_status(world.board, closed, "closed")
+    answers.set_status(world.board, closed, "closed", STAFF)
     hide(world.board, STAFF, "post", hidden, "spam")
     for post_id, why in ((closed, Why.CLOSED), (hidden, Why.NOT_FOUND)):
         with pytest.raises(Refused) as refused:
@@ -56,24 +56,24 @@ def test_an_answer_is_shown_only_once_published(world: BoardWorld) -> None:
     post_id = world.post(world.resident("101-1"))
     answers.write_answer(world.board, post_id, STAFF, AnswerDraft(body="We will **study** it."))
     assert posts.get(world.board, post_id).answer is None
-    answers.publish_answer(world.board, post_id)
+    answers.publish_answer(world.board, post_id, STAFF)
     shown = posts.get(world.board, post_id).answer
     assert shown is not None and "<strong>study</strong>" in shown.body_html
     with pytest.raises(Refused) as twice:
-        answers.publish_answer(world.board, post_id)
+        answers.publish_answer(world.board, post_id, STAFF)
     assert twice.value.why is Why.DUPLICATE
     with pytest.raises(Refused) as none:
-        answers.publish_answer(world.board, world.post(Author(staff=STAFF)))
+        answers.publish_answer(world.board, world.post(Author(staff=STAFF)), STAFF)
     assert none.value.why is Why.NOT_FOUND
 
 
 def test_statuses_are_the_citys(world: BoardWorld) -> None:
     post_id = world.post(world.resident("101-1"))
     assert answers.statuses(world.board)[0].token == "open"
-    answers.set_status(world.board, post_id, "under_review")
+    answers.set_status(world.board, post_id, "under_review", STAFF)
     assert posts.get(world.board, post_id).status == "under_review"
     with pytest.raises(Refused, match="unknown status"):
-        answers.set_status(world.board, post_id, "maybe")
+        answers.set_status(world.board, post_id, "maybe", STAFF)
 
 
 def test_answer_times_median_and_overdue(world: BoardWorld) -> None:
@@ -85,7 +85,7 @@ def test_answer_times_median_and_overdue(world: BoardWorld) -> None:
     for post_id, days in ((quick, 2), (slow, 4)):
         world.clock.advance(days=days)
         answers.write_answer(world.board, post_id, STAFF, AnswerDraft(body="answer"))
-        answers.publish_answer(world.board, post_id)
+        answers.publish_answer(world.board, post_id, STAFF)
     world.clock.advance(days=30)  # 36 days after the threshold
     hide(world.board, STAFF, "post", hidden, "off topic")
     times = answers.answer_times(world.board)
