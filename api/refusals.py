@@ -19,6 +19,8 @@ SURVEY_STATUS = {
     "bad_dates": 400,
     "not_text": 400,
     "no_answer": 400,
+    "too_large": 422,
+    "unavailable": 503,
 }
 
 

@@ -229,10 +229,16 @@ def require_role(*wanted: str) -> Callable[..., Principal]:
     return dependency
 
 
-Moderator = Annotated[Principal, Depends(require_role("moderator"))]
-SurveyAdmin = Annotated[Principal, Depends(require_role("survey_admin"))]
-Operator = Annotated[Principal, Depends(require_role("operator"))]
-Administrator = Annotated[Principal, Depends(require_role("administrator"))]
+# One callable per role, so a router's dependency and a route's parameter are one (cached) call.
+moderator = require_role("moderator")
+survey_admin = require_role("survey_admin")
+operator = require_role("operator")
+administrator = require_role("administrator")
+code_issuer = require_role("code_issuer")
+Moderator = Annotated[Principal, Depends(moderator)]
+SurveyAdmin = Annotated[Principal, Depends(survey_admin)]
+Operator = Annotated[Principal, Depends(operator)]
+Administrator = Annotated[Principal, Depends(administrator)]
 
 
 # --- facility managers ----------------------------------------------------------

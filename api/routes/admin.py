@@ -1,4 +1,5 @@
-"""Operators (admin token): agent status and rejected-message counts."""
+"""Operators (the operator role, or the machines' admin token): agent status and rejected-message
+counts."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from api.auth import require_admin
 from api.deps import private_store
 from api.params import EndQ, StartQ, private_no_store, reference
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request
+from api.staff_auth import operator
 from stores import private_data
 from stores.influx import PrivateStore
 from stores.reference import Reference
@@ -20,7 +21,7 @@ from stores.timewin import KST, parse_time
 router = APIRouter(
     prefix="/v1/admin",
     tags=["operators"],
-    dependencies=[Depends(require_admin), Depends(private_no_store)],
+    dependencies=[Depends(operator), Depends(private_no_store)],
     responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
 )
 Store = Annotated[PrivateStore, Depends(private_store)]

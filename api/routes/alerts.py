@@ -1,8 +1,12 @@
 """Alerts from the platform database: list, read, acknowledge; silences (operators).
 
 Facility managers see and acknowledge the alerts of their own sites (their
-site token); operators (admin token) see every alert, including those of no
-site (an agent's), and manage silences. The rows are the ones `python -m
+site token, or a staff account with the facility_manager role); operators
+(the operator role, or the machines' admin token) see every alert, including
+those of no site (an agent's), and manage silences. Who acknowledged or
+silenced is the credential's actor (`staff:<name>`, `site:<site>`,
+`machine:admin-token`), recorded in the audit log in the same transaction;
+a name in the body is not believed. The rows are the ones `python -m
 alerts` keeps (telemetry.db.tables); this module only reads them, records
 acknowledgements and edits silences.
 """
@@ -12,11 +16,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from sqlalchemy import Engine, select
 
-from api.auth import Credentials, facility_sites, require_admin
+from api import staff_auth
+from api.auth import Credentials
 from api.params import private_no_store
 from api.problems import (
     AUTH_RESPONSES,
@@ -25,7 +30,9 @@ from api.problems import (
     forbidden,
     not_found,
 )
+from api.staff_auth import Principal
 from telemetry.alert_events import ACKNOWLEDGED, AlertChange
+from telemetry.db import audit
 from telemetry.db.alert_ack import acknowledge_row
 from telemetry.db.silences import delete_silence, insert_silence
 from telemetry.db.tables import alert_silences, alerts
@@ -68,7 +75,12 @@ class AlertList(BaseModel):
 
 
 class Ack(BaseModel):
-    by: str = Field(min_length=1, max_length=64, description="who acknowledges")
+    by: str | None = Field(
+        default=None,
+        max_length=64,
+        description="ignored: who acknowledges is taken from the credential",
+        deprecated=True,
+    )
     note: str = Field(min_length=1, max_length=2000, examples=["valve closed, plumber called"])
 
 
@@ -81,7 +93,11 @@ class SilenceIn(BaseModel):
     )
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    created_by: str = Field(min_length=1, max_length=64)
+    created_by: str | None = Field(
+        default=None,
+        max_length=80,
+        description="ignored on input: the credential's actor is recorded",
+    )
     comment: str = Field(min_length=1, max_length=2000)
 
     @model_validator(mode="after")
@@ -101,17 +117,34 @@ def _db(request: Request) -> Engine:
     return request.app.state.db  # mounted only when the app has one (api/app.py)
 
 
-def viewer_sites(request: Request, credentials: Credentials) -> set[str] | None:
-    """None for an operator (every alert), else the sites the facility token opens."""
-    try:
-        require_admin(request, credentials)
-        return None
-    except ApiProblem:
-        return facility_sites(request, credentials)
+def viewer(request: Request, credentials: Credentials) -> tuple[Principal, set[str] | None]:
+    """Who reads or acknowledges, and the sites it sees (None: every alert, agents' too).
+
+    The admin token and staff with the operator role see all; a facility manager's
+    staff account or site token its own sites."""
+    token = credentials.credentials if credentials and credentials.credentials else None
+    if token is None:
+        who = staff_auth.principal(request, credentials)
+        if who.allows("operator"):
+            return who, None
+        return who, staff_auth.facility_sites(request, credentials)
+    if staff_auth.is_admin_token(request, token):
+        return staff_auth.machine_used(request), None
+    sites = staff_auth.facility_sites(request, credentials)
+    return Principal(
+        audit.site(",".join(sorted(sites))), ("facility_manager",), frozenset(sites)
+    ), sites
+
+
+def viewer_sites(
+    found: Annotated[tuple[Principal, set[str] | None], Depends(viewer)],
+) -> set[str] | None:
+    return found[1]
 
 
 Db = Annotated[Engine, Depends(_db)]
 Viewer = Annotated[set[str] | None, Depends(viewer_sites)]
+Who = Annotated[tuple[Principal, set[str] | None], Depends(viewer)]
 IdP = Annotated[int, Path(ge=1, le=2**31 - 1, description="alert id")]
 
 
@@ -152,11 +185,22 @@ def one_alert(db: Db, sites: Viewer, alert_id: IdP) -> Alert:
 
 
 @router.post("/{alert_id}/ack", response_model=Alert, summary="Acknowledge an alert, with a note")
-def acknowledge(request: Request, db: Db, sites: Viewer, alert_id: IdP, ack: Ack) -> Alert:
+def acknowledge(
+    request: Request,
+    db: Db,
+    found: Who,
+    alert_id: IdP,
+    ack: Ack,
+    x_csrf_token: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Alert:
+    who, sites = found
+    staff_auth.check_write(request, who, x_csrf_token)
     now = _now()
     with db.begin() as conn:
         row = _visible(conn, alert_id, sites)
-        done = acknowledge_row(conn, alert_id, ack.by, ack.note, now, sites)
+        # A site token acts for the alert's own site.
+        actor = audit.site(row["site"]) if who.actor.startswith(audit.SITE_PREFIX) else who.actor
+        done = acknowledge_row(conn, alert_id, audit.shown(actor)[:64], ack.note, now, sites)
         if done is None:
             raise ApiProblem(
                 409,
@@ -164,6 +208,7 @@ def acknowledge(request: Request, db: Db, sites: Viewer, alert_id: IdP, ack: Ack
                 f"alert {alert_id} is {row['state']}: only an unacknowledged alert is acknowledged",
                 kind="/problems/already-acknowledged",
             )
+        audit.record(conn, actor, "alert.ack", "alert", alert_id, {"note": ack.note}, now)
     # After the commit, best effort: the database is the record, the boards a view.
     events = request.app.state.alert_events
     if events is not None:
@@ -172,7 +217,7 @@ def acknowledge(request: Request, db: Db, sites: Viewer, alert_id: IdP, ack: Ack
 
 
 silences = APIRouter(
-    dependencies=[Depends(private_no_store), Depends(require_admin)],
+    dependencies=[Depends(private_no_store)],
     prefix="/v1/alert-silences",
     tags=["alerts"],
     responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
@@ -182,6 +227,7 @@ silences = APIRouter(
 @silences.get("", response_model=list[Silence], summary="Silences (maintenance windows)")
 def list_silences(
     db: Db,
+    _who: staff_auth.Operator,
     expired: Annotated[bool, Query(description="also those that ended")] = False,
 ) -> list[Silence]:
     now = _now()
@@ -193,19 +239,28 @@ def list_silences(
 
 
 @silences.post("", response_model=Silence, status_code=201, summary="Add a silence")
-def add_silence(db: Db, silence: SilenceIn, response: Response) -> Silence:
+def add_silence(
+    db: Db, who: staff_auth.Operator, silence: SilenceIn, response: Response
+) -> Silence:
     now = _now()
-    values = silence.model_dump() | {"created_at": now}
+    values = silence.model_dump() | {"created_at": now, "created_by": audit.shown(who.actor)[:64]}
     with db.begin() as conn:
         new_id = insert_silence(conn, **values)
+        audit.record(conn, who.actor, "silence.add", "silence", new_id,
+                     {"matchers": silence.matchers, "starts_at": silence.starts_at.isoformat(),
+                      "ends_at": silence.ends_at.isoformat(), "comment": silence.comment}, now)  # fmt: skip
     response.headers["Location"] = f"/v1/alert-silences/{new_id}"
     return _silence(values | {"id": new_id}, now)
 
 
 @silences.delete("/{silence_id}", status_code=204, summary="Remove a silence")
-def remove_silence(db: Db, silence_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> Response:
+def remove_silence(
+    db: Db, who: staff_auth.Operator, silence_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> Response:
     with db.begin() as conn:
         gone = delete_silence(conn, silence_id)
+        if gone:
+            audit.record(conn, who.actor, "silence.remove", "silence", silence_id, None, _now())
     if not gone:
         raise not_found(f"no silence {silence_id}")
     return Response(status_code=204)

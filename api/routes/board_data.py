@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
+from api import staff_auth
 from api.auth import Credentials, facility_sites, require_site
 from api.guards import BoardD, ItemId, address, limit
-from api import staff_auth
 from api.problems import (
     AUTH_RESPONSES,
     PROBLEM_RESPONSES,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.guards import BoardD, ItemId, small_body
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
-from api.staff_auth import Principal, require_role
+from api.staff_auth import Principal, moderator
 from civic.board import answers, moderation
 from civic.board.answers import AnswerDraft
 from civic.board.views import AnswerVersionView
@@ -28,7 +28,7 @@ router = APIRouter(
     dependencies=[Depends(small_body)],
 )
 # A moderator (or an administrator, or the machines' token); the actor is the credential's.
-Staff = Annotated[Principal, Depends(require_role("moderator"))]
+Staff = Annotated[Principal, Depends(moderator)]
 
 
 class StatusIn(BaseModel):

@@ -1,4 +1,5 @@
-"""Facility managers (bearer token per site): their sites, meters, last values, series."""
+"""Facility managers (bearer token per site, or a staff account with the facility_manager role
+and its sites): their sites, meters, last values, series."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from api.auth import facility_sites, require_site
+from api.auth import require_site
 from api.deps import private_store
 from api.params import EndQ, StartQ, UtilityQ, private_no_store, reference
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
+from api.staff_auth import facility_sites
 from stores import private_data
 from stores.figures import UNITS
 from stores.influx import PrivateStore

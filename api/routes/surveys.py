@@ -3,10 +3,15 @@
 Anyone reads rounds (not drafts) and, once published, results and exports.
 A verified resident (session cookie) answers once per household and round;
 the edit token comes back as an HttpOnly cookie that only their browser
-holds, and opens their answers until the round closes. Staff (admin token)
+holds, and opens their answers until the round closes. Staff
 create, review, open, close and publish rounds, enter paper responses with
 a household's participation code, moderate free text, and see results of a
 closed round before publication.
+
+Staff are a staff account with the survey_admin role (its cookie session, writes
+with its CSRF token) or the machines' admin token (the round clock, `tick`);
+every change is recorded in the audit log under the credential's actor, right
+after the survey service's own transaction (civic/surveys commits its own).
 """
 
 from __future__ import annotations
@@ -19,20 +24,21 @@ from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api import session
-from api.auth import require_admin
 from api.guards import ActiveResident, ActiveWriter, SessionResident, signing_key
 from api.params import RoundId
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, not_found
 from api.refusals import survey_problem
+from api.staff_auth import Principal, SurveyAdmin, survey_admin
 from civic.surveys.answers import AnswerError
 from civic.surveys.rounds import Round
 from civic.surveys.service import ResponseRefused, RoundRefused, Surveys
+from telemetry.db import audit
 
 router = APIRouter(prefix="/v1/surveys", tags=["surveys"], responses=PROBLEM_RESPONSES)
 staff = APIRouter(
     prefix="/v1/surveys/admin",
     tags=["surveys", "operators"],
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(survey_admin)],
     responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
 )
 
@@ -194,26 +200,47 @@ def staff_rounds(store: Store) -> list[RoundOut]:
     return [RoundOut.of(r) for r in store.rounds.list(drafts=True)]
 
 
+def _audit(
+    store: Surveys, who: Principal, action: str, target: tuple[str, object], **detail: Any
+) -> None:
+    """The survey service commits its own transaction; the audit entry follows it at once."""
+    with store.engine.begin() as conn:
+        audit.record(conn, who.actor, action, target[0], target[1], detail)
+
+
+def _dates(r: Any) -> dict[str, str]:
+    return {f: getattr(r, f).isoformat() for f in ("opens_at", "closes_at", "publish_at")}
+
+
 @staff.post("/rounds", response_model=RoundDetail, status_code=201, summary="Draft a round")
-def create_round(body: RoundIn, store: Store) -> RoundDetail:
+def create_round(body: RoundIn, who: SurveyAdmin, store: Store) -> RoundDetail:
     r = _call(store.rounds.create, body.template, body.opens_at, body.closes_at, body.publish_at)
+    _audit(store, who, "survey.create", ("survey_round", r.id), template=r.template, **_dates(r))
     return RoundDetail(**RoundOut.of(r).model_dump(), questionnaire=r.questions.model_dump())
 
 
 @staff.put("/rounds/{round_id}/dates", response_model=RoundOut, summary="Reschedule a draft")
-def reschedule(round_id: RoundId, body: DatesIn, store: Store) -> RoundOut:
+def reschedule(round_id: RoundId, body: DatesIn, who: SurveyAdmin, store: Store) -> RoundOut:
     dates = (body.opens_at, body.closes_at, body.publish_at)
-    return RoundOut.of(_call(store.rounds.reschedule, round_id, *dates))
+    r = _call(store.rounds.reschedule, round_id, *dates)
+    _audit(store, who, "survey.reschedule", ("survey_round", round_id), **_dates(r))
+    return RoundOut.of(r)
 
 
 @staff.post("/tick", response_model=list[RoundOut], summary="Close, publish and draft what is due")
-def tick(store: Store) -> list[RoundOut]:
-    return [RoundOut.of(r) for r in store.rounds.tick()]
+def tick(who: SurveyAdmin, store: Store) -> list[RoundOut]:
+    moved = [RoundOut.of(r) for r in store.rounds.tick()]
+    if moved:  # a clock run often (a machine's timer): only what it changed is recorded
+        rounds = [{"id": r.id, "status": r.status} for r in moved]
+        _audit(store, who, "survey.tick", ("survey_round", None), rounds=rounds)
+    return moved
 
 
 @staff.post("/rounds/{round_id}/paper", status_code=201, summary="Enter a paper response")
-def paper(round_id: RoundId, body: PaperIn, store: Store) -> dict[str, str]:
+def paper(round_id: RoundId, body: PaperIn, who: SurveyAdmin, store: Store) -> dict[str, str]:
     _call(store.responses.submit_paper, round_id, body.code, body.answers)
+    # Neither the code nor the answers: the entry must not pair a household with a response.
+    _audit(store, who, "survey.paper", ("survey_round", round_id))
     return {"status": "recorded"}
 
 
@@ -229,16 +256,18 @@ def pending_texts(round_id: RoundId, store: Store) -> list[dict[str, str]]:
 
 @staff.post("/rounds/{round_id}/texts/{response_id}/{question_id}/approve", status_code=204)
 def approve_text(
-    round_id: RoundId, response_id: Ident, question_id: Ident, store: Store
+    round_id: RoundId, response_id: Ident, question_id: Ident, who: SurveyAdmin, store: Store
 ) -> Response:
     """Publish one free-text answer with the results."""
     _call(store.responses.approve_text, round_id, response_id, question_id)
+    target = ("survey_response", response_id)
+    _audit(store, who, "survey.text_approve", target, round=round_id, question=question_id)
     return Response(status_code=204)
 
 
 # Last: its path would otherwise catch /rounds/{id}/paper.
 @staff.post("/rounds/{round_id}/{action}", response_model=RoundOut, summary="Open/close/publish")
-def move(round_id: RoundId, action: Ident, store: Store) -> RoundOut:
+def move(round_id: RoundId, action: Ident, who: SurveyAdmin, store: Store) -> RoundOut:
     actions = {
         "open": store.rounds.open,
         "close": store.rounds.close,
@@ -246,4 +275,6 @@ def move(round_id: RoundId, action: Ident, store: Store) -> RoundOut:
     }
     if action not in actions:
         raise not_found(f"no round action {action!r} (open, close, publish)")
-    return RoundOut.of(_call(actions[action], round_id))
+    moved = RoundOut.of(_call(actions[action], round_id))
+    _audit(store, who, f"survey.{action}", ("survey_round", round_id))
+    return moved

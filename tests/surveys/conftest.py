@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from api import session
 from api.app import Parts, create_app
 from api.auth import Secrets
 from api.settings import ApiConfig
+from civic.board import sessions
 from civic.board.codes import ParticipationCodes
 from civic.surveys.config import SurveysConfig
 from civic.surveys.responses import Stratum
@@ -22,7 +22,6 @@ from civic.surveys.rounds import Round
 from civic.surveys.service import Surveys, build_surveys
 from stores.influx import PrivateStore, PublicStore
 from stores.reference import Reference
-from telemetry.db.tables import residents
 from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography
@@ -113,11 +112,9 @@ def app(surveys: Surveys) -> FastAPI:
 
 def signed_in(app: FastAPI, engine: Engine, resident_id: int) -> TestClient:  # noqa: F811
     """A browser holding the resident's session (as redeeming a code sets it) and its CSRF token."""
-    with engine.connect() as conn:
-        key = conn.execute(
-            select(residents.c.resident_key).where(residents.c.id == resident_id)
-        ).scalar_one()
-    cookie = session.sign(SIGNING, resident_id, key, int(time.time()))
+    # A session on the server, as signing in starts one (the app's surveys have no board:
+    # sessions run on the wall clock).
+    cookie = sessions.create(engine, resident_id, datetime.now(UTC), sessions.Lifetimes.days(7, 30))
     # Over HTTPS: cookies are Secure by default (board.secure_cookies), so an http client
     # would never send the edit cookie back.
     client = TestClient(
