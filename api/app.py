@@ -87,7 +87,7 @@ def create_app(parts: Parts) -> FastAPI:
             {"name": "households", "description": "the household's own signed token"},
             {"name": "operators", "description": "admin token"},
             {"name": "board", "description": "residents' participation board"},
-            {"name": "board staff", "description": "answers and moderation (admin token)"},
+            {"name": "board staff", "description": "answers and moderation (staff: moderator)"},
             {"name": "surveys", "description": "citizens' policy surveys"},
             {"name": "alerts", "description": "site token (own sites) or admin token"},
             {"name": "staff", "description": "staff sign-in (cookie session) and the audit log"},

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from api import staff_cli
 from api.auth import sign_household, sign_household_id
 from api.settings import ApiSettings
 from telemetry.config.cli import (
@@ -28,7 +29,7 @@ from telemetry.registry import ConfigError, load_registry
 
 COMPONENT = "api"
 app = typer.Typer(
-    help="The city-wide energy API (FastAPI under /v1; OpenAPI at /docs and /openapi.json). "
+    help="The city-wide energy API (FastAPI under /v1; OpenAPI at /openapi.json, listed at /docs). "
     "Tokens come from the environment only: ENERGY_API_ADMIN_TOKEN, ENERGY_API_SITE_TOKENS "
     "(site=token,...), ENERGY_API_SIGNING_KEY (households' links), ENERGY_INFLUX_PUBLIC_TOKEN, "
     "ENERGY_INFLUX_EVENTS_TOKEN (acknowledgements to alert_events).",
@@ -187,6 +188,7 @@ def codes_cmd(
     board = _board(settings)
     codes = for_board(board, settings.secret("api_signing_key").encode())
     issued = codes.issue(site, registry.sites[site].dong, labels, batch or str(households.name))
+    _audit(board.engine, "codes.issue", "site", site, codes=len(issued), batch=batch or None)
     typer.echo(sheet(site, registry.sites[site].name_ko, issued, board_url), nl=False)
 
 
@@ -197,7 +199,7 @@ def codes_revoke_cmd(
     db_url: DbUrlOpt = None,
 ) -> None:
     """Cancel a household's participation codes and end its residents' sessions (a lost code)."""
-    from civic.board.codes import for_board
+    from civic.board.codes import for_board, household_key
 
     settings = settings_or_fail(COMPONENT, ApiSettings, db_url=db_url)
     board = _board(settings)
@@ -206,7 +208,18 @@ def codes_revoke_cmd(
     )
     if not codes and not ended:
         fail(COMPONENT, f"no live code or session for {site} {household} (site and label right?)")
+    key = household_key(settings.secret("api_signing_key").encode(), site, household)
+    _audit(board.engine, "codes.revoke", "site", site, household_key=key, codes_cancelled=codes,
+           sessions_ended=ended)  # fmt: skip
     typer.echo(f"{codes} code(s) cancelled, {ended} session(s) ended for {site} {household}")
+
+
+def _audit(engine, action: str, kind: str, target: str, **detail: object) -> None:  # type: ignore[no-untyped-def]
+    """A CLI change in the audit log: actor `cli`, the OS user in the detail."""
+    from telemetry.db import audit
+
+    with engine.begin() as conn:
+        audit.record(conn, audit.CLI, action, kind, target, {**detail, **staff_cli.cli_detail()})
 
 
 @app.command("board-seed")
@@ -217,3 +230,6 @@ def board_seed_cmd(db_url: DbUrlOpt = None) -> None:
     settings = settings_or_fail(COMPONENT, ApiSettings, db_url=db_url)
     written = seed(_board(settings), settings.secret("api_signing_key").encode())
     typer.echo(f"{written} example posts written" if written else "the board has posts; none added")
+
+
+app.add_typer(staff_cli.app, name="staff")

@@ -1,9 +1,13 @@
 """FastAPI dependencies of the board: the store, residents' sessions, CSRF, limits, problems.
 
-Writes by residents are cookie-authenticated (one session for the board, the
-surveys and the portal), so each one must carry the session's CSRF token
-(`X-CSRF-Token`, or the hidden `csrf_token` field of a portal form) and, when the browser sends an `Origin`,
-come from this API's own origin or a configured CORS origin. Staff and site
+Residents' sessions are kept on the server (civic/board/sessions.py): the
+cookie names one, and `session_of` asks the table on each request (once), so
+a session signed out, revoked or expired is refused by every page, route and
+stream alike. Writes by residents are cookie-authenticated (one session for
+the board, the surveys and the portal), so each one must carry the session's
+CSRF token (`X-CSRF-Token`, or the hidden `csrf_token` field of a portal
+form) and come from this site (`same_origin`: the `Origin` when sent, else
+`Sec-Fetch-Site`). Staff and site
 managers authenticate with bearer tokens, which browsers never attach on
 their own, so their routes need no CSRF token.
 """

@@ -31,7 +31,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
-from api import auth
+from api import auth, guards
 from api.auth import Credentials
 from api.problems import ApiProblem, forbidden, unauthorized
 from api.ratelimit import TokenBuckets
@@ -48,15 +48,18 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 PATH = "/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Sign-in tries, per address and per name (per process, like every limit: ratelimit.py).
-SIGNIN_TRIES = (0.1, 5)
+# Sign-in tries (per process, like every limit: ratelimit.py): per address (a city office
+# may share one) and per account name (a guesser spread over many addresses).
+SIGNIN_PER_ADDRESS = (0.5, 20)
+SIGNIN_PER_NAME = (0.1, 5)
 
 
 @dataclass
 class StaffState:
     accounts: StaffAccounts
     sessions: StaffSessions
-    limits: TokenBuckets = field(default_factory=lambda: TokenBuckets(*SIGNIN_TRIES))
+    by_address: TokenBuckets = field(default_factory=lambda: TokenBuckets(*SIGNIN_PER_ADDRESS))
+    by_name: TokenBuckets = field(default_factory=lambda: TokenBuckets(*SIGNIN_PER_NAME))
 
 
 def install(app: FastAPI) -> None:
@@ -191,10 +194,18 @@ def principal(request: Request, credentials: Credentials) -> Principal:
 
 
 def check_origin(request: Request) -> None:
-    """A browser's write (or sign-in) must come from this API's own pages."""
+    """A browser's staff write (or sign-in) must come from this API's own pages: its
+    `Origin` when sent (no CORS origin either: the city's other sites do not act for
+    staff), else `Sec-Fetch-Site` same-origin or none. Neither (a script): the CSRF token
+    (writes) or the password (sign-in) is all there is, as for any client."""
     origin = request.headers.get("origin")
-    if origin is not None and origin.rstrip("/") != str(request.base_url).rstrip("/"):
-        raise forbidden(f"staff writes from origin {origin!r} are not accepted")
+    if origin is not None:
+        if origin.rstrip("/") != str(request.base_url).rstrip("/"):
+            raise forbidden(f"staff writes from origin {origin!r} are not accepted")
+        return
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise forbidden(f"staff writes from another site ({site}) are not accepted")
 
 
 def check_write(request: Request, who: Principal, token: str | None) -> None:
@@ -282,3 +293,51 @@ def site_actor(request: Request, credentials: Credentials, site: str) -> Princip
         return machine_used(request)
     auth.require_site(site, auth.facility_sites(request, credentials))
     return Principal(audit.site(site), (role_rules.FACILITY_MANAGER,), frozenset({site}))
+
+
+def code_issuer_for(request: Request, credentials: Credentials, site: str) -> Principal:
+    """Who issues or revokes participation codes for `site`: a staff account with the
+    code_issuer role (any site) or a facility manager's (its sites), the site's own token,
+    or the machines' token."""
+    if _bearer(credentials) is None:
+        found = session_of(request)
+        if found is None:
+            raise unauthorized("a bearer token or a staff session is required")
+        who = staff_principal(found)
+        check_write(request, who, request.headers.get(CSRF_HEADER))
+        if who.allows("code_issuer") or (who.sites is not None and site in who.sites):
+            return who
+        raise forbidden(f"this account issues no codes for site {site!r}")
+    return site_actor(request, credentials, site)
+
+
+def sign_in(request: Request, response: Response, name: str, password: str) -> Principal:
+    """Check the password, start a session and set its cookie (shared with the sign-in page)."""
+    check_origin(request)
+    state = staff_state(request)
+    _signing_key(request)  # no CSRF token without it: no session either
+    guards.small_body(request)
+    for buckets, key in ((state.by_address, guards.address(request)), (state.by_name, name)):
+        wait = buckets.take(key.lower())
+        if wait > 0:
+            raise ApiProblem(
+                429,
+                "Too many requests",
+                f"too many sign-in tries: retry in {wait:.0f} s",
+                kind="/problems/rate-limited",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+    user = state.accounts.verify(name, password)
+    if user is None:
+        with state.accounts.engine.begin() as conn:
+            audit.record(conn, audit.ANONYMOUS, "staff.signin_refused", "staff_user", name[:64],
+                         {"address": guards.address(request)})  # fmt: skip
+        raise ApiProblem(
+            401, "Unauthorized", "the name or the password is wrong, or the account is disabled"
+        )
+    old = session_of(request)
+    if old is not None:  # a new id at every sign-in; the browser's previous session ends
+        state.sessions.revoke(old.id)
+    found = state.sessions.create(user, {"address": guards.address(request)})
+    set_cookie(request, response, found)
+    return staff_principal(found)

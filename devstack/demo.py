@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 
 from devstack import demo_console as console
 from devstack.errors import DevstackError
@@ -94,6 +95,36 @@ def seed_board(platform: Platform) -> None:
     console.say(f"Board: {said[-1] if said else 'no output'}")
 
 
+# One staff account per role (python -m api staff add); passwords made for the run.
+STAFF_ROLES = (
+    "moderator",
+    "survey_admin",
+    "code_issuer",
+    "operator",
+    "administrator",
+    "facility_manager",
+)
+
+
+def first_site(config: Path) -> str:
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    return str(data["sites"][0]["id"])
+
+
+def add_staff(platform: Platform, config: Path) -> list[tuple[str, str, str]]:
+    """One account per role, each with a random password: (name, role, password)."""
+    made = []
+    for role in STAFF_ROLES:
+        name, password = f"demo-{role.replace('_', '-')}", secrets.token_urlsafe(12)
+        sites = [first_site(config)] if role == "facility_manager" else []
+        done = platform.add_staff(name, [role], password, sites)
+        if done.returncode == 0:
+            made.append((name, role + (f" ({sites[0]})" if sites else ""), password))
+        else:
+            console.say(f"!! staff account {name}: {(done.stderr or done.stdout).strip()}")
+    return made
+
+
 def run_demo(speed: float, api_port: int, workdir: Path, port_offset: int, fresh: bool) -> None:
     prepare_workdir(workdir, fresh)
     config = shifted_config(PROJECT_ROOT / DEFAULT_CONFIG, workdir / "sites.yaml", port_offset)
@@ -126,7 +157,9 @@ def run_demo(speed: float, api_port: int, workdir: Path, port_offset: int, fresh
         if not wait_for_api(platform):
             console.say("!! the API did not open its port; see its log")
         seed_board(platform)
+        staff = add_staff(platform, config)
         console.announce(platform, services(broker, influx), workdir)
+        console.staff_accounts(platform, staff)
         watch(platform, stop_requested)
     except KeyboardInterrupt:
         pass

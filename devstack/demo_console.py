@@ -67,6 +67,17 @@ def announce(
     print("\nCtrl-C stops everything.\n", flush=True)
 
 
+def staff_accounts(platform: Platform, accounts: Sequence[tuple[str, str, str]]) -> None:
+    """The demo's staff accounts, their passwords printed this once, and where to sign in."""
+    if not accounts or platform.api_port is None:
+        return
+    base = f"http://127.0.0.1:{platform.api_port}"
+    print("Staff accounts (one per role; the passwords are shown only now):")
+    print(table(accounts, ["name", "role", "password"]))
+    print(f"Sign in at {base}/staff/signin  (board staff view: {base}/board/staff, "
+          f"audit log: {base}/staff/audit)\n", flush=True)  # fmt: skip
+
+
 def report_exit(child: Child) -> None:
     print(
         f"!! {child.name} (pid {child.pid}) exited with code {child.returncode}; "

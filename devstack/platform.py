@@ -8,6 +8,7 @@ The demo runs it, and tests use it to run the real pipeline.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +189,24 @@ class Platform:
             capture_output=True,
             text=True,
             timeout=timeout,
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            check=False,
+        )
+
+    def add_staff(
+        self, name: str, roles: Sequence[str], password: str, sites: Sequence[str] = ()
+    ) -> subprocess.CompletedProcess[str]:
+        """`python -m api staff add NAME --role R... --password-stdin`: a staff account."""
+        flags = [arg for role in roles for arg in ("--role", role)]
+        flags += [arg for site in sites for arg in ("--site", site)]
+        argv = ["staff", "add", name, *flags, "--password-stdin"]
+        return subprocess.run(
+            python_module("api", *argv, *self.db_flags()),
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
             env=self.env,
             cwd=PROJECT_ROOT,
             check=False,

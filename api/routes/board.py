@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api import session, signin
-from api.auth import facility_sites, require_site
+from api.auth import Credentials
 from api.deps import chart_figures
 from api.guards import (
     MAX_ID,
@@ -31,14 +31,16 @@ from api.guards import (
     small_body,
 )
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
+from api.staff_auth import code_issuer_for
 from civic.board import answers, exports, moderation, posts, sessions
 from civic.board.answers import AnswerTimes
-from civic.board.codes import for_board
+from civic.board.codes import for_board, household_key
 from civic.board.context import Author, Board
 from civic.board.discussion import CommentDraft, comment, support
 from civic.board.posts import PostDetail, PostDraft, PostFilter, PostKind
 from civic.board.views import PostSummary, StatusView
 from stores.reference import Reference
+from telemetry.db import audit
 
 router = APIRouter(prefix="/v1/board", tags=["board"], responses=PROBLEM_RESPONSES)
 
@@ -200,9 +202,9 @@ def issue_codes(
     request: Request,
     response: Response,
     b: BoardD,
-    sites: Annotated[set[str], Depends(facility_sites)],
+    credentials: Credentials,
 ) -> IssuedCodes:
-    require_site(body.site, sites)
+    who = code_issuer_for(request, credentials, body.site)
     registry = request.app.state.reference.registry
     if registry is None or body.site not in registry.sites:
         raise not_found(f"no site {body.site!r}")
@@ -212,6 +214,9 @@ def issue_codes(
         raise bad_request("households must be distinct labels of 1-40 characters", "households")
     codes = for_board(b, signing_key(request).encode())
     issued = codes.issue(body.site, dong, households, body.batch or b.clock().date().isoformat())
+    with b.engine.begin() as conn:  # who issued how many: no label, no code
+        audit.record(conn, who.actor, "codes.issue", "site", body.site,
+                     {"codes": len(issued), "batch": body.batch or None})  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
     return IssuedCodes(
         site=body.site,
@@ -235,12 +240,16 @@ def revoke_codes(
     request: Request,
     response: Response,
     b: BoardD,
-    sites: Annotated[set[str], Depends(facility_sites)],
+    credentials: Credentials,
 ) -> CodesRevoked:
-    require_site(body.site, sites)
-    cancelled, ended = for_board(b, signing_key(request).encode()).revoke(
-        body.site, body.household.strip()
-    )
+    who = code_issuer_for(request, credentials, body.site)
+    key = signing_key(request).encode()
+    cancelled, ended = for_board(b, key).revoke(body.site, body.household.strip())
+    with b.engine.begin() as conn:  # the household by its key (as the codes table), not its label
+        household = household_key(key, body.site, body.household.strip())
+        audit.record(conn, who.actor, "codes.revoke", "site", body.site,
+                     {"household_key": household, "codes_cancelled": cancelled,
+                      "sessions_ended": ended})  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
     return CodesRevoked(codes_cancelled=cancelled, sessions_ended=ended)
 

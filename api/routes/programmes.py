@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from api.auth import require_admin
 from api.deps import private_store
 from api.params import EndQ, StartQ, private_no_store
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
+from api.staff_auth import operator
 from insights import programme_data
 from insights.programme_eval import METHOD, Estimate, estimates_csv, evaluate
 from stores.influx import PrivateStore
@@ -23,7 +23,7 @@ from telemetry.registry.households import Programme
 router = APIRouter(
     prefix="/v1/admin/programmes",
     tags=["operators"],
-    dependencies=[Depends(require_admin), Depends(private_no_store)],
+    dependencies=[Depends(operator), Depends(private_no_store)],
     responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
 )
 Store = Annotated[PrivateStore, Depends(private_store)]

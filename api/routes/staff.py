@@ -15,19 +15,17 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api import guards
 from api.params import private_no_store
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
 from api.staff_auth import (
     Administrator,
     Principal,
-    check_origin,
     check_write,
     clear_cookie,
     csrf_for,
     principal,
     session_of,
-    set_cookie,
+    sign_in,
     staff_principal,
     staff_state,
 )
@@ -71,34 +69,6 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     entries: list[AuditEntry]
     total: int
-
-
-def sign_in(request: Request, response: Response, name: str, password: str) -> Principal:
-    """Check the password, start a session and set its cookie (shared with the sign-in page)."""
-    check_origin(request)
-    state = staff_state(request)
-    guards.small_body(request)
-    for key in (f"address:{guards.address(request)}", f"name:{name.lower()}"):
-        wait = state.limits.take(key)
-        if wait > 0:
-            raise ApiProblem(
-                429,
-                "Too many requests",
-                f"too many sign-in tries: retry in {wait:.0f} s",
-                kind="/problems/rate-limited",
-                headers={"Retry-After": str(max(1, round(wait)))},
-            )
-    user = state.accounts.verify(name, password)
-    if user is None:
-        with state.accounts.engine.begin() as conn:
-            audit.record(conn, audit.ANONYMOUS, "staff.signin_refused", "staff_user", name[:64],
-                         {"address": guards.address(request)})  # fmt: skip
-        raise ApiProblem(
-            401, "Unauthorized", "the name or the password is wrong, or the account is disabled"
-        )
-    found = state.sessions.create(user, {"address": guards.address(request)})
-    set_cookie(request, response, found)
-    return staff_principal(found)
 
 
 def me_of(request: Request, who: Principal) -> Me:
@@ -179,5 +149,6 @@ def audit_csv(request: Request, _who: Administrator, f: Filtered) -> PlainTextRe
         headers={
             "Content-Disposition": 'attachment; filename="audit-log.csv"',
             "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
         },
     )

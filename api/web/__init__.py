@@ -32,6 +32,7 @@ def install(app: FastAPI) -> None:
         board_staff_page,
         embed,
         household_page,
+        staff_pages,
         survey_pages,
     )
     from api.web.routes import router
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
         board_pages,
         board_forms,
         board_staff_page,
+        staff_pages,
         survey_pages,
         household_page,
         api_docs,

@@ -52,7 +52,7 @@ async def read_form(request: Request) -> Form:
 def csrf_for(request: Request, who: SessionResident | None) -> str | None:
     if who is None:
         return None
-    return session.csrf_token(request.app.state.secrets.signing_key, who.cookie)
+    return session.csrf_token(request.app.state.secrets.signing_key, who.session_id)
 
 
 def resident_write(request: Request, form: Form) -> SessionResident:

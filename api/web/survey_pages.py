@@ -87,11 +87,17 @@ def questionnaire(request: Request, round_id: RoundId, s: SurveysP, lang: Lang =
         return not_found_page(request, lang)
     if r.status.value == "draft":
         return not_found_page(request, lang)
+    own = _own(request, s, round_id)
+    who = session_of(request)
     context = {
         "page": "surveys",
         "r": r,
         "accepting": r.accepting(s.rounds.clock()),
-        "own": _own(request, s, round_id),
+        "own": own,
+        # The household answered under another session (its edit handle went with it).
+        "answered_elsewhere": who is not None
+        and own is None
+        and s.responses.answered(round_id, who.household_key),
         "note": request.query_params.get("note"),
         "likert": list(zip(LIKERT, LIKERT_LABELS_KO, strict=True)),
     }

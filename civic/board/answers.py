@@ -120,11 +120,13 @@ def write_answer(board: Board, post_id: int, actor: str, draft: AnswerDraft) -> 
         else:
             version = found.version + 1
             public = now if found.published_at is not None else None
-            conn.execute(
+            done = conn.execute(
                 update(answers)
                 .where(answers.c.post_id == post_id, answers.c.version == found.version)
                 .values(version=version, **values)
             )
+            if done.rowcount != 1:  # another editor wrote meanwhile: nothing is overwritten
+                raise Refused(Why.DUPLICATE, f"the answer to post {post_id} changed; write again")
         _append_version(conn, post_id, version, (draft.body, by, now), public)
         action = "answer.write" if found is None else "answer.edit"
         audit.record(conn, actor, action, "post", post_id,

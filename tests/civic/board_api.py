@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from api import session
 from api.app import Parts, create_app
 from api.auth import Secrets
 from api.ratelimit import TokenBuckets
@@ -30,6 +32,7 @@ from telemetry.emissions import load_emission_factors
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
 from tests.rollup import city
+from tests.staff.people import StaffBrowser, staff_member
 
 ADMIN = "board-admin-token"
 SITE_TOKENS = {"apt": "apt-manager-token", "ind-1": "ind-1-token"}
@@ -125,10 +128,9 @@ def manager(app: FastAPI, site: str = "apt") -> Person:
     return Person(TestClient(app), headers={"Authorization": f"Bearer {SITE_TOKENS[site]}"})
 
 
-def staff(app: FastAPI) -> Person:
-    return Person(
-        TestClient(app), headers={"Authorization": f"Bearer {ADMIN}", "X-Staff-Name": "kim"}
-    )
+def staff(app: FastAPI) -> StaffBrowser:
+    """City staff: kim, a moderator, signed in with her own account (tests/staff/people.py)."""
+    return staff_member(app, "kim", "moderator")
 
 
 def codes(app: FastAPI, households: list[str], site: str = "apt") -> list[str]:
@@ -147,3 +149,20 @@ def resident(app: FastAPI, code: str) -> Person:
 
 def residents(app: FastAPI, n: int, prefix: str = "101") -> list[Person]:
     return [resident(app, c) for c in codes(app, [f"{prefix}-{i}" for i in range(n)])]
+
+
+SIGNIN_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def portal_sign_in(browser: TestClient, code: str, **form: str) -> httpx.Response:
+    """Sign in through the portal's form as a browser does: the sign-in page first (its
+    cookie and the form's token), then the form. The page's cookie is carried by hand, so
+    that a plain-http client sends it even when the configuration makes it Secure."""
+    page = browser.get("/board/redeem")
+    assert page.status_code == 200, page.text
+    found = SIGNIN_TOKEN.search(page.text)
+    assert found, "the sign-in page has no form token"
+    nonce = page.cookies.get(session.SIGNIN_COOKIE) or browser.cookies.get(session.SIGNIN_COOKIE)
+    assert nonce, "the sign-in page set no sign-in cookie"
+    browser.cookies.set(session.SIGNIN_COOKIE, nonce)
+    return browser.post("/board/redeem", data={"code": code, "csrf_token": found.group(1)} | form)

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from api import session
 from civic.board.config import BoardConfig
-from tests.civic.board_api import BOARD, codes, open_round, survey_app
+from tests.civic.board_api import BOARD, codes, open_round, portal_sign_in, survey_app
 
 NOW = datetime.now(UTC)
 ANSWERS = {"data_useful": 4, "data_used_for": ["compare"], "policy_support": "yes"}
@@ -64,7 +64,7 @@ def test_api_cookies_follow_the_configuration(app: FastAPI, secure: bool, scheme
 
 def test_portal_cookies_follow_the_configuration(app: FastAPI, secure: bool) -> None:
     browser = TestClient(app, follow_redirects=False)  # plain http, as behind a TLS proxy
-    signed = browser.post("/board/redeem", data={"code": codes(app, ["101-2"])[0]})
+    signed = portal_sign_in(browser, codes(app, ["101-2"])[0])
     assert signed.status_code == 303
     assert _secure(_set_cookies(signed)[session.COOKIE]) is secure
     # An http client keeps Secure cookies without sending them: a second one carries them.

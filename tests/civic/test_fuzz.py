@@ -15,6 +15,12 @@ from tests.rollup import city
 from tests.route_fuzz import fuzz_routes
 
 pytestmark = pytest.mark.timeout(300)
+UNFUZZED = {
+    "/v1/board/redeem",
+    "/v1/board/logout",
+    "/v1/board/logout-everywhere",
+    "/v1/board/me/stream",
+}
 
 
 def test_no_server_error_for_generated_board_requests(tmp_path: Path) -> None:
@@ -31,7 +37,9 @@ def test_no_server_error_for_generated_board_requests(tmp_path: Path) -> None:
         app,
         person.client,
         {"Authorization": f"Bearer {ADMIN}", "X-CSRF-Token": person.csrf or ""},
-        lambda path: path.startswith("/v1/board") and path != "/v1/board/redeem",
+        # Signing in or out would change whose session the rest runs under; the resident's
+        # event stream ends only with its session (tests/trust covers these).
+        lambda path: path.startswith("/v1/board") and path not in UNFUZZED,
     )
     assert len(tried.paths) >= 20
     assert tried.cases >= 5 * len(tried.paths)

@@ -76,11 +76,25 @@ def test_refusals(codes: ParticipationCodes, typed: str, reason: Refusal) -> Non
 
 def test_a_second_code_for_a_household_returns_its_account(codes: ParticipationCodes) -> None:
     first = codes.issue("apt-a", "2914074000", ["101-1203"], batch="b1")[0]
+    a = codes.redeem(first.code)
     again = codes.issue("apt-a", "2914074000", ["101-1203"], batch="b2-lost")[0]
     other = codes.issue("apt-a", "2914074000", ["101-1204"], batch="b1")[0]
-    a, b, c = codes.redeem(first.code), codes.redeem(again.code), codes.redeem(other.code)
+    b, c = codes.redeem(again.code), codes.redeem(other.code)
     assert a.id == b.id != c.id
     assert _count(codes.engine, residents) == 2
+
+
+def test_a_new_code_cancels_the_households_older_ones(codes: ParticipationCodes) -> None:
+    lost = codes.issue("apt-a", "2914074000", ["101-1203"], batch="b1")[0]
+    codes.issue("apt-a", "2914074000", ["101-1203"], batch="b2-lost")
+    with pytest.raises(CodeRefused) as refused:
+        codes.redeem(lost.code)
+    assert refused.value.reason is Refusal.CANCELLED
+    with codes.engine.connect() as conn:
+        reasons = conn.execute(
+            select(participation_codes.c.cancelled_reason).order_by(participation_codes.c.id)
+        ).scalars()
+        assert list(reasons) == ["reissued", None]
 
 
 def test_same_household_label_at_two_sites_is_two_households(codes: ParticipationCodes) -> None:

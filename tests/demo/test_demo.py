@@ -106,6 +106,17 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(
         assert f"Board:      {base}/board" in log.read_text()
         board = httpx.get(f"{base}/board", timeout=10)
         assert board.status_code == 200 and "지하주차장 조명을 LED로 바꿔 주세요" in board.text
+        # One staff account per role, its password printed once, and where to sign in.
+        printed = log.read_text()
+        assert f"Sign in at {base}/staff/signin" in printed
+        admin = re.search(r"^demo-administrator\s+administrator\s+(\S+)$", printed, re.M)
+        assert admin is not None, printed[-2000:]
+        signin = httpx.post(
+            f"{base}/v1/staff/signin",
+            json={"name": "demo-administrator", "password": admin[1]},
+            timeout=10,
+        )
+        assert signin.status_code == 200 and signin.json()["roles"] == ["administrator"]
         pids = _pids(log.read_text())
         expected = {"mosquitto", "influxd", "collector", "rollup", "api", "simulators"}
         assert expected <= set(pids), f"missing from the process table: {expected - set(pids)}"

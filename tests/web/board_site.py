@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from telemetry.db import make_engine
 from telemetry.db.migrate import upgrade
-from tests.civic.board_api import board_app, codes
+from tests.civic.board_api import board_app, codes, portal_sign_in
 from tests.rollup import city
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -33,7 +33,7 @@ def signed_in_browser(app: FastAPI, household: str) -> TestClient:
     """A browser that redeemed a fresh code through the redeem page's form."""
     [code] = codes(app, [household])
     browser = TestClient(app, follow_redirects=False)
-    r = browser.post("/board/redeem", data={"code": code, "next": "/board"})
+    r = portal_sign_in(browser, code, next="/board")
     assert r.status_code == 303 and r.headers["location"] == "/board", r.text
     return browser
 

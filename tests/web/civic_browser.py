@@ -13,17 +13,39 @@ from typing import Any
 
 import httpx
 
-from tests.web.conftest import ADMIN_TOKEN, AXE, SITE_TOKENS, Portal
+from tests.web.conftest import AXE, SITE_TOKENS, Portal
 
 SIZES = {"desktop": (1280, 900), "phone": (360, 740)}
 
 
-def staff(portal: Portal) -> httpx.Client:
-    return httpx.Client(
-        base_url=portal.base,
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "X-Staff-Name": "energy-policy"},
-        timeout=30,
-    )
+STAFF_PASSWORD = "portal staff password 2026"
+
+
+def staff_account(portal: Portal, name: str, *roles: str) -> str:
+    """A staff account on the portal's database (`python -m api staff add`), once; its name."""
+    done = portal.platform.add_staff(name, roles, STAFF_PASSWORD)
+    assert done.returncode == 0 or "exists already" in done.stderr, done.stderr
+    return name
+
+
+def staff(portal: Portal, name: str = "energy-policy") -> httpx.Client:
+    """A staff member signed in over the API (moderator and survey administrator): the
+    session cookie in the client's jar, its CSRF token sent with every request."""
+    staff_account(portal, name, "moderator", "survey_admin")
+    client = httpx.Client(base_url=portal.base, timeout=30)
+    r = client.post("/v1/staff/signin", json={"name": name, "password": STAFF_PASSWORD})
+    assert r.status_code == 200, r.text
+    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    return client
+
+
+def staff_sign_in(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in on the staff sign-in page, as a person does."""
+    page.goto("/staff/signin")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
 
 
 def issue_codes(portal: Portal, site: str, households: list[str]) -> list[str]:

@@ -10,15 +10,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from stores.timewin import KST
 from tests.web.civic_browser import (
+    STAFF_PASSWORD,
     axe_serious,
     browser_context,
     issue_codes,
     redeem_in_browser,
     screenshots,
+    staff,
+    staff_account,
+    staff_sign_in,
 )
 from tests.web.conftest import ADMIN_TOKEN, Portal
 
@@ -82,12 +87,16 @@ def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: 
     reporter.click("details.report button[type=submit]")
     assert "신고를 받았습니다" in reporter.inner_text(".notice")
 
-    # Staff answer, change the status, publish: the staff view with the operator's token.
+    # Staff answer, change the status, publish: the staff view, signed in with an account.
     post_id = int(post_path.rsplit("/", 1)[1])
+    staff_account(portal, "kim-moderator", "moderator")
     staff_ctx, desk = browser_context(browser, portal)
-    desk.goto("/board/staff")
-    desk.fill("input[name=admin_token]", ADMIN_TOKEN)
+    desk.goto("/board/staff")  # to the staff sign-in page, then back
+    desk.fill("input[name=name]", "kim-moderator")
+    desk.fill("input[name=password]", STAFF_PASSWORD)
     desk.click("main form button[type=submit]")
+    desk.wait_for_url("**/board/staff")
+    assert "kim-moderator" in desk.inner_text(".staff-bar")
     queue = desk.locator("main table tbody tr").all_inner_texts()
     assert len(queue) == 1 and f"post {post_id}" in queue[0] and "광고·도배 1" in queue[0]
     mine = desk.locator(f"section[aria-labelledby=staff-post-{post_id}]")
@@ -117,7 +126,7 @@ def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: 
     # A code works once, also from another browser.
     again_ctx, again = browser_context(browser, portal)
     redeem_in_browser(again, author_code)
-    assert "used" in again.inner_text("[role=alert]")
+    assert "이미 사용된" in again.inner_text("[role=alert]")
 
     author.goto("/board")
     assert author.locator(".post-item").filter(has_text="경로당 옥상").count() == 1
@@ -130,7 +139,61 @@ def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: 
 
     cookies = author_ctx.cookies()
     pages = ("/board", post_path, "/board/new", "/board/redeem", "/board/answer-times")
-    for path in (*pages, "/board/staff"):
+    for path in (*pages, "/staff/signin"):
         assert axe_serious(browser, portal, path, cookies) == [], path
+    for path in ("/board/staff",):
+        assert axe_serious(browser, portal, path, staff_ctx.cookies()) == [], path
     for ctx in (author_ctx, fan_ctx, reporter_ctx, again_ctx, staff_ctx):
         ctx.close()
+
+
+def test_staff_sign_in_and_audit_pages(browser, portal: Portal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An administrator signs in on the staff page, reads the audit log (every staff action
+    of the run, the machines' token's among them), filters it and finds the CSV export."""
+    # A few actions to read back: a staff member's, a site manager's, a machine's.
+    s = staff(portal, "lee-survey")
+    now = datetime.now(KST)
+    dates = {"opens_at": (now + timedelta(days=7)).isoformat(),
+             "closes_at": (now + timedelta(days=21)).isoformat(),
+             "publish_at": (now + timedelta(days=28)).isoformat()}  # fmt: skip
+    drafted = s.post("/v1/surveys/admin/rounds", json={"template": "energy_policy", **dates})
+    assert drafted.status_code == 201, drafted.text
+    issue_codes(portal, SITE, ["301-1", "301-2"])
+    machine = {"Authorization": f"Bearer {ADMIN_TOKEN}", "X-Staff-Name": "mayor"}
+    silence = {"matchers": {"site": SITE}, "starts_at": now.isoformat(),
+               "ends_at": (now + timedelta(hours=2)).isoformat(), "comment": "점검"}  # fmt: skip
+    added = httpx.post(f"{portal.base}/v1/alert-silences", json=silence, headers=machine)
+    assert added.status_code == 201, added.text
+    staff_account(portal, "park-admin", "administrator")
+    ctx, page = browser_context(browser, portal)
+    page.goto("/staff/signin")
+    shots = tmp_path / "shots"
+    screenshots(page, "staff-signin", shots)
+    page.fill("input[name=name]", "park-admin")
+    page.fill("input[name=password]", "not the password")
+    page.click("main form button[type=submit]")
+    assert "wrong" in page.inner_text("[role=alert]")
+    staff_sign_in(page, "park-admin")
+    page.goto("/staff/audit")
+    rows = page.locator("#audit-table tbody tr").all_inner_texts()
+    assert any("staff:park-admin" in r and "staff.signin" in r for r in rows), rows
+    assert any("anonymous" in r and "staff.signin_refused" in r for r in rows), rows
+    assert any("machine:admin-token" in r and "silence.add" in r for r in rows), rows
+    assert any("site:munheung-apt" in r and "codes.issue" in r for r in rows), rows
+    assert any("staff:lee-survey" in r and "survey.create" in r for r in rows), rows
+    assert not any("mayor" in r for r in rows)
+    page.fill("input[name=actor]", "staff:park-admin")
+    with page.expect_navigation():
+        page.click("form[role=search] button[type=submit]")
+    filtered = page.locator("#audit-table tbody tr").all_inner_texts()
+    assert filtered and all("staff:park-admin" in r for r in filtered), filtered
+    href = page.get_attribute("#audit-csv", "href")
+    assert href == "/v1/staff/audit.csv?actor=staff%3Apark-admin"
+    exported = page.request.get(href)
+    assert exported.ok and exported.text().startswith("id,at,actor,action")
+    page.goto("/staff/audit")
+    screenshots(page, "staff-audit", shots)
+    assert page.csp_errors == []
+    for path in ("/staff/audit",):
+        assert axe_serious(browser, portal, path, ctx.cookies()) == [], path
+    ctx.close()

@@ -138,11 +138,12 @@ def test_survey_story(browser, portal: Portal, tmp_path: Path) -> None:  # type:
     # (without the edit capability, which stays in the first browser) cannot answer twice.
     second_ctx, second = browser_context(browser, portal)
     _redeem_patiently(second, codes[0])
-    assert "used" in second.inner_text("[role=alert]")
+    assert "이미 사용된" in second.inner_text("[role=alert]")
     signed_in = [c for c in first_ctx.cookies() if not c["name"].startswith("survey_edit_")]
     second_ctx.add_cookies(signed_in)  # type: ignore[arg-type]
-    _answer_in_browser(second, round_id, "no")
-    assert "already answered" in second.inner_text("[role=alert]")
+    second.goto(f"/surveys/{round_id}")  # the household is told it answered: no second form
+    assert "이미 이번 회차에 응답했습니다" in second.inner_text(".notice")
+    assert second.locator("#survey-form").count() == 0
 
     # Paper: staff enter a household's form with its code; the same rule holds.
     paper = f"/v1/surveys/admin/rounds/{round_id}/paper"

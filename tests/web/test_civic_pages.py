@@ -17,8 +17,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api import session
-from tests.civic.board_api import ADMIN, codes, open_round, survey_app
+from tests.civic.board_api import codes, open_round, portal_sign_in, survey_app
 from tests.rollup import city
+from tests.staff.people import PASSWORD, add_staff, fast_staff
 from tests.web.board_site import csrf_of, signed_in_browser
 from tests.web.test_pages import tags
 
@@ -65,10 +66,10 @@ def test_a_resident_signs_in_posts_and_supports_through_forms(app: FastAPI) -> N
 def test_a_code_works_once_and_redirects_stay_on_site(app: FastAPI) -> None:
     [code] = codes(app, ["101-9"])
     browser = TestClient(app, follow_redirects=False)
-    r = browser.post("/board/redeem", data={"code": code, "next": "//evil.example/x"})
+    r = portal_sign_in(browser, code, next="//evil.example/x")
     assert r.status_code == 303 and r.headers["location"] == "/board"
-    again = TestClient(app).post("/board/redeem", data={"code": code})
-    assert again.status_code == 409 and "used" in ALERT.findall(again.text)[0]
+    again = portal_sign_in(TestClient(app), code)
+    assert again.status_code == 409 and "이미 사용된" in ALERT.findall(again.text)[0]
 
 
 def test_status_colours_are_a_style_sheet_with_readable_text(app: FastAPI) -> None:
@@ -114,7 +115,7 @@ def test_civic_pages_have_no_inline_script_or_style_in_either_language(
     post = _post(reader)
     for path in (
         "/board", post, "/board/new", "/board/redeem", "/board/answer-times",
-        "/surveys", f"/surveys/{rid}", f"/surveys/{rid}/results", "/board/staff",
+        "/surveys", f"/surveys/{rid}", f"/surveys/{rid}/results", "/staff/signin",
     ):  # fmt: skip
         r = reader.get(path + lang)
         assert r.status_code in (200, 409), (path, r.text[:300])
@@ -131,11 +132,17 @@ def test_staff_answer_set_status_publish_and_moderate_through_the_staff_view(
     author = signed_in_browser(app, "101-1")
     post = _post(author)
     post_id = int(post.rsplit("/", 1)[1])
-    staff = TestClient(app)
-    assert staff.post("/board/staff", data={"admin_token": "wrong"}).status_code == 401
-    sign_in = staff.post("/board/staff", data={"admin_token": ADMIN})
-    assert sign_in.status_code == 200 and 'name="admin_token" value=' in sign_in.text
-    act = {"admin_token": ADMIN, "post_id": str(post_id)}
+    fast_staff(app)
+    add_staff(app, "lee", "moderator")
+    staff = TestClient(app, follow_redirects=False)
+    assert staff.get("/board/staff").headers["location"].startswith("/staff/signin")
+    wrong = staff.post("/staff/signin", data={"name": "lee", "password": "wrong password"})
+    assert wrong.status_code == 401 and "staff_session" not in wrong.headers.get("set-cookie", "")
+    sign_in = staff.post("/staff/signin", data={"name": "lee", "password": PASSWORD,
+                                                "next": "/board/staff"})  # fmt: skip
+    assert sign_in.status_code == 303 and sign_in.headers["location"] == "/board/staff"
+    token = csrf_of(staff.get("/board/staff"))
+    act = {"csrf_token": token, "post_id": str(post_id)}
     answer = act | {"action": "answer", "body": "We will study it this winter."}
     assert staff.post("/board/staff", data=answer).status_code == 200
     assert "study it this winter" not in TestClient(app).get(post).text  # written, not published
@@ -144,7 +151,10 @@ def test_staff_answer_set_status_publish_and_moderate_through_the_staff_view(
     assert "publish: post" in done.text
     page = TestClient(app).get(post).text
     assert "study it this winter" in page and "status-under_review" in page
-    hide = {"admin_token": ADMIN, "action": "hide", "kind": "post", "item_id": str(post_id)}
+    assert ">lee ·" in page  # the signed-in account's name, from its session
+    forged = staff.post("/board/staff", data=act | {"csrf_token": "x", "action": "publish"})
+    assert forged.status_code == 403
+    hide = {"csrf_token": token, "action": "hide", "kind": "post", "item_id": str(post_id)}
     staff.post("/board/staff", data=hide)
     assert TestClient(app).get(post).status_code == 404
     again = staff.post("/board/staff", data=act | {"action": "publish"})
