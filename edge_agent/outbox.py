@@ -32,8 +32,16 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
+-- Seqs dropped past the budget, remembered for a while: one may have been in
+-- flight when it was dropped, and if the broker acknowledges it after all it
+-- was delivered, not lost, and leaves the count.
+CREATE TABLE IF NOT EXISTS dropped_seqs (seq INTEGER PRIMARY KEY);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('next_seq', 0), ('dropped', 0), ('bytes', 0);
 """
+
+
+# Dropped seqs remembered for a late acknowledgement: far more than a publish window.
+REMEMBER_DROPPED = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,20 +105,32 @@ class Outbox:
             if row is None:
                 break
             self._db.execute("DELETE FROM batches WHERE seq=?", (row[0],))
+            self._db.execute("INSERT OR IGNORE INTO dropped_seqs(seq) VALUES (?)", (row[0],))
             total -= row[1]
             dropped += 1
         if dropped:
             self._db.execute("UPDATE meta SET value=? WHERE key='bytes'", (total,))
             self._db.execute("UPDATE meta SET value=value+? WHERE key='dropped'", (dropped,))
+            self._db.execute(
+                "DELETE FROM dropped_seqs WHERE seq < (SELECT max(seq) FROM dropped_seqs) - ?",
+                (REMEMBER_DROPPED,),
+            )
         return dropped
 
     def delete(self, seq: int) -> bool:
-        """Remove an acknowledged batch; False when it was no longer there (dropped)."""
+        """Remove an acknowledged batch; False when it was no longer there.
+
+        A batch dropped while in flight and then acknowledged reached the
+        broker: it leaves the dropped count (once, however often it is acked).
+        """
         with self._transaction():
             row = self._db.execute(
                 "SELECT length(payload) FROM batches WHERE seq=?", (seq,)
             ).fetchone()
             if row is None:
+                undropped = self._db.execute("DELETE FROM dropped_seqs WHERE seq=?", (seq,))
+                if undropped.rowcount == 1:
+                    self._db.execute("UPDATE meta SET value=value-1 WHERE key='dropped'")
                 return False
             self._db.execute("DELETE FROM batches WHERE seq=?", (seq,))
             self._db.execute("UPDATE meta SET value=value-? WHERE key='bytes'", (row[0],))

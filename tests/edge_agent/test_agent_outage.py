@@ -174,7 +174,9 @@ def test_outbox_budget_drops_oldest_and_says_so(tmp_path: Path, procs) -> None:
         missing = set(range(next_seq)) - received - set(remaining)
         assert len(missing) == db_dropped and min(missing) == 0
         assert max(missing) < min(received)
-        assert sub.last_status().dropped_batches <= db_dropped
+        # A status is a snapshot: a batch dropped in flight and acknowledged after it
+        # leaves the count, so the last status may say more, by received batches only.
+        assert 1 <= sub.last_status().dropped_batches <= db_dropped + len(received)
     finally:
         sub.close()
         broker.stop()

@@ -72,6 +72,23 @@ def test_budget_drops_oldest_and_counts_them(tmp_path: Path) -> None:
     assert Outbox(path, budget_bytes=one * 3 + 10).stats().dropped == 3
 
 
+def test_a_batch_dropped_in_flight_and_then_acked_leaves_the_count_once(tmp_path: Path) -> None:
+    """Seq 0 was handed to the broker, dropped past the budget, then acknowledged (twice,
+    as after a rewind): it was delivered, so the count says 2 dropped, not 3 nor 1."""
+    path = tmp_path / "o.sqlite"
+    one = len(_payload(1000)(0))
+    box = Outbox(path, budget_bytes=one * 3 + 10)
+    for _ in range(6):
+        box.append(_payload(1000))
+    assert box.stats().dropped == 3  # seqs 0, 1, 2
+    assert box.delete(0) is False and box.stats().dropped == 2
+    assert box.delete(0) is False and box.stats().dropped == 2
+    assert box.delete(7) is False and box.stats().dropped == 2  # never stored nor dropped
+    assert box.delete(3) is True and box.stats().dropped == 2
+    box.close()
+    assert Outbox(path, budget_bytes=one * 3 + 10).stats().dropped == 2
+
+
 def test_the_newest_batch_is_kept_even_when_larger_than_the_budget(tmp_path: Path) -> None:
     box = Outbox(tmp_path / "o.sqlite", budget_bytes=10)
     box.append(_payload(50))
