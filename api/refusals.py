@@ -11,6 +11,8 @@ SURVEY_STATUS = {
     "unknown_template": 404,
     "no_response": 404,
     "unknown_code": 404,
+    "code_cancelled": 410,
+    "code_expired": 410,
     "wrong_state": 409,
     "results_hidden": 409,
     "not_open": 409,

@@ -86,14 +86,20 @@ class SurveyResponses:
             digest = code_hash(code)
         except CodeRefused:
             raise ResponseRefused("unknown_code", "not a participation code") from None
+        codes = participation_codes.c
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(participation_codes.c.household_key, participation_codes.c.site).where(
-                    participation_codes.c.code_hash == digest
+                select(codes.household_key, codes.site, codes.cancelled_at, codes.expires_at).where(
+                    codes.code_hash == digest
                 )
             ).first()
         if row is None:
             raise ResponseRefused("unknown_code", "no household holds this participation code")
+        # A replaced or revoked code may be in a finder's hands; an expired one opens nothing.
+        if row.cancelled_at is not None:
+            raise ResponseRefused("code_cancelled", "this participation code was cancelled")
+        if row.expires_at <= self.rounds.clock():
+            raise ResponseRefused("code_expired", "this participation code has expired")
         self._submit(round_id, row.household_key, row.site, answers, None)
 
     def answered(self, round_id: int, household_key: str) -> bool:

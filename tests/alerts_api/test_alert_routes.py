@@ -107,9 +107,7 @@ def test_operator_acknowledges_any_alert(client: TestClient, stocked: dict[str, 
     assert r.status_code == 200 and r.json()["acked_by"] == "machine:admin-token"
 
 
-def test_acknowledgement_needs_a_note(
-    client: TestClient, stocked: dict[str, int]
-) -> None:
+def test_acknowledgement_needs_a_note(client: TestClient, stocked: dict[str, int]) -> None:
     url = f"/v1/alerts/{stocked['apt_leak']}/ack"
     r = client.post(url, json={"by": "kim", "note": ""}, headers=APT_H)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.note"

@@ -7,11 +7,11 @@ import threading
 import pytest
 from sqlalchemy import Engine, func, select
 
-from civic.board.codes import household_key
+from civic.board.codes import ParticipationCodes, household_key
 from civic.surveys.responses import ResponseRefused
 from civic.surveys.service import Surveys
 from telemetry.db.tables import survey_participations, survey_responses, survey_sealed
-from tests.surveys.conftest import SECRET, Clock, answers, open_round
+from tests.surveys.conftest import DONGS, SECRET, Clock, answers, open_round
 
 
 def test_concurrent_answers_of_one_household_admit_exactly_one(
@@ -57,3 +57,25 @@ def test_a_household_answers_each_round_once(surveys: Surveys, clock: Clock) -> 
     surveys.responses.submit(second.id, key, "apt-a", answers())  # a new round: allowed
     with pytest.raises(ResponseRefused, match="already answered"):
         surveys.responses.submit(second.id, key, "apt-a", answers())
+
+
+def test_paper_entry_refuses_a_cancelled_or_expired_code(
+    surveys: Surveys, codes: ParticipationCodes, clock: Clock
+) -> None:
+    (lost,) = codes.issue("apt-b", DONGS["apt-b"], ["p1"], batch="r1")
+    codes.issue("apt-b", DONGS["apt-b"], ["p1"], batch="r2")  # cancels `lost`
+    (revoked,) = codes.issue("apt-b", DONGS["apt-b"], ["p2"], batch="r1")
+    codes.revoke("apt-b", "p2")
+    (old,) = codes.issue("apt-b", DONGS["apt-b"], ["p3"], batch="r1")
+    clock.advance(days=91)  # past the 90-day lifetime of `old` (and of the others)
+    (fresh,) = codes.issue("apt-b", DONGS["apt-b"], ["p4"], batch="r3")
+    r = open_round(surveys, clock)
+    for code, reason in (
+        (lost.code, "code_cancelled"),
+        (revoked.code, "code_cancelled"),
+        (old.code, "code_expired"),
+    ):
+        with pytest.raises(ResponseRefused) as refused:
+            surveys.responses.submit_paper(r.id, code, answers())
+        assert refused.value.reason == reason
+    surveys.responses.submit_paper(r.id, fresh.code, answers())
