@@ -30,6 +30,7 @@ from devstack.mosquitto import MosquittoServer
 from devstack.platform import READY_TIMEOUT_S, Platform, local_api_config
 from devstack.ports import port_open, shifted_config
 from devstack.supervisor import PROJECT_ROOT, python_module
+from telemetry.db.tables import STAFF_ROLES
 
 DEFAULT_CONFIG = Path("config/sites/demo.yaml")
 MARKER = ".energy-demo"
@@ -96,14 +97,6 @@ def seed_board(platform: Platform) -> None:
 
 
 # One staff account per role (python -m api staff add); passwords made for the run.
-STAFF_ROLES = (
-    "moderator",
-    "survey_admin",
-    "code_issuer",
-    "operator",
-    "administrator",
-    "facility_manager",
-)
 
 
 def first_site(config: Path) -> str:
