@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from api import staff_cli
+from api import staff_cli, units_cli
 from api.auth import sign_household, sign_household_id
 from api.settings import ApiSettings
 from telemetry.config.cli import (
@@ -233,3 +233,4 @@ def board_seed_cmd(db_url: DbUrlOpt = None) -> None:
 
 
 app.add_typer(staff_cli.app, name="staff")
+app.add_typer(units_cli.app, name="units")

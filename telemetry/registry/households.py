@@ -76,6 +76,11 @@ class Household(FrozenStrictModel):
     dong: str | None = Field(
         default=None, pattern=r"^\d{10}$", description="standalone: its administrative dong"
     )
+    unit: str | None = Field(
+        default=None,
+        max_length=32,
+        description="its unit at its site (config/units/<site>.yaml), e.g. 101-1203",
+    )
     building_type: BuildingType
     size_band: SizeBand
     meters: list[MeterRef] | None = Field(
