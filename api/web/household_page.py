@@ -38,7 +38,7 @@ def household_page(
     token: Annotated[str | None, Query(max_length=300)] = None,
 ) -> HTMLResponse:
     state = request.app.state
-    found, refused = None, None
+    found, refused, status = None, None, 401
     if token:
         try:
             home = open_link(request, token)
@@ -48,6 +48,7 @@ def household_page(
             found = home.household
             if found is None:
                 refused = f"no metered data is registered for unit {home.unit} of {home.site}"
+                status = 404
     context: dict = {
         "refused": refused,
         "page": "household",
@@ -69,7 +70,7 @@ def household_page(
         "household.html",
         pick_lang(lang),
         context,
-        status_code=200 if found is not None else 401,
+        status_code=200 if found is not None else status,
     )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -35,7 +35,12 @@ from stores.influx import PrivateStore, PublicStore
 from stores.reference import Reference
 from stores.timewin import KST
 from telemetry.emissions import load_emission_factors
-from telemetry.influx_schema import FIELD_APPORTIONED, METER_CONSUMPTION_1MO, TAG_SOURCE, rollup_bucket
+from telemetry.influx_schema import (
+    FIELD_APPORTIONED,
+    METER_CONSUMPTION_1MO,
+    TAG_SOURCE,
+    rollup_bucket,
+)
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
 from telemetry.registry.units import UnitKind, apartment_units, units_yaml
@@ -190,9 +195,7 @@ class World:
                      self.engine, self.clock, self.sites, self.influx_url, self.raw)  # fmt: skip
 
 
-def build(
-    db: Engine, sites: Path, clock: Clock, keys: str, influx_url: str, raw: str
-) -> FastAPI:
+def build(db: Engine, sites: Path, clock: Clock, keys: str, influx_url: str, raw: str) -> FastAPI:
     from api.settings import parse_signing_keys
 
     signing = tuple(parse_signing_keys(keys, ""))
