@@ -191,7 +191,7 @@ def sign_link(body: LinkTarget, request: Request, response: Response, who: Staff
         )
         audit.record(conn, who.actor, "links.sign", "tenancy" if current else "household",
                      current.id if current else subject[len(links.HOUSEHOLD) :],
-                     {"link_version": version}, at=board_clock(request)())  # fmt: skip
+                     {"link_version": version})  # fmt: skip
     keys = request.app.state.secrets.keys()
     if not keys:
         raise ApiProblem(503, "No signing key", "ENERGY_API_SIGNING_KEYS is not set")

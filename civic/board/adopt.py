@@ -98,7 +98,7 @@ def adopt(
             report.adopted.append((label, unit, tenancy.id, adopted_accounts, codes))
             audit.record(conn, actor, "tenancy.adopt", "tenancy", tenancy.id,
                          {"site": site, "unit": unit, "accounts": adopted_accounts,
-                          "codes": codes}, at=now)  # fmt: skip
+                          "codes": codes})  # fmt: skip
     return report
 
 

@@ -52,7 +52,7 @@ def move_in(
     with engine.begin() as conn:
         made = tenancies.move_in(conn, site, unit, day, now)
         audit.record(conn, actor, "tenancy.move_in", "tenancy", made.id,
-                     {"site": site, "unit": unit, "moved_in": day.isoformat(), **(note or {})}, at=now)  # fmt: skip
+                     {"site": site, "unit": unit, "moved_in": day.isoformat(), **(note or {})})  # fmt: skip
     return made
 
 
@@ -75,7 +75,7 @@ def move_out(
         codes, sessions = end_tenancy(conn, found.id, now)
         audit.record(conn, actor, "tenancy.move_out", "tenancy", found.id,
                      {"site": site, "unit": unit, "moved_out": day.isoformat(),
-                      "codes_cancelled": codes, "sessions_ended": sessions, **(note or {})}, at=now)  # fmt: skip
+                      "codes_cancelled": codes, "sessions_ended": sessions, **(note or {})})  # fmt: skip
     return MovedOut(ended, codes, sessions)
 
 
@@ -92,7 +92,7 @@ def revoke_links(
             raise TenancyError(f"no tenancy {tenancy_id}")
         version = tenancies.revoke_links(conn, tenancy_id)
         audit.record(conn, actor, "links.revoke", "tenancy", tenancy_id,
-                     {"link_version": version, **(note or {})}, at=now)  # fmt: skip
+                     {"link_version": version, **(note or {})})  # fmt: skip
     return version
 
 
@@ -103,7 +103,7 @@ def revoke_household_links(
     with engine.begin() as conn:
         version = tenancies.revoke_household_links(conn, household, now)
         audit.record(conn, actor, "links.revoke", "household", household,
-                     {"link_version": version, **(note or {})}, at=now)  # fmt: skip
+                     {"link_version": version, **(note or {})})  # fmt: skip
     return version
 
 
