@@ -50,6 +50,7 @@ from tests.staff.people import StaffBrowser, staff_member
 DONG, DISTRICT = "2914083000", "29140"
 SITE = "apt"
 HOUSEHOLD = "apt-101-1203"
+HOUSE = "house-7"  # a programme household at no unit (standalone in the dong)
 KEY_1 = "k1:first-signing-key-0123456789"
 KEY_2 = "k2:second-signing-key-0123456789"
 SEAL = b"survey-seal-key-0123456789abcdef"
@@ -74,6 +75,7 @@ HOUSEHOLDS = f"""\
 households:
   - {{id: {HOUSEHOLD}, site: {SITE}, unit: "101-1203", building_type: apartment,
      size_band: 40-60, meters: [importer-gb/{HOUSEHOLD}-electricity]}}
+  - {{id: {HOUSE}, dong: "{DONG}", building_type: detached_house, size_band: 60-85}}
 """
 MONTHS = 30
 
