@@ -107,7 +107,7 @@ def move_out_cmd(
     unit_id = _unit(registry, site, unit)
     try:
         done = tenancy.move_out(
-            engine, _actor(), site, unit_id, _day(date), dt.datetime.now(dt.UTC)
+            engine, _actor(), site, unit_id, _day(date), dt.datetime.now(dt.UTC), _note()
         )
     except tenancy.TenancyError as exc:
         fail(COMPONENT, str(exc))
