@@ -5,7 +5,8 @@ A token is `h3~<household>~<issued>~<expires>~<version>~<key id>~<mac>`:
 - household: `t.<tenancy id>` (the occupants of a unit during one tenancy,
   telemetry/db/tenancies.py) or `h.<household id>` (a programme household
   of the registry that lives at no unit: a house of its own, standalone in a
-  dong);
+  dong; its `moved_in`/`moved_out` in the registry bound it as a tenancy's
+  dates do);
 - issued, expires: KST dates (YYYYMMDD); expiry = issue + the configured
   lifetime (`household_links.lifetime_days` of config/api.yaml);
 - version: the household's link version when signed; revoking its links
@@ -182,7 +183,10 @@ def open_link(request: Request, token: str) -> LinkHousehold:
     if household is None or household.unit is not None:
         # A household at a unit is opened through its unit's tenancy, never by its id.
         raise LinkRefused("the household token is not valid")
-    return LinkHousehold(link.subject, household.site, None, None, household, None, None)
+    if household.moved_out is not None and day >= household.moved_out:
+        raise LinkRefused(f"this household moved out on {household.moved_out}: its link has ended")
+    first, before = _whole_months(household.moved_in, household.moved_out)
+    return LinkHousehold(link.subject, household.site, None, None, household, first, before)
 
 
 def _of_tenancy(subject: str, tenancy: Tenancy, registry: Registry, day: dt.date) -> LinkHousehold:
@@ -196,8 +200,16 @@ def _of_tenancy(subject: str, tenancy: Tenancy, registry: Registry, day: dt.date
         ),
         None,
     )
-    first = tenancy.moved_in
-    if first.day != 1:
-        first = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    before = tenancy.moved_out.replace(day=1) if tenancy.moved_out else None
+    first, before = _whole_months(tenancy.moved_in, tenancy.moved_out)
     return LinkHousehold(subject, tenancy.site, tenancy.unit, tenancy, household, first, before)
+
+
+def _whole_months(
+    moved_in: dt.date | None, moved_out: dt.date | None
+) -> tuple[dt.date | None, dt.date | None]:
+    """The first day of the first whole month from the move-in, and the first day of the
+    move-out's month (reads stop before it): the months lived in wholly."""
+    first = moved_in
+    if first is not None and first.day != 1:
+        first = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first, moved_out.replace(day=1) if moved_out else None

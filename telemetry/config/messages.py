@@ -69,6 +69,8 @@ MESSAGES: dict[str, str] = {
     "duplicate_unit": "unit '{unit}' is the same unit as '{other}' (listed twice)",
     "unit_without_units": "household '{id}' names unit '{unit}' but site '{site}' lists no "
     "units (a units file under `units:` of the sites file)",
+    "dates_of_a_unit": "household '{id}' lives at a unit: its move-in and move-out are its "
+    "tenancy's (python -m api tenancy), not dates in this file",
     "unknown_unit": "unit '{unit}' is not a unit of site '{site}'{near}",
     "field_too_wide": "{type} needs {width} registers but this device reads at most "
     "{cap} per request",

@@ -55,8 +55,14 @@ def check_households(
 def _check_unit(
     path: tuple[str, int], household: Household, units: Mapping[str, SiteUnits]
 ) -> Iterator[Problem]:
+    if household.moved_in and household.moved_out and household.moved_out < household.moved_in:
+        said = message("ends_before_start", end=household.moved_out, start=household.moved_in)
+        yield (*path, "moved_out"), said
     if household.unit is None:
         return
+    for field in ("moved_in", "moved_out"):
+        if getattr(household, field) is not None:
+            yield (*path, field), message("dates_of_a_unit", id=household.id)
     if household.site is None:
         yield (*path, "unit"), message("unit_without_units", id=household.id,
                                        unit=household.unit, site="(none)")  # fmt: skip

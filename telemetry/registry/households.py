@@ -89,6 +89,10 @@ class Household(FrozenStrictModel):
         "default: every meter of its own household site",
     )
     enrolments: list[Enrolment] = Field(default_factory=list)
+    # A household at no unit (its own site, or standalone): when it moved in and out, so its
+    # link opens its own months only (a household at a unit has its tenancy instead).
+    moved_in: dt.date | None = Field(default=None, description="moved in (not at a unit)")
+    moved_out: dt.date | None = Field(default=None, description="moved out (not at a unit)")
 
 
 class HouseholdsFile(FrozenStrictModel):

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from civic.board.codes import ForTenancy, NotIssued, ParticipationCodes, end_tenancy
 from telemetry.db import tenancies
 from telemetry.db.tenancies import TenancyError
-from tests.tenancy.world import HOUSE, HOUSEHOLD, World
+from tests.tenancy.world import GONE, HOUSE, HOUSE_DAYS, HOUSEHOLD, World, month_start
 
 NOW = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.UTC)
 D = dt.date
@@ -111,3 +111,15 @@ def test_a_programme_households_links_are_revoked_on_their_own(world: World) -> 
     assert at_unit.split("~")[1].startswith("t.")
     assert ops.post("/v1/staff/links/revoke", {"household": "nobody"}).status_code == 404
     assert ops.post("/v1/staff/links/revoke", {"site": "apt"}).status_code == 422
+
+
+def test_a_household_at_no_unit_is_bounded_by_its_registry_dates(world: World) -> None:
+    ops = world.operator()
+    mine = ops.post("/v1/staff/links/sign", {"household": HOUSE}).json()["token"]
+    body = world.client().get("/v1/household/months", params={"token": mine}).json()
+    moved_in = world.today() - dt.timedelta(days=HOUSE_DAYS)
+    first = moved_in if moved_in.day == 1 else month_start(moved_in, 1)
+    assert body["first_month"] == first.strftime("%Y-%m")
+    gone = ops.post("/v1/staff/links/sign", {"household": GONE}).json()["token"]
+    refused = world.client().get("/v1/household/months", params={"token": gone})
+    assert refused.status_code == 401 and "moved out" in refused.json()["detail"]

@@ -50,7 +50,9 @@ from tests.staff.people import StaffBrowser, staff_member
 DONG, DISTRICT = "2914083000", "29140"
 SITE = "apt"
 HOUSEHOLD = "apt-101-1203"
-HOUSE = "house-7"  # a programme household at no unit (standalone in the dong)
+HOUSE = "house-7"  # a programme household at no unit (standalone), moved in HOUSE_DAYS ago
+GONE = "house-8"  # one that moved out ten days ago
+HOUSE_DAYS = 100
 KEY_1 = "k1:first-signing-key-0123456789"
 KEY_2 = "k2:second-signing-key-0123456789"
 SEAL = b"survey-seal-key-0123456789abcdef"
@@ -75,7 +77,10 @@ HOUSEHOLDS = f"""\
 households:
   - {{id: {HOUSEHOLD}, site: {SITE}, unit: "101-1203", building_type: apartment,
      size_band: 40-60, meters: [importer-gb/{HOUSEHOLD}-electricity]}}
-  - {{id: {HOUSE}, dong: "{DONG}", building_type: detached_house, size_band: 60-85}}
+  - {{id: {HOUSE}, dong: "{DONG}", building_type: detached_house, size_band: 60-85,
+     moved_in: HOUSE_IN}}
+  - {{id: {GONE}, dong: "{DONG}", building_type: detached_house, size_band: 60-85,
+     moved_in: 2020-01-01, moved_out: GONE_OUT}}
 """
 MONTHS = 30
 
@@ -97,7 +102,11 @@ def write_city(directory: Path) -> Path:
         units_yaml(SITE, UnitKind.APARTMENT, units, "tests/tenancy/world.py"), encoding="utf-8"
     )
     (directory / "programmes.yaml").write_text(PROGRAMMES, encoding="utf-8")
-    (directory / "households.yaml").write_text(HOUSEHOLDS, encoding="utf-8")
+    today = dt.datetime.now(KST).date()
+    homes = HOUSEHOLDS.replace("HOUSE_IN", str(today - dt.timedelta(days=HOUSE_DAYS))).replace(
+        "GONE_OUT", str(today - dt.timedelta(days=10))
+    )
+    (directory / "households.yaml").write_text(homes, encoding="utf-8")
     (directory / "sites.yaml").write_text(SITES, encoding="utf-8")
     return directory / "sites.yaml"
 
