@@ -53,7 +53,13 @@ RETIRED = (
 
 
 class LinkRefused(Exception):
-    """A link that opens nothing now; the message says why, for the household."""
+    """A link that opens nothing now; the message says why, for the household. `kind` names
+    the reason for the portal's words (hh_refused_<kind>), `day` its date if it has one."""
+
+    def __init__(self, message: str, kind: str = "invalid", day: dt.date | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.day = day
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +132,7 @@ def verify(keys: tuple[tuple[str, str], ...], token: str) -> Link:
     """The link's fields when its MAC is right under the key it names; LinkRefused otherwise."""
     if not token.startswith(PREFIX + SEP):
         if SEP not in token and "." in token:
-            raise LinkRefused(RETIRED)
+            raise LinkRefused(RETIRED, "retired")
         raise LinkRefused("the household token is not valid")
     parts = token.split(SEP)
     if len(parts) != 7:
@@ -135,7 +141,8 @@ def verify(keys: tuple[tuple[str, str], ...], token: str) -> Link:
     key = dict(keys).get(key_id)
     if key is None:
         raise LinkRefused(
-            "this link was signed with a key that is no longer in use: ask the city for a new link"
+            "this link was signed with a key that is no longer in use: ask the city for a new link",
+            "key_retired",
         )
     if not hmac.compare_digest(mac.encode(), _mac(key, SEP.join(parts[:6])).encode()):
         raise LinkRefused("the household token is not valid")
@@ -160,7 +167,10 @@ def open_link(request: Request, token: str) -> LinkHousehold:
     link = verify(request.app.state.secrets.keys(), token)
     day = today(request)
     if day > link.expires:
-        raise LinkRefused(f"this link expired on {link.expires}: ask the city for a new link")
+        raise LinkRefused(
+            f"this link expired on {link.expires}: ask the city for a new link", "expired",
+            link.expires,
+        )  # fmt: skip
     registry: Registry | None = request.app.state.reference.registry
     if registry is None:
         raise LinkRefused("the household token is not valid")
@@ -176,7 +186,7 @@ def open_link(request: Request, token: str) -> LinkHousehold:
         else:
             raise LinkRefused("the household token is not valid")
     if link.version != current:
-        raise LinkRefused("this link was revoked: ask the city for a new link")
+        raise LinkRefused("this link was revoked: ask the city for a new link", "revoked")
     if tenancy is not None:
         return _of_tenancy(link.subject, tenancy, registry, day)
     household = registry.households.households.get(link.subject[len(HOUSEHOLD) :])
@@ -184,14 +194,22 @@ def open_link(request: Request, token: str) -> LinkHousehold:
         # A household at a unit is opened through its unit's tenancy, never by its id.
         raise LinkRefused("the household token is not valid")
     if household.moved_out is not None and day >= household.moved_out:
-        raise LinkRefused(f"this household moved out on {household.moved_out}: its link has ended")
+        raise LinkRefused(
+            f"this household moved out on {household.moved_out}: its link has ended",
+            "moved_out",
+            household.moved_out,
+        )
     first, before = _whole_months(household.moved_in, household.moved_out)
     return LinkHousehold(link.subject, household.site, None, None, household, first, before)
 
 
 def _of_tenancy(subject: str, tenancy: Tenancy, registry: Registry, day: dt.date) -> LinkHousehold:
     if tenancy.moved_out is not None and day >= tenancy.moved_out:
-        raise LinkRefused(f"this household moved out on {tenancy.moved_out}: its link has ended")
+        raise LinkRefused(
+            f"this household moved out on {tenancy.moved_out}: its link has ended",
+            "moved_out",
+            tenancy.moved_out,
+        )
     household = next(
         (
             h

@@ -43,11 +43,11 @@ def household_page(
         try:
             home = open_link(request, token)
         except LinkRefused as exc:
-            refused = str(exc)
+            refused = {"kind": exc.kind, "day": exc.day.isoformat() if exc.day else ""}
         else:
             found = home.household
             if found is None:
-                refused = f"no metered data is registered for unit {home.unit} of {home.site}"
+                refused = {"kind": "no_data", "day": ""}
                 status = 404
     context: dict = {
         "refused": refused,

@@ -48,7 +48,10 @@ def test_after_a_move_out_the_old_tenant_is_refused_and_the_new_sees_only_their_
     refused = world.client().get("/v1/household/months", params={"token": old_link})
     assert refused.status_code == 401 and "moved out" in refused.json()["detail"]
     page = world.client().get("/household", params={"token": old_link})
-    assert page.status_code == 401 and "moved out" in page.text
+    assert page.status_code == 401 and 'data-reason="moved_out"' in page.text
+    assert f"{out_day}에 이사했으며" in page.text
+    english = world.client().get("/household", params={"token": old_link, "lang": "en"})
+    assert f"moved out on {out_day}" in english.text
 
     new_in = out_day + dt.timedelta(days=1)
     world.move_in("0101-1203", new_in)
@@ -85,7 +88,10 @@ def test_a_revoked_link_is_refused_and_another_households_still_works(world: Wor
         assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
     # The other household's link opens its page (no metered data at its unit: 404, not 401).
     assert world.client().get("/v1/household/months", params={"token": other}).status_code == 404
-    assert world.client().get("/household", params={"token": other}).status_code != 401
+    page = world.client().get("/household", params={"token": other})
+    assert page.status_code == 404 and 'data-reason="no_data"' in page.text
+    revoked_page = world.client().get("/household", params={"token": mine})
+    assert revoked_page.status_code == 401 and 'data-reason="revoked"' in revoked_page.text
     fresh = world.link(UNIT)
     assert world.client().get("/v1/household/months", params={"token": fresh}).status_code == 200
 
@@ -97,6 +103,8 @@ def test_a_link_expires_after_its_lifetime(world: World) -> None:
     world.clock.advance(dt.timedelta(days=lifetime + 1))
     r = world.client().get("/v1/household/months", params={"token": token})
     assert r.status_code == 401 and "expired" in r.json()["detail"]
+    page = world.client().get("/household", params={"token": token})
+    assert 'data-reason="expired"' in page.text
 
 
 @pytest.mark.parametrize(
@@ -107,6 +115,8 @@ def test_a_link_expires_after_its_lifetime(world: World) -> None:
 def test_retired_links_are_refused_naming_the_replacement(world: World, token: str) -> None:
     r = world.client().get("/v1/household/months", params={"token": token})
     assert r.status_code == 401 and "sign-household" in r.json()["detail"]
+    page = world.client().get("/household", params={"token": token})
+    assert page.status_code == 401 and 'data-reason="retired"' in page.text
 
 
 def test_a_forged_link_is_refused(world: World) -> None:
