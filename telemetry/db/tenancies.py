@@ -47,30 +47,9 @@ class Tenancy:
         """The household's resident key: the board's and the surveys' identity of it."""
         return resident_key(self.id)
 
-    def open_on(self, day: dt.date) -> bool:
-        """Living there that day: from the move-in day, up to but not on the move-out day."""
-        return self.moved_in <= day and (self.moved_out is None or day < self.moved_out)
-
-    def covers_month(self, month: dt.date) -> bool:
-        """Some day of the month (its first day given) falls within the tenancy."""
-        last = _month_end(month)
-        return self.moved_in <= last and (self.moved_out is None or month <= self.moved_out)
-
 
 def resident_key(tenancy_id: int) -> str:
     return f"{KEY_PREFIX}{tenancy_id}"
-
-
-def tenancy_of_key(key: str) -> int | None:
-    """The tenancy id of a resident key, or None (an account from before tenancies)."""
-    if key.startswith(KEY_PREFIX) and key[len(KEY_PREFIX) :].isdigit():
-        return int(key[len(KEY_PREFIX) :])
-    return None
-
-
-def _month_end(month: dt.date) -> dt.date:
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
 
 
 def _tenancy(row: Row[Any]) -> Tenancy:

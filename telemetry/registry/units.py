@@ -98,9 +98,6 @@ class SiteUnits:
     def __post_init__(self) -> None:
         self._by_key.update({tokens(u): u for u in self.units})
 
-    def __contains__(self, unit: object) -> bool:
-        return isinstance(unit, str) and tokens(unit) in self._by_key and unit in self.units
-
     def resolve(self, spelling: str) -> str:
         """The unit id a spelling names; UnitNotFound (with the closest units) otherwise."""
         given = spelling.strip()
