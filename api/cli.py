@@ -198,7 +198,7 @@ def codes_cmd(
     are shown once); each household's older codes are cancelled and its sessions end. Units
     are resolved however they are written; an unknown unit (with the closest), a unit listed
     twice, or one nobody lives in stops the sheet, every such line named."""
-    from civic.board.codes import for_board
+    from civic.board.codes import NotIssued, for_board
     from civic.board.sheet import read_households, sheet
     from civic.board.tenancy import UnitsRefused, households_for_codes
 
@@ -216,7 +216,10 @@ def codes_cmd(
     except UnitsRefused as exc:
         fail(COMPONENT, "\n".join(f"{households}:{lines[p.index]}: {p}" for p in exc.problems))
     codes = for_board(board, settings.signing_key().encode())
-    issued = codes.issue(site, registry.sites[site].dong, wanted, batch or str(households.name))
+    try:
+        issued = codes.issue(site, registry.sites[site].dong, wanted, batch or str(households.name))
+    except NotIssued as exc:  # a move-out between the look-up and the issue
+        fail(COMPONENT, str(exc))
     _audit(board.engine, "codes.issue", "site", site, codes=len(issued), batch=batch or None)
     typer.echo(sheet(site, registry.sites[site].name_ko, issued, board_url), nl=False)
 

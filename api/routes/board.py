@@ -35,7 +35,7 @@ from api.routes.tenancies import resolve_unit
 from api.staff_auth import code_issuer_for
 from civic.board import answers, exports, moderation, posts, sessions
 from civic.board.answers import AnswerTimes
-from civic.board.codes import for_board
+from civic.board.codes import NotIssued, for_board
 from civic.board.context import Author, Board
 from civic.board.discussion import CommentDraft, comment, support
 from civic.board.posts import PostDetail, PostDraft, PostFilter, PostKind
@@ -236,7 +236,10 @@ def issue_codes(
             ],
         ) from None
     codes = for_board(b, signing_key(request).encode())
-    issued = codes.issue(body.site, dong, wanted, body.batch or b.clock().date().isoformat())
+    try:
+        issued = codes.issue(body.site, dong, wanted, body.batch or b.clock().date().isoformat())
+    except NotIssued as exc:  # a move-out between the look-up and the issue
+        raise ApiProblem(409, "Tenancy changed", str(exc)) from None
     with b.engine.begin() as conn:  # who issued how many: no label, no code
         audit.record(conn, who.actor, "codes.issue", "site", body.site,
                      {"codes": len(issued), "batch": body.batch or None})  # fmt: skip

@@ -167,7 +167,7 @@ class ParticipationCodes:
         if rows:
             with self.engine.begin() as conn:
                 for h in households:
-                    found = tenancies.get(conn, h.tenancy_id)
+                    found = tenancies.get(conn, h.tenancy_id, lock=True)
                     if found is None or found.site != site or found.moved_out is not None:
                         raise NotIssued(f"{h.label}: not a current tenancy of site {site}")
                 for row in rows:
@@ -209,6 +209,10 @@ class ParticipationCodes:
                 raise CodeRefused(Refusal.UNKNOWN)
             if row.cancelled_at is not None:
                 raise CodeRefused(Refusal.CANCELLED)
+            if row.tenancy_id is not None:  # a code that slipped past a move-out opens nothing
+                lives = tenancies.get(conn, row.tenancy_id, lock=True)
+                if lives is None or lives.moved_out is not None:
+                    raise CodeRefused(Refusal.CANCELLED)
             if row.redeemed_at is None and row.expires_at <= self.clock():
                 raise CodeRefused(Refusal.EXPIRED)
             # Conditional update: of two concurrent redemptions exactly one wins.

@@ -56,8 +56,11 @@ def _tenancy(row: Row[Any]) -> Tenancy:
     return Tenancy(row.id, row.site, row.unit, row.moved_in, row.moved_out, row.link_version)
 
 
-def get(conn: Connection, tenancy_id: int) -> Tenancy | None:
-    row = conn.execute(select(tenancies).where(tenancies.c.id == tenancy_id)).first()
+def get(conn: Connection, tenancy_id: int, *, lock: bool = False) -> Tenancy | None:
+    """The tenancy; with `lock`, its row held until the transaction ends (PostgreSQL: a
+    move-out waits for codes being issued, or they wait for it and see it)."""
+    query = select(tenancies).where(tenancies.c.id == tenancy_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
     return None if row is None else _tenancy(row)
 
 

@@ -122,3 +122,18 @@ def test_a_household_at_no_unit_is_bounded_by_its_registry_dates(world: World) -
     gone = ops.post("/v1/staff/links/sign", {"household": GONE}).json()["token"]
     refused = world.client().get("/v1/household/months", params={"token": gone})
     assert refused.status_code == 401 and "moved out" in refused.json()["detail"]
+
+
+def test_a_code_of_a_tenancy_that_has_ended_opens_nothing(engine: Engine) -> None:
+    """Even one the move-out did not cancel (issued in a race with it)."""
+    from civic.board.codes import CodeRefused, Refusal
+
+    codes = ParticipationCodes(engine, b"records-signing-key-0123", clock=lambda: NOW)
+    with engine.begin() as conn:
+        lives = tenancies.move_in(conn, "apt", "101-1203", D(2024, 3, 10), NOW)
+    [code] = codes.issue("apt", "2914083000", [ForTenancy("101-1203", lives.id)], "b")
+    with engine.begin() as conn:  # moved out without end_tenancy: the code is still live
+        tenancies.move_out(conn, lives, D(2026, 5, 31), NOW.date())
+    with pytest.raises(CodeRefused) as refused:
+        codes.redeem(code.code)
+    assert refused.value.reason is Refusal.CANCELLED
