@@ -72,7 +72,11 @@ class SurveyKeys:
         try:
             padded = self._aead(round_id).decrypt(nonce, body, _aad(round_id))
         except InvalidTag:
-            raise ValueError(f"a sealed response of round {round_id} does not open") from None
+            raise ValueError(
+                f"a sealed response of round {round_id} does not open: altered, or sealed under "
+                "another survey key (ENERGY_SURVEY_SEAL_KEY, or when unset the oldest key of "
+                "ENERGY_API_SIGNING_KEYS, must stay as it was until the round closes)"
+            ) from None
         length = int.from_bytes(padded[:LENGTH_BYTES], "big")
         return json.loads(padded[LENGTH_BYTES : LENGTH_BYTES + length])
 
