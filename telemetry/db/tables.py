@@ -302,6 +302,8 @@ survey_rounds = Table(
     Column("closes_at", UtcDateTime, nullable=False),
     Column("publish_at", UtcDateTime, nullable=False),
     Column("published_at", UtcDateTime, nullable=True),
+    # The survey key the round opened under (civic/surveys/sealing.py); none for a draft.
+    Column("seal_key", String(32), nullable=True),
     UniqueConstraint("template", "number"),
 )
 
