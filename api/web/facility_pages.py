@@ -22,7 +22,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy import Engine, select
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api import staff_auth
@@ -30,6 +31,9 @@ from api.deps import private_store
 from api.params import reference
 from api.problems import ApiProblem, bad_request, forbidden, not_found, unauthorized
 from api.staff_auth import Principal
+from api.web.i18n import pick_lang
+from api.web.pages import link
+from api.web.resident import read_form
 from api.web.routes import Lang
 from api.web.staff_pages import signed_in, staff_page, to_sign_in
 from staff import roles as role_rules
@@ -37,6 +41,10 @@ from stores import facility_live
 from stores.influx import PrivateStore
 from stores.reference import Reference
 from stores.timewin import KST
+from telemetry.alert_events import ACKNOWLEDGED, AlertChange
+from telemetry.db import audit
+from telemetry.db.alert_ack import acknowledge_row
+from telemetry.db.tables import alerts
 from telemetry.fields import FIELDS, Utility
 from telemetry.influxql import InfluxQueryError
 
@@ -158,8 +166,10 @@ def site_page(request: Request, site: SiteP, store: Store, ref: Ref, lang: Lang 
     assert ref.registry is not None
     info = ref.registry.sites[site]
     today = _today(store, site)
+    db: Engine | None = request.app.state.db
     context = {
         "site": info,
+        "alerts": site_alerts(db, site) if db is not None else [],
         "now": snapshot(store, ref, site),
         "today": [
             {"utility": u.value, "used": today[u.value][0], "events": today[u.value][1]}
@@ -276,3 +286,57 @@ def meter_csv(
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+# Alerts the page lists: firing (acknowledged or not), and cleared ones still unacknowledged.
+SHOWN_ALERTS = ("active_unacked", "active_acked", "cleared_unacked")
+NOTE_MAX = 2000
+
+
+def site_alerts(db: Engine, site: str) -> list[dict[str, Any]]:
+    query = (
+        select(alerts)
+        .where(alerts.c.site == site, alerts.c.state.in_(SHOWN_ALERTS))
+        .order_by(alerts.c.fired_at.desc(), alerts.c.id.desc())
+        .limit(200)
+    )
+    with db.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+@router.post("/facility/{site}/alerts/{alert_id}/ack")
+async def acknowledge_form(
+    request: Request,
+    site: SiteP,
+    alert_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    lang: Lang = None,
+) -> Response:
+    """Acknowledge one of the site's alerts with a note: the session's CSRF token and the
+    Origin are checked, the acknowledgement is recorded in the audit log in the same
+    transaction (as `POST /v1/alerts/{id}/ack`), then the page is shown again."""
+    form = await read_form(request)
+    who = _staff_or_401(request)
+    staff_auth.check_write(request, who, form.get(staff_auth.CSRF_FIELD) or None)
+    _site_or_refuse(request, who, site)
+    note = (form.get("note") or "").strip()
+    if not note or len(note) > NOTE_MAX:
+        raise bad_request(f"write a note of 1 to {NOTE_MAX} characters", "note")
+    db: Engine | None = request.app.state.db
+    if db is None:
+        raise ApiProblem(503, "Alerts unavailable", "this server has no platform database")
+    now = dt.datetime.now(dt.UTC)
+    with db.begin() as conn:
+        done = acknowledge_row(conn, alert_id, who.shown[:64], note, now, {site})
+        if done is None:
+            raise ApiProblem(
+                409,
+                "Nothing to acknowledge",
+                f"alert {alert_id} of site {site!r} is not waiting for an acknowledgement",
+                kind="/problems/already-acknowledged",
+            )
+        audit.record(conn, who.actor, "alert.ack", "alert", alert_id, {"note": note}, now)
+    events = request.app.state.alert_events
+    if events is not None:  # best effort, after the commit, as the API route does
+        events.write([AlertChange.from_row(done, ACKNOWLEDGED)], now)
+    target = link(pick_lang(lang), f"/facility/{site}") + "#alerts"
+    return RedirectResponse(target, status_code=303)

@@ -26,15 +26,23 @@ QUERIES = {
 }
 
 
-def get_routes(routes: list[Any], prefix: str = "") -> Iterator[str]:
+def get_routes(routes: list[Any], prefix: str = "", method: str = "GET") -> Iterator[str]:
     """The paths of every GET route, through included routers (FastAPI keeps those as
     wrappers around the original router)."""
     for r in routes:
         if hasattr(r, "original_router"):
             inner = getattr(r.include_context, "prefix", "") or ""
-            yield from get_routes(r.original_router.routes, prefix + inner)
-        elif isinstance(r, APIRoute) and "GET" in r.methods:
+            yield from get_routes(r.original_router.routes, prefix + inner, method)
+        elif isinstance(r, APIRoute) and method in r.methods:
             yield prefix + r.path
+
+
+def post_routes(app: FastAPI) -> list[str]:
+    return sorted(
+        p
+        for p in set(get_routes(app.routes, method="POST"))
+        if re.match(r"^/(facility|operations)\b", p)
+    )
 
 
 def site_routes(app: FastAPI) -> list[str]:
@@ -76,6 +84,15 @@ def test_an_operator_sees_every_site(app: FastAPI) -> None:
     assert {OWN, OTHER} <= links
     for site in (OWN, OTHER):
         assert operator.get(f"/facility/{site}").status_code == 200
+
+
+def test_acknowledging_another_sites_alert_is_refused(app: FastAPI) -> None:
+    posts = [p for p in post_routes(app) if "{site}" in p]
+    assert posts == ["/facility/{site}/alerts/{alert_id}/ack"]
+    manager = staff_member(app, "park", "facility_manager", sites=(OWN,))
+    form = {"csrf_token": manager.csrf, "note": "not mine"}
+    r = manager.client.post(f"/facility/{OTHER}/alerts/1/ack", data=form)
+    assert r.status_code == 403
 
 
 def test_other_staff_roles_open_no_site(app: FastAPI) -> None:
