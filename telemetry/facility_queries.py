@@ -1,6 +1,8 @@
-"""InfluxQL for one site's live figures: one builder for the Grafana facility board
-(`dashboards/boards/facility.py`) and the portal's facility pages (`api/web/facility_pages.py`,
-through `stores/facility_live.py`), so a facility manager sees the same number in both.
+"""InfluxQL for the live figures of sites and agents: one builder for the Grafana facility and
+operations boards (`dashboards/boards/facility.py`, `operations.py`) and the portal's staff
+pages (`api/web/facility_pages.py`, `operations_page.py`, through `stores/facility_live.py`
+and `stores/operations_live.py`), so a facility manager or an operator sees the same number
+in both.
 
 `dashboards/` and `api/` never import each other (.importlinter), so the queries live in
 the shared layer. Each builder takes a `Scope`: InfluxQL conditions on the site, the meters
@@ -17,7 +19,9 @@ from dataclasses import dataclass
 from telemetry.fields import Utility
 from telemetry.influx_schema import (
     AGENT_STATUS,
+    COLLECTOR_STATS,
     METER_CONSUMPTION_1H,
+    REJECTED,
     TAG_METER,
     TAG_SITE,
     rollup_from,
@@ -111,3 +115,63 @@ def agent_status(site: str, time: str) -> str:
     return (
         f'SELECT {fields} FROM {quote_ident(AGENT_STATUS)} WHERE {site} AND {time} GROUP BY "agent"'
     )
+
+
+# --- the operators' figures (the Grafana operations board and the portal's /operations) ---
+
+# The agent table's columns: (field of agent_status, column name).
+AGENT_TABLE = (
+    ("state", "state"),
+    ("meters", "meters"),
+    ("meters_failing", "meters_failing"),
+    ("failing", "failing"),
+    ("outbox_depth", "outbox_depth"),
+    ("outbox_oldest_age_s", "oldest_s"),
+    ("dropped_batches", "dropped"),
+    ("last_error", "last_error"),
+)
+
+
+def agent_table(time: str) -> str:
+    """Every agent's latest status, per site and agent."""
+    fields = ", ".join(f"last({quote_ident(f)}) AS {quote_ident(c)}" for f, c in AGENT_TABLE)
+    return f'SELECT {fields} FROM {quote_ident(AGENT_STATUS)} WHERE {time} GROUP BY "site", "agent"'
+
+
+def agent_status_time(time: str) -> str:
+    """When each agent's latest status was written (a query of several `last()` answers
+    time 0, so the table's rows carry no time)."""
+    return f'SELECT last("state") FROM {quote_ident(AGENT_STATUS)} WHERE {time} GROUP BY "site", "agent"'
+
+
+def rejected_by_reason(time: str) -> str:
+    """Rejected messages per reason in the time condition."""
+    return f'SELECT sum("count") AS "count" FROM {quote_ident(REJECTED)} WHERE {time} GROUP BY "reason"'
+
+
+def meters_last_seen(counter: str, names: Iterable[str], time: str) -> str:
+    """Each meter's latest counter reading, per site and meter (its time is when it was heard)."""
+    return (
+        f'SELECT last({quote_ident(counter)}) AS "last" FROM {measurements(names)} '
+        f'WHERE {time} GROUP BY "site", "meter"'
+    )
+
+
+# The collector's counters, since each instance started (collector/stats.py).
+COLLECTOR_COUNTERS = ("messages", "readings", "rejected", "written", "seq_gaps", "seq_duplicates")
+
+
+def collector_latest(time: str) -> str:
+    """Each collector instance's latest counters and lag percentiles."""
+    fields = ", ".join(
+        f"last({quote_ident(f)}) AS {quote_ident(f)}"
+        for f in (*COLLECTOR_COUNTERS, "lag_p50_s", "lag_p99_s")
+    )
+    return f'SELECT {fields} FROM {quote_ident(COLLECTOR_STATS)} WHERE {time} GROUP BY "instance"'
+
+
+def collector_growth(time: str) -> str:
+    """How much each counter grew in the time condition, per instance (max - min: a restart
+    inside the window makes it an underestimate, never an overestimate)."""
+    fields = ", ".join(f"spread({quote_ident(f)}) AS {quote_ident(f)}" for f in COLLECTOR_COUNTERS)
+    return f'SELECT {fields} FROM {quote_ident(COLLECTOR_STATS)} WHERE {time} GROUP BY "instance"'

@@ -33,6 +33,7 @@ def install(app: FastAPI) -> None:
         embed,
         facility_pages,
         household_page,
+        operations_page,
         staff_pages,
         survey_pages,
     )
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
         board_staff_page,
         staff_pages,
         facility_pages,
+        operations_page,
         survey_pages,
         household_page,
         api_docs,

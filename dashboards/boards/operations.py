@@ -7,6 +7,7 @@ from dashboards.alert_panels import alert_annotation, alerts_table
 from dashboards.datasources import STAFF
 from dashboards.influxql import TIME, ident
 from dashboards.model import Dashboard, Panel, Target
+from telemetry import facility_queries as fq
 from telemetry.influx_schema import (
     AGENT_STATUS,
     COLLECTOR_STATS,
@@ -35,14 +36,7 @@ def _agents() -> list[Panel | str]:
     offline = Target(
         f'SELECT count("online") - sum("online") AS "offline" FROM ({LATEST_PER_AGENT})'
     )
-    table = Target(
-        'SELECT last("state") AS "state", last("meters") AS "meters", '
-        'last("meters_failing") AS "meters_failing", last("failing") AS "failing", '
-        'last("outbox_depth") AS "outbox_depth", last("outbox_oldest_age_s") AS "oldest_s", '
-        'last("dropped_batches") AS "dropped", last("last_error") AS "last_error" '
-        f'FROM {ident(AGENT_STATUS)} WHERE {TIME} GROUP BY "site", "agent"',
-        table=True,
-    )
+    table = Target(fq.agent_table(TIME), table=True)
     return [
         "에이전트 (Edge agents)",
         Panel(
@@ -163,10 +157,7 @@ def _rejected() -> list[Panel | str]:
         'GROUP BY time($__interval), "reason" fill(none)',
         alias="$tag_reason",
     )
-    totals = Target(
-        f'SELECT sum("count") AS "count" FROM {ident(REJECTED)} WHERE {TIME} GROUP BY "reason"',
-        table=True,
-    )
+    totals = Target(fq.rejected_by_reason(TIME), table=True)
     latest = Target(
         f'SELECT "reason", "topic", "detail" FROM {ident(REJECTED)} WHERE {TIME} '
         "ORDER BY time DESC LIMIT 50",
