@@ -43,10 +43,22 @@ class MeterLive:
     values: dict[str, float] = field(default_factory=dict)
     name: str | None = None
     building: str | None = None
+    simulated: bool = False
 
     @property
     def stale(self) -> bool:
         return self.status in ("stale", "no_data")
+
+
+LOOPBACK = ("127.", "localhost", "::1")
+
+
+def simulated(meter: Any) -> bool:
+    """A meter read over Modbus TCP on this machine's loopback: in this platform, that is
+    `python -m simulators serve` (the demo and the tests); a real meter sits behind a
+    gateway on the site's network. Pages label such figures "simulated"."""
+    host = str(getattr(meter.connection, "host", ""))
+    return host.startswith(LOOPBACK)
 
 
 def stale_after(poll_interval_s: float | None) -> float:
@@ -75,7 +87,11 @@ def meter_states(
         utility, meter = key
         m = listed.get(key)
         after = stale_after(m.poll_interval_s if m is not None else None)
-        names = {"name": m.name if m else None, "building": m.building if m else None}
+        names = {
+            "name": m.name if m else None,
+            "building": m.building if m else None,
+            "simulated": simulated(m) if m else False,
+        }
         row = latest.get(key)
         if row is None:
             out.append(MeterLive(meter, utility, "no_data", after, **names))

@@ -127,6 +127,7 @@ def _panel(m: facility_live.MeterLive) -> dict[str, Any]:
         "quality": m.quality,
         "name": m.name,
         "building": m.building,
+        "simulated": m.simulated,
         "values": values,
     }
 
