@@ -8,12 +8,14 @@ import io
 import json
 import re
 
+import pytest
 from fastapi import FastAPI
 
 from stores.timewin import KST
 from tests.rollup.city import MINUTE
 from tests.rollup.conftest import RolledCity
 from tests.staff.people import staff_member
+from tests.web.test_pages import tags
 
 SITE = "ind-1"
 
@@ -70,3 +72,22 @@ def test_the_csv_has_the_meters_readings_in_the_period(app: FastAPI, rolled: Rol
         f"/facility/{SITE}/readings.csv?meter=main-elec&start=2026-01-01&end=2026-03-01"
     )
     assert too_long.status_code == 400
+
+
+@pytest.mark.parametrize("path", [f"/facility/{SITE}", "/facility", "/operations"])
+def test_staff_pages_have_no_inline_script_or_style_and_are_not_cached(
+    app: FastAPI, path: str
+) -> None:
+    operator = staff_member(app, "lee", "operator")
+    for lang, query in (("ko", ""), ("en", "?lang=en")):
+        r = operator.get(path + query)
+        assert r.status_code == 200, r.text
+        assert f'<html lang="{lang}">' in r.text
+        assert r.headers["cache-control"] == "private, no-store"
+        policy = r.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+        found = tags(r.text)
+        scripts = [a for t, a in found if t == "script"]
+        assert all(a.get("src", "").startswith("/static/") for a in scripts)
+        assert not [t for t, a in found if "style" in a or t == "style"]
+        assert not [a for t, a in found for k in a if k.startswith("on")]
