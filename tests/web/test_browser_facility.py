@@ -189,6 +189,9 @@ def test_the_site_page_live_stale_and_alerts(
         status = page.inner_text(f'{panel(FAULTY)} [data-fig="status"]')
         assert "▲" in status and "끊김" in status
         assert "has-stale" in (page.get_attribute("#fac-summary", "class") or "")
+        # screen readers hear it once, in the polite live region (the panels are not live)
+        assert FAULTY in page.inner_text("#fac-live")
+        assert page.locator(".meter-panel[aria-live]").count() == 0
         screenshots(page, "facility-site-stale", tmp_path)
         write_faults(plant.run.control, {})
     finally:
@@ -225,6 +228,7 @@ def test_the_operators_page_follows_an_agent_stopped_and_restarted(
         # its window: the status interval (2 s) and the SSE interval (5 s), with room
         page.wait_for_selector(f"{row}.is-down", timeout=60_000)
         assert "오프라인" in page.inner_text(f'{row} [data-fig="state"]')
+        assert AGENT in page.inner_text("#ops-live")
         screenshots(page, "operations-agent-down", tmp_path)
         agent.start(plant.platform.env)
         page.wait_for_selector(f"{row}:not(.is-down)", timeout=90_000)
