@@ -317,6 +317,16 @@ async def acknowledge_form(
     transaction (as `POST /v1/alerts/{id}/ack`), then the page is shown again."""
     form = await read_form(request)
     who = _staff_or_401(request)
+    try:
+        _acknowledge(request, who, site, alert_id, form)
+    except ApiProblem as exc:  # a refusal is a page with the status and the reason
+        context = {"error": exc.detail, "site": None}
+        return staff_page(request, "facility/site.html", lang, context, who, exc.status)
+    target = link(pick_lang(lang), f"/facility/{site}") + "#alerts"
+    return RedirectResponse(target, status_code=303)
+
+
+def _acknowledge(request: Request, who: Principal, site: str, alert_id: int, form: Any) -> None:
     staff_auth.check_write(request, who, form.get(staff_auth.CSRF_FIELD) or None)
     _site_or_refuse(request, who, site)
     note = (form.get("note") or "").strip()
@@ -339,5 +349,3 @@ async def acknowledge_form(
     events = request.app.state.alert_events
     if events is not None:  # best effort, after the commit, as the API route does
         events.write([AlertChange.from_row(done, ACKNOWLEDGED)], now)
-    target = link(pick_lang(lang), f"/facility/{site}") + "#alerts"
-    return RedirectResponse(target, status_code=303)

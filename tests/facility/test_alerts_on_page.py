@@ -43,6 +43,7 @@ def test_a_firing_alert_is_listed_and_acknowledged_with_a_note(
         ("staff:park", str(mine), {"note": "breaker checked"})
     ]
     again = manager.client.post(f"/facility/{SITE}/alerts/{mine}/ack", data=form)
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.headers["content-type"].startswith("text/html")
+    assert "not waiting for an acknowledgement" in again.text
     shown = manager.get(f"/facility/{SITE}?lang=en").text
     assert "firing, acknowledged" in shown and "breaker checked" in shown
