@@ -21,7 +21,7 @@ from typing import Any
 from stores.influx import PrivateStore
 from telemetry import facility_queries as fq
 from telemetry.fields import FIELDS, Utility
-from telemetry.influxql import quote_ident, tag_eq, time_window
+from telemetry.influxql import quote_ident, tag_eq, tag_ne, time_window
 from telemetry.registry import Registry
 
 STALE_MIN_S = 120.0
@@ -124,6 +124,29 @@ def today_by_utility(
     for r in store.rows(fq.hourly_resets(scope)):
         events[r["utility"]] += int(r.get("sum") or 0)
     return {u: (used[u], events.get(u, 0)) for u in sorted(set(used) | set(events))}
+
+
+SPARK_MS = 3 * 3_600_000
+SPARK_EVERY = "5m"
+
+
+def rate_field(utility: str) -> str:
+    return "power_kw" if "power_kw" in FIELDS[Utility(utility)] else "flow_m3h"
+
+
+def sparklines(
+    store: PrivateStore, site: str, utilities: set[str], now_ms: int
+) -> dict[tuple[str, str], list[float | None]]:
+    """(utility, meter) -> the rate field's 5-minute means over the last 3 hours (None: no
+    reading in that bucket), one query per utility; readings marked bad are left out."""
+    exact = fq.Scope.exact(site, now_ms - SPARK_MS, now_ms + 1)
+    scope = fq.Scope(exact.site, exact.time, extra=tag_ne("quality", "bad"))
+    out: dict[tuple[str, str], list[float | None]] = {}
+    for utility in sorted(utilities):
+        q = fq.mean_by_meter(rate_field(utility), utility, scope, SPARK_EVERY)
+        for s in store.series(q):
+            out[(utility, s.tags.get("meter", ""))] = [r.get("mean") for r in s.rows()]
+    return out
 
 
 # A CSV download reads at most this many readings in all, this many per query.

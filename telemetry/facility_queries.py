@@ -48,6 +48,7 @@ class Scope:
     site: str
     time: str
     meter: str | None = None
+    extra: str | None = None  # one more condition (the page's sparkline leaves out bad readings)
 
     @classmethod
     def exact(cls, site: str, start_ms: int, end_ms: int, meter: str | None = None) -> Scope:
@@ -59,12 +60,20 @@ class Scope:
         )
 
     def where(self) -> str:
-        parts = [self.site, *([self.meter] if self.meter else []), self.time]
+        parts = [self.site, *(c for c in (self.meter, self.extra) if c), self.time]
         return " AND ".join(parts)
 
 
 def measurements(names: Iterable[str]) -> str:
     return ", ".join(quote_ident(n) for n in names)
+
+
+def mean_by_meter(field: str, measurement: str, scope: Scope, every: str) -> str:
+    """A gauge's mean per `every` and meter (the board's `$__interval`, the page's sparkline)."""
+    return (
+        f"SELECT mean({quote_ident(field)}) FROM {quote_ident(measurement)} WHERE {scope.where()} "
+        f'GROUP BY time({every}), "meter" fill(null)'
+    )
 
 
 def last_counter(counter: str, names: Iterable[str], scope: Scope) -> str:

@@ -146,6 +146,25 @@ def snapshot(store: PrivateStore, ref: Ref, site: str) -> dict[str, Any]:
     }
 
 
+SPARK_W, SPARK_H = 160, 36
+
+
+def spark(values: list[float | None]) -> dict[str, Any] | None:
+    """An SVG polyline's points (drawn in the page, no script) and the range in words."""
+    known = [v for v in values if v is not None]
+    if len(known) < 2:
+        return None
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+    step = SPARK_W / max(1, len(values) - 1)
+    points = " ".join(
+        f"{i * step:.1f},{SPARK_H - 2 - (v - low) / span * (SPARK_H - 4):.1f}"
+        for i, v in enumerate(values)
+        if v is not None
+    )
+    return {"points": points, "min": low, "max": high}
+
+
 def _today(store: PrivateStore, site: str) -> dict[str, tuple[float, int]]:
     now = dt.datetime.now(KST)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -168,10 +187,18 @@ def site_page(request: Request, site: SiteP, store: Store, ref: Ref, lang: Lang 
     info = ref.registry.sites[site]
     today = _today(store, site)
     db: Engine | None = request.app.state.db
+    now = snapshot(store, ref, site)
+    lines = facility_live.sparklines(
+        store, site, {m["utility"] for m in now["meters"]}, now["at_ms"]
+    )
+    for m in now["meters"]:
+        m["spark"] = spark(lines.get((m["utility"], m["meter"]), []))
+        m["spark_field"] = facility_live.rate_field(m["utility"])
+        m["spark_unit"] = FIELDS[Utility(m["utility"])][m["spark_field"]].unit
     context = {
         "site": info,
         "alerts": site_alerts(db, site) if db is not None else [],
-        "now": snapshot(store, ref, site),
+        "now": now,
         "today": [
             {"utility": u.value, "used": today[u.value][0], "events": today[u.value][1]}
             for u in Utility

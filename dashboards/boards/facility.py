@@ -20,11 +20,7 @@ LINES = {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10, "spanNulls": 12
 
 
 def _mean(field: str, measurement: str, alias: str = "$tag_meter") -> Target:
-    return Target(
-        f"SELECT mean({ident(field)}) FROM {ident(measurement)} WHERE {SITE_METER} "
-        f'GROUP BY time($__interval), "meter" fill(null)',
-        alias=alias,
-    )
+    return Target(fq.mean_by_meter(field, measurement, SCOPE, "$__interval"), alias=alias)
 
 
 def _per_interval(counter: str, measurement: str, alias: str = "$tag_meter") -> Target:

@@ -34,6 +34,10 @@ def test_the_page_has_every_meter_of_the_site_with_status_and_values(app: FastAP
     # today's use per utility from the hourly rollup: both utilities of the site
     today = r.text.split('id="fac-today"')[1].split("</table>")[0]
     assert 'data-utility="electricity"' in today and 'data-utility="solar"' in today
+    # a sparkline per meter of its rate over the last 3 hours, its range in words
+    assert r.text.count('class="spark-line"') == 2
+    assert "Power, last 3 hours (5-minute means): 110.0 to 110.0 kW" in r.text
+    assert "30.0 to 30.0 kW" in r.text  # the solar inverter
     korean = manager.get(f"/facility/{SITE}").text
     assert "수신 중" in korean and "전력" in korean
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from stores.facility_live import simulated, stale_after
+from stores.facility_live import simulated, sparklines, stale_after
 from telemetry import facility_queries as fq
 
 
@@ -32,3 +32,20 @@ def test_the_page_scope_and_the_boards_scope_differ_only_in_their_conditions() -
     assert page.replace(
         "\"site\" = 'hanam-ic' AND time >= 1000ms AND time < 2000ms", "X"
     ) == board.replace('"site" =~ /^$site$/ AND $timeFilter', "X")
+
+
+def test_the_sparkline_leaves_out_bad_readings() -> None:
+    class Recorder:
+        def __init__(self) -> None:
+            self.queries: list[str] = []
+
+        def series(self, q: str) -> list:  # type: ignore[type-arg]
+            self.queries.append(q)
+            return []
+
+    rec = Recorder()
+    sparklines(rec, "hanam-ic", {"electricity", "gas"}, 10_000_000)  # type: ignore[arg-type]
+    assert len(rec.queries) == 2
+    assert all("\"quality\" != 'bad'" in q for q in rec.queries)
+    assert 'mean("power_kw") FROM "electricity"' in rec.queries[0]
+    assert 'mean("flow_m3h") FROM "gas"' in rec.queries[1]
