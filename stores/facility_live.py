@@ -149,6 +149,14 @@ def sparklines(
     return out
 
 
+def counter_events(
+    store: PrivateStore, site: str, start_ms: int, end_ms: int, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The site's counter events in [start, end), newest first."""
+    where = f"{tag_eq('site', site)} AND {time_window(start_ms, end_ms)}"
+    return store.rows(fq.counter_events(where, limit))
+
+
 # A CSV download reads at most this many readings in all, this many per query.
 CSV_MAX_ROWS = 200_000
 CSV_PAGE = 5_000

@@ -20,6 +20,7 @@ from telemetry.fields import Utility
 from telemetry.influx_schema import (
     AGENT_STATUS,
     COLLECTOR_STATS,
+    COUNTER_EVENTS,
     METER_CONSUMPTION_1H,
     REJECTED,
     TAG_METER,
@@ -115,6 +116,15 @@ def hourly_resets(scope: Scope) -> str:
     return (
         f'SELECT sum("resets") FROM {rollup_from(METER_CONSUMPTION_1H)} WHERE {scope.where()} '
         f'GROUP BY "utility", "meter"'
+    )
+
+
+def counter_events(where: str, limit: int = 100) -> str:
+    """The counter events the rollup settled (glitch, spike, reset, replaced meter), newest
+    first (`where` an InfluxQL condition: the board's time, the page's site and day)."""
+    return (
+        'SELECT "site", "meter", "utility", "kind", "value", "previous", "amount" '
+        f"FROM {rollup_from(COUNTER_EVENTS)} WHERE {where} ORDER BY time DESC LIMIT {int(limit)}"
     )
 
 

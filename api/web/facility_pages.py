@@ -165,12 +165,15 @@ def spark(values: list[float | None]) -> dict[str, Any] | None:
     return {"points": points, "min": low, "max": high}
 
 
-def _today(store: PrivateStore, site: str) -> dict[str, tuple[float, int]]:
+def _today_ms() -> tuple[int, int]:
+    """[KST midnight, now] in epoch ms."""
     now = dt.datetime.now(KST)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return facility_live.today_by_utility(
-        store, site, int(midnight.timestamp() * 1000), int(now.timestamp() * 1000) + 1
-    )
+    return int(midnight.timestamp() * 1000), int(now.timestamp() * 1000) + 1
+
+
+def _today(store: PrivateStore, site: str) -> dict[str, tuple[float, int]]:
+    return facility_live.today_by_utility(store, site, *_today_ms())
 
 
 @router.get("/facility/{site}", response_class=HTMLResponse)
@@ -198,6 +201,7 @@ def site_page(request: Request, site: SiteP, store: Store, ref: Ref, lang: Lang 
     context = {
         "site": info,
         "alerts": site_alerts(db, site) if db is not None else [],
+        "events": facility_live.counter_events(store, site, *_today_ms()),
         "now": now,
         "today": [
             {"utility": u.value, "used": today[u.value][0], "events": today[u.value][1]}

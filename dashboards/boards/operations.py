@@ -11,9 +11,7 @@ from telemetry import facility_queries as fq
 from telemetry.influx_schema import (
     AGENT_STATUS,
     COLLECTOR_STATS,
-    COUNTER_EVENTS,
     REJECTED,
-    rollup_from,
 )
 
 UID = "operations"
@@ -184,11 +182,7 @@ def _rejected() -> list[Panel | str]:
 
 
 def _counter_events() -> list[Panel | str]:
-    latest = Target(
-        'SELECT "site", "meter", "utility", "kind", "value", "previous", "amount" '
-        f"FROM {rollup_from(COUNTER_EVENTS)} WHERE {TIME} ORDER BY time DESC LIMIT 100",
-        table=True,
-    )
+    latest = Target(fq.counter_events(TIME), table=True)
     return [
         "계량기 카운터 이상 (Counter glitches, spikes, resets)",
         Panel(
