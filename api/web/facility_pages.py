@@ -132,17 +132,21 @@ def _panel(m: facility_live.MeterLive) -> dict[str, Any]:
     }
 
 
-def snapshot(store: PrivateStore, ref: Ref, site: str) -> dict[str, Any]:
-    """What the page shows and the stream sends: every meter of the site, and a count of the
-    stale ones (for the screen readers' summary)."""
+def snapshot(
+    store: PrivateStore, ref: Reference, site: str, db: Engine | None = None
+) -> dict[str, Any]:
+    """What the page shows and the stream sends: every meter of the site, a count of the
+    stale ones (for the screen readers' summary), and the ids of the site's alerts shown."""
     assert ref.registry is not None
     now_ms = int(time.time() * 1000)
     meters = [_panel(m) for m in facility_live.meter_states(store, ref.registry, site, now_ms)]
+    shown = site_alerts(db, site) if db is not None else []
     return {
         "site": site,
         "at_ms": now_ms,
         "meters": meters,
         "stale": sum(1 for m in meters if m["stale"]),
+        "alerts": sorted(f"{a['id']}:{a['state']}" for a in shown),
     }
 
 
@@ -190,7 +194,7 @@ def site_page(request: Request, site: SiteP, store: Store, ref: Ref, lang: Lang 
     info = ref.registry.sites[site]
     today = _today(store, site)
     db: Engine | None = request.app.state.db
-    now = snapshot(store, ref, site)
+    now = snapshot(store, ref, site, db)
     lines = facility_live.sparklines(
         store, site, {m["utility"] for m in now["meters"]}, now["at_ms"]
     )
@@ -201,6 +205,7 @@ def site_page(request: Request, site: SiteP, store: Store, ref: Ref, lang: Lang 
     context = {
         "site": info,
         "alerts": site_alerts(db, site) if db is not None else [],
+        "alerts_key": ",".join(now["alerts"]),
         "events": facility_live.counter_events(store, site, *_today_ms()),
         "now": now,
         "today": [
@@ -257,7 +262,7 @@ async def _events(
             yield 'event: ended\ndata: {"detail": "the staff session has ended"}\n\n'
             return
         try:
-            data = await run_in_threadpool(snapshot, store, ref, site)
+            data = await run_in_threadpool(snapshot, store, ref, site, request.app.state.db)
             yield f"event: meters\nid: {data['at_ms']}\ndata: {json.dumps(data)}\n\n"
         except InfluxQueryError:
             yield 'event: error\ndata: {"detail": "data store unavailable"}\n\n'

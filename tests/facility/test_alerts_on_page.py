@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from fastapi import FastAPI
@@ -47,3 +48,15 @@ def test_a_firing_alert_is_listed_and_acknowledged_with_a_note(
     assert "not waiting for an acknowledgement" in again.text
     shown = manager.get(f"/facility/{SITE}?lang=en").text
     assert "firing, acknowledged" in shown and "breaker checked" in shown
+
+
+def test_the_stream_carries_the_sites_alerts_only(app: FastAPI, engine: Engine) -> None:
+    mine = add_alert(engine, "power-high", f"meter:{SITE}/main-elec", SITE)
+    add_alert(engine, "power-high", f"meter:{OTHER}/blk101-elec", OTHER)
+    manager = staff_member(app, "park", "facility_manager", sites=(SITE,))
+    with manager.client.stream("GET", f"/facility/{SITE}/stream?max_events=1") as r:
+        body = "".join(r.iter_text())
+    event = json.loads(next(x[6:] for x in body.splitlines() if x.startswith("data: ")))
+    assert event["alerts"] == [f"{mine}:active_unacked"]
+    page = manager.get(f"/facility/{SITE}").text
+    assert f'data-alerts="{mine}:active_unacked"' in page

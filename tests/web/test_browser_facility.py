@@ -172,12 +172,18 @@ def test_the_site_page_live_stale_and_alerts(
         )  # fmt: skip
         item = page.locator("[data-alert]").first
         assert item.get_attribute("data-state") == "active_unacked"
+        # a second tab open on the page is told by its stream when the alerts change
+        other_tab = context.new_page()
+        other_tab.goto(f"/facility/{SITE}")
+        assert other_tab.locator("#fac-alerts-changed").is_hidden()
         item.locator("input[name=note]").fill("계량기 점검 완료")
         item.locator("button[type=submit]").click()
         page.wait_for_load_state()
         acked = page.locator("[data-alert]").first
         assert acked.get_attribute("data-state") == "active_acked"
         assert "계량기 점검 완료" in acked.inner_text()
+        other_tab.wait_for_selector("#fac-alerts-changed:not([hidden])", timeout=30_000)
+        other_tab.close()
         assert not page.csp_errors  # type: ignore[attr-defined]
         screenshots(page, "facility-site", tmp_path)
         assert axe_serious(chromium_browser, plant, f"/facility/{SITE}", context.cookies()) == []

@@ -65,6 +65,16 @@
     data.meters.forEach(update);
     asOf.textContent = kst(data.at_ms);
     root.dataset.updated = String(data.at_ms);
+    var changed = document.getElementById("fac-alerts-changed");
+    if (changed && data.alerts) {
+      var differs = data.alerts.join(",") !== changed.dataset.alerts;
+      if (differs && changed.hidden) {
+        changed.hidden = false;
+        live.textContent = changed.textContent.trim();
+      } else if (!differs) {
+        changed.hidden = true;
+      }
+    }
     announce(data);
   });
   source.addEventListener("ended", function () { source.close(); });
