@@ -65,7 +65,9 @@ class Plant:
 
 
 @pytest.fixture(scope="module")
-def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plant]:
+def plant(tmp_path_factory: pytest.TempPathFactory, chromium: object) -> Iterator[Plant]:
+    """The platform (started once the session's chromium is; that fixture also marks every
+    test here `integration`, left out of the fast run)."""
     if chromium_path() is None or not AXE.exists():
         pytest.fail("browser tests need chromium and scripts/web_assets.sh (axe-core)")
     root = tmp_path_factory.mktemp("plant")
@@ -114,18 +116,6 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plant]:
         influx.stop()
 
 
-@pytest.fixture(scope="module")
-def chromium_browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    from devstack.browser import launch
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
 def sign_in(page, name: str, next_path: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"/staff/signin?next={next_path}")
     page.fill("input[name=name]", name)
@@ -146,9 +136,9 @@ def panel(meter: str) -> str:
 
 
 def test_the_site_page_live_stale_and_alerts(
-    plant: Plant, chromium_browser: object, tmp_path: Path
+    plant: Plant, chromium: object, tmp_path: Path
 ) -> None:
-    context, page = browser_context(chromium_browser, plant)  # type: ignore[arg-type]
+    context, page = browser_context(chromium, plant)  # type: ignore[arg-type]
     try:
         sign_in(page, MANAGER, f"/facility/{SITE}")
         assert page.url.endswith(f"/facility/{SITE}")
@@ -186,7 +176,7 @@ def test_the_site_page_live_stale_and_alerts(
         other_tab.close()
         assert not page.csp_errors  # type: ignore[attr-defined]
         screenshots(page, "facility-site", tmp_path)
-        assert axe_serious(chromium_browser, plant, f"/facility/{SITE}", context.cookies()) == []
+        assert axe_serious(chromium, plant, f"/facility/{SITE}", context.cookies()) == []
         # a meter whose simulator stops answering is marked stale within the window
         write_faults(plant.run.control, {f"{SITE}/{FAULTY}": "timeout"})
         page.wait_for_selector(
@@ -217,9 +207,9 @@ def test_another_sites_manager_gets_nothing(plant: Plant) -> None:
 
 
 def test_the_operators_page_follows_an_agent_stopped_and_restarted(
-    plant: Plant, chromium_browser: object, tmp_path: Path
+    plant: Plant, chromium: object, tmp_path: Path
 ) -> None:
-    context, page = browser_context(chromium_browser, plant)  # type: ignore[arg-type]
+    context, page = browser_context(chromium, plant)  # type: ignore[arg-type]
     row = f'tr[data-agent="{AGENT}"]'
     try:
         sign_in(page, OPERATOR, "/operations")
@@ -227,7 +217,7 @@ def test_the_operators_page_follows_an_agent_stopped_and_restarted(
         page.wait_for_selector(f"{row}:not(.is-down)", timeout=60_000)
         assert "온라인" in page.inner_text(f'{row} [data-fig="state"]')
         screenshots(page, "operations", tmp_path)
-        assert axe_serious(chromium_browser, plant, "/operations", context.cookies()) == []
+        assert axe_serious(chromium, plant, "/operations", context.cookies()) == []
         agent = plant.agent()
         agent.signal(signal.SIGTERM)  # a clean stop: the agent says offline itself
         assert agent.wait(30)
