@@ -95,3 +95,17 @@ def test_staff_pages_have_no_inline_script_or_style_and_are_not_cached(
         assert all(a.get("src", "").startswith("/static/") for a in scripts)
         assert not [t for t, a in found if "style" in a or t == "style"]
         assert not [a for t, a in found for k in a if k.startswith("on")]
+
+
+def test_the_json_route_and_the_stream_agree(app: FastAPI) -> None:
+    manager = staff_member(app, "park", "facility_manager", sites=(SITE,))
+    route = manager.get(f"/v1/facility/sites/{SITE}/meters").json()
+    with manager.client.stream("GET", f"/facility/{SITE}/stream?max_events=1") as r:
+        body = "".join(r.iter_text())
+    event = json.loads(next(x[6:] for x in body.splitlines() if x.startswith("data: ")))
+    assert {(m["meter"], m["status"]) for m in route} == {
+        (m["meter"], m["status"]) for m in event["meters"]
+    }
+    for m in event["meters"]:
+        listed = next(x for x in route if x["meter"] == m["meter"])
+        assert {v["field"]: v["value"] for v in m["values"]}.items() <= listed["values"].items()
