@@ -8,7 +8,8 @@ API, and `python -m alerts` beside them, for one site (munheung-apt, four meters
   window; an alert raised by the alerts process is listed and acknowledged on the page.
 - A manager of another site gets 403 for this site's page, stream and CSV.
 - An operator sees the agent online; stopping the agent turns its row offline, restarting
-  it brings the row back online, without a reload.
+  it brings the row back online, without a reload; killing it (no goodbye) turns the row
+  offline through the broker's last will.
 - axe-core finds no serious or critical violation on either page; screenshots at desktop
   and phone width ($PORTAL_SCREENSHOTS=docs/screenshots to refresh the committed ones).
 """
@@ -44,6 +45,7 @@ STALE_WINDOW_S = 120.0
 # What may pass beyond the window before the page says so: the last good poll's age at the
 # fault, the SSE interval (5 s), the simulators' and agent's retry backoff.
 STALE_MARGIN_S = 60.0
+KEEPALIVE_S = 30  # the agent's MQTT keep-alive (edge_agent/mqtt_link.py)
 MANAGER, OTHER_MANAGER, OPERATOR = "munheung-fm", "hanam-fm", "ops-lee"
 # Every electricity meter breaks it at once, so the alerts process raises one alert.
 POWER_ON = {
@@ -229,6 +231,12 @@ def test_the_operators_page_follows_an_agent_stopped_and_restarted(
         agent.start(plant.platform.env)
         page.wait_for_selector(f"{row}:not(.is-down)", timeout=90_000)
         assert "온라인" in page.inner_text(f'{row} [data-fig="state"]')
+        # killed, it says nothing: the broker's last will (1.5 keep-alives, 30 s each) does
+        agent.kill()
+        page.wait_for_selector(f"{row}.is-down", timeout=(1.5 * KEEPALIVE_S + 45) * 1000)
+        assert "오프라인" in page.inner_text(f'{row} [data-fig="state"]')
+        agent.start(plant.platform.env)
+        page.wait_for_selector(f"{row}:not(.is-down)", timeout=90_000)
         assert not page.csp_errors  # type: ignore[attr-defined]
     finally:
         context.close()
