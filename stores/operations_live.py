@@ -45,6 +45,8 @@ class AgentRow:
     last_error: str = ""
     silent_meters: list[str] = field(default_factory=list)
     meters: int = 0
+    seq_gaps_hour: int = 0
+    rejected_hour: dict[str, int] = field(default_factory=dict)  # reason -> messages
 
     @property
     def down(self) -> bool:
@@ -132,6 +134,7 @@ def fleet(store: PrivateStore, registry: Registry, now_ms: int | None = None) ->
             row.last_error = str(st.get("last_error") or "")
         rows.append(row)
     hour = time_window(now_ms - HOUR_MS, until)
+    _add_agent_hour(store, hour, rows)
     rejected = {
         str(r.get("reason", "")): int(r.get("count") or 0)
         for r in store.rows(fq.rejected_by_reason(hour))
@@ -150,3 +153,17 @@ def fleet(store: PrivateStore, registry: Registry, now_ms: int | None = None) ->
             }
         )
     return Fleet(now_ms, rows, rejected, sorted(collectors, key=lambda c: c["instance"]))
+
+
+def _add_agent_hour(store: PrivateStore, hour: str, rows: list[AgentRow]) -> None:
+    """Each agent's sequence gaps and rejected messages by reason in the hour (the collectors'
+    per-agent figures; a message no agent can be named for is in the fleet's totals only)."""
+    by_agent = {(r.site, r.agent): r for r in rows}
+    for g in store.rows(fq.agent_seq_gaps(hour)):
+        row = by_agent.get((g.get("site", ""), g.get("agent", "")))
+        if row is not None:
+            row.seq_gaps_hour = int(g.get("seq_gaps") or 0)
+    for r in store.rows(fq.agent_rejected_by_reason(hour)):
+        row = by_agent.get((r.get("site", ""), r.get("agent", "")))
+        if row is not None and r.get("reason") and r.get("count"):
+            row.rejected_hour[str(r["reason"])] = int(r["count"])

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from telemetry.fields import Utility
 from telemetry.influx_schema import (
     AGENT_STATUS,
+    COLLECTOR_AGENT_STATS,
     COLLECTOR_STATS,
     COUNTER_EVENTS,
     METER_CONSUMPTION_1H,
@@ -166,6 +167,27 @@ def agent_status_time(time: str) -> str:
 def rejected_by_reason(time: str) -> str:
     """Rejected messages per reason in the time condition."""
     return f'SELECT sum("count") AS "count" FROM {quote_ident(REJECTED)} WHERE {time} GROUP BY "reason"'
+
+
+def agent_seq_gaps(time: str) -> str:
+    """Sequence gaps per agent in the time condition: the most any one collector counted (they
+    write increments: collector/agent_stats.py). Exact with one collector; with several, each
+    sees part of an agent's batches and counts the others' as gaps, so their sum would say
+    little and their largest is an upper bound."""
+    per_instance = (
+        f'SELECT sum("seq_gaps") AS "seq_gaps" FROM {quote_ident(COLLECTOR_AGENT_STATS)} '
+        f'WHERE {time} GROUP BY "site", "agent", "instance"'
+    )
+    return f'SELECT max("seq_gaps") AS "seq_gaps" FROM ({per_instance}) GROUP BY "site", "agent"'
+
+
+def agent_rejected_by_reason(time: str) -> str:
+    """Rejected messages per agent and reason in the time condition (only agents the registry
+    names; the rest are in `rejected_by_reason` alone)."""
+    return (
+        f'SELECT sum("rejected") AS "count" FROM {quote_ident(COLLECTOR_AGENT_STATS)} '
+        f'WHERE {time} GROUP BY "site", "agent", "reason"'
+    )
 
 
 def meters_last_seen(counter: str, names: Iterable[str], time: str) -> str:

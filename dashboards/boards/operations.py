@@ -156,6 +156,8 @@ def _rejected() -> list[Panel | str]:
         alias="$tag_reason",
     )
     totals = Target(fq.rejected_by_reason(TIME), table=True)
+    per_agent = Target(fq.agent_rejected_by_reason(TIME), table=True)
+    gaps = Target(fq.agent_seq_gaps(TIME), table=True)
     latest = Target(
         f'SELECT "reason", "topic", "detail" FROM {ident(REJECTED)} WHERE {TIME} '
         "ORDER BY time DESC LIMIT 50",
@@ -171,6 +173,19 @@ def _rejected() -> list[Panel | str]:
             interval="10s",
         ),
         Panel("사유별 합계 (Totals by reason)", "table", [totals]),
+        Panel(
+            "에이전트별 거부 (Rejected per agent, by reason)",
+            "table",
+            [per_agent],
+            description="Messages on an agent's topics that were set aside; a malformed topic or "
+            "an agent the registry does not know counts in the totals only.",
+        ),
+        Panel(
+            "에이전트별 순번 누락 (Sequence gaps per agent)",
+            "table",
+            [gaps],
+            description="Batches an agent numbered that no collector saw (or not yet).",
+        ),
         Panel(
             "최근 거부 (Latest rejected)",
             "table",

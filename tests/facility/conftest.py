@@ -4,6 +4,7 @@ platform database (staff accounts and sessions) on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -27,13 +28,20 @@ SIGNING_KEY = "facility-signing-key-0123456789"
 
 
 def facility_app(c: RolledCity, db: Engine, stream_interval_s: float = 0.2) -> FastAPI:
+    return staff_app(c.url, c.raw, c.public, c.sites, db, stream_interval_s)
+
+
+def staff_app(
+    url: str, raw: str, public: str, sites: Path, db: Engine, stream_interval_s: float = 0.2
+) -> FastAPI:
+    """The real app over these InfluxDB databases and sites file, staff signing in cheaply."""
     config = ApiConfig(stream_interval_s=stream_interval_s, board=BoardConfig(secure_cookies=False))
-    registry = load_registry(c.sites)
-    ql = InfluxQL(c.url)
+    registry = load_registry(sites)
+    ql = InfluxQL(url)
     app = create_app(
         Parts(
-            public_store=PublicStore(ql, c.public),
-            private_store=PrivateStore(ql, c.raw),
+            public_store=PublicStore(ql, public),
+            private_store=PrivateStore(ql, raw),
             reference=Reference(load_geography(), registry, config.privacy_k),
             config=config,
             secrets=Secrets(ADMIN, {}, SIGNING_KEY),

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from influxdb_client import Point
 
+from collector.agent_stats import AgentStats
 from dashboards.check import load_boards
 from dashboards.interpolate import fill, interval, time_range
 from tests.rollup import city
@@ -76,7 +77,25 @@ def fleet_data(rolled: RolledCity) -> Iterator[dict[str, Any]]:
             .time(now - ago, write_precision="ms")
         )
     city.write_points(rolled.url, rolled.raw, points)
+    city.write_lines(rolled.url, rolled.raw, agent_figures(now), "ms")
     yield {"now": now}
+
+
+def agent_figures(now: int) -> list[str]:
+    """Per-agent figures as two collectors write them: ind-1-gw's gaps (the larger count of the
+    two in the hour) and rejections (summed), an older count left out of the hour."""
+    lines = []
+    for instance, ago, gaps, reasons in (
+        ("c1", 7_200_000, 9, ()),
+        ("c1", 120_000, 2, ("schema", "schema", "bad_json")),
+        ("c2", 30_000, 1, ("schema",)),
+    ):
+        stats = AgentStats(instance)
+        stats.gaps(("ind-1", "ind-1-gw"), gaps)
+        for reason in reasons:
+            stats.rejected(("ind-1", "ind-1-gw"), reason)
+        lines += stats.lines(now - ago)
+    return lines
 
 
 def test_only_operators_open_the_page(app: FastAPI, fleet_data: dict[str, Any]) -> None:
@@ -109,6 +128,9 @@ def test_agents_states_backlog_and_figures(app: FastAPI, fleet_data: dict[str, A
     assert "Never reported" in rows["apt-gw"]
     assert re.search(r'data-fig="outbox">3 ', rows["ind-1-gw"])
     assert 'href="/facility/ind-1?lang=en"' in rows["ind-1-gw"]
+    assert 'data-fig="gaps">2<' in rows["ind-1-gw"] and 'data-fig="gaps">0<' in rows["ind-2-gw"]
+    assert 'data-fig="rejected">bad_json 1, schema 3<' in rows["ind-1-gw"]
+    assert 'data-fig="rejected">–<' in rows["ind-2-gw"]
     rejected = page.split('id="rejected"')[1].split("</table>")[0]
     assert re.findall(r'<th scope="row">(\w+)</th><td class="num">(\d+)', rejected) == [
         ("schema", "3"),
@@ -156,3 +178,11 @@ def test_the_page_equals_the_operations_board(
         assert (p["state"] == "offline") == (b["state"] == "offline"), agent
     totals = {r["reason"]: r["count"] for r in board_rows(rolled, "사유별 합계")}
     assert event["rejected"] == totals
+    gaps = {r["agent"]: r["seq_gaps"] for r in board_rows(rolled, "에이전트별 순번 누락")}
+    rejected = {
+        (r["agent"], r["reason"]): r["count"] for r in board_rows(rolled, "에이전트별 거부")
+    }
+    agents = {a["agent"]: a for a in event["agents"]}
+    assert gaps == {a: agents[a]["seq_gaps_hour"] for a in gaps} == {"ind-1-gw": 2}
+    page_rejected = {(a, r): n for a in agents for r, n in agents[a]["rejected_hour"].items()}
+    assert page_rejected == rejected == {("ind-1-gw", "schema"): 3, ("ind-1-gw", "bad_json"): 1}

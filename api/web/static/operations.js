@@ -18,6 +18,11 @@
     var t = new Date(ms + 9 * 3600 * 1000).toISOString();
     return t.slice(0, 10) + " " + t.slice(11, 19) + " KST";
   }
+  // "reason count, ..." sorted by reason, as the page's first rendering writes it.
+  function rejected(byReason) {
+    var reasons = Object.keys(byReason).sort();
+    return reasons.length ? reasons.map(function (r) { return r + " " + byReason[r]; }).join(", ") : "–";
+  }
   function update(a) {
     var row = table.querySelector('tr[data-agent="' + CSS.escape(a.agent) + '"][data-site="' + CSS.escape(a.site) + '"]');
     if (!row) return;
@@ -30,6 +35,8 @@
     row.querySelector('[data-fig="batch_age"]').textContent = ago(a.last_batch_age_s);
     row.querySelector('[data-fig="outbox"]').textContent = a.outbox_depth === null ? "–" : String(a.outbox_depth);
     row.querySelector('[data-fig="dropped"]').textContent = a.dropped === null ? "–" : String(a.dropped);
+    row.querySelector('[data-fig="gaps"]').textContent = String(a.seq_gaps_hour);
+    row.querySelector('[data-fig="rejected"]').textContent = rejected(a.rejected_hour);
     row.querySelector('[data-fig="silent"]').textContent = a.silent_meters.length ? a.silent_meters.join(", ") : "–";
     row.querySelector('[data-fig="error"]').textContent = a.last_error || "–";
   }
