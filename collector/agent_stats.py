@@ -3,7 +3,8 @@ written as `collector_agent_stats` points beside the collector's own `collector_
 
 Counted as increments since the last stats line, not as counters since start: only agents
 with something to report get a line (thousands of quiet agents cost nothing), and a sum
-over a window is exact across restarts and across the collectors of the share group.
+over a window is exact across restarts (rejections also across the collectors of the share
+group; gaps are per collector: `telemetry/facility_queries.py` `agent_seq_gaps`).
 
 An agent is named only when the registry knows the topic's site and agent: a malformed
 topic, an unknown site or agent counts in the collector's figures alone (`rejected`,
@@ -22,13 +23,15 @@ Agent = tuple[str, str]  # (site, agent), both known to the registry
 
 
 class AgentStats:
-    """Updated by both pipeline threads (a line InfluxDB refuses is counted by the writer)."""
+    """Counted and drained by the validation thread; locked like `Stats`, so the write thread
+    may count too."""
 
     def __init__(self, instance: str) -> None:
         self.instance = instance
         self._gaps: Counter[Agent] = Counter()
         self._rejected: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
+        self._last_ms = 0
 
     def gaps(self, agent: Agent, n: int) -> None:
         with self._lock:
@@ -43,6 +46,9 @@ class AgentStats:
         with self._lock:
             gaps, self._gaps = self._gaps, Counter()
             rejected, self._rejected = self._rejected, Counter()
+            # Two lines of one series at the same ms would overwrite each other, losing an
+            # increment (a counter since start would lose nothing): never the same ms twice.
+            ts_ms = self._last_ms = max(ts_ms, self._last_ms + 1)
         out = [
             self._line(site, agent, {}, {"seq_gaps": n}, ts_ms) for (site, agent), n in gaps.items()
         ]

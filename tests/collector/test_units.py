@@ -169,3 +169,6 @@ def test_agent_figures_are_increments_between_stats_lines() -> None:
     first = _agent_figures(stats.lines(1000))
     assert first == {(SITE, AGENT, "seq_gaps"): 3, (SITE, AGENT, "schema"): 2}
     assert stats.lines(2000) == []  # nothing new: no line at all
+    stats.gaps((SITE, AGENT), 1)
+    # A clock that stood still (or stepped back) must not overwrite the last increments.
+    assert [x.rsplit(" ", 1)[1] for x in stats.lines(2000)] == ["2001"]
