@@ -7,7 +7,8 @@ API, and `python -m alerts` beside them, for one site (munheung-apt, four meters
   `timeout` fault) is marked stale (text, triangle, dashed border) within the staleness
   window; an alert raised by the alerts process is listed and acknowledged on the page.
 - A manager of another site gets 403 for this site's page, stream and CSV.
-- An operator sees the agent online; stopping the agent turns its row offline, restarting
+- An operator sees the agent online, and a malformed message on its topic in its row's
+  rejected messages by reason (the collector's per-agent figures, over SSE); stopping the agent turns its row offline, restarting
   it brings the row back online, without a reload; killing it (no goodbye) turns the row
   offline through the broker's last will.
 - axe-core finds no serious or critical violation on either page; screenshots at desktop
@@ -20,6 +21,7 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -31,7 +33,9 @@ from devstack.supervisor import Child
 from simulators.control import write_faults
 from telemetry.db.migrate import upgrade
 from telemetry.influxql import InfluxQL
+from telemetry.topics import readings_topic
 from tests.alerts.platform import SITE, Running, one_site_config, start, stop_alerts
+from tests.collector.helpers import Publisher
 from tests.support.waiting import wait_until
 from tests.web.civic_browser import STAFF_PASSWORD, axe_serious, browser_context, screenshots
 from tests.web.conftest import AXE
@@ -133,6 +137,17 @@ def api_session(plant: Plant, name: str) -> httpx.Client:
     return client
 
 
+def publish_garbage(plant: Plant) -> None:
+    """One message on the agent's readings topic that is not JSON (the collector counts it
+    under the agent, reason bad_json)."""
+    url = urlsplit(plant.platform.mqtt_url)
+    pub = Publisher(url.hostname or "127.0.0.1", url.port or 1883, "browser-test-garbage")
+    try:
+        pub.publish(readings_topic(SITE, AGENT), b"not json")
+    finally:
+        pub.close()
+
+
 def panel(meter: str) -> str:
     return f'.meter-panel[data-meter="{meter}"]'
 
@@ -218,6 +233,16 @@ def test_the_operators_page_follows_an_agent_stopped_and_restarted(
         assert page.url.endswith("/operations")
         page.wait_for_selector(f"{row}:not(.is-down)", timeout=60_000)
         assert "온라인" in page.inner_text(f'{row} [data-fig="state"]')
+        # a malformed batch on the agent's topic shows in its row, by reason, without a reload
+        publish_garbage(plant)
+        page.wait_for_function(
+            "sel => document.querySelector(sel).textContent === 'bad_json 1'",
+            arg=f'{row} [data-fig="rejected"]',
+            timeout=60_000,
+        )
+        # and in the collectors' totals by reason, from the same stream
+        totals = page.inner_text("#rejected tbody")
+        assert "bad_json" in totals and "1" in totals, totals
         screenshots(page, "operations", tmp_path)
         assert axe_serious(chromium, plant, "/operations", context.cookies()) == []
         agent = plant.agent()

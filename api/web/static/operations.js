@@ -1,4 +1,5 @@
-// Operators' fleet page: updates each agent's row from /operations/stream (SSE). A row that
+// Operators' fleet page: updates each agent's row, the rejected messages by reason and the
+// collectors' table from /operations/stream (SSE), as the page first wrote them. A row that
 // goes down is marked by text, a triangle and a red, dashed row; screen readers hear the
 // change through the polite live region, at most once every 30 s.
 (function () {
@@ -40,10 +41,46 @@
     row.querySelector('[data-fig="silent"]').textContent = a.silent_meters.length ? a.silent_meters.join(", ") : "–";
     row.querySelector('[data-fig="error"]').textContent = a.last_error || "–";
   }
+  function cell(tag, text, numeric) {
+    var c = document.createElement(tag);
+    c.textContent = text;
+    if (tag === "th") c.scope = "row";
+    if (numeric) c.className = "num";
+    return c;
+  }
+  function row(cells) {
+    var tr = document.createElement("tr");
+    cells.forEach(function (c) { tr.appendChild(c); });
+    return tr;
+  }
+  // A table's rows, or its "none" sentence across its columns.
+  function fill(id, rows, columns) {
+    var t = document.getElementById(id);
+    if (!t) return;
+    var none = cell("td", t.dataset.tNone);
+    none.colSpan = columns;
+    t.tBodies[0].replaceChildren.apply(t.tBodies[0], rows.length ? rows : [row([none])]);
+  }
+  function lag(s) {
+    return s === null ? "–" : s.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  }
+  function updateTotals(data) {
+    fill("rejected", Object.keys(data.rejected).sort().map(function (r) {
+      return row([cell("th", r), cell("td", String(data.rejected[r]), true)]);
+    }), 2);
+    fill("collectors", data.collectors.map(function (c) {
+      var tr = row([cell("th", c.instance), cell("td", lag(c.lag_p50_s) + " / " + lag(c.lag_p99_s) + " s", true)]
+        .concat(["readings_hour", "messages_hour", "rejected_hour", "seq_gaps_hour", "seq_duplicates_hour"]
+          .map(function (k) { return cell("td", String(c[k]), true); })));
+      tr.dataset.instance = c.instance;
+      return tr;
+    }), 7);
+  }
   var source = new EventSource(table.dataset.stream);
   source.addEventListener("fleet", function (e) {
     var data = JSON.parse(e.data);
     data.agents.forEach(update);
+    updateTotals(data);
     asOf.textContent = kst(data.at_ms);
     table.dataset.updated = String(data.at_ms);
     var down = data.agents.filter(function (a) { return a.down; }).map(function (a) { return a.agent; });
