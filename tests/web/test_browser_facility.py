@@ -163,12 +163,12 @@ def test_the_site_page_live_stale_and_alerts(
             page.eval_on_selector_all(".meter-panel", "els => els.map(e => e.dataset.meter)")
         )
         assert shown == METERS
-        # the next reading changes the values without a reload
-        power = f'{panel("main-elec")} [data-fig="values"] .num'
-        first = page.inner_text(power)
+        # the next readings change every meter's values without a reload
+        first = {m: page.inner_text(f'{panel(m)} [data-fig="values"]') for m in METERS}
         page.wait_for_function(
-            "([sel, before]) => document.querySelector(sel).textContent !== before",
-            arg=[power, first],
+            """before => Object.entries(before).every(([meter, text]) => document.querySelector(
+                `.meter-panel[data-meter="${meter}"] [data-fig="values"]`).innerText !== text)""",
+            arg=first,
             timeout=90_000,
         )
         assert "수신 중" in page.inner_text(f'{panel("main-elec")} [data-fig="status"]')
