@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collector import metrics as m
+from collector.agent_stats import AgentStats
 from collector.arrivals import Arrivals
 from collector.influx_writer import InfluxWriter, WriteAborted
 from collector.reasons import Reason
@@ -91,6 +92,7 @@ class Pipeline:
         self.flush_interval = flush_interval
         self.stats_interval = stats_interval
         self.seq = SeqTracker()
+        self.agents = AgentStats(stats.instance)
         self.abort = threading.Event()  # set when shutdown may no longer wait for InfluxDB
         self._closed: queue.Queue[_Batch | None] = queue.Queue(maxsize=CLOSED_BATCHES)
         self._batch = _Batch()
@@ -171,6 +173,9 @@ class Pipeline:
             self._batch.lines_ns.append(
                 self._rejected_line(d.topic, refused.reason, refused.detail, d.payload)
             )
+            named = self.validator.agent_of(d.topic)
+            if named is not None:
+                self.agents.rejected(named, refused.reason.value)
         self._count_meter_limit(verdict)
         self._batch.deliveries.append(d)
 
@@ -201,6 +206,7 @@ class Pipeline:
             if ev.gaps:
                 m.SEQ_GAPS.inc(ev.gaps)
                 self.stats.add(seq_gaps=ev.gaps)
+                self.agents.gaps((a.site, a.agent), ev.gaps)
             if ev.duplicate:
                 m.SEQ_DUPLICATES.inc()
                 self.stats.add(seq_duplicates=1)
@@ -224,7 +230,9 @@ class Pipeline:
     def _add_stats_line(self) -> None:
         if self._batch.empty():
             self._batch.opened = time.monotonic()
-        self._batch.lines_ms.append(self.stats.line())
+        now = time.time()
+        self._batch.lines_ms.append(self.stats.line(now))
+        self._batch.lines_ms.extend(self.agents.lines(round(now * 1000)))
         self._next_stats = time.monotonic() + self.stats_interval
 
     # --- write thread -----------------------------------------------------------
@@ -265,4 +273,4 @@ class Pipeline:
 
 
 _TICK = object()
-_META = (s.COLLECTOR_STATS, s.AGENT_STATUS)
+_META = (s.COLLECTOR_STATS, s.COLLECTOR_AGENT_STATS, s.AGENT_STATUS)

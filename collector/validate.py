@@ -70,6 +70,15 @@ class Validator:
             return self._status(topic, d, now)
         return self._readings(topic, d, now)
 
+    def agent_of(self, topic: str) -> tuple[str, str] | None:
+        """The (site, agent) a message came from, when its topic parses and the registry knows
+        them (a rejected message is then counted under its agent on the operators' page)."""
+        try:
+            t = parse_topic(topic)
+        except TopicError:
+            return None
+        return (t.site, t.agent) if self.registry.knows(t.site, t.agent) else None
+
     def _unknown(self, site: str, agent: str) -> Rejected | None:
         if site not in self.registry.sites:
             return Rejected(Reason.UNKNOWN_SITE, f"site {site!r} is not in the registry")
