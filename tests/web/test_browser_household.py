@@ -57,7 +57,7 @@ def _api_config(dest: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homes]:
-    missing = [str(p) for p in (AXE, ECHARTS) if not p.exists()]
+    missing = [str(p) for p in (AXE, *ECHARTS) if not p.exists()]
     if chromium_path() is None or missing:
         pytest.fail(f"browser tests need chromium and scripts/web_assets.sh; missing: {missing}")
     root = tmp_path_factory.mktemp("homes")
