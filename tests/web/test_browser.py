@@ -10,6 +10,7 @@ import pytest
 
 from devstack.browser import wire_bytes
 from telemetry.paths import config_dir
+from tests.web.chart_check import SPY, charts_missing
 from tests.web.conftest import AXE, Portal
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
@@ -136,6 +137,7 @@ def test_map_has_96_dongs_hatches_a_withheld_one_and_opens_a_dong(page) -> None:
 def test_map_and_dong_pages_weigh_under_the_budget_on_a_first_visit(browser, portal, path) -> None:  # type: ignore[no-untyped-def]
     # A fresh context is an empty cache: a phone's first visit, 360 px wide.
     context = browser.new_context(base_url=portal.base, locale="ko-KR", viewport=PHONE)
+    context.add_init_script(SPY)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -154,6 +156,9 @@ def test_map_and_dong_pages_weigh_under_the_budget_on_a_first_visit(browser, por
             assert len(data) == 96
             assert data[INDUSTRIAL_DONG]["decal"] == "rect"
             assert "경계: 통계청 SGIS" in page.locator(".attribution").inner_text()
+        # Every series and component the page's charts ask for is in the bundle.
+        drawn = charts_missing(page)
+        assert drawn and all(m == [] for m in drawn), drawn
         canvas = page.locator(".chart[data-ready=true] canvas").first.bounding_box()
         assert canvas["width"] <= PHONE["width"] and canvas["height"] > 100
         assert errors == []
