@@ -3,7 +3,9 @@
     python -m bench.bench_portal --base http://127.0.0.1:8000   # a running demo
 
 For the city page, the map and a dong page, at a phone's width (360 px) with
-the CPU slowed down (CDP, 4× by default): bytes over the wire (compressed
+the CPU slowed down (CDP, 4× by default) and, unless `--no-slow-network`, the
+network of a slow 4G phone (CDP: 150 ms round trip, 1.6 Mbit/s down, 750
+kbit/s up; Lighthouse's mobile figures): bytes over the wire (compressed
 bodies plus headers) on a first visit with an empty cache, and on a second
 visit in the same browser (the page itself fetched again; scripts, styles and
 boundaries from the cache); the first contentful paint (the figures are in
@@ -36,6 +38,12 @@ from devstack.supervisor import PROJECT_ROOT
 
 PAGES = {"city": "/", "map": "/map", "dong": "/dongs/2917065600"}
 PHONE = {"width": 360, "height": 740}
+SLOW_4G = {
+    "offline": False,
+    "latency": 150,
+    "downloadThroughput": 1_600_000 / 8,
+    "uploadThroughput": 750_000 / 8,
+}
 FULL_BUILD = PROJECT_ROOT / "api/web/frontend/node_modules/echarts/dist/echarts.min.js"
 BUNDLES = "**/static/vendor/echarts-*.min.js"
 # When the page's chart says it is drawn (data-ready), in the page's own clock.
@@ -92,11 +100,15 @@ def _visit(page, url: str) -> tuple[int, int, float | None, float | None]:  # ty
     return size, count, times["fcp"], times["chart"]
 
 
-def _context(browser, slowdown: float):  # type: ignore[no-untyped-def]
+def _context(browser, slowdown: float, slow_network: bool):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport=PHONE, locale="ko-KR")
     context.add_init_script(READY_CLOCK)
     page = context.new_page()
-    context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
+    session = context.new_cdp_session(page)
+    session.send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
+    if slow_network:
+        session.send("Network.enable")
+        session.send("Network.emulateNetworkConditions", SLOW_4G)
     return context, page
 
 
@@ -112,6 +124,7 @@ def main(
     base: Annotated[str, typer.Option(help="the portal's base URL")],
     runs: Annotated[int, typer.Option(help="runs per page and build")] = 3,
     slowdown: Annotated[float, typer.Option(help="CPU throttling rate (CDP)")] = 4.0,
+    slow_network: Annotated[bool, typer.Option(help="a slow 4G phone's network (CDP)")] = True,
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -124,7 +137,7 @@ def main(
         for _ in range(runs):
             for name, path in PAGES.items():
                 # The portal as served: first visit, then again with the assets cached.
-                context, page = _context(browser, slowdown)
+                context, page = _context(browser, slowdown, slow_network)
                 rows[(name, "portal", "first")].append(_visit(page, base + path))
                 rows[(name, "portal", "again")].append(_visit(page, base + path + "?visit=2"))
                 context.close()
@@ -132,13 +145,15 @@ def main(
                     continue  # no chart library
                 # Baseline: the same page with the full ECharts build (first visit;
                 # routing turns the browser's cache off, so no second visit).
-                context, page = _context(browser, slowdown)
+                context, page = _context(browser, slowdown, slow_network)
                 page.route(BUNDLES, lambda route: route.continue_(url=full_url))
                 rows[(name, "full", "first")].append(_visit(page, base + path))
                 context.close()
         browser.close()
+    network = "slow 4G (150 ms, 1.6 Mbit/s)" if slow_network else "loopback"
     print(
-        f"{PHONE['width']} px wide, CPU slowed down {slowdown:g}×, {runs} run(s): median (min–max)"
+        f"{PHONE['width']} px wide, CPU slowed down {slowdown:g}×, network {network},"
+        f" {runs} run(s): median (min–max)"
     )
     print(
         f"{'page':5} {'echarts':7} {'visit':6} {'bytes':>9} {'req':>3}  {'FCP ms':16} {'chart ms':16}"
@@ -153,7 +168,8 @@ def main(
         portal = statistics.median(r[0] for r in rows[(name, "portal", "first")])
         full = statistics.median(r[0] for r in rows[(name, "full", "first")])
         print(
-            f"{name}: first visit {portal / 1000:.0f} KB with the portal's bundle, {full / 1000:.0f} KB with the full build ({portal / full:.2f}×)"
+            f"{name}: first visit {portal / 1000:.0f} KB with the portal's bundle,"
+            f" {full / 1000:.0f} KB with the full build ({portal / full:.2f}×)"
         )
 
 
