@@ -7,14 +7,18 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from api.settings import API_CONFIG_VERSION, ApiConfig
 from importers.cli import app
+from telemetry.config.yaml_model import load_model
 from telemetry.db import make_engine
 from telemetry.db.migrate import upgrade
 from telemetry.db.tables import weather_days
 from telemetry.db.weather import daily_means
+from telemetry.registry import ConfigError
 
 CASES = Path(__file__).parent / "testcases"
 
@@ -116,3 +120,18 @@ def test_another_station_by_flag(db_url: str) -> None:
     done = _import(db_url, CASES / "bad_rows" / "input.csv", "--station", "165")
     assert "station 165): 1 days read" in done.output
     assert [r[:3] for r in _rows(db_url)] == [(165, dt.date(2026, 2, 3), 6.0)]
+
+
+def test_the_api_config_sets_station_and_bases_and_names_a_mistake(tmp_path: Path) -> None:
+    path = tmp_path / "api.yaml"
+    head = f"version: {API_CONFIG_VERSION}\nweather:\n  station: 165\n  degree_days:\n"
+    path.write_text(head + "    heating_c: 16.5\n", encoding="utf-8")
+    weather = load_model(path, ApiConfig, version=API_CONFIG_VERSION).weather
+    assert (weather.station, weather.degree_days.heating_c) == (165, 16.5)
+    assert weather.degree_days.cooling_c == 24.0
+    path.write_text(head + "    heating_c: 26\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"heating_c 26\.0 is above cooling_c 24\.0"):
+        load_model(path, ApiConfig, version=API_CONFIG_VERSION)
+    path.write_text(head + "    heating: 16\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"api\.yaml:5: weather\.degree_days\.heating"):
+        load_model(path, ApiConfig, version=API_CONFIG_VERSION)
