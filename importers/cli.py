@@ -134,6 +134,27 @@ def main(
 
 def _weather(file: Path, settings: ImporterSettings, check: bool) -> None:
     url = settings.db_url or DEFAULT_DB_URL
+    try:
+        _require_newest(url)
+        lines, code = import_weather(
+            file, settings.weather_station, url, settings.max_file_bytes, check
+        )
+    except Refused as exc:
+        log.warning(
+            "file refused", extra={"file": str(file), "reason": exc.message, "line": exc.line}
+        )
+        fail(COMPONENT, f"refused, nothing stored: {exc}")
+    except SQLAlchemyError as exc:
+        reason = f"{exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+        fail(COMPONENT, f"{redact_url(url)}: {reason}", FAILED)
+    log.info("weather imported", extra={"file": str(file), "check": check, "exit": code})
+    print("\n".join(lines))
+    if code:
+        raise typer.Exit(code)
+
+
+def _require_newest(url: str) -> None:
+    """The weather table exists only from revision 0008 on: say how to get there."""
     at, newest = migrate.current(url), migrate.head()
     if at != newest:
         fail(
@@ -142,21 +163,6 @@ def _weather(file: Path, settings: ImporterSettings, check: bool) -> None:
             "run python -m telemetry.db upgrade (the API does it when it starts)",
             FAILED,
         )
-    try:
-        lines, code = import_weather(
-            file, settings.weather_station, url, settings.max_file_bytes, check
-        )
-    except Refused as exc:
-        fail(COMPONENT, f"refused, nothing stored: {exc}")
-    except SQLAlchemyError as exc:
-        fail(
-            COMPONENT,
-            f"{redact_url(url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}",
-            FAILED,
-        )
-    print("\n".join(lines))
-    if code:
-        raise typer.Exit(code)
 
 
 def _read(fmt: Format, file: Path, household: str | None, max_bytes: int) -> Sequence[AnyReading]:

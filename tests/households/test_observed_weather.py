@@ -65,13 +65,13 @@ def _days(first: dt.date, last_month: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((end - first).days + 1)]
 
 
-def _asos_file(path: Path, c: HouseholdCity) -> dict[dt.date, float]:
-    """A CP949 ASOS export of station 156 over kim's baseline and reporting months; returns
-    the daily means as written."""
+def _asos_file(path: Path, c: HouseholdCity, first: int = -18) -> dict[dt.date, float]:
+    """A CP949 ASOS export of station 156 from kim's month `first` (from today's) to its last
+    reporting month; returns the daily means as written."""
     reporting_from = month_start(c.today, -5)
     means: dict[dt.date, float] = {}
     lines = [HEADER]
-    for day in _days(month_start(c.today, -18), month_start(c.today, -1)):
+    for day in _days(month_start(c.today, first), month_start(c.today, -1)):
         normal = normal_daily_mean_c(day)
         shift = EXTREME_C if normal >= MIDDLE_C else -EXTREME_C
         text = f"{normal + shift:.1f}" if day >= reporting_from else f"{normal:.4f}"
@@ -97,6 +97,18 @@ def _expected_savings(
     return expected - actual, actual
 
 
+def _import(db_url: str, file: Path) -> str:
+    done = CliRunner().invoke(importers, ["weather-asos", str(file), "--db-url", db_url])
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+def _month_days(c: HouseholdCity, months: range) -> int:
+    return sum(
+        calendar.monthrange(m.year, m.month)[1] for m in (month_start(c.today, n) for n in months)
+    )
+
+
 def _savings(client: TestClient) -> dict[str, dict]:  # type: ignore[type-arg]
     r = client.get("/v1/household/months", params={"token": household_link("kim-0001", KEY)})
     assert r.status_code == 200, r.text
@@ -115,15 +127,8 @@ def test_savings_use_observed_degree_days_from_an_imported_asos_file(
 ) -> None:
     client, c, db_url = city
     means = _asos_file(tmp_path / "asos.csv", c)
-    done = CliRunner().invoke(
-        importers, ["weather-asos", str(tmp_path / "asos.csv"), "--db-url", db_url]
-    )
-    assert done.exit_code == 0, done.output
-    assert f"stored: {len(means)} new" in done.output
-    observed_days = sum(
-        calendar.monthrange(m.year, m.month)[1]
-        for m in [month_start(c.today, n) for n in (*range(-18, -6), *range(-5, 0))]
-    )
+    assert f"stored: {len(means)} new" in _import(db_url, tmp_path / "asos.csv")
+    observed_days = _month_days(c, range(-18, -6)) + _month_days(c, range(-5, 0))
     savings = _savings(client)
     for utility in MODELS:
         s = savings[utility]
@@ -163,3 +168,27 @@ def test_without_observations_savings_fall_back_to_the_normal_and_say_so(
     assert 'data-weather="normal"' in en
     assert "climate normal: no observed temperatures are stored for these months" in en
     assert "광주의 평년 기온으로 계산했습니다" in _page(client, "ko")
+
+
+def test_observations_of_some_days_only_are_used_for_those_and_said(
+    city: tuple[TestClient, HouseholdCity, str], tmp_path: Path
+) -> None:
+    client, c, db_url = city
+    means = _asos_file(tmp_path / "asos.csv", c, first=-5)  # the reporting months only
+    _import(db_url, tmp_path / "asos.csv")
+    days = _month_days(c, range(-18, -6)) + _month_days(c, range(-5, 0))
+    observed = _month_days(c, range(-5, 0))
+    s = _savings(client)["electricity"]
+    assert s["weather_source"] == {
+        "kind": "mixed",
+        "observed_days": observed,
+        "days": days,
+        "station": 156,
+    }
+    # The baseline on the normal is the known model, so the same expectation holds.
+    assert s["savings"] == pytest.approx(_expected_savings("electricity", c, means)[0], abs=0.02)
+    said = f"{observed} of {days} days from the temperatures observed at KMA weather station 156"
+    assert 'data-weather="mixed"' in _page(client, "en") and said in _page(client, "en")
+    assert f"{days}일 중 {observed}일을 기상청 156 지점(ASOS)의 관측 일평균기온으로" in _page(
+        client, "ko"
+    )
