@@ -6,7 +6,8 @@ comparison cell (dong × building type, the cell of the programme
 evaluation); their median per month is shown only when at least k of them
 (the API's `privacy_k`) have that utility in the window, and a month's median
 only when at least k of them have that month, so no median is one
-household's figure.
+household's figure. Savings take their degree-days from the `Weather` the
+caller gives (observed means where stored, else the normal) and say which.
 """
 
 from __future__ import annotations
