@@ -15,9 +15,11 @@ from pydantic import Field, SecretStr, field_validator
 from civic.board.config import BoardConfig
 from civic.surveys.config import SurveysConfig
 from civic.surveys.sealing import LEGACY_ID, SEAL_ID, SIGNING_PREFIX, SurveyKeys
+from insights.degree_days import DegreeDayBases
 from telemetry.config.settings import Settings
 from telemetry.config.strict import StrictModel
 from telemetry.config.yaml_model import Removed, load_model
+from telemetry.db.weather import GWANGJU_ASOS
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.paths import resolve_config_path
 
@@ -67,6 +69,14 @@ class HouseholdLinksConfig(StrictModel):
     lifetime_days: int = Field(default=365, ge=1, le=3650)
 
 
+class WeatherConfig(StrictModel):
+    """Degree-days of households' savings: whose observations (the KMA ASOS station imported
+    with `python -m importers weather-asos`) and which base temperatures."""
+
+    station: int = Field(default=GWANGJU_ASOS, ge=1)
+    degree_days: DegreeDayBases = Field(default_factory=DegreeDayBases)
+
+
 class ApiConfig(StrictModel):
     """config/api.yaml: nothing secret."""
 
@@ -84,6 +94,7 @@ class ApiConfig(StrictModel):
     surveys: SurveysConfig = Field(default_factory=SurveysConfig)
     grafana: GrafanaConfig = Field(default_factory=GrafanaConfig)
     household_links: HouseholdLinksConfig = Field(default_factory=HouseholdLinksConfig)
+    weather: WeatherConfig = Field(default_factory=WeatherConfig)
 
 
 DEFAULT_KEY_ID = "default"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from importers.bills import read_bills
 from importers.errors import Refused
@@ -22,7 +23,10 @@ from importers.kapt import read_kapt
 from importers.publish import Publisher, PublishError, Tls, publish_all
 from importers.seqstore import SeqBusy, SeqStore
 from importers.settings import ImporterSettings
+from importers.weather import import_weather
 from telemetry.config.cli import AgentOpt, ConfigOpt, MqttCaOpt, MqttUrlOpt, fail, settings_or_fail
+from telemetry.db import DEFAULT_DB_URL, migrate, redact_url
+from telemetry.db.cli import DbUrlOpt
 from telemetry.ids import is_valid_id
 from telemetry.logs import setup_logging
 from telemetry.readings_v2 import AnyReading
@@ -39,7 +43,8 @@ app = typer.Typer(
         "complex's monthly costs CSV, check the whole file, and publish its readings over "
         "MQTT (QoS 1, energy.readings.v2) as an importer agent of the config, like an edge "
         "agent. A refused file publishes nothing. Secrets (ENERGY_MQTT_PASSWORD) come from "
-        "the environment."
+        "the environment. weather-asos stores a KMA ASOS daily CSV in the platform database "
+        "(--db-url) instead, and no agent is needed."
     ),
 )
 
@@ -48,6 +53,7 @@ class Format(StrEnum):
     GREENBUTTON = "greenbutton"
     BILLS = "bills"
     KAPT = "kapt"
+    WEATHER_ASOS = "weather-asos"
 
 
 @app.command()
@@ -57,7 +63,8 @@ def main(
         typer.Argument(
             metavar="FORMAT",
             help="greenbutton (NAESB ESPI XML, direct or containerized), bills (monthly bills "
-            "CSV) or kapt (apartment-complex monthly costs CSV, stored as costs)",
+            "CSV), kapt (apartment-complex monthly costs CSV, stored as costs) or weather-asos "
+            "(KMA ASOS daily CSV, CP949 or UTF-8, into the platform database)",
         ),
     ],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the file to import")],
@@ -84,6 +91,13 @@ def main(
     check: Annotated[
         bool, typer.Option("--check", help="check the file, print what it holds, publish nothing")
     ] = False,
+    station: Annotated[
+        int | None,
+        typer.Option(
+            "--station", help="weather-asos: KMA station number (env ENERGY_WEATHER_STATION; 156)"
+        ),
+    ] = None,
+    db_url: DbUrlOpt = None,
 ) -> None:
     """Import one file: check all of it, then publish it (all or nothing)."""
     setup_logging(COMPONENT)
@@ -96,7 +110,12 @@ def main(
         mqtt_ca=mqtt_ca,
         max_file_bytes=max_file_bytes,
         state_dir=state_dir,
+        weather_station=station,
+        db_url=db_url,
     )
+    if fmt is Format.WEATHER_ASOS:
+        _weather(file, settings, check)
+        return
     site = _importer_site(settings)
     try:
         readings = _read(fmt, file, household, settings.max_file_bytes)
@@ -111,6 +130,39 @@ def main(
         return
     sent = _publish(settings, site, readings)
     print(f"{file}: {len(readings)} readings of {meters} meters published in {sent} batches")
+
+
+def _weather(file: Path, settings: ImporterSettings, check: bool) -> None:
+    url = settings.db_url or DEFAULT_DB_URL
+    try:
+        _require_newest(url)
+        lines, code = import_weather(
+            file, settings.weather_station, url, settings.max_file_bytes, check
+        )
+    except Refused as exc:
+        log.warning(
+            "file refused", extra={"file": str(file), "reason": exc.message, "line": exc.line}
+        )
+        fail(COMPONENT, f"refused, nothing stored: {exc}")
+    except SQLAlchemyError as exc:
+        reason = f"{exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+        fail(COMPONENT, f"{redact_url(url)}: {reason}", FAILED)
+    log.info("weather imported", extra={"file": str(file), "check": check, "exit": code})
+    print("\n".join(lines))
+    if code:
+        raise typer.Exit(code)
+
+
+def _require_newest(url: str) -> None:
+    """The weather table exists only from revision 0009 on: say how to get there."""
+    at, newest = migrate.current(url), migrate.head()
+    if at != newest:
+        fail(
+            COMPONENT,
+            f"{redact_url(url)} is at revision {at or 'none'}, not {newest}: "
+            "run python -m telemetry.db upgrade (the API does it when it starts)",
+            FAILED,
+        )
 
 
 def _read(fmt: Format, file: Path, household: str | None, max_bytes: int) -> Sequence[AnyReading]:
