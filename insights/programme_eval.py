@@ -158,15 +158,16 @@ class _Cell:
 
     households: np.ndarray  # panel indices of its households
     n: np.ndarray  # per household: untreated months
-    untreated: np.ndarray  # household × month: untreated rows (counts)
     centred: np.ndarray  # household × month: untreated log use less the household's mean
-    mean: np.ndarray  # per household: mean untreated log use (0 without untreated months)
-    target: np.ndarray  # household × month: target rows of households with untreated months
-    target_y: np.ndarray  # household × month: their log use summed
     pattern: np.ndarray  # pattern × household: 1 where the household has that pattern
-    which: np.ndarray  # per household: its pattern
-    months_of: np.ndarray  # pattern × month: the pattern's untreated months
+    patterns: np.ndarray  # pattern × month: its untreated rows (counts)
     laplace: np.ndarray  # per pattern of untreated months a: diag(a) - a aᵀ / Σa
+    # the households with target months (with untreated months too), in cell order:
+    treated: np.ndarray  # their positions among the cell's households
+    which: np.ndarray  # their pattern
+    mean: np.ndarray  # their mean untreated log use
+    target: np.ndarray  # treated household × month: target rows
+    target_y: np.ndarray  # treated household × month: their log use summed
 
 
 def _cells(panel: Panel) -> list[_Cell]:
@@ -220,23 +221,24 @@ def _cell(
     untreated, y_sum = _dense(shape, at, untreated_row), _dense(shape, at, untreated_row, y)
     n = untreated.sum(1)
     mean = y_sum.sum(1) / np.maximum(n, 1)
-    has = (n > 0)[:, None]
     patterns, inverse = np.unique(untreated, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     size = np.maximum(patterns.sum(1), 1)
+    target = _dense(shape, at, target_row)
+    treated = np.flatnonzero((n > 0) & (target.sum(1) > 0))
     return _Cell(
         households=households,
         n=n,
-        untreated=untreated,
         centred=y_sum - untreated * mean[:, None],
-        mean=mean,
-        target=_dense(shape, at, target_row) * has,
-        target_y=_dense(shape, at, target_row, y) * has,
         pattern=(np.arange(len(patterns))[:, None] == inverse[None, :]) * 1.0,
-        which=inverse,
-        months_of=patterns > 0,
+        patterns=patterns,
         laplace=np.stack([np.diag(a) for a in patterns])
         - patterns[:, :, None] * patterns[:, None, :] / size[:, None, None],
+        treated=treated,
+        which=inverse[treated],
+        mean=mean[treated],
+        target=target[treated],
+        target_y=_dense(shape, at, target_row, y)[treated],
     )
 
 
@@ -262,13 +264,13 @@ def _solve(
     of months that households connect (the household effects absorb it); adding the
     projection onto each picks the solution with Σγ = 0 per group and leaves the fitted
     values unchanged. Months without weighted untreated rows get γ = 0 and are inactive.
-    Returns α (household × replicate), γ (replicate × month), active (month × replicate),
-    each month's group (month × replicate) and each household's group (household ×
-    replicate; a month's label is its group's first month)."""
+    Returns α of the treated households (household × replicate), γ (replicate × month),
+    active (month × replicate), each month's group (month × replicate) and each treated
+    household's group (household × replicate; a group's label is its first month)."""
     weight_p = cell.pattern @ w
-    weight_m = cell.untreated.T @ w
+    weight_m = cell.patterns.T @ weight_p
     active = weight_m > 0
-    group, of_pattern = _groups(cell.months_of, weight_p > 0, active)
+    group, of_pattern = _groups(cell.patterns > 0, weight_p > 0, active)
     on = active.T * 1.0
     shift = weight_m.sum(0) / np.maximum(on.sum(1), 1) ** 2
     same = (on * shift[:, None])[:, :, None] * on[:, None, :]
@@ -280,8 +282,8 @@ def _solve(
     k[:, idle, idle] += 1.0 - on
     b = (cell.centred.T @ w).T
     gamma = np.linalg.solve(k, b[..., None])[..., 0]
-    alpha = cell.mean[:, None] - (cell.untreated @ gamma.T) / np.maximum(cell.n, 1)[:, None]
-    return alpha, gamma, active, group, of_pattern[cell.which]
+    shifted = (cell.patterns @ gamma.T)[cell.which] / cell.n[cell.treated][:, None]
+    return cell.mean[:, None] - shifted, gamma, active, group, of_pattern[cell.which]
 
 
 def _groups(
@@ -303,10 +305,11 @@ def _groups(
 
 def _sums(cell: _Cell, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per replicate: Σ w·(log use − imputed) and Σ w over the usable target months, and per
-    household × replicate its usable target months. A target month is usable when its
+    treated household × replicate its usable target months. A target month is usable when its
     cell-month has untreated rows connected with the household's own untreated months
     (otherwise the imputed value is not identified)."""
     alpha, gamma, active, group, own = _solve(cell, w)
+    w = w[cell.treated]
     if ((group == group.min(0)) | ~active).all():
         usable = active * 1.0  # one group of months in every replicate
         months = cell.target @ usable
