@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from importers.bills import read_bills
 from importers.errors import Refused
+from importers.forecast import forecast
 from importers.greenbutton import read_greenbutton
 from importers.history import ReceiptLog
 from importers.kapt import read_kapt
@@ -101,7 +102,12 @@ def main(
         ),
     ] = None,
     check: Annotated[
-        bool, typer.Option("--check", help="check the file, print what it holds, publish nothing")
+        bool,
+        typer.Option(
+            "--check",
+            help="check the file, print per meter what would be stored and refused (the raw "
+            "retention foreseen), publish nothing, no broker needed",
+        ),
     ] = False,
     station: Annotated[
         int | None,
@@ -146,13 +152,27 @@ def main(
         fail(COMPONENT, f"refused, nothing published: {exc}")
     meters = len({r.meter for r in readings})
     if check:
-        print(f"{file}: {len(readings)} readings of {meters} meters, nothing published")
+        _check(file, readings, meters, settings)
         return
     receipt = _publish(settings, site, file, readings)
-    print(
-        f"{file}: {len(readings)} readings of {meters} meters: "
-        f"{receipt.stored()} stored, {receipt.refused()} refused"
+    stored = f"{receipt.stored()} stored, {receipt.refused()} refused"
+    _report(f"{file}: {len(readings)} readings of {meters} meters: {stored}", receipt)
+
+
+def _check(
+    file: Path, readings: Sequence[AnyReading], meters: int, settings: ImporterSettings
+) -> None:
+    would = forecast(file.name, readings, settings.raw_retention_days)
+    stored = f"{would.stored()} would be stored, {would.refused()} refused"
+    _report(
+        f"{file}: {len(readings)} readings of {meters} meters, nothing published: {stored}",
+        would,
     )
+
+
+def _report(headline: str, receipt: ImportReceipt) -> None:
+    """The receipt (or the forecast) as printed; exit 2 when anything is refused."""
+    print(headline)
     print("\n".join(receipt.table()))
     if receipt.refused():
         raise typer.Exit(REFUSED)

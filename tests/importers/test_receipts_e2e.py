@@ -37,6 +37,10 @@ def kept_30d(tmp_path_factory: pytest.TempPathFactory, influx: InfluxServer) -> 
         yield s
 
 
+def _ago(days: int) -> date:
+    return datetime.now(UTC).date() - timedelta(days=days)
+
+
 def _bill(household: str, start: date, end: date, kwh: float) -> str:
     return f"{household},electricity,{start},{end},{kwh},kWh\n"
 
@@ -56,8 +60,9 @@ def _stored(stack: Stack, meter: str) -> int:
     return int(rows[0]["count"]) if rows else 0
 
 
-def _row(stdout: str, meter: str) -> list[str]:
-    found = [line.split() for line in stdout.splitlines() if line.startswith(meter + " ")]
+def _row(stdout: str, meter: str) -> str:
+    """The receipt's line of `meter`, its columns one space apart."""
+    found = [" ".join(line.split()) for line in stdout.splitlines() if line.startswith(meter + " ")]
     assert len(found) == 1, stdout
     return found[0]
 
@@ -65,8 +70,7 @@ def _row(stdout: str, meter: str) -> list[str]:
 def test_readings_beyond_retention_are_refused_by_name_and_not_counted_stored(
     kept_30d: Stack, tmp_path: Path
 ) -> None:
-    today = datetime.now(UTC).date()
-    old, new = today - timedelta(days=200), today - timedelta(days=20)
+    old, new = _ago(200), _ago(20)
     file = _bills(
         tmp_path,
         _bill("hh-r1", new, new + timedelta(days=9), 12.5),
@@ -77,14 +81,11 @@ def test_readings_beyond_retention_are_refused_by_name_and_not_counted_stored(
     run = run_import("bills", file, kept_30d.broker.url, tmp_path / "state")
     assert run.code == 2, run.stdout + run.stderr
     assert "4 readings of 2 meters: 2 stored, 2 refused" in run.stdout
-    assert _row(run.stdout, "hh-r1-electricity-bill") == [
-        "hh-r1-electricity-bill",
-        "1",
-        "2",
-        "beyond_retention",
-        "2",
-    ]
-    assert _row(run.stdout, "hh-r2-electricity-bill") == ["hh-r2-electricity-bill", "1", "0"]
+    assert (
+        _row(run.stdout, "hh-r1-electricity-bill")
+        == "hh-r1-electricity-bill 1 2 beyond_retention 2"
+    )
+    assert _row(run.stdout, "hh-r2-electricity-bill") == "hh-r2-electricity-bill 1 0"
     assert "refused beyond_retention: " in run.stdout
     assert "retention" in run.stdout.split("refused beyond_retention: ", 1)[1]
     # The receipt counts exactly what InfluxDB holds.
@@ -99,7 +100,7 @@ def test_an_all_good_import_exits_0_with_exact_counts(kept_30d: Stack, tmp_path:
     run = run_import("bills", file, kept_30d.broker.url, tmp_path / "state")
     assert run.code == 0, run.stdout + run.stderr
     assert "3 readings of 1 meters: 3 stored, 0 refused" in run.stdout
-    assert _row(run.stdout, "hh-g1-electricity-bill") == ["hh-g1-electricity-bill", "3", "0"]
+    assert _row(run.stdout, "hh-g1-electricity-bill") == "hh-g1-electricity-bill 3 0"
     assert _stored(kept_30d, "hh-g1-electricity-bill") == 3
 
 
@@ -169,3 +170,25 @@ def test_no_collector_no_receipt_exits_non_zero_naming_the_batch(
     assert run.returncode == 1, run.stdout + run.stderr
     assert "no receipt for batch 0 within 2 s: is the collector running?" in run.stderr
     assert "stored" not in run.stdout
+
+
+def test_check_foresees_the_retention_with_no_broker(tmp_path: Path, processes: Processes) -> None:
+    old, new = _ago(60), _ago(10)
+    file = _bills(
+        tmp_path,
+        _bill("hh-k1", new, new + timedelta(days=3), 1.0),
+        _bill("hh-k1", old, old + timedelta(days=3), 1.0),
+    )
+    run = processes.run_module(
+        "importers",
+        *("bills", file, "--agent", AGENT, "--check", "--state-dir", tmp_path / "state"),
+        *("--mqtt-url", "mqtt://127.0.0.1:9"),  # nothing listens: none is needed
+        env={"ENERGY_RAW_RETENTION_DAYS": "30"},
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "2 readings of 1 meters, nothing published: 1 would be stored, 1 refused" in run.stdout
+    assert (
+        _row(run.stdout, "hh-k1-electricity-bill")
+        == "hh-k1-electricity-bill 1 1 beyond_retention 1"
+    )
+    assert "older than the raw retention of 30 days" in run.stdout

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from importers.forecast import forecast
 from importers.receipts import UNACCOUNTED, ImportReceipt
 from telemetry.broker_acl import agent_block
 from telemetry.readings_v2 import Interval, IntervalReading
-from telemetry.receipts import WHOLE_BATCH, BatchReceipt, MeterReceipt, answerable
+from telemetry.receipts import (
+    BEYOND_RETENTION,
+    WHOLE_BATCH,
+    BatchReceipt,
+    MeterReceipt,
+    answerable,
+)
 
 T = datetime(2026, 9, 1, tzinfo=UTC)
 
@@ -60,3 +67,13 @@ def test_an_importer_agent_reads_its_own_receipts_only() -> None:
     assert agent_block("s1", "a1", receipts=True) == (
         "user a1\ntopic write energy/v1/s1/a1/#\ntopic read energy/v1/s1/a1/receipts/#\n"
     )
+
+
+def test_check_foresees_what_the_raw_retention_drops() -> None:
+    now = (T + timedelta(days=31)).timestamp()
+    readings = [_reading("m1", 0), _reading("m1", 24 * 2), _reading("m2", 24 * 20)]
+    would = forecast("f", readings, raw_retention_days=30, now_s=now)
+    assert would.meters["m1"] == MeterReceipt(stored=1, refused={BEYOND_RETENTION: 1})
+    assert would.meters["m2"] == MeterReceipt(stored=1)
+    forever = forecast("f", readings, raw_retention_days=0, now_s=now)
+    assert (forever.stored(), forever.refused()) == (3, 0)
