@@ -23,6 +23,7 @@ from importers.forecast import forecast
 from importers.greenbutton import read_greenbutton
 from importers.history import ReceiptLog
 from importers.kapt import read_kapt
+from importers.progress import receipt_progress
 from importers.publish import Publisher, PublishError, Tls, publish_all
 from importers.receipts import ImportReceipt
 from importers.seqstore import SeqBusy, SeqStore
@@ -266,9 +267,10 @@ def _publish(
     )
     try:
         publisher.connect()
-        sent = publish_all(
-            publisher, store, site, agent, readings, settings.batch_readings, receipt
-        )
+        with receipt_progress(len(readings)) as answered:
+            sent = publish_all(
+                publisher, store, site, agent, readings, settings.batch_readings, receipt, answered
+            )
         ReceiptLog(settings.state_dir).record(agent, receipt)
     except PublishError as exc:
         log.error("publish failed", extra={"reason": str(exc)})

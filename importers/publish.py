@@ -17,7 +17,7 @@ from __future__ import annotations
 import ssl
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
@@ -183,9 +183,11 @@ def publish_all(
     readings: Sequence[AnyReading],
     size: int,
     receipt: ImportReceipt | None = None,
+    answered: Callable[[int], None] = lambda _n: None,
 ) -> list[ReadingBatchV2]:
     """Every batch, in order; the seq is saved after each PUBACK. With `receipt`, each
-    batch's answer is added to it (a few batches in flight)."""
+    batch's answer is added to it (a few batches in flight) and `answered` is told how many
+    readings it held."""
     out = batches(site, agent, readings, size, store.last() + 1)
     waiting: deque[ReadingBatchV2] = deque()
     for batch in out:
@@ -195,14 +197,20 @@ def publish_all(
             continue
         waiting.append(batch)
         if len(waiting) >= IN_FLIGHT:
-            _settle(publisher, waiting.popleft(), receipt)
+            _settle(publisher, waiting.popleft(), receipt, answered)
     while receipt is not None and waiting:
-        _settle(publisher, waiting.popleft(), receipt)
+        _settle(publisher, waiting.popleft(), receipt, answered)
     return out
 
 
-def _settle(publisher: Publisher, batch: ReadingBatchV2, receipt: ImportReceipt) -> None:
+def _settle(
+    publisher: Publisher,
+    batch: ReadingBatchV2,
+    receipt: ImportReceipt,
+    answered: Callable[[int], None],
+) -> None:
     receipt.add(batch.readings, publisher.receipt(batch.seq))
+    answered(len(batch.readings))
 
 
 def _correlation(seq: int) -> bytes:
