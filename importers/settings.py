@@ -22,6 +22,9 @@ class ImporterSettings(Settings):
         default=Path("var/importers"), description="per-agent batch sequence numbers"
     )
     publish_timeout_s: float = Field(default=30.0, gt=0, description="wait for each PUBACK")
+    receipt_timeout_s: float = Field(
+        default=60.0, gt=0, description="wait for the collector's receipt of each batch"
+    )
     weather_station: int = Field(
         default=GWANGJU_ASOS, ge=1, description="weather-asos: the KMA station imported (156: 광주)"
     )
