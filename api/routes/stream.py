@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import public_store
 from api.params import reference
 from api.problems import PROBLEM_RESPONSES
+from api.sse import snapshots
 from stores import public_data
 from stores.influx import PublicStore
 from stores.reference import Reference
-from telemetry.influxql import InfluxQueryError
 
 router = APIRouter(prefix="/v1", tags=["public"], responses=PROBLEM_RESPONSES)
 
@@ -44,26 +41,12 @@ async def city_stream(
 ) -> StreamingResponse:
     interval = request.app.state.config.stream_interval_s
     return StreamingResponse(
-        _events(request, store, ref, interval, max_events),
+        snapshots(request, lambda: _render(store, ref), interval, max_events),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _events(
-    request: Request, store: PublicStore, ref: Reference, interval: float, max_events: int | None
-) -> AsyncIterator[str]:
-    sent = 0
-    yield "retry: 5000\n\n"
-    while max_events is None or sent < max_events:
-        if await request.is_disconnected():
-            return
-        try:
-            snapshot = await run_in_threadpool(public_data.live, store, ref)
-            yield f"event: live\nid: {snapshot.minute or ''}\ndata: {snapshot.model_dump_json()}\n\n"
-        except InfluxQueryError:
-            yield 'event: error\ndata: {"detail": "data store unavailable"}\n\n'
-        sent += 1
-        if max_events is not None and sent >= max_events:
-            return
-        await asyncio.sleep(interval)
+def _render(store: PublicStore, ref: Reference) -> str:
+    snapshot = public_data.live(store, ref)
+    return f"event: live\nid: {snapshot.minute or ''}\ndata: {snapshot.model_dump_json()}\n\n"

@@ -14,22 +14,22 @@ board's (telemetry/facility_queries.py). Pages are `private, no-store`.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy import Engine, select
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool
 
 from api import staff_auth
 from api.deps import private_store
 from api.params import reference
 from api.problems import ApiProblem, bad_request, forbidden, not_found, unauthorized
+from api.sse import STAFF_STREAM_HEADERS, snapshots, staff_session_ended
 from api.staff_auth import Principal
 from api.web.i18n import pick_lang
 from api.web.pages import link
@@ -46,7 +46,6 @@ from telemetry.db import audit
 from telemetry.db.alert_ack import acknowledge_row
 from telemetry.db.tables import alerts
 from telemetry.fields import FIELDS, Utility
-from telemetry.influxql import InfluxQueryError
 
 router = APIRouter(include_in_schema=False)
 Store = Annotated[PrivateStore, Depends(private_store)]
@@ -235,41 +234,21 @@ async def site_stream(
     _site_or_refuse(request, who, site)
     interval = request.app.state.config.stream_interval_s
     return StreamingResponse(
-        _events(request, store, ref, site, interval, max_events),
+        snapshots(
+            request,
+            lambda: _render(store, ref, site, request.app.state.db),
+            interval,
+            max_events,
+            staff_session_ended(request),
+        ),
         media_type="text/event-stream",
-        headers={
-            "Cache-Control": "private, no-store",
-            "X-Accel-Buffering": "no",
-            "X-Robots-Tag": "noindex",
-        },
+        headers=STAFF_STREAM_HEADERS,
     )
 
 
-async def _events(
-    request: Request,
-    store: PrivateStore,
-    ref: Reference,
-    site: str,
-    interval: float,
-    max_events: int | None,
-) -> AsyncIterator[str]:
-    sent = 0
-    yield "retry: 5000\n\n"
-    while max_events is None or sent < max_events:
-        if await request.is_disconnected():
-            return
-        if staff_auth.session_of(request) is None:  # signed out or expired: the stream ends
-            yield 'event: ended\ndata: {"detail": "the staff session has ended"}\n\n'
-            return
-        try:
-            data = await run_in_threadpool(snapshot, store, ref, site, request.app.state.db)
-            yield f"event: meters\nid: {data['at_ms']}\ndata: {json.dumps(data)}\n\n"
-        except InfluxQueryError:
-            yield 'event: error\ndata: {"detail": "data store unavailable"}\n\n'
-        sent += 1
-        if max_events is not None and sent >= max_events:
-            return
-        await asyncio.sleep(interval)
+def _render(store: PrivateStore, ref: Reference, site: str, db: Engine | None) -> str:
+    data = snapshot(store, ref, site, db)
+    return f"event: meters\nid: {data['at_ms']}\ndata: {json.dumps(data)}\n\n"
 
 
 def _day(text: str | None, name: str) -> dt.date:

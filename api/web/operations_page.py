@@ -10,27 +10,23 @@ facility pages); a facility manager gets 403. Pages are `private, no-store`.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
-from api import staff_auth
 from api.deps import private_store
 from api.params import reference
 from api.problems import forbidden, unauthorized
+from api.sse import STAFF_STREAM_HEADERS, snapshots, staff_session_ended
 from api.staff_auth import Principal
 from api.web.routes import Lang
 from api.web.staff_pages import signed_in, staff_page, to_sign_in
 from stores import operations_live
 from stores.influx import PrivateStore
 from stores.reference import Reference
-from telemetry.influxql import InfluxQueryError
 
 router = APIRouter(include_in_schema=False)
 Store = Annotated[PrivateStore, Depends(private_store)]
@@ -82,33 +78,14 @@ async def operations_stream(
     _operator_or_refuse(request)
     interval = request.app.state.config.stream_interval_s
     return StreamingResponse(
-        _events(request, store, ref, interval, max_events),
+        snapshots(
+            request, lambda: _render(store, ref), interval, max_events, staff_session_ended(request)
+        ),
         media_type="text/event-stream",
-        headers={
-            "Cache-Control": "private, no-store",
-            "X-Accel-Buffering": "no",
-            "X-Robots-Tag": "noindex",
-        },
+        headers=STAFF_STREAM_HEADERS,
     )
 
 
-async def _events(
-    request: Request, store: PrivateStore, ref: Reference, interval: float, max_events: int | None
-) -> AsyncIterator[str]:
-    sent = 0
-    yield "retry: 5000\n\n"
-    while max_events is None or sent < max_events:
-        if await request.is_disconnected():
-            return
-        if staff_auth.session_of(request) is None:
-            yield 'event: ended\ndata: {"detail": "the staff session has ended"}\n\n'
-            return
-        try:
-            data = await run_in_threadpool(snapshot, store, ref)
-            yield f"event: fleet\nid: {data['at_ms']}\ndata: {json.dumps(data)}\n\n"
-        except InfluxQueryError:
-            yield 'event: error\ndata: {"detail": "data store unavailable"}\n\n'
-        sent += 1
-        if max_events is not None and sent >= max_events:
-            return
-        await asyncio.sleep(interval)
+def _render(store: PrivateStore, ref: Reference) -> str:
+    data = snapshot(store, ref)
+    return f"event: fleet\nid: {data['at_ms']}\ndata: {json.dumps(data)}\n\n"
