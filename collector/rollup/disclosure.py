@@ -1,0 +1,68 @@
+"""The rollups' published groups as one linked system (telemetry.disclosure).
+
+Units: a group's use in a period (utility × period × district/dong/building type), with
+its holders (households, or sites where there are none) and its largest contributions
+per holder — a site with households counts as that many holders sharing its use evenly
+(the finest the rollup knows; a complex's bulk meter reveals no one household). Constraints:
+within a period, each level adds up to its parent (dongs to their district, districts
+to the city, building types to their area); across periods, a KST day is the sum of its
+hours for every group (the day's figures are summed from the same hourly meter figures).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from collector.rollup.groups import Group
+from telemetry.disclosure import Constraint, Kind, System, Unit, hierarchy
+from telemetry.influx_schema import GROUP_ALL
+
+UnitKey = tuple[str, int, Group]  # (utility, period start ms, group)
+TOP = 3  # contributions kept per cell: enough for the p% rule and (n, k) with n ≤ 3
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the disclosure rules need of one cell."""
+
+    total: float
+    holders: int
+    top: tuple[float, ...]  # largest contributions per holder, descending
+
+
+def contributions(per_site: Iterable[tuple[float, int]], n: int = TOP) -> tuple[float, ...]:
+    """The n largest contributions per holder from (site's value, its households):
+    a site without households is one holder; one with h households, h holders of v/h."""
+    out: list[float] = []
+    for value, households in per_site:
+        share = value / households if households > 0 else value
+        out.extend([share] * min(max(households, 1), n))
+    return tuple(heapq.nlargest(n, out))
+
+
+def energy_system(
+    cells: Mapping[UnitKey, Facts], days: Mapping[tuple[str, int], Iterable[int]] | None = None
+) -> System:
+    """cells: every group cell of the periods protected together; days: (utility, day
+    start) → the hour starts within that day whose cells are in `cells` (the day equals
+    their sum, group by group)."""
+    system = System()
+    slices: dict[tuple[str, int], dict[tuple[str, str, str], UnitKey]] = defaultdict(dict)
+    for key, facts in cells.items():
+        utility, ts, g = key
+        system.add(
+            key,
+            Unit(Kind.MAGNITUDE, facts.holders, {key: facts.total}, main=key, top=facts.top),
+        )
+        slices[(utility, ts)][(g.district, g.dong, g.building_type)] = key
+    for coords in slices.values():
+        system.constraints.extend(hierarchy(coords, GROUP_ALL))
+    for (utility, day), hours in (days or {}).items():
+        hours = list(hours)
+        for coords, key in slices.get((utility, day), {}).items():
+            parts = [slices[(utility, h)][coords] for h in hours if coords in slices[(utility, h)]]
+            system.constraints.append(Constraint.total(key, parts))
+    return system
