@@ -132,6 +132,7 @@ def round_system(
                 main=(qid, *cell, N),
                 alike=tuple(alike),
                 offered=ALL in cell,
+                weight=10.0 ** sum(c == ALL for c in cell),  # keep wholes before parts
             )
             system.add((qid, cell), unit)
             index[(qid, cell)] = (qid, cell)

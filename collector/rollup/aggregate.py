@@ -1,12 +1,15 @@
 """Per-meter values → per-group points, split into private, public and suppressed.
 
-A group withheld only by complementary suppression (it passes the privacy
-rule itself) also gets a `withheld` marker in the public bucket: tags and
-timestamp of the withheld point, `reason` = "complementary", no figures, so
-that readers can tell it from a group without data. Groups below k get no
-marker: they stay entirely out of the public bucket. When a later pass
-publishes a group after all, the engine rewrites its marker with `reason` =
-"published" (see `stale_markers`), so a marker never contradicts a figure.
+Which groups of a period are published is decided by the shared disclosure control
+(`disclosure.py`, telemetry.disclosure): k holders, the dominance rule, and secondary
+suppression checked by the linear-programming audit over the period's whole hierarchy.
+A group withheld with k or more holders (one holder dominates it, or it protects
+another group) gets a `withheld` marker in the public bucket: tags and timestamp of the
+withheld point, `reason` = "dominated" or "complementary", no figures, so that readers
+can tell it from a group without data and say why. Groups below k get no marker: they
+stay entirely out of the public bucket. When a later pass publishes a group after all,
+the engine rewrites its marker with `reason` = "published" (see `stale_markers`), so a
+marker never contradicts a figure.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from collector.rollup.complementary import publishable
+from collector.rollup.disclosure import Facts, contributions, decide
 from collector.rollup.groups import Group, Holders, SiteInfo
 from collector.rollup.periods import hour_of
+from telemetry.disclosure import DisclosureRules, Reason
 from telemetry.influx_schema import (
     CONSUMPTION_1MO,
     FIELD_APPORTIONED,
@@ -28,6 +32,7 @@ from telemetry.influx_schema import (
     TAG_UTILITY,
     WITHHELD,
     WITHHELD_COMPLEMENTARY,
+    WITHHELD_DOMINATED,
     WITHHELD_PUBLISHED,
 )
 from telemetry.lineproto import line
@@ -41,6 +46,7 @@ class Cell:
     total: float = 0.0
     holders: Holders = field(default_factory=Holders)
     apportioned: int = 0  # meters whose figure was apportioned across months
+    top: tuple[float, ...] = ()  # largest contributions per holder (set before deciding)
 
     def add(
         self, info: SiteInfo, value: float, meters: int, new_site: bool, apportioned: int = 0
@@ -93,27 +99,50 @@ def aggregate(
         acc[0] += value
         acc[1] += meters
     cells: dict[CellKey, Cell] = {}
+    shares: dict[CellKey, list[tuple[float, int]]] = defaultdict(list)
     for (utility, ts, site), (total, meters) in per_site.items():
         info = sites[site]
         for group in info.groups():
             cell = cells.setdefault((utility, ts, group), Cell())
             cell.add(info, total, int(meters), new_site=True)
+            shares[(utility, ts, group)].append((total, info.households))
+    for key, cell in cells.items():
+        cell.top = contributions(shares[key])
     return cells, unknown
+
+
+def rules_of(k: int | DisclosureRules) -> DisclosureRules:
+    return k if isinstance(k, DisclosureRules) else DisclosureRules(k=k)
+
+
+def decide_cells(
+    cells: dict[CellKey, Cell], rules: DisclosureRules
+) -> tuple[set[CellKey], dict[CellKey, Reason]]:
+    """Each period's groups protected together (one system per utility and period)."""
+    slices: dict[tuple[str, int], dict[CellKey, Facts]] = defaultdict(dict)
+    for key, cell in cells.items():
+        utility, ts, _g = key
+        slices[(utility, ts)][key] = Facts(cell.total, cell.holders.count, cell.top)
+    public: set[CellKey] = set()
+    reasons: dict[CellKey, Reason] = {}
+    for facts in slices.values():
+        shown, why = decide(facts, rules)
+        public |= shown
+        reasons.update(why)
+    return public, reasons
 
 
 def group_points(
     measurement: str,
     cells: dict[CellKey, Cell],
-    k: int,
+    k: int | DisclosureRules,
     value_fields: Callable[[str, float], dict[str, float]],
 ) -> Output:
-    """One point per cell in private; in public only if the group passes the rule."""
+    """One point per cell in private; in public only if the disclosure control allows."""
+    rules = rules_of(k)
     out = Output()
     held: set[tuple[str, int, Group]] = set()
-    slices: dict[tuple[str, int], dict[Group, Holders]] = defaultdict(dict)
-    for (utility, ts, group), cell in cells.items():
-        slices[(utility, ts)][group] = cell.holders
-    decided = {key: publishable(groups, k) for key, groups in slices.items()}
+    public, reasons = decide_cells(cells, rules)
     for (utility, ts, group), cell in sorted(cells.items()):
         tags = {TAG_UTILITY: utility, **group.tags()}
         fields: dict[str, float | int] = {
@@ -128,19 +157,24 @@ def group_points(
             fields[FIELD_APPORTIONED] = int(cell.apportioned)
         point = line(measurement, tags, fields, ts)
         out.private.append(point)
-        public, extra = decided[(utility, ts)]
-        if group in public:
+        key = (utility, ts, group)
+        if key in public:
             out.public.append(point)
             out.published.add(point_key(measurement, tags, ts))
             continue
-        if group in extra:
-            out.public.append(withheld_marker(measurement, tags, ts))
+        reason = reasons.get(key, Reason.TOO_FEW)
+        if reason in MARKED:
+            out.public.append(withheld_marker(measurement, tags, ts, MARKED[reason]))
         if (utility, suppressed_at(measurement, ts), group) not in held:
             # Held back per hour at most: the reason (too few holders) rarely changes faster.
             at = suppressed_at(measurement, ts)
             held.add((utility, at, group))
-            out.private.append(_suppressed(measurement, tags, at, cell.holders, k, group in extra))
+            out.private.append(_suppressed(measurement, tags, at, cell.holders, rules.k, reason))
     return out
+
+
+# Withheld groups that get a public marker, and its reason; below k: none.
+MARKED = {Reason.PROTECTS: WITHHELD_COMPLEMENTARY, Reason.DOMINATED: WITHHELD_DOMINATED}
 
 
 def suppressed_at(measurement: str, ts: int) -> int:
@@ -167,19 +201,24 @@ def stale_markers(markers: Iterable[PointKey], published: set[PointKey]) -> list
     return out
 
 
-def withheld_marker(measurement: str, tags: dict[str, str], ts: int) -> str:
-    """The public marker of a group withheld by complementary suppression: no figures."""
-    return line(
-        WITHHELD, {TAG_MEASUREMENT: measurement, **tags}, {"reason": WITHHELD_COMPLEMENTARY}, ts
-    )
+def withheld_marker(
+    measurement: str, tags: dict[str, str], ts: int, reason: str = WITHHELD_COMPLEMENTARY
+) -> str:
+    """The public marker of a group withheld with k or more holders: no figures."""
+    return line(WITHHELD, {TAG_MEASUREMENT: measurement, **tags}, {"reason": reason}, ts)
 
 
 def _suppressed(
-    measurement: str, tags: dict[str, str], ts: int, holders: Holders, k: int, complementary: bool
+    measurement: str, tags: dict[str, str], ts: int, holders: Holders, k: int, reason: Reason
 ) -> str:
     return line(
         SUPPRESSED,
         {TAG_MEASUREMENT: measurement, **tags},
-        {"holders": int(holders.count), "k": int(k), "complementary": int(complementary)},
+        {
+            "holders": int(holders.count),
+            "k": int(k),
+            "complementary": int(reason is Reason.PROTECTS),
+            "reason": reason.value,
+        },
         ts,
     )

@@ -7,13 +7,14 @@ import hashlib
 from collections.abc import Iterator
 
 from collector.rollup import state
-from collector.rollup.aggregate import Cell, CellKey, Output, aggregate, group_points
+from collector.rollup.aggregate import Cell, CellKey, Output, aggregate, group_points, rules_of
 from collector.rollup.counters import Usage, Window
 from collector.rollup.groups import SiteInfo
 from collector.rollup.periods import DAY_MS
 from collector.rollup.placement import Placement
 from collector.rollup.source import RawSource, Sites
 from telemetry.counters import K, Settled, max_rate_per_h, settle
+from telemetry.disclosure import DisclosureRules
 from telemetry.emissions import EmissionFactors
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.influx_schema import (
@@ -50,7 +51,7 @@ class Computer:
         source: RawSource,
         sites: dict[str, SiteInfo],
         factors: EmissionFactors,
-        k: int,
+        k: int | DisclosureRules,
         bridge_ms: int,
         placement: Placement | None = None,
     ) -> None:
@@ -58,23 +59,24 @@ class Computer:
         self.sites = sites
         self.placement = placement or Placement(sites)
         self.factors = factors
-        self.k = k
+        self.rules = rules_of(k)
+        self.k = self.rules.k
         self.bridge_ms = bridge_ms
         self.states: dict[tuple[str, str, str], state.MeterState] = {}
         self.site_last: dict[str, int] = {}  # newest reading taken per site
-        self._fingerprint: tuple[tuple[int, int, int, int, int], str] | None = None
+        self._fingerprint: tuple[tuple[object, ...], str] | None = None
 
     def fingerprint(self) -> str:
-        """What the group points depend on besides readings: registry, k, factors.
+        """What the group points depend on besides readings: registry, disclosure rules, factors.
         A pass that finds another fingerprint on the last one recomputes in full.
         Kept while the same objects are in use: hashing the sites again cost every
         pass ~0.3 s per 100,000 sites."""
-        key = (id(self.sites), len(self.sites), self.k, id(self.factors), id(self.placement))
+        key = (id(self.sites), len(self.sites), self.rules, id(self.factors), id(self.placement))
         if self._fingerprint is None or self._fingerprint[0] != key:
             text = repr(
                 (
                     sorted(self.sites.items()),
-                    self.k,
+                    self.rules.model_dump_json(),
                     self.factors.model_dump_json(),
                     self.placement.fingerprint_text(),
                 )
@@ -91,7 +93,7 @@ class Computer:
                 (utility.value, site, minute, value, 1) for site, _m, minute, value in rows
             )
         cells, unknown = aggregate(items, self.sites)
-        out = group_points(LIVE_1M, cells, self.k, lambda _u, total: {"rate": total})
+        out = group_points(LIVE_1M, cells, self.rules, lambda _u, total: {"rate": total})
         out.unknown_sites |= unknown
         return out
 
@@ -233,7 +235,7 @@ class Computer:
 
     def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
         """Per-group points with CO2e from kept cells (books.py)."""
-        return group_points(measurement, cells, self.k, self._consumption_fields)
+        return group_points(measurement, cells, self.rules, self._consumption_fields)
 
     def meter_days(self, days: list[int], sites: Sites) -> MeterUsage:
         """Per meter and KST day, summed from the stored hourly meter points."""

@@ -17,7 +17,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from collector.rollup.groups import Group
-from telemetry.disclosure import Constraint, Kind, System, Unit, hierarchy
+from telemetry.disclosure import (
+    Constraint,
+    DisclosureRules,
+    Kind,
+    Reason,
+    System,
+    Unit,
+    hierarchy,
+    protect,
+)
 from telemetry.influx_schema import GROUP_ALL
 
 UnitKey = tuple[str, int, Group]  # (utility, period start ms, group)
@@ -49,14 +58,14 @@ def energy_system(
     """cells: every group cell of the periods protected together; days: (utility, day
     start) → the hour starts within that day whose cells are in `cells` (the day equals
     their sum, group by group)."""
-    system = System()
+    system = System(nonnegative=all(f.total >= 0 for f in cells.values()))
     slices: dict[tuple[str, int], dict[tuple[str, str, str], UnitKey]] = defaultdict(dict)
     for key, facts in cells.items():
         utility, ts, g = key
-        system.add(
-            key,
-            Unit(Kind.MAGNITUDE, facts.holders, {key: facts.total}, main=key, top=facts.top),
-        )
+        level = sum(c == GROUP_ALL for c in (g.district, g.dong, g.building_type))
+        unit = Unit(Kind.MAGNITUDE, facts.holders, {key: facts.total}, main=key, top=facts.top)
+        unit.weight = 10.0**level  # keep totals: withhold parts before their wholes
+        system.add(key, unit)
         slices[(utility, ts)][(g.district, g.dong, g.building_type)] = key
     for coords in slices.values():
         system.constraints.extend(hierarchy(coords, GROUP_ALL))
@@ -66,3 +75,15 @@ def energy_system(
             parts = [slices[(utility, h)][coords] for h in hours if coords in slices[(utility, h)]]
             system.constraints.append(Constraint.total(key, parts))
     return system
+
+
+def decide(
+    cells: Mapping[UnitKey, Facts],
+    rules: DisclosureRules,
+    days: Mapping[tuple[str, int], Iterable[int]] | None = None,
+) -> tuple[set[UnitKey], dict[UnitKey, Reason]]:
+    """(cells to publish, why each other is withheld) for cells protected together."""
+    if not cells:
+        return set(), {}
+    result = protect(energy_system(cells, days), rules)
+    return result.published, result.reasons

@@ -28,7 +28,7 @@ from telemetry.influx_schema import (
     TAG_SOURCE,
     TAG_UTILITY,
     WITHHELD,
-    WITHHELD_COMPLEMENTARY,
+    WITHHELD_ACTIVE,
     interval_measurement,
     rollup_from,
 )
@@ -304,7 +304,8 @@ class PublicMarkers:
     def complementary(
         self, start_ms: int, end_ms: int
     ) -> list[tuple[str, str, str, str, str, int]]:
-        """(measurement, utility, district, dong, building_type, ts) of active markers."""
+        """(measurement, utility, district, dong, building_type, ts) of standing markers
+        (complementary or dominated)."""
         q = (
             f"SELECT reason FROM {quote_ident(WITHHELD)} WHERE {time_window(start_ms, end_ms)} "
             f"GROUP BY {', '.join(quote_ident(t) for t in (TAG_MEASUREMENT, *GROUP_TAGS))}"
@@ -312,7 +313,7 @@ class PublicMarkers:
         out = []
         for s in self.ql.series(q, self.db, epoch="ms"):
             key = [s.tags.get(t, "") for t in (TAG_MEASUREMENT, *GROUP_TAGS)]
-            out.extend((*key, int(t)) for t, reason in s.values if reason == WITHHELD_COMPLEMENTARY)
+            out.extend((*key, int(t)) for t, reason in s.values if reason in WITHHELD_ACTIVE)
         return out
 
 

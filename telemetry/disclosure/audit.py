@@ -3,7 +3,7 @@ interval an attacker can derive from every published figure and every constraint
 the system, checked against its protection interval.
 
 The attacker knows the published units' figures exactly, the constraints (totals are
-sums of their parts) and that every figure is non-negative; counts are integers, so an
+sums of their parts) and that every figure is non-negative (where the system says so); counts are integers, so an
 integer quantity's LP bounds are rounded inwards (floor of the max, ceil of the min).
 The LP (HiGHS, through highspy) runs per connected component of withheld figures: figures tied
 by no constraint to each other cannot inform each other.
@@ -180,7 +180,8 @@ def _solve(
     lp.num_col_ = len(members)
     lp.num_row_ = len(constraints)
     lp.col_cost_ = np.zeros(len(members))
-    lp.col_lower_ = np.zeros(len(members))
+    floor = 0.0 if system.nonnegative else -highspy.kHighsInf
+    lp.col_lower_ = np.full(len(members), floor)
     lp.col_upper_ = np.full(len(members), highspy.kHighsInf)
     lp.row_lower_ = np.array(lower, dtype=float)
     lp.row_upper_ = np.array(upper, dtype=float)

@@ -59,6 +59,7 @@ def protect(
     for i, c in enumerate(system.constraints):
         for f, _ in c.coefs:
             by_figure[f].append(i)
+    same = _same_figures(system)
     rounds = seen = 0
     memo: Memo = {}
     while rounds < max_rounds:
@@ -67,40 +68,84 @@ def protect(
             break
         rounds += 1
         seen += len(exposed)
-        chosen = {_complement(system, published, by_figure, e) for e in exposed}
+        chosen = {_complement(system, published, by_figure, same, e) for e in exposed}
         chosen.discard(None)
         if not chosen:
             raise RuntimeError(
                 "disclosure: no published unit left to protect " + "; ".join(map(str, exposed))
             )
-        for key in chosen:
-            published.discard(key)
-            reasons[key] = Reason.PROTECTS
+        for group in chosen:
+            for key in group:
+                if key in published:
+                    published.discard(key)
+                    reasons[key] = Reason.PROTECTS
     else:
         raise RuntimeError(
             f"disclosure: secondary suppression did not settle in {max_rounds} rounds"
         )
     if prune:
         # A round withholds one unit per exposure at once, and a later one may have
-        # made an earlier one unneeded: give back each (dearest first) the audit spares.
-        secondary = [k for k, r in reasons.items() if r is Reason.PROTECTS]
-        for key in sorted(secondary, key=lambda k: (-system.units[k].cost, repr(k))):
-            published.add(key)
+        # made an earlier one unneeded: give back each (dearest first) the audit spares,
+        # with the units that are the same figure.
+        secondary = {same[k] for k, r in reasons.items() if r is Reason.PROTECTS}
+        for group in sorted(
+            secondary, key=lambda g: (_cost(system, g), repr(sorted(map(repr, g)))), reverse=True
+        ):
+            back = {k for k in group if reasons.get(k) is Reason.PROTECTS}
+            published |= back
             if audit(system, published, needs, memo, first_exposed=True):
-                published.discard(key)
+                published -= back
             else:
-                del reasons[key]
+                for k in back:
+                    del reasons[k]
     return Protection(published, reasons, needs, rounds, seen, primary)
+
+
+def _same_figures(system: System) -> dict[UnitKey, frozenset[UnitKey]]:
+    """Units that are the same figure (a total with one part, and so on up): tied by
+    two-term equalities on their main figures. Withholding one alone would not hide it."""
+    parent = {k: k for k in system.units}
+
+    def find(k: UnitKey) -> UnitKey:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for c in system.constraints:
+        if not c.equality or c.rhs != 0 or len(c.coefs) != 2:
+            continue
+        (f, a), (g, b) = c.coefs
+        if a != -b:
+            continue
+        u, v = system.owner(f), system.owner(g)
+        if u != v and _is_main(system, u, f) and _is_main(system, v, g):
+            parent[find(u)] = find(v)
+    groups: dict[UnitKey, set[UnitKey]] = defaultdict(set)
+    for k in system.units:
+        groups[find(k)].add(k)
+    return {k: frozenset(groups[find(k)]) for k in system.units}
+
+
+def _is_main(system: System, unit: UnitKey, figure: FigureKey) -> bool:
+    u = system.units[unit]
+    return figure == u.main or len(u.figures) == 1
+
+
+def _cost(system: System, group: frozenset[UnitKey]) -> tuple[float, float]:
+    costs = [system.units[k].cost for k in group]
+    return (sum(c[0] for c in costs), sum(c[1] for c in costs))
 
 
 def _complement(
     system: System,
     published: set[UnitKey],
     by_figure: Mapping[FigureKey, list[int]],
+    same: Mapping[UnitKey, frozenset[UnitKey]],
     exposure: Exposure,
-) -> UnitKey | None:
+) -> frozenset[UnitKey] | None:
     """The cheapest published unit next to the exposed need (same constraint), else next
-    to any withheld figure linked to it."""
+    to any withheld figure linked to it; with the units that are the same figure."""
     start = [f for f, _ in exposure.need.coefs]
     candidates = _neighbours(system, published, by_figure, start)
     if not candidates:
@@ -119,7 +164,8 @@ def _complement(
             frontier = ring
     if not candidates:
         return None
-    return min(candidates, key=lambda k: (system.units[k].cost, repr(k)))
+    groups = {same[k] for k in candidates}
+    return min(groups, key=lambda g: (_cost(system, g), repr(sorted(map(repr, g)))))
 
 
 def _neighbours(

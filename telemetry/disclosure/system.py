@@ -41,6 +41,8 @@ class Unit:
       response and the whole population did not all give it (frequency tables: the
       group-disclosure rule makes the unit sensitive).
     offered: False for a structural cell that is never published.
+    weight: secondary suppression prefers to withhold units of small weight × holders
+      (the builder gives totals a larger weight than their parts).
     """
 
     kind: Kind
@@ -50,13 +52,13 @@ class Unit:
     top: tuple[float, ...] = ()
     alike: tuple[tuple[FigureKey, FigureKey], ...] = ()
     offered: bool = True
+    weight: float = 1.0  # how much more withholding it costs (totals above their parts)
 
     @property
-    def cost(self) -> float:
-        """What withholding it loses: its main figure, or its largest figure."""
-        if self.main is not None:
-            return abs(self.figures[self.main])
-        return max((abs(v) for v in self.figures.values()), default=0.0)
+    def cost(self) -> tuple[float, float]:
+        """What withholding it loses: its holders, weighted; then its main figure."""
+        value = self.figures[self.main] if self.main is not None else 0.0
+        return (self.weight * self.holders, self.weight * abs(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +82,12 @@ class Constraint:
 
 @dataclass
 class System:
+    """units and constraints; `nonnegative`: every figure is known to be at least 0 (use,
+    counts), which the reader may use too."""
+
     units: dict[UnitKey, Unit] = field(default_factory=dict)
     constraints: list[Constraint] = field(default_factory=list)
+    nonnegative: bool = True
 
     def __post_init__(self) -> None:
         self._owner: dict[FigureKey, UnitKey] = {}
