@@ -38,7 +38,7 @@ from telemetry.influx_schema import (
     LIVE_1M,
     TAG_MEASUREMENT,
     WITHHELD,
-    WITHHELD_COMPLEMENTARY,
+    WITHHELD_ACTIVE,
 )
 from telemetry.influxql import tag_eq, time_window
 
@@ -47,12 +47,22 @@ LIVE_HORIZON = dt.timedelta(minutes=15)
 
 
 def withheld_markers(store: PublicStore, measurement: str, where: str) -> list[dict[str, Any]]:
-    """Complementary-suppression markers of one rollup measurement (tags and time)."""
+    """Standing withheld markers of one rollup measurement (tags, time and `reason`:
+    `complementary` to protect another group, `dominated` where one site dominates)."""
     rows = store.rows(
         f"SELECT reason FROM {WITHHELD} WHERE {tag_eq(TAG_MEASUREMENT, measurement)} AND {where} "
         "GROUP BY utility, district, dong, building_type"
     )
-    return [r for r in rows if r.get("reason") == WITHHELD_COMPLEMENTARY]
+    return [r for r in rows if r.get("reason") in WITHHELD_ACTIVE]
+
+
+def strongest(reasons: Any) -> str | None:
+    """Of several markers' reasons (a window's periods), the one a reader is told:
+    `dominated` wins (it says more about the group); None when there is none."""
+    found = set(reasons)
+    if not found:
+        return None
+    return "dominated" if "dominated" in found else sorted(found)[0]
 
 
 # --- live ----------------------------------------------------------------
@@ -70,12 +80,15 @@ def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> 
     )
     minute = max((r["time"] for r in rows), default=None)
     latest = {(r["utility"], r["district"]): r for r in rows if r["time"] == minute}
-    marked: set[tuple[str, str]] = set()
+    marked: dict[tuple[str, str], str] = {}
     if minute is not None:
         where = (
             f"time = {int(minute)}ms AND {tag_eq('dong', ALL)} AND {tag_eq('building_type', ALL)}"
         )
-        marked = {(r["utility"], r["district"]) for r in withheld_markers(store, LIVE_1M, where)}
+        marked = {
+            (r["utility"], r["district"]): r["reason"]
+            for r in withheld_markers(store, LIVE_1M, where)
+        }
     districts = [
         DistrictLive(
             code=d.code,
@@ -95,15 +108,15 @@ def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> 
 
 
 def _figures(
-    latest: dict, marked: set[tuple[str, str]], ref: Reference, district: str
+    latest: dict, marked: dict[tuple[str, str], str], ref: Reference, district: str
 ) -> list[LiveFigure]:
     out = []
     for utility in Utility:
         row = latest.get((utility.value, district))
         unit = RATE_UNITS[utility.value]
         if row is None:
-            is_marked = (utility.value, district) in marked
-            status, reason = ref.missing_reason(district, ALL, ALL, is_marked)
+            why = marked.get((utility.value, district))
+            status, reason = ref.missing_reason(district, ALL, ALL, why)
             out.append(LiveFigure(utility=utility, unit=unit, status=status, reason=reason))
         else:
             out.append(
@@ -120,16 +133,17 @@ def _figures(
 
 
 def _self_sufficiency(
-    latest: dict, marked: set[tuple[str, str]], ref: Reference, district: str
+    latest: dict, marked: dict[tuple[str, str], str], ref: Reference, district: str
 ) -> SelfSufficiency:
     solar = latest.get(("solar", district))
     elec = latest.get(("electricity", district))
     if solar is None or elec is None:
-        is_marked = any(
-            (u, district) in marked and latest.get((u, district)) is None
+        why = strongest(
+            marked[(u, district)]
             for u in ("solar", "electricity")
+            if (u, district) in marked and latest.get((u, district)) is None
         )
-        status, reason = ref.missing_reason(district, ALL, ALL, is_marked)
+        status, reason = ref.missing_reason(district, ALL, ALL, why)
         return SelfSufficiency(status=status, reason=reason)
     ratio = solar["rate"] / elec["rate"] if elec["rate"] > 0 else None
     return SelfSufficiency(
@@ -173,20 +187,24 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
     return months
 
 
-def _marked_periods(store: PublicStore, group: GroupRef, utility: str, w: Window) -> set[int]:
-    """Period starts (ms) with a complementary-suppression marker; months from days."""
+def _marked_periods(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dict[int, str]:
+    """Period starts (ms) with a withheld marker, and its reason; months from days."""
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = withheld_markers(
         store,
         measurement,
         f"{_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}",
     )
-    if w.every is not Every.MONTH:
-        return {r["time"] for r in rows}
-    return {ms(floor(from_ms(r["time"]), Every.MONTH)) for r in rows}
+    out: dict[int, list[str]] = {}
+    for r in rows:
+        key = (
+            r["time"] if w.every is not Every.MONTH else ms(floor(from_ms(r["time"]), Every.MONTH))
+        )
+        out.setdefault(key, []).append(r["reason"])
+    return {key: strongest(reasons) or "" for key, reasons in out.items()}
 
 
-def _missing(ref: Reference, group: GroupRef, marked: bool) -> tuple[str, str]:
+def _missing(ref: Reference, group: GroupRef, marked: str | None) -> tuple[str, str]:
     return ref.missing_reason(group.district, group.dong, group.building_type, marked)
 
 
@@ -199,7 +217,7 @@ def series(
     for start, end in w.periods():
         row = found.get(ms(start))
         if row is None:
-            status, reason = _missing(ref, group, ms(start) in marked)
+            status, reason = _missing(ref, group, marked.get(ms(start)))
             points.append(
                 SeriesPoint(
                     start=start.isoformat(), end=end.isoformat(), status=status, reason=reason
@@ -217,7 +235,7 @@ def series(
                     sites=row["sites"],
                 )
             )
-    status, reason = _missing(ref, group, bool(marked))
+    status, reason = _missing(ref, group, strongest(marked.values()))
     total = _total(w, list(found.values()), len(w.periods()), status, reason)
     return Series(
         group=group,
@@ -254,7 +272,7 @@ def _compare(
     store: PublicStore, ref: Reference, group: GroupRef, utility: Utility, now: Total, w: Window
 ) -> Comparison:
     marked = _marked_periods(store, group, utility.value, w)
-    status, reason = _missing(ref, group, bool(marked))
+    status, reason = _missing(ref, group, strongest(marked.values()))
     then = _total(
         w, list(_points(store, group, utility.value, w).values()), len(w.periods()), status, reason
     )

@@ -41,7 +41,11 @@ COLUMNS = [
     "co2e_kg",
     "households",
     "sites",
+    "status",
+    "withheld_reason",
 ]
+# Why a group of the file has no figures (`status` = withheld): the disclosure rule.
+WITHHELD_REASONS = {"dominated": "one_site_dominates", "complementary": "protects_another_cell"}
 
 
 class Level(StrEnum):
@@ -86,30 +90,33 @@ def _rows(
 ) -> list[dict[str, Any]]:
     w = window(start, end, every)
     out = []
-    for r in public_totals.group_totals(store, utility.value if utility else None, level.value, w):
-        t = from_ms(r["time"])
+    wanted = utility.value if utility else None
+    shown = public_totals.group_totals(store, wanted, level.value, w)
+    for r in shown:
         unit = UNITS.get(r["utility"], "")
-        district, dong = r["district"], r["dong"]
         out.append(
-            {
-                "period_start": _iso(t, every),
-                "period_end": _iso(advance(t, every), every),
-                "every": every.value,
-                "level": level.value,
-                "district_code": "" if district == "all" else district,
-                "district_name_ko": ref.geo.districts[district].name_ko
-                if district in ref.geo.districts
-                else "",
-                "dong_code": "" if dong == "all" else dong,
-                "dong_name_ko": ref.geo.dongs[dong].name_ko if dong in ref.geo.dongs else "",
-                "building_type": "" if r["building_type"] == "all" else r["building_type"],
-                "utility": r["utility"],
+            _group_columns(ref, level, every, r)
+            | {
                 "consumption_kwh": round_figure(r["consumption"], unit) if unit == "kWh" else None,
                 "consumption_m3": round_figure(r["consumption"], unit) if unit == "m3" else None,
                 "co2e_kg": round_figure(r["co2e_kg"], "kg"),
                 "households": r["households"],
                 "sites": r["sites"],
+                "status": "ok",
+                "withheld_reason": "",
             }
+        )
+    # Groups withheld with enough holders (a dominant site, or to protect another cell)
+    # are listed without figures, with the rule; a period the window also shows a
+    # figure for (a month of partly withheld days) keeps its figure.
+    have = {(r["utility"], r["district"], r["dong"], r["building_type"], r["time"]) for r in shown}
+    for r in public_totals.withheld_groups(store, wanted, level.value, w):
+        if (r["utility"], r["district"], r["dong"], r["building_type"], r["time"]) in have:
+            continue
+        out.append(
+            _group_columns(ref, level, every, r)
+            | dict.fromkeys(("consumption_kwh", "consumption_m3", "co2e_kg", "households", "sites"))
+            | {"status": "withheld", "withheld_reason": WITHHELD_REASONS.get(r["reason"], "")}
         )
     out.sort(
         key=lambda x: (
@@ -123,14 +130,36 @@ def _rows(
     return out
 
 
+def _group_columns(ref: Reference, level: Level, every: Every, r: dict[str, Any]) -> dict[str, Any]:
+    t = from_ms(r["time"])
+    district, dong = r["district"], r["dong"]
+    return {
+        "period_start": _iso(t, every),
+        "period_end": _iso(advance(t, every), every),
+        "every": every.value,
+        "level": level.value,
+        "district_code": "" if district == "all" else district,
+        "district_name_ko": ref.geo.districts[district].name_ko
+        if district in ref.geo.districts
+        else "",
+        "dong_code": "" if dong == "all" else dong,
+        "dong_name_ko": ref.geo.dongs[dong].name_ko if dong in ref.geo.dongs else "",
+        "building_type": "" if r["building_type"] == "all" else r["building_type"],
+        "utility": r["utility"],
+    }
+
+
 def _iso(t: dt.datetime, every: Every) -> str:
     return t.isoformat() if every is Every.HOUR else t.date().isoformat()
 
 
 _DOC = (
-    "Published aggregates (groups that pass the privacy rule; withheld groups are not "
-    "listed) per period: administrative codes, ISO 8601 dates (days and months in KST), "
-    "units in column names. Licence: see /v1/open-data and the `Link` header."
+    "Published aggregates per period: administrative codes, ISO 8601 dates (days and months "
+    "in KST), units in column names. Groups below the privacy threshold are not listed; "
+    "groups withheld although they have enough households or sites are listed with "
+    "`status` = withheld, no figures and `withheld_reason`: `one_site_dominates` (one "
+    "site's use would show through) or `protects_another_cell` (withheld so that another "
+    "withheld group cannot be worked out). Licence: see /v1/open-data and the `Link` header."
 )
 
 

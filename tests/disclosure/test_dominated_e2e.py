@@ -1,0 +1,142 @@
+"""A dong where one factory uses ~90 % (issue 24), through the real rollup process into a
+real InfluxDB, read by the API: the dong is withheld with the reason "one site dominates"
+on the API, the map, the dong page and the open-data CSV, and no page shows its figure."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from devstack import InfluxServer
+from telemetry.influxql import InfluxQL
+from tests.api.conftest import build_app
+from tests.rollup import city
+from tests.rollup.conftest import RolledCity, fresh_db
+
+pytestmark = pytest.mark.timeout(180)
+
+DISTRICT = "29200"
+FACTORY_DONG = "2920051500"  # 송정1동: a factory and four small workshops
+SHOPS_DONG = "2920052500"  # 송정2동: six shops
+SPECS = [
+    city.MeterSpec("fac", "main", "electricity", DISTRICT, FACTORY_DONG, "industrial", 900.0, 1e5),
+    *(
+        city.MeterSpec(
+            f"ws-{i}", "main", "electricity", DISTRICT, FACTORY_DONG, "industrial", 25.0, 1e4
+        )
+        for i in range(4)
+    ),
+    *(
+        city.MeterSpec(
+            f"shop-{i}", "main", "electricity", DISTRICT, SHOPS_DONG, "commercial", 10.0 + i, 5e3
+        )
+        for i in range(6)
+    ),
+    city.MeterSpec("apt", "main", "electricity", *city.APARTMENT_DONG, "apartment", 75.0, 7e3),
+]
+
+
+def _sites_yaml() -> str:
+    parts = ["sites:\n"]
+    for s in SPECS:
+        if s.site == "apt":
+            parts.append(
+                city._site_yaml("apt", "apartment_complex", *city.APARTMENT_DONG, "apartment", 840)
+            )
+        else:
+            parts.append(
+                city._site_yaml(
+                    s.site, "industrial_complex", s.district, s.dong, s.building_type, None
+                )
+            )
+    return "".join(parts)
+
+
+@dataclass
+class Dominated:
+    city: RolledCity
+    client: TestClient
+
+
+@pytest.fixture(scope="module")
+def dominated(
+    influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Dominated]:
+    folder: Path = tmp_path_factory.mktemp("dominated")
+    sites = folder / "sites.yaml"
+    sites.write_text(_sites_yaml(), encoding="utf-8")
+    now = int(time.time() * 1000)
+    start = now - now % city.HOUR - city.HOUR
+    minutes = (now - start) // city.MINUTE
+    raw, public = fresh_db(influx, "raw"), fresh_db(influx, "pub")
+    points = [
+        city.point(s, start + i * city.MINUTE, city.counter_at(s, i), s.rate, "good")
+        for s in SPECS
+        for i in range(int(minutes))
+    ]
+    city.write_on_time(influx.url, raw, points)
+    c = RolledCity(
+        influx.url,
+        raw,
+        public,
+        sites,
+        start,
+        start + int(minutes) * city.MINUTE,
+        InfluxQL(influx.url),
+    )
+    c.rollup()
+    ql = InfluxQL(influx.url)
+    with TestClient(build_app(c, ql, ql)) as client:
+        yield Dominated(c, client)
+    ql.close()
+
+
+def test_the_api_withholds_the_dong_saying_one_site_dominates(dominated: Dominated) -> None:
+    series = dominated.client.get(
+        f"/v1/districts/{DISTRICT}/dongs/{FACTORY_DONG}/consumption", params={"every": "hour"}
+    ).json()
+    withheld = [p for p in series["points"] if p["status"] == "suppressed"]
+    assert withheld and all("one site dominates" in p["reason"] for p in withheld)
+    assert all(p["consumption"] is None for p in series["points"])
+    assert "one site dominates" in series["total"]["reason"]
+    # The apartments' dong, 840 households on one bulk meter, is no dominant site.
+    flat = dominated.client.get(
+        f"/v1/districts/{city.APARTMENT_DONG[0]}/dongs/{city.APARTMENT_DONG[1]}/consumption",
+        params={"every": "hour"},
+    ).json()
+    assert any(p["status"] == "ok" for p in flat["points"])
+
+
+def test_the_map_and_the_dong_page_say_one_site_dominates(dominated: Dominated) -> None:
+    html = dominated.client.get("/map").text
+    row = html.split(f'data-dong="{FACTORY_DONG}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-status="suppressed"' in row and "한 곳의 사용량이 대부분" in row
+    english = dominated.client.get("/map", params={"lang": "en"}).text
+    row = english.split(f'data-dong="{FACTORY_DONG}"', 1)[1].split("</tr>", 1)[0]
+    assert "one site uses most of this group" in row
+    page = dominated.client.get(f"/dongs/{FACTORY_DONG}").text
+    summary = page.split('class="figures summary"', 1)[1].split("</table>", 1)[0]
+    assert "한 곳의 사용량이 대부분" in summary
+
+
+def test_the_open_data_lists_the_dong_as_withheld_without_figures(dominated: Dominated) -> None:
+    for every in ("hour", "day"):
+        text = dominated.client.get(
+            "/v1/open-data/consumption.csv", params={"level": "dong", "every": every}
+        ).text
+        rows = list(csv.DictReader(io.StringIO(text.split("\n", 1)[1])))
+        mine = [r for r in rows if r["dong_code"] == FACTORY_DONG]
+        assert mine, every
+        for r in mine:
+            assert (r["status"], r["withheld_reason"]) == ("withheld", "one_site_dominates")
+            assert r["consumption_kwh"] == r["co2e_kg"] == r["households"] == ""
+        shown = [r for r in rows if r["status"] == "ok"]
+        assert shown and all(re.fullmatch(r"[\d.]+", r["consumption_kwh"]) for r in shown)
