@@ -17,6 +17,7 @@ from civic.surveys.config import SurveysConfig
 from telemetry.config.settings import Settings
 from telemetry.config.strict import StrictModel
 from telemetry.config.yaml_model import Removed, load_model
+from telemetry.disclosure import DisclosureConfig
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.paths import resolve_config_path
 
@@ -76,6 +77,9 @@ class ApiConfig(StrictModel):
     board: BoardConfig = Field(default_factory=BoardConfig)
     surveys: SurveysConfig = Field(default_factory=SurveysConfig)
     grafana: GrafanaConfig = Field(default_factory=GrafanaConfig)
+    # The disclosure rules besides k (telemetry/disclosure): survey results here; the
+    # rollups read the same keys from the `rollup: disclosure:` section of settings.yaml.
+    disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
 
 
 class ApiSettings(Settings):

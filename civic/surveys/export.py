@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from civic.surveys.protection import ALL, RESPONSES
 from civic.surveys.responses import SiteLookup
-from civic.surveys.results import REASONS, StoredResponse, decide, rules_of
+from civic.surveys.results import REASONS, Decision, StoredResponse, decide, rules_of
 from civic.surveys.rounds import Round
 from civic.surveys.template import LIKERT, LIKERT_LABELS_KO, QType
 from telemetry.db.tables import participation_codes
@@ -78,11 +78,12 @@ def methodology(
     responses: list[StoredResponse],
     eligible: Counter[str],
     k: int | DisclosureRules,
+    decision: Decision | None = None,
 ) -> dict[str, Any]:
     rules = rules_of(k)
     k = rules.k
     answered = Counter(r.district for r in responses)
-    decision = decide(current.questions.questions(), responses, rules)
+    decision = decision or decide(current.questions.questions(), responses, rules)
 
     def rate(d: str) -> dict[str, Any]:
         reason = decision.withheld(RESPONSES, (d, ALL)) if answered[d] else None

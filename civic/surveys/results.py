@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,11 +157,14 @@ def question_results(
 
 
 def round_results(
-    current: Round, responses: list[StoredResponse], k: int | DisclosureRules
+    current: Round,
+    responses: list[StoredResponse],
+    k: int | DisclosureRules,
+    decision: Decision | None = None,
 ) -> dict[str, Any]:
     rules = rules_of(k)
     questions = current.questions.questions()
-    decision = decide(questions, responses, rules)
+    decision = decision or decide(questions, responses, rules)
     return {
         "round": current.id,
         "template": current.template,
@@ -173,7 +177,10 @@ def round_results(
 
 
 def comparison(
-    rounds: list[tuple[Round, list[StoredResponse]]], question_id: str, k: int | DisclosureRules
+    rounds: list[tuple[Round, list[StoredResponse]]],
+    question_id: str,
+    k: int | DisclosureRules,
+    decided: Callable[[Round, list[StoredResponse]], Decision] | None = None,
 ) -> list[dict[str, Any]]:
     """One repeated question (same id) across rounds: the whole's figures per round."""
     out = []
@@ -181,7 +188,11 @@ def comparison(
         q = current.questions.question(question_id)
         if q is None:
             continue
-        decision = decide(current.questions.questions(), responses, rules_of(k))
+        decision = (
+            decided(current, responses)
+            if decided is not None
+            else decide(current.questions.questions(), responses, rules_of(k))
+        )
         result = question_results(q, responses, decision)
         out.append(
             {

@@ -125,7 +125,7 @@ def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
         source,
         sites,
         load_emission_factors(),
-        settings.privacy_k,
+        settings.disclosure.rules(settings.privacy_k),
         int(settings.bridge_s * 1000),
         Placement(sites, registry),
     )

@@ -10,12 +10,13 @@ Pure functions: no I/O, no clock.
 
 from telemetry.disclosure.audit import Exposure, Interval, audit, intervals
 from telemetry.disclosure.primary import Need, dominance_excess, sensitivity
-from telemetry.disclosure.rules import DisclosureRules, Dominance, Reason
+from telemetry.disclosure.rules import DisclosureConfig, DisclosureRules, Dominance, Reason
 from telemetry.disclosure.secondary import Protection, primary_needs, protect
 from telemetry.disclosure.system import Constraint, Kind, System, Unit, hierarchy
 
 __all__ = [
     "Constraint",
+    "DisclosureConfig",
     "DisclosureRules",
     "Dominance",
     "Exposure",

@@ -52,6 +52,19 @@ class Dominance(FrozenStrictModel):
     nk_k: float = Field(default=85.0, gt=0, le=100)
 
 
+class DisclosureConfig(FrozenStrictModel):
+    """The `disclosure:` section (config/api.yaml for survey results, the `rollup:` section
+    of config/settings.yaml for the rollups): every rule but k, which stays `privacy_k`."""
+
+    dominance: Dominance = Field(default_factory=Dominance)
+    group_disclosure: bool = True
+    protection_pct: float = Field(default=20.0, ge=0, le=100)
+    protection_floor: float = Field(default=0.01, ge=0)
+
+    def rules(self, k: int) -> DisclosureRules:
+        return DisclosureRules(k=k, **self.model_dump())
+
+
 class DisclosureRules(FrozenStrictModel):
     k: int = Field(default=5, ge=1, le=10_000)
     dominance: Dominance = Field(default_factory=Dominance)

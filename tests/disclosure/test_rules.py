@@ -3,6 +3,8 @@ rules' configuration; a crossed table's additivity constraints."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -113,3 +115,24 @@ def test_hierarchy_of_a_crossed_table() -> None:
         ("all/x", frozenset({"a/x", "b/x"})),
         ("all/y", frozenset({"a/y"})),
     }
+
+
+def test_the_rollup_reads_its_rules_from_the_settings_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collector.rollup.settings import RollupSettings
+
+    folder = tmp_path
+    (folder / "settings.yaml").write_text(
+        "version: 2\nrollup:\n  privacy_k: 7\n  disclosure:\n    dominance: {rule: nk, n: 2, nk_k: 80}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ENERGY_CONFIG_DIR", str(folder))
+    settings = RollupSettings()
+    rules = settings.disclosure.rules(settings.privacy_k)
+    assert (rules.k, rules.dominance.rule, rules.dominance.nk_k) == (7, "nk", 80)
+    (folder / "settings.yaml").write_text(
+        "version: 2\nrollup:\n  disclosure:\n    dominanse: {}\n", encoding="utf-8"
+    )
+    with pytest.raises(Exception, match="dominanse"):
+        RollupSettings()
