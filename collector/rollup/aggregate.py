@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from collector.rollup.disclosure import Facts, contributions, decide
+from collector.rollup.disclosure import Facts, Patterns, contributions, decide
 from collector.rollup.groups import Group, Holders, SiteInfo
 from collector.rollup.periods import hour_of
 from telemetry.disclosure import DisclosureRules, Reason
@@ -116,19 +116,28 @@ def rules_of(k: int | DisclosureRules) -> DisclosureRules:
 
 
 def decide_cells(
-    cells: dict[CellKey, Cell], rules: DisclosureRules
+    cells: dict[CellKey, Cell],
+    rules: DisclosureRules,
+    patterns: Patterns | None = None,
+    measurement: str = "",
 ) -> tuple[set[CellKey], dict[CellKey, Reason]]:
-    """Each period's groups protected together (one system per utility and period)."""
+    """Each period's groups protected together (one system per utility and period),
+    starting from the period's pattern of the pass before when there is one."""
     slices: dict[tuple[str, int], dict[CellKey, Facts]] = defaultdict(dict)
     for key, cell in cells.items():
         utility, ts, _g = key
         slices[(utility, ts)][key] = Facts(cell.total, cell.holders.count, cell.top)
     public: set[CellKey] = set()
     reasons: dict[CellKey, Reason] = {}
-    for facts in slices.values():
-        shown, why = decide(facts, rules)
+    for (utility, ts), facts in slices.items():
+        start = patterns.get(measurement, utility, ts) if patterns is not None else None
+        shown, why = decide(facts, rules, start=start)
         public |= shown
         reasons.update(why)
+        if patterns is not None:
+            patterns.put(
+                measurement, utility, ts, {k for k, r in why.items() if r is Reason.PROTECTS}
+            )
     return public, reasons
 
 
@@ -137,12 +146,13 @@ def group_points(
     cells: dict[CellKey, Cell],
     k: int | DisclosureRules,
     value_fields: Callable[[str, float], dict[str, float]],
+    patterns: Patterns | None = None,
 ) -> Output:
     """One point per cell in private; in public only if the disclosure control allows."""
     rules = rules_of(k)
     out = Output()
     held: set[tuple[str, int, Group]] = set()
-    public, reasons = decide_cells(cells, rules)
+    public, reasons = decide_cells(cells, rules, patterns, measurement)
     for (utility, ts, group), cell in sorted(cells.items()):
         tags = {TAG_UTILITY: utility, **group.tags()}
         fields: dict[str, float | int] = {

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from collector.rollup import state
 from collector.rollup.aggregate import Cell, CellKey, Output, aggregate, group_points, rules_of
 from collector.rollup.counters import Usage, Window
+from collector.rollup.disclosure import Patterns
 from collector.rollup.groups import SiteInfo
 from collector.rollup.periods import DAY_MS
 from collector.rollup.placement import Placement
@@ -61,6 +62,7 @@ class Computer:
         self.factors = factors
         self.rules = rules_of(k)
         self.k = self.rules.k
+        self.patterns = Patterns()  # each period's suppression pattern, pass to pass
         self.bridge_ms = bridge_ms
         self.states: dict[tuple[str, str, str], state.MeterState] = {}
         self.site_last: dict[str, int] = {}  # newest reading taken per site
@@ -93,7 +95,9 @@ class Computer:
                 (utility.value, site, minute, value, 1) for site, _m, minute, value in rows
             )
         cells, unknown = aggregate(items, self.sites)
-        out = group_points(LIVE_1M, cells, self.rules, lambda _u, total: {"rate": total})
+        out = group_points(
+            LIVE_1M, cells, self.rules, lambda _u, total: {"rate": total}, self.patterns
+        )
         out.unknown_sites |= unknown
         return out
 
@@ -235,7 +239,7 @@ class Computer:
 
     def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
         """Per-group points with CO2e from kept cells (books.py)."""
-        return group_points(measurement, cells, self.rules, self._consumption_fields)
+        return group_points(measurement, cells, self.rules, self._consumption_fields, self.patterns)
 
     def meter_days(self, days: list[int], sites: Sites) -> MeterUsage:
         """Per meter and KST day, summed from the stored hourly meter points."""

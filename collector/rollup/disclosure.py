@@ -81,9 +81,30 @@ def decide(
     cells: Mapping[UnitKey, Facts],
     rules: DisclosureRules,
     days: Mapping[tuple[str, int], Iterable[int]] | None = None,
+    start: set[UnitKey] | None = None,
 ) -> tuple[set[UnitKey], dict[UnitKey, Reason]]:
-    """(cells to publish, why each other is withheld) for cells protected together."""
+    """(cells to publish, why each other is withheld) for cells protected together;
+    start: the cells withheld to protect others last time (secondary.protect)."""
     if not cells:
         return set(), {}
-    result = protect(energy_system(cells, days), rules)
+    result = protect(energy_system(cells, days), rules, start=start)
     return result.published, result.reasons
+
+
+class Patterns:
+    """The secondary-suppression pattern of each period's groups, from the pass before:
+    the next decision starts from it (stable figures between versions, one audit in the
+    usual case instead of a search). Bounded: the oldest periods are forgotten."""
+
+    def __init__(self, limit: int = 5_000) -> None:
+        self.limit = limit
+        self.kept: dict[tuple[str, str, int], set[UnitKey]] = {}
+
+    def get(self, measurement: str, utility: str, ts: int) -> set[UnitKey] | None:
+        return self.kept.get((measurement, utility, ts))
+
+    def put(self, measurement: str, utility: str, ts: int, withheld: set[UnitKey]) -> None:
+        self.kept.pop((measurement, utility, ts), None)
+        self.kept[(measurement, utility, ts)] = withheld
+        while len(self.kept) > self.limit:
+            del self.kept[next(iter(self.kept))]

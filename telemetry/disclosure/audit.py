@@ -100,13 +100,15 @@ def intervals(
     needs: Iterable[Need],
     memo: Memo | None = None,
     first_exposed: bool = False,
+    exact: bool = True,
 ) -> list[Interval]:
     """The attacker's interval of every need's quantity, given the published units.
 
     memo: intervals already solved, by (component's withheld figures, need): a
     component's LP depends on nothing else, so repeated audits (secondary suppression)
     solve only the components that changed. first_exposed: stop at the first need
-    found exposed (is the system safe? rather than what is wrong with it)."""
+    found exposed (is the system safe? rather than what is wrong with it). exact: False
+    leaves a side without protection unsolved (±inf), enough to tell exposure."""
     hidden = hidden_figures(system, published)
     comps = _Components(system, hidden)
     by_root: dict[FigureKey, list[Need]] = defaultdict(list)
@@ -146,9 +148,10 @@ def audit(
     needs: Iterable[Need],
     memo: Memo | None = None,
     first_exposed: bool = False,
+    exact: bool = True,
 ) -> list[Exposure]:
     """Needs the published tables break (empty: every withheld cell is protected)."""
-    found = intervals(system, published, needs, memo, first_exposed)
+    found = intervals(system, published, needs, memo, first_exposed, exact)
     return [Exposure(i.need, i.lo, i.hi) for i in found if i.exposed]
 
 
@@ -159,6 +162,7 @@ def _solve(
     constraints: list[Constraint],
     needs: list[Need],
     first_exposed: bool = False,
+    exact: bool = True,
 ) -> list[Interval]:
     """One model per component; each need minimised and maximised on it (HiGHS keeps its
     basis between objectives, so each further solve is a few simplex steps)."""
@@ -197,8 +201,9 @@ def _solve(
         for f, coef in need.coefs:
             cost[index[f]] += coef
         h.changeColsCost(len(members), everything, cost)
-        lo = _optimum(h, highspy.ObjSense.kMinimize)
-        hi = _optimum(h, highspy.ObjSense.kMaximize)
+        # A side with no protection to check is not solved unless asked (exact).
+        lo = _optimum(h, highspy.ObjSense.kMinimize) if exact or need.lower > 0 else -math.inf
+        hi = _optimum(h, highspy.ObjSense.kMaximize) if exact or need.upper > 0 else math.inf
         if need.integer:
             lo = math.ceil(lo - 1e-6) if math.isfinite(lo) else lo
             hi = math.floor(hi + 1e-6) if math.isfinite(hi) else hi

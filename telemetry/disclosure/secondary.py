@@ -10,6 +10,7 @@ at worst with everything withheld.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,54 +52,103 @@ def protect(
     rules: DisclosureRules,
     max_rounds: int = 10_000,
     prune: bool = True,
+    start: set[UnitKey] | None = None,
 ) -> Protection:
+    """start: units withheld to protect others in an earlier decision of the same tables
+    (a rollup pass before this one): withheld again from the outset, so a pattern stays
+    as it was while it still protects (fewer rounds, and figures do not flicker in and
+    out between versions); not pruned then, since it was when first decided."""
     reasons, needs = primary_needs(system, rules)
     primary = dict(reasons)
     published = {k for k, u in system.units.items() if u.offered and k not in reasons}
+    for key in start or ():
+        if key in published:
+            published.discard(key)
+            reasons[key] = Reason.PROTECTS
+    if start is not None:
+        prune = False
     by_figure: dict[FigureKey, list[int]] = defaultdict(list)
     for i, c in enumerate(system.constraints):
         for f, _ in c.coefs:
             by_figure[f].append(i)
     same = _same_figures(system)
-    rounds = seen = 0
+    checked = _distinct(system, needs, same)
     memo: Memo = {}
-    while rounds < max_rounds:
-        exposed = audit(system, published, needs, memo)
-        if not exposed:
-            break
-        rounds += 1
-        seen += len(exposed)
-        chosen = {_complement(system, published, by_figure, same, e) for e in exposed}
-        chosen.discard(None)
-        if not chosen:
-            raise RuntimeError(
-                "disclosure: no published unit left to protect " + "; ".join(map(str, exposed))
-            )
-        for group in chosen:
-            for key in group:
-                if key in published:
-                    published.discard(key)
-                    reasons[key] = Reason.PROTECTS
-    else:
+
+    def settle(
+        shown: set[UnitKey], keep: frozenset[UnitKey], budget: float
+    ) -> tuple[set[UnitKey], int, int] | None:
+        """Withhold complements until the audit passes; never a unit of `keep`, nor
+        more than `budget` of cost in all (None then)."""
+        shown = set(shown)
+        spent = 0.0
+        rounds = seen = 0
+        while rounds < max_rounds:
+            exposed = audit(system, shown, checked, memo, exact=False)
+            if not exposed:
+                return shown, rounds, seen
+            rounds += 1
+            seen += len(exposed)
+            chosen = {_complement(system, shown - keep, by_figure, same, e) for e in exposed}
+            chosen.discard(None)
+            if not chosen:
+                return None
+            for group in chosen:
+                spent += _cost(system, group)[0]
+                shown -= group
+            if spent > budget:
+                return None
         raise RuntimeError(
             f"disclosure: secondary suppression did not settle in {max_rounds} rounds"
         )
+
+    settled = settle(published, frozenset(), math.inf)
+    if settled is None:
+        raise RuntimeError("disclosure: no published unit left to protect")
+    after, rounds, seen = settled
+    for key in published - after:
+        reasons[key] = Reason.PROTECTS
+    published = after
     if prune:
         # A round withholds one unit per exposure at once, and a later one may have
-        # made an earlier one unneeded: give back each (dearest first) the audit spares,
-        # with the units that are the same figure.
+        # made an earlier one unneeded, or a cheaper one would do: give back each (dearest
+        # first, with the units that are the same figure) when the audit spares it, or
+        # when cheaper complements can take its place.
         secondary = {same[k] for k, r in reasons.items() if r is Reason.PROTECTS}
         for group in sorted(
             secondary, key=lambda g: (_cost(system, g), repr(sorted(map(repr, g)))), reverse=True
         ):
             back = {k for k in group if reasons.get(k) is Reason.PROTECTS}
-            published |= back
-            if audit(system, published, needs, memo, first_exposed=True):
-                published -= back
-            else:
-                for k in back:
-                    del reasons[k]
+            if not back:
+                continue
+            trial = settle(published | back, frozenset(back), _cost(system, group)[0] - 1e-9)
+            if trial is None:
+                continue
+            shown, _r, _s = trial
+            for k in back:
+                del reasons[k]
+            for k in (published | back) - shown:
+                reasons[k] = Reason.PROTECTS
+            published = shown
     return Protection(published, reasons, needs, rounds, seen, primary)
+
+
+def _distinct(
+    system: System, needs: list[Need], same: Mapping[UnitKey, frozenset[UnitKey]]
+) -> list[Need]:
+    """One need per set of one-figure units that are the same figure: equal in every
+    solution, so one interval answers for all (the audit of the result checks them all)."""
+    out: list[Need] = []
+    seen: set[tuple[frozenset[UnitKey], Reason, float, float]] = set()
+    for n in needs:
+        group = same[n.unit]
+        if len(group) > 1 and all(len(system.units[k].figures) == 1 for k in group):
+            key = (group, n.reason, n.lower, n.upper)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(n)
+    return out
 
 
 def _same_figures(system: System) -> dict[UnitKey, frozenset[UnitKey]]:
@@ -164,8 +214,20 @@ def _complement(
             frontier = ring
     if not candidates:
         return None
+    # A complement must be able to move the need by what it lacks: a sibling of 5 cannot
+    # open 8 kWh of room above a dominated cell. The cheapest that can, else the largest.
+    n = exposure.need
+    short = max(n.value + n.upper - exposure.hi, exposure.lo - (n.value - n.lower), 0.0)
     groups = {same[k] for k in candidates}
-    return min(groups, key=lambda g: (_cost(system, g), repr(sorted(map(repr, g)))))
+    able = [g for g in groups if _room(system, g) >= short]
+    if able:
+        return min(able, key=lambda g: (_cost(system, g), repr(sorted(map(repr, g)))))
+    return max(groups, key=lambda g: (_room(system, g), repr(sorted(map(repr, g)))))
+
+
+def _room(system: System, group: frozenset[UnitKey]) -> float:
+    """How far withholding a group can move a figure tied to it: its largest figure."""
+    return max((abs(v) for k in group for v in system.units[k].figures.values()), default=0.0)
 
 
 def _neighbours(
