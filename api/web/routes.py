@@ -189,6 +189,7 @@ def about(request: Request, ref: Ref, lang: Lang = None) -> HTMLResponse:
         ],
         "factors": request.app.state.factors.factors,
         "page": "about",
+        "rules": request.app.state.config.disclosure,
     }
     return render(request, "about.html", pick_lang(lang), context)
 

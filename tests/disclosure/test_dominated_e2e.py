@@ -140,3 +140,14 @@ def test_the_open_data_lists_the_dong_as_withheld_without_figures(dominated: Dom
             assert r["consumption_kwh"] == r["co2e_kg"] == r["households"] == ""
         shown = [r for r in rows if r["status"] == "ok"]
         assert shown and all(re.fullmatch(r"[\d.]+", r["consumption_kwh"]) for r in shown)
+
+
+def test_the_methodology_page_explains_the_rules_with_their_parameters(
+    dominated: Dominated,
+) -> None:
+    ko = dominated.client.get("/about").text
+    rules = ko.split('<ul class="rules">', 1)[1].split("</ul>", 1)[0]
+    assert "5가구" in rules and "10%" in rules and "20%" in rules and "모두 같은 답" in rules
+    en = dominated.client.get("/about", params={"lang": "en"}).text
+    rules = en.split('<ul class="rules">', 1)[1].split("</ul>", 1)[0]
+    assert "One site dominates" in rules and "within 10 %" in rules and "fewer than 5" in rules
