@@ -7,10 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,46 +16,11 @@ from fastapi.testclient import TestClient
 from devstack import InfluxServer
 from telemetry.influxql import InfluxQL
 from tests.api.conftest import build_app
+from tests.disclosure.dominated_city import DISTRICT, FACTORY_DONG, roll_dominated_city
 from tests.rollup import city
-from tests.rollup.conftest import RolledCity, fresh_db
+from tests.rollup.conftest import RolledCity
 
 pytestmark = pytest.mark.timeout(180)
-
-DISTRICT = "29200"
-FACTORY_DONG = "2920051500"  # 송정1동: a factory and four small workshops
-SHOPS_DONG = "2920052500"  # 송정2동: six shops
-SPECS = [
-    city.MeterSpec("fac", "main", "electricity", DISTRICT, FACTORY_DONG, "industrial", 900.0, 1e5),
-    *(
-        city.MeterSpec(
-            f"ws-{i}", "main", "electricity", DISTRICT, FACTORY_DONG, "industrial", 25.0, 1e4
-        )
-        for i in range(4)
-    ),
-    *(
-        city.MeterSpec(
-            f"shop-{i}", "main", "electricity", DISTRICT, SHOPS_DONG, "commercial", 10.0 + i, 5e3
-        )
-        for i in range(6)
-    ),
-    city.MeterSpec("apt", "main", "electricity", *city.APARTMENT_DONG, "apartment", 75.0, 7e3),
-]
-
-
-def _sites_yaml() -> str:
-    parts = ["sites:\n"]
-    for s in SPECS:
-        if s.site == "apt":
-            parts.append(
-                city._site_yaml("apt", "apartment_complex", *city.APARTMENT_DONG, "apartment", 840)
-            )
-        else:
-            parts.append(
-                city._site_yaml(
-                    s.site, "industrial_complex", s.district, s.dong, s.building_type, None
-                )
-            )
-    return "".join(parts)
 
 
 @dataclass
@@ -70,33 +33,12 @@ class Dominated:
 def dominated(
     influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Dominated]:
-    folder: Path = tmp_path_factory.mktemp("dominated")
-    sites = folder / "sites.yaml"
-    sites.write_text(_sites_yaml(), encoding="utf-8")
-    now = int(time.time() * 1000)
-    start = now - now % city.HOUR - city.HOUR
-    minutes = (now - start) // city.MINUTE
-    raw, public = fresh_db(influx, "raw"), fresh_db(influx, "pub")
-    points = [
-        city.point(s, start + i * city.MINUTE, city.counter_at(s, i), s.rate, "good")
-        for s in SPECS
-        for i in range(int(minutes))
-    ]
-    city.write_on_time(influx.url, raw, points)
-    c = RolledCity(
-        influx.url,
-        raw,
-        public,
-        sites,
-        start,
-        start + int(minutes) * city.MINUTE,
-        InfluxQL(influx.url),
-    )
-    c.rollup()
+    c = roll_dominated_city(influx, tmp_path_factory.mktemp("dominated"))
     ql = InfluxQL(influx.url)
     with TestClient(build_app(c, ql, ql)) as client:
         yield Dominated(c, client)
     ql.close()
+    c.ql.close()
 
 
 def test_the_api_withholds_the_dong_saying_one_site_dominates(dominated: Dominated) -> None:
