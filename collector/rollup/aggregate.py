@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from collector.rollup.complementary import publishable as complementary_publishable
 from collector.rollup.disclosure import Facts, Patterns, contributions, decide
 from collector.rollup.groups import Group, Holders, SiteInfo
 from collector.rollup.periods import hour_of
@@ -131,6 +132,12 @@ def decide_cells(
     reasons: dict[CellKey, Reason] = {}
     for (utility, ts), facts in slices.items():
         start = patterns.get(measurement, utility, ts) if patterns is not None else None
+        if start is None:
+            # No pattern yet: start from the direct-difference rule (complementary.py,
+            # milliseconds); the audit's rounds then close what it leaves open.
+            holders = {g: cells[(utility, ts, g)].holders for _u, _t, g in facts}
+            _public, extra = complementary_publishable(holders, rules.k)
+            start = {(utility, ts, g) for g in extra}
         shown, why = decide(facts, rules, start=start)
         public |= shown
         reasons.update(why)

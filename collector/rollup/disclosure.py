@@ -101,7 +101,16 @@ class Patterns:
         self.kept: dict[tuple[str, str, int], set[UnitKey]] = {}
 
     def get(self, measurement: str, utility: str, ts: int) -> set[UnitKey] | None:
-        return self.kept.get((measurement, utility, ts))
+        """The period's own pattern; else the latest earlier period's of the same
+        measurement and utility, moved to this period (a new live minute or hour
+        starts from the one before: the same groups are usually thin)."""
+        own = self.kept.get((measurement, utility, ts))
+        if own is not None:
+            return own
+        earlier = [t for m, u, t in self.kept if m == measurement and u == utility and t < ts]
+        if not earlier:
+            return None
+        return {(u, ts, g) for u, _t, g in self.kept[(measurement, utility, max(earlier))]}
 
     def put(self, measurement: str, utility: str, ts: int, withheld: set[UnitKey]) -> None:
         self.kept.pop((measurement, utility, ts), None)
