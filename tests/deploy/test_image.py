@@ -14,10 +14,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_image_copies_every_installed_package() -> None:
+def _installed() -> set[str]:
+    """The packages pyproject.toml installs (its `packages.find.include`)."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
-    installed = {pattern.rstrip("*") for pattern in include}
+    return {pattern.rstrip("*") for pattern in include}
+
+
+def test_the_image_copies_every_installed_package() -> None:
+    installed = _installed()
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
     copied = set(re.findall(r"^COPY (\w+) \./\1$", dockerfile, re.M))
     assert installed - copied == set(), "packages installed but not in the image"
@@ -25,8 +30,5 @@ def test_the_image_copies_every_installed_package() -> None:
 
 
 def test_every_top_level_package_is_installed() -> None:
-    include = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
-        "setuptools"
-    ]["packages"]["find"]["include"]
     packages = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
-    assert packages == {pattern.rstrip("*") for pattern in include}
+    assert packages == _installed()
