@@ -25,6 +25,7 @@ from api.routes import (
     staff,
     stream,
     surveys,
+    tenancies,
 )
 from api.settings import ApiConfig, ApiSettings
 from civic.board.context import Board
@@ -111,6 +112,7 @@ def create_app(parts: Parts) -> FastAPI:
     app.include_router(surveys.staff)
     if app.state.staff is not None:
         app.include_router(staff.router)
+        app.include_router(tenancies.router)  # tenancies and links: staff, on the database
     if app.state.db is not None:  # like the board's: alert routes only with the database
         app.include_router(alerts.router)
         app.include_router(alerts.silences)
@@ -150,7 +152,8 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
         secrets=Secrets(
             admin_token=settings.secret("api_admin_token"),
             site_tokens=settings.site_tokens(),
-            signing_key=settings.secret("api_signing_key"),
+            signing_key=settings.signing_key(),
+            signing_keys=tuple(settings.signing_keys()),
         ),
         factors=load_emission_factors(),
         board=Board(db, config.board),

@@ -3,22 +3,21 @@
 - Operators: `Authorization: Bearer <ENERGY_API_ADMIN_TOKEN>`.
 - Facility managers: a bearer token per site from ENERGY_API_SITE_TOKENS
   ("site=token,site=token"); it opens that site only.
-- Households: a signed token that only that household holds, sent as a bearer
-  token or as `?token=` in the link the city hands out. Version 2 names the
-  household: `<household>.<signature>`, signature = base64url(HMAC-SHA256(
-  ENERGY_API_SIGNING_KEY, "household:v2:<household>")) (`python -m api
-  sign-household --household ID`), so households in an apartment complex or
-  without any site have one too. Version 1 names a site of kind `household`
-  (`"household:v1:<site>"`, `python -m api sign-household SITE`); its
-  household is the one living at that site. Who is asked about comes from the
-  token itself, so a household can never name another's.
+- Households: a link the city hands out, its token sent as a bearer token or
+  as `?token=` (api/links.py: version 3). The token names the household (a
+  tenancy of a unit, or a programme household of the registry), its issue
+  and expiry dates, the household's link version and the id of the key that
+  signed it, all under one MAC. It is refused once expired, once the
+  household's links are revoked (a newer link version), once the tenancy has
+  ended (move-out), or when its key is no longer configured. What a
+  household reads is bounded to its tenancy. Versions 1 (a site) and 2 (a
+  household id without date or version) are retired: they are refused with a
+  message naming their replacement (`python -m api sign-household`).
 Every comparison is constant-time; with no secret configured the door stays shut.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 from dataclasses import dataclass
 from typing import Annotated
@@ -26,9 +25,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.problems import forbidden, unauthorized
-from telemetry.registry import Registry
-from telemetry.registry.households import Household
+from api import links
+from api.links import LinkHousehold
+from api.problems import forbidden, not_found, unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="bearer token (see api/README.md)")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -38,43 +37,18 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 class Secrets:
     admin_token: str
     site_tokens: dict[str, str]  # site -> token
-    signing_key: str
+    signing_key: str  # the newest key: it signs links, CSRF tokens, edit handles
+    # Every key that verifies a link, newest first: (id, key); empty: signing_key as "default".
+    signing_keys: tuple[tuple[str, str], ...] = ()
+
+    def keys(self) -> tuple[tuple[str, str], ...]:
+        if self.signing_keys:
+            return self.signing_keys
+        return (("default", self.signing_key),) if self.signing_key else ()
 
 
 def _same(a: str, b: str) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
-
-
-def _signed(version: str, subject: str, key: str) -> str:
-    message = f"household:{version}:{subject}".encode()
-    digest = hmac.new(key.encode(), message, hashlib.sha256).digest()
-    return f"{subject}.{base64.urlsafe_b64encode(digest).decode().rstrip('=')}"
-
-
-def sign_household(site: str, key: str) -> str:
-    """A version-1 token: it names the household's own site (kind `household`)."""
-    return _signed("v1", site, key)
-
-
-def sign_household_id(household: str, key: str) -> str:
-    """A version-2 token: it names the household itself."""
-    return _signed("v2", household, key)
-
-
-def verify_household(token: str, key: str) -> str | None:
-    """The household's site when the token is a right version-1 one, else None."""
-    site, _, _sig = token.rpartition(".")
-    if not site or not key:
-        return None
-    return site if _same(token, sign_household(site, key)) else None
-
-
-def verify_household_id(token: str, key: str) -> str | None:
-    """The household's id when the token is a right version-2 one, else None."""
-    household, _, _sig = token.rpartition(".")
-    if not household or not key:
-        return None
-    return household if _same(token, sign_household_id(household, key)) else None
 
 
 def _secrets(request: Request) -> Secrets:
@@ -126,47 +100,34 @@ def _given(credentials: HTTPAuthorizationCredentials | None, token: str | None) 
     return given
 
 
-def _own_site(registry: Registry | None, site: str | None) -> bool:
-    # Only a household's own site: an apartment complex's figure is not one household's.
-    return (
-        registry is not None
-        and site is not None
-        and site in registry.sites
-        and registry.sites[site].kind == "household"
-    )
+def household_link(
+    request: Request, credentials: Credentials, token: TokenQ = None
+) -> LinkHousehold:
+    """The household a link opens, checked against its keys, its version and its tenancy;
+    401 with the reason (expired, revoked, moved out, retired version) otherwise."""
+    try:
+        return links.open_link(request, _given(credentials, token))
+    except links.LinkRefused as exc:
+        raise unauthorized(str(exc)) from None
 
 
-def household_site(request: Request, credentials: Credentials, token: TokenQ = None) -> str:
-    """The household's own site (kind `household`), from a version-1 or version-2 token."""
-    given, key = _given(credentials, token), _secrets(request).signing_key
+def household_of(request: Request, credentials: Credentials, token: TokenQ = None) -> LinkHousehold:
+    """The household of a link, which must have metered data in the registry (a programme
+    household, at its unit or on its own); 404 otherwise."""
+    found = household_link(request, credentials, token)
+    if found.household is None:
+        raise not_found(f"no metered data is registered for unit {found.unit} of {found.site}")
+    return found
+
+
+def household_site(
+    request: Request, credentials: Credentials, token: TokenQ = None
+) -> LinkHousehold:
+    """The household of a link that has a site of its own (kind `household`): its meters are
+    that site's; 401 otherwise (an apartment complex's figure is not one household's)."""
+    found = household_of(request, credentials, token)
     registry = request.app.state.reference.registry
-    site = verify_household(given, key)
-    if site is None:
-        found = household_by_token(registry, given, key)
-        site = found.site if found else None
-    if not _own_site(registry, site):
-        raise unauthorized("the household token is not valid (or names no household site)")
-    return site  # type: ignore[return-value]
-
-
-def household_by_token(registry: Registry | None, token: str, key: str) -> Household | None:
-    """The registered household a token names: its id (v2) or its own site (v1)."""
-    if registry is None:
-        return None
-    household = verify_household_id(token, key)
-    if household is not None:
-        return registry.households.households.get(household)
-    site = verify_household(token, key)
-    return registry.households.of_site(site) if _own_site(registry, site) else None
-
-
-def household_of(request: Request, credentials: Credentials, token: TokenQ = None) -> Household:
-    """The registered household of a version-2 token, or of a version-1 token's site."""
-    found = household_by_token(
-        request.app.state.reference.registry,
-        _given(credentials, token),
-        _secrets(request).signing_key,
-    )
-    if found is None:
-        raise unauthorized("the household token is not valid (or names no registered household)")
+    site = found.household.site if found.household else None
+    if not (site and site in registry.sites and registry.sites[site].kind == "household"):
+        raise unauthorized("this household has no site of its own to read")
     return found

@@ -1,15 +1,16 @@
-"""`python -m api`: serve the API; `python -m api sign-household SITE | --household ID`: a
-household's link."""
+"""`python -m api`: serve the API; `sign-household --unit SITE UNIT | --household ID`: a
+household's link; `codes`, `tenancy`, `links`, `units`, `staff`: operators' commands."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from api import staff_cli
-from api.auth import sign_household, sign_household_id
+from api import staff_cli, tenancy_cli, units_cli
+from api.cli_common import COMPONENT, _migrate, _resolve
 from api.settings import ApiSettings
 from telemetry.config.cli import (
     ConfigOpt,
@@ -27,7 +28,6 @@ from telemetry.db.cli import DbUrlOpt
 from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, load_registry
 
-COMPONENT = "api"
 app = typer.Typer(
     help="The city-wide energy API (FastAPI under /v1; OpenAPI at /openapi.json, listed at /docs). "
     "Tokens come from the environment only: ENERGY_API_ADMIN_TOKEN, ENERGY_API_SITE_TOKENS "
@@ -78,7 +78,7 @@ def serve(
     _migrate(settings)
     try:
         parts = parts_from_settings(settings)
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:
         fail(COMPONENT, str(exc))
     # uvicorn's own loggers propagate to ours (log_config=None): JSON lines too.
     setup_logging(COMPONENT)
@@ -95,67 +95,88 @@ def serve(
 @app.command("sign-household")
 def sign_household_cmd(
     site: Annotated[
-        str | None, typer.Argument(help="a household site's id (a version-1 token)")
+        str | None, typer.Argument(help="retired (version-1 site links): use --unit or --household")
+    ] = None,
+    unit: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--unit", help='SITE UNIT: the unit\'s current household (e.g. "101동 1203호")'
+        ),
     ] = None,
     household: Annotated[
-        str | None, typer.Option("--household", help="a household's id (a version-2 token)")
+        str | None,
+        typer.Option("--household", help="a programme household of the registry, not at a unit"),
     ] = None,
     config: ConfigOpt = None,
+    db_url: DbUrlOpt = None,
     base_url: Annotated[
         str, typer.Option(help="public base URL of the API")
     ] = "https://energy.gwangju.go.kr",
 ) -> None:
-    """Print the signed token and links of one household (needs ENERGY_API_SIGNING_KEY).
+    """Print a household's link (needs ENERGY_API_SIGNING_KEYS or ENERGY_API_SIGNING_KEY).
 
-    `--household ID` signs the household itself (any household of the registry: at its own
-    site, in an apartment complex or standalone in a dong); SITE signs its own site."""
-    settings = settings_or_fail(COMPONENT, ApiSettings, config=config)
-    key = settings.secret("api_signing_key")
-    if not key:
-        fail(COMPONENT, "ENERGY_API_SIGNING_KEY is not set")
-    if (site is None) == (household is None):
-        fail(COMPONENT, "give either a household site (SITE) or --household ID")
+    `--unit SITE UNIT` signs the unit's current tenancy (a household at a unit is always its
+    tenancy); `--household ID` a programme household that lives at no unit (its own site, or
+    standalone in a dong); a household of the registry at a unit is signed as its unit's
+    tenancy. The link expires after `household_links.lifetime_days` (config/api.yaml), at the
+    household's move-out, or when its links are revoked (`python -m api links revoke`)."""
+    from api import links
+    from telemetry.db import make_engine, tenancies
+
+    if site is not None:
+        fail(COMPONENT, "version-1 site links are retired: use --unit SITE UNIT or --household ID")
+    settings = settings_or_fail(COMPONENT, ApiSettings, config=config, db_url=db_url)
     try:
+        keys = tuple(settings.signing_keys())
         registry = load_registry(settings.config)
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:
         fail(COMPONENT, str(exc))
+    if not keys:
+        fail(COMPONENT, "ENERGY_API_SIGNING_KEYS (or ENERGY_API_SIGNING_KEY) is not set")
+    if (unit is None) == (household is None):
+        fail(COMPONENT, "give either --unit SITE UNIT or --household ID")
     if household is not None:
-        if household not in registry.households.households:
+        found = registry.households.households.get(household)
+        if found is None:
             fail(COMPONENT, f"{household!r} is no household of {settings.config}")
-        token = sign_household_id(household, key)
-    else:
-        if site not in registry.sites or registry.sites[site].kind != "household":
-            fail(
-                COMPONENT,
-                f"{site!r} is not a household site (kind: household) in {settings.config}",
-            )
-        token = sign_household(site, key)  # type: ignore[arg-type]
+        if found.unit is not None:
+            unit = (found.site or "", found.unit)
+    engine = make_engine(_migrate(settings))
+    with engine.connect() as conn:
+        if unit is not None:
+            at, unit_id = _resolve(registry, *unit)
+            tenancy = tenancies.current(conn, at, unit_id)
+            if tenancy is None:
+                fail(COMPONENT, f"unit {unit_id} of {at} has no current tenant "
+                     "(python -m api tenancy move-in)")  # fmt: skip
+            subject, version = links.tenancy_subject(tenancy.id), tenancy.link_version
+            what = f"unit {unit_id} of {at}, tenancy {tenancy.id} (moved in {tenancy.moved_in})"
+        else:
+            subject = links.household_subject(household or "")
+            version = tenancies.household_link_version(conn, household or "")
+            what = f"household {household}"
+    lifetime = settings.load_api_config().household_links.lifetime_days
+    today = dt.datetime.now(links.KST).date()
+    token = links.sign(keys, subject, today, lifetime, version)
     base = base_url.rstrip("/")
+    typer.echo(f"for:   {what}")
+    typer.echo(f"until: {today + dt.timedelta(days=lifetime)} (or a move-out, or a revocation)")
     typer.echo(f"token: {token}")
     typer.echo(f"page:  {base}/household?token={token}")
     typer.echo(f"link:  {base}/v1/household/months?token={token}")
-
-
-def _migrate(settings: ApiSettings) -> str:
-    """Bring the platform database up to date, so the run command needs no extra step."""
-    from telemetry.db import DEFAULT_DB_URL, migrate
-
-    url = settings.db_url or DEFAULT_DB_URL
-    try:
-        migrate.upgrade(url)
-    except Exception:
-        # Another process sharing the file may have migrated it first: fine if it is current.
-        if migrate.current(url) != migrate.head():
-            raise
-    return url
 
 
 def _board(settings: ApiSettings):  # type: ignore[no-untyped-def]
     from civic.board.context import Board
     from telemetry.db import make_engine
 
-    if len(settings.secret("api_signing_key")) < 16:
-        fail(COMPONENT, "ENERGY_API_SIGNING_KEY is not set (at least 16 characters)")
+    try:
+        key = settings.signing_key()
+    except ValueError as exc:
+        fail(COMPONENT, str(exc))
+    if len(key) < 16:
+        fail(COMPONENT, "ENERGY_API_SIGNING_KEYS (or ENERGY_API_SIGNING_KEY) is not set "
+             "(at least 16 characters)")  # fmt: skip
     return Board(make_engine(_migrate(settings)), settings.load_api_config().board)
 
 
@@ -163,7 +184,8 @@ def _board(settings: ApiSettings):  # type: ignore[no-untyped-def]
 def codes_cmd(
     site: Annotated[str, typer.Argument(help="the site whose households get codes")],
     households: Annotated[
-        Path, typer.Option("--households", help="file: one household label per line")
+        Path,
+        typer.Option("--households", help='file: one unit a line, as written ("101동 1203호")'),
     ],
     batch: Annotated[str, typer.Option(help="a name for this printing")] = "",
     config: ConfigOpt = None,
@@ -172,22 +194,32 @@ def codes_cmd(
         str, typer.Option(help="where residents redeem")
     ] = "https://energy.gwangju.go.kr/board",
 ) -> None:
-    """Issue one participation code per household and print the sheet (codes are shown once);
-    each household's older codes are cancelled and its sessions end."""
-    from civic.board.codes import for_board
+    """Issue one participation code per unit's current household and print the sheet (codes
+    are shown once); each household's older codes are cancelled and its sessions end. Units
+    are resolved however they are written; an unknown unit (with the closest), a unit listed
+    twice, or one nobody lives in stops the sheet, every such line named."""
+    from civic.board.codes import NotIssued, for_board
     from civic.board.sheet import read_households, sheet
+    from civic.board.tenancy import UnitsRefused, households_for_codes
 
     settings = settings_or_fail(COMPONENT, ApiSettings, config=config, db_url=db_url)
     try:
         registry = load_registry(settings.config)
-        labels = read_households(households)
+        labels, lines = read_households(households)
     except (ConfigError, ValueError, OSError) as exc:
         fail(COMPONENT, str(exc))
-    if site not in registry.sites:
-        fail(COMPONENT, f"no site {site!r} in {settings.config}")
+    if site not in registry.units:
+        fail(COMPONENT, f"site {site!r} lists no units in {settings.config}")
     board = _board(settings)
-    codes = for_board(board, settings.secret("api_signing_key").encode())
-    issued = codes.issue(site, registry.sites[site].dong, labels, batch or str(households.name))
+    try:
+        wanted = households_for_codes(board.engine, registry.units[site], labels)
+    except UnitsRefused as exc:
+        fail(COMPONENT, "\n".join(f"{households}:{lines[p.index]}: {p}" for p in exc.problems))
+    codes = for_board(board, settings.signing_key().encode())
+    try:
+        issued = codes.issue(site, registry.sites[site].dong, wanted, batch or str(households.name))
+    except NotIssued as exc:  # a move-out between the look-up and the issue
+        fail(COMPONENT, str(exc))
     _audit(board.engine, "codes.issue", "site", site, codes=len(issued), batch=batch or None)
     typer.echo(sheet(site, registry.sites[site].name_ko, issued, board_url), nl=False)
 
@@ -195,23 +227,29 @@ def codes_cmd(
 @app.command("codes-revoke")
 def codes_revoke_cmd(
     site: Annotated[str, typer.Argument(help="the household's site")],
-    household: Annotated[str, typer.Argument(help="the household's label, as on its sheet")],
+    unit: Annotated[str, typer.Argument(help='its unit, as written ("101동 1203호")')],
+    config: ConfigOpt = None,
     db_url: DbUrlOpt = None,
 ) -> None:
-    """Cancel a household's participation codes and end its residents' sessions (a lost code)."""
-    from civic.board.codes import for_board, household_key
+    """Cancel the codes of a unit's current household and end its sessions (a lost code)."""
+    from civic.board.codes import for_board
+    from telemetry.db import tenancies
 
-    settings = settings_or_fail(COMPONENT, ApiSettings, db_url=db_url)
+    settings = settings_or_fail(COMPONENT, ApiSettings, config=config, db_url=db_url)
+    try:
+        registry = load_registry(settings.config)
+    except ConfigError as exc:
+        fail(COMPONENT, str(exc))
+    site, unit_id = _resolve(registry, site, unit)
     board = _board(settings)
-    codes, ended = for_board(board, settings.secret("api_signing_key").encode()).revoke(
-        site, household
-    )
-    if not codes and not ended:
-        fail(COMPONENT, f"no live code or session for {site} {household} (site and label right?)")
-    key = household_key(settings.secret("api_signing_key").encode(), site, household)
-    _audit(board.engine, "codes.revoke", "site", site, household_key=key, codes_cancelled=codes,
-           sessions_ended=ended)  # fmt: skip
-    typer.echo(f"{codes} code(s) cancelled, {ended} session(s) ended for {site} {household}")
+    with board.engine.connect() as conn:
+        tenancy = tenancies.current(conn, site, unit_id)
+    if tenancy is None:
+        fail(COMPONENT, f"unit {unit_id} of {site} has no current tenant")
+    codes, ended = for_board(board, settings.signing_key().encode()).revoke(tenancy.id)
+    _audit(board.engine, "codes.revoke", "tenancy", tenancy.id, site=site, unit=unit_id,
+           codes_cancelled=codes, sessions_ended=ended)  # fmt: skip
+    typer.echo(f"{codes} code(s) cancelled, {ended} session(s) ended for {site} {unit_id}")
 
 
 def _audit(engine, action: str, kind: str, target: str, **detail: object) -> None:  # type: ignore[no-untyped-def]
@@ -228,8 +266,11 @@ def board_seed_cmd(db_url: DbUrlOpt = None) -> None:
     from civic.board.seed import seed
 
     settings = settings_or_fail(COMPONENT, ApiSettings, db_url=db_url)
-    written = seed(_board(settings), settings.secret("api_signing_key").encode())
+    written = seed(_board(settings), settings.signing_key().encode())
     typer.echo(f"{written} example posts written" if written else "the board has posts; none added")
 
 
 app.add_typer(staff_cli.app, name="staff")
+app.add_typer(units_cli.app, name="units")
+app.add_typer(tenancy_cli.app, name="tenancy")
+app.add_typer(tenancy_cli.links_app, name="links")

@@ -8,8 +8,9 @@ from typing import Any
 
 from fastapi import Request
 
+from api.links import LinkHousehold
 from civic.board.chart import ChartRef, figures
-from insights.household_report import HouseholdReport, report
+from insights.household_report import HouseholdReport, default_window, report
 from stores.influx import PrivateStore, PublicStore
 from stores.timewin import KST
 from telemetry.registry.households import Household
@@ -30,12 +31,15 @@ def chart_figures(request: Request, chart: ChartRef) -> dict[str, Any]:
 
 def household_report(
     request: Request,
-    household: Household,
+    home: LinkHousehold,
     store: PrivateStore,
     span: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> HouseholdReport:
-    """A household's report (the route and the portal's page), from the app's state."""
+    """A household's report (the route and the portal's page), from the app's state, cut to
+    the whole months of the household's tenancy."""
     state = request.app.state
     homes = state.reference.registry.households
     k, today = state.config.privacy_k, dt.datetime.now(KST).date()
-    return report(store, homes, household, state.factors, k, today, span)
+    household: Household = home.household  # type: ignore[assignment]  (household_of checked)
+    start, end = span or default_window(household, today)
+    return report(store, homes, household, state.factors, k, today, home.clamp(start, end))

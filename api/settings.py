@@ -61,6 +61,12 @@ class GrafanaConfig(StrictModel):
         return value.rstrip("/")
 
 
+class HouseholdLinksConfig(StrictModel):
+    """Household links (api/links.py): how long a newly signed link opens its household."""
+
+    lifetime_days: int = Field(default=365, ge=1, le=3650)
+
+
 class ApiConfig(StrictModel):
     """config/api.yaml: nothing secret."""
 
@@ -80,6 +86,36 @@ class ApiConfig(StrictModel):
     # The disclosure rules besides k (telemetry/disclosure): survey results here; the
     # rollups read the same keys from the `rollup: disclosure:` section of settings.yaml.
     disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
+    household_links: HouseholdLinksConfig = Field(default_factory=HouseholdLinksConfig)
+
+
+DEFAULT_KEY_ID = "default"
+MIN_KEY_CHARS = 16
+
+
+def parse_signing_keys(listed: str, single: str) -> list[tuple[str, str]]:
+    """ENERGY_API_SIGNING_KEYS ("id:key,id:key", newest first) or ENERGY_API_SIGNING_KEY."""
+    if listed and single:
+        raise ValueError(
+            "set ENERGY_API_SIGNING_KEYS or ENERGY_API_SIGNING_KEY, not both "
+            f"(the single key is ENERGY_API_SIGNING_KEYS={DEFAULT_KEY_ID}:<key>)"
+        )
+    if not listed:
+        return [(DEFAULT_KEY_ID, single)] if single else []
+    keys: list[tuple[str, str]] = []
+    for n, item in enumerate(listed.split(","), start=1):
+        kid, sep, key = item.strip().partition(":")
+        if not sep or not kid.isalnum() or not kid.isascii() or len(kid) > 16:
+            raise ValueError(
+                f"ENERGY_API_SIGNING_KEYS item {n}: expected <id>:<key>, an id of 1-16 letters "
+                "or digits"
+            )
+        if len(key) < MIN_KEY_CHARS:
+            raise ValueError(f"ENERGY_API_SIGNING_KEYS key {kid!r}: at least 16 characters")
+        if kid in dict(keys):
+            raise ValueError(f"ENERGY_API_SIGNING_KEYS: key id {kid!r} listed twice")
+        keys.append((kid, key))
+    return keys
 
 
 class ApiSettings(Settings):
@@ -90,7 +126,9 @@ class ApiSettings(Settings):
     api_config: Path = Field(default=DEFAULT_API_CONFIG)
     api_admin_token: SecretStr | None = None
     api_site_tokens: SecretStr | None = None  # "site=token,site=token"
-    api_signing_key: SecretStr | None = None
+    api_signing_key: SecretStr | None = None  # one key, its id implied ("default")
+    # Rotation: "k2:secret,k1:secret", newest first; the newest signs, all verify.
+    api_signing_keys: SecretStr | None = None
     # Seals survey responses until their round closes (civic/surveys/sealing.py);
     # unset: derived from the signing key under its own label.
     survey_seal_key: SecretStr | None = None
@@ -99,8 +137,22 @@ class ApiSettings(Settings):
     # Writes acknowledgements to alert_events in the private bucket (else the read token).
     influx_events_token: SecretStr | None = None
 
+    def signing_keys(self) -> list[tuple[str, str]]:
+        """(id, key) of every signing key, newest first (ENERGY_API_SIGNING_KEYS, or
+        ENERGY_API_SIGNING_KEY as the one key "default"); [] when none is set; ValueError
+        naming the variable on a mistake."""
+        return parse_signing_keys(self.secret("api_signing_keys"), self.secret("api_signing_key"))
+
+    def signing_key(self) -> str:
+        """The key that signs now (the newest); "" when none is set."""
+        keys = self.signing_keys()
+        return keys[0][1] if keys else ""
+
     def survey_seal_key_bytes(self) -> bytes:
-        return (self.secret("survey_seal_key") or self.secret("api_signing_key")).encode()
+        """ENERGY_SURVEY_SEAL_KEY, else the oldest signing key (the last listed), so that
+        adding a newer signing key changes neither sealed responses nor participations."""
+        keys = self.signing_keys()
+        return (self.secret("survey_seal_key") or (keys[-1][1] if keys else "")).encode()
 
     def load_api_config(self) -> ApiConfig:
         """config/api.yaml, strictly; ConfigError (file:line: field: message) on a mistake."""

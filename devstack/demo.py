@@ -12,6 +12,7 @@ that exits, and on Ctrl-C stops the children first, then the services.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import shutil
 import signal
@@ -96,6 +97,50 @@ def seed_board(platform: Platform) -> None:
     console.say(f"Board: {said[-1] if said else 'no output'}")
 
 
+# Who lives where (python -m api tenancy): unit 101-1203 of the Pungam complex had a tenant
+# who moved out two months ago and a new one since the next day; a few other households.
+# Units are written as residents and staff write them; the registry resolves them.
+MOVED_OUT_DAYS = 61
+TENANCIES = [
+    ("pungam-lh-apt", "101동 1203호", 800, MOVED_OUT_DAYS),
+    ("pungam-lh-apt", "0101-1203", MOVED_OUT_DAYS - 1, None),
+    ("pungam-lh-apt", "102-0407", 500, None),
+    ("munheung-apt", "305동 811호", 700, None),
+]
+LINK_UNIT = ("pungam-lh-apt", "101-1203")
+CODE_UNITS = ("pungam-lh-apt", ["101-1203", "102동 407호"])
+
+
+def demo_households(platform: Platform) -> tuple[str, list[str]]:
+    """The demo's tenancies, the new tenant's household link and a code sheet: (link lines,
+    code lines) as the commands printed them."""
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
+    for site, unit, moved_in, moved_out in TENANCIES:
+        day = today - dt.timedelta(days=moved_in)
+        done = platform.api_command("tenancy", "move-in", site, unit, "--date", day.isoformat())
+        if done.returncode == 0 and moved_out is not None:
+            out = today - dt.timedelta(days=moved_out)
+            done = platform.api_command(
+                "tenancy", "move-out", site, unit, "--date", out.isoformat()
+            )
+        if done.returncode != 0:
+            console.say(f"!! tenancy {site} {unit}: {(done.stderr or done.stdout).strip()}")
+    link = platform.api_command(
+        "sign-household", "--unit", *LINK_UNIT, "--base-url", platform.base_url()
+    )
+    sheet = platform.workdir / "codes-units.txt"
+    sheet.write_text("\n".join(CODE_UNITS[1]) + "\n", encoding="utf-8")
+    codes = platform.api_command(
+        "codes", CODE_UNITS[0], "--households", str(sheet), "--batch", "demo",
+        "--board-url", f"{platform.base_url()}/board",
+    )  # fmt: skip
+    for done in (link, codes):
+        if done.returncode != 0:
+            console.say(f"!! {(done.stderr or done.stdout).strip()}")
+    slips = [line for line in codes.stdout.splitlines() if "Household:" in line or "Code:" in line]
+    return link.stdout.strip(), slips
+
+
 # One staff account per role (python -m api staff add); passwords made for the run.
 
 
@@ -149,9 +194,11 @@ def run_demo(speed: float, api_port: int, workdir: Path, port_offset: int, fresh
         platform.start()
         if not wait_for_api(platform):
             console.say("!! the API did not open its port; see its log")
+        link, slips = demo_households(platform)
         seed_board(platform)
         staff = add_staff(platform, config)
         console.announce(platform, services(broker, influx), workdir)
+        console.households(link, slips)
         console.staff_accounts(platform, staff)
         watch(platform, stop_requested)
     except KeyboardInterrupt:

@@ -67,6 +67,19 @@ def announce(
     print("\nCtrl-C stops everything.\n", flush=True)
 
 
+def households(link: str, slips: Sequence[str]) -> None:
+    """A household's link (a unit's new tenant, after the last one moved out) and a code
+    sheet of the demo's households (python -m api sign-household, codes)."""
+    if link:
+        print("Household link (unit 101-1203 of pungam-lh-apt, its new tenant; the old "
+              "tenant's link has ended):")  # fmt: skip
+        print("\n".join(f"  {line}" for line in link.splitlines()))
+    if slips:
+        print("Participation codes (each shown only now):")
+        print("\n".join(f"  {line.strip()}" for line in slips))
+    print()
+
+
 def staff_accounts(platform: Platform, accounts: Sequence[tuple[str, str, str]]) -> None:
     """The demo's staff accounts, their passwords printed this once, and where to sign in."""
     if not accounts or platform.api_port is None:

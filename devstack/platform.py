@@ -194,6 +194,25 @@ class Platform:
             check=False,
         )
 
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def api_command(
+        self, *args: str, stdin: str | None = None, timeout: float = 120.0
+    ) -> subprocess.CompletedProcess[str]:
+        """`python -m api ARGS --config SITES --db-url URL`: an operator's command on this
+        platform's registry and database."""
+        return subprocess.run(
+            python_module("api", *args, "--config", str(self.config), *self.db_flags()),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            check=False,
+        )
+
     def add_staff(
         self, name: str, roles: Sequence[str], password: str, sites: Sequence[str] = ()
     ) -> subprocess.CompletedProcess[str]:

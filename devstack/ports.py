@@ -117,7 +117,9 @@ def shifted_config(
 
 
 # Top-level keys of a sites file that name other files relative to it.
-_RELATIVE_PATH_KEY = re.compile(r"^(profiles_dir|programmes|households):[ \t]*([^\s#]+)", re.M)
+_RELATIVE_PATH_KEY = re.compile(
+    r"^(profiles_dir|programmes|households|units):[ \t]*([^\s#]+)", re.M
+)
 
 
 def anchor_paths(text: str, folder: Path) -> str:

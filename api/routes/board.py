@@ -30,17 +30,19 @@ from api.guards import (
     signing_key,
     small_body,
 )
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, bad_request, not_found
+from api.routes.tenancies import resolve_unit
 from api.staff_auth import code_issuer_for
 from civic.board import answers, exports, moderation, posts, sessions
 from civic.board.answers import AnswerTimes
-from civic.board.codes import for_board, household_key
+from civic.board.codes import NotIssued, for_board
 from civic.board.context import Author, Board
 from civic.board.discussion import CommentDraft, comment, support
 from civic.board.posts import PostDetail, PostDraft, PostFilter, PostKind
+from civic.board.tenancy import UnitsRefused, households_for_codes
 from civic.board.views import PostSummary, StatusView
 from stores.reference import Reference
-from telemetry.db import audit
+from telemetry.db import audit, tenancies
 
 router = APIRouter(prefix="/v1/board", tags=["board"], responses=PROBLEM_RESPONSES)
 
@@ -61,13 +63,18 @@ class SignedOut(BaseModel):
 
 class CodeRequest(BaseModel):
     site: str = Field(max_length=64)
-    households: list[str] = Field(min_length=1, max_length=2000, description="unit labels")
+    households: list[Annotated[str, Field(max_length=40)]] = Field(
+        min_length=1,
+        max_length=2000,
+        description='units as written ("101동 1203호", "101-1203"): one code for each unit\'s '
+        "current household",
+    )
     batch: str = Field(default="", max_length=64)
 
 
 class CodeRevoke(BaseModel):
     site: str = Field(max_length=64)
-    household: str = Field(min_length=1, max_length=40, description="the unit label")
+    household: str = Field(min_length=1, max_length=40, description="the unit, as written")
 
 
 class CodesRevoked(BaseModel):
@@ -209,11 +216,30 @@ def issue_codes(
     if registry is None or body.site not in registry.sites:
         raise not_found(f"no site {body.site!r}")
     dong = registry.sites[body.site].dong
-    households = [h.strip() for h in body.households]
-    if any(not h or len(h) > 40 for h in households) or len(set(households)) != len(households):
-        raise bad_request("households must be distinct labels of 1-40 characters", "households")
+    if body.site not in registry.units:
+        raise not_found(f"site {body.site!r} lists no units")
+    try:
+        wanted = households_for_codes(b.engine, registry.units[body.site], body.households)
+    except UnitsRefused as exc:
+        raise ApiProblem(
+            400,
+            "Invalid request",
+            str(exc),
+            kind="/problems/invalid-request",
+            errors=[
+                {
+                    "field": f"households[{p.index}]",
+                    "message": f"{p.given!r}: {p.reason}",
+                    "suggestions": list(p.suggestions),
+                }
+                for p in exc.problems
+            ],
+        ) from None
     codes = for_board(b, signing_key(request).encode())
-    issued = codes.issue(body.site, dong, households, body.batch or b.clock().date().isoformat())
+    try:
+        issued = codes.issue(body.site, dong, wanted, body.batch or b.clock().date().isoformat())
+    except NotIssued as exc:  # a move-out between the look-up and the issue
+        raise ApiProblem(409, "Tenancy changed", str(exc)) from None
     with b.engine.begin() as conn:  # who issued how many: no label, no code
         audit.record(conn, who.actor, "codes.issue", "site", body.site,
                      {"codes": len(issued), "batch": body.batch or None})  # fmt: skip
@@ -243,12 +269,15 @@ def revoke_codes(
     credentials: Credentials,
 ) -> CodesRevoked:
     who = code_issuer_for(request, credentials, body.site)
-    key = signing_key(request).encode()
-    cancelled, ended = for_board(b, key).revoke(body.site, body.household.strip())
-    with b.engine.begin() as conn:  # the household by its key (as the codes table), not its label
-        household = household_key(key, body.site, body.household.strip())
-        audit.record(conn, who.actor, "codes.revoke", "site", body.site,
-                     {"household_key": household, "codes_cancelled": cancelled,
+    unit = resolve_unit(request, body.site, body.household)
+    with b.engine.connect() as conn:
+        current = tenancies.current(conn, body.site, unit)
+    if current is None:
+        raise not_found(f"unit {unit} of {body.site} has no current tenant")
+    cancelled, ended = for_board(b, signing_key(request).encode()).revoke(current.id)
+    with b.engine.begin() as conn:
+        audit.record(conn, who.actor, "codes.revoke", "tenancy", current.id,
+                     {"site": body.site, "unit": unit, "codes_cancelled": cancelled,
                       "sessions_ended": ended})  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
     return CodesRevoked(codes_cancelled=cancelled, sessions_ended=ended)

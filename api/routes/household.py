@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import household_of, household_site
 from api.deps import household_report, private_store
+from api.links import LinkHousehold
 from api.params import EndQ, EveryQ, StartQ, UtilityQ, private_no_store
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
 from insights.household_report import HouseholdReport
@@ -18,7 +19,6 @@ from stores.figures import UNITS
 from stores.influx import PrivateStore
 from stores.timewin import Every, Window, ms, window
 from telemetry.fields import Utility
-from telemetry.registry.households import Household
 
 router = APIRouter(
     dependencies=[Depends(private_no_store)],
@@ -26,9 +26,10 @@ router = APIRouter(
     tags=["households"],
     responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
 )
-Site = Annotated[str, Depends(household_site)]
+# Every route reads only within the household's tenancy (LinkHousehold.clamp).
+Site = Annotated[LinkHousehold, Depends(household_site)]
 Store = Annotated[PrivateStore, Depends(private_store)]
-Home = Annotated[Household, Depends(household_of)]
+Home = Annotated[LinkHousehold, Depends(household_of)]
 
 
 class UsagePoint(BaseModel):
@@ -72,15 +73,16 @@ def _factor(request: Request, utility: str, amount: float) -> float:
 @router.get("/usage", response_model=Usage, summary="The household's own use")
 def usage(
     request: Request,
-    site: Site,
+    home: Site,
     store: Store,
     utility: UtilityQ = Utility.ELECTRICITY,
     start: StartQ = None,
     end: EndQ = None,
     every: EveryQ = Every.DAY,
 ) -> Usage:
-    w = window(start, end, every)
-    per = private_data.site_consumption(store, site, utility.value, w)
+    w = _bounded(home, window(start, end, every))
+    site = _site(home)
+    per = private_data.site_consumption(store, site, utility.value, w) if w.periods() else {}
     points = []
     for a, b in w.periods():
         c = per.get(ms(a))
@@ -115,16 +117,20 @@ def usage(
 )
 def savings(
     request: Request,
-    site: Site,
+    home: Site,
     store: Store,
     utility: UtilityQ = Utility.ELECTRICITY,
     start: StartQ = None,
     end: EndQ = None,
 ) -> Savings:
-    w = window(start, end, Every.DAY)
+    w = _bounded(home, window(start, end, Every.DAY))
+    site = _site(home)
     base, kind = _baseline(request, site, w)
-    now = sum(c for c, _ in private_data.site_consumption(store, site, utility.value, w).values())
-    then_rows = private_data.site_consumption(store, site, utility.value, base)
+    now_rows = private_data.site_consumption(store, site, utility.value, w) if w.periods() else {}
+    now = sum(c for c, _ in now_rows.values())
+    # A baseline from before the tenancy is another household's: not read.
+    within = _bounded(home, base) == base
+    then_rows = private_data.site_consumption(store, site, utility.value, base) if within else {}
     then = sum(c for c, _ in then_rows.values()) if then_rows else None
     saved = then - now if then is not None else None
     return Savings(
@@ -151,16 +157,26 @@ def savings(
     "interval > bill; apportioned bills marked), CO2e, weather-normalised savings against "
     "its own months before enrolment, and the median of similar households (same dong and "
     "building type) when at least k of them have data. Default window: the last 24 months "
-    "and a year before the enrolment. Any household token (version 1 or 2).",
+    "and a year before the enrolment, cut to the household's tenancy (its whole months). "
+    "Any household link (version 3).",
 )
 def months(
-    request: Request, household: Home, store: Store, start: StartQ = None, end: EndQ = None
+    request: Request, home: Home, store: Store, start: StartQ = None, end: EndQ = None
 ) -> HouseholdReport:
     span = None
     if start or end:
         w = window(start, end, Every.MONTH)
         span = (w.start, w.end)
-    return household_report(request, household, store, span)
+    return household_report(request, home, store, span)
+
+
+def _site(home: LinkHousehold) -> str:
+    return home.household.site  # type: ignore[union-attr,return-value]  (household_site checked)
+
+
+def _bounded(home: LinkHousehold, w: Window) -> Window:
+    start, end = home.clamp(w.start, w.end)
+    return Window(start, end, w.every)
 
 
 def _baseline(request: Request, site: str, w: Window) -> tuple[Window, str]:

@@ -1,18 +1,25 @@
 """Participation codes: issued per household, redeemed once, one resident account per household.
 
-A site's manager prints one code per household (as Decidim verifies by postal
-letter). Only a code's SHA-256 is stored, so the table cannot be used to log
-in; a household is stored only as an HMAC of (site, household) under the
-platform's signing key, which is also the resident's key: a household that
-redeems a second code (the first was lost) gets its own account back, never a
-second one. Codes use Crockford's base-32 alphabet (no I, L, O, U), 12
-characters (60 bits), printed in groups of four.
+A household is one tenancy of one unit (telemetry/db/tenancies.py): codes are
+issued only for a unit's current tenancy, and the tenancy is the resident's
+key ("tenancy:<id>"), whatever spelling of the unit the sheet was asked for
+and whatever signing key is in use: a household that redeems a second code
+(the first was lost) gets its own account back, never a second one. A site's
+manager prints one code per household (as Decidim verifies by postal letter).
+Only a code's SHA-256 is stored, so the table cannot be used to log in.
+Codes use Crockford's base-32 alphabet (no I, L, O, U), 12 characters (60
+bits), printed in groups of four.
+
+Accounts and codes made before tenancies are keyed by an HMAC of (site,
+label) under the signing key (`household_key`); `python -m api tenancy
+adopt` moves them onto tenancies.
 
 A code expires `code_lifetime_days` (board config, 90 by default) after it is
 issued. Issuing a new code for a household cancels its older codes ("reissued")
 and ends the sessions of its account, so the resident who lost a code can
-evict whoever found it; `revoke` does the same without a new code ("revoked").
-A cancelled or expired code is refused with its own reason.
+evict whoever found it; `revoke` does the same without a new code ("revoked");
+a move-out does it for good ("moved_out", `end_tenancy`). A cancelled or
+expired code is refused with its own reason.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from civic.board import sessions
 from civic.board.context import Board
+from telemetry.db import tenancies
 from telemetry.db.tables import participation_codes, residents
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -51,6 +59,19 @@ class Cancelled(StrEnum):
 
     REISSUED = "reissued"
     REVOKED = "revoked"
+    MOVED_OUT = "moved_out"
+
+
+class NotIssued(ValueError):
+    """Codes asked for a tenancy that is not a unit's current one (moved out, unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForTenancy:
+    """A household to issue a code for: its tenancy, and its unit as the slip shows it."""
+
+    label: str
+    tenancy_id: int
 
 
 class CodeRefused(Exception):
@@ -91,6 +112,7 @@ def code_hash(code: str) -> str:
 
 
 def household_key(secret: bytes, site: str, household: str) -> str:
+    """The key of an account or code made before tenancies: HMAC of (site, label)."""
     message = f"resident\x1f{site}\x1f{household}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
@@ -119,36 +141,47 @@ class ParticipationCodes:
         self.clock = clock
         self.lifetime = lifetime
 
-    def issue(self, site: str, dong: str, households: list[str], batch: str) -> list[IssuedCode]:
-        """One new code per household, all in one transaction; each household's older codes
-        are cancelled and its account's sessions end."""
-        issued = [IssuedCode(h, new_code()) for h in households]
+    def issue(
+        self, site: str, dong: str, households: list[ForTenancy], batch: str
+    ) -> list[IssuedCode]:
+        """One new code per household (a current tenancy of the site), all in one
+        transaction; each household's older codes are cancelled and its account's sessions
+        end. NotIssued when a tenancy is not current at this site."""
+        if len({h.tenancy_id for h in households}) != len(households):
+            raise NotIssued("one household listed twice")
+        issued = [IssuedCode(h.label, new_code()) for h in households]
         now = self.clock()
         rows = [
             {
                 "code_hash": code_hash(c.code),
                 "site": site,
-                "household_key": household_key(self.secret, site, c.household),
+                "household_key": tenancies.resident_key(h.tenancy_id),
+                "tenancy_id": h.tenancy_id,
                 "dong": dong,
                 "batch": batch,
                 "issued_at": now,
                 "expires_at": now + self.lifetime,
             }
-            for c in issued
+            for c, h in zip(issued, households, strict=True)
         ]
         if rows:
             with self.engine.begin() as conn:
+                for h in households:
+                    found = tenancies.get(conn, h.tenancy_id, lock=True)
+                    if found is None or found.site != site or found.moved_out is not None:
+                        raise NotIssued(f"{h.label}: not a current tenancy of site {site}")
                 for row in rows:
                     self._cancel(conn, row["household_key"], now, Cancelled.REISSUED)
                 conn.execute(insert(participation_codes), rows)
         return issued
 
-    def revoke(self, site: str, household: str) -> tuple[int, int]:
+    def revoke(self, tenancy_id: int) -> tuple[int, int]:
         """Cancel every live code of the household and end its account's sessions; how many
         codes and sessions that was (a second revoke finds none)."""
-        key = household_key(self.secret, site, household)
         with self.engine.begin() as conn:
-            return self._cancel(conn, key, self.clock(), Cancelled.REVOKED)
+            return self._cancel(
+                conn, tenancies.resident_key(tenancy_id), self.clock(), Cancelled.REVOKED
+            )
 
     @staticmethod
     def _cancel(conn: Connection, key: str, now: datetime, why: Cancelled) -> tuple[int, int]:
@@ -158,11 +191,11 @@ class ParticipationCodes:
             .where(c.household_key == key, c.cancelled_at.is_(None))
             .values(cancelled_at=now, cancelled_reason=why.value)
         ).rowcount
-        ended = (
-            sessions.Ended.CODE_REISSUED
-            if why is Cancelled.REISSUED
-            else sessions.Ended.CODE_REVOKED
-        )
+        ended = {
+            Cancelled.REISSUED: sessions.Ended.CODE_REISSUED,
+            Cancelled.REVOKED: sessions.Ended.CODE_REVOKED,
+            Cancelled.MOVED_OUT: sessions.Ended.MOVED_OUT,
+        }[why]
         return codes, sessions.revoke_household(conn, key, now, ended)
 
     def redeem(self, code: str) -> Resident:
@@ -176,6 +209,10 @@ class ParticipationCodes:
                 raise CodeRefused(Refusal.UNKNOWN)
             if row.cancelled_at is not None:
                 raise CodeRefused(Refusal.CANCELLED)
+            if row.tenancy_id is not None:  # a code that slipped past a move-out opens nothing
+                lives = tenancies.get(conn, row.tenancy_id, lock=True)
+                if lives is None or lives.moved_out is not None:
+                    raise CodeRefused(Refusal.CANCELLED)
             if row.redeemed_at is None and row.expires_at <= self.clock():
                 raise CodeRefused(Refusal.EXPIRED)
             # Conditional update: of two concurrent redemptions exactly one wins.
@@ -188,7 +225,9 @@ class ParticipationCodes:
             )
             if claimed.rowcount != 1:
                 raise CodeRefused(Refusal.USED)
-            resident = self._resident_for(conn, row.household_key, row.site, row.dong)
+            resident = self._resident_for(
+                conn, row.household_key, row.site, row.dong, row.tenancy_id
+            )
             conn.execute(
                 update(participation_codes)
                 .where(participation_codes.c.id == row.id)
@@ -201,7 +240,9 @@ class ParticipationCodes:
             row = conn.execute(select(residents).where(residents.c.id == resident_id)).first()
         return None if row is None else _resident(row)
 
-    def _resident_for(self, conn: Connection, key: str, site: str, dong: str) -> Resident:
+    def _resident_for(
+        self, conn: Connection, key: str, site: str, dong: str, tenancy_id: int | None
+    ) -> Resident:
         found = conn.execute(select(residents).where(residents.c.resident_key == key)).first()
         if found is not None:
             return _resident(found)
@@ -211,13 +252,25 @@ class ParticipationCodes:
             with conn.begin_nested():
                 conn.execute(
                     insert(residents).values(
-                        resident_key=key, site=site, dong=dong, created_at=self.clock()
+                        resident_key=key,
+                        tenancy_id=tenancy_id,
+                        site=site,
+                        dong=dong,
+                        created_at=self.clock(),
                     )
                 )
         except IntegrityError:
             pass
         row = conn.execute(select(residents).where(residents.c.resident_key == key)).one()
         return _resident(row)
+
+
+def end_tenancy(conn: Connection, tenancy_id: int, now: datetime) -> tuple[int, int]:
+    """A move-out, in the caller's transaction: the household's codes are cancelled and its
+    account's sessions end; how many of each."""
+    return ParticipationCodes._cancel(
+        conn, tenancies.resident_key(tenancy_id), now, Cancelled.MOVED_OUT
+    )
 
 
 def for_board(board: Board, secret: bytes) -> ParticipationCodes:

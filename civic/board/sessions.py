@@ -6,7 +6,7 @@ reader of the database cannot sign in as anyone. A session ends at the first
 of: `idle` without use (the idle deadline moves with use, never past the
 absolute one), `absolute` after sign-in whatever the use, its revocation
 (logout, "sign out everywhere", a new or revoked participation code of the
-household). An ended session is never brought back: signing in again makes a
+household, the household's move-out). An ended session is never brought back: signing in again makes a
 new id.
 
 No HTTP here: api/session.py puts the id in a cookie, api/guards.py asks
@@ -39,6 +39,7 @@ class Ended(StrEnum):
     ROTATED = "signed_in_again"
     CODE_REISSUED = "code_reissued"
     CODE_REVOKED = "code_revoked"
+    MOVED_OUT = "moved_out"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,11 @@ from civic.board.codes import IssuedCode
 CUT = "-" * 30 + " ✂ " + "-" * 30
 
 
-def read_households(path: Path) -> list[str]:
-    """One household label per line; blank lines and `#` comments skipped; no repeats."""
+def read_households(path: Path) -> tuple[list[str], list[int]]:
+    """One unit per line, as written; blank lines and `#` comments skipped; no repeats. The
+    units and the line each came from."""
     labels: list[str] = []
+    lines: list[int] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         label = line.split("#", 1)[0].strip()
         if not label:
@@ -21,9 +23,10 @@ def read_households(path: Path) -> list[str]:
         if label in labels:
             raise ValueError(f"{path}:{number}: household {label!r} listed twice")
         labels.append(label)
+        lines.append(number)
     if not labels:
         raise ValueError(f"{path}: no household listed")
-    return labels
+    return labels, lines
 
 
 def sheet(site: str, site_name: str, codes: list[IssuedCode], board_url: str) -> str:

@@ -60,6 +60,18 @@ MESSAGES: dict[str, str] = {
     "overlapping_enrolment": "overlaps {other} of the same programme '{programme}'",
     "households_without_programmes": "a households file needs the programmes file it "
     "enrols in (`programmes:` beside `households:`)",
+    "units_dir_missing": "the units directory {path} does not exist",
+    "units_file_name": "this file holds the units of site '{site}' but is named '{stem}.yaml': "
+    "name it '{site}.yaml'",
+    "units_site_kind": "{kind} units belong to a site of kind {wanted}; site '{site}' is "
+    "{site_kind}",
+    "apartment_unit": "unit '{unit}' is not <동>-<호> (digits, no leading zeros, e.g. 101-1203)",
+    "duplicate_unit": "unit '{unit}' is the same unit as '{other}' (listed twice)",
+    "unit_without_units": "household '{id}' names unit '{unit}' but site '{site}' lists no "
+    "units (a units file under `units:` of the sites file)",
+    "dates_of_a_unit": "household '{id}' lives at a unit: its move-in and move-out are its "
+    "tenancy's (python -m api tenancy), not dates in this file",
+    "unknown_unit": "unit '{unit}' is not a unit of site '{site}'{near}",
     "field_too_wide": "{type} needs {width} registers but this device reads at most "
     "{cap} per request",
 }

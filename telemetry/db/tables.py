@@ -13,8 +13,10 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from telemetry.db.types import UtcDateTime
@@ -39,12 +42,51 @@ metadata = MetaData(
 
 KEY_LEN = 64  # hex SHA-256 / HMAC-SHA-256
 
+# A household is the occupants of one unit (config/units/<site>.yaml) during one
+# tenancy: from moved_in to moved_out (None: still living there). At most one
+# open tenancy per unit. link_version is in every household link; raising it
+# refuses the household's older links (telemetry/db/tenancies.py).
+tenancies = Table(
+    "tenancies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site", String(64), nullable=False),
+    Column("unit", String(32), nullable=False),
+    Column("moved_in", Date, nullable=False),
+    Column("moved_out", Date, nullable=True),
+    Column("link_version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("moved_out IS NULL OR moved_out >= moved_in", name="moved_out_after_in"),
+    CheckConstraint("link_version >= 1", name="link_version_positive"),
+    Index("ix_tenancies_site_unit", "site", "unit"),
+    Index(
+        "uq_tenancies_open_unit",
+        "site",
+        "unit",
+        unique=True,
+        sqlite_where=text("moved_out IS NULL"),
+        postgresql_where=text("moved_out IS NULL"),
+    ),
+)
+
+# The link versions of programme households (config/households/*.yaml): a
+# household absent here is at version 1.
+household_links = Table(
+    "household_links",
+    metadata,
+    Column("household", String(64), primary_key=True),
+    Column("link_version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 residents = Table(
     "residents",
     metadata,
     Column("id", Integer, primary_key=True),
-    # HMAC of (site, household): one account per household, unique here.
+    # "tenancy:<id>" (one account per tenancy), or for an account made before
+    # tenancies an HMAC of (site, label) until an operator adopts it.
     Column("resident_key", String(KEY_LEN), nullable=False, unique=True),
+    Column("tenancy_id", Integer, ForeignKey("tenancies.id"), nullable=True, unique=True),
     Column("site", String(64), nullable=False, index=True),
     Column("dong", String(10), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -59,6 +101,8 @@ participation_codes = Table(
     Column("code_hash", String(KEY_LEN), nullable=False, unique=True),
     Column("site", String(64), nullable=False, index=True),
     Column("household_key", String(KEY_LEN), nullable=False, index=True),
+    # The tenancy the code was issued for (None: issued by label before tenancies).
+    Column("tenancy_id", Integer, ForeignKey("tenancies.id"), nullable=True, index=True),
     Column("dong", String(10), nullable=False),
     Column("batch", String(64), nullable=False),
     Column("issued_at", UtcDateTime, nullable=False),

@@ -19,6 +19,7 @@ from telemetry.registry.households import (
     ProgrammesFile,
 )
 from telemetry.registry.sites import Site, SiteKind
+from telemetry.registry.units import SiteUnits, tokens
 from telemetry.registry.validators import Problem
 
 
@@ -38,6 +39,7 @@ def check_households(
     programmes: Mapping[str, Programme],
     sites: Mapping[str, Site],
     geography: Geography,
+    units: Mapping[str, SiteUnits] | None = None,
 ) -> Iterator[Problem]:
     ids = [h.id for h in households.households]
     yield from _duplicates("households", ids, "duplicate_household")
@@ -46,7 +48,35 @@ def check_households(
         path = ("households", h)
         yield from _check_place(path, household, sites, geography, own_site)
         yield from _check_meters(path, household, sites)
+        yield from _check_unit(path, household, units or {})
         yield from _check_enrolments(path, household, programmes)
+
+
+def _check_unit(
+    path: tuple[str, int], household: Household, units: Mapping[str, SiteUnits]
+) -> Iterator[Problem]:
+    if household.moved_in and household.moved_out and household.moved_out < household.moved_in:
+        said = message("ends_before_start", end=household.moved_out, start=household.moved_in)
+        yield (*path, "moved_out"), said
+    if household.unit is None:
+        return
+    for field in ("moved_in", "moved_out"):
+        if getattr(household, field) is not None:
+            yield (*path, field), message("dates_of_a_unit", id=household.id)
+    if household.site is None:
+        yield (*path, "unit"), message("unit_without_units", id=household.id,
+                                       unit=household.unit, site="(none)")  # fmt: skip
+        return
+    listed = units.get(household.site)
+    if listed is None:
+        said = message("unit_without_units", id=household.id, unit=household.unit,
+                       site=household.site)  # fmt: skip
+        yield (*path, "unit"), said
+    elif household.unit not in listed.units:
+        near = listed.closest(tokens(household.unit))
+        said = message("unknown_unit", unit=household.unit, site=household.site,
+                       near=f" (closest: {', '.join(near)})" if near else "")  # fmt: skip
+        yield (*path, "unit"), said
 
 
 def _duplicates(section: str, ids: list[str], message_id: str) -> Iterator[Problem]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,6 +16,7 @@ from telemetry.registry.household_checks import check_households, check_programm
 from telemetry.registry.household_registry import HouseholdRegistry
 from telemetry.registry.households import HouseholdsFile, ProgrammesFile
 from telemetry.registry.sites import SitesFile
+from telemetry.registry.units import SiteUnits
 from telemetry.registry.validators import Problem
 
 VERSION = 1
@@ -23,7 +24,11 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def load_households(
-    sites_path: Path, located_sites_line: int | None, sites: SitesFile, geography: Geography
+    sites_path: Path,
+    located_sites_line: int | None,
+    sites: SitesFile,
+    geography: Geography,
+    units: Mapping[str, SiteUnits] | None = None,
 ) -> HouseholdRegistry:
     """The files named by `programmes:` and `households:` (relative to the sites file)."""
     by_site = {s.id: s for s in sites.sites}
@@ -41,7 +46,7 @@ def load_households(
     households_file = _read(
         path,
         HouseholdsFile,
-        lambda f: check_households(f, programmes, by_site, geography),
+        lambda f: check_households(f, programmes, by_site, geography, units or {}),
     )
     households = {h.id: h for h in households_file.households}
     return HouseholdRegistry(programmes, households, by_site)

@@ -76,6 +76,11 @@ class Household(FrozenStrictModel):
     dong: str | None = Field(
         default=None, pattern=r"^\d{10}$", description="standalone: its administrative dong"
     )
+    unit: str | None = Field(
+        default=None,
+        max_length=32,
+        description="its unit at its site (config/units/<site>.yaml), e.g. 101-1203",
+    )
     building_type: BuildingType
     size_band: SizeBand
     meters: list[MeterRef] | None = Field(
@@ -84,6 +89,10 @@ class Household(FrozenStrictModel):
         "default: every meter of its own household site",
     )
     enrolments: list[Enrolment] = Field(default_factory=list)
+    # A household at no unit (its own site, or standalone): when it moved in and out, so its
+    # link opens its own months only (a household at a unit has its tenancy instead).
+    moved_in: dt.date | None = Field(default=None, description="moved in (not at a unit)")
+    moved_out: dt.date | None = Field(default=None, description="moved out (not at a unit)")
 
 
 class HouseholdsFile(FrozenStrictModel):

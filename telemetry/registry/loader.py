@@ -13,6 +13,7 @@ from telemetry.registry.household_loader import load_households
 from telemetry.registry.profiles import Profile
 from telemetry.registry.registry import Registry
 from telemetry.registry.sites import SitesFile
+from telemetry.registry.unit_loader import load_units
 from telemetry.registry.validators import check_profile, check_sites
 
 
@@ -31,9 +32,19 @@ def load_registry(
     issues = issues_at(path, located, check_sites(sites, profiles, geography))
     if issues:
         raise ConfigError(issues)
-    households = load_households(path, located.line_of(("households",)), sites, geography)
+    units = (
+        load_units(_beside(path, sites.units), {s.id: s for s in sites.sites})
+        if sites.units
+        else {}
+    )
+    households = load_households(path, located.line_of(("households",)), sites, geography, units)
     return Registry(
-        source=path, sites=sites, profiles=profiles, geography=geography, households=households
+        source=path,
+        sites=sites,
+        profiles=profiles,
+        geography=geography,
+        households=households,
+        units=units,
     )
 
 
@@ -65,6 +76,11 @@ def load_profiles(directory: Path) -> dict[str, Profile]:
     if issues:
         raise ConfigError(issues)
     return profiles
+
+
+def _beside(sites_path: Path, name: str) -> Path:
+    declared = Path(name)
+    return declared if declared.is_absolute() else sites_path.parent / declared
 
 
 def _profiles_dir(sites_path: Path, sites: SitesFile) -> Path:

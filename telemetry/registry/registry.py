@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from telemetry.registry.geography import Geography
 from telemetry.registry.household_registry import HouseholdRegistry
 from telemetry.registry.profiles import Profile
 from telemetry.registry.sites import Agent, Meter, Site, SitesFile
+from telemetry.registry.units import SiteUnits
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class Registry:
         profiles: dict[str, Profile],
         geography: Geography,
         households: HouseholdRegistry | None = None,
+        units: Mapping[str, SiteUnits] | None = None,
     ) -> None:
         self.source = source
         self.sites_file = sites
@@ -46,11 +49,17 @@ class Registry:
         self.geography = geography
         self.sites = {s.id: s for s in sites.sites}
         self.households = households or HouseholdRegistry(sites=self.sites)
+        self.units: Mapping[str, SiteUnits] = units or {}
         self.agents = {a.id: a for s in sites.sites for a in s.agents}
         self._agent_site = {a.id: s.id for s in sites.sites for a in s.agents}
         self._tags = {
             s.id: SiteTags(s.id, s.district, s.dong, s.building_type.value) for s in sites.sites
         }
+
+    def resolve_unit(self, site: str, spelling: str) -> str:
+        """The unit id a spelling names at the site (UnitNotFound, with the closest units, or
+        KeyError when the site lists no units)."""
+        return self.units[site].resolve(spelling)
 
     def site_of_agent(self, agent_id: str) -> Site:
         return self.sites[self._agent_site[agent_id]]

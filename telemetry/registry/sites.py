@@ -139,6 +139,10 @@ class SitesFile(FrozenStrictModel):
     households: str | None = Field(
         default=None, description="the households file, relative to this file"
     )
+    units: str | None = Field(
+        default=None,
+        description="the directory of units files (<site>.yaml), relative to this file",
+    )
     sites: list[Site] = Field(min_length=1)
 
     def meter_limit(self, site: Site) -> int:

@@ -106,7 +106,7 @@ def webhook_delivery(url: str) -> dict:
 def one_site_config(root: Path) -> Path:
     demo = yaml.safe_load(Path("config/sites/demo.yaml").read_text(encoding="utf-8"))
     demo["sites"] = [s for s in demo["sites"] if s["id"] == SITE]
-    for key in ("programmes", "households"):  # phase-2 files name the other sites too
+    for key in ("programmes", "households", "units"):  # these files name the other sites too
         demo.pop(key, None)
     source = root / "one-site.yaml"
     source.write_text(yaml.safe_dump(demo, allow_unicode=True), encoding="utf-8")

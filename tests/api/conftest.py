@@ -14,18 +14,22 @@ from fastapi.testclient import TestClient
 from influxdb_client import Point
 
 from api.app import Parts, create_app
-from api.auth import Secrets, sign_household
+from api.auth import Secrets
 from api.settings import ApiConfig
 from devstack import InfluxServer
 from stores.influx import PrivateStore, PublicStore
 from stores.reference import Reference
+from telemetry.db import make_engine
+from telemetry.db.migrate import upgrade
 from telemetry.emissions import load_emission_factors
 from telemetry.influx_schema import rollup_bucket
 from telemetry.influxql import InfluxQL
-from telemetry.registry import load_geography, load_registry
+from telemetry.registry import Registry, load_geography, load_registry
 from telemetry.registry.household_registry import HouseholdRegistry
+from telemetry.registry.households import Household
 from tests.rollup import city
 from tests.rollup.conftest import RolledCity, rollup_influx, write_city  # noqa: F401 (fixture)
+from tests.support.links import household_link
 
 ADMIN = "admin-secret-token"
 SITE_TOKENS = {"ind-1": "ind-1-secret", "apt": "apt-secret"}
@@ -55,7 +59,8 @@ class ApiCity:
     history: dict[str, Any] = field(default_factory=dict)
 
     def household_token(self, site: str) -> str:
-        return sign_household(site, SIGNING_KEY)
+        """The link of the household living at its own site `site` (its id is the site's)."""
+        return household_link(site, SIGNING_KEY)
 
 
 def build_app(
@@ -67,8 +72,10 @@ def build_app(
 ) -> FastAPI:
     config = config or ApiConfig(cors_origins=[ORIGIN], stream_interval_s=0.2)
     registry = load_registry(c.sites)
-    if households is not None:
-        registry.households = households
+    registry.households = households or _own_site_households(registry)
+    # Household links are checked against the platform database (link versions).
+    url = f"sqlite:///{c.sites.parent / 'platform.sqlite'}"
+    upgrade(url)
     return create_app(
         Parts(
             public_store=PublicStore(public_ql, c.public),
@@ -77,8 +84,19 @@ def build_app(
             config=config,
             secrets=Secrets(ADMIN, dict(SITE_TOKENS), SIGNING_KEY),
             factors=load_emission_factors(),
+            db=make_engine(url),
         )
     )
+
+
+def _own_site_households(registry: Registry) -> HouseholdRegistry:
+    """One household at each site of kind `household`, named as its site."""
+    homes = {
+        s.id: Household(id=s.id, site=s.id, building_type=s.building_type, size_band="60-85")
+        for s in registry.sites.values()
+        if s.kind == "household"
+    }
+    return HouseholdRegistry({}, homes, registry.sites)
 
 
 def _operations_data(c: RolledCity) -> dict[str, Any]:

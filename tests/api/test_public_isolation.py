@@ -21,10 +21,10 @@ def _public_paths(client: TestClient, c) -> list[str]:  # type: ignore[no-untype
     for path, ops in schema["paths"].items():
         # Private views, and the board, surveys and alerts (records in the platform
         # database, with access tests of their own in tests/civic, tests/surveys
-        # and tests/alerts_api).
+        # and tests/alerts_api; staff routes theirs in tests/staff and tests/tenancy).
         private = (
             "/v1/facility", "/v1/household", "/v1/admin", "/v1/board", "/v1/surveys",
-            "/v1/alerts", "/v1/alert-silences",
+            "/v1/alerts", "/v1/alert-silences", "/v1/staff",
         )  # fmt: skip
         if not path.startswith(private):
             assert "get" in ops

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from api.auth import sign_household, verify_household
 from api.settings import ApiSettings
 
 
@@ -26,12 +25,3 @@ def test_the_config_file_is_read_without_secrets(monkeypatch: pytest.MonkeyPatch
     config = ApiSettings().load_api_config()
     assert "https://www.gwangju.go.kr" in config.cors_origins
     assert config.cache.live_s == 15
-
-
-def test_household_signature() -> None:
-    token = sign_household("hh-0001", "key")
-    assert verify_household(token, "key") == "hh-0001"
-    assert verify_household(token, "other") is None
-    assert verify_household(token.replace("hh-0001", "hh-0002"), "key") is None
-    assert verify_household(token, "") is None
-    assert verify_household("", "key") is None

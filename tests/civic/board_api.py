@@ -33,6 +33,7 @@ from telemetry.influxql import InfluxQL
 from telemetry.registry import load_geography, load_registry
 from tests.rollup import city
 from tests.staff.people import StaffBrowser, staff_member
+from tests.support.tenancy import lived
 
 ADMIN = "board-admin-token"
 SITE_TOKENS = {"apt": "apt-manager-token", "ind-1": "ind-1-token"}
@@ -134,6 +135,8 @@ def staff(app: FastAPI) -> StaffBrowser:
 
 
 def codes(app: FastAPI, households: list[str], site: str = "apt") -> list[str]:
+    """A code for each unit's household (moved in first when nobody lives there)."""
+    lived(app.state.board.engine, site, households)
     r = manager(app, site).post("/v1/board/codes", {"site": site, "households": households})
     assert r.status_code == 201, r.text
     return [c["code"] for c in r.json()["codes"]]
@@ -148,7 +151,7 @@ def resident(app: FastAPI, code: str) -> Person:
 
 
 def residents(app: FastAPI, n: int, prefix: str = "101") -> list[Person]:
-    return [resident(app, c) for c in codes(app, [f"{prefix}-{i}" for i in range(n)])]
+    return [resident(app, c) for c in codes(app, [f"{prefix}-{i}" for i in range(1, n + 1)])]
 
 
 SIGNIN_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -17,6 +17,7 @@ from civic.board.posts import PostDraft, PostKind, create
 from tests.civic.board_api import board_app
 from tests.db.conftest import db_url, engine  # noqa: F401 (fixtures)
 from tests.rollup import city
+from tests.support.tenancy import lived
 
 SECRET = b"test-signing-key-0123456789"
 DONG = "2920064000"
@@ -40,7 +41,9 @@ class BoardWorld:
     codes: ParticipationCodes
 
     def resident(self, household: str) -> Author:
-        issued = self.codes.issue("apt-a", DONG, [household], batch="t")
+        issued = self.codes.issue(
+            "apt-a", DONG, lived(self.codes.engine, "apt-a", [household]), batch="t"
+        )
         return Author(resident_id=self.codes.redeem(issued[0].code).id)
 
     def post(self, who: Author, title: str = "Solar on the roof", **kw: object) -> int:

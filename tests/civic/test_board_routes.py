@@ -11,6 +11,7 @@ from api.ratelimit import TokenBuckets
 from telemetry.db.tables import residents as residents_table
 from tests.civic.board_api import Person, codes, manager, residents, staff
 from tests.rollup import city
+from tests.support.tenancy import lived
 
 DONG = city.APARTMENT_DONG[1]
 PROPOSAL = {
@@ -27,7 +28,10 @@ def test_manager_codes_are_for_their_own_site_only(app: FastAPI) -> None:
     r = Person(TestClient(app)).post("/v1/board/codes", {"site": "apt", "households": ["1"]})
     assert r.status_code == 401
     r = manager(app).post("/v1/board/codes", {"site": "apt", "households": ["101-1", "101-1"]})
-    assert r.status_code == 400 and "distinct" in r.json()["detail"]
+    assert r.status_code == 400 and "the same unit 101-1" in r.json()["detail"]
+    r = manager(app).post("/v1/board/codes", {"site": "apt", "households": ["101-1"]})
+    assert r.status_code == 400 and "no current tenant" in r.json()["detail"]
+    lived(app.state.board.engine, "apt", ["101-1"])
     r = manager(app).post("/v1/board/codes", {"site": "apt", "households": ["101-1"]})
     assert r.status_code == 201 and r.headers["cache-control"] == "no-store"
     assert r.json()["dong"] == DONG and len(r.json()["codes"]) == 1

@@ -24,8 +24,13 @@ def _key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_codes_sheet_has_one_working_code_per_household(db_url: str, tmp_path: Path) -> None:
     households = tmp_path / "households.txt"
-    households.write_text("# block 101\n101-1203\n101-1204\n\n", encoding="utf-8")
-    done = CliRunner().invoke(
+    households.write_text("# block 101\n101동 1203호\n0101-1204\n\n", encoding="utf-8")
+    runner = CliRunner()
+    for unit in ("101-1203", "101 1204"):
+        moved = runner.invoke(app, ["tenancy", "move-in", "pungam-lh-apt", unit, "--date",
+                                    "2025-03-01", "--db-url", db_url])  # fmt: skip
+        assert moved.exit_code == 0, moved.output
+    done = runner.invoke(
         app, ["codes", "pungam-lh-apt", "--households", str(households), "--db-url", db_url]
     )
     assert done.exit_code == 0, done.output
@@ -47,6 +52,22 @@ def test_codes_refuses_a_repeated_household_naming_the_line(tmp_path: Path) -> N
         app, ["codes", "pungam-lh-apt", "--households", str(households), "--db-url", url]
     )
     assert done.exit_code != 0 and "households.txt:3" in done.output
+
+
+def test_codes_refuses_unknown_units_and_units_nobody_lives_in_naming_lines(
+    tmp_path: Path,
+) -> None:
+    households = tmp_path / "households.txt"
+    households.write_text("101-1230\n101-1203\n101동 1203호\n", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'p.sqlite'}"
+    done = CliRunner().invoke(
+        app, ["codes", "pungam-lh-apt", "--households", str(households), "--db-url", url]
+    )
+    assert done.exit_code == 2
+    assert "households.txt:1: '101-1230': no such unit" in done.output
+    assert "closest: 101-1203" in done.output
+    assert "households.txt:2: '101-1203': unit 101-1203 has no current tenant" in done.output
+    assert "households.txt:3: '101동 1203호': the same unit 101-1203" in done.output
 
 
 def test_board_seed_writes_examples_once(db_url: str) -> None:

@@ -15,6 +15,7 @@ from telemetry.db.tables import moderation_log
 from tests.civic.board_api import Person, board_app, manager, resident, staff
 from tests.rollup import city
 from tests.rollup.conftest import RolledCity, rolled, rollup_influx  # noqa: F401 (fixtures)
+from tests.support.tenancy import lived
 
 DISTRICT, DONG = city.APARTMENT_DONG
 
@@ -31,6 +32,7 @@ def city_app(engine: Engine, rolled: RolledCity) -> Iterator[FastAPI]:  # noqa: 
 def test_the_whole_story(city_app: FastAPI, rolled: RolledCity) -> None:  # noqa: F811
     app = city_app
     # A manager issues codes for four households of the apartment complex.
+    lived(app.state.board.engine, "apt", ["101-1", "101-2", "101-3", "101-4"])
     r = manager(app).post(
         "/v1/board/codes", {"site": "apt", "households": ["101-1", "101-2", "101-3", "101-4"]}
     )

@@ -17,6 +17,7 @@ from civic.board.codes import (
     normalise,
 )
 from telemetry.db.tables import participation_codes, residents
+from tests.support.tenancy import lived
 
 SECRET = b"test-signing-key-0123456789"
 
@@ -32,7 +33,12 @@ def _count(engine: Engine, table: Table) -> int:
 
 
 def test_issue_stores_no_code_and_no_household_label(codes: ParticipationCodes) -> None:
-    issued = codes.issue("apt-a", "2914074000", ["101-1203", "101-1204"], batch="2026-11")
+    issued = codes.issue(
+        "apt-a",
+        "2914074000",
+        lived(codes.engine, "apt-a", ["101-1203", "101-1204"]),
+        batch="2026-11",
+    )
     assert len({c.code for c in issued}) == 2
     with codes.engine.connect() as conn:
         dump = repr(conn.execute(text("SELECT * FROM participation_codes")).all())
@@ -43,7 +49,9 @@ def test_issue_stores_no_code_and_no_household_label(codes: ParticipationCodes) 
 
 
 def test_redeem_once(codes: ParticipationCodes) -> None:
-    [issued] = codes.issue("apt-a", "2914074000", ["101-1203"], batch="b1")
+    [issued] = codes.issue(
+        "apt-a", "2914074000", lived(codes.engine, "apt-a", ["101-1203"]), batch="b1"
+    )
     resident = codes.redeem(issued.code)
     assert (resident.site, resident.dong, resident.blocked) == ("apt-a", "2914074000", False)
     with pytest.raises(CodeRefused) as refused:
@@ -53,7 +61,7 @@ def test_redeem_once(codes: ParticipationCodes) -> None:
 
 
 def test_typed_code_forms_are_one_code(codes: ParticipationCodes) -> None:
-    [issued] = codes.issue("apt-a", "2914074000", ["1"], batch="b1")
+    [issued] = codes.issue("apt-a", "2914074000", lived(codes.engine, "apt-a", ["1"]), batch="b1")
     typed = issued.code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
     assert codes.redeem(typed).site == "apt-a"
 
@@ -68,25 +76,33 @@ def test_typed_code_forms_are_one_code(codes: ParticipationCodes) -> None:
     ],
 )
 def test_refusals(codes: ParticipationCodes, typed: str, reason: Refusal) -> None:
-    codes.issue("apt-a", "2914074000", ["1"], batch="b1")
+    codes.issue("apt-a", "2914074000", lived(codes.engine, "apt-a", ["1"]), batch="b1")
     with pytest.raises(CodeRefused) as refused:
         codes.redeem(typed)
     assert refused.value.reason is reason
 
 
 def test_a_second_code_for_a_household_returns_its_account(codes: ParticipationCodes) -> None:
-    first = codes.issue("apt-a", "2914074000", ["101-1203"], batch="b1")[0]
+    first = codes.issue(
+        "apt-a", "2914074000", lived(codes.engine, "apt-a", ["101-1203"]), batch="b1"
+    )[0]
     a = codes.redeem(first.code)
-    again = codes.issue("apt-a", "2914074000", ["101-1203"], batch="b2-lost")[0]
-    other = codes.issue("apt-a", "2914074000", ["101-1204"], batch="b1")[0]
+    again = codes.issue(
+        "apt-a", "2914074000", lived(codes.engine, "apt-a", ["101-1203"]), batch="b2-lost"
+    )[0]
+    other = codes.issue(
+        "apt-a", "2914074000", lived(codes.engine, "apt-a", ["101-1204"]), batch="b1"
+    )[0]
     b, c = codes.redeem(again.code), codes.redeem(other.code)
     assert a.id == b.id != c.id
     assert _count(codes.engine, residents) == 2
 
 
 def test_a_new_code_cancels_the_households_older_ones(codes: ParticipationCodes) -> None:
-    lost = codes.issue("apt-a", "2914074000", ["101-1203"], batch="b1")[0]
-    codes.issue("apt-a", "2914074000", ["101-1203"], batch="b2-lost")
+    lost = codes.issue(
+        "apt-a", "2914074000", lived(codes.engine, "apt-a", ["101-1203"]), batch="b1"
+    )[0]
+    codes.issue("apt-a", "2914074000", lived(codes.engine, "apt-a", ["101-1203"]), batch="b2-lost")
     with pytest.raises(CodeRefused) as refused:
         codes.redeem(lost.code)
     assert refused.value.reason is Refusal.CANCELLED
@@ -98,8 +114,8 @@ def test_a_new_code_cancels_the_households_older_ones(codes: ParticipationCodes)
 
 
 def test_same_household_label_at_two_sites_is_two_households(codes: ParticipationCodes) -> None:
-    x = codes.issue("apt-a", "2914074000", ["101"], batch="b")[0]
-    y = codes.issue("apt-b", "2917064000", ["101"], batch="b")[0]
+    x = codes.issue("apt-a", "2914074000", lived(codes.engine, "apt-a", ["101"]), batch="b")[0]
+    y = codes.issue("apt-b", "2917064000", lived(codes.engine, "apt-b", ["101"]), batch="b")[0]
     assert codes.redeem(x.code).id != codes.redeem(y.code).id
     assert household_key(SECRET, "apt-a", "101") != household_key(SECRET, "apt-b", "101")
 
@@ -107,7 +123,9 @@ def test_same_household_label_at_two_sites_is_two_households(codes: Participatio
 def test_concurrent_redemptions_of_one_code_admit_exactly_one(
     codes: ParticipationCodes,
 ) -> None:
-    [issued] = codes.issue("apt-a", "2914074000", ["101-1203"], batch="b1")
+    [issued] = codes.issue(
+        "apt-a", "2914074000", lived(codes.engine, "apt-a", ["101-1203"]), batch="b1"
+    )
     start = threading.Barrier(6)
     outcomes: list[str] = []
 
@@ -131,7 +149,7 @@ def test_concurrent_redemptions_of_one_code_admit_exactly_one(
 def test_redemption_time_and_account_are_recorded(engine: Engine) -> None:
     at = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
     codes = ParticipationCodes(engine, SECRET, clock=lambda: at)
-    [issued] = codes.issue("apt-a", "2914074000", ["1"], batch="b1")
+    [issued] = codes.issue("apt-a", "2914074000", lived(codes.engine, "apt-a", ["1"]), batch="b1")
     resident = codes.redeem(issued.code)
     with engine.connect() as conn:
         row = conn.execute(select(participation_codes)).one()

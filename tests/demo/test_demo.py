@@ -117,6 +117,13 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(
             timeout=10,
         )
         assert signin.status_code == 200 and signin.json()["roles"] == ["administrator"]
+        # The demo's units and tenancies: the new tenant's link opens its page, and two codes
+        # for units written as people write them.
+        page = re.search(r"^\s+page:\s+(\S+)$", printed, re.M)
+        assert page is not None and page[1].startswith(f"{base}/household?token=h3~t."), printed
+        assert httpx.get(page[1], timeout=10).status_code == 200
+        assert len(re.findall(r"Code: \S+", printed)) == 2
+        assert "Household: 102-407" in printed
         pids = _pids(log.read_text())
         expected = {"mosquitto", "influxd", "collector", "rollup", "api", "simulators"}
         assert expected <= set(pids), f"missing from the process table: {expected - set(pids)}"

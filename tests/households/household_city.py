@@ -17,6 +17,7 @@ uses), so savings are known exactly: electricity 10 %, gas 20 %, water 5 %.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -35,6 +36,8 @@ from insights.degree_days import month_degree_days
 from stores.influx import PrivateStore, PublicStore
 from stores.reference import Reference
 from stores.timewin import KST
+from telemetry.db import make_engine
+from telemetry.db.migrate import upgrade
 from telemetry.emissions import load_emission_factors
 from telemetry.influx_schema import (
     FIELD_APPORTIONED,
@@ -85,6 +88,7 @@ class HouseholdCity:
     gappy_month: dt.date  # only two of the three similar households have electricity
     first: dt.date  # kim's first month of data
     expected: dict[tuple[str, dt.date], tuple[float, str, bool]]  # kim's (utility, month)
+    db_url: str = ""  # the platform database behind the app (households' link versions)
 
     def months(self) -> list[dt.date]:
         out, m = [], self.first
@@ -237,6 +241,8 @@ def homes(
     influx.create_database(raw)
     write_points(influx.url, rollup_bucket(raw), points)
     registry = load_registry(c.sites)
+    c = dataclasses.replace(c, db_url=f"sqlite:///{c.sites.parent / 'platform.sqlite'}")
+    upgrade(c.db_url)
     config = ApiConfig(privacy_k=K)
     ql = InfluxQL(influx.url)
     app = create_app(
@@ -247,6 +253,7 @@ def homes(
             config=config,
             secrets=Secrets("admin", {}, KEY),
             factors=load_emission_factors(),
+            db=make_engine(c.db_url),
         )
     )
     with TestClient(app) as client:

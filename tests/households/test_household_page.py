@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 
-from api.auth import sign_household_id
 from tests.households.household_city import KEY, HouseholdCity, month_start
+from tests.support.links import household_link
 
 
 class Links(HTMLParser):
@@ -39,7 +39,7 @@ def test_the_page_shows_months_savings_co2e_and_peers(
     homes: tuple[TestClient, HouseholdCity],
 ) -> None:
     client, c = homes
-    token = sign_household_id("kim-0001", KEY)
+    token = household_link("kim-0001", KEY)
     r = _page(client, token, "en")
     assert r.status_code == 200, r.text
     html = r.text
@@ -62,7 +62,7 @@ def test_the_page_shows_months_savings_co2e_and_peers(
 
 def test_the_token_stays_on_this_page(homes: tuple[TestClient, HouseholdCity]) -> None:
     client, _ = homes
-    token = sign_household_id("kim-0001", KEY)
+    token = household_link("kim-0001", KEY)
     r = _page(client, token)
     assert r.headers["cache-control"] == "private, no-store"
     assert r.headers["referrer-policy"] == "no-referrer"
@@ -79,7 +79,7 @@ def test_the_token_stays_on_this_page(homes: tuple[TestClient, HouseholdCity]) -
 
 def test_a_wrong_or_missing_link_says_so(homes: tuple[TestClient, HouseholdCity]) -> None:
     client, _ = homes
-    for params in ({"token": sign_household_id("kim-0001", "other-key")}, {}):
+    for params in ({"token": household_link("kim-0001", "other-key")}, {}):
         r = client.get("/household", params=params | {"lang": "en"})
         assert r.status_code == 401
         assert "This link cannot be verified" in r.text and "hh-summary" not in r.text
@@ -88,7 +88,7 @@ def test_a_wrong_or_missing_link_says_so(homes: tuple[TestClient, HouseholdCity]
 
 def test_a_household_without_enrolment_or_peers(homes: tuple[TestClient, HouseholdCity]) -> None:
     client, _ = homes
-    html = _page(client, sign_household_id("park-0002", KEY), "en").text
+    html = _page(client, household_link("park-0002", KEY), "en").text
     assert "There is no programme enrolment on record" in html
     assert 'id="hh-gas-table"' not in html and 'id="hh-electricity-table"' in html
     assert "Fewer than 3 similar households (Apartment)" in html

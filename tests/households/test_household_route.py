@@ -8,10 +8,10 @@ import subprocess
 import pytest
 from fastapi.testclient import TestClient
 
-from api.auth import sign_household, sign_household_id
 from telemetry.emissions import load_emission_factors
 from tests.households import household_city
 from tests.households.household_city import KEY, month_start, peer_use
+from tests.support.links import household_link, retired_link
 from tests.support.processes import run_module
 
 
@@ -25,7 +25,7 @@ def _by_utility(body: dict) -> dict[str, dict]:  # type: ignore[type-arg]
 
 def test_the_households_months_come_from_the_best_source(homes) -> None:  # type: ignore[no-untyped-def]
     client, c = homes
-    r = _months(client, sign_household_id("kim-0001", KEY))
+    r = _months(client, household_link("kim-0001", KEY))
     assert r.status_code == 200, r.text
     assert r.headers["cache-control"] == "private, no-store"
     body = r.json()
@@ -52,7 +52,7 @@ def test_the_households_months_come_from_the_best_source(homes) -> None:  # type
 
 def test_savings_are_normalised_against_the_named_baseline(homes) -> None:  # type: ignore[no-untyped-def]
     client, c = homes
-    body = _months(client, sign_household_id("kim-0001", KEY)).json()
+    body = _months(client, household_link("kim-0001", KEY)).json()
     baseline = [month_start(c.today, n).strftime("%Y-%m") for n in range(-18, -6)]
     reporting = [month_start(c.today, n).strftime("%Y-%m") for n in range(-5, 0)]
     factors = load_emission_factors()
@@ -70,7 +70,7 @@ def test_savings_are_normalised_against_the_named_baseline(homes) -> None:  # ty
 
 def test_similar_households_only_where_k_of_them_have_data(homes) -> None:  # type: ignore[no-untyped-def]
     client, c = homes
-    body = _by_utility(_months(client, sign_household_id("kim-0001", KEY)).json())
+    body = _by_utility(_months(client, household_link("kim-0001", KEY)).json())
     elec = body["electricity"]
     assert elec["peers"] == {"status": "ok", "k": 3, "households": 3}
     for m in elec["months"]:
@@ -85,7 +85,7 @@ def test_similar_households_only_where_k_of_them_have_data(homes) -> None:  # ty
 
 def test_a_household_in_an_apartment_complex_has_its_own_imports_only(homes) -> None:  # type: ignore[no-untyped-def]
     client, _ = homes
-    r = _months(client, sign_household_id("park-0002", KEY))
+    r = _months(client, household_link("park-0002", KEY))
     assert r.status_code == 200, r.text
     body = _by_utility(r.json())
     assert list(body) == ["electricity"]
@@ -94,53 +94,54 @@ def test_a_household_in_an_apartment_complex_has_its_own_imports_only(homes) -> 
     assert r.json()["enrolment"] is None
 
 
-def test_tokens_version_one_and_two_and_wrong_ones(homes) -> None:  # type: ignore[no-untyped-def]
+def test_links_and_wrong_ones(homes) -> None:  # type: ignore[no-untyped-def]
     client, _ = homes
-    v1 = _months(client, sign_household("kim-home", KEY)).json()
-    assert v1["household"] == "kim-0001"
     bearer = client.get(
         "/v1/household/months",
-        headers={"Authorization": f"Bearer {sign_household_id('kim-0001', KEY)}"},
+        headers={"Authorization": f"Bearer {household_link('kim-0001', KEY)}"},
     )
-    assert bearer.json() == _months(client, sign_household_id("kim-0001", KEY)).json()
+    assert bearer.json() == _months(client, household_link("kim-0001", KEY)).json()
     refused = [
-        sign_household_id("kim-0001", "another-key"),
-        sign_household_id("nobody", KEY),  # signed, but no such household
-        sign_household("pungam-apt", KEY),  # a complex is not one household
-        sign_household_id("kim-0001", KEY)[:-1],
+        household_link("kim-0001", "another-key"),
+        household_link("nobody", KEY),  # signed, but no such household
+        household_link("pungam-apt", KEY),  # a complex is not one household
+        household_link("kim-0001", KEY)[:-1],
         "kim-0001",
-        # A version-1 signature over a household id is no version-2 token.
-        "kim-0001." + sign_household("kim-0001", KEY).rpartition(".")[2],
+        household_link("kim-0001", KEY, key_id="other"),  # a key id not configured
+        household_link("kim-0001", KEY, version=2),  # a link version it never had
     ]
     for token in refused:
         r = _months(client, token)
         assert r.status_code == 401, token
         assert r.headers["content-type"].startswith("application/problem+json")
+    for retired in (retired_link("kim-home"), retired_link("kim-0001")):  # versions 1 and 2
+        r = _months(client, retired)
+        assert r.status_code == 401 and "sign-household" in r.json()["detail"]
     assert client.get("/v1/household/months").status_code == 401
-    # The site routes take a version-2 token of a household with a site of its own only.
-    kim = client.get("/v1/household/usage", params={"token": sign_household_id("kim-0001", KEY)})
+    # The site routes take the link of a household with a site of its own only.
+    kim = client.get("/v1/household/usage", params={"token": household_link("kim-0001", KEY)})
     assert kim.status_code == 200, kim.text
-    park = client.get("/v1/household/usage", params={"token": sign_household_id("park-0002", KEY)})
+    park = client.get("/v1/household/usage", params={"token": household_link("park-0002", KEY)})
     assert park.status_code == 401
 
 
 def test_an_explicit_window_of_whole_months(homes) -> None:  # type: ignore[no-untyped-def]
     client, c = homes
     start, end = month_start(c.today, -4), month_start(c.today, -2)
-    body = _months(client, sign_household_id("kim-0001", KEY), start=str(start), end=str(end))
+    body = _months(client, household_link("kim-0001", KEY), start=str(start), end=str(end))
     fig = _by_utility(body.json())["gas"]
     assert [m["month"] for m in fig["months"]] == [
         start.strftime("%Y-%m"),
         month_start(c.today, -3).strftime("%Y-%m"),
     ]
     assert fig["savings"]["status"] == "too_few_baseline_months"
-    bad = _months(client, sign_household_id("kim-0001", KEY), start="2026-13-01")
+    bad = _months(client, household_link("kim-0001", KEY), start="2026-13-01")
     assert bad.status_code == 400
 
 
 def test_odd_windows_are_refused_cleanly(homes) -> None:  # type: ignore[no-untyped-def]
     client, _ = homes
-    token = sign_household_id("kim-0001", KEY)
+    token = household_link("kim-0001", KEY)
     for start, end in [
         ("2026-11-01", "2026-10-01"),  # reversed
         ("2010-01-01", "2026-01-01"),  # more than 120 months
@@ -160,7 +161,7 @@ def test_the_cli_signs_a_household_by_id(homes) -> None:  # type: ignore[no-unty
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return run_module(
-            "api", "sign-household", *args, "--config", c.sites,
+            "api", "sign-household", *args, "--config", c.sites, "--db-url", c.db_url,
             env={"ENERGY_API_SIGNING_KEY": KEY}, timeout=60,
         )  # fmt: skip
 
@@ -168,7 +169,7 @@ def test_the_cli_signs_a_household_by_id(homes) -> None:  # type: ignore[no-unty
     assert done.returncode == 0, done.stderr
     lines = dict(line.split(":", 1) for line in done.stdout.splitlines())
     token = lines["token"].strip()
-    assert token == sign_household_id("park-0002", KEY)
+    assert token == household_link("park-0002", KEY)
     assert lines["page"].strip().endswith(f"/household?token={token}")
     assert _months(client, token).json()["household"] == "park-0002"
     refused = run("--household", "nobody")

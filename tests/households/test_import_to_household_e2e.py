@@ -29,7 +29,6 @@ from string import Template
 import httpx
 import pytest
 
-from api.auth import sign_household_id
 from devstack import InfluxServer, MosquittoServer, flags, free_port
 from telemetry.influx_schema import (
     CONSUMPTION_1MO,
@@ -45,6 +44,7 @@ from telemetry.rounding import AMOUNT, round_figure
 from tests.collector.helpers import REPO, CollectorProc
 from tests.importers.procs import imported, run_import, written
 from tests.rollup.conftest import fresh_db, run_rollup
+from tests.support.links import household_link
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(240)  # ~10 s: files to API, every process real
@@ -236,7 +236,7 @@ def _months(chain: Chain, household: str) -> dict:  # type: ignore[type-arg]
     r = httpx.get(
         f"{chain.api}/v1/household/months",
         params={
-            "token": sign_household_id(household, KEY),
+            "token": household_link(household, KEY),
             "start": "2026-08-01",
             "end": chain.end.isoformat(),
         },

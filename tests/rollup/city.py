@@ -81,9 +81,21 @@ def sites_yaml() -> str:
     return "".join(parts)
 
 
+# The apartment complex's units (config/units/ format): 동 101-102, 201-202, 301, 호 1 to 60,
+# so the board's tests give codes to "101-1", "201-2" ... (each unit's household first moves
+# in: tests/support/tenancy.py).
+APT_UNITS = [f"{dong}-{ho}" for dong in (101, 102, 201, 202, 301) for ho in range(1, 61)]
+
+
 def write_sites(directory: Path) -> Path:
+    from telemetry.registry.units import UnitKind, units_yaml
+
     path = directory / "sites.yaml"
-    path.write_text(sites_yaml(), encoding="utf-8")
+    path.write_text("units: units\n" + sites_yaml(), encoding="utf-8")
+    (directory / "units").mkdir(exist_ok=True)
+    (directory / "units" / "apt.yaml").write_text(
+        units_yaml("apt", UnitKind.APARTMENT, APT_UNITS, "tests/rollup/city.py"), encoding="utf-8"
+    )
     return path
 
 

@@ -23,6 +23,7 @@ from tests.civic.board_api import codes, resident
 from tests.rollup import city
 from tests.staff.conftest import Clock
 from tests.staff.people import StaffBrowser, staff_member
+from tests.support.tenancy import lived
 from tests.surveys.conftest import answers
 
 ROLE_OF = {"moderator": "mod", "survey_admin": "sur", "code_issuer": "iss", "operator": "ops"}
@@ -128,6 +129,7 @@ def _codes(revoke: bool) -> Act:
     def act(w: World) -> Any:
         iss = w.staff("code_issuer")
         if not revoke:
+            lived(w.app.state.db, "apt", ["201-2"])
             household = {"site": "apt", "households": ["201-2"]}
             return (
                 (lambda: ok(iss.post("/v1/board/codes", household))),
@@ -136,13 +138,14 @@ def _codes(revoke: bool) -> Act:
                 ("apt"),
                 "staff:iss",
             )
+        [tenancy] = lived(w.app.state.db, "apt", ["201-1"])
         ok(iss.post("/v1/board/codes", {"site": "apt", "households": ["201-1"]}))
-        lost = {"site": "apt", "household": "201-1"}
+        lost = {"site": "apt", "household": "201동 1호"}
         return (
             (lambda: ok(iss.post("/v1/board/codes/revoke", lost))),
             "codes.revoke",
-            "site",
-            ("apt"),
+            "tenancy",
+            str(tenancy.tenancy_id),
             "staff:iss",
         )
 
@@ -164,7 +167,7 @@ def _survey(step: str) -> Act:
                      "publish_at": (now + timedelta(days=10)).isoformat()}  # fmt: skip
             do = lambda: ok(s.put(f"/v1/surveys/admin/rounds/{rid}/dates", dates))  # noqa: E731
         elif step == "paper":
-            [code] = codes(w.app, ["p-1"])
+            [code] = codes(w.app, ["202-9"])
             body = {"code": code, "answers": answers()}
             do = lambda: ok(s.post(f"/v1/surveys/admin/rounds/{rid}/paper", body))  # noqa: E731
         else:
@@ -232,6 +235,24 @@ def _silence(remove: bool) -> Act:
     return act
 
 
+def _tenancy(step: str) -> Act:
+    def act(w: World) -> Any:
+        ops = w.staff("operator")
+        unit = {"site": "apt", "unit": "301동 30호"}
+        if step != "move_in":
+            made = ok(ops.post("/v1/staff/tenancies/move-in", unit)).json()["id"]
+        path, action, kind = {
+            "move_in": ("tenancies/move-in", "tenancy.move_in", "tenancy"),
+            "move_out": ("tenancies/move-out", "tenancy.move_out", "tenancy"),
+            "sign": ("links/sign", "links.sign", "tenancy"),
+            "revoke": ("links/revoke", "links.revoke", "tenancy"),
+        }[step]
+        target = None if step == "move_in" else str(made)
+        return (lambda: ok(ops.post(f"/v1/staff/{path}", unit))), action, kind, target, "staff:ops"
+
+    return act
+
+
 def _sign_out(w: World) -> Any:
     mod = w.staff("moderator")
     return (
@@ -267,6 +288,10 @@ ACTIONS: dict[str, Act] = {
     "alert acknowledged": _alert_ack,
     "silence added": _silence(remove=False),
     "silence removed": _silence(remove=True),
+    "tenant moved in": _tenancy("move_in"),
+    "tenant moved out": _tenancy("move_out"),
+    "household link signed": _tenancy("sign"),
+    "household links revoked": _tenancy("revoke"),
     "signed out": _sign_out,
 }
 

@@ -15,6 +15,7 @@ from api.ratelimit import TokenBuckets
 from civic.board.codes import ParticipationCodes
 from civic.surveys.service import Surveys
 from tests.route_fuzz import fuzz_routes
+from tests.support.tenancy import lived
 from tests.surveys.conftest import ADMIN, DONGS, Clock, answers, open_round, signed_in
 
 pytestmark = pytest.mark.timeout(300)
@@ -24,7 +25,9 @@ def test_no_server_error_for_generated_requests(
     app: FastAPI, engine: Engine, surveys: Surveys, codes: ParticipationCodes, clock: Clock
 ) -> None:
     r = open_round(surveys, clock)
-    [issued] = codes.issue("apt-a", DONGS["apt-a"], ["101-1"], batch="b")
+    [issued] = codes.issue(
+        "apt-a", DONGS["apt-a"], lived(codes.engine, "apt-a", ["101-1"]), batch="b"
+    )
     resident = codes.redeem(issued.code)
     client = signed_in(app, engine, resident.id)
     for kind in ("resident", "address"):  # inputs reach the routes, not the rate limit

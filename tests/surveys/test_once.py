@@ -11,6 +11,7 @@ from civic.board.codes import ParticipationCodes, household_key
 from civic.surveys.responses import ResponseRefused
 from civic.surveys.service import Surveys
 from telemetry.db.tables import survey_participations, survey_responses, survey_sealed
+from tests.support.tenancy import lived
 from tests.surveys.conftest import DONGS, SECRET, Clock, answers, open_round
 
 
@@ -62,13 +63,19 @@ def test_a_household_answers_each_round_once(surveys: Surveys, clock: Clock) -> 
 def test_paper_entry_refuses_a_cancelled_or_expired_code(
     surveys: Surveys, codes: ParticipationCodes, clock: Clock
 ) -> None:
-    (lost,) = codes.issue("apt-b", DONGS["apt-b"], ["p1"], batch="r1")
-    codes.issue("apt-b", DONGS["apt-b"], ["p1"], batch="r2")  # cancels `lost`
-    (revoked,) = codes.issue("apt-b", DONGS["apt-b"], ["p2"], batch="r1")
-    codes.revoke("apt-b", "p2")
-    (old,) = codes.issue("apt-b", DONGS["apt-b"], ["p3"], batch="r1")
+    (lost,) = codes.issue("apt-b", DONGS["apt-b"], lived(codes.engine, "apt-b", ["p1"]), batch="r1")
+    codes.issue(
+        "apt-b", DONGS["apt-b"], lived(codes.engine, "apt-b", ["p1"]), batch="r2"
+    )  # cancels `lost`
+    (revoked,) = codes.issue(
+        "apt-b", DONGS["apt-b"], lived(codes.engine, "apt-b", ["p2"]), batch="r1"
+    )
+    codes.revoke(lived(codes.engine, "apt-b", ["p2"])[0].tenancy_id)
+    (old,) = codes.issue("apt-b", DONGS["apt-b"], lived(codes.engine, "apt-b", ["p3"]), batch="r1")
     clock.advance(days=91)  # past the 90-day lifetime of `old` (and of the others)
-    (fresh,) = codes.issue("apt-b", DONGS["apt-b"], ["p4"], batch="r3")
+    (fresh,) = codes.issue(
+        "apt-b", DONGS["apt-b"], lived(codes.engine, "apt-b", ["p4"]), batch="r3"
+    )
     r = open_round(surveys, clock)
     for code, reason in (
         (lost.code, "code_cancelled"),

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select
 from api import session
 from civic.board.codes import ParticipationCodes
 from telemetry.db.tables import survey_participations, survey_responses
+from tests.support.tenancy import lived
 from tests.surveys.conftest import ADMIN, DONGS, Clock, answers, signed_in
 
 STAFF = {"Authorization": f"Bearer {ADMIN}"}
@@ -33,10 +34,15 @@ def _browser(app: FastAPI, engine: Engine, resident_id: int | None = None) -> Te
 
 def _residents(codes: ParticipationCodes) -> tuple[list[int], dict[str, str]]:
     """Three verified residents at apt-a; paper codes for households at apt-b and ind-1."""
-    online = codes.issue("apt-a", DONGS["apt-a"], ["101-1", "101-2", "101-3"], batch="r1")
-    paper = codes.issue("apt-b", DONGS["apt-b"], ["p1", "p2"], batch="r1") + codes.issue(
-        "ind-1", DONGS["ind-1"], ["p3"], batch="r1"
+    online = codes.issue(
+        "apt-a",
+        DONGS["apt-a"],
+        lived(codes.engine, "apt-a", ["101-1", "101-2", "101-3"]),
+        batch="r1",
     )
+    paper = codes.issue(
+        "apt-b", DONGS["apt-b"], lived(codes.engine, "apt-b", ["p1", "p2"]), batch="r1"
+    ) + codes.issue("ind-1", DONGS["ind-1"], lived(codes.engine, "ind-1", ["p3"]), batch="r1")
     ids = [codes.redeem(c.code).id for c in online]
     return ids, {c.household: c.code for c in paper} | {"101-1": online[0].code}
 

@@ -32,6 +32,7 @@ from telemetry.registry import load_geography, load_registry
 from tests.civic.board_api import ADMIN, SIGNING_KEY, SITE_TOKENS
 from tests.db.conftest import db_url, engine  # noqa: F401 (fixtures)
 from tests.rollup import city
+from tests.support.tenancy import lived
 
 BOARD = BoardConfig(
     support_threshold=2,
@@ -70,6 +71,8 @@ class World:
         return TestClient(self.app, follow_redirects=False, **kw)
 
     def codes(self, households: list[str], site: str = "apt") -> list[str]:
+        """A code for each unit's household (moved in first when nobody lives there)."""
+        lived(self.engine, site, households)
         r = self.manager(site).post(
             "/v1/board/codes", json={"site": site, "households": households}
         )

@@ -111,15 +111,20 @@ def test_the_revoke_command(db_url: str, tmp_path: Path, monkeypatch: pytest.Mon
     households = tmp_path / "households.txt"
     households.write_text("101-1203\n101-1204\n", encoding="utf-8")
     run = CliRunner()
+    for unit in ("101-1203", "101-1204"):
+        moved = run.invoke(cli, ["tenancy", "move-in", "pungam-lh-apt", unit, "--db-url", db_url])
+        assert moved.exit_code == 0, moved.output
     done = run.invoke(
         cli, ["codes", "pungam-lh-apt", "--households", str(households), "--db-url", db_url]
     )
     assert done.exit_code == 0, done.output
     first, second = re.findall(r"Code: (\S+)", done.output)
-    revoked = run.invoke(cli, ["codes-revoke", "pungam-lh-apt", "101-1203", "--db-url", db_url])
+    revoked = run.invoke(cli, ["codes-revoke", "pungam-lh-apt", "101동 1203호", "--db-url", db_url])
     assert revoked.exit_code == 0 and "1 code(s) cancelled" in revoked.output, revoked.output
     nothing = run.invoke(cli, ["codes-revoke", "pungam-lh-apt", "101-9999", "--db-url", db_url])
-    assert nothing.exit_code != 0
+    assert nothing.exit_code != 0 and "closest" in nothing.output
+    empty = run.invoke(cli, ["codes-revoke", "pungam-lh-apt", "101-101", "--db-url", db_url])
+    assert empty.exit_code != 0 and "no current tenant" in empty.output
     engine = make_engine(db_url)
     try:
         codes = ParticipationCodes(engine, key.encode())

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from tests.web.conftest import AXE, SITE_TOKENS, Portal
+from tests.web.conftest import ADMIN_TOKEN, AXE, SITE_TOKENS, Portal
 
 SIZES = {"desktop": (1280, 900), "phone": (360, 740)}
 
@@ -49,7 +49,16 @@ def staff_sign_in(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def issue_codes(portal: Portal, site: str, households: list[str]) -> list[str]:
-    """A site's manager issues participation codes through the API with the site's token."""
+    """A site's manager issues participation codes through the API with the site's token (each
+    unit's household moved in first, by the machines' token)."""
+    for unit in households:
+        moved = httpx.post(
+            f"{portal.base}/v1/staff/tenancies/move-in",
+            json={"site": site, "unit": unit, "date": "2024-01-01"},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=30,
+        )
+        assert moved.status_code in (201, 409), moved.text
     r = httpx.post(
         f"{portal.base}/v1/board/codes",
         json={"site": site, "households": households},

@@ -33,7 +33,9 @@ SITE, DONG = "munheung-apt", "2917065600"  # 문흥1동: published figures
 
 
 def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    author_code, fan_code, reporter_code = issue_codes(portal, SITE, ["101-1", "101-2", "101-3"])
+    author_code, fan_code, reporter_code = issue_codes(
+        portal, SITE, ["301-101", "301-102", "301동 103호"]
+    )
     author_ctx, author = browser_context(browser, portal)
     redeem_in_browser(author, author_code)
     assert author.url.endswith("/board") and "문흥1동 주민으로 참여 중" in author.inner_text(
@@ -158,7 +160,7 @@ def test_staff_sign_in_and_audit_pages(browser, portal: Portal, tmp_path: Path) 
              "publish_at": (now + timedelta(days=28)).isoformat()}  # fmt: skip
     drafted = s.post("/v1/surveys/admin/rounds", json={"template": "energy_policy", **dates})
     assert drafted.status_code == 201, drafted.text
-    issue_codes(portal, SITE, ["301-1", "301-2"])
+    issue_codes(portal, SITE, ["302-101", "302-102"])
     machine = {"Authorization": f"Bearer {ADMIN_TOKEN}", "X-Staff-Name": "mayor"}
     silence = {"matchers": {"site": SITE}, "starts_at": now.isoformat(),
                "ends_at": (now + timedelta(hours=2)).isoformat(), "comment": "점검"}  # fmt: skip

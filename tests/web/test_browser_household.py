@@ -19,7 +19,6 @@ import httpx
 import pytest
 import yaml
 
-from api.auth import sign_household_id
 from devstack import InfluxServer, free_port
 from devstack.browser import chromium_path
 from devstack.platform import Platform, local_api_config
@@ -28,6 +27,7 @@ from telemetry.influx_schema import rollup_bucket
 from tests.households import household_city
 from tests.households.household_city import KEY, HouseholdCity
 from tests.rollup.city import write_points
+from tests.support.links import household_link
 from tests.support.waiting import wait_until
 from tests.web.civic_browser import axe_serious, browser_context, screenshots
 from tests.web.conftest import AXE, ECHARTS
@@ -41,7 +41,7 @@ class Homes:
     city: HouseholdCity
 
     def report(self, household: str) -> dict:  # type: ignore[type-arg]
-        token = sign_household_id(household, KEY)
+        token = household_link(household, KEY)
         r = httpx.get(f"{self.base}/v1/household/months", params={"token": token}, timeout=30)
         assert r.status_code == 200, r.text
         return r.json()
@@ -128,7 +128,7 @@ def _near(shown: list[str], values: list[float]) -> bool:
 
 def test_the_household_sees_its_months_savings_and_co2e(homes: Homes, browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
     want = homes.report("kim-0001")
-    token = sign_household_id("kim-0001", KEY)
+    token = household_link("kim-0001", KEY)
     context, page = browser_context(browser, homes)
     referers: list[str | None] = []
     page.on("request", lambda req: referers.append(req.headers.get("referer")))
@@ -186,7 +186,7 @@ def test_the_household_sees_its_months_savings_and_co2e(homes: Homes, browser, t
 def test_no_enrolment_too_few_peers_and_a_wrong_link(homes: Homes, browser) -> None:  # type: ignore[no-untyped-def]
     context, page = browser_context(browser, homes)
     try:
-        page.goto(f"/household?token={sign_household_id('park-0002', KEY)}&lang=en")
+        page.goto(f"/household?token={household_link('park-0002', KEY)}&lang=en")
         page.wait_for_selector(".chart.household[data-ready=true] canvas")
         assert "no programme enrolment" in page.locator("#hh-enrolment").inner_text()
         assert (

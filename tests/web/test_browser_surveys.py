@@ -114,7 +114,7 @@ def test_survey_story(browser, portal: Portal, tmp_path: Path) -> None:  # type:
     assert s.post(f"/v1/surveys/admin/rounds/{round_id}/open").json()["status"] == "open"
 
     # Three residents, each redeeming their household's code in a browser of their own.
-    codes = issue_codes(portal, SITE, [f"201-{i}" for i in range(5)])
+    codes = issue_codes(portal, SITE, [f"303-{101 + i}" for i in range(5)])
     residents = [browser_context(browser, portal) for _ in range(3)]
     for (_ctx, page), code in zip(residents, codes, strict=False):
         _redeem_patiently(page, code)
@@ -150,7 +150,7 @@ def test_survey_story(browser, portal: Portal, tmp_path: Path) -> None:  # type:
     refused = s.post(paper, json={"code": codes[1], "answers": ANSWER})
     assert refused.status_code == 409 and "already" in refused.text, refused.text
     assert s.post(paper, json={"code": codes[3], "answers": ANSWER}).status_code == 201
-    for code in (codes[4], issue_codes(portal, OTHER_SITE, ["301-1"])[0]):
+    for code in (codes[4], issue_codes(portal, OTHER_SITE, ["101-101"])[0]):
         client, _token = redeemed(portal, code)
         r = client.post(f"/v1/surveys/rounds/{round_id}/response", json={"answers": ANSWER})
         assert r.status_code == 201, r.text
