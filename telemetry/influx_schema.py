@@ -128,6 +128,11 @@ SOURCE_INTERVAL = "interval"  # imported interval readings (Green Button and the
 SOURCE_BILL = "bill"  # a bill's period (meter id `<household>-<utility>-bill`)
 BILL_METER_SUFFIX = "-bill"
 FIELD_APPORTIONED = "apportioned"
+# A group's figures changed after they were published (history imported late, late
+# readings re-settled): when (ms) on the new figures, or beside the published ones when
+# the new figures are withheld (issue 24, "Revisions").
+FIELD_REVISED = "revised_ms"
+FIELD_REVISION_WITHHELD = "revision_withheld_ms"
 SUPPRESSED = "suppressed"
 WITHHELD = "withheld"
 WITHHELD_COMPLEMENTARY = "complementary"  # to protect another group (secondary)

@@ -19,13 +19,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from collector.rollup.complementary import publishable as complementary_publishable
-from collector.rollup.disclosure import Facts, Patterns, contributions, decide
+from collector.rollup.disclosure import (
+    Facts,
+    Patterns,
+    Version,
+    contributions,
+    decide,
+    unchanged,
+)
 from collector.rollup.groups import Group, Holders, SiteInfo
-from collector.rollup.periods import hour_of
+from collector.rollup.periods import DAY_MS, HOUR_MS, MINUTE_MS, hour_of
 from telemetry.disclosure import DisclosureRules, Reason
 from telemetry.influx_schema import (
+    CONSUMPTION_1D,
     CONSUMPTION_1MO,
     FIELD_APPORTIONED,
+    FIELD_REVISED,
+    FIELD_REVISION_WITHHELD,
     GROUP_TAGS,
     LIVE_1M,
     SUPPRESSED,
@@ -37,6 +47,7 @@ from telemetry.influx_schema import (
     WITHHELD_PUBLISHED,
 )
 from telemetry.lineproto import line
+from telemetry.months import next_month
 
 CellKey = tuple[str, int, Group]  # (utility, period start ms, group)
 PointKey = tuple[str, str, str, str, str, int]  # (measurement, *GROUP_TAGS values, ts ms)
@@ -121,9 +132,14 @@ def decide_cells(
     rules: DisclosureRules,
     patterns: Patterns | None = None,
     measurement: str = "",
+    now_ms: int = 0,
+    revised: set[CellKey] | None = None,
 ) -> tuple[set[CellKey], dict[CellKey, Reason]]:
     """Each period's groups protected together (one system per utility and period),
-    starting from the period's pattern of the pass before when there is one."""
+    starting from the period's pattern of the pass before when there is one, and
+    jointly with the version that pass published (disclosure.revised: no cell it
+    withheld can be read off the two versions). revised: filled with the published
+    cells whose figure changed since a version published after their period ended."""
     slices: dict[tuple[str, int], dict[CellKey, Facts]] = defaultdict(dict)
     for key, cell in cells.items():
         utility, ts, _g = key
@@ -132,20 +148,39 @@ def decide_cells(
     reasons: dict[CellKey, Reason] = {}
     for (utility, ts), facts in slices.items():
         start = patterns.get(measurement, utility, ts) if patterns is not None else None
+        before = patterns.version(measurement, utility, ts) if patterns is not None else None
         if start is None:
             # No pattern yet: start from the direct-difference rule (complementary.py,
             # milliseconds); the audit's rounds then close what it leaves open.
             holders = {g: cells[(utility, ts, g)].holders for _u, _t, g in facts}
             _public, extra = complementary_publishable(holders, rules.k)
             start = {(utility, ts, g) for g in extra}
-        shown, why = decide(facts, rules, start=start)
+        shown, why = decide(facts, rules, start=start, before=before)
         public |= shown
         reasons.update(why)
+        if revised is not None and before is not None:
+            revised |= changed_since(before, facts, period_end(measurement, ts))
         if patterns is not None:
-            patterns.put(
-                measurement, utility, ts, {k for k, r in why.items() if r is Reason.PROTECTS}
-            )
+            withheld = {k for k, r in why.items() if r is Reason.PROTECTS}
+            version = Version(facts, frozenset(shown), now_ms)
+            patterns.put(measurement, utility, ts, withheld, version)
     return public, reasons
+
+
+def changed_since(before: Version, facts: dict[CellKey, Facts], end_ms: int) -> set[CellKey]:
+    """Cells published before whose figure has changed, when that version was published
+    after the period ended (a revision, not the period still filling)."""
+    if before.decided_ms < end_ms:
+        return set()
+    return {k for k in before.published if k in facts and not unchanged(before.facts[k], facts[k])}
+
+
+def period_end(measurement: str, ts: int) -> int:
+    if measurement == LIVE_1M:
+        return ts + MINUTE_MS
+    if measurement == CONSUMPTION_1MO:
+        return next_month(ts)
+    return ts + (DAY_MS if measurement == CONSUMPTION_1D else HOUR_MS)
 
 
 def group_points(
@@ -154,12 +189,17 @@ def group_points(
     k: int | DisclosureRules,
     value_fields: Callable[[str, float], dict[str, float]],
     patterns: Patterns | None = None,
+    now_ms: int = 0,
 ) -> Output:
-    """One point per cell in private; in public only if the disclosure control allows."""
+    """One point per cell in private; in public only if the disclosure control allows.
+    A revised cell (its period's figures changed after it was published) carries the
+    revision's time: on its new figures (`revised_ms`), or, when the new figures are
+    withheld, beside its published ones (`revision_withheld_ms`: they stay, known)."""
     rules = rules_of(k)
     out = Output()
     held: set[tuple[str, int, Group]] = set()
-    public, reasons = decide_cells(cells, rules, patterns, measurement)
+    revised: set[CellKey] = set()
+    public, reasons = decide_cells(cells, rules, patterns, measurement, now_ms, revised)
     for (utility, ts, group), cell in sorted(cells.items()):
         tags = {TAG_UTILITY: utility, **group.tags()}
         fields: dict[str, float | int] = {
@@ -172,9 +212,15 @@ def group_points(
         )
         if measurement == CONSUMPTION_1MO:
             fields[FIELD_APPORTIONED] = int(cell.apportioned)
+        key = (utility, ts, group)
+        if key in revised and key in public:
+            fields[FIELD_REVISED] = int(now_ms)
+        elif key in revised:
+            # InfluxDB merges fields of a point rewritten at the same series and time:
+            # the published figures stay, with the date their revision was withheld.
+            out.public.append(line(measurement, tags, {FIELD_REVISION_WITHHELD: int(now_ms)}, ts))
         point = line(measurement, tags, fields, ts)
         out.private.append(point)
-        key = (utility, ts, group)
         if key in public:
             out.public.append(point)
             out.published.add(point_key(measurement, tags, ts))

@@ -63,6 +63,7 @@ class Computer:
         self.rules = rules_of(k)
         self.k = self.rules.k
         self.patterns = Patterns()  # each period's suppression pattern, pass to pass
+        self.now_ms = 0  # the running pass's time (the engine sets it): revisions' date
         self.bridge_ms = bridge_ms
         self.states: dict[tuple[str, str, str], state.MeterState] = {}
         self.site_last: dict[str, int] = {}  # newest reading taken per site
@@ -96,7 +97,12 @@ class Computer:
             )
         cells, unknown = aggregate(items, self.sites)
         out = group_points(
-            LIVE_1M, cells, self.rules, lambda _u, total: {"rate": total}, self.patterns
+            LIVE_1M,
+            cells,
+            self.rules,
+            lambda _u, total: {"rate": total},
+            self.patterns,
+            self.now_ms,
         )
         out.unknown_sites |= unknown
         return out
@@ -239,7 +245,9 @@ class Computer:
 
     def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
         """Per-group points with CO2e from kept cells (books.py)."""
-        return group_points(measurement, cells, self.rules, self._consumption_fields, self.patterns)
+        return group_points(
+            measurement, cells, self.rules, self._consumption_fields, self.patterns, self.now_ms
+        )
 
     def meter_days(self, days: list[int], sites: Sites) -> MeterUsage:
         """Per meter and KST day, summed from the stored hourly meter points."""

@@ -12,6 +12,7 @@ hours for every group (the day's figures are summed from the same hourly meter f
 from __future__ import annotations
 
 import heapq
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -82,23 +83,79 @@ def decide(
     rules: DisclosureRules,
     days: Mapping[tuple[str, int], Iterable[int]] | None = None,
     start: set[UnitKey] | None = None,
+    before: Version | None = None,
 ) -> tuple[set[UnitKey], dict[UnitKey, Reason]]:
     """(cells to publish, why each other is withheld) for cells protected together;
-    start: the cells withheld to protect others last time (secondary.protect)."""
+    start: the cells withheld to protect others last time (secondary.protect);
+    before: the version of these periods published before (a revision: `revised`)."""
     if not cells:
         return set(), {}
-    result = protect(energy_system(cells, days), rules, start=start)
-    return result.published, result.reasons
+    system = energy_system(cells, days)
+    fixed: set[UnitKey] = set()
+    if before is not None:
+        fixed = revised(system, before, cells)
+    result = protect(system, rules, start=start, fixed=fixed)
+    mine = {k: r for k, r in result.reasons.items() if k in cells}
+    return result.published & set(cells), mine
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """What a decision published: every cell's facts, and which cells were shown."""
+
+    facts: Mapping[UnitKey, Facts]
+    published: frozenset[UnitKey]
+    decided_ms: int = 0  # when (the pass's time)
+
+
+def prior(key: UnitKey) -> tuple[str, UnitKey]:
+    """The unit key of a cell's previously published version in a revision system."""
+    return ("before", key)
+
+
+def revised(system: System, before: Version, cells: Mapping[UnitKey, Facts]) -> set[UnitKey]:
+    """Add the version published before to `system` (a revision's new version), as the
+    reader has it: its published cells known, its withheld cells unknown but sensitive
+    as they were; a cell whose facts did not change is the same figure in both (the
+    reader may know which sites a revision touched). Returns the cells fixed as
+    published: shown before and unchanged (the reader has them already)."""
+    old = energy_system(before.facts)
+    for key, unit in old.units.items():
+        unit.figures = {prior(key): unit.figures[key]}
+        unit.main = prior(key)
+        unit.offered = key in before.published
+        system.add(prior(key), unit)
+    for c in old.constraints:
+        system.constraints.append(
+            Constraint(tuple((prior(f), a) for f, a in c.coefs), c.rhs, c.equality)
+        )
+    fixed = {prior(k) for k in before.published}
+    for key, facts in cells.items():
+        was = before.facts.get(key)
+        if was is None or not unchanged(was, facts):
+            continue
+        system.constraints.append(Constraint.total(key, [prior(key)]))
+        if key in before.published:
+            fixed.add(key)
+    return fixed
+
+
+def unchanged(a: Facts, b: Facts) -> bool:
+    """The same cell figure (sums of the same meter figures may differ in the last bits)."""
+    return a.holders == b.holders and math.isclose(a.total, b.total, rel_tol=1e-9, abs_tol=1e-9)
 
 
 class Patterns:
-    """The secondary-suppression pattern of each period's groups, from the pass before:
-    the next decision starts from it (stable figures between versions, one audit in the
-    usual case instead of a search). Bounded: the oldest periods are forgotten."""
+    """Each period's decision of the pass before: its pattern of groups withheld for
+    others, where the next decision starts (stable figures between versions, one audit
+    in the usual case instead of a search), and the version it published, which the
+    next decision of the period is protected with (`revised`). Bounded: the oldest
+    periods are forgotten."""
 
     def __init__(self, limit: int = 5_000) -> None:
         self.limit = limit
         self.kept: dict[tuple[str, str, int], set[UnitKey]] = {}
+        self.versions: dict[tuple[str, str, int], Version] = {}
 
     def get(self, measurement: str, utility: str, ts: int) -> set[UnitKey] | None:
         """The period's own pattern; else the latest earlier period's of the same
@@ -112,8 +169,23 @@ class Patterns:
             return None
         return {(u, ts, g) for u, _t, g in self.kept[(measurement, utility, max(earlier))]}
 
-    def put(self, measurement: str, utility: str, ts: int, withheld: set[UnitKey]) -> None:
-        self.kept.pop((measurement, utility, ts), None)
-        self.kept[(measurement, utility, ts)] = withheld
+    def version(self, measurement: str, utility: str, ts: int) -> Version | None:
+        return self.versions.get((measurement, utility, ts))
+
+    def put(
+        self,
+        measurement: str,
+        utility: str,
+        ts: int,
+        withheld: set[UnitKey],
+        version: Version | None = None,
+    ) -> None:
+        key = (measurement, utility, ts)
+        self.kept.pop(key, None)
+        self.kept[key] = withheld
+        if version is not None:
+            self.versions[key] = version
         while len(self.kept) > self.limit:
-            del self.kept[next(iter(self.kept))]
+            oldest = next(iter(self.kept))
+            del self.kept[oldest]
+            self.versions.pop(oldest, None)

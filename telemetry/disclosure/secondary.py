@@ -53,16 +53,24 @@ def protect(
     max_rounds: int = 10_000,
     prune: bool = True,
     start: set[UnitKey] | None = None,
+    fixed: set[UnitKey] | None = None,
 ) -> Protection:
     """start: units withheld to protect others in an earlier decision of the same tables
     (a rollup pass before this one): withheld again from the outset, so a pattern stays
     as it was while it still protects (fewer rounds, and figures do not flicker in and
-    out between versions); not pruned then, since it was when first decided."""
+    out between versions); not pruned then, since it was when first decided.
+    fixed: units the reader has already (published in an earlier version of the tables,
+    and unchanged): published whatever their rules say, never withheld as complements
+    (withholding what is known protects nothing)."""
+    fixed = fixed or set()
     reasons, needs = primary_needs(system, rules)
+    for key in fixed:
+        reasons.pop(key, None)
+    needs = [n for n in needs if n.unit not in fixed]
     primary = dict(reasons)
-    published = {k for k, u in system.units.items() if u.offered and k not in reasons}
+    published = {k for k, u in system.units.items() if u.offered and k not in reasons} | fixed
     for key in start or ():
-        if key in published:
+        if key in published and key not in fixed:
             published.discard(key)
             reasons[key] = Reason.PROTECTS
     if start is not None:
@@ -98,14 +106,14 @@ def protect(
                 return None
             for group in chosen:
                 spent += _cost(system, group)[0]
-                shown -= group
+                shown -= group - keep
             if spent > budget:
                 return None
         raise RuntimeError(
             f"disclosure: secondary suppression did not settle in {max_rounds} rounds"
         )
 
-    settled = settle(published, frozenset(), math.inf)
+    settled = settle(published, frozenset(fixed), math.inf)
     if settled is None:
         raise RuntimeError("disclosure: no published unit left to protect")
     after, rounds, seen = settled
@@ -125,7 +133,7 @@ def protect(
             if not back:
                 continue
             budget = _cost(system, group)[0] - 1e-9 if replace else 0.0
-            trial = settle(published | back, frozenset(back), budget)
+            trial = settle(published | back, frozenset(back | fixed), budget)
             if trial is None:
                 continue
             shown, _r, _s = trial
