@@ -34,13 +34,15 @@ from telemetry.fields import Utility
 from telemetry.influx_schema import (
     CONSUMPTION_1D,
     CONSUMPTION_1H,
+    FIELD_REVISED,
+    FIELD_REVISION_WITHHELD,
     GROUP_ALL,
     LIVE_1M,
     TAG_MEASUREMENT,
     WITHHELD,
     WITHHELD_ACTIVE,
 )
-from telemetry.influxql import tag_eq, time_window
+from telemetry.influxql import quote_ident, tag_eq, time_window
 
 ALL = GROUP_ALL
 LIVE_HORIZON = dt.timedelta(minutes=15)
@@ -169,9 +171,10 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
     """Stored points by period start (ms); months are summed from days."""
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = store.rows(
-        f"SELECT consumption, co2e_kg, households, sites FROM {measurement} "
+        f"SELECT consumption, co2e_kg, households, sites, {REVISION_FIELDS} FROM {measurement} "
         f"WHERE {_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}"
     )
+    rows = [r for r in rows if r.get("consumption") is not None]
     if w.every is not Every.MONTH:
         return {r["time"]: r for r in rows}
     months: dict[int, dict[str, Any]] = {}
@@ -184,7 +187,32 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
         m["co2e_kg"] += r["co2e_kg"]
         m["households"] = max(m["households"], r["households"] or 0)
         m["sites"] = max(m["sites"], r["sites"] or 0)
+        latest_revisions(m, r)
     return months
+
+
+# A group point's revision times (collector/rollup/aggregate.py): the figure revised
+# after its period ended, or its revision withheld (the figure is the one before).
+REVISION_FIELDS = f"{quote_ident(FIELD_REVISED)}, {quote_ident(FIELD_REVISION_WITHHELD)}"
+
+
+def latest_revisions(into: dict[str, Any], row: dict[str, Any]) -> None:
+    """A month summed from days: the latest revision of any of its days."""
+    for f in (FIELD_REVISED, FIELD_REVISION_WITHHELD):
+        if row.get(f) is not None:
+            into[f] = max(into.get(f) or 0, row[f])
+
+
+def revision_times(row: dict[str, Any]) -> dict[str, str | None]:
+    """`revised` and `revision_withheld` as ISO 8601 (KST); a withheld revision older than
+    the latest published one no longer stands."""
+    revised, withheld = row.get(FIELD_REVISED), row.get(FIELD_REVISION_WITHHELD)
+    if withheld is not None and revised is not None and revised >= withheld:
+        withheld = None
+    return {
+        "revised": from_ms(int(revised)).isoformat() if revised is not None else None,
+        "revision_withheld": from_ms(int(withheld)).isoformat() if withheld is not None else None,
+    }
 
 
 def _marked_periods(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dict[int, str]:
@@ -233,6 +261,7 @@ def series(
                     co2e_kg=row["co2e_kg"],
                     households=row["households"],
                     sites=row["sites"],
+                    **revision_times(row),
                 )
             )
     status, reason = _missing(ref, group, strongest(marked.values()))

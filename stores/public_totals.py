@@ -10,7 +10,13 @@ from collections import defaultdict
 from typing import Any
 
 from stores.influx import PublicStore
-from stores.public_data import ALL, strongest, withheld_markers
+from stores.public_data import (
+    ALL,
+    REVISION_FIELDS,
+    latest_revisions,
+    strongest,
+    withheld_markers,
+)
 from stores.timewin import Every, Window, floor, from_ms, ms
 from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H
 from telemetry.influxql import tag_eq, tag_ne, time_window
@@ -32,9 +38,10 @@ def group_totals(
         where += " AND " + tag_eq("utility", utility)
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = store.rows(
-        f"SELECT consumption, co2e_kg, households, sites FROM {measurement} WHERE {where} "
-        "GROUP BY utility, district, dong, building_type"
+        f"SELECT consumption, co2e_kg, households, sites, {REVISION_FIELDS} FROM {measurement} "
+        f"WHERE {where} GROUP BY utility, district, dong, building_type"
     )
+    rows = [r for r in rows if r.get("consumption") is not None]
     if w.every is not Every.MONTH:
         return rows
     merged: dict[tuple, dict[str, Any]] = {}
@@ -46,6 +53,7 @@ def group_totals(
         m["co2e_kg"] += r["co2e_kg"]
         m["households"] = max(m["households"] or 0, r["households"] or 0)
         m["sites"] = max(m["sites"] or 0, r["sites"] or 0)
+        latest_revisions(m, r)
     return list(merged.values())
 
 

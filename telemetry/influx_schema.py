@@ -133,6 +133,15 @@ FIELD_APPORTIONED = "apportioned"
 # the new figures are withheld (issue 24, "Revisions").
 FIELD_REVISED = "revised_ms"
 FIELD_REVISION_WITHHELD = "revision_withheld_ms"
+# Private group points only: the decision a revision is protected with (the holders,
+# the largest contributions top1..top3, `published` or the reason it was withheld, when,
+# under which registry and rules).
+FIELD_HOLDERS = "holders"
+FIELD_TOP = "top"
+FIELD_DISCLOSURE = "disclosure"
+FIELD_DECIDED = "decided_ms"
+FIELD_BASIS = "basis"  # the rollup's fingerprint (registry, rules, factors) when decided
+DISCLOSURE_PUBLISHED = "published"
 SUPPRESSED = "suppressed"
 WITHHELD = "withheld"
 WITHHELD_COMPLEMENTARY = "complementary"  # to protect another group (secondary)

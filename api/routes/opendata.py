@@ -18,6 +18,7 @@ from api.problems import PROBLEM_RESPONSES
 from stores import public_totals
 from stores.figures import UNITS, OpenDataIndex
 from stores.influx import PublicStore
+from stores.public_data import revision_times
 from stores.reference import Reference
 from stores.timewin import Every, advance, from_ms, window
 from telemetry.fields import Utility
@@ -43,6 +44,8 @@ COLUMNS = [
     "sites",
     "status",
     "withheld_reason",
+    "revised",
+    "revision_withheld",
 ]
 # Why a group of the file has no figures (`status` = withheld): the disclosure rule.
 WITHHELD_REASONS = {"dominated": "one_site_dominates", "complementary": "protects_another_cell"}
@@ -105,6 +108,7 @@ def _rows(
                 "status": "ok",
                 "withheld_reason": "",
             }
+            | {k: v or "" for k, v in revision_times(r).items()}
         )
     # Groups withheld with enough holders (a dominant site, or to protect another cell)
     # are listed without figures, with the rule; a period the window also shows a
@@ -117,6 +121,7 @@ def _rows(
             _group_columns(ref, level, every, r)
             | dict.fromkeys(("consumption_kwh", "consumption_m3", "co2e_kg", "households", "sites"))
             | {"status": "withheld", "withheld_reason": WITHHELD_REASONS.get(r["reason"], "")}
+            | {"revised": "", "revision_withheld": ""}
         )
     out.sort(
         key=lambda x: (
@@ -159,7 +164,10 @@ _DOC = (
     "groups withheld although they have enough households or sites are listed with "
     "`status` = withheld, no figures and `withheld_reason`: `one_site_dominates` (one "
     "site's use would show through) or `protects_another_cell` (withheld so that another "
-    "withheld group cannot be worked out). Licence: see /v1/open-data and the `Link` header."
+    "withheld group cannot be worked out). `revised`: when a figure was revised after its "
+    "period ended (history imported late, late readings), ISO 8601; `revision_withheld`: "
+    "when a revision was withheld by the same rules (the figure is the one published "
+    "before). Licence: see /v1/open-data and the `Link` header."
 )
 
 

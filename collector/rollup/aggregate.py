@@ -33,9 +33,15 @@ from telemetry.disclosure import DisclosureRules, Reason
 from telemetry.influx_schema import (
     CONSUMPTION_1D,
     CONSUMPTION_1MO,
+    DISCLOSURE_PUBLISHED,
     FIELD_APPORTIONED,
+    FIELD_BASIS,
+    FIELD_DECIDED,
+    FIELD_DISCLOSURE,
+    FIELD_HOLDERS,
     FIELD_REVISED,
     FIELD_REVISION_WITHHELD,
+    FIELD_TOP,
     GROUP_TAGS,
     LIVE_1M,
     SUPPRESSED,
@@ -133,13 +139,14 @@ def decide_cells(
     patterns: Patterns | None = None,
     measurement: str = "",
     now_ms: int = 0,
-    revised: set[CellKey] | None = None,
+    revised: dict[CellKey, bool] | None = None,
 ) -> tuple[set[CellKey], dict[CellKey, Reason]]:
     """Each period's groups protected together (one system per utility and period),
     starting from the period's pattern of the pass before when there is one, and
     jointly with the version that pass published (disclosure.revised: no cell it
-    withheld can be read off the two versions). revised: filled with the published
-    cells whose figure changed since a version published after their period ended."""
+    withheld can be read off the two versions). revised: filled with the cells published
+    before whose figures changed since, each with whether that version was decided
+    after the period ended (a revision, not a period still filling)."""
     slices: dict[tuple[str, int], dict[CellKey, Facts]] = defaultdict(dict)
     for key, cell in cells.items():
         utility, ts, _g = key
@@ -159,19 +166,22 @@ def decide_cells(
         public |= shown
         reasons.update(why)
         if revised is not None and before is not None:
-            revised |= changed_since(before, facts, period_end(measurement, ts))
+            ended = before.decided_ms >= period_end(measurement, ts)
+            revised.update(dict.fromkeys(changed_since(before, facts), ended))
         if patterns is not None:
             withheld = {k for k, r in why.items() if r is Reason.PROTECTS}
-            version = Version(facts, frozenset(shown), now_ms)
+            # Live minutes keep no version: one a minute, replaced while they fill.
+            version = (
+                Version(facts, frozenset(shown), now_ms, frozenset(withheld))
+                if measurement != LIVE_1M
+                else None
+            )
             patterns.put(measurement, utility, ts, withheld, version)
     return public, reasons
 
 
-def changed_since(before: Version, facts: dict[CellKey, Facts], end_ms: int) -> set[CellKey]:
-    """Cells published before whose figure has changed, when that version was published
-    after the period ended (a revision, not the period still filling)."""
-    if before.decided_ms < end_ms:
-        return set()
+def changed_since(before: Version, facts: dict[CellKey, Facts]) -> set[CellKey]:
+    """Cells published before whose figures have changed."""
     return {k for k in before.published if k in facts and not unchanged(before.facts[k], facts[k])}
 
 
@@ -190,15 +200,17 @@ def group_points(
     value_fields: Callable[[str, float], dict[str, float]],
     patterns: Patterns | None = None,
     now_ms: int = 0,
+    basis: str = "",
 ) -> Output:
     """One point per cell in private; in public only if the disclosure control allows.
-    A revised cell (its period's figures changed after it was published) carries the
-    revision's time: on its new figures (`revised_ms`), or, when the new figures are
-    withheld, beside its published ones (`revision_withheld_ms`: they stay, known)."""
+    A published cell whose figures changed carries the time: on its new figures
+    (`revised_ms`) when its period had ended before (a revision), or, when the new
+    figures are withheld, beside its published ones (`revision_withheld_ms`: they stay,
+    known, and a reader is told that they are not the latest)."""
     rules = rules_of(k)
     out = Output()
     held: set[tuple[str, int, Group]] = set()
-    revised: set[CellKey] = set()
+    revised: dict[CellKey, bool] = {}
     public, reasons = decide_cells(cells, rules, patterns, measurement, now_ms, revised)
     for (utility, ts, group), cell in sorted(cells.items()):
         tags = {TAG_UTILITY: utility, **group.tags()}
@@ -213,19 +225,20 @@ def group_points(
         if measurement == CONSUMPTION_1MO:
             fields[FIELD_APPORTIONED] = int(cell.apportioned)
         key = (utility, ts, group)
-        if key in revised and key in public:
+        if revised.get(key) and key in public:
             fields[FIELD_REVISED] = int(now_ms)
-        elif key in revised:
+        elif key in revised and key not in public:
             # InfluxDB merges fields of a point rewritten at the same series and time:
             # the published figures stay, with the date their revision was withheld.
             out.public.append(line(measurement, tags, {FIELD_REVISION_WITHHELD: int(now_ms)}, ts))
         point = line(measurement, tags, fields, ts)
-        out.private.append(point)
+        reason = reasons.get(key, Reason.TOO_FEW)
+        version = version_fields(cell, None if key in public else reason, now_ms, basis)
+        out.private.append(line(measurement, tags, {**fields, **version}, ts))
         if key in public:
             out.public.append(point)
             out.published.add(point_key(measurement, tags, ts))
             continue
-        reason = reasons.get(key, Reason.TOO_FEW)
         if reason in MARKED:
             out.public.append(withheld_marker(measurement, tags, ts, MARKED[reason]))
         if (utility, suppressed_at(measurement, ts), group) not in held:
@@ -233,6 +246,23 @@ def group_points(
             at = suppressed_at(measurement, ts)
             held.add((utility, at, group))
             out.private.append(_suppressed(measurement, tags, at, cell.holders, rules.k, reason))
+    return out
+
+
+def version_fields(
+    cell: Cell, reason: Reason | None, now_ms: int, basis: str
+) -> dict[str, float | int | str]:
+    """What the next decision of the period needs of this one, on the private point only
+    (a restarted rollup protects a revision with it, source.py `group_versions`): the
+    holders, the largest contributions, whether published (else why not), when, and
+    under which registry and rules (the engine's fingerprint)."""
+    out: dict[str, float | int | str] = {
+        FIELD_HOLDERS: int(cell.holders.count),
+        FIELD_DISCLOSURE: reason.value if reason is not None else DISCLOSURE_PUBLISHED,
+        FIELD_DECIDED: int(now_ms),
+        FIELD_BASIS: basis,
+    }
+    out.update((f"{FIELD_TOP}{i}", float(v)) for i, v in enumerate(cell.top, start=1))
     return out
 
 

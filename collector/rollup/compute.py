@@ -39,6 +39,7 @@ from telemetry.lineproto import line
 MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
 MeterEvents = list[tuple[str, str, str, str, Settled]]  # (utility, site, meter, field, event)
 
+RECALLED_MAX = 100_000  # periods looked up in the store, remembered (then forgotten)
 SITE_FILTER_MAX = 200  # new readings of more sites than this: read by time only, pick in Python
 
 # Readings read before a window: enough that a glitch among them cannot
@@ -64,6 +65,7 @@ class Computer:
         self.k = self.rules.k
         self.patterns = Patterns()  # each period's suppression pattern, pass to pass
         self.now_ms = 0  # the running pass's time (the engine sets it): revisions' date
+        self.recalled: set[tuple[str, str, int]] = set()  # periods whose version was looked up
         self.bridge_ms = bridge_ms
         self.states: dict[tuple[str, str, str], state.MeterState] = {}
         self.site_last: dict[str, int] = {}  # newest reading taken per site
@@ -85,6 +87,9 @@ class Computer:
                 )
             )
             self._fingerprint = (key, hashlib.sha256(text.encode()).hexdigest()[:16])
+            # Versions decided under other rules or another registry bind nothing: a
+            # change of them is the operator's decision to publish anew.
+            self.patterns.versions.clear()
         return self._fingerprint[1]
 
     def live(self, start_ms: int, end_ms: int) -> Output:
@@ -103,6 +108,7 @@ class Computer:
             lambda _u, total: {"rate": total},
             self.patterns,
             self.now_ms,
+            self.fingerprint(),
         )
         out.unknown_sites |= unknown
         return out
@@ -244,10 +250,36 @@ class Computer:
         }
 
     def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
-        """Per-group points with CO2e from kept cells (books.py)."""
+        """Per-group points with CO2e from kept cells (books.py), each period decided with
+        the version published before (kept, or read back from its private points)."""
+        self._recall(measurement, sorted({(u, ts) for u, ts, _g in cells}))
         return group_points(
-            measurement, cells, self.rules, self._consumption_fields, self.patterns, self.now_ms
+            measurement,
+            cells,
+            self.rules,
+            self._consumption_fields,
+            self.patterns,
+            self.now_ms,
+            self.fingerprint(),
         )
+
+    def _recall(self, measurement: str, periods: list[tuple[str, int]]) -> None:
+        """Versions of periods this process has not decided yet (after a restart, or an
+        old period reached by an import), from the store: once per period."""
+        missing = [
+            p
+            for p in periods
+            if (measurement, *p) not in self.recalled
+            and self.patterns.version(measurement, *p) is None
+        ]
+        if not missing or measurement == LIVE_1M:
+            return
+        if len(self.recalled) > RECALLED_MAX:
+            self.recalled.clear()
+        self.recalled.update((measurement, *p) for p in missing)
+        found = self.source.group_versions(measurement, missing, self.fingerprint())
+        for (utility, ts), version in found.items():
+            self.patterns.recall(measurement, utility, ts, version)
 
     def meter_days(self, days: list[int], sites: Sites) -> MeterUsage:
         """Per meter and KST day, summed from the stored hourly meter points."""

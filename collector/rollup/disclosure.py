@@ -106,6 +106,7 @@ class Version:
     facts: Mapping[UnitKey, Facts]
     published: frozenset[UnitKey]
     decided_ms: int = 0  # when (the pass's time)
+    pattern: frozenset[UnitKey] = frozenset()  # withheld to protect others
 
 
 def prior(key: UnitKey) -> tuple[str, UnitKey]:
@@ -145,6 +146,11 @@ def unchanged(a: Facts, b: Facts) -> bool:
     return a.holders == b.holders and math.isclose(a.total, b.total, rel_tol=1e-9, abs_tol=1e-9)
 
 
+# Versions kept (every group's facts of a period: ~650 cells a period at city scale):
+# the hours, days and months a pass or an import may revise, not every live minute.
+VERSIONS = 600
+
+
 class Patterns:
     """Each period's decision of the pass before: its pattern of groups withheld for
     others, where the next decision starts (stable figures between versions, one audit
@@ -152,8 +158,9 @@ class Patterns:
     next decision of the period is protected with (`revised`). Bounded: the oldest
     periods are forgotten."""
 
-    def __init__(self, limit: int = 5_000) -> None:
+    def __init__(self, limit: int = 5_000, versions: int = VERSIONS) -> None:
         self.limit = limit
+        self.versions_limit = versions
         self.kept: dict[tuple[str, str, int], set[UnitKey]] = {}
         self.versions: dict[tuple[str, str, int], Version] = {}
 
@@ -172,6 +179,13 @@ class Patterns:
     def version(self, measurement: str, utility: str, ts: int) -> Version | None:
         return self.versions.get((measurement, utility, ts))
 
+    def recall(self, measurement: str, utility: str, ts: int, version: Version) -> None:
+        """A version read back from the store: the period's pattern and version unless
+        this process decided it since."""
+        key = (measurement, utility, ts)
+        if key not in self.versions:
+            self.put(measurement, utility, ts, set(self.kept.get(key, version.pattern)), version)
+
     def put(
         self,
         measurement: str,
@@ -184,8 +198,9 @@ class Patterns:
         self.kept.pop(key, None)
         self.kept[key] = withheld
         if version is not None:
+            self.versions.pop(key, None)
             self.versions[key] = version
+            while len(self.versions) > self.versions_limit:
+                del self.versions[next(iter(self.versions))]
         while len(self.kept) > self.limit:
-            oldest = next(iter(self.kept))
-            del self.kept[oldest]
-            self.versions.pop(oldest, None)
+            del self.kept[next(iter(self.kept))]

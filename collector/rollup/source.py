@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from collector.rollup.disclosure import TOP, Facts, UnitKey, Version
+from collector.rollup.groups import Group
+from telemetry.disclosure import Reason
 from telemetry.influx_schema import (
     AGENT_STATUS,
     ARRIVALS,
+    DISCLOSURE_PUBLISHED,
     FIELD_APPORTIONED,
+    FIELD_BASIS,
+    FIELD_DECIDED,
+    FIELD_DISCLOSURE,
     FIELD_DURATION_S,
+    FIELD_HOLDERS,
+    FIELD_TOP,
     GROUP_TAGS,
     INTERVAL_ARRIVALS,
     JOB_ARRIVALS,
@@ -234,6 +243,55 @@ class RawSource:
             if rows:
                 out[key] = rows
         return out
+
+    def group_versions(
+        self, measurement: str, periods: list[tuple[str, int]], basis: str
+    ) -> dict[tuple[str, int], Version]:
+        """The decision stored with each period's private group points (aggregate.py
+        `version_fields`): what was published and the facts behind every group. Periods
+        without one (decided before versions were stored, under another `basis`: other
+        rules or registry, or never) are left out."""
+        if not periods:
+            return {}
+        wanted = set(periods)
+        tops = ", ".join(quote_ident(f"{FIELD_TOP}{i}") for i in range(1, TOP + 1))
+        facts: dict[tuple[str, int], dict[UnitKey, Facts]] = {}
+        shown: dict[tuple[str, int], set[UnitKey]] = {}
+        others: dict[tuple[str, int], set[UnitKey]] = {}
+        decided: dict[tuple[str, int], int] = {}
+        found = []
+        for ts in sorted({t for _u, t in wanted}):  # the periods asked, not what lies between
+            q = (
+                f"SELECT consumption, {quote_ident(FIELD_HOLDERS)}, {tops}, "
+                f"{quote_ident(FIELD_DISCLOSURE)}, {quote_ident(FIELD_DECIDED)}, "
+                f"{quote_ident(FIELD_BASIS)} "
+                f"FROM {rollup_from(measurement)} WHERE {time_window(ts, ts + 1)} "
+                f"GROUP BY {', '.join(quote_ident(t) for t in GROUP_TAGS)}"
+            )
+            found.extend(self.ql.series(q, self.db, epoch="ms"))
+        for s in found:
+            utility = s.tags.get(TAG_UTILITY, "")
+            group = Group(*(s.tags.get(t, "") for t in GROUP_TAGS[1:]))
+            for t, total, holders, *rest in s.values:
+                *top, disclosure, at, made = rest
+                period = (utility, int(t))
+                if period not in wanted or disclosure is None or made != basis:
+                    continue
+                key = (utility, int(t), group)
+                facts.setdefault(period, {})[key] = Facts(
+                    float(total or 0.0),
+                    int(holders or 0),
+                    tuple(float(v) for v in top if v is not None),
+                )
+                if disclosure == DISCLOSURE_PUBLISHED:
+                    shown.setdefault(period, set()).add(key)
+                elif disclosure == Reason.PROTECTS.value:
+                    others.setdefault(period, set()).add(key)
+                decided[period] = max(decided.get(period, 0), int(at or 0))
+        return {
+            p: Version(f, frozenset(shown.get(p, ())), decided[p], frozenset(others.get(p, ())))
+            for p, f in facts.items()
+        }
 
     def interval_arrivals(self, since_ms: int, until_ms: int) -> list[Arrival]:
         """Markers of stored interval readings in [since, until) (collector/intervals.py)."""

@@ -32,7 +32,7 @@ SPECS = [
 ]
 
 
-def _sites_yaml() -> str:
+def dominated_sites() -> str:
     parts = ["sites:\n"]
     for s in SPECS:
         if s.site == "apt":
@@ -51,7 +51,7 @@ def _sites_yaml() -> str:
 def roll_dominated_city(influx: InfluxServer, folder: Path) -> RolledCity:
     """The city's last hour of readings, rolled up once."""
     sites = folder / "sites.yaml"
-    sites.write_text(_sites_yaml(), encoding="utf-8")
+    sites.write_text(dominated_sites(), encoding="utf-8")
     now = int(time.time() * 1000)
     start = now - now % city.HOUR - city.HOUR
     minutes = (now - start) // city.MINUTE
