@@ -13,6 +13,9 @@ some sites miss an hour. Per utility it measures:
 - the day protected with its hours (25 periods, the day = the sum of its hours for every
   group): `protect` and a final audit of the published system, i.e. what protecting live
   and hourly figures together with their day costs;
+- the day with its hours as the rollups decide it (modular: each hour alone, then the
+  day's hierarchy with every group's time table, the hours fixed), and the LP audit of
+  the whole day-and-hours system on its result (exposures found: the method's gap);
 - the same for the demo city (config/sites/demo.yaml).
 
 Prints seconds, units, LPs solved and the ratio new/old.
@@ -32,9 +35,16 @@ from typing import Annotated, TypeVar
 import typer
 
 from collector.rollup.complementary import publishable as old_publishable
-from collector.rollup.disclosure import Facts, UnitKey, contributions, energy_system
+from collector.rollup.disclosure import (
+    Facts,
+    UnitKey,
+    Version,
+    contributions,
+    decide,
+    energy_system,
+)
 from collector.rollup.groups import Group, Holders, SiteInfo, site_infos
-from telemetry.disclosure import DisclosureRules, audit, protect
+from telemetry.disclosure import DisclosureRules, audit, primary_needs, protect
 from telemetry.paths import resolve_config_path
 from telemetry.registry import load_geography, load_registry
 
@@ -132,6 +142,49 @@ def _each_period(
         protect(energy_system(mine), rules, start=seed)
 
 
+def _modular_day(
+    label: str,
+    utility: str,
+    facts: dict[UnitKey, Facts],
+    holders: dict[tuple[str, int], dict[Group, Holders]],
+    rules: DisclosureRules,
+    hours: int,
+    totals: dict[str, float],
+) -> None:
+    """The day with its hours as the rollups decide it (disclosure.with_hours): each hour
+    alone (from the old rule's pattern), then the day with every group's time table;
+    then the LP audit of the whole day-and-hours system (every hierarchy, every sum)."""
+    day = hours * HOUR
+    versions: dict[int, Version] = {}
+    t = time.perf_counter()
+    for h in range(hours):
+        mine = {k: f for k, f in facts.items() if k[1] == h * HOUR}
+        seed = {
+            (utility, h * HOUR, g)
+            for g in old_publishable(holders[(utility, h * HOUR)], rules.k)[1]
+        }
+        shown, why = decide(mine, rules, start=seed)
+        pattern = frozenset(k for k, r in why.items() if r.value == "protects_another")
+        versions[h * HOUR] = Version(mine, frozenset(shown), 0, pattern)
+    hours_s = time.perf_counter() - t
+    day_cells = {k: f for k, f in facts.items() if k[1] == day}
+    (shown, _why), day_s = _timed(partial(decide, day_cells, rules, hours=versions))
+    system = energy_system(facts, {(utility, day): [h * HOUR for h in range(hours)]})
+    _reasons, needs = primary_needs(system, rules)
+    published = shown | {k for v in versions.values() for k in v.published}
+    exposed, audit_s = _timed(partial(audit, system, published, needs))
+    print(
+        f"{label} {utility:11s}: day with its hours, modular: {hours} hours alone "
+        f"{hours_s:6.2f} s, the day with its time tables {day_s * 1000:7.1f} ms "
+        f"({len(day_cells) - len(shown)} of {len(day_cells)} day groups withheld); "
+        f"full LP audit {audit_s:6.2f} s: {len(exposed)} exposed",
+        flush=True,
+    )
+    totals["modular_day"] += day_s
+    totals["modular_audit"] += audit_s
+    totals["modular_exposed"] += len(exposed)
+
+
 def run(
     label: str, sites: list[SiteInfo], utilities: int, hours: int, seed: int, joint_day: bool
 ) -> None:
@@ -169,6 +222,7 @@ def run(
         totals["one"] += new_s
         totals["new"] += all_periods_new
         totals["old"] += all_periods_old
+        _modular_day(label, utility, facts, holders, rules, hours, totals)
         if not joint_day:
             continue
         # The day with its hours as one system.
@@ -193,7 +247,9 @@ def run(
         f"{label} all utilities: one hour's groups {totals['one']:.2f} s, the next pass from "
         f"its pattern {totals['warm']:.2f} s; each period alone new {totals['new']:.2f} s vs old "
         f"{totals['old']:.2f} s (×{totals['new'] / max(totals['old'], 1e-9):,.0f}); day+hours "
-        f"joint {totals['joint']:.2f} s, its audit {totals['audit']:.2f} s"
+        f"joint {totals['joint']:.2f} s, its audit {totals['audit']:.2f} s; the day with "
+        f"its hours, modular {totals['modular_day']:.2f} s, full audit "
+        f"{totals['modular_audit']:.2f} s, {totals['modular_exposed']:.0f} exposed"
     )
 
 

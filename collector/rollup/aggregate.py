@@ -32,6 +32,7 @@ from collector.rollup.periods import DAY_MS, HOUR_MS, MINUTE_MS, hour_of
 from telemetry.disclosure import DisclosureRules, Reason
 from telemetry.influx_schema import (
     CONSUMPTION_1D,
+    CONSUMPTION_1H,
     CONSUMPTION_1MO,
     DISCLOSURE_PUBLISHED,
     FIELD_APPORTIONED,
@@ -162,7 +163,8 @@ def decide_cells(
             holders = {g: cells[(utility, ts, g)].holders for _u, _t, g in facts}
             _public, extra = complementary_publishable(holders, rules.k)
             start = {(utility, ts, g) for g in extra}
-        shown, why = decide(facts, rules, start=start, before=before)
+        hours = day_hours(patterns, utility, ts) if measurement == CONSUMPTION_1D else None
+        shown, why = decide(facts, rules, start=start, before=before, hours=hours)
         public |= shown
         reasons.update(why)
         if revised is not None and before is not None:
@@ -178,6 +180,18 @@ def decide_cells(
             )
             patterns.put(measurement, utility, ts, withheld, version)
     return public, reasons
+
+
+def day_hours(patterns: Patterns | None, utility: str, day: int) -> dict[int, Version]:
+    """The versions of a KST day's hours decided so far (the day is protected with them)."""
+    if patterns is None:
+        return {}
+    found = {h: patterns.version(CONSUMPTION_1H, utility, h) for h in hours_of_day(day)}
+    return {h: v for h, v in found.items() if v is not None}
+
+
+def hours_of_day(day: int) -> range:
+    return range(day, day + DAY_MS, HOUR_MS)
 
 
 def changed_since(before: Version, facts: dict[CellKey, Facts]) -> set[CellKey]:

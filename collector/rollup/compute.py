@@ -7,7 +7,15 @@ import hashlib
 from collections.abc import Iterator
 
 from collector.rollup import state
-from collector.rollup.aggregate import Cell, CellKey, Output, aggregate, group_points, rules_of
+from collector.rollup.aggregate import (
+    Cell,
+    CellKey,
+    Output,
+    aggregate,
+    group_points,
+    hours_of_day,
+    rules_of,
+)
 from collector.rollup.counters import Usage, Window
 from collector.rollup.disclosure import Patterns
 from collector.rollup.groups import SiteInfo
@@ -19,6 +27,8 @@ from telemetry.disclosure import DisclosureRules
 from telemetry.emissions import EmissionFactors
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.influx_schema import (
+    CONSUMPTION_1D,
+    CONSUMPTION_1H,
     COUNTER_EVENTS,
     FIELD_APPORTIONED,
     LIVE_1M,
@@ -252,7 +262,10 @@ class Computer:
     def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
         """Per-group points with CO2e from kept cells (books.py), each period decided with
         the version published before (kept, or read back from its private points)."""
-        self._recall(measurement, sorted({(u, ts) for u, ts, _g in cells}))
+        periods = sorted({(u, ts) for u, ts, _g in cells})
+        if measurement == CONSUMPTION_1D:  # a day is protected with its hours
+            self._recall(CONSUMPTION_1H, [(u, h) for u, d in periods for h in hours_of_day(d)])
+        self._recall(measurement, periods)
         return group_points(
             measurement,
             cells,

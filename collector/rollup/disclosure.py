@@ -12,6 +12,7 @@ hours for every group (the day's figures are summed from the same hourly meter f
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -26,9 +27,12 @@ from telemetry.disclosure import (
     System,
     Unit,
     hierarchy,
+    primary_needs,
     protect,
 )
 from telemetry.influx_schema import GROUP_ALL
+
+log = logging.getLogger("collector.rollup")
 
 UnitKey = tuple[str, int, Group]  # (utility, period start ms, group)
 TOP = 3  # contributions kept per cell: enough for the p% rule and (n, k) with n ≤ 3
@@ -54,11 +58,15 @@ def contributions(per_site: Iterable[tuple[float, int]], n: int = TOP) -> tuple[
 
 
 def energy_system(
-    cells: Mapping[UnitKey, Facts], days: Mapping[tuple[str, int], Iterable[int]] | None = None
+    cells: Mapping[UnitKey, Facts],
+    days: Mapping[tuple[str, int], Iterable[int]] | None = None,
+    flat: Iterable[int] = (),
 ) -> System:
     """cells: every group cell of the periods protected together; days: (utility, day
     start) → the hour starts within that day whose cells are in `cells` (the day equals
-    their sum, group by group)."""
+    their sum, group by group); flat: periods whose own hierarchy is left out (their
+    groups tied only by the day's sums: the modular method, `with_hours`)."""
+    flat = set(flat)
     system = System(nonnegative=all(f.total >= 0 for f in cells.values()))
     slices: dict[tuple[str, int], dict[tuple[str, str, str], UnitKey]] = defaultdict(dict)
     for key, facts in cells.items():
@@ -68,8 +76,9 @@ def energy_system(
         unit.weight = 10.0**level  # keep totals: withhold parts before their wholes
         system.add(key, unit)
         slices[(utility, ts)][(g.district, g.dong, g.building_type)] = key
-    for coords in slices.values():
-        system.constraints.extend(hierarchy(coords, GROUP_ALL))
+    for (_utility, ts), coords in slices.items():
+        if ts not in flat:
+            system.constraints.extend(hierarchy(coords, GROUP_ALL))
     for (utility, day), hours in (days or {}).items():
         hours = list(hours)
         for coords, key in slices.get((utility, day), {}).items():
@@ -84,19 +93,83 @@ def decide(
     days: Mapping[tuple[str, int], Iterable[int]] | None = None,
     start: set[UnitKey] | None = None,
     before: Version | None = None,
+    hours: Mapping[int, Version] | None = None,
 ) -> tuple[set[UnitKey], dict[UnitKey, Reason]]:
     """(cells to publish, why each other is withheld) for cells protected together;
     start: the cells withheld to protect others last time (secondary.protect);
-    before: the version of these periods published before (a revision: `revised`)."""
+    before: the version of these periods published before (a revision: `revised`);
+    hours: a day's hours as decided (`with_hours`: the day protected with them)."""
     if not cells:
         return set(), {}
-    system = energy_system(cells, days)
-    fixed: set[UnitKey] = set()
+    context = with_hours(cells, hours) if hours else None
+    if context is None:
+        system, fixed = energy_system(cells, days), set()
+    else:
+        system, fixed = context
     if before is not None:
-        fixed = revised(system, before, cells)
-    result = protect(system, rules, start=start, fixed=fixed)
+        fixed |= revised(system, before, cells)
+    try:
+        result = protect(system, rules, start=start, fixed=fixed)
+    except RuntimeError:
+        if not fixed:
+            raise
+        return _withhold_all(system, cells, rules)
     mine = {k: r for k, r in result.reasons.items() if k in cells}
     return result.published & set(cells), mine
+
+
+def _withhold_all(
+    system: System, cells: Mapping[UnitKey, Facts], rules: DisclosureRules
+) -> tuple[set[UnitKey], dict[UnitKey, Reason]]:
+    """No pattern protects every cell while what is already published stays (a need
+    the published figures pin): the new figures are all withheld, which exposes
+    nothing new. Rare; said in the log."""
+    log.warning("disclosure: no pattern around the published figures; all %d withheld", len(cells))
+    primary, _needs = primary_needs(system, rules)
+    return set(), {k: primary.get(k, Reason.PROTECTS) for k in cells}
+
+
+# Inside a day's system its hours' keys start 1 ms late: the first hour starts with the day.
+HOUR_SHIFT = 1
+
+
+def with_hours(
+    cells: Mapping[UnitKey, Facts], hours: Mapping[int, Version]
+) -> tuple[System, set[UnitKey]] | None:
+    """A day's groups with its hours as they were decided (the modular method, as
+    τ-ARGUS's and sdcTable's: sub-tables protected one by one). Each hour's hierarchy was
+    protected on its own when the hour was decided; here the day's hierarchy is protected
+    together with, per group, its time table (the day = the sum of its hours). The hours
+    are fixed: a published hour is known, a withheld one stays withheld with its needs —
+    and one withheld in its hour only to protect another is protected here as a group
+    below k would be (its hour's pattern relies on it: secondary suppressions of one
+    sub-table are primary in the next, as HiTaS does). Returns the system and the units
+    fixed as published, or None when the hours do not add up to the day for every group
+    (an hour decided before versions were kept, or under other rules)."""
+    out: dict[UnitKey, Facts] = dict(cells)
+    fixed: set[UnitKey] = set()
+    hidden: set[UnitKey] = set()
+    utility, day, _g = next(iter(cells))
+    sums: dict[Group, float] = defaultdict(float)
+    for h, version in hours.items():
+        for (u, _t, g), f in version.facts.items():
+            key = (u, h + HOUR_SHIFT, g)
+            sums[g] += f.total
+            if (u, h, g) in version.published:
+                fixed.add(key)
+                out[key] = f
+            else:
+                hidden.add(key)
+                below_k = (u, h, g) in version.pattern
+                out[key] = Facts(f.total, min(f.holders, 1), f.top) if below_k else f
+    for (_u, _t, g), f in cells.items():
+        if not math.isclose(sums.get(g, 0.0), f.total, rel_tol=1e-9, abs_tol=1e-6):
+            return None
+    shifted = [h + HOUR_SHIFT for h in hours]
+    system = energy_system(out, {(utility, day): shifted}, flat=shifted)
+    for key in hidden:
+        system.units[key].offered = False
+    return system, fixed
 
 
 @dataclass(frozen=True, slots=True)
