@@ -169,15 +169,19 @@ def _modular_day(
     hours_s = time.perf_counter() - t
     day_cells = {k: f for k, f in facts.items() if k[1] == day}
     (shown, _why), day_s = _timed(partial(decide, day_cells, rules, hours=versions))
+    print(
+        f"{label} {utility:11s}: day with its hours, modular: {hours} hours alone "
+        f"{hours_s:6.2f} s, the day with its time tables {day_s * 1000:7.1f} ms "
+        f"({len(day_cells) - len(shown)} of {len(day_cells)} day groups withheld)",
+        flush=True,
+    )
     system = energy_system(facts, {(utility, day): [h * HOUR for h in range(hours)]})
     _reasons, needs = primary_needs(system, rules)
     published = shown | {k for v in versions.values() for k in v.published}
     exposed, audit_s = _timed(partial(audit, system, published, needs))
     print(
-        f"{label} {utility:11s}: day with its hours, modular: {hours} hours alone "
-        f"{hours_s:6.2f} s, the day with its time tables {day_s * 1000:7.1f} ms "
-        f"({len(day_cells) - len(shown)} of {len(day_cells)} day groups withheld); "
-        f"full LP audit {audit_s:6.2f} s: {len(exposed)} exposed",
+        f"{label} {utility:11s}: the full LP audit of the day and its hours ("
+        f"{len(system.units)} groups) {audit_s:6.2f} s: {len(exposed)} exposed",
         flush=True,
     )
     totals["modular_day"] += day_s

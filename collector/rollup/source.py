@@ -17,6 +17,8 @@ from telemetry.influx_schema import (
     FIELD_DISCLOSURE,
     FIELD_DURATION_S,
     FIELD_HOLDERS,
+    FIELD_REVISED,
+    FIELD_REVISION_WITHHELD,
     FIELD_TOP,
     GROUP_TAGS,
     INTERVAL_ARRIVALS,
@@ -245,12 +247,12 @@ class RawSource:
         return out
 
     def group_versions(
-        self, measurement: str, periods: list[tuple[str, int]], basis: str
+        self, measurement: str, periods: list[tuple[str, int]], basis: str | None
     ) -> dict[tuple[str, int], Version]:
         """The decision stored with each period's private group points (aggregate.py
         `version_fields`): what was published and the facts behind every group. Periods
         without one (decided before versions were stored, under another `basis`: other
-        rules or registry, or never) are left out."""
+        rules or registry, or never) are left out; `basis` None: any."""
         if not periods:
             return {}
         wanted = set(periods)
@@ -275,7 +277,7 @@ class RawSource:
             for t, total, holders, *rest in s.values:
                 *top, disclosure, at, made = rest
                 period = (utility, int(t))
-                if period not in wanted or disclosure is None or made != basis:
+                if period not in wanted or disclosure is None or basis not in (None, made):
                     continue
                 key = (utility, int(t), group)
                 facts.setdefault(period, {})[key] = Facts(
@@ -353,7 +355,7 @@ class RawSource:
 
 
 class PublicMarkers:
-    """Reads the rollup's own `withheld` markers back from the public bucket."""
+    """Reads the rollup's own public points back: `withheld` markers, current figures."""
 
     def __init__(self, ql: InfluxQL, db: str) -> None:
         self.ql = ql
@@ -372,6 +374,23 @@ class PublicMarkers:
         for s in self.ql.series(q, self.db, epoch="ms"):
             key = [s.tags.get(t, "") for t in (TAG_MEASUREMENT, *GROUP_TAGS)]
             out.extend((*key, int(t)) for t, reason in s.values if reason in WITHHELD_ACTIVE)
+        return out
+
+    def current(self, measurement: str, ts: int) -> set[tuple[str, int, Group]]:
+        """(utility, ts, group) of the period's public points that show its latest
+        figures (not left standing by a withheld revision)."""
+        q = (
+            f"SELECT consumption, {quote_ident(FIELD_REVISED)}, "
+            f"{quote_ident(FIELD_REVISION_WITHHELD)} FROM {quote_ident(measurement)} "
+            f"WHERE {time_window(ts, ts + 1)} "
+            f"GROUP BY {', '.join(quote_ident(t) for t in GROUP_TAGS)}"
+        )
+        out = set()
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            group = Group(*(s.tags.get(t, "") for t in GROUP_TAGS[1:]))
+            for t, figure, revised, withheld in s.values:
+                if figure is not None and (withheld is None or (revised or 0) >= withheld):
+                    out.add((s.tags.get(TAG_UTILITY, ""), int(t), group))
         return out
 
 

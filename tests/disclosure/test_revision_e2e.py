@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -20,15 +22,18 @@ from fastapi.testclient import TestClient
 
 from collector.rollup.disclosure import Facts, UnitKey
 from collector.rollup.groups import Group
-from devstack import InfluxServer
+from collector.rollup.periods import KST
+from devstack import InfluxServer, flags
 from telemetry.disclosure import DisclosureRules, audit, primary_needs
 from telemetry.influx_schema import CONSUMPTION_1H, FIELD_REVISED, FIELD_REVISION_WITHHELD
 from telemetry.influxql import InfluxQL
+from telemetry.lineproto import line
 from tests.api.conftest import build_app
 from tests.disclosure.dominated_city import DISTRICT, FACTORY_DONG, SPECS, dominated_sites
 from tests.disclosure.versions import seen, two_versions
 from tests.rollup import city
 from tests.rollup.conftest import RolledCity, fresh_db
+from tests.support.processes import run_module
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -163,3 +168,62 @@ def test_the_api_and_the_open_data_say_the_revision_is_withheld(revised: Revised
     rows = [r for r in csv.DictReader(io.StringIO(table)) if r["dong_code"] == FACTORY_DONG]
     assert any(r["revision_withheld"] for r in rows)
     assert all(r["revised"] == "" for r in rows)
+
+
+# --- the operator's audit command over the same stores ---------------------------
+
+
+def _audit(c: RolledCity, period: str, public: str) -> subprocess.CompletedProcess[str]:
+    argv = flags(config=c.sites, influx_url=c.url, influx_bucket=c.raw, influx_public_bucket=public)
+    return run_module("collector", "rollup", "disclosure-audit", "--period", period, *argv)
+
+
+def _kst_hour(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, KST).strftime("%Y-%m-%dT%H")
+
+
+def test_the_audit_command_finds_the_published_hour_safe(revised: Revised) -> None:
+    done = _audit(revised.city, _kst_hour(revised.hour), revised.city.public)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " 0 exposed" in done.stdout and "EXPOSED" not in done.stdout
+
+
+def test_the_audit_command_finds_a_leaked_figure(revised: Revised, influx: InfluxServer) -> None:
+    """The public bucket copied, plus the factory dong's new figure published by mistake."""
+    c = revised.city
+    leaky = fresh_db(influx, "leaky")
+    rows = c.ql.rows(
+        f"SELECT consumption FROM {CONSUMPTION_1H} WHERE time = {revised.hour}ms GROUP BY *",
+        c.public,
+        epoch="ms",
+    )
+    tags = ("utility", "district", "dong", "building_type")
+    lines = [
+        line(CONSUMPTION_1H, {t: r[t] for t in tags}, {"consumption": r["consumption"]}, r["time"])
+        for r in rows
+        if r["consumption"] is not None and Group(*(r[t] for t in tags[1:])) != FACTORY
+    ]
+    leak = {"consumption": float(revised.private[1][FACTORY]["consumption"])}
+    lines.append(
+        line(CONSUMPTION_1H, {"utility": "electricity", **FACTORY.tags()}, leak, revised.hour)
+    )
+    city.write_lines(c.url, leaky, lines, "ms")
+    done = _audit(c, _kst_hour(revised.hour), leaky)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        f"EXPOSED ('electricity', {revised.hour}, Group(district='{DISTRICT}', dong='{FACTORY_DONG}'"
+        in done.stdout
+    )
+
+
+def test_the_audit_command_names_a_bad_period(revised: Revised) -> None:
+    done = _audit(revised.city, "05/12/2026", revised.city.public)
+    assert done.returncode == 2
+    assert "--period '05/12/2026': expected 2026-12-05T10 (hour)" in done.stderr
+
+
+def test_the_audit_command_finds_the_day_with_its_hours_safe(revised: Revised) -> None:
+    day = datetime.fromtimestamp(revised.hour / 1000, KST).strftime("%Y-%m-%d")
+    done = _audit(revised.city, day, revised.city.public)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{day} (day):" in done.stdout and " 0 exposed" in done.stdout
