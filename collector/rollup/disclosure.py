@@ -29,6 +29,7 @@ from telemetry.disclosure import (
     hierarchy,
     primary_needs,
     protect,
+    sensitivity,
 )
 from telemetry.influx_schema import GROUP_ALL
 
@@ -60,13 +61,10 @@ def contributions(per_site: Iterable[tuple[float, int]], n: int = TOP) -> tuple[
 def energy_system(
     cells: Mapping[UnitKey, Facts],
     days: Mapping[tuple[str, int], Iterable[int]] | None = None,
-    flat: Iterable[int] = (),
 ) -> System:
     """cells: every group cell of the periods protected together; days: (utility, day
     start) → the hour starts within that day whose cells are in `cells` (the day equals
-    their sum, group by group); flat: periods whose own hierarchy is left out (their
-    groups tied only by the day's sums: the modular method, `with_hours`)."""
-    flat = set(flat)
+    their sum, group by group)."""
     system = System(nonnegative=all(f.total >= 0 for f in cells.values()))
     slices: dict[tuple[str, int], dict[tuple[str, str, str], UnitKey]] = defaultdict(dict)
     for key, facts in cells.items():
@@ -76,9 +74,8 @@ def energy_system(
         unit.weight = 10.0**level  # keep totals: withhold parts before their wholes
         system.add(key, unit)
         slices[(utility, ts)][(g.district, g.dong, g.building_type)] = key
-    for (_utility, ts), coords in slices.items():
-        if ts not in flat:
-            system.constraints.extend(hierarchy(coords, GROUP_ALL))
+    for coords in slices.values():
+        system.constraints.extend(hierarchy(coords, GROUP_ALL))
     for (utility, day), hours in (days or {}).items():
         hours = list(hours)
         for coords, key in slices.get((utility, day), {}).items():
@@ -101,11 +98,11 @@ def decide(
     hours: a day's hours as decided (`with_hours`: the day protected with them)."""
     if not cells:
         return set(), {}
-    context = with_hours(cells, hours) if hours else None
+    context = with_hours(cells, hours, rules) if hours else None
     if context is None:
-        system, fixed = energy_system(cells, days), set()
+        system, fixed, forced = energy_system(cells, days), set(), set()
     else:
-        system, fixed = context
+        system, fixed, forced = context
     if before is not None:
         fixed |= revised(system, before, cells)
     try:
@@ -115,6 +112,9 @@ def decide(
             raise
         return _withhold_all(system, cells, rules)
     mine = {k: r for k, r in result.reasons.items() if k in cells}
+    for key in forced:  # withheld so that an hour stays protected
+        if mine.get(key) is Reason.TOO_FEW and cells[key].holders >= rules.k:
+            mine[key] = Reason.PROTECTS
     return result.published & set(cells), mine
 
 
@@ -129,47 +129,63 @@ def _withhold_all(
     return set(), {k: primary.get(k, Reason.PROTECTS) for k in cells}
 
 
-# Inside a day's system its hours' keys start 1 ms late: the first hour starts with the day.
+# In a system of a day with its hours (the operator's audit), the hours' keys start 1 ms
+# late: the day's first hour starts with it.
 HOUR_SHIFT = 1
 
 
 def with_hours(
-    cells: Mapping[UnitKey, Facts], hours: Mapping[int, Version]
-) -> tuple[System, set[UnitKey]] | None:
-    """A day's groups with its hours as they were decided (the modular method, as
-    τ-ARGUS's and sdcTable's: sub-tables protected one by one). Each hour's hierarchy was
-    protected on its own when the hour was decided; here the day's hierarchy is protected
-    together with, per group, its time table (the day = the sum of its hours). The hours
-    are fixed: a published hour is known, a withheld one stays withheld with its needs —
-    and one withheld in its hour only to protect another is protected here as a group
-    below k would be (its hour's pattern relies on it: secondary suppressions of one
-    sub-table are primary in the next, as HiTaS does). Returns the system and the units
-    fixed as published, or None when the hours do not add up to the day for every group
-    (an hour decided before versions were kept, or under other rules)."""
-    out: dict[UnitKey, Facts] = dict(cells)
-    fixed: set[UnitKey] = set()
-    hidden: set[UnitKey] = set()
-    utility, day, _g = next(iter(cells))
+    cells: Mapping[UnitKey, Facts], hours: Mapping[int, Version], rules: DisclosureRules
+) -> tuple[System, set[UnitKey], set[UnitKey]] | None:
+    """A day's groups with its hours as they were decided: the modular method of τ-ARGUS
+    and sdcTable (sub-tables protected one by one). Each hour's hierarchy was protected
+    when the hour was decided; the hours are fixed now. Each group's time table (the day
+    = the sum of its hours) is protected in closed form: with its published hours known,
+    the day gives the sum S of its withheld hours; each of them then lies in [0, S] (the
+    figures are non-negative), which leaves its protection from below and fails it from
+    above when S minus its value is less than its upper margin (one withheld hour: S is
+    its value). Such a day group must be withheld, and is protected in the day's
+    hierarchy as a group below k would be (secondary suppressions of one sub-table are
+    primary in the next, as HiTaS does; so is an hour withheld only to protect another
+    in its hour). A day group whose hours are all published is known (their sum): fixed
+    as published unless its own rules withhold it, never a complement.
+
+    Returns the day's system, the groups fixed as published and the groups withheld for
+    their hours; None when the hours do not add up to the day for every group (an hour
+    decided before versions were kept, or under other rules)."""
     sums: dict[Group, float] = defaultdict(float)
-    for h, version in hours.items():
-        for (u, _t, g), f in version.facts.items():
-            key = (u, h + HOUR_SHIFT, g)
-            sums[g] += f.total
-            if (u, h, g) in version.published:
-                fixed.add(key)
-                out[key] = f
-            else:
-                hidden.add(key)
-                below_k = (u, h, g) in version.pattern
-                out[key] = Facts(f.total, min(f.holders, 1), f.top) if below_k else f
+    hidden: dict[Group, list[tuple[float, float]]] = defaultdict(list)  # (value, upper)
+    for version in hours.values():
+        for key, f in version.facts.items():
+            sums[key[2]] += f.total
+            if key not in version.published:
+                below_k = key in version.pattern
+                facts = Facts(f.total, min(f.holders, 1), f.top) if below_k else f
+                hidden[key[2]].append((f.total, _upper(key, facts, rules)))
     for (_u, _t, g), f in cells.items():
         if not math.isclose(sums.get(g, 0.0), f.total, rel_tol=1e-9, abs_tol=1e-6):
             return None
-    shifted = [h + HOUR_SHIFT for h in hours]
-    system = energy_system(out, {(utility, day): shifted}, flat=shifted)
-    for key in hidden:
-        system.units[key].offered = False
-    return system, fixed
+    system = energy_system(cells)
+    forced, fixed = set(), set()
+    for key in cells:
+        withheld = hidden.get(key[2], [])
+        rest = sum(v for v, _u in withheld)
+        if any(rest - v < upper - 1e-9 for v, upper in withheld):
+            forced.add(key)
+            unit = system.units[key]
+            unit.holders = (
+                min(unit.holders, 1) if sensitivity(key, unit, rules)[0] is None else unit.holders
+            )
+        elif not withheld and sensitivity(key, system.units[key], rules)[0] is None:
+            fixed.add(key)
+    return system, fixed, forced
+
+
+def _upper(key: UnitKey, facts: Facts, rules: DisclosureRules) -> float:
+    """How far above its value a withheld hour must be left open (0: no need)."""
+    unit = Unit(Kind.MAGNITUDE, facts.holders, {key: facts.total}, main=key, top=facts.top)
+    _reason, needs = sensitivity(key, unit, rules)
+    return max((n.upper for n in needs), default=0.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from collector.rollup.disclosure import (
     energy_system,
 )
 from collector.rollup.groups import Group, SiteInfo
-from telemetry.disclosure import System, audit, primary_needs
+from telemetry.disclosure import Reason, System, audit, primary_needs
 from tests.disclosure.test_attack import ENERGY_RULES, HOURS
 
 SITES = [
@@ -99,6 +99,12 @@ def test_a_day_decided_on_its_own_gives_a_withheld_hour_away() -> None:
 
 def test_a_day_decided_with_its_hours_gives_nothing_away() -> None:
     assert _exposed(with_hours=True) == {}
+    _facts, versions = _hours()
+    shown, why = decide(_period(DAY, day=True), ENERGY_RULES, hours=versions)
+    shops_day = ("electricity", DAY, SHOPS_HOUR[2])
+    assert why[shops_day] is Reason.PROTECTS  # five shops over the day: withheld for the hour
+    # The apartments' district, whose hours were all published, stays published.
+    assert ("electricity", DAY, Group("29140", "all", "all")) in shown
 
 
 def test_hours_that_do_not_add_up_to_the_day_are_not_used() -> None:
