@@ -98,18 +98,21 @@ def decide(
     hours: a day's hours as decided (`with_hours`: the day protected with them)."""
     if not cells:
         return set(), {}
-    context = with_hours(cells, hours, rules) if hours else None
-    if context is None:
-        system, fixed, forced = energy_system(cells, days), set(), set()
+    for complements in (True, False) if hours else (False,):
+        context = with_hours(cells, hours, rules, complements) if hours else None
+        if context is None:
+            system, fixed, forced, moot = energy_system(cells, days), set(), set(), set()
+        else:
+            system, fixed, forced, moot = context
+        if before is not None:
+            fixed |= revised(system, before, cells)
+        try:
+            result = protect(system, rules, start=start, fixed=fixed, moot=moot)
+            break
+        except RuntimeError:
+            if not fixed:
+                raise
     else:
-        system, fixed, forced = context
-    if before is not None:
-        fixed |= revised(system, before, cells)
-    try:
-        result = protect(system, rules, start=start, fixed=fixed)
-    except RuntimeError:
-        if not fixed:
-            raise
         return _withhold_all(system, cells, rules)
     mine = {k: r for k, r in result.reasons.items() if k in cells}
     for key in forced:  # withheld so that an hour stays protected
@@ -135,8 +138,11 @@ HOUR_SHIFT = 1
 
 
 def with_hours(
-    cells: Mapping[UnitKey, Facts], hours: Mapping[int, Version], rules: DisclosureRules
-) -> tuple[System, set[UnitKey], set[UnitKey]] | None:
+    cells: Mapping[UnitKey, Facts],
+    hours: Mapping[int, Version],
+    rules: DisclosureRules,
+    complements: bool = True,
+) -> tuple[System, set[UnitKey], set[UnitKey], set[UnitKey]] | None:
     """A day's groups with its hours as they were decided: the modular method of τ-ARGUS
     and sdcTable (sub-tables protected one by one). Each hour's hierarchy was protected
     when the hour was decided; the hours are fixed now. Each group's time table (the day
@@ -146,12 +152,15 @@ def with_hours(
     above when S minus its value is less than its upper margin (one withheld hour: S is
     its value). Such a day group must be withheld, and is protected in the day's
     hierarchy as a group below k would be (secondary suppressions of one sub-table are
-    primary in the next, as HiTaS does; so is an hour withheld only to protect another
-    in its hour). A day group whose hours are all published is known (their sum): fixed
-    as published unless its own rules withhold it, never a complement.
+    primary in the next, as HiTaS does; so is an hour withheld only to protect another in
+    its hour, with `complements` — at city scale many such hours are known from their own
+    hour's other sums and no day pattern can protect them: `decide` then tries without).
+    A day group whose hours are all published is known (their sum): fixed
+    as published, never a complement; if its own rules withhold it (one site dominates
+    the day, not any hour), it is withheld to no avail: the hours give it (`moot`).
 
-    Returns the day's system, the groups fixed as published and the groups withheld for
-    their hours; None when the hours do not add up to the day for every group (an hour
+    Returns the day's system, the groups fixed as published, the groups withheld for
+    their hours and the moot ones; None when the hours do not add up to the day for every group (an hour
     decided before versions were kept, or under other rules)."""
     sums: dict[Group, float] = defaultdict(float)
     hidden: dict[Group, list[tuple[float, float]]] = defaultdict(list)  # (value, upper)
@@ -159,14 +168,16 @@ def with_hours(
         for key, f in version.facts.items():
             sums[key[2]] += f.total
             if key not in version.published:
-                below_k = key in version.pattern
+                below_k = complements and key in version.pattern
                 facts = Facts(f.total, min(f.holders, 1), f.top) if below_k else f
                 hidden[key[2]].append((f.total, _upper(key, facts, rules)))
     for (_u, _t, g), f in cells.items():
         if not math.isclose(sums.get(g, 0.0), f.total, rel_tol=1e-9, abs_tol=1e-6):
             return None
     system = energy_system(cells)
-    forced, fixed = set(), set()
+    forced: set[UnitKey] = set()
+    fixed: set[UnitKey] = set()
+    moot: set[UnitKey] = set()
     for key in cells:
         withheld = hidden.get(key[2], [])
         rest = sum(v for v, _u in withheld)
@@ -176,9 +187,11 @@ def with_hours(
             unit.holders = (
                 min(unit.holders, 1) if sensitivity(key, unit, rules)[0] is None else unit.holders
             )
-        elif not withheld and sensitivity(key, system.units[key], rules)[0] is None:
-            fixed.add(key)
-    return system, fixed, forced
+        elif not withheld:
+            # Known from its hours: published, or withheld by its own rules to no avail.
+            known = moot if sensitivity(key, system.units[key], rules)[0] else fixed
+            known.add(key)
+    return system, fixed, forced, moot
 
 
 def _upper(key: UnitKey, facts: Facts, rules: DisclosureRules) -> float:

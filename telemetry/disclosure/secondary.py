@@ -54,6 +54,7 @@ def protect(
     prune: bool = True,
     start: set[UnitKey] | None = None,
     fixed: set[UnitKey] | None = None,
+    moot: set[UnitKey] | None = None,
 ) -> Protection:
     """start: units withheld to protect others in an earlier decision of the same tables
     (a rollup pass before this one): withheld again from the outset, so a pattern stays
@@ -61,12 +62,16 @@ def protect(
     out between versions); not pruned then, since it was when first decided.
     fixed: units the reader has already (published in an earlier version of the tables,
     and unchanged): published whatever their rules say, never withheld as complements
-    (withholding what is known protects nothing)."""
+    (withholding what is known protects nothing).
+    moot: units withheld by their own rules whose figures the reader has from other
+    tables already (a day whose hours are all published): no pattern here can protect
+    them, so their needs are not checked; never complements either."""
     fixed = fixed or set()
+    moot = moot or set()
     reasons, needs = primary_needs(system, rules)
     for key in fixed:
         reasons.pop(key, None)
-    needs = [n for n in needs if n.unit not in fixed]
+    needs = [n for n in needs if n.unit not in fixed and n.unit not in moot]
     primary = dict(reasons)
     published = {k for k, u in system.units.items() if u.offered and k not in reasons} | fixed
     for key in start or ():
