@@ -162,7 +162,7 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
             config.surveys,
             registry_stratum(registry),
             config.disclosure.rules(config.privacy_k),
-            seal_key=settings.survey_seal_key_bytes(),
+            seal_key=settings.survey_keys(),
         ),
         db=db,
         alert_events=AlertEventLog(

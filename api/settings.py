@@ -14,9 +14,12 @@ from pydantic import Field, SecretStr, field_validator
 
 from civic.board.config import BoardConfig
 from civic.surveys.config import SurveysConfig
+from civic.surveys.sealing import LEGACY_ID, SEAL_ID, SIGNING_PREFIX, SurveyKeys
+from insights.degree_days import DegreeDayBases
 from telemetry.config.settings import Settings
 from telemetry.config.strict import StrictModel
 from telemetry.config.yaml_model import Removed, load_model
+from telemetry.db.weather import GWANGJU_ASOS
 from telemetry.disclosure import DisclosureConfig
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.paths import resolve_config_path
@@ -67,6 +70,14 @@ class HouseholdLinksConfig(StrictModel):
     lifetime_days: int = Field(default=365, ge=1, le=3650)
 
 
+class WeatherConfig(StrictModel):
+    """Degree-days of households' savings: whose observations (the KMA ASOS station imported
+    with `python -m importers weather-asos`) and which base temperatures."""
+
+    station: int = Field(default=GWANGJU_ASOS, ge=1)
+    degree_days: DegreeDayBases = Field(default_factory=DegreeDayBases)
+
+
 class ApiConfig(StrictModel):
     """config/api.yaml: nothing secret."""
 
@@ -87,6 +98,7 @@ class ApiConfig(StrictModel):
     # rollups read the same keys from the `rollup: disclosure:` section of settings.yaml.
     disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
     household_links: HouseholdLinksConfig = Field(default_factory=HouseholdLinksConfig)
+    weather: WeatherConfig = Field(default_factory=WeatherConfig)
 
 
 DEFAULT_KEY_ID = "default"
@@ -149,10 +161,23 @@ class ApiSettings(Settings):
         return keys[0][1] if keys else ""
 
     def survey_seal_key_bytes(self) -> bytes:
-        """ENERGY_SURVEY_SEAL_KEY, else the oldest signing key (the last listed), so that
-        adding a newer signing key changes neither sealed responses nor participations."""
+        """The survey key of rounds opened before keys were recorded (`legacy`):
+        ENERGY_SURVEY_SEAL_KEY, else the oldest signing key (the last listed)."""
         keys = self.signing_keys()
         return (self.secret("survey_seal_key") or (keys[-1][1] if keys else "")).encode()
+
+    def survey_keys(self) -> SurveyKeys:
+        """Every survey secret by the id a round records as it opens: ENERGY_SURVEY_SEAL_KEY
+        (`seal`, which new rounds open under when set), each signing key (`signing:<id>`, the
+        newest for new rounds otherwise) and the `legacy` derivation."""
+        signing = self.signing_keys()
+        secrets = {f"{SIGNING_PREFIX}{kid}": key.encode() for kid, key in signing}
+        if legacy := self.survey_seal_key_bytes():
+            secrets[LEGACY_ID] = legacy
+        current = f"{SIGNING_PREFIX}{signing[0][0]}" if signing else SEAL_ID
+        if seal := self.secret("survey_seal_key"):
+            secrets[SEAL_ID], current = seal.encode(), SEAL_ID
+        return SurveyKeys(secrets, current)
 
     def load_api_config(self) -> ApiConfig:
         """config/api.yaml, strictly; ConfigError (file:line: field: message) on a mistake."""

@@ -108,7 +108,8 @@ class InfluxWriter:
                 write_precision=PRECISIONS[precision],
             )
         except ApiException as exc:
-            if exc.status in (400, 413):
+            # 422: InfluxDB 2.x's partial write (points beyond retention dropped).
+            if exc.status in (400, 413, 422):
                 raise _Permanent(_describe(exc)) from exc
             raise
         m.WRITE_SECONDS.observe(time.perf_counter() - started)

@@ -18,6 +18,7 @@ WRITE_SECONDS = Histogram(
 )
 ACKS_PENDING = Gauge("collector_acks_pending", "messages received, not yet acknowledged")
 ACKS = Counter("collector_acks", "MQTT acknowledgements sent")
+RECEIPTS = Counter("collector_receipts", "receipts published to a batch's response topic")
 ACKS_VOID = Counter(
     "collector_acks_void", "acks skipped: the message came on an earlier connection"
 )

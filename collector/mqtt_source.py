@@ -124,8 +124,18 @@ class MqttSource:
             self.refused_after_stop += 1
             return
         m.ACKS_PENDING.inc()
+        props = getattr(msg, "properties", None)
         self.inbox.put(
-            Delivery(msg.mid, msg.qos, msg.topic, msg.payload, time.time(), self._generation)
+            Delivery(
+                msg.mid,
+                msg.qos,
+                msg.topic,
+                msg.payload,
+                time.time(),
+                self._generation,
+                getattr(props, "ResponseTopic", None),
+                getattr(props, "CorrelationData", None),
+            )
         )
 
     # --- writer thread ------------------------------------------------------
@@ -139,6 +149,17 @@ class MqttSource:
                 return
             self.client.ack(d.mid, d.qos)
         m.ACKS.inc()
+
+    def respond(self, d: Delivery, payload: bytes) -> None:
+        """The receipt of a request batch, before its ack: a crash in between redelivers
+        the batch, and it is written and answered again (harmlessly)."""
+        if d.response_topic is None:
+            return
+        props = Properties(PacketTypes.PUBLISH)
+        if d.correlation is not None:
+            props.CorrelationData = d.correlation
+        self.client.publish(d.response_topic, payload, qos=1, properties=props)
+        m.RECEIPTS.inc()
 
     # --- shutdown -----------------------------------------------------------
     def stop_accepting(self) -> None:

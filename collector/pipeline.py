@@ -26,9 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collector import metrics as m
+from collector import receipts
+from collector.agent_stats import AgentStats
 from collector.arrivals import Arrivals
 from collector.influx_writer import InfluxWriter, WriteAborted
 from collector.reasons import Reason
+from collector.receipts import PendingReceipt
 from collector.seqtrack import SeqTracker
 from collector.stats import Stats
 from collector.validate import Validator
@@ -51,6 +54,7 @@ class _Batch:
     readings: int = 0
     reading_ts_ms: list[int] = field(default_factory=list)
     arrivals: Arrivals = field(default_factory=Arrivals)
+    receipts: list[PendingReceipt] = field(default_factory=list)
     opened: float = 0.0
 
     def empty(self) -> bool:
@@ -81,16 +85,19 @@ class Pipeline:
         batch_size: int,
         flush_interval: float,
         stats_interval: float,
+        respond: Callable[[Delivery, bytes], None] | None = None,
     ) -> None:
         self.inbox = inbox
         self.validator = validator
         self.writer = writer
         self.ack = ack
+        self.respond = respond
         self.stats = stats
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.stats_interval = stats_interval
         self.seq = SeqTracker()
+        self.agents = AgentStats(stats.instance)
         self.abort = threading.Event()  # set when shutdown may no longer wait for InfluxDB
         self._closed: queue.Queue[_Batch | None] = queue.Queue(maxsize=CLOSED_BATCHES)
         self._batch = _Batch()
@@ -171,7 +178,13 @@ class Pipeline:
             self._batch.lines_ns.append(
                 self._rejected_line(d.topic, refused.reason, refused.detail, d.payload)
             )
+            named = self.validator.agent_of(d.topic)
+            if named is not None:
+                self.agents.rejected(named, refused.reason.value)
         self._count_meter_limit(verdict)
+        receipt = receipts.pending(d, verdict) if self.respond else None
+        if receipt is not None:
+            self._batch.receipts.append(receipt)
         self._batch.deliveries.append(d)
 
     def _count_meter_limit(self, verdict: Accepted | Rejected) -> None:
@@ -201,6 +214,7 @@ class Pipeline:
             if ev.gaps:
                 m.SEQ_GAPS.inc(ev.gaps)
                 self.stats.add(seq_gaps=ev.gaps)
+                self.agents.gaps((a.site, a.agent), ev.gaps)
             if ev.duplicate:
                 m.SEQ_DUPLICATES.inc()
                 self.stats.add(seq_duplicates=1)
@@ -224,7 +238,9 @@ class Pipeline:
     def _add_stats_line(self) -> None:
         if self._batch.empty():
             self._batch.opened = time.monotonic()
-        self._batch.lines_ms.append(self.stats.line())
+        now = time.time()
+        self._batch.lines_ms.append(self.stats.line(now))
+        self._batch.lines_ms.extend(self.agents.lines(round(now * 1000)))
         self._next_stats = time.monotonic() + self.stats_interval
 
     # --- write thread -----------------------------------------------------------
@@ -241,7 +257,9 @@ class Pipeline:
     def _write(self, b: _Batch) -> None:
         refused = self.writer.write(b.lines_ms, "ms", self.abort) if b.lines_ms else []
         ns_lines = b.lines_ns + [
-            self._rejected_line("(influxdb)", Reason.INFLUX_REJECTED, r.error, r.line.encode())
+            self._rejected_line(
+                "(influxdb)", receipts.write_reason(r.error), r.error, r.line.encode()
+            )
             for r in refused
         ]
         # Stamped now, after the readings are stored: the rollup's arrival order.
@@ -255,8 +273,15 @@ class Pipeline:
         self._observe_lag(b.reading_ts_ms, time.time())
         m.WRITTEN.inc(written)
         self.stats.add(written=written)
+        self._answer(b.receipts, {r.line: r.error for r in refused})
         for d in b.deliveries:
             self.ack(d)
+
+    def _answer(self, pending: list[PendingReceipt], refused: dict[str, str]) -> None:
+        if self.respond is None:
+            return
+        for p in pending:
+            self.respond(p.delivery, p.finish(refused))
 
     def _observe_lag(self, ts_ms: list[int], done: float) -> None:
         pairs = [(max(0.0, done - t / 1000), n) for t, n in Counter(ts_ms).items()]
@@ -265,4 +290,4 @@ class Pipeline:
 
 
 _TICK = object()
-_META = (s.COLLECTOR_STATS, s.AGENT_STATUS)
+_META = (s.COLLECTOR_STATS, s.COLLECTOR_AGENT_STATS, s.AGENT_STATUS)

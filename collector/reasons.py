@@ -23,3 +23,5 @@ class Reason(StrEnum):
     UNKNOWN_METER_LIMIT = "unknown_meter_limit"
     # InfluxDB refused the line for good (400: field type conflict, parse error).
     INFLUX_REJECTED = "influx_rejected"
+    # InfluxDB dropped the point as older than the retention policy (a partial write).
+    BEYOND_RETENTION = "beyond_retention"

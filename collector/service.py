@@ -54,6 +54,7 @@ class Collector:
             settings.batch_size,
             settings.flush_interval_s,
             settings.stats_interval_s,
+            respond=self.source.respond,
         )
         self.aborted = False
         self.reload_requested = threading.Event()

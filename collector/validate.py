@@ -10,6 +10,7 @@ within their site's limit (collector/meters.py). Tags come from the registry
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,6 +71,15 @@ class Validator:
             return self._status(topic, d, now)
         return self._readings(topic, d, now)
 
+    def agent_of(self, topic: str) -> tuple[str, str] | None:
+        """The (site, agent) a message came from, when its topic parses and the registry knows
+        them (a rejected message is then counted under its agent on the operators' page)."""
+        try:
+            t = parse_topic(topic)
+        except TopicError:
+            return None
+        return (t.site, t.agent) if self.registry.knows(t.site, t.agent) else None
+
     def _unknown(self, site: str, agent: str) -> Rejected | None:
         if site not in self.registry.sites:
             return Rejected(Reason.UNKNOWN_SITE, f"site {site!r} is not in the registry")
@@ -129,6 +139,9 @@ class Validator:
         kept = batch.model_copy(update={"readings": [batch.readings[i] for i in keep]})
         out = self._reading_lines(kept, [stamps[i] for i in keep])
         out.refused, out.refused_readings = why, refused
+        out.refused_meters = dict(
+            Counter(r.meter for r in batch.readings if r.meter in admission.refused)
+        )
         return out
 
     def _implausible_time(self, batch: AnyBatch, stamps: list[int], now: float) -> Rejected | None:
@@ -175,6 +188,7 @@ class Validator:
             # Lag is about live readings: imported history would drown it.
             out.reading_ts_ms.append(ms)
         out.readings = len(batch.readings)
+        out.meters = [r.meter for r in batch.readings]
         return out
 
     def _series(

@@ -17,6 +17,9 @@ class Delivery:
     payload: bytes
     received: float  # time.time() at arrival
     generation: int  # connection it came on; acks of older connections are void
+    # MQTT v5 request/response: where the publisher wants the receipt (None: no answer).
+    response_topic: str | None = None
+    correlation: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -31,6 +34,9 @@ class Accepted:
     # Readings of new meters past their site's limit, left out of `lines`.
     refused: Rejected | None = None
     refused_readings: int = 0
+    # The meter of each reading line (the first len(meters) lines), for receipts.
+    meters: list[str] = field(default_factory=list)
+    refused_meters: dict[str, int] = field(default_factory=dict)  # meter -> readings refused
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,12 @@ internet).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Playwright
+    from playwright.sync_api import Browser, Page, Playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -38,3 +39,26 @@ def launch(playwright: Playwright) -> Browser:
     if path is None:
         raise RuntimeError("chromium is not installed (Debian: apt-get install chromium)")
     return playwright.chromium.launch(executable_path=str(path), args=FLAGS, headless=True)
+
+
+def wire_bytes(page: Page) -> Callable[[], tuple[int, int]]:
+    """Counts what the page's requests bring over the wire from now on.
+
+    Returns a function giving (bytes, requests) so far: bytes as received
+    (compressed bodies plus headers, CDP `encodedDataLength`, the figure of
+    the browser's Network panel), requests that got at least one byte (a
+    response from the browser's cache counts none).
+    """
+    session = page.context.new_cdp_session(page)
+    sizes: dict[str, int] = {}
+    session.on(
+        "Network.loadingFinished",
+        lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+    )
+    session.send("Network.enable")
+
+    def totals() -> tuple[int, int]:
+        received = [n for n in sizes.values() if n > 0]
+        return sum(received), len(received)
+
+    return totals

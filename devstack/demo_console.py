@@ -88,7 +88,16 @@ def staff_accounts(platform: Platform, accounts: Sequence[tuple[str, str, str]])
     print("Staff accounts (one per role; the passwords are shown only now):")
     print(table(accounts, ["name", "role", "password"]))
     print(f"Sign in at {base}/staff/signin  (board staff view: {base}/board/staff, "
-          f"audit log: {base}/staff/audit)\n", flush=True)  # fmt: skip
+          f"audit log: {base}/staff/audit)", flush=True)  # fmt: skip
+    for name, role, password in accounts:
+        if role.startswith("facility_manager (") and role.endswith(")"):
+            site = role[len("facility_manager (") : -1]
+            print(f"Facility manager's live page: {base}/facility/{site}  "
+                  f"(sign in as {name}, password {password})", flush=True)  # fmt: skip
+        elif role == "operator":
+            print(f"Operators' fleet page:        {base}/operations  "
+                  f"(sign in as {name}, password {password})", flush=True)  # fmt: skip
+    print(flush=True)
 
 
 def report_exit(child: Child) -> None:

@@ -8,28 +8,39 @@ a reading's point is its meter and period start, so it overwrites itself.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from importers.bills import read_bills
 from importers.errors import Refused
+from importers.forecast import forecast
 from importers.greenbutton import read_greenbutton
+from importers.history import ReceiptLog
 from importers.kapt import read_kapt
+from importers.progress import receipt_progress
 from importers.publish import Publisher, PublishError, Tls, publish_all
+from importers.receipts import ImportReceipt
 from importers.seqstore import SeqBusy, SeqStore
 from importers.settings import ImporterSettings
+from importers.weather import import_weather
 from telemetry.config.cli import AgentOpt, ConfigOpt, MqttCaOpt, MqttUrlOpt, fail, settings_or_fail
+from telemetry.db import DEFAULT_DB_URL, migrate, redact_url
+from telemetry.db.cli import DbUrlOpt
 from telemetry.ids import is_valid_id
 from telemetry.logs import setup_logging
 from telemetry.readings_v2 import AnyReading
+from telemetry.receipts import receipts_topic
 from telemetry.registry import AgentKind, ConfigError, load_registry
 
 COMPONENT = "importers"
 FAILED = 1
+REFUSED = 2  # bad input: readings (or the file) refused
 log = logging.getLogger(COMPONENT)
 
 app = typer.Typer(
@@ -39,7 +50,10 @@ app = typer.Typer(
         "complex's monthly costs CSV, check the whole file, and publish its readings over "
         "MQTT (QoS 1, energy.readings.v2) as an importer agent of the config, like an edge "
         "agent. A refused file publishes nothing. Secrets (ENERGY_MQTT_PASSWORD) come from "
-        "the environment."
+        "the environment. weather-asos stores a KMA ASOS daily CSV in the platform database "
+        "(--db-url) instead, and no agent is needed. Each import waits for the collector's "
+        "receipt of every batch and prints, per meter, what was stored and what was refused "
+        "and why (exit 2 when anything was refused); receipts lists the last imports' receipts."
     ),
 )
 
@@ -48,6 +62,8 @@ class Format(StrEnum):
     GREENBUTTON = "greenbutton"
     BILLS = "bills"
     KAPT = "kapt"
+    WEATHER_ASOS = "weather-asos"
+    RECEIPTS = "receipts"
 
 
 @app.command()
@@ -57,10 +73,15 @@ def main(
         typer.Argument(
             metavar="FORMAT",
             help="greenbutton (NAESB ESPI XML, direct or containerized), bills (monthly bills "
-            "CSV) or kapt (apartment-complex monthly costs CSV, stored as costs)",
+            "CSV), kapt (apartment-complex monthly costs CSV, stored as costs) or weather-asos "
+            "(KMA ASOS daily CSV, CP949 or UTF-8, into the platform database); receipts lists "
+            "the last imports' receipts (no FILE)",
         ),
     ],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the file to import")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(exists=True, dir_okay=False, help="the file to import"),
+    ] = None,
     household: Annotated[
         str | None,
         typer.Option("--household", help="greenbutton: household id; meters <household>-<utility>"),
@@ -82,8 +103,23 @@ def main(
         ),
     ] = None,
     check: Annotated[
-        bool, typer.Option("--check", help="check the file, print what it holds, publish nothing")
+        bool,
+        typer.Option(
+            "--check",
+            help="check the file, print per meter what would be stored and refused (the raw "
+            "retention foreseen), publish nothing, no broker needed",
+        ),
     ] = False,
+    station: Annotated[
+        int | None,
+        typer.Option(
+            "--station", help="weather-asos: KMA station number (env ENERGY_WEATHER_STATION; 156)"
+        ),
+    ] = None,
+    db_url: DbUrlOpt = None,
+    last: Annotated[
+        int, typer.Option("--last", min=1, help="receipts: how many of the last imports")
+    ] = 10,
 ) -> None:
     """Import one file: check all of it, then publish it (all or nothing)."""
     setup_logging(COMPONENT)
@@ -96,7 +132,17 @@ def main(
         mqtt_ca=mqtt_ca,
         max_file_bytes=max_file_bytes,
         state_dir=state_dir,
+        weather_station=station,
+        db_url=db_url,
     )
+    if fmt is Format.RECEIPTS:
+        _show_receipts(settings, last)
+        return
+    if file is None:
+        fail(COMPONENT, f"{fmt.value} needs FILE")
+    if fmt is Format.WEATHER_ASOS:
+        _weather(file, settings, check)
+        return
     site = _importer_site(settings)
     try:
         readings = _read(fmt, file, household, settings.max_file_bytes)
@@ -107,10 +153,71 @@ def main(
         fail(COMPONENT, f"refused, nothing published: {exc}")
     meters = len({r.meter for r in readings})
     if check:
-        print(f"{file}: {len(readings)} readings of {meters} meters, nothing published")
+        _check(file, readings, meters, settings)
         return
-    sent = _publish(settings, site, readings)
-    print(f"{file}: {len(readings)} readings of {meters} meters published in {sent} batches")
+    receipt = _publish(settings, site, file, readings)
+    stored = f"{receipt.stored()} stored, {receipt.refused()} refused"
+    _report(f"{file}: {len(readings)} readings of {meters} meters: {stored}", receipt)
+
+
+def _check(
+    file: Path, readings: Sequence[AnyReading], meters: int, settings: ImporterSettings
+) -> None:
+    would = forecast(file.name, readings, settings.raw_retention_days)
+    stored = f"{would.stored()} would be stored, {would.refused()} refused"
+    _report(
+        f"{file}: {len(readings)} readings of {meters} meters, nothing published: {stored}",
+        would,
+    )
+
+
+def _report(headline: str, receipt: ImportReceipt) -> None:
+    """The receipt (or the forecast) as printed; exit 2 when anything is refused."""
+    print(headline)
+    print("\n".join(receipt.table()))
+    if receipt.refused():
+        raise typer.Exit(REFUSED)
+
+
+def _show_receipts(settings: ImporterSettings, last: int) -> None:
+    for entry in ReceiptLog(settings.state_dir).last(last):
+        print(
+            f"{entry.at.isoformat()} {entry.agent} {entry.receipt.file} ({entry.receipt.import_id})"
+        )
+        print("\n".join(f"  {row}" for row in entry.receipt.table()))
+
+
+def _weather(file: Path, settings: ImporterSettings, check: bool) -> None:
+    url = settings.db_url or DEFAULT_DB_URL
+    try:
+        _require_newest(url)
+        lines, code = import_weather(
+            file, settings.weather_station, url, settings.max_file_bytes, check
+        )
+    except Refused as exc:
+        log.warning(
+            "file refused", extra={"file": str(file), "reason": exc.message, "line": exc.line}
+        )
+        fail(COMPONENT, f"refused, nothing stored: {exc}")
+    except SQLAlchemyError as exc:
+        reason = f"{exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+        fail(COMPONENT, f"{redact_url(url)}: {reason}", FAILED)
+    log.info("weather imported", extra={"file": str(file), "check": check, "exit": code})
+    print("\n".join(lines))
+    if code:
+        raise typer.Exit(code)
+
+
+def _require_newest(url: str) -> None:
+    """The weather table exists only from revision 0009 on: say how to get there."""
+    at, newest = migrate.current(url), migrate.head()
+    if at != newest:
+        fail(
+            COMPONENT,
+            f"{redact_url(url)} is at revision {at or 'none'}, not {newest}: "
+            "run python -m telemetry.db upgrade (the API does it when it starts)",
+            FAILED,
+        )
 
 
 def _read(fmt: Format, file: Path, household: str | None, max_bytes: int) -> Sequence[AnyReading]:
@@ -138,8 +245,11 @@ def _importer_site(settings: ImporterSettings) -> str:
     return registry.site_of_agent(agent).id
 
 
-def _publish(settings: ImporterSettings, site: str, readings: Sequence[AnyReading]) -> int:
+def _publish(
+    settings: ImporterSettings, site: str, file: Path, readings: Sequence[AnyReading]
+) -> ImportReceipt:
     agent = settings.agent or ""
+    receipt = ImportReceipt(import_id=uuid.uuid4().hex, file=file.name)
     try:
         store = SeqStore(settings.state_dir, agent)
     except SeqBusy as exc:
@@ -147,10 +257,21 @@ def _publish(settings: ImporterSettings, site: str, readings: Sequence[AnyReadin
     tls = Tls(
         *(str(p) if p else None for p in (settings.mqtt_ca, settings.mqtt_cert, settings.mqtt_key))
     )
-    publisher = Publisher(settings.mqtt_target(), agent, settings.publish_timeout_s, tls)
+    publisher = Publisher(
+        settings.mqtt_target(),
+        agent,
+        settings.publish_timeout_s,
+        tls,
+        receipts_topic(site, agent, receipt.import_id),
+        settings.receipt_timeout_s,
+    )
     try:
         publisher.connect()
-        sent = publish_all(publisher, store, site, agent, readings, settings.batch_readings)
+        with receipt_progress(len(readings)) as answered:
+            sent = publish_all(
+                publisher, store, site, agent, readings, settings.batch_readings, receipt, answered
+            )
+        ReceiptLog(settings.state_dir).record(agent, receipt)
     except PublishError as exc:
         log.error("publish failed", extra={"reason": str(exc)})
         fail(COMPONENT, f"{exc}; re-run the import to complete it (a re-import overwrites)", FAILED)
@@ -159,6 +280,13 @@ def _publish(settings: ImporterSettings, site: str, readings: Sequence[AnyReadin
         store.close()
     log.info(
         "published",
-        extra={"site": site, "agent": agent, "batches": len(sent), "readings": len(readings)},
+        extra={
+            "site": site,
+            "agent": agent,
+            "batches": len(sent),
+            "readings": len(readings),
+            "stored": receipt.stored(),
+            "refused": receipt.refused(),
+        },
     )
-    return len(sent)
+    return receipt

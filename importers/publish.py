@@ -4,22 +4,37 @@ paho-mqtt 2.x, MQTT v5, one batch at a time, each waited for until its PUBACK
 (a PUBACK with a failure reason code, such as the broker's ACL refusing the
 topic, stops the run). The client id is the agent id, as for an edge agent;
 the broker's ACL lets the agent write only under energy/v1/{site}/{agent}/.
+
+Each batch asks for the collector's receipt (MQTT v5 request/response): its
+ResponseTopic is the import's own energy/v1/{site}/{agent}/receipts/{import},
+which the agent's ACL lets it read, and its CorrelationData the batch seq. A
+few batches are in flight at once; each must be answered within the receipt
+timeout, or the import stops saying which batch was not.
 """
 
 from __future__ import annotations
 
 import ssl
 import threading
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from pydantic import ValidationError
 
+from importers.receipts import ImportReceipt
 from importers.seqstore import SeqStore
 from telemetry.mqtt_url import MqttTarget
 from telemetry.readings_v2 import AnyReading, ReadingBatchV2
+from telemetry.receipts import BatchReceipt
 from telemetry.topics import readings_topic
+
+IN_FLIGHT = 4  # batches published and not yet answered
 
 
 class PublishError(RuntimeError):
@@ -44,8 +59,22 @@ def batches(
 
 
 class Publisher:
-    def __init__(self, target: MqttTarget, client_id: str, timeout_s: float, tls: Tls) -> None:
+    def __init__(
+        self,
+        target: MqttTarget,
+        client_id: str,
+        timeout_s: float,
+        tls: Tls,
+        receipts_topic: str | None = None,
+        receipt_timeout_s: float = 30.0,
+    ) -> None:
         self.timeout_s = timeout_s
+        self.receipts_topic = receipts_topic
+        self.receipt_timeout_s = receipt_timeout_s
+        self._answers: dict[bytes, BatchReceipt] = {}
+        self._answered = threading.Condition()
+        self._subscribed = threading.Event()
+        self._sub_reason = "no answer"
         self._connected = threading.Event()
         self._connect_reason = "no answer"
         self._acks: dict[int, str] = {}  # mid -> reason of a failed PUBACK
@@ -60,6 +89,8 @@ class Publisher:
             )
         c.on_connect = self._on_connect
         c.on_publish = self._on_publish
+        c.on_subscribe = self._on_subscribe
+        c.on_message = self._on_message
         self.client, self.target = c, target
 
     def _on_connect(self, _c: mqtt.Client, _u: object, _f: object, reason, _p: object) -> None:
@@ -70,6 +101,22 @@ class Publisher:
     def _on_publish(self, _c: mqtt.Client, _u: object, mid: int, reason, _p: object) -> None:
         if reason.is_failure:
             self._acks[mid] = str(reason)
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: object, _mid: int, codes, _p: object) -> None:
+        failed = [str(c) for c in codes if c.is_failure]
+        self._sub_reason = ", ".join(failed)
+        if not failed:
+            self._subscribed.set()
+
+    def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+        key = getattr(msg.properties, "CorrelationData", None)
+        try:
+            answer = BatchReceipt.model_validate_json(msg.payload)
+        except ValidationError:
+            return  # not a receipt: the wait for the batch's own goes on
+        with self._answered:
+            self._answers[bytes(key or b"")] = answer
+            self._answered.notify_all()
 
     def connect(self) -> None:
         try:
@@ -82,9 +129,26 @@ class Publisher:
             raise PublishError(
                 f"{self.target.redacted()} refused the connection: {self._connect_reason}"
             )
+        if self.receipts_topic is not None:
+            self._subscribe_receipts(self.receipts_topic)
+
+    def _subscribe_receipts(self, topic: str) -> None:
+        self.client.subscribe(topic, options=SubscribeOptions(qos=1))
+        if not self._subscribed.wait(self.timeout_s):
+            self.close()
+            raise PublishError(
+                f"the broker refused the subscription to {topic} ({self._sub_reason}): the "
+                "importer agent's ACL needs topic read energy/v1/{site}/{agent}/receipts/#"
+            )
 
     def publish(self, batch: ReadingBatchV2) -> None:
-        info = self.client.publish(readings_topic(batch.site, batch.agent), batch.to_json(), qos=1)
+        props = None
+        if self.receipts_topic is not None:
+            props = Properties(PacketTypes.PUBLISH)
+            props.ResponseTopic = self.receipts_topic
+            props.CorrelationData = _correlation(batch.seq)
+        topic = readings_topic(batch.site, batch.agent)
+        info = self.client.publish(topic, batch.to_json(), qos=1, properties=props)
         try:
             info.wait_for_publish(self.timeout_s)
         except RuntimeError as exc:  # paho: the message was not queued (disconnected)
@@ -94,6 +158,17 @@ class Publisher:
         refused = self._acks.pop(info.mid, None)
         if refused is not None:
             raise PublishError(f"batch seq {batch.seq}: the broker refused it ({refused})")
+
+    def receipt(self, seq: int) -> BatchReceipt:
+        """The collector's answer to batch `seq`, waited for at most the receipt timeout."""
+        key = _correlation(seq)
+        with self._answered:
+            if not self._answered.wait_for(lambda: key in self._answers, self.receipt_timeout_s):
+                raise PublishError(
+                    f"no receipt for batch {seq} within {self.receipt_timeout_s:g} s: "
+                    "is the collector running?"
+                )
+            return self._answers.pop(key)
 
     def close(self) -> None:
         self.client.disconnect()
@@ -107,10 +182,36 @@ def publish_all(
     agent: str,
     readings: Sequence[AnyReading],
     size: int,
+    receipt: ImportReceipt | None = None,
+    answered: Callable[[int], None] = lambda _n: None,
 ) -> list[ReadingBatchV2]:
-    """Every batch, in order; the seq is saved after each PUBACK."""
+    """Every batch, in order; the seq is saved after each PUBACK. With `receipt`, each
+    batch's answer is added to it (a few batches in flight) and `answered` is told how many
+    readings it held."""
     out = batches(site, agent, readings, size, store.last() + 1)
+    waiting: deque[ReadingBatchV2] = deque()
     for batch in out:
         publisher.publish(batch)
         store.save(batch.seq)
+        if receipt is None:
+            continue
+        waiting.append(batch)
+        if len(waiting) >= IN_FLIGHT:
+            _settle(publisher, waiting.popleft(), receipt, answered)
+    while receipt is not None and waiting:
+        _settle(publisher, waiting.popleft(), receipt, answered)
     return out
+
+
+def _settle(
+    publisher: Publisher,
+    batch: ReadingBatchV2,
+    receipt: ImportReceipt,
+    answered: Callable[[int], None],
+) -> None:
+    receipt.add(batch.readings, publisher.receipt(batch.seq))
+    answered(len(batch.readings))
+
+
+def _correlation(seq: int) -> bytes:
+    return str(seq).encode("ascii")

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field
 
 from telemetry.config.settings import Settings
+from telemetry.db.weather import GWANGJU_ASOS
 
 
 class ImporterSettings(Settings):
@@ -21,4 +22,10 @@ class ImporterSettings(Settings):
         default=Path("var/importers"), description="per-agent batch sequence numbers"
     )
     publish_timeout_s: float = Field(default=30.0, gt=0, description="wait for each PUBACK")
+    receipt_timeout_s: float = Field(
+        default=60.0, gt=0, description="wait for the collector's receipt of each batch"
+    )
+    weather_station: int = Field(
+        default=GWANGJU_ASOS, ge=1, description="weather-asos: the KMA station imported (156: 광주)"
+    )
     batch_readings: int = Field(default=2_000, ge=1, le=5_000, description="readings per batch")

@@ -1,11 +1,12 @@
 """Weather normalisation of a household's savings with heating and cooling degree-days.
 
 Degree-days per KST day from its mean outdoor temperature: heating
-`max(0, 18 °C − t)`, cooling `max(0, t − 24 °C)` (the bases of KMA's 난방도일
-and 냉방도일). Temperatures are given per day (observed, e.g. KMA ASOS station
-156 Gwangju); where none are given, Gwangju's climate normal
-(telemetry.climate) stands in, which normalises for season but not for an
-unusually cold or hot year.
+`max(0, base_h − t)`, cooling `max(0, t − base_c)`; the bases are configurable
+(`DegreeDayBases`, config/api.yaml `weather.degree_days`), by default 18 °C and
+24 °C (the bases of KMA's 난방도일 and 냉방도일). A day's mean is the observed
+one where the `Weather` has it (KMA ASOS daily data, telemetry/db/weather.py),
+else Gwangju's climate normal (telemetry.climate), which normalises for season
+but not for an unusually cold or hot year; each month counts its observed days.
 
 The baseline model (IPMVP option C, ASHRAE Guideline 14 style) is fitted by
 least squares on the household's months before it enrolled:
@@ -23,18 +24,48 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal, Self
 
 import numpy as np
+from pydantic import Field, model_validator
 
 from telemetry.climate import normal_daily_mean_c
+from telemetry.config.strict import FrozenStrictModel
 
-HEATING_BASE_C = 18.0
-COOLING_BASE_C = 24.0
 MIN_DEGREE_DAYS = 10.0  # per term, over all baseline months: less cannot be fitted
 MIN_BASELINE_MONTHS = 6
 
 Temperatures = Callable[[dt.date], float]
+
+
+class DegreeDayBases(FrozenStrictModel):
+    """Base temperatures of degree-days (config/api.yaml `weather.degree_days`)."""
+
+    heating_c: float = Field(default=18.0, ge=0, le=30, description="heating below this mean")
+    cooling_c: float = Field(default=24.0, ge=10, le=40, description="cooling above this mean")
+
+    @model_validator(mode="after")
+    def _heating_below_cooling(self) -> Self:
+        if self.heating_c > self.cooling_c:
+            raise ValueError(f"heating_c {self.heating_c} is above cooling_c {self.cooling_c}")
+        return self
+
+
+KMA_BASES = DegreeDayBases()
+
+
+@dataclass(frozen=True, slots=True)
+class Weather:
+    """The daily means degree-days are computed from: observed where given, else `normal`."""
+
+    observed: Mapping[dt.date, float] = field(default_factory=dict)  # KST day -> mean °C
+    station: int | None = None  # where `observed` was measured (KMA station number)
+    bases: DegreeDayBases = KMA_BASES
+    normal: Temperatures = normal_daily_mean_c
+
+
+NORMAL = Weather()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +74,45 @@ class MonthDegreeDays:
     days: int
     hdd: float
     cdd: float
+    observed_days: int = 0  # days of the month whose mean was observed (the rest: the normal)
 
 
-def day_degree_days(mean_c: float) -> tuple[float, float]:
+@dataclass(frozen=True, slots=True)
+class WeatherUsed:
+    """Which temperatures a figure's degree-days came from."""
+
+    kind: Literal["observed", "normal", "mixed"]
+    observed_days: int
+    days: int
+    station: int | None  # None when no day was observed
+
+
+def weather_used(dd: Iterable[MonthDegreeDays], weather: Weather) -> WeatherUsed:
+    months = list(dd)
+    observed, days = sum(m.observed_days for m in months), sum(m.days for m in months)
+    kind = "normal" if observed == 0 else "observed" if observed == days else "mixed"
+    return WeatherUsed(kind, observed, days, weather.station if observed else None)
+
+
+def day_degree_days(mean_c: float, bases: DegreeDayBases = KMA_BASES) -> tuple[float, float]:
     """(heating, cooling) degree-days of a day with this mean temperature."""
-    return max(0.0, HEATING_BASE_C - mean_c), max(0.0, mean_c - COOLING_BASE_C)
+    return max(0.0, bases.heating_c - mean_c), max(0.0, mean_c - bases.cooling_c)
 
 
-def month_degree_days(
-    month: dt.date, temperatures: Temperatures = normal_daily_mean_c
-) -> MonthDegreeDays:
+def month_degree_days(month: dt.date, weather: Weather = NORMAL) -> MonthDegreeDays:
     days = calendar.monthrange(month.year, month.month)[1]
     hdd = cdd = 0.0
+    observed = 0
     for d in range(1, days + 1):
-        heating, cooling = day_degree_days(temperatures(month.replace(day=d)))
+        day = month.replace(day=d)
+        mean = weather.observed.get(day)
+        observed += mean is not None
+        heating, cooling = day_degree_days(
+            weather.normal(day) if mean is None else mean, weather.bases
+        )
         hdd += heating
         cdd += cooling
-    return MonthDegreeDays(month.replace(day=1), days, round(hdd, 3), round(cdd, 3))
+    return MonthDegreeDays(month.replace(day=1), days, round(hdd, 3), round(cdd, 3), observed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +192,6 @@ def normalised_savings(
 
 
 def degree_days_of(
-    months: Iterable[dt.date], temperatures: Temperatures = normal_daily_mean_c
+    months: Iterable[dt.date], weather: Weather = NORMAL
 ) -> dict[dt.date, MonthDegreeDays]:
-    return {m.replace(day=1): month_degree_days(m, temperatures) for m in months}
+    return {m.replace(day=1): month_degree_days(m, weather) for m in months}

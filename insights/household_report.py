@@ -6,17 +6,20 @@ comparison cell (dong × building type, the cell of the programme
 evaluation); their median per month is shown only when at least k of them
 (the API's `privacy_k`) have that utility in the window, and a month's median
 only when at least k of them have that month, so no median is one
-household's figure.
+household's figure. Savings take their degree-days from the `Weather` the
+caller gives (observed means where stored, else the normal) and say which.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
+from dataclasses import asdict
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from insights.degree_days import NORMAL, Weather
 from insights.household_months import MonthUse, UtilityMonths, months_of
 from insights.household_savings import UtilitySavings, enrolment_of, utility_savings
 from stores.figures import UNITS, Amount, Kg, Percent, Ratio
@@ -51,6 +54,17 @@ class BaselineFit(BaseModel):
     r2: Ratio
 
 
+class WeatherSource(BaseModel):
+    kind: Literal["observed", "normal", "mixed"] = Field(
+        description="observed: every day's mean temperature observed; normal: Gwangju's "
+        "climate normal throughout (no observations stored); mixed: observed where stored, "
+        "the normal for the other days"
+    )
+    observed_days: int = Field(description="days of the baseline and reporting months observed")
+    days: int = Field(description="days of the baseline and reporting months")
+    station: int | None = Field(description="the KMA ASOS station observed (None: none was)")
+
+
 class SavingsFigure(BaseModel):
     status: Literal[
         "ok", "no_enrolment", "too_few_baseline_months", "no_reporting_months", "not_applicable"
@@ -64,6 +78,9 @@ class SavingsFigure(BaseModel):
     savings: Amount = Field(None, description="expected − actual (negative: used more)")
     savings_pct: Percent = None
     co2e_avoided_kg: Kg = None
+    weather_source: WeatherSource | None = Field(
+        None, description="whose temperatures the degree-days came from (None: no weather term)"
+    )
 
 
 class Peers(BaseModel):
@@ -157,6 +174,7 @@ def _savings(s: UtilitySavings, utility: str, factors: EmissionFactors) -> Savin
         savings=s.savings,
         savings_pct=s.savings_pct,
         co2e_avoided_kg=factors.kg(utility, s.savings) if s.savings is not None else None,
+        weather_source=WeatherSource(**asdict(s.weather_used)) if s.weather_used else None,
     )
 
 
@@ -197,7 +215,9 @@ def report(
     k: int,
     today: dt.date,
     window: tuple[dt.datetime, dt.datetime] | None = None,
+    weather: Weather = NORMAL,
 ) -> HouseholdReport:
+    """`weather`: the observed daily means over the window (else the normal throughout)."""
     start, end = window or default_window(h, today)
     peers = peers_of(homes, h)
     found = months_of(store, homes, [h, *peers], start, end)
@@ -208,7 +228,7 @@ def report(
         _utility(
             u,
             own[u],
-            utility_savings(u, own[u], enrolment, today),
+            utility_savings(u, own[u], enrolment, today, weather),
             peer_medians(others, u, k),
             factors,
         )

@@ -27,14 +27,16 @@ from typing import Literal
 
 from insights.degree_days import (
     MIN_BASELINE_MONTHS,
+    NORMAL,
     BaselineModel,
-    Temperatures,
+    Weather,
+    WeatherUsed,
     degree_days_of,
     fit_baseline,
     normalised_savings,
+    weather_used,
 )
 from insights.household_months import MonthUse
-from telemetry.climate import normal_daily_mean_c
 from telemetry.registry.households import Enrolment, Household
 
 BASELINE_MAX_MONTHS = 12
@@ -61,6 +63,9 @@ class UtilitySavings:
     actual: float | None = None
     savings: float | None = None  # expected − actual (negative: used more)
     savings_pct: float | None = None
+    # Whose temperatures the degree-days of the baseline and reporting months came from;
+    # None when no degree-days were used (no weather term, or no figure).
+    weather_used: WeatherUsed | None = None
 
 
 def enrolment_of(h: Household, today: dt.date) -> Enrolment | None:
@@ -92,25 +97,25 @@ def utility_savings(
     months: Sequence[MonthUse],
     enrolment: Enrolment | None,
     today: dt.date,
-    temperatures: Temperatures = normal_daily_mean_c,
+    weather: Weather = NORMAL,
 ) -> UtilitySavings:
     if utility not in WEATHER:
         return UtilitySavings("not_applicable")
-    weather = WEATHER[utility]
+    weather_terms = WEATHER[utility]
     if enrolment is None:
-        return UtilitySavings("no_enrolment", weather)
+        return UtilitySavings("no_enrolment", weather_terms)
     use = {m.month: m.consumption for m in months}
     baseline, reporting = split_months(list(use), enrolment, today)
     if len(baseline) < MIN_BASELINE_MONTHS:
-        return UtilitySavings("too_few_baseline_months", weather, baseline, reporting)
+        return UtilitySavings("too_few_baseline_months", weather_terms, baseline, reporting)
     if not reporting:
-        return UtilitySavings("no_reporting_months", weather, baseline, reporting)
-    dd = degree_days_of(baseline + reporting, temperatures)
-    model = fit_baseline({m: use[m] for m in baseline}, dd, weather)
+        return UtilitySavings("no_reporting_months", weather_terms, baseline, reporting)
+    dd = degree_days_of(baseline + reporting, weather)
+    model = fit_baseline({m: use[m] for m in baseline}, dd, weather_terms)
     result = normalised_savings(model, {m: use[m] for m in reporting}, dd)
     return UtilitySavings(
         "ok",
-        weather,
+        weather_terms,
         baseline,
         reporting,
         model,
@@ -118,4 +123,5 @@ def utility_savings(
         result.actual,
         result.savings,
         result.savings_pct,
+        weather_used(dd.values(), weather) if weather_terms else None,
     )

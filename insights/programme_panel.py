@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter
 
 import numpy as np
 
@@ -31,77 +33,72 @@ class Panel:
     target: np.ndarray  # per row
     cell_of_month: np.ndarray  # per (cell, month) index: its cell's index
 
-    def rows_of(self, draw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of the drawn households and, per row, the position of its draw."""
-        counts = self.count[draw]
-        total = int(counts.sum())
-        first_out = np.cumsum(counts) - counts
-        rows = np.repeat(self.offset[draw] - first_out, counts) + np.arange(total)
-        return rows, np.repeat(np.arange(len(draw)), counts)
-
 
 def month_index(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
-@dataclass(frozen=True, slots=True)
-class _Spans:
-    first_start: int  # first enrolment month in any programme (_OPEN: none)
-    own: list[tuple[int, int]]  # the programme's enrolments (start month, end month)
-    other: list[tuple[int, int]]  # other programmes' enrolments
-
-    def kind(self, m: int) -> tuple[bool, bool]:
-        """(untreated, target) for month index m."""
-        if m < self.first_start:
-            return True, False
-        inside = any(a < m <= b for a, b in self.own)
-        busy = any(a <= m <= b for a, b in self.other)
-        return False, inside and not busy
-
-
-def _spans(subject: Subject, programme: str) -> _Spans:
-    own, other = [], []
-    for e in subject.enrolments:
-        span = (month_index(e.start), month_index(e.end) if e.end else _OPEN)
-        (own if e.programme == programme else other).append(span)
-    first = min((a for a, _ in own + other), default=_OPEN)
-    return _Spans(first, own, other)
-
-
 def build_panel(programme: str, subjects: Sequence[Subject], rows: list[MonthlyUse]) -> Panel:
+    """Rows of households among `subjects` with use > 0, sorted by household and month."""
     index = {s.id: i for i, s in enumerate(subjects)}
-    spans = [_spans(s, programme) for s in subjects]
-    kept = sorted(
-        (index[r.household], month_index(r.month), r.consumption)
-        for r in rows
-        if r.household in index and r.consumption > 0
-    )
-    present = sorted({h for h, _, _ in kept})
-    local = {h: i for i, h in enumerate(present)}
+    dates = list(map(attrgetter("month"), rows))
+    months = {d: month_index(d) for d in set(dates)}
+    n = len(rows)  # map() over C callables: no Python frame per row
+    h = np.fromiter(map(index.get, map(attrgetter("household"), rows), repeat(-1)), np.int64, n)
+    m = np.fromiter(map(months.__getitem__, dates), np.int64, n)
+    used = np.fromiter(map(attrgetter("consumption"), rows), float, n)
+    keep = (h >= 0) & (used > 0)
+    h, m, used = h[keep], m[keep], used[keep]
+    low = int(m.min()) if len(m) else 0
+    span = int(m.max()) - low + 1 if len(m) else 1
+    order = np.argsort(h * span + (m - low), kind="stable")  # one key sorts faster than lexsort
+    h, m, used = h[order], m[order], used[order]
+    present, hh = np.unique(h, return_inverse=True)
     cells: dict[tuple[str, str], int] = {}
-    cell_months: dict[tuple[int, int], int] = {}
-    n = len(kept)
-    hh, cm = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    log_use = np.empty(n)
-    untreated, target = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    for i, (h, m, used) in enumerate(kept):
-        cell = cells.setdefault(subjects[h].cell, len(cells))
-        hh[i] = local[h]
-        cm[i] = cell_months.setdefault((cell, m), len(cell_months))
-        log_use[i] = np.log(used)
-        untreated[i], target[i] = spans[h].kind(m)
+    cell_of = np.array([cells.setdefault(s.cell, len(cells)) for s in subjects], dtype=np.int64)
+    first = np.full(len(subjects), _OPEN, dtype=np.int64)
+    own: list[tuple[int, int, int]] = []  # (subject, start month, end month)
+    other: list[tuple[int, int, int]] = []
+    for i, s in enumerate(subjects):
+        for e in s.enrolments:
+            a, b = month_index(e.start), month_index(e.end) if e.end else _OPEN
+            (own if e.programme == programme else other).append((i, a, b))
+            first[i] = min(first[i], a)
+    key = cell_of[h] * span + (m - low)
+    unique_keys, cell_month = np.unique(key, return_inverse=True)
+    untreated = m < first[h]
+    inside = _within(h, m, own, strict_start=True)
+    busy = _within(h, m, other, strict_start=False)
     count = np.bincount(hh, minlength=len(present))
-    cell_of_month = np.empty(len(cell_months), dtype=np.int64)
-    for (cell, _), j in cell_months.items():
-        cell_of_month[j] = cell
+    enrolled = np.zeros(len(subjects), dtype=bool)
+    enrolled[[i for i, _, _ in own]] = True
     return Panel(
         households=len(present),
-        enrolled=np.array([bool(spans[h].own) for h in present], dtype=bool),
+        enrolled=enrolled[present],
         offset=np.cumsum(count) - count,
         count=count,
-        log_use=log_use,
-        cell_month=cm,
+        log_use=np.log(used),
+        cell_month=cell_month.reshape(-1),
         untreated=untreated,
-        target=target,
-        cell_of_month=cell_of_month,
+        target=~untreated & inside & ~busy,
+        cell_of_month=np.unique(unique_keys // span, return_inverse=True)[1].reshape(-1),
     )
+
+
+def _within(
+    h: np.ndarray, m: np.ndarray, spans: list[tuple[int, int, int]], *, strict_start: bool
+) -> np.ndarray:
+    """Per row (sorted by household h): its month m falls in one of its household's spans
+    (start < m <= end, or start <= m <= end)."""
+    out = np.zeros(len(h), dtype=bool)
+    if not spans or not len(h):
+        return out
+    who, start, end = (np.array(c, dtype=np.int64) for c in zip(*spans, strict=True))
+    first, last = np.searchsorted(h, who), np.searchsorted(h, who, side="right")
+    lengths = last - first
+    total = int(lengths.sum())
+    rows = np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+    start, end = np.repeat(start, lengths), np.repeat(end, lengths)
+    after = start < m[rows] if strict_start else start <= m[rows]
+    out[rows[after & (m[rows] <= end)]] = True
+    return out

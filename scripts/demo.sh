@@ -56,6 +56,6 @@ if [ ! -f "$marker" ] || [ pyproject.toml -nt "$marker" ]; then
 fi
 
 # The portal's browser libraries (ECharts, from npm with its lock file).
-[ -f api/web/static/vendor/echarts.min.js ] || scripts/web_assets.sh
+[ -f api/web/static/vendor/echarts-charts.min.js ] || scripts/web_assets.sh
 
 exec .venv/bin/python -m devstack.demo "$@"

@@ -12,7 +12,7 @@ if [ "${1:-}" = "--fast" ]; then
   shift
 fi
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import telemetry, pytest, playwright" 2>/dev/null \
-  || { [ "$fast" -eq 0 ] && { [ ! -f api/web/static/vendor/echarts.min.js ] || ! command -v chromium >/dev/null; }; }; then
+  || { [ "$fast" -eq 0 ] && { [ ! -f api/web/static/vendor/echarts-charts.min.js ] || ! command -v chromium >/dev/null; }; }; then
   scripts/setup.sh
 fi
 . .venv/bin/activate

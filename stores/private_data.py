@@ -9,7 +9,6 @@ from typing import Any
 
 from stores.influx import PrivateStore
 from stores.timewin import KST, Every, Window, floor, from_ms, ms
-from telemetry.fields import Utility
 from telemetry.influx_schema import (
     AGENT_STATUS,
     METER_CONSUMPTION_1D,
@@ -18,22 +17,6 @@ from telemetry.influx_schema import (
     rollup_from,
 )
 from telemetry.influxql import quote_ident, tag_eq, tag_ne, time_window
-
-RECENT = "time > now() - 7d"
-
-
-def last_readings(store: PrivateStore, site: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """(utility, meter) -> the meter's latest reading in the last 7 days (fields + quality + time)."""
-    measurements = ", ".join(quote_ident(u.value) for u in Utility)
-    out = {}
-    for s in store.series(
-        f"SELECT * FROM {measurements} WHERE {tag_eq('site', site)} AND {RECENT} "
-        "GROUP BY meter ORDER BY time DESC LIMIT 1"
-    ):
-        for row in s.rows():
-            values = {k: v for k, v in row.items() if v is not None}
-            out[(s.name, s.tags.get("meter", ""))] = values
-    return out
 
 
 def meter_values(

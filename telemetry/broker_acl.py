@@ -1,8 +1,10 @@
 """The Mosquitto ACL generated from the registry (DESIGN.md "Security model").
 
 One `user <agent>` block per agent, allowed to write under its own
-`energy/v1/{site}/{agent}/#` and to read nothing; one collector user that reads
-every agent's readings and status. Mosquitto denies whatever the file does not
+`energy/v1/{site}/{agent}/#` and to read nothing, except that an importer agent
+reads its own `energy/v1/{site}/{agent}/receipts/#` (the collector's answers
+to its batches); one collector user that reads every agent's readings and
+status and writes the receipts. Mosquitto denies whatever the file does not
 grant, so an agent can neither publish under another agent's prefix nor
 subscribe to anyone's data.
 
@@ -23,7 +25,8 @@ import typer
 from telemetry.config import cli
 from telemetry.config.cli import fail
 from telemetry.ids import ID_RULE, is_valid_id
-from telemetry.registry import ConfigError, Registry, load_registry
+from telemetry.receipts import receipts_prefix
+from telemetry.registry import AgentKind, ConfigError, Registry, load_registry
 from telemetry.topics import agent_prefix, readings_topic, status_topic
 
 DEFAULT_COLLECTOR_USER = "collector"
@@ -35,20 +38,23 @@ HEADER = """\
 #
 # Each agent may write only under its own energy/v1/{{site}}/{{agent}}/ prefix
 # (readings, and its status including the broker-published last will) and may
-# read nothing. Anything not granted here is denied.
+# read nothing but, for an importer agent, its own receipts/ (the collector's
+# answers to its batches). Anything not granted here is denied.
 """
 
 
-def agent_block(site: str, agent: str) -> str:
-    """The ACL block of one agent: write its own prefix, nothing else."""
-    return f"user {agent}\ntopic write {agent_prefix(site, agent)}\n"
+def agent_block(site: str, agent: str, receipts: bool = False) -> str:
+    """The ACL block of one agent: write its own prefix; an importer reads its receipts."""
+    read = f"topic read {receipts_prefix(site, agent)}#\n" if receipts else ""
+    return f"user {agent}\ntopic write {agent_prefix(site, agent)}\n{read}"
 
 
 def collector_block(user: str = DEFAULT_COLLECTOR_USER) -> str:
-    """The collector reads every agent's readings and status (wildcards for site and agent)."""
+    """The collector reads every agent's readings and status and answers in their receipts/."""
     readings = readings_topic("+", "+")
     status = status_topic("+", "+")
-    return f"user {user}\ntopic read {readings}\ntopic read {status}\n"
+    receipts = receipts_prefix("+", "+") + "#"
+    return f"user {user}\ntopic read {readings}\ntopic read {status}\ntopic write {receipts}\n"
 
 
 def site_agents(registry: Registry) -> list[tuple[str, str]]:
@@ -61,13 +67,16 @@ def acl_text(
     *,
     collector_users: Iterable[str] = (DEFAULT_COLLECTOR_USER,),
     source: str = "the registry",
+    importers: Iterable[str] = (),
 ) -> str:
-    """The whole ACL file for these (site, agent) pairs and collector users."""
+    """The whole ACL file for these (site, agent) pairs and collector users; the agents
+    in `importers` also read their receipts."""
     pairs = list(pairs)
     collectors = list(collector_users)
     _check_names(pairs, collectors)
     blocks = [collector_block(user) for user in collectors]
-    blocks += [agent_block(site, agent) for site, agent in pairs]
+    readers = set(importers)
+    blocks += [agent_block(site, agent, agent in readers) for site, agent in pairs]
     return HEADER.format(source=source) + "\n" + "\n".join(blocks)
 
 
@@ -75,8 +84,12 @@ def registry_acl(
     registry: Registry, collector_users: Iterable[str] = (DEFAULT_COLLECTOR_USER,)
 ) -> str:
     """The ACL for every agent of a loaded registry."""
+    importers = [a.id for a in registry.agents.values() if a.kind is AgentKind.IMPORTER]
     return acl_text(
-        site_agents(registry), collector_users=collector_users, source=registry.source.name
+        site_agents(registry),
+        collector_users=collector_users,
+        source=registry.source.name,
+        importers=importers,
     )
 
 

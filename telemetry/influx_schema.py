@@ -103,6 +103,9 @@ def interval_measurement(utility: str) -> str:
 
 REJECTED = "rejected"
 COLLECTOR_STATS = "collector_stats"
+# Per agent (tags instance, site, agent; reason on rejected counts): increments, not
+# counters since start (collector/agent_stats.py).
+COLLECTOR_AGENT_STATS = "collector_agent_stats"
 ALERT_EVENTS = "alert_events"
 # `counter_events` (below) is written by the rollups and read by alerts; its `kind` is a field.
 TAG_KIND = "kind"

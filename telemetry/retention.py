@@ -60,3 +60,9 @@ def policy_problem(raw_retention_days: int, rollup_retention_days: int) -> str |
 def influxql_duration(days: int) -> str:
     """An InfluxQL DURATION: `INF` for 0 (forever), else `<n>d`."""
     return "INF" if days == 0 else f"{days}d"
+
+
+def beyond_retention(ts_s: float, raw_retention_days: int, now_s: float) -> bool:
+    """Whether InfluxDB would drop a raw point stamped `ts_s` (its retention policy keeps
+    `raw_retention_days`; 0 = forever) as "beyond retention policy"."""
+    return raw_retention_days > 0 and ts_s < now_s - raw_retention_days * DAY_S

@@ -14,7 +14,7 @@ from api.deps import private_store
 from api.params import EndQ, StartQ, UtilityQ, private_no_store, reference
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
 from api.staff_auth import facility_sites
-from stores import private_data
+from stores import facility_live, private_data
 from stores.figures import UNITS
 from stores.influx import PrivateStore
 from stores.reference import Reference
@@ -32,8 +32,6 @@ Store = Annotated[PrivateStore, Depends(private_store)]
 Ref = Annotated[Reference, Depends(reference)]
 SiteP = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", description="site id")]
 MeterP = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$", description="meter id")]
-
-STALE_MIN_S = 120.0
 
 
 class SiteInfo(BaseModel):
@@ -126,41 +124,19 @@ def list_sites(sites: Sites, ref: Ref) -> list[SiteInfo]:
 )
 def site_meters(site: SiteP, sites: Sites, store: Store, ref: Ref) -> list[MeterState]:
     _site(ref, site, sites)
-    last = private_data.last_readings(store, site)
-    registry = ref.registry
-    assert registry is not None  # _site() refused the request otherwise
-    polls = {
-        (m.utility.value, m.id): m.poll_interval_s
-        for s, _agent, m in registry.meters()
-        if s.id == site
-    }
-    out = []
-    for key in sorted(set(last) | set(polls)):
-        utility, meter = key
-        row = last.get(key)
-        if row is None:
-            out.append(MeterState(meter=meter, utility=Utility(utility), status="no_data"))
-            continue
-        age = private_data.age_s(row["time"])
-        stale_after = max(STALE_MIN_S, 3 * polls.get(key, 60.0))
-        quality = row.get("quality", "good")
-        status = "stale" if age > stale_after else ("ok" if quality == "good" else quality)
-        values = {
-            k: float(v)
-            for k, v in row.items()
-            if k in FIELDS[Utility(utility)] and isinstance(v, int | float)
-        }
-        out.append(
-            MeterState(
-                meter=meter,
-                utility=Utility(utility),
-                status=status,
-                last_seen=private_data.iso(row["time"]),
-                age_s=round(age, 1),
-                values=values,
-            )
+    assert ref.registry is not None  # _site() refused the request otherwise
+    # The same states as the facility page's (stores/facility_live.py, the boards' queries).
+    return [
+        MeterState(
+            meter=m.meter,
+            utility=Utility(m.utility),
+            status=m.status,
+            last_seen=private_data.iso(m.last_ms) if m.last_ms is not None else None,
+            age_s=round(m.age_s, 1) if m.age_s is not None else None,
+            values=m.values,
         )
-    return out
+        for m in facility_live.meter_states(store, ref.registry, site)
+    ]
 
 
 _EVERY = {

@@ -155,7 +155,8 @@ def savings(
     summary="The household's months, savings, CO2e and similar households",
     description="Use per utility and KST month from its meters and imports (metered > "
     "interval > bill; apportioned bills marked), CO2e, weather-normalised savings against "
-    "its own months before enrolment, and the median of similar households (same dong and "
+    "its own months before enrolment (degree-days from the observed daily temperatures where "
+    "imported, else the climate normal; `weather_source` says which), and the median of similar households (same dong and "
     "building type) when at least k of them have data. Default window: the last 24 months "
     "and a year before the enrolment, cut to the household's tenancy (its whole months). "
     "Any household link (version 3).",

@@ -31,7 +31,9 @@ def install(app: FastAPI) -> None:
         board_pages,
         board_staff_page,
         embed,
+        facility_pages,
         household_page,
+        operations_page,
         staff_pages,
         survey_pages,
     )
@@ -44,6 +46,8 @@ def install(app: FastAPI) -> None:
         board_forms,
         board_staff_page,
         staff_pages,
+        facility_pages,
+        operations_page,
         survey_pages,
         household_page,
         api_docs,

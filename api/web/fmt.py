@@ -39,3 +39,10 @@ def kst_time(when: dt.datetime | str | None) -> str | None:
         return kst_minute(when)
     aware = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
     return aware.astimezone(KST).strftime("%Y-%m-%d %H:%M KST")
+
+
+def kst_time_ms(ms: int | None) -> str | None:
+    """Epoch milliseconds in KST to the second ('2026-11-29 22:14:05 KST')."""
+    if ms is None:
+        return None
+    return dt.datetime.fromtimestamp(ms / 1000, KST).strftime("%Y-%m-%d %H:%M:%S KST")

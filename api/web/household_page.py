@@ -55,6 +55,7 @@ def household_page(
         "report": None,
         "sources": SOURCE_KEYS,
         "min_months": MIN_BASELINE_MONTHS,
+        "bases": state.config.weather.degree_days,
         "this_month": dt.datetime.now(KST).strftime("%Y-%m"),
     }
     if found is not None:

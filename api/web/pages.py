@@ -19,6 +19,7 @@ templates.env.filters["num"] = fmt.number
 templates.env.filters["pct"] = fmt.pct
 templates.env.globals["kst_minute"] = fmt.kst_minute
 templates.env.globals["kst_time"] = fmt.kst_time
+templates.env.globals["kst_time_ms"] = fmt.kst_time_ms
 templates.env.globals["period_label"] = fmt.period_label
 
 PAGE_MAX_AGE_S = 60

@@ -20,8 +20,8 @@ import uuid
 
 from sqlalchemy import Connection, delete, insert, select
 
-from civic.surveys.sealing import SurveyKeys
-from telemetry.db.tables import survey_responses, survey_sealed
+from civic.surveys.sealing import LEGACY_ID, SurveyKeys
+from telemetry.db.tables import survey_responses, survey_rounds, survey_sealed
 
 
 def random_id(rng: random.Random) -> str:
@@ -37,10 +37,18 @@ class Mixer:
 
     def mix(self, conn: Connection, round_id: int) -> int:
         """The number of responses written out (the round's sealed rows are gone after)."""
-        sealed = conn.execute(
-            select(survey_sealed.c.sealed).where(survey_sealed.c.round_id == round_id)
-        ).scalars()
-        opened = [self.keys.open(round_id, blob) for blob in sealed]
+        key_id = conn.execute(
+            select(survey_rounds.c.seal_key).where(survey_rounds.c.id == round_id)
+        ).scalar_one()
+        sealed = (
+            conn.execute(select(survey_sealed.c.sealed).where(survey_sealed.c.round_id == round_id))
+            .scalars()
+            .all()
+        )
+        # A round that opened under a key no longer configured does not close (SealUnavailable
+        # names the key): its responses stay sealed until the key is listed again.
+        key = self.keys.of(key_id or LEGACY_ID, round_id) if sealed else None
+        opened = [key.open(round_id, blob) for blob in sealed] if key is not None else []
         self.rng.shuffle(opened)
         rows = [
             {

@@ -30,7 +30,7 @@ from civic.board.codes import CodeRefused, code_hash
 from civic.surveys.answers import check_answers
 from civic.surveys.mixing import random_id
 from civic.surveys.rounds import Round, Status, SurveyRounds
-from civic.surveys.sealing import SealUnavailable, SurveyKeys, sealed_size
+from civic.surveys.sealing import RoundKey, SealUnavailable, SurveyKeys, sealed_size
 from civic.surveys.template import TEXT_TYPES
 from telemetry.db.tables import (
     participation_codes,
@@ -104,7 +104,10 @@ class SurveyResponses:
 
     def answered(self, round_id: int, household_key: str) -> bool:
         """Whether this household has answered the round (online or on paper)."""
-        key = self.keys.participation(round_id, household_key)
+        current = self.rounds.get(round_id)
+        if current.seal_key is None:
+            return False  # a draft: nobody has answered it
+        key = self._key(current).participation(round_id, household_key)
         with self.engine.connect() as conn:
             found = conn.execute(
                 select(survey_participations.c.round_id).where(
@@ -121,7 +124,7 @@ class SurveyResponses:
         with self.engine.begin() as conn:
             self._lock_open(conn, round_id)
             row = self._sealed(conn, round_id, handle)
-            payload = self.keys.open(round_id, row.sealed) | {"answers": clean}
+            payload = self._key(current).open(round_id, row.sealed) | {"answers": clean}
             conn.execute(
                 update(survey_sealed)
                 .where(survey_sealed.c.id == row.id)
@@ -130,9 +133,10 @@ class SurveyResponses:
 
     def own(self, round_id: int, handle: str) -> dict[str, Any]:
         """The answers this edit handle opens (the resident's own, while the round is open)."""
+        key = self._key(self.rounds.get(round_id))
         with self.engine.connect() as conn:
             row = self._sealed(conn, round_id, handle)
-        return dict(self.keys.open(round_id, row.sealed)["answers"])
+        return dict(key.open(round_id, row.sealed)["answers"])
 
     def approve_text(self, round_id: int, response_id: str, question_id: str) -> None:
         """Staff approve one free-text answer for publication (after the round closes)."""
@@ -181,12 +185,13 @@ class SurveyResponses:
             "answers": clean,
         }
         sealed = self._seal(current, payload)
+        participation = self._key(current).participation(round_id, key)
         try:
             with self.engine.begin() as conn:
                 self._lock_open(conn, round_id)
                 conn.execute(
                     insert(survey_participations).values(
-                        round_id=round_id, household_key=self.keys.participation(round_id, key)
+                        round_id=round_id, household_key=participation
                     )
                 )
                 conn.execute(
@@ -199,9 +204,16 @@ class SurveyResponses:
                 "already_answered", "this household has already answered this round"
             ) from None
 
+    def _key(self, current: Round) -> RoundKey:
+        """The key the round opened under; ResponseRefused("unavailable") naming it if gone."""
+        try:
+            return self.keys.of(current.seal_key or "", current.id)
+        except SealUnavailable as exc:
+            raise ResponseRefused("unavailable", str(exc)) from None
+
     def _seal(self, current: Round, payload: dict[str, Any]) -> bytes:
         try:
-            return self.keys.seal(current.id, sealed_size(current.questions), payload)
+            return self._key(current).seal(current.id, sealed_size(current.questions), payload)
         except SealUnavailable as exc:
             raise ResponseRefused("unavailable", str(exc)) from None
         except ValueError as exc:

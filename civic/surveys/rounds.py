@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from civic.surveys.sealing import SEAL_ID
 from civic.surveys.template import Template
 from telemetry.db.tables import survey_rounds
 
@@ -55,6 +56,7 @@ class Round:
     closes_at: datetime
     publish_at: datetime
     published_at: datetime | None
+    seal_key: str | None = None  # the survey key it opened under (sealing.py)
 
     def accepting(self, now: datetime) -> bool:
         return self.status is Status.OPEN and self.opens_at <= now < self.closes_at
@@ -87,6 +89,7 @@ def to_round(row: Row[Any]) -> Round:
         closes_at=row.closes_at,
         publish_at=row.publish_at,
         published_at=row.published_at,
+        seal_key=row.seal_key,
     )
 
 
@@ -100,8 +103,11 @@ class SurveyRounds:
         lead_days: int = 14,
         clock: Clock = _utc_now,
         on_close: OnClose | None = None,
+        seal_key: str = SEAL_ID,
     ) -> None:
         self.engine, self.templates, self.clock = engine, templates, clock
+        # Recorded on each round as it opens: its responses stay under that key.
+        self.seal_key = seal_key
         # Run in the closing transaction (the mixer): a round is never closed unmixed.
         self.on_close = on_close
         self.interval_months, self.lead = interval_months, timedelta(days=lead_days)
@@ -135,7 +141,7 @@ class SurveyRounds:
             return [to_round(r) for r in conn.execute(query)]
 
     def open(self, round_id: int) -> Round:
-        return self._move(round_id, Status.DRAFT, Status.OPEN)
+        return self._move(round_id, Status.DRAFT, Status.OPEN, seal_key=self.seal_key)
 
     def close(self, round_id: int) -> Round:
         """Closed, and its sealed responses mixed out in the same transaction."""

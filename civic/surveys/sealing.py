@@ -13,6 +13,13 @@ household a participation row stands for (docs/THREAT_MODEL.md).
 - A participation is stored as an HMAC of (round, resident key): one per
   household per round, as before, but equal to nothing in another table and
   different in every round.
+
+A round keeps the key it opened under (`survey_rounds.seal_key`: `seal` for
+ENERGY_SURVEY_SEAL_KEY, `signing:<id>` for a signing key, `legacy` for rounds
+opened before keys were recorded), so a signing-key rotation never changes an
+open round's participations or strands its sealed responses: the round goes
+on under its own key while that key is listed, and says which key it needs
+when it is not.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -38,12 +46,47 @@ ENVELOPE_BYTES = 256
 CHAR_BYTES = 6
 
 
+SEAL_ID = "seal"  # ENERGY_SURVEY_SEAL_KEY
+LEGACY_ID = "legacy"  # rounds opened before the key was recorded: the key derived as then
+SIGNING_PREFIX = "signing:"
+
+
 class SealUnavailable(Exception):
-    """No key is configured: responses cannot be stored."""
+    """No key is configured, or not the round's: responses cannot be stored or opened."""
 
 
 class SurveyKeys:
-    """Seal and open responses; key participations; all from one configured secret."""
+    """The configured survey secrets by id; the one new rounds open under."""
+
+    def __init__(self, secrets: Mapping[str, bytes], current: str) -> None:
+        self.secrets, self.current = dict(secrets), current
+
+    @classmethod
+    def one(cls, secret: bytes) -> SurveyKeys:
+        """A single secret, for every round (recorded as `seal`, and old rounds' `legacy`)."""
+        return cls({SEAL_ID: secret, LEGACY_ID: secret}, SEAL_ID)
+
+    def of(self, key_id: str, round_id: int) -> RoundKey:
+        """The key of a round opened under `key_id`."""
+        secret = self.secrets.get(key_id)
+        if secret is None:
+            raise SealUnavailable(
+                f"survey round {round_id} was opened under the key {key_id!r}, which is no "
+                f"longer configured: {_where(key_id)} until the round is closed"
+            )
+        return RoundKey(secret)
+
+
+def _where(key_id: str) -> str:
+    if key_id.startswith(SIGNING_PREFIX):
+        return f"list {key_id.removeprefix(SIGNING_PREFIX)!r} in ENERGY_API_SIGNING_KEYS again"
+    if key_id == SEAL_ID:
+        return "set ENERGY_SURVEY_SEAL_KEY again"
+    return "restore ENERGY_SURVEY_SEAL_KEY, or the oldest signing key, as it was"
+
+
+class RoundKey:
+    """Seal and open a round's responses; key its participations; from one secret."""
 
     def __init__(self, secret: bytes) -> None:
         self.secret = secret
@@ -72,7 +115,11 @@ class SurveyKeys:
         try:
             padded = self._aead(round_id).decrypt(nonce, body, _aad(round_id))
         except InvalidTag:
-            raise ValueError(f"a sealed response of round {round_id} does not open") from None
+            raise ValueError(
+                f"a sealed response of round {round_id} does not open: altered, or sealed under "
+                "another survey key (ENERGY_SURVEY_SEAL_KEY, or when unset the oldest key of "
+                "ENERGY_API_SIGNING_KEYS, must stay as it was until the round closes)"
+            ) from None
         length = int.from_bytes(padded[:LENGTH_BYTES], "big")
         return json.loads(padded[LENGTH_BYTES : LENGTH_BYTES + length])
 

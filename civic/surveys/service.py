@@ -132,19 +132,21 @@ def build_surveys(
     privacy_k: int | DisclosureRules,
     clock: Callable[[], datetime] | None = None,
     *,
-    seal_key: bytes,
+    seal_key: bytes | SurveyKeys,
     rng: random.Random | None = None,
 ) -> Surveys:
-    """The surveys over `engine`; `seal_key` is the survey service's secret (sealing.py)."""
+    """The surveys over `engine`; `seal_key`: the survey service's secrets by id, or one
+    secret for every round (sealing.py)."""
     templates = load_templates(resolve_config_path(config.templates))
     extra = {"clock": clock} if clock is not None else {}
-    keys = SurveyKeys(seal_key)
+    keys = seal_key if isinstance(seal_key, SurveyKeys) else SurveyKeys.one(seal_key)
     rounds = SurveyRounds(
         engine,
         templates,
         interval_months=config.interval_months,
         lead_days=config.review_lead_days,
         on_close=Mixer(keys, rng).mix,
+        seal_key=keys.current,
         **extra,
     )
     return Surveys(rounds, SurveyResponses(rounds, site_stratum, keys, rng), privacy_k)

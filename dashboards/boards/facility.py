@@ -6,28 +6,21 @@ from dashboards.alert_panels import alert_annotation, alerts_table
 from dashboards.datasources import STAFF
 from dashboards.influxql import TIME, ident, measurements, tag_matches
 from dashboards.model import Dashboard, Panel, Target, Variable
-from telemetry.influx_schema import (
-    AGENT_STATUS,
-    METER_CONSUMPTION_1H,
-    TAG_METER,
-    TAG_SITE,
-    rollup_from,
-)
+from telemetry import facility_queries as fq
+from telemetry.influx_schema import TAG_METER, TAG_SITE
 
 UID = "facility-live"
 
 SITE = tag_matches(TAG_SITE, "site")
-SITE_METER = f"{SITE} AND {tag_matches(TAG_METER, 'meter')} AND {TIME}"
+# The board's scope for the shared queries (telemetry/facility_queries.py): its variables.
+SCOPE = fq.Scope(SITE, TIME, tag_matches(TAG_METER, "meter"))
+SITE_METER = SCOPE.where()
 BARS = {"drawStyle": "bars", "fillOpacity": 60, "lineWidth": 1}
 LINES = {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10, "spanNulls": 120000}
 
 
 def _mean(field: str, measurement: str, alias: str = "$tag_meter") -> Target:
-    return Target(
-        f"SELECT mean({ident(field)}) FROM {ident(measurement)} WHERE {SITE_METER} "
-        f'GROUP BY time($__interval), "meter" fill(null)',
-        alias=alias,
-    )
+    return Target(fq.mean_by_meter(field, measurement, SCOPE, "$__interval"), alias=alias)
 
 
 def _per_interval(counter: str, measurement: str, alias: str = "$tag_meter") -> Target:
@@ -41,11 +34,7 @@ def _per_interval(counter: str, measurement: str, alias: str = "$tag_meter") -> 
 
 def _today(counter: str, measurement: str) -> Target:
     """Sum of the counter's steps between consecutive readings; a reset's step is dropped."""
-    return Target(
-        f'SELECT sum("used") FROM (SELECT non_negative_difference({ident(counter)}) AS "used" '
-        f'FROM {ident(measurement)} WHERE {SITE_METER} GROUP BY "meter") GROUP BY "meter"',
-        alias="$tag_meter",
-    )
+    return Target(fq.used_by_counter(counter, measurement, SCOPE), alias="$tag_meter")
 
 
 def _electricity() -> list[Panel | str]:
@@ -147,11 +136,7 @@ def _heat() -> list[Panel | str]:
 
 
 def _hourly() -> list[Panel | str]:
-    hourly = Target(
-        f'SELECT sum("consumption") FROM {rollup_from(METER_CONSUMPTION_1H)} WHERE {SITE_METER} '
-        f'GROUP BY time(1h), "utility", "meter" fill(none)',
-        alias="$tag_utility $tag_meter",
-    )
+    hourly = Target(fq.hourly_consumption(SCOPE), alias="$tag_utility $tag_meter")
     return [
         "시간별 사용량 (Hourly use)",
         Panel(
@@ -170,11 +155,7 @@ def _hourly() -> list[Panel | str]:
 
 def _status() -> list[Panel | str]:
     last_reading = [
-        Target(
-            f'SELECT last({ident(field)}) AS "last" FROM {measurements(*names)} '
-            f'WHERE {SITE_METER} GROUP BY "meter"',
-            table=True,
-        )
+        Target(fq.last_counter(field, names, SCOPE), table=True)
         for field, names in (
             ("energy_kwh", ("electricity", "heat", "solar")),
             ("volume_m3", ("gas", "water")),
@@ -191,13 +172,7 @@ def _status() -> list[Panel | str]:
             ("volume_m3", ("gas", "water")),
         )
     ]
-    agents = Target(
-        'SELECT last("state") AS "state", last("meters") AS "meters", '
-        'last("meters_failing") AS "meters_failing", last("failing") AS "failing", '
-        'last("outbox_depth") AS "outbox_depth", last("last_error") AS "last_error" '
-        f'FROM {ident(AGENT_STATUS)} WHERE {tag_matches(TAG_SITE, "site")} AND {TIME} GROUP BY "agent"',
-        table=True,
-    )
+    agents = Target(fq.agent_status(SITE, TIME), table=True)
     return [
         "상태 (Status)",
         Panel(

@@ -7,12 +7,11 @@ from dashboards.alert_panels import alert_annotation, alerts_table
 from dashboards.datasources import STAFF
 from dashboards.influxql import TIME, ident
 from dashboards.model import Dashboard, Panel, Target
+from telemetry import facility_queries as fq
 from telemetry.influx_schema import (
     AGENT_STATUS,
     COLLECTOR_STATS,
-    COUNTER_EVENTS,
     REJECTED,
-    rollup_from,
 )
 
 UID = "operations"
@@ -35,14 +34,7 @@ def _agents() -> list[Panel | str]:
     offline = Target(
         f'SELECT count("online") - sum("online") AS "offline" FROM ({LATEST_PER_AGENT})'
     )
-    table = Target(
-        'SELECT last("state") AS "state", last("meters") AS "meters", '
-        'last("meters_failing") AS "meters_failing", last("failing") AS "failing", '
-        'last("outbox_depth") AS "outbox_depth", last("outbox_oldest_age_s") AS "oldest_s", '
-        'last("dropped_batches") AS "dropped", last("last_error") AS "last_error" '
-        f'FROM {ident(AGENT_STATUS)} WHERE {TIME} GROUP BY "site", "agent"',
-        table=True,
-    )
+    table = Target(fq.agent_table(TIME), table=True)
     return [
         "에이전트 (Edge agents)",
         Panel(
@@ -163,10 +155,9 @@ def _rejected() -> list[Panel | str]:
         'GROUP BY time($__interval), "reason" fill(none)',
         alias="$tag_reason",
     )
-    totals = Target(
-        f'SELECT sum("count") AS "count" FROM {ident(REJECTED)} WHERE {TIME} GROUP BY "reason"',
-        table=True,
-    )
+    totals = Target(fq.rejected_by_reason(TIME), table=True)
+    per_agent = Target(fq.agent_rejected_by_reason(TIME), table=True)
+    gaps = Target(fq.agent_seq_gaps(TIME), table=True)
     latest = Target(
         f'SELECT "reason", "topic", "detail" FROM {ident(REJECTED)} WHERE {TIME} '
         "ORDER BY time DESC LIMIT 50",
@@ -183,6 +174,19 @@ def _rejected() -> list[Panel | str]:
         ),
         Panel("사유별 합계 (Totals by reason)", "table", [totals]),
         Panel(
+            "에이전트별 거부 (Rejected per agent, by reason)",
+            "table",
+            [per_agent],
+            description="Messages on an agent's topics that were set aside; a malformed topic or "
+            "an agent the registry does not know counts in the totals only.",
+        ),
+        Panel(
+            "에이전트별 순번 누락 (Sequence gaps per agent)",
+            "table",
+            [gaps],
+            description="Batches an agent numbered that no collector saw (or not yet).",
+        ),
+        Panel(
             "최근 거부 (Latest rejected)",
             "table",
             [latest],
@@ -193,11 +197,7 @@ def _rejected() -> list[Panel | str]:
 
 
 def _counter_events() -> list[Panel | str]:
-    latest = Target(
-        'SELECT "site", "meter", "utility", "kind", "value", "previous", "amount" '
-        f"FROM {rollup_from(COUNTER_EVENTS)} WHERE {TIME} ORDER BY time DESC LIMIT 100",
-        table=True,
-    )
+    latest = Target(fq.counter_events(TIME), table=True)
     return [
         "계량기 카운터 이상 (Counter glitches, spikes, resets)",
         Panel(

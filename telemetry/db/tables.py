@@ -302,6 +302,8 @@ survey_rounds = Table(
     Column("closes_at", UtcDateTime, nullable=False),
     Column("publish_at", UtcDateTime, nullable=False),
     Column("published_at", UtcDateTime, nullable=True),
+    # The survey key the round opened under (civic/surveys/sealing.py); none for a draft.
+    Column("seal_key", String(32), nullable=True),
     UniqueConstraint("template", "number"),
 )
 
@@ -486,4 +488,19 @@ alert_silences = Table(
     Column("created_by", String(64), nullable=False),
     Column("comment", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Observed daily weather (KMA ASOS daily data, `python -m importers weather-asos`):
+# one row per station and KST day; a re-import of a day replaces its values.
+# An empty cell of the file is NULL (that day has no such figure).
+weather_days = Table(
+    "weather_days",
+    metadata,
+    Column("station", Integer, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("mean_c", Float, nullable=True),
+    Column("min_c", Float, nullable=True),
+    Column("max_c", Float, nullable=True),
+    Column("source", String(255), nullable=False),  # the imported file's name (no directory)
+    Column("imported_at", UtcDateTime, nullable=False),
 )

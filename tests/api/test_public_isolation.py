@@ -100,7 +100,10 @@ def test_public_modules_never_import_the_private_store() -> None:
     )
     # The household's own page (web/household_page.py) is private by design: it answers
     # only with the household's signed token and reads its rollups; tests/web covers it.
-    private_pages = {"web/household_page.py"}
+    # The facility pages (web/facility_pages.py) are staff's: a staff session that opens the
+    # site, the operations page (web/operations_page.py) the operator role
+    # (tests/facility/test_access.py).
+    private_pages = {"web/household_page.py", "web/facility_pages.py", "web/operations_page.py"}
     portal = [
         name
         for name in (str(p.relative_to(root)) for p in (root / "web").glob("*.py"))

@@ -1,4 +1,5 @@
-"""Unit tests: line protocol escaping, seq tracking, ack only after a successful write."""
+"""Unit tests: line protocol escaping, seq tracking, ack only after a successful write, the
+per-agent figures."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from collector.agent_stats import AgentStats
 from collector.influx_writer import RefusedLine
 from collector.pipeline import Pipeline
 from collector.seqtrack import SeqTracker
@@ -17,7 +19,7 @@ from collector.verdict import Delivery
 from telemetry.lineproto import escape_string, line
 from telemetry.registry import load_registry
 from telemetry.topics import readings_topic
-from tests.collector.helpers import AGENT, REPO, SITE, make_batch, recent_t0
+from tests.collector.helpers import AGENT, AGENT2, REPO, SITE, SITE2, make_batch, recent_t0
 
 
 def test_line_escapes_each_element_by_its_rules() -> None:
@@ -63,12 +65,14 @@ class FakeWriter:
         self.acked = acked
         self.writes: list[tuple[int, int]] = []  # (lines, acks seen before this write)
         self.markers: list[str] = []  # arrival markers (written at ns after the readings)
+        self.lines: list[str] = []  # every ms line (readings, stats)
 
     def write(self, lines: list[str], precision: str, abort: threading.Event) -> list[RefusedLine]:
         if precision == "ns":
             self.markers.extend(x for x in lines if x.startswith("arrivals,"))
             return []
         self.writes.append((len(lines), len(self.acked)))
+        self.lines.extend(lines)
         return []
 
 
@@ -108,3 +112,63 @@ def test_acks_follow_the_write_that_holds_the_message(tmp_path: Path) -> None:
     assert p.stats.rejected == 1 and p.stats.written == 20
     # One arrival marker per stored batch of the site, 10 readings each.
     assert len(writer.markers) == 2 and all("readings=10i" in x for x in writer.markers)
+
+
+def _agent_figures(lines: list[str]) -> dict[tuple[str, ...], int]:
+    """collector_agent_stats lines as {(site, agent, reason or field): count}."""
+    out: dict[tuple[str, ...], int] = {}
+    for x in lines:
+        head, fields, _ts = x.split(" ")
+        measurement, *tags = head.split(",")
+        if measurement != "collector_agent_stats":
+            continue
+        t = dict(tag.split("=") for tag in tags)
+        name, value = fields.split("=")
+        assert t["instance"] == "t" and value.endswith("i")
+        out[(t["site"], t["agent"], t.get("reason", name))] = int(value[:-1])
+    return out
+
+
+def test_gaps_and_rejections_are_counted_per_named_agent() -> None:
+    acked: list[int] = []
+    writer = FakeWriter(acked)
+    p, inbox = _pipeline(writer, acked, batch_size=1000)
+    t0 = recent_t0()
+    mid = iter(range(1, 100))
+
+    def put(topic: str, payload: bytes) -> None:
+        inbox.put(Delivery(next(mid), 1, topic, payload, 0.0, 0))
+
+    for site, agent, seqs in ((SITE, AGENT, (0, 1, 4)), (SITE2, AGENT2, (7, 10))):
+        for seq in seqs:
+            put(readings_topic(site, agent), make_batch(site, agent, seq, 2, t0).to_json())
+    put(readings_topic(SITE, AGENT), b"not json")
+    put(readings_topic(SITE, AGENT), b'{"schema": "energy.readings.v1"}')
+    put(readings_topic(SITE, AGENT), make_batch(SITE2, AGENT2, 11, 1, t0).to_json())
+    # Not nameable: a malformed topic, an agent the registry does not know.
+    put("energy/v1/hanam-ic", b"{}")
+    put(readings_topic(SITE, "ghost-gw"), make_batch(SITE, "ghost-gw", 0, 1, t0).to_json())
+    inbox.put(None)
+    p.run()
+    assert _agent_figures(writer.lines) == {
+        (SITE, AGENT, "seq_gaps"): 2,
+        (SITE2, AGENT2, "seq_gaps"): 2,
+        (SITE, AGENT, "bad_json"): 1,
+        (SITE, AGENT, "schema"): 1,
+        (SITE, AGENT, "topic_mismatch"): 1,
+    }
+    # The collector's own figures count every rejection, named or not.
+    assert p.stats.rejected == 5 and p.stats.seq_gaps == 4
+
+
+def test_agent_figures_are_increments_between_stats_lines() -> None:
+    stats = AgentStats("t")
+    stats.gaps((SITE, AGENT), 3)
+    stats.rejected((SITE, AGENT), "schema")
+    stats.rejected((SITE, AGENT), "schema")
+    first = _agent_figures(stats.lines(1000))
+    assert first == {(SITE, AGENT, "seq_gaps"): 3, (SITE, AGENT, "schema"): 2}
+    assert stats.lines(2000) == []  # nothing new: no line at all
+    stats.gaps((SITE, AGENT), 1)
+    # A clock that stood still (or stepped back) must not overwrite the last increments.
+    assert [x.rsplit(" ", 1)[1] for x in stats.lines(2000)] == ["2001"]

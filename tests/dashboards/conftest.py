@@ -72,10 +72,12 @@ def _publish_garbage(url: str, registry: Registry) -> int:
 
 
 GLITCH_METER = "board-glitch"
+GAP_SEQ = 100_000
 
 
 def _publish_glitch(url: str, registry: Registry) -> None:
-    """A meter whose counter reads 0 once, so the counter events panel has an event."""
+    """A meter whose counter reads 0 once, so the counter events panel has an event; a seq
+    gap of its agent."""
     host, port = url.removeprefix("mqtt://").split(":")
     client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
     client.connect(host, int(port))
@@ -94,15 +96,18 @@ def _publish_glitch(url: str, registry: Registry) -> None:
         }
         for i, v in enumerate(values)
     ]
-    batch = {
-        "schema": "energy.readings.v1",
-        "site": site.id,
-        "agent": site.agents[0].id,
-        "seq": 0,
-        "readings": readings,
-    }
     topic = readings_topic(site.id, site.agents[0].id)
-    client.publish(topic, json.dumps(batch).encode(), qos=1).wait_for_publish(10)
+    # In two batches with a seq skipped between them, so the per-agent gaps panel has one
+    # (far past the agent's own seq: the collector takes its next batch as a new baseline).
+    for seq, part in ((GAP_SEQ, readings[:2]), (GAP_SEQ + 2, readings[2:])):
+        batch = {
+            "schema": "energy.readings.v1",
+            "site": site.id,
+            "agent": site.agents[0].id,
+            "seq": seq,
+            "readings": part,
+        }
+        client.publish(topic, json.dumps(batch).encode(), qos=1).wait_for_publish(10)
     client.disconnect()
     client.loop_stop()
 

@@ -117,6 +117,23 @@ def test_demo_serves_live_changing_city_data_and_stops_cleanly(
             timeout=10,
         )
         assert signin.status_code == 200 and signin.json()["roles"] == ["administrator"]
+        # The facility manager's live page and the operators' page, with their accounts.
+        manager = re.search(
+            rf"^Facility manager's live page: {re.escape(base)}(/facility/[a-z0-9._-]+)  "
+            r"\(sign in as (\S+), password (\S+)\)$", printed, re.M,
+        )  # fmt: skip
+        operator = re.search(
+            rf"^Operators' fleet page: +{re.escape(base)}/operations  "
+            r"\(sign in as (\S+), password (\S+)\)$", printed, re.M,
+        )  # fmt: skip
+        assert manager is not None and operator is not None, printed[-2000:]
+        for path, name, password in ((manager[1], manager[2], manager[3]),
+                                     ("/operations", operator[1], operator[2])):  # fmt: skip
+            with httpx.Client(base_url=base, timeout=10) as person:
+                r = person.post("/v1/staff/signin", json={"name": name, "password": password})
+                assert r.status_code == 200, r.text
+                page = person.get(path)
+                assert page.status_code == 200, (path, page.status_code)
         # The demo's units and tenancies: the new tenant's link opens its page, and two codes
         # for units written as people write them.
         page = re.search(r"^\s+page:\s+(\S+)$", printed, re.M)

@@ -150,7 +150,9 @@ class Subscriber:
         if username:
             self.client.username_pw_set(username, password)
         self.client.on_message = self._on_message
+        self.subscribed = threading.Event()
         self.client.on_connect = lambda c, *_: c.subscribe(self.topic + "#", qos=1)
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.client.reconnect_delay_set(1, 2)
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = 3600

@@ -133,8 +133,14 @@ def test_agent_sigkill_then_restart_replays_and_continues_seq(tmp_path: Path, pr
 
 
 def test_outbox_budget_drops_oldest_and_says_so(tmp_path: Path, procs) -> None:
-    """Broker absent from the start, a ~4 KB budget: the oldest batches go, counted."""
-    broker = MosquittoServer(tmp_path / "mq")  # not started yet
+    """Broker absent from the agent's start, a ~4 KB budget: the oldest batches go, counted."""
+    # The subscriber's persistent session is in the broker before the agent can reach
+    # it, so that no batch the broker acknowledges goes by before the subscription.
+    broker = MosquittoServer(tmp_path / "mq").start()
+    sub = Subscriber(broker.host, broker.port, SITE, AGENT)
+    assert sub.subscribed.wait(10), "the subscription was not acknowledged"
+    sub.close()
+    broker.stop()  # saves the session
     config = shifted_config(CONFIGS / "all_profiles.yaml", tmp_path / "sites.yaml")
     outbox = tmp_path / "outbox.sqlite"
     procs.append(start_simulators(config, tmp_path / "sim.log"))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from influxdb_client import Point
 
@@ -231,31 +232,40 @@ def build(directory: Path, today: dt.date) -> tuple[HouseholdCity, list[Point]]:
     return HouseholdCity(city.sites, today, enrolled, metered_from, gappy, first, expected), points
 
 
+def seed(influx: InfluxServer, directory: Path) -> tuple[HouseholdCity, str]:
+    """The city's registry files in `directory` and its rollup in a new InfluxDB database
+    (returned with the city)."""
+    c, points = build(directory, dt.datetime.now(KST).date())
+    raw = f"raw_{uuid.uuid4().hex[:8]}"
+    influx.create_database(raw)
+    write_points(influx.url, rollup_bucket(raw), points)
+    return c, raw
+
+
+def city_app(ql: InfluxQL, raw: str, c: HouseholdCity, db_url: str) -> FastAPI:
+    """The API over the city's rollup and the platform database at `db_url` (migrated)."""
+    upgrade(db_url)
+    config = ApiConfig(privacy_k=K)
+    return create_app(
+        Parts(
+            public_store=PublicStore(ql, raw),
+            private_store=PrivateStore(ql, raw),
+            reference=Reference(load_geography(), load_registry(c.sites), config.privacy_k),
+            config=config,
+            secrets=Secrets("admin", {}, KEY),
+            factors=load_emission_factors(),
+            db=make_engine(db_url),
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def homes(
     influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, HouseholdCity]]:
-    today = dt.datetime.now(KST).date()
-    c, points = build(tmp_path_factory.mktemp("households"), today)
-    raw = f"raw_{uuid.uuid4().hex[:8]}"
-    influx.create_database(raw)
-    write_points(influx.url, rollup_bucket(raw), points)
-    registry = load_registry(c.sites)
+    c, raw = seed(influx, tmp_path_factory.mktemp("households"))
     c = dataclasses.replace(c, db_url=f"sqlite:///{c.sites.parent / 'platform.sqlite'}")
-    upgrade(c.db_url)
-    config = ApiConfig(privacy_k=K)
     ql = InfluxQL(influx.url)
-    app = create_app(
-        Parts(
-            public_store=PublicStore(ql, raw),
-            private_store=PrivateStore(ql, raw),
-            reference=Reference(load_geography(), registry, config.privacy_k),
-            config=config,
-            secrets=Secrets("admin", {}, KEY),
-            factors=load_emission_factors(),
-            db=make_engine(c.db_url),
-        )
-    )
-    with TestClient(app) as client:
+    with TestClient(city_app(ql, raw, c, c.db_url)) as client:
         yield client, c
     ql.close()

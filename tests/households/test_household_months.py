@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import pytest
 
-from insights.degree_days import degree_days_of
+from insights.degree_days import Weather, WeatherUsed, degree_days_of
 from insights.household_months import MonthUse, Owners, Row, precedence
 from insights.household_report import peer_medians
 from insights.household_savings import enrolment_of, split_months, utility_savings
@@ -152,7 +153,7 @@ ENROLLED = _enrolled(dt.date(2025, 12, 5))  # baseline: 2025-01..11; reporting: 
 
 
 def _uses(model, saving: float) -> list[MonthUse]:  # type: ignore[no-untyped-def]
-    dd = degree_days_of(MONTHS, normal_daily_mean_c)
+    dd = degree_days_of(MONTHS)
     return [
         MonthUse(m, model(dd[m]) * (1 - saving if m > ENROLLED.start else 1), "meter", False)
         for m in MONTHS
@@ -209,3 +210,22 @@ def test_similar_households_medians_only_where_k_of_them_have_data() -> None:
     too_few, none = peer_medians(peers, "electricity", k=4)
     assert too_few.status == "too_few" and too_few.households is None and none == {}
     assert peer_medians(peers, "gas", k=1)[0].status == "too_few"
+
+
+def test_savings_say_which_weather_they_used() -> None:
+    uses = _uses(lambda d: 1.0 * d.days + 0.5 * d.hdd, 0.2)
+    normal = utility_savings("gas", uses, ENROLLED, dt.date(2026, 8, 10))
+    assert normal.weather_used == WeatherUsed("normal", 0, 334 + 212, None)
+    # Observations for the reporting months only, a colder January among them.
+    reporting = {
+        m.replace(day=d): normal_daily_mean_c(m.replace(day=d)) - (5 if m.month == 1 else 0)
+        for m in MONTHS[12:19]
+        for d in range(1, calendar.monthrange(m.year, m.month)[1] + 1)
+    }
+    mixed = utility_savings("gas", uses, ENROLLED, dt.date(2026, 8, 10), Weather(reporting, 156))
+    assert mixed.weather_used == WeatherUsed("mixed", 212, 334 + 212, 156)
+    assert mixed.savings_pct > normal.savings_pct  # the colder January expected more gas
+    water = utility_savings(
+        "water", _uses(lambda d: 0.3 * d.days, 0.05), ENROLLED, dt.date(2026, 8, 10)
+    )
+    assert water.status == "ok" and water.weather_used is None  # no weather term: none used

@@ -17,6 +17,8 @@ from api.app import Parts, create_app
 from api.auth import Secrets
 from api.settings import ApiConfig
 from devstack import InfluxServer
+from insights import programme_data
+from insights.household_report import report
 from insights.programme_eval import evaluate
 from insights.programme_inputs import MonthlyUse, Subject
 from stores.influx import PrivateStore, PublicStore
@@ -144,7 +146,14 @@ def evaluated(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) ->
         )
     )
     with TestClient(app) as client:
-        yield {"client": client, "subjects": subjects, "uses": uses, "app": app}
+        yield {
+            "client": client,
+            "subjects": subjects,
+            "uses": uses,
+            "app": app,
+            "store": PrivateStore(ql, raw),
+            "registry": registry,
+        }
     ql.close()
 
 
@@ -189,3 +198,33 @@ def test_admin_only_known_programmes_and_sane_windows(evaluated: dict) -> None: 
     assert _get(client, "/v1/admin/programmes/nope/evaluation").status_code == 404
     bad = _get(client, path, start="2026-01-01", end="2025-01-01")
     assert bad.status_code == 400
+
+
+def test_the_evaluation_reads_the_months_each_household_page_shows(evaluated: dict) -> None:  # type: ignore[type-arg]
+    """The evaluation's input and the household's own report are the same months and use,
+    for a metered household (its bill loses) and an imported one (Green Button, then bills)."""
+    store, homes = evaluated["store"], evaluated["registry"].households
+    window = (dt.datetime(2025, 1, 1, tzinfo=KST), dt.datetime(2027, 7, 1, tzinfo=KST))
+    read = programme_data.monthly_use(store, homes, *window)
+    for household in ("h0-1", "h2-7"):
+        page = report(
+            store,
+            homes,
+            homes.households[household],
+            load_emission_factors(),
+            k=5,
+            today=dt.date(2027, 7, 1),
+            window=window,
+        )
+        shown = {
+            (u.utility.value, m.month): m.consumption for u in page.utilities for m in u.months
+        }
+        evaluated_months = {
+            (r.utility, r.month.strftime("%Y-%m")): r.consumption
+            for r in read
+            if r.household == household
+        }
+        assert len(shown) == 2 * CITY["months"]  # type: ignore[operator]
+        assert evaluated_months == pytest.approx(shown)
+        sources = {m.source for u in page.utilities for m in u.months}
+        assert sources == ({"meter"} if household == "h0-1" else {"interval", "bill"})

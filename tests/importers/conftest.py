@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,17 +27,25 @@ class Stack:
     workdir: Path
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, influx: InfluxServer) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("importers")
+@contextmanager
+def running_stack(
+    workdir: Path, influx: InfluxServer, instance: str, raw_retention: str = "INF"
+) -> Iterator[Stack]:
+    """A broker, a database kept `raw_retention` and a collector between them."""
     broker = MosquittoServer(workdir / "mosquitto")
     broker.start()
     db = f"t_{uuid.uuid4().hex[:8]}"
-    influx.create_database(db)
-    collector = CollectorProc(workdir, broker.url, influx.url, db, "importers")
+    influx.create_database(db, raw_retention=raw_retention)
+    collector = CollectorProc(workdir, broker.url, influx.url, db, instance)
     try:
         collector.start()
         yield Stack(broker, influx, db, collector, workdir)
     finally:
         collector.kill()
         broker.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, influx: InfluxServer) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("importers"), influx, "importers") as s:
+        yield s

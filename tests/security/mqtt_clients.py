@@ -10,6 +10,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 WAIT_S = 10.0
@@ -46,10 +47,12 @@ class Client:
         assert done.wait(WAIT_S), f"no SUBACK for {topic}"
         return codes
 
-    def publish(self, topic: str, payload: bytes, retain: bool = False) -> ReasonCode | None:
+    def publish(
+        self, topic: str, payload: bytes, retain: bool = False, properties: Properties | None = None
+    ) -> ReasonCode | None:
         """Publish QoS 1 and wait for the PUBACK; its reason code (None if the broker sent none)."""
         with self._lock:
-            info = self.paho.publish(topic, payload, qos=1, retain=retain)
+            info = self.paho.publish(topic, payload, qos=1, retain=retain, properties=properties)
             event = self._acks.setdefault(info.mid, threading.Event())
         assert event.wait(WAIT_S), f"no PUBACK for {topic}"
         return self._ack_codes.get(info.mid)

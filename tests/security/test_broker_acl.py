@@ -6,7 +6,7 @@ import pytest
 
 from telemetry.broker_acl import acl_text, agent_block, collector_block, registry_acl
 from telemetry.paths import PROJECT_ROOT
-from telemetry.registry import load_registry
+from telemetry.registry import AgentKind, load_registry
 from tests.support.processes import Processes, python_m
 
 DEMO = PROJECT_ROOT / "config" / "sites" / "demo.yaml"
@@ -32,14 +32,18 @@ def test_one_block_per_agent_writing_only_its_prefix() -> None:
     blocks = _blocks(registry_acl(registry))
     for site in registry.sites.values():
         for agent in site.agents:
-            assert blocks[agent.id] == [f"topic write energy/v1/{site.id}/{agent.id}/#"]
+            receipts = [f"topic read energy/v1/{site.id}/{agent.id}/receipts/#"]
+            assert blocks[agent.id] == [f"topic write energy/v1/{site.id}/{agent.id}/#"] + (
+                receipts if agent.kind is AgentKind.IMPORTER else []
+            )
     assert set(blocks) == {"collector", *registry.agents}
 
 
-def test_collector_reads_readings_and_status_only() -> None:
+def test_collector_reads_readings_and_status_and_writes_only_receipts() -> None:
     assert _blocks(collector_block())["collector"] == [
         "topic read energy/v1/+/+/readings",
         "topic read energy/v1/+/+/status",
+        "topic write energy/v1/+/+/receipts/#",
     ]
 
 

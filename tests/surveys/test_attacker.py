@@ -233,7 +233,7 @@ def test_an_attacker_reading_system_columns_pairs_no_better_than_chance(
     assert len(seen.rows["responses"]) == len(people)
 
     def pkey(k: str) -> str:
-        return surveys.responses.keys.participation(round_id, k)
+        return surveys.responses.keys.of("seal", round_id).participation(round_id, k)
 
     # Control: the metadata does link rows. Each participation's xmin names its sealed row.
     sealed_by_xmin = {row["xmin"]: key for key, row in seen.first_rows["sealed"].items()}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from civic.surveys.sealing import SealUnavailable, SurveyKeys, sealed_size
+from civic.surveys.sealing import RoundKey, SealUnavailable, SurveyKeys, sealed_size
 from civic.surveys.template import load_templates
 from telemetry.paths import resolve_config_path
 
-KEYS = SurveyKeys(b"unit-test-survey-seal-key-0123")
+KEYS = RoundKey(b"unit-test-survey-seal-key-0123")
 TEMPLATE = load_templates(resolve_config_path("config/surveys"))["energy_policy"]
 SIZE = sealed_size(TEMPLATE)
 
@@ -31,7 +31,7 @@ def test_a_sealed_response_opens_only_in_its_round_with_its_key() -> None:
     with pytest.raises(ValueError, match="does not open"):
         KEYS.open(4, sealed)  # moved to another round
     with pytest.raises(ValueError, match="does not open"):
-        SurveyKeys(b"another-key-of-the-same-length").open(3, sealed)
+        RoundKey(b"another-key-of-the-same-length").open(3, sealed)
     tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
     with pytest.raises(ValueError, match="does not open"):
         KEYS.open(3, tampered)
@@ -39,11 +39,25 @@ def test_a_sealed_response_opens_only_in_its_round_with_its_key() -> None:
 
 def test_participation_keys_are_per_round_and_need_the_key() -> None:
     assert KEYS.participation(1, "a" * 64) != KEYS.participation(2, "a" * 64)
-    assert KEYS.participation(1, "a" * 64) != SurveyKeys(b"x" * 32).participation(1, "a" * 64)
+    assert KEYS.participation(1, "a" * 64) != RoundKey(b"x" * 32).participation(1, "a" * 64)
     with pytest.raises(SealUnavailable):
-        SurveyKeys(b"").participation(1, "a" * 64)
+        RoundKey(b"").participation(1, "a" * 64)
 
 
 def test_an_oversized_payload_is_refused_not_truncated() -> None:
     with pytest.raises(ValueError, match="exceeds"):
         KEYS.seal(1, 64, _payload("x" * 100))
+
+
+def test_a_round_key_is_found_by_its_id_or_named_when_gone() -> None:
+    keys = SurveyKeys({"signing:k2": b"k" * 32, "legacy": b"l" * 32}, "signing:k2")
+    sealed = keys.of("signing:k2", 7).seal(7, SIZE, _payload("x"))
+    assert keys.of("signing:k2", 7).open(7, sealed)["answers"] == {"suggestion": "x"}
+    for gone, fix in (
+        ("signing:k1", "list 'k1' in ENERGY_API_SIGNING_KEYS again"),
+        ("seal", "set ENERGY_SURVEY_SEAL_KEY again"),
+    ):
+        with pytest.raises(SealUnavailable, match=f"round 7 .*'{gone}'.*{fix}"):
+            keys.of(gone, 7)
+    one = SurveyKeys.one(b"s" * 32)
+    assert one.current == "seal" and one.of("legacy", 1).secret == one.of("seal", 1).secret

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from api.settings import ApiSettings, parse_signing_keys
-from telemetry.db.tables import residents
+from civic.surveys.sealing import SealUnavailable
+from telemetry.db.tables import residents, survey_responses
 from tests.tenancy.world import KEY_1, KEY_2, World
 
 ANSWERS = {"data_useful": 4, "data_used_for": ["compare"], "policy_support": "yes"}
@@ -83,5 +84,55 @@ def test_signing_keys_parse_and_the_survey_key_stays_with_the_oldest() -> None:
         parse_signing_keys(KEY_1, "0123456789abcdef")
     one = ApiSettings(api_signing_keys=KEY_1)
     two = ApiSettings(api_signing_keys=f"{KEY_2},{KEY_1}")
-    assert one.survey_seal_key_bytes() == two.survey_seal_key_bytes()
+    assert one.survey_seal_key_bytes() == two.survey_seal_key_bytes()  # rounds before 0008
+    assert (one.survey_keys().current, two.survey_keys().current) == ("signing:k1", "signing:k2")
+    sealed = ApiSettings(api_signing_keys=KEY_1, survey_seal_key="s" * 32).survey_keys()
+    assert sealed.current == "seal" and sealed.secrets["legacy"] == b"s" * 32
     assert two.signing_key() == KEY_2[3:]
+
+
+def _open_round(world: World) -> int:
+    s, now = world.app.state.surveys, world.clock()
+    created = s.rounds.create("energy_policy", now - timedelta(hours=1),
+                              now + timedelta(days=14), now + timedelta(days=21))  # fmt: skip
+    return s.rounds.open(created.id).id
+
+
+def _responses(world: World, round_id: int) -> int:
+    with world.engine.connect() as conn:
+        return conn.execute(
+            select(func.count()).select_from(survey_responses)
+            .where(survey_responses.c.round_id == round_id)
+        ).scalar_one()  # fmt: skip
+
+
+def test_an_open_round_keeps_its_survey_key_through_a_rotation(world: World) -> None:
+    """No ENERGY_SURVEY_SEAL_KEY: a round keeps the signing key it opened under. Retiring
+    that key while the round is open refuses answers and the close, naming the key, and
+    loses nothing; listing it again lets the round close with every answer."""
+    world.move_in(UNIT, world.today() - dt.timedelta(days=200))
+    world.move_in("101-1204", world.today() - dt.timedelta(days=200))
+    first = world.rebuilt(KEY_1, seal=None)
+    r1 = _open_round(first)
+    assert _answer(first, r1, UNIT) == 201
+
+    rotated = first.rebuilt(f"{KEY_2},{KEY_1}", seal=None)
+    assert _answer(rotated, r1, "101동 1203호") == 409  # still one voice under k1
+    r2 = _open_round(rotated)
+    s = rotated.app.state.surveys
+    assert (s.rounds.get(r1).seal_key, s.rounds.get(r2).seal_key) == ("signing:k1", "signing:k2")
+
+    retired = first.rebuilt(KEY_2, seal=None)
+    browser, csrf = retired.resident(retired.codes(["101-1204"])[0])
+    refused = browser.post(f"/v1/surveys/rounds/{r1}/response",
+                           headers={"X-CSRF-Token": csrf}, json={"answers": ANSWERS})  # fmt: skip
+    assert refused.status_code == 503, refused.text
+    assert "'k1'" in refused.text and "ENERGY_API_SIGNING_KEYS" in refused.text
+    with pytest.raises(SealUnavailable, match="'signing:k1'"):
+        retired.app.state.surveys.rounds.close(r1)
+    assert retired.app.state.surveys.rounds.get(r1).status.value == "open"
+    assert _answer(retired, r2, "0101-1203") == 201  # the round under k2 goes on
+
+    listed = first.rebuilt(f"{KEY_2},{KEY_1}", seal=None)
+    assert listed.app.state.surveys.rounds.close(r1).status.value == "closed"
+    assert _responses(listed, r1) == 1

@@ -199,22 +199,29 @@ class World:
         assert r.status_code == 200, r.text
         return browser, r.json()["csrf_token"]
 
-    def rebuilt(self, keys: str) -> World:
+    def rebuilt(self, keys: str, seal: bytes | None = SEAL) -> World:
         """The same database and clock behind an app started with other signing keys (a
-        key rotation: the API restarted with a new ENERGY_API_SIGNING_KEYS)."""
-        return World(build(self.engine, self.sites, self.clock, keys, self.influx_url, self.raw),
-                     self.engine, self.clock, self.sites, self.influx_url, self.raw)  # fmt: skip
+        key rotation: the API restarted with a new ENERGY_API_SIGNING_KEYS); `seal`:
+        ENERGY_SURVEY_SEAL_KEY (None: unset, the survey keys come from the signing keys)."""
+        app = build(self.engine, self.sites, self.clock, keys, self.influx_url, self.raw, seal)
+        return World(app, self.engine, self.clock, self.sites, self.influx_url, self.raw)
 
 
-def build(db: Engine, sites: Path, clock: Clock, keys: str, influx_url: str, raw: str) -> FastAPI:
-    from api.settings import parse_signing_keys
+def build(
+    db: Engine, sites: Path, clock: Clock, keys: str, influx_url: str, raw: str,
+    seal: bytes | None = SEAL,
+) -> FastAPI:  # fmt: skip
+    from api.settings import ApiSettings, parse_signing_keys
 
     signing = tuple(parse_signing_keys(keys, ""))
     config = ApiConfig(board=BOARD, privacy_k=1)
     ql = InfluxQL(influx_url)
     registry = load_registry(sites)
+    survey_keys = ApiSettings(
+        api_signing_keys=keys, survey_seal_key=seal.decode() if seal else None
+    )
     surveys = build_surveys(db, SurveysConfig(), registry_stratum(registry), config.privacy_k,
-                            clock, seal_key=SEAL)  # fmt: skip
+                            clock, seal_key=survey_keys.survey_keys())  # fmt: skip
     app = create_app(
         Parts(
             public_store=PublicStore(ql, raw),

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from tests.web.chart_check import SPY
 from tests.web.conftest import ADMIN_TOKEN, AXE, SITE_TOKENS, Portal
 
 SIZES = {"desktop": (1280, 900), "phone": (360, 740)}
@@ -127,6 +128,7 @@ def screenshots(page, name: str, fallback: Path) -> list[Path]:  # type: ignore[
 
 def browser_context(browser, portal: Portal):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=portal.base, locale="ko-KR")
+    context.add_init_script(SPY)  # for charts_missing
     page = context.new_page()
     page.csp_errors = []  # type: ignore[attr-defined]
     page.on(

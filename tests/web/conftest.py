@@ -29,7 +29,10 @@ LIVE_DEADLINE_S = 150.0
 ADMIN_TOKEN = "portal-admin-token"
 SITE_TOKENS = {"munheung-apt": "munheung-manager-token", "pungam-lh-apt": "pungam-manager-token"}
 AXE = PROJECT_ROOT / "api/web/frontend/node_modules/axe-core/axe.min.js"
-ECHARTS = PROJECT_ROOT / "api/web/static/vendor/echarts.min.js"
+# The portal's two ECharts bundles (api/web/frontend, built by scripts/web_assets.sh).
+ECHARTS = tuple(
+    PROJECT_ROOT / f"api/web/static/vendor/echarts-{b}.min.js" for b in ("map", "charts")
+)
 
 
 @dataclass
@@ -51,7 +54,7 @@ def _has_rates(base: str) -> bool:
 
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    missing = [str(p) for p in (AXE, ECHARTS) if not p.exists()]
+    missing = [str(p) for p in (AXE, *ECHARTS) if not p.exists()]
     if chromium_path() is None or missing:
         pytest.fail(f"browser tests need chromium and scripts/web_assets.sh; missing: {missing}")
     root = tmp_path_factory.mktemp("portal")

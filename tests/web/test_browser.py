@@ -8,7 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from devstack.browser import wire_bytes
 from telemetry.paths import config_dir
+from tests.web.chart_check import SPY, charts_missing
 from tests.web.conftest import AXE, Portal
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
@@ -27,6 +29,10 @@ PAGES = [
     f"/embed/dongs/{PUBLISHED_DONG}",
 ]
 NEXT_MINUTE_MS = 100_000
+# A first visit (empty cache) of the map or a dong page, over the wire: the page, its
+# style sheet and scripts, the portal's ECharts bundle, the map's boundaries.
+FIRST_VISIT_BUDGET = 200_000
+PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
@@ -125,6 +131,39 @@ def test_map_has_96_dongs_hatches_a_withheld_one_and_opens_a_dong(page) -> None:
     assert page.locator("h1").inner_text() == "문흥1동"
     assert page.locator("#series-table tbody tr").count() > 0
     assert page.csp_errors == []
+
+
+@pytest.mark.parametrize("path", ["/map", f"/dongs/{PUBLISHED_DONG}"])
+def test_map_and_dong_pages_weigh_under_the_budget_on_a_first_visit(browser, portal, path) -> None:  # type: ignore[no-untyped-def]
+    # A fresh context is an empty cache: a phone's first visit, 360 px wide.
+    context = browser.new_context(base_url=portal.base, locale="ko-KR", viewport=PHONE)
+    context.add_init_script(SPY)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    try:
+        weight = wire_bytes(page)
+        page.goto(path)
+        page.wait_for_selector(".chart[data-ready=true] canvas")
+        page.wait_for_load_state("networkidle")
+        size, requests = weight()
+        print(f"{path}: {size:,d} bytes in {requests} requests on a first visit")
+        assert size < FIRST_VISIT_BUDGET, (size, requests)
+        if path == "/map":
+            # The light ECharts still draws every dong, hatched ones included, credited.
+            data = {d["code"]: d for d in page.evaluate(MAP_DATA)}
+            assert len(data) == 96
+            assert data[INDUSTRIAL_DONG]["decal"] == "rect"
+            assert "경계: 통계청 SGIS" in page.locator(".attribution").inner_text()
+        # Every series and component the page's charts ask for is in the bundle.
+        drawn = charts_missing(page)
+        assert drawn and all(m == [] for m in drawn), drawn
+        canvas = page.locator(".chart[data-ready=true] canvas").first.bounding_box()
+        assert canvas["width"] <= PHONE["width"] and canvas["height"] > 100
+        assert errors == []
+    finally:
+        context.close()
 
 
 def test_pages_show_their_figures_as_tables_without_javascript(browser, portal) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from stores.timewin import KST
+from tests.web.chart_check import charts_missing
 from tests.web.civic_browser import (
     STAFF_PASSWORD,
     axe_serious,
@@ -57,6 +58,7 @@ def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: 
     author.wait_for_url("**/board/posts/*")
     post_path = author.url.split(portal.base)[1].split("?")[0]
     author.wait_for_selector("#post-chart[data-ready=true] canvas")
+    assert charts_missing(author) == [[]]
     cells = author.locator("#snapshot-table tbody td").all_inner_texts()
     assert any(c.replace(",", "").replace(".", "").isdigit() for c in cells), cells
     assert author.locator(".body strong").inner_text() == "전기 사용"

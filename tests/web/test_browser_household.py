@@ -29,6 +29,7 @@ from tests.households.household_city import KEY, HouseholdCity
 from tests.rollup.city import write_points
 from tests.support.links import household_link
 from tests.support.waiting import wait_until
+from tests.web.chart_check import charts_missing
 from tests.web.civic_browser import axe_serious, browser_context, screenshots
 from tests.web.conftest import AXE, ECHARTS
 
@@ -57,7 +58,7 @@ def _api_config(dest: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homes]:
-    missing = [str(p) for p in (AXE, ECHARTS) if not p.exists()]
+    missing = [str(p) for p in (AXE, *ECHARTS) if not p.exists()]
     if chromium_path() is None or missing:
         pytest.fail(f"browser tests need chromium and scripts/web_assets.sh; missing: {missing}")
     root = tmp_path_factory.mktemp("homes")
@@ -137,6 +138,7 @@ def test_the_household_sees_its_months_savings_and_co2e(homes: Homes, browser, t
         page.wait_for_function(
             "document.querySelectorAll('.chart.household[data-ready=true] canvas').length === 3"
         )
+        assert charts_missing(page) == [[], [], []]  # bars, the median's line, markLine
         assert page.locator("h1").inner_text() == "우리 집 에너지"
         assert "그린 리모델링" in page.locator("#hh-enrolment").inner_text()
         for u in want["utilities"]:

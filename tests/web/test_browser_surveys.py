@@ -22,6 +22,7 @@ from civic.surveys.service import Surveys, build_surveys, registry_stratum
 from telemetry.db.engine import make_engine
 from telemetry.db.tables import survey_participations, survey_responses
 from telemetry.registry.loader import load_registry
+from tests.web.chart_check import charts_missing
 from tests.web.civic_browser import (
     axe_serious,
     browser_context,
@@ -172,6 +173,7 @@ def test_survey_story(browser, portal: Portal, tmp_path: Path) -> None:  # type:
     withheld = [r for r in rows if "비공개" in r]
     assert withheld and any(r.startswith("서구") for r in withheld), rows
     first.wait_for_selector("#trend-chart[data-ready=true] canvas")
+    assert charts_missing(first) == [[]]
     assert first.locator("#trend-table thead th").count() == 3  # the period, 북구 and 서구
     first.emulate_media(media="print")
     assert first.locator("header nav").is_hidden() and first.locator("#trend-chart").is_hidden()
