@@ -81,7 +81,7 @@ def test_the_map_hatches_the_dominated_dong_and_says_why(
 
 
 def test_the_methodology_page_lists_the_rules(chromium, base: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    context = chromium.new_context(base_url=base, viewport={"width": 390, "height": 844})
+    context = chromium.new_context(base_url=base, viewport={"width": 360, "height": 800})
     page = context.new_page()
     page.goto("/about")
     rules = page.locator("ul.rules li")
