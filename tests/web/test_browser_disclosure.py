@@ -85,8 +85,9 @@ def test_the_methodology_page_lists_the_rules(chromium, base: str, tmp_path: Pat
     page = context.new_page()
     page.goto("/about")
     rules = page.locator("ul.rules li")
-    assert rules.count() == 5
+    assert rules.count() == 6
     assert "10%" in rules.nth(1).inner_text() and "5가구" in rules.nth(0).inner_text()
+    assert "수정" in rules.nth(5).inner_text()  # revised figures: checked with the version before
     page.locator("ul.rules").scroll_into_view_if_needed()
     _shot(page, "about-rules-phone.png", tmp_path)
     context.close()
