@@ -22,6 +22,7 @@ from stores.open_data.catalog import (
     data_package,
     dataset_for,
     dcat_catalog,
+    package_url,
     portal_sheet,
 )
 from stores.open_data.columns import COLUMNS, WITHHELD_REASONS, Level
@@ -202,6 +203,9 @@ def consumption_csv(request: Request, selected: Selected) -> Response:
     writer.writeheader()
     writer.writerows(selected.rows)
     headers = _headers(request)
+    # Its Data Package: columns, types, units, licence and the privacy rule.
+    package = package_url(_base_url(request), dataset_for(selected.level), selected.every)
+    headers["Link"] += f', <{package}>; rel="describedby"; type="application/json"'
     headers["Content-Disposition"] = (
         f'attachment; filename="gwangju-energy-{selected.level.value}-{selected.every.value}.csv"'
     )

@@ -187,7 +187,7 @@ def _distribution(
         "dcat:accessURL": {"@id": url},
         "dcat:downloadURL": {"@id": url},
         "dct:format": {"@id": FILE_TYPE + kind},
-        "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{media}"},
+        "dcat:mediaType": {"@id": f"http://www.iana.org/assignments/media-types/{media}"},
         "dct:license": licence,
     }
 

@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from frictionless import validate
 
-from stores.open_data.catalog import DATASETS, PORTAL_SHEET_COLUMNS
+from stores.open_data.catalog import DATASETS, PORTAL_SHEET_COLUMNS, package_url
 from stores.open_data.columns import COLUMNS
-from stores.timewin import from_ms
+from stores.timewin import Every, from_ms
 from tests.api.conftest import ApiCity
 from tests.api.test_open_data_shapes import conforms
 from tests.rollup import city
@@ -99,7 +99,11 @@ def test_every_csv_export_validates_with_its_data_package(
                 link = urlsplit(resource["path"])
                 assert link.path == export
                 assert {k: v[0] for k, v in parse_qs(link.query).items()} == query
-                text = api_city.client.get(export, params=query | window).text
+                assert api_city.client.get(resource["path"]).status_code == 200
+                r = api_city.client.get(export, params=query | window)
+                described = f"<{package_url('http://testserver', dataset, Every(every))}>"
+                assert f'{described}; rel="describedby"' in r.headers["link"]
+                text = r.text
                 rows = list(csv.DictReader(io.StringIO(text.split("\n", 1)[1])))
                 assert rows, (export, query)
                 withheld += sum(r["status"] == "withheld" for r in rows)
