@@ -138,7 +138,8 @@ DATASETS: tuple[Dataset, ...] = (
 
 def privacy_note_ko(k: int) -> str:
     return (
-        f"개인정보 보호: 가구 또는 사업장이 {k}곳 미만인 집단은 제공하지 않습니다. 그 이상이어도 "
+        f"개인정보 보호: {k}가구 미만(가구가 없는 집단은 사업장 {k}곳 미만)인 집단은 제공하지 "
+        "않습니다. 그 이상이어도 "
         "한 사업장의 사용량이 드러나거나(one_site_dominates) 다른 비공개 집단을 역산할 수 "
         "있으면(protects_another_cell) status = withheld, 수치 없이 withheld_reason과 함께 "
         "표시합니다."
@@ -147,8 +148,8 @@ def privacy_note_ko(k: int) -> str:
 
 def privacy_note_en(k: int) -> str:
     return (
-        f"Privacy: groups with fewer than {k} households or sites are not listed. Groups with "
-        "enough of them are still withheld when one site's use would show through "
+        f"Privacy: groups with fewer than {k} households (or {k} sites where a group has no "
+        "households) are not listed. Groups with enough of them are still withheld when one site's use would show through "
         "(one_site_dominates) or another withheld group could be worked out "
         "(protects_another_cell): listed with status = withheld, no figures and the "
         "withheld_reason."
@@ -325,7 +326,8 @@ def data_package(
         "privacy": {
             "rule": "k-anonymity threshold, dominance and complementary withholding",
             "k": k,
-            "below_k": "groups with fewer than k households or sites are not listed",
+            "below_k": "groups with fewer than k households (or k sites where a group has no "
+            "households) are not listed",
             "withheld_rows": "status = withheld: no figures; withheld_reason says why "
             "(one_site_dominates, protects_another_cell)",
             "description_ko": privacy_note_ko(k),

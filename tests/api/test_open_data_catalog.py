@@ -140,7 +140,7 @@ def test_the_portal_sheet_parses(api_city: ApiCity) -> None:
         assert row["제공기관"] == "광주광역시"
         assert "공공누리 제1유형" in row["이용허락범위"]
         assert row["확장자"] == "CSV, JSON"
-        assert "5곳 미만" in row["개인정보 보호"]
+        assert "5가구 미만" in row["개인정보 보호"]
         assert api_city.client.get(row["메타데이터 URL"]).status_code == 200
 
 
