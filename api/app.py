@@ -161,7 +161,7 @@ def parts_from_settings(settings: ApiSettings, registry: Registry | None = None)
             db,
             config.surveys,
             registry_stratum(registry),
-            config.privacy_k,
+            config.disclosure.rules(config.privacy_k),
             seal_key=settings.survey_keys(),
         ),
         db=db,

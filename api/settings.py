@@ -16,10 +16,12 @@ from civic.board.config import BoardConfig
 from civic.surveys.config import SurveysConfig
 from civic.surveys.sealing import LEGACY_ID, SEAL_ID, SIGNING_PREFIX, SurveyKeys
 from insights.degree_days import DegreeDayBases
+from stores.open_data.catalog import Publisher
 from telemetry.config.settings import Settings
 from telemetry.config.strict import StrictModel
 from telemetry.config.yaml_model import Removed, load_model
 from telemetry.db.weather import GWANGJU_ASOS
+from telemetry.disclosure import DisclosureConfig
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.paths import resolve_config_path
 
@@ -85,6 +87,8 @@ class ApiConfig(StrictModel):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     stream_interval_s: float = Field(default=5.0, gt=0, le=3600)
     licence: Licence = Field(default_factory=Licence)
+    # Who publishes the open data (the catalogue and the 공공데이터포털 sheet).
+    open_data: Publisher = Field(default_factory=Publisher)
     # Origins whose pages may frame the portal's /embed/ widgets (CSP frame-ancestors).
     embed_frame_ancestors: list[str] = Field(default_factory=list)
     # Strict-Transport-Security on every response of an HTTPS deployment
@@ -93,6 +97,9 @@ class ApiConfig(StrictModel):
     board: BoardConfig = Field(default_factory=BoardConfig)
     surveys: SurveysConfig = Field(default_factory=SurveysConfig)
     grafana: GrafanaConfig = Field(default_factory=GrafanaConfig)
+    # The disclosure rules besides k (telemetry/disclosure): survey results here; the
+    # rollups read the same keys from the `rollup: disclosure:` section of settings.yaml.
+    disclosure: DisclosureConfig = Field(default_factory=DisclosureConfig)
     household_links: HouseholdLinksConfig = Field(default_factory=HouseholdLinksConfig)
     weather: WeatherConfig = Field(default_factory=WeatherConfig)
 

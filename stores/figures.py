@@ -132,6 +132,16 @@ class SeriesPoint(Withheld):
     co2e_kg: Kg = None
     households: int | None = Field(default=None, description="households behind the figure")
     sites: int | None = None
+    revised: str | None = Field(
+        default=None,
+        description="when the figure was last revised after its period ended (history "
+        "imported late, late readings), ISO 8601; the figure shown is the revised one",
+    )
+    revision_withheld: str | None = Field(
+        default=None,
+        description="when a revision of the figure was withheld by the disclosure rules, "
+        "ISO 8601: the figure shown is the one published before it",
+    )
 
 
 class Total(Withheld):

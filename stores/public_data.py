@@ -34,25 +34,37 @@ from telemetry.fields import Utility
 from telemetry.influx_schema import (
     CONSUMPTION_1D,
     CONSUMPTION_1H,
+    FIELD_REVISED,
+    FIELD_REVISION_WITHHELD,
     GROUP_ALL,
     LIVE_1M,
     TAG_MEASUREMENT,
     WITHHELD,
-    WITHHELD_COMPLEMENTARY,
+    WITHHELD_ACTIVE,
 )
-from telemetry.influxql import tag_eq, time_window
+from telemetry.influxql import quote_ident, tag_eq, time_window
 
 ALL = GROUP_ALL
 LIVE_HORIZON = dt.timedelta(minutes=15)
 
 
 def withheld_markers(store: PublicStore, measurement: str, where: str) -> list[dict[str, Any]]:
-    """Complementary-suppression markers of one rollup measurement (tags and time)."""
+    """Standing withheld markers of one rollup measurement (tags, time and `reason`:
+    `complementary` to protect another group, `dominated` where one site dominates)."""
     rows = store.rows(
         f"SELECT reason FROM {WITHHELD} WHERE {tag_eq(TAG_MEASUREMENT, measurement)} AND {where} "
         "GROUP BY utility, district, dong, building_type"
     )
-    return [r for r in rows if r.get("reason") == WITHHELD_COMPLEMENTARY]
+    return [r for r in rows if r.get("reason") in WITHHELD_ACTIVE]
+
+
+def strongest(reasons: Any) -> str | None:
+    """Of several markers' reasons (a window's periods), the one a reader is told:
+    `dominated` wins (it says more about the group); None when there is none."""
+    found = set(reasons)
+    if not found:
+        return None
+    return "dominated" if "dominated" in found else sorted(found)[0]
 
 
 # --- live ----------------------------------------------------------------
@@ -70,12 +82,15 @@ def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> 
     )
     minute = max((r["time"] for r in rows), default=None)
     latest = {(r["utility"], r["district"]): r for r in rows if r["time"] == minute}
-    marked: set[tuple[str, str]] = set()
+    marked: dict[tuple[str, str], str] = {}
     if minute is not None:
         where = (
             f"time = {int(minute)}ms AND {tag_eq('dong', ALL)} AND {tag_eq('building_type', ALL)}"
         )
-        marked = {(r["utility"], r["district"]) for r in withheld_markers(store, LIVE_1M, where)}
+        marked = {
+            (r["utility"], r["district"]): r["reason"]
+            for r in withheld_markers(store, LIVE_1M, where)
+        }
     districts = [
         DistrictLive(
             code=d.code,
@@ -95,15 +110,15 @@ def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> 
 
 
 def _figures(
-    latest: dict, marked: set[tuple[str, str]], ref: Reference, district: str
+    latest: dict, marked: dict[tuple[str, str], str], ref: Reference, district: str
 ) -> list[LiveFigure]:
     out = []
     for utility in Utility:
         row = latest.get((utility.value, district))
         unit = RATE_UNITS[utility.value]
         if row is None:
-            is_marked = (utility.value, district) in marked
-            status, reason = ref.missing_reason(district, ALL, ALL, is_marked)
+            why = marked.get((utility.value, district))
+            status, reason = ref.missing_reason(district, ALL, ALL, why)
             out.append(LiveFigure(utility=utility, unit=unit, status=status, reason=reason))
         else:
             out.append(
@@ -120,16 +135,17 @@ def _figures(
 
 
 def _self_sufficiency(
-    latest: dict, marked: set[tuple[str, str]], ref: Reference, district: str
+    latest: dict, marked: dict[tuple[str, str], str], ref: Reference, district: str
 ) -> SelfSufficiency:
     solar = latest.get(("solar", district))
     elec = latest.get(("electricity", district))
     if solar is None or elec is None:
-        is_marked = any(
-            (u, district) in marked and latest.get((u, district)) is None
+        why = strongest(
+            marked[(u, district)]
             for u in ("solar", "electricity")
+            if (u, district) in marked and latest.get((u, district)) is None
         )
-        status, reason = ref.missing_reason(district, ALL, ALL, is_marked)
+        status, reason = ref.missing_reason(district, ALL, ALL, why)
         return SelfSufficiency(status=status, reason=reason)
     ratio = solar["rate"] / elec["rate"] if elec["rate"] > 0 else None
     return SelfSufficiency(
@@ -155,9 +171,10 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
     """Stored points by period start (ms); months are summed from days."""
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = store.rows(
-        f"SELECT consumption, co2e_kg, households, sites FROM {measurement} "
+        f"SELECT consumption, co2e_kg, households, sites, {REVISION_FIELDS} FROM {measurement} "
         f"WHERE {_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}"
     )
+    rows = [r for r in rows if r.get("consumption") is not None]
     if w.every is not Every.MONTH:
         return {r["time"]: r for r in rows}
     months: dict[int, dict[str, Any]] = {}
@@ -170,23 +187,52 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
         m["co2e_kg"] += r["co2e_kg"]
         m["households"] = max(m["households"], r["households"] or 0)
         m["sites"] = max(m["sites"], r["sites"] or 0)
+        latest_revisions(m, r)
     return months
 
 
-def _marked_periods(store: PublicStore, group: GroupRef, utility: str, w: Window) -> set[int]:
-    """Period starts (ms) with a complementary-suppression marker; months from days."""
+# A group point's revision times (collector/rollup/aggregate.py): the figure revised
+# after its period ended, or its revision withheld (the figure is the one before).
+REVISION_FIELDS = f"{quote_ident(FIELD_REVISED)}, {quote_ident(FIELD_REVISION_WITHHELD)}"
+
+
+def latest_revisions(into: dict[str, Any], row: dict[str, Any]) -> None:
+    """A month summed from days: the latest revision of any of its days."""
+    for f in (FIELD_REVISED, FIELD_REVISION_WITHHELD):
+        if row.get(f) is not None:
+            into[f] = max(into.get(f) or 0, row[f])
+
+
+def revision_times(row: dict[str, Any]) -> dict[str, str | None]:
+    """`revised` and `revision_withheld` as ISO 8601 (KST); a withheld revision older than
+    the latest published one no longer stands."""
+    revised, withheld = row.get(FIELD_REVISED), row.get(FIELD_REVISION_WITHHELD)
+    if withheld is not None and revised is not None and revised >= withheld:
+        withheld = None
+    return {
+        "revised": from_ms(int(revised)).isoformat() if revised is not None else None,
+        "revision_withheld": from_ms(int(withheld)).isoformat() if withheld is not None else None,
+    }
+
+
+def _marked_periods(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dict[int, str]:
+    """Period starts (ms) with a withheld marker, and its reason; months from days."""
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = withheld_markers(
         store,
         measurement,
         f"{_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}",
     )
-    if w.every is not Every.MONTH:
-        return {r["time"] for r in rows}
-    return {ms(floor(from_ms(r["time"]), Every.MONTH)) for r in rows}
+    out: dict[int, list[str]] = {}
+    for r in rows:
+        key = (
+            r["time"] if w.every is not Every.MONTH else ms(floor(from_ms(r["time"]), Every.MONTH))
+        )
+        out.setdefault(key, []).append(r["reason"])
+    return {key: strongest(reasons) or "" for key, reasons in out.items()}
 
 
-def _missing(ref: Reference, group: GroupRef, marked: bool) -> tuple[str, str]:
+def _missing(ref: Reference, group: GroupRef, marked: str | None) -> tuple[str, str]:
     return ref.missing_reason(group.district, group.dong, group.building_type, marked)
 
 
@@ -199,7 +245,7 @@ def series(
     for start, end in w.periods():
         row = found.get(ms(start))
         if row is None:
-            status, reason = _missing(ref, group, ms(start) in marked)
+            status, reason = _missing(ref, group, marked.get(ms(start)))
             points.append(
                 SeriesPoint(
                     start=start.isoformat(), end=end.isoformat(), status=status, reason=reason
@@ -215,9 +261,10 @@ def series(
                     co2e_kg=row["co2e_kg"],
                     households=row["households"],
                     sites=row["sites"],
+                    **revision_times(row),
                 )
             )
-    status, reason = _missing(ref, group, bool(marked))
+    status, reason = _missing(ref, group, strongest(marked.values()))
     total = _total(w, list(found.values()), len(w.periods()), status, reason)
     return Series(
         group=group,
@@ -254,7 +301,7 @@ def _compare(
     store: PublicStore, ref: Reference, group: GroupRef, utility: Utility, now: Total, w: Window
 ) -> Comparison:
     marked = _marked_periods(store, group, utility.value, w)
-    status, reason = _missing(ref, group, bool(marked))
+    status, reason = _missing(ref, group, strongest(marked.values()))
     then = _total(
         w, list(_points(store, group, utility.value, w).values()), len(w.periods()), status, reason
     )

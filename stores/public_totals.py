@@ -10,34 +10,38 @@ from collections import defaultdict
 from typing import Any
 
 from stores.influx import PublicStore
-from stores.public_data import ALL, withheld_markers
+from stores.public_data import (
+    ALL,
+    REVISION_FIELDS,
+    latest_revisions,
+    strongest,
+    withheld_markers,
+)
 from stores.timewin import Every, Window, floor, from_ms, ms
 from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H
 from telemetry.influxql import tag_eq, tag_ne, time_window
+
+LEVEL_FILTERS = {
+    "city": (tag_eq("district", ALL), tag_eq("building_type", ALL)),
+    "district": (tag_ne("district", ALL), tag_eq("dong", ALL), tag_eq("building_type", ALL)),
+    "dong": (tag_ne("dong", ALL), tag_eq("building_type", ALL)),
+    "building_type": (tag_eq("district", ALL), tag_ne("building_type", ALL)),
+}
 
 
 def group_totals(
     store: PublicStore, utility: str | None, level: str, w: Window
 ) -> list[dict[str, Any]]:
     """Per group of a level and period: consumption, co2e, households, sites."""
-    filters = {
-        "city": (tag_eq("district", ALL), tag_eq("building_type", ALL)),
-        "district": (
-            tag_ne("district", ALL),
-            tag_eq("dong", ALL),
-            tag_eq("building_type", ALL),
-        ),
-        "dong": (tag_ne("dong", ALL), tag_eq("building_type", ALL)),
-        "building_type": (tag_eq("district", ALL), tag_ne("building_type", ALL)),
-    }[level]
-    where = " AND ".join((*filters, time_window(ms(w.start), ms(w.end))))
+    where = " AND ".join((*LEVEL_FILTERS[level], time_window(ms(w.start), ms(w.end))))
     if utility:
         where += " AND " + tag_eq("utility", utility)
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = store.rows(
-        f"SELECT consumption, co2e_kg, households, sites FROM {measurement} WHERE {where} "
-        "GROUP BY utility, district, dong, building_type"
+        f"SELECT consumption, co2e_kg, households, sites, {REVISION_FIELDS} FROM {measurement} "
+        f"WHERE {where} GROUP BY utility, district, dong, building_type"
     )
+    rows = [r for r in rows if r.get("consumption") is not None]
     if w.every is not Every.MONTH:
         return rows
     merged: dict[tuple, dict[str, Any]] = {}
@@ -49,6 +53,7 @@ def group_totals(
         m["co2e_kg"] += r["co2e_kg"]
         m["households"] = max(m["households"] or 0, r["households"] or 0)
         m["sites"] = max(m["sites"] or 0, r["sites"] or 0)
+        latest_revisions(m, r)
     return list(merged.values())
 
 
@@ -62,8 +67,9 @@ def dong_totals(store: PublicStore, utility: str, w: Window) -> dict[tuple[str, 
     return dict(out)
 
 
-def withheld_dongs(store: PublicStore, utility: str, w: Window) -> set[tuple[str, str]]:
-    """(district, dong) of dongs with a complementary-suppression marker in the window."""
+def withheld_dongs(store: PublicStore, utility: str, w: Window) -> dict[tuple[str, str], str]:
+    """(district, dong) → reason of dongs with a withheld marker in the window
+    (`dominated` when any of its periods was withheld for a dominant site)."""
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     where = " AND ".join(
         (
@@ -73,14 +79,17 @@ def withheld_dongs(store: PublicStore, utility: str, w: Window) -> set[tuple[str
             time_window(ms(w.start), ms(w.end)),
         )
     )
-    return {(r["district"], r["dong"]) for r in withheld_markers(store, measurement, where)}
+    found: dict[tuple[str, str], list[str]] = {}
+    for r in withheld_markers(store, measurement, where):
+        found.setdefault((r["district"], r["dong"]), []).append(r["reason"])
+    return {key: strongest(reasons) or "" for key, reasons in found.items()}
 
 
 def area_type_totals(
     store: PublicStore, utility: str, district: str, dong: str, w: Window
-) -> tuple[dict[str, dict[str, float]], set[str]]:
+) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """One area's (district, dong or `all`) use per building type over the window, and the
-    types the rollup withheld by complementary suppression in it."""
+    types the rollup withheld in it (with k holders or more) → the marker's reason."""
     where = " AND ".join(
         (
             tag_eq("district", district),
@@ -98,5 +107,29 @@ def area_type_totals(
         cell = found.setdefault(r["building_type"], {"consumption": 0.0, "co2e_kg": 0.0})
         cell["consumption"] += r["consumption"]
         cell["co2e_kg"] += r["co2e_kg"]
-    marked = {r["building_type"] for r in withheld_markers(store, measurement, where)}
-    return found, marked - set(found)
+    marked: dict[str, list[str]] = {}
+    for r in withheld_markers(store, measurement, where):
+        marked.setdefault(r["building_type"], []).append(r["reason"])
+    return found, {bt: strongest(rs) or "" for bt, rs in marked.items() if bt not in found}
+
+
+def withheld_groups(
+    store: PublicStore, utility: str | None, level: str, w: Window
+) -> list[dict[str, Any]]:
+    """The withheld markers of a level's groups in the window (tags, time, reason): groups
+    with enough holders withheld by the disclosure control (months from days)."""
+    where = " AND ".join((*LEVEL_FILTERS[level], time_window(ms(w.start), ms(w.end))))
+    if utility:
+        where += " AND " + tag_eq("utility", utility)
+    measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
+    rows = withheld_markers(store, measurement, where)
+    if w.every is not Every.MONTH:
+        return rows
+    merged: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        month = ms(floor(from_ms(r["time"]), Every.MONTH))
+        key = (r["utility"], r["district"], r["dong"], r["building_type"], month)
+        m = merged.setdefault(key, {**r, "time": month, "reasons": []})
+        m["reasons"].append(r["reason"])
+        m["reason"] = strongest(m["reasons"])
+    return list(merged.values())

@@ -87,13 +87,24 @@ class Reference:
             f"(privacy rule, k={self.k})",
         )
 
+    def dominated_reason(self) -> tuple[str, str]:
+        """(status, reason) for a group withheld because one site dominates it."""
+        return (
+            "suppressed",
+            "one site dominates this group: its figure would reveal that site's use "
+            "(privacy rule: dominance)",
+        )
+
     def missing_reason(
-        self, district: str, dong: str, building_type: str, marked: bool
+        self, district: str, dong: str, building_type: str, marked: bool | str | None
     ) -> tuple[str, str]:
-        """(status, reason) for a group without a public figure; `marked`: the rollup left a
-        complementary-suppression marker for it (a group below k never has one)."""
+        """(status, reason) for a group without a public figure; `marked`: the rollup's
+        withheld marker for it, by its reason (`dominated`, `complementary`; True for
+        complementary); a group below k never has one."""
         status, reason = self.withheld_reason(district, dong, building_type)
         if status == "no_data" and marked:
+            if marked == "dominated":
+                return self.dominated_reason()
             return self.complementary_reason()
         return status, reason
 

@@ -131,9 +131,25 @@ SOURCE_INTERVAL = "interval"  # imported interval readings (Green Button and the
 SOURCE_BILL = "bill"  # a bill's period (meter id `<household>-<utility>-bill`)
 BILL_METER_SUFFIX = "-bill"
 FIELD_APPORTIONED = "apportioned"
+# A group's figures changed after they were published (history imported late, late
+# readings re-settled): when (ms) on the new figures, or beside the published ones when
+# the new figures are withheld (issue 24, "Revisions").
+FIELD_REVISED = "revised_ms"
+FIELD_REVISION_WITHHELD = "revision_withheld_ms"
+# Private group points only: the decision a revision is protected with (the holders,
+# the largest contributions top1..top3, `published` or the reason it was withheld, when,
+# under which registry and rules).
+FIELD_HOLDERS = "holders"
+FIELD_TOP = "top"
+FIELD_DISCLOSURE = "disclosure"
+FIELD_DECIDED = "decided_ms"
+FIELD_BASIS = "basis"  # the rollup's fingerprint (registry, rules, factors) when decided
+DISCLOSURE_PUBLISHED = "published"
 SUPPRESSED = "suppressed"
 WITHHELD = "withheld"
-WITHHELD_COMPLEMENTARY = "complementary"
+WITHHELD_COMPLEMENTARY = "complementary"  # to protect another group (secondary)
+WITHHELD_DOMINATED = "dominated"  # one holder dominates the group (issue 24)
+WITHHELD_ACTIVE = (WITHHELD_COMPLEMENTARY, WITHHELD_DOMINATED)  # markers that stand
 WITHHELD_PUBLISHED = "published"
 TAG_MEASUREMENT = "measurement"
 ROLLUP_WATERMARK = "rollup_watermark"

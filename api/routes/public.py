@@ -253,8 +253,9 @@ def dong_ranking(
     withheld = public_totals.withheld_dongs(store, utility.value, w)
     for district, dong in ref.registered_dongs():
         if (district, dong) not in totals:
-            marked = (district, dong) in withheld
-            status, reason = ref.missing_reason(district, dong, GROUP_ALL, marked)
+            status, reason = ref.missing_reason(
+                district, dong, GROUP_ALL, withheld.get((district, dong))
+            )
             others.append(
                 RankedDong(
                     district=district,

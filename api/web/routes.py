@@ -20,6 +20,7 @@ from api.web.i18n import pick_lang
 from api.web.pages import PAGE_MAX_AGE_S, render
 from stores.figures import GroupRef
 from stores.influx import PublicStore
+from stores.open_data.catalog import DATASETS
 from stores.reference import BUILDING_TYPE_LABELS, Reference
 from stores.timewin import Every, window
 from telemetry.fields import Utility
@@ -189,6 +190,8 @@ def about(request: Request, ref: Ref, lang: Lang = None) -> HTMLResponse:
         ],
         "factors": request.app.state.factors.factors,
         "page": "about",
+        "rules": request.app.state.config.disclosure,
+        "open_datasets": DATASETS,
     }
     return render(request, "about.html", pick_lang(lang), context)
 

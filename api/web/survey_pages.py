@@ -26,7 +26,7 @@ from api.web.resident import private_page, read_form, refused_page, resident_wri
 from api.web.routes import Lang, not_found_page
 from api.web.survey_form import answers_of
 from civic.surveys.answers import AnswerError
-from civic.surveys.results import BELOW_K, COMPLEMENT
+from civic.surveys.results import ALL_ALIKE, BELOW_K, COMPLEMENT
 from civic.surveys.rounds import Round
 from civic.surveys.service import ResponseRefused, RoundRefused, Surveys
 from civic.surveys.template import LIKERT, LIKERT_LABELS_KO
@@ -151,7 +151,11 @@ def results_page(
         "btypes": BUILDING_TYPE_LABELS,
         "trend": _trend_or_none(store, ref, districts, r),
         "questions": {q.id: q for q in r.questions.questions()},
-        "reason_keys": {BELOW_K: "surveys_below_k", COMPLEMENT: "surveys_complement"},
+        "reason_keys": {
+            BELOW_K: "surveys_below_k",
+            COMPLEMENT: "surveys_complement",
+            ALL_ALIKE: "surveys_all_alike",
+        },
     }
     return private_page(request, "surveys/results.html", lang, context)
 

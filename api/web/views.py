@@ -28,6 +28,8 @@ def reason_key(status: str, reason: str | None) -> str:
     if status == "suppressed":
         if reason and reason.startswith("withheld so that"):
             return "reason_complementary"
+        if reason and reason.startswith("one site dominates"):
+            return "reason_dominated"
         return "reason_below_k"
     if reason and reason.startswith("no metered sites"):
         return "reason_no_sites"
@@ -107,7 +109,7 @@ def dong_map(store: PublicStore, ref: Reference, utility: Utility, period: str) 
         }
         if t is None:
             status, reason = ref.missing_reason(
-                dong.district, dong.code, GROUP_ALL, (dong.district, dong.code) in marked
+                dong.district, dong.code, GROUP_ALL, marked.get((dong.district, dong.code))
             )
             row |= {"status": status, "reason": reason_key(status, reason)}
         else:
@@ -159,7 +161,7 @@ def area_types(
         if code in found:
             row |= {"status": "ok", "reason": None}
         else:
-            status, reason = ref.missing_reason(group.district, group.dong, code, code in marked)
+            status, reason = ref.missing_reason(group.district, group.dong, code, marked.get(code))
             row |= {"status": status, "reason": reason_key(status, reason)}
         rows.append(row)
     return rows

@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from civic.surveys.protection import ALL, RESPONSES
 from civic.surveys.responses import SiteLookup
-from civic.surveys.results import BELOW_K, StoredResponse, publishable
+from civic.surveys.results import REASONS, Decision, StoredResponse, decide, rules_of
 from civic.surveys.rounds import Round
 from civic.surveys.template import LIKERT, LIKERT_LABELS_KO, QType
 from telemetry.db.tables import participation_codes
+from telemetry.disclosure import DisclosureRules
 
 CSV_COLUMNS = [
     "round",
@@ -72,10 +74,24 @@ def eligible_by_district(engine: Engine, current: Round, site_stratum: SiteLooku
 
 
 def methodology(
-    current: Round, responses: list[StoredResponse], eligible: Counter[str], k: int
+    current: Round,
+    responses: list[StoredResponse],
+    eligible: Counter[str],
+    k: int | DisclosureRules,
+    decision: Decision | None = None,
 ) -> dict[str, Any]:
+    rules = rules_of(k)
+    k = rules.k
     answered = Counter(r.district for r in responses)
-    shown = publishable(dict(answered), k)
+    decision = decision or decide(current.questions.questions(), responses, rules)
+
+    def rate(d: str) -> dict[str, Any]:
+        reason = decision.withheld(RESPONSES, (d, ALL)) if answered[d] else None
+        if reason is None:
+            return _rate(answered[d], eligible[d])
+        return {"suppressed": True, "reason": REASONS[reason], "rule": reason.value}
+
+    whole = decision.withheld(RESPONSES, (ALL, ALL)) if responses else None
     return {
         "who_could_answer": (
             "Households holding a participation code from their site's manager: verified "
@@ -86,21 +102,20 @@ def methodology(
             "opens_at": current.opens_at.isoformat(),
             "closes_at": current.closes_at.isoformat(),
         },
-        "responses": len(responses) if len(responses) >= k else None,
+        "responses": len(responses) if responses and whole is None else None,
         "eligible_households": sum(eligible.values()),
-        "response_rate_by_district": {
-            d: _rate(answered[d], eligible[d])
-            if d in shown
-            else {"suppressed": True, "reason": BELOW_K}
-            for d in sorted(set(eligible) | set(answered))
-        },
+        "response_rate_by_district": {d: rate(d) for d in sorted(set(eligible) | set(answered))},
         "suppression": (
-            f"A cell (the respondents to one question in one district or building type) is "
-            f"published only with at least {k} respondents; where the withheld cells of a "
-            f"question together hold fewer than {k}, the smallest published cell is withheld as "
-            f"well, so no withheld cell can be found by subtraction. A question with fewer than "
-            f"{k} respondents is withheld whole. Free-text answers appear only after staff "
-            f"approved each one, and never by district or building type."
+            f"A cell (the respondents to one question in one district or building type, and "
+            f"where they cross) is withheld with fewer than {k} respondents, or when all its "
+            f"respondents gave the same answer and the whole did not (that would reveal each "
+            f"one's answer). Further cells are withheld until no withheld cell can be narrowed "
+            f"down by combining any published figures of the round (totals, districts, "
+            f"building types, response rates), checked by linear programming: a withheld count "
+            f"must stay uncertain by at least one respondent (or {rules.protection_pct:g} % of "
+            f"it) either way. A question whose whole is withheld is withheld whole. Free-text "
+            f"answers appear only after staff approved each one, and never by district or "
+            f"building type."
         ),
         "anonymity": (
             "Responses are stored apart from who answered: random ids, the day only, the "

@@ -1,31 +1,41 @@
 """A closed round's results: per question, counts and shares overall, by district, by building type.
 
-Privacy: a cell (the respondents to one question within one district or one
-building type) is published only with at least k respondents; and since the
-districts (and the building types) add up to the whole, the published whole
-minus the published parts must not leave fewer than k respondents either, so
-the smallest published part is withheld too until it does (complementary
-suppression, as the rollups do for their groups; a flat two-partition version,
-see docs/DECISIONS.md "Surveys"). A question with fewer than k respondents
-in all is withheld whole. Free text is published only where staff approved
-it, and only in the whole (never next to a district).
+Privacy: the round's tables are protected as one system (`protection.py`, the shared
+`telemetry.disclosure`): every question's whole, districts, building types and their
+crossings (never shown, but derivable), and the response counts the methodology
+publishes. A cell is withheld with too few respondents (k), when all its respondents
+gave one answer the whole did not (group disclosure), or to protect another cell; the
+linear-programming audit finds no withheld cell narrowed below its protection interval
+by any combination of what is published. A question whose whole is withheld is withheld
+whole. Free text is published only where staff approved it, and only in the whole
+(never next to a district).
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select
 
+from civic.surveys.protection import ALL, Answered, protect_round
 from civic.surveys.rounds import Round
 from civic.surveys.template import LIKERT, TEXT_TYPES, QType, Question
 from telemetry.db.tables import survey_responses
+from telemetry.disclosure import DisclosureRules, Protection, Reason
 
 BELOW_K = "fewer respondents than the privacy threshold"
 COMPLEMENT = "withheld so that a withheld group cannot be found by subtraction"
+ALL_ALIKE = "every respondent in this group gave the same answer"
+REASONS = {
+    Reason.TOO_FEW: BELOW_K,
+    Reason.PROTECTS: COMPLEMENT,
+    Reason.ALL_ALIKE: ALL_ALIKE,
+    Reason.DOMINATED: "one respondent dominates this group",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +54,42 @@ def load_responses(engine: Engine, round_id: int) -> list[StoredResponse]:
     return [StoredResponse(r.district, r.building_type, r.answers, r.approved_texts) for r in rows]
 
 
-def publishable(parts: dict[str, int], k: int) -> set[str]:
-    """Parts of one whole to publish: each at least k, and the withheld ones together too."""
-    public = {p for p, n in parts.items() if n >= k}
-    while public:
-        hidden = sum(n for p, n in parts.items() if p not in public)
-        if hidden == 0 or hidden >= k:
-            break
-        public.discard(min(public, key=lambda p: (parts[p], p)))
-    return public
+def rules_of(k: int | DisclosureRules) -> DisclosureRules:
+    return k if isinstance(k, DisclosureRules) else DisclosureRules(k=k)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What of a round may be published (one protection over all its tables)."""
+
+    protection: Protection
+
+    def withheld(self, qid: str, cell: tuple[str, str]) -> Reason | None:
+        """None when published; else why not."""
+        key = (qid, cell)
+        if key in self.protection.published:
+            return None
+        return self.protection.reasons.get(key, Reason.PROTECTS)
+
+
+def decide(
+    questions: list[Question], responses: list[StoredResponse], rules: DisclosureRules
+) -> Decision:
+    answered = {
+        q.id: [
+            Answered(r.district, r.building_type, r.answers[q.id])
+            for r in responses
+            if q.id in r.answers
+        ]
+        for q in questions
+    }
+    cells = [(r.district, r.building_type) for r in responses]
+    _system, protection = protect_round(questions, answered, cells, rules)
+    return Decision(protection)
+
+
+def _withheld(reason: Reason) -> dict[str, Any]:
+    return {"suppressed": True, "reason": REASONS[reason], "rule": reason.value}
 
 
 def tally(q: Question, answers: list[Any]) -> dict[str, Any]:
@@ -93,42 +130,57 @@ def _round(x: float) -> float:
     return round(x, 4)
 
 
-def question_results(q: Question, responses: list[StoredResponse], k: int) -> dict[str, Any]:
+def question_results(
+    q: Question, responses: list[StoredResponse], decision: Decision
+) -> dict[str, Any]:
     answered = [r for r in responses if q.id in r.answers]
     result: dict[str, Any] = {"question": q.id, "type": q.type.value, "text": q.text}
-    if len(answered) < k:
-        return result | {"suppressed": True, "reason": BELOW_K}
+    whole = decision.withheld(q.id, (ALL, ALL)) if answered else Reason.TOO_FEW
+    if whole is not None:
+        return result | _withheld(whole)
     result["all"] = tally(q, [r.answers[q.id] for r in answered])
     for kind in ("district", "building_type"):
         groups: dict[str, list[StoredResponse]] = {}
         for r in answered:
             groups.setdefault(getattr(r, kind), []).append(r)
-        public = publishable({g: len(rs) for g, rs in groups.items()}, k)
-        result[f"by_{kind}"] = {
-            g: tally(q, [r.answers[q.id] for r in rs])
-            if g in public
-            else {"suppressed": True, "reason": BELOW_K if len(rs) < k else COMPLEMENT}
-            for g, rs in sorted(groups.items())
-        }
+        out: dict[str, Any] = {}
+        for g, rs in sorted(groups.items()):
+            cell = (g, ALL) if kind == "district" else (ALL, g)
+            reason = decision.withheld(q.id, cell)
+            out[g] = (
+                tally(q, [r.answers[q.id] for r in rs]) if reason is None else _withheld(reason)
+            )
+        result[f"by_{kind}"] = out
     if q.type in TEXT_TYPES:
         result["texts"] = sorted(r.answers[q.id] for r in answered if q.id in r.approved_texts)
     return result
 
 
-def round_results(current: Round, responses: list[StoredResponse], k: int) -> dict[str, Any]:
+def round_results(
+    current: Round,
+    responses: list[StoredResponse],
+    k: int | DisclosureRules,
+    decision: Decision | None = None,
+) -> dict[str, Any]:
+    rules = rules_of(k)
+    questions = current.questions.questions()
+    decision = decision or decide(questions, responses, rules)
     return {
         "round": current.id,
         "template": current.template,
         "number": current.number,
         "title": current.title,
         "status": current.status.value,
-        "privacy_k": k,
-        "questions": [question_results(q, responses, k) for q in current.questions.questions()],
+        "privacy_k": rules.k,
+        "questions": [question_results(q, responses, decision) for q in questions],
     }
 
 
 def comparison(
-    rounds: list[tuple[Round, list[StoredResponse]]], question_id: str, k: int
+    rounds: list[tuple[Round, list[StoredResponse]]],
+    question_id: str,
+    k: int | DisclosureRules,
+    decided: Callable[[Round, list[StoredResponse]], Decision] | None = None,
 ) -> list[dict[str, Any]]:
     """One repeated question (same id) across rounds: the whole's figures per round."""
     out = []
@@ -136,7 +188,12 @@ def comparison(
         q = current.questions.question(question_id)
         if q is None:
             continue
-        result = question_results(q, responses, k)
+        decision = (
+            decided(current, responses)
+            if decided is not None
+            else decide(current.questions.questions(), responses, rules_of(k))
+        )
+        result = question_results(q, responses, decision)
         out.append(
             {
                 "round": current.id,
@@ -146,7 +203,7 @@ def comparison(
                 **(
                     {"all": result["all"]}
                     if "all" in result
-                    else {"suppressed": True, "reason": result["reason"]}
+                    else {"suppressed": True, "reason": result["reason"], "rule": result["rule"]}
                 ),
             }
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +20,19 @@ from civic.surveys.export import (
 )
 from civic.surveys.mixing import Mixer
 from civic.surveys.responses import ResponseRefused, SiteLookup, Stratum, SurveyResponses
-from civic.surveys.results import comparison, load_responses, round_results
+from civic.surveys.results import (
+    Decision,
+    StoredResponse,
+    comparison,
+    decide,
+    load_responses,
+    round_results,
+    rules_of,
+)
 from civic.surveys.rounds import Round, RoundRefused, Status, SurveyRounds
 from civic.surveys.sealing import SurveyKeys
 from civic.surveys.template import load_templates
+from telemetry.disclosure import DisclosureRules
 from telemetry.paths import resolve_config_path
 from telemetry.registry import Registry
 
@@ -34,7 +43,20 @@ __all__ = ["ResponseRefused", "RoundRefused", "Status", "Surveys", "build_survey
 class Surveys:
     rounds: SurveyRounds
     responses: SurveyResponses
-    privacy_k: int
+    privacy_k: int | DisclosureRules  # k alone: the other rules at their defaults
+    # A closed round's responses are final: its disclosure decision is made once per
+    # (round, number of responses); a page view does not solve the LP again.
+    _decisions: dict[tuple[int, int], Decision] = field(default_factory=dict, repr=False)
+
+    @property
+    def rules(self) -> DisclosureRules:
+        return rules_of(self.privacy_k)
+
+    def _decision(self, current: Round, responses: list[StoredResponse]) -> Decision:
+        key = (current.id, len(responses))
+        if key not in self._decisions:
+            self._decisions[key] = decide(current.questions.questions(), responses, self.rules)
+        return self._decisions[key]
 
     @property
     def engine(self) -> Engine:
@@ -43,7 +65,8 @@ class Surveys:
     def results(self, round_id: int, *, staff: bool = False) -> dict[str, Any]:
         """Figures once the round is closed (staff) or published (everyone); nothing before."""
         current = self._ready(round_id, staff)
-        return round_results(current, load_responses(self.engine, round_id), self.privacy_k)
+        responses = load_responses(self.engine, round_id)
+        return round_results(current, responses, self.rules, self._decision(current, responses))
 
     def export(self, round_id: int, *, staff: bool = False) -> dict[str, Any]:
         current = self._ready(round_id, staff)
@@ -51,8 +74,12 @@ class Surveys:
         eligible = eligible_by_district(self.engine, current, self.responses.site_stratum)
         return {
             "data_dictionary": data_dictionary(current),
-            "methodology": methodology(current, responses, eligible, self.privacy_k),
-            "results": round_results(current, responses, self.privacy_k),
+            "methodology": methodology(
+                current, responses, eligible, self.rules, self._decision(current, responses)
+            ),
+            "results": round_results(
+                current, responses, self.rules, self._decision(current, responses)
+            ),
         }
 
     def export_csv(self, round_id: int, *, staff: bool = False) -> str:
@@ -68,7 +95,7 @@ class Surveys:
             for r in published
             if r.status is Status.PUBLISHED
         ]
-        return comparison(pairs, question_id, self.privacy_k)
+        return comparison(pairs, question_id, self.rules, self._decision)
 
     def _ready(self, round_id: int, staff: bool, need_results: bool = True) -> Round:
         current = self.rounds.get(round_id)
@@ -102,7 +129,7 @@ def build_surveys(
     engine: Engine,
     config: SurveysConfig,
     site_stratum: SiteLookup,
-    privacy_k: int,
+    privacy_k: int | DisclosureRules,
     clock: Callable[[], datetime] | None = None,
     *,
     seal_key: bytes | SurveyKeys,

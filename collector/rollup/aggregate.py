@@ -1,12 +1,15 @@
 """Per-meter values → per-group points, split into private, public and suppressed.
 
-A group withheld only by complementary suppression (it passes the privacy
-rule itself) also gets a `withheld` marker in the public bucket: tags and
-timestamp of the withheld point, `reason` = "complementary", no figures, so
-that readers can tell it from a group without data. Groups below k get no
-marker: they stay entirely out of the public bucket. When a later pass
-publishes a group after all, the engine rewrites its marker with `reason` =
-"published" (see `stale_markers`), so a marker never contradicts a figure.
+Which groups of a period are published is decided by the shared disclosure control
+(`disclosure.py`, telemetry.disclosure): k holders, the dominance rule, and secondary
+suppression checked by the linear-programming audit over the period's whole hierarchy.
+A group withheld with k or more holders (one holder dominates it, or it protects
+another group) gets a `withheld` marker in the public bucket: tags and timestamp of the
+withheld point, `reason` = "dominated" or "complementary", no figures, so that readers
+can tell it from a group without data and say why. Groups below k get no marker: they
+stay entirely out of the public bucket. When a later pass publishes a group after all,
+the engine rewrites its marker with `reason` = "published" (see `stale_markers`), so a
+marker never contradicts a figure.
 """
 
 from __future__ import annotations
@@ -15,12 +18,31 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from collector.rollup.complementary import publishable
+from collector.rollup.complementary import publishable as complementary_publishable
+from collector.rollup.disclosure import (
+    Facts,
+    Patterns,
+    Version,
+    contributions,
+    decide,
+    unchanged,
+)
 from collector.rollup.groups import Group, Holders, SiteInfo
-from collector.rollup.periods import hour_of
+from collector.rollup.periods import DAY_MS, HOUR_MS, MINUTE_MS, hour_of
+from telemetry.disclosure import DisclosureRules, Reason
 from telemetry.influx_schema import (
+    CONSUMPTION_1D,
+    CONSUMPTION_1H,
     CONSUMPTION_1MO,
+    DISCLOSURE_PUBLISHED,
     FIELD_APPORTIONED,
+    FIELD_BASIS,
+    FIELD_DECIDED,
+    FIELD_DISCLOSURE,
+    FIELD_HOLDERS,
+    FIELD_REVISED,
+    FIELD_REVISION_WITHHELD,
+    FIELD_TOP,
     GROUP_TAGS,
     LIVE_1M,
     SUPPRESSED,
@@ -28,9 +50,11 @@ from telemetry.influx_schema import (
     TAG_UTILITY,
     WITHHELD,
     WITHHELD_COMPLEMENTARY,
+    WITHHELD_DOMINATED,
     WITHHELD_PUBLISHED,
 )
 from telemetry.lineproto import line
+from telemetry.months import next_month
 
 CellKey = tuple[str, int, Group]  # (utility, period start ms, group)
 PointKey = tuple[str, str, str, str, str, int]  # (measurement, *GROUP_TAGS values, ts ms)
@@ -41,6 +65,7 @@ class Cell:
     total: float = 0.0
     holders: Holders = field(default_factory=Holders)
     apportioned: int = 0  # meters whose figure was apportioned across months
+    top: tuple[float, ...] = ()  # largest contributions per holder (set before deciding)
 
     def add(
         self, info: SiteInfo, value: float, meters: int, new_site: bool, apportioned: int = 0
@@ -93,27 +118,114 @@ def aggregate(
         acc[0] += value
         acc[1] += meters
     cells: dict[CellKey, Cell] = {}
+    shares: dict[CellKey, list[tuple[float, int]]] = defaultdict(list)
     for (utility, ts, site), (total, meters) in per_site.items():
         info = sites[site]
         for group in info.groups():
             cell = cells.setdefault((utility, ts, group), Cell())
             cell.add(info, total, int(meters), new_site=True)
+            shares[(utility, ts, group)].append((total, info.households))
+    for key, cell in cells.items():
+        cell.top = contributions(shares[key])
     return cells, unknown
+
+
+def rules_of(k: int | DisclosureRules) -> DisclosureRules:
+    return k if isinstance(k, DisclosureRules) else DisclosureRules(k=k)
+
+
+def decide_cells(
+    cells: dict[CellKey, Cell],
+    rules: DisclosureRules,
+    patterns: Patterns | None = None,
+    measurement: str = "",
+    now_ms: int = 0,
+    revised: dict[CellKey, bool] | None = None,
+) -> tuple[set[CellKey], dict[CellKey, Reason]]:
+    """Each period's groups protected together (one system per utility and period),
+    starting from the period's pattern of the pass before when there is one, and
+    jointly with the version that pass published (disclosure.revised: no cell it
+    withheld can be read off the two versions). revised: filled with the cells published
+    before whose figures changed since, each with whether that version was decided
+    after the period ended (a revision, not a period still filling)."""
+    slices: dict[tuple[str, int], dict[CellKey, Facts]] = defaultdict(dict)
+    for key, cell in cells.items():
+        utility, ts, _g = key
+        slices[(utility, ts)][key] = Facts(cell.total, cell.holders.count, cell.top)
+    public: set[CellKey] = set()
+    reasons: dict[CellKey, Reason] = {}
+    for (utility, ts), facts in slices.items():
+        start = patterns.get(measurement, utility, ts) if patterns is not None else None
+        before = patterns.version(measurement, utility, ts) if patterns is not None else None
+        if start is None:
+            # No pattern yet: start from the direct-difference rule (complementary.py,
+            # milliseconds); the audit's rounds then close what it leaves open.
+            holders = {g: cells[(utility, ts, g)].holders for _u, _t, g in facts}
+            _public, extra = complementary_publishable(holders, rules.k)
+            start = {(utility, ts, g) for g in extra}
+        hours = day_hours(patterns, utility, ts) if measurement == CONSUMPTION_1D else None
+        shown, why = decide(facts, rules, start=start, before=before, hours=hours)
+        public |= shown
+        reasons.update(why)
+        if revised is not None and before is not None:
+            ended = before.decided_ms >= period_end(measurement, ts)
+            revised.update(dict.fromkeys(changed_since(before, facts), ended))
+        if patterns is not None:
+            withheld = {k for k, r in why.items() if r is Reason.PROTECTS}
+            # Live minutes keep no version: one a minute, replaced while they fill.
+            version = (
+                Version(facts, frozenset(shown), now_ms, frozenset(withheld))
+                if measurement != LIVE_1M
+                else None
+            )
+            patterns.put(measurement, utility, ts, withheld, version)
+    return public, reasons
+
+
+def day_hours(patterns: Patterns | None, utility: str, day: int) -> dict[int, Version]:
+    """The versions of a KST day's hours decided so far (the day is protected with them)."""
+    if patterns is None:
+        return {}
+    found = {h: patterns.version(CONSUMPTION_1H, utility, h) for h in hours_of_day(day)}
+    return {h: v for h, v in found.items() if v is not None}
+
+
+def hours_of_day(day: int) -> range:
+    return range(day, day + DAY_MS, HOUR_MS)
+
+
+def changed_since(before: Version, facts: dict[CellKey, Facts]) -> set[CellKey]:
+    """Cells published before whose figures have changed."""
+    return {k for k in before.published if k in facts and not unchanged(before.facts[k], facts[k])}
+
+
+def period_end(measurement: str, ts: int) -> int:
+    if measurement == LIVE_1M:
+        return ts + MINUTE_MS
+    if measurement == CONSUMPTION_1MO:
+        return next_month(ts)
+    return ts + (DAY_MS if measurement == CONSUMPTION_1D else HOUR_MS)
 
 
 def group_points(
     measurement: str,
     cells: dict[CellKey, Cell],
-    k: int,
+    k: int | DisclosureRules,
     value_fields: Callable[[str, float], dict[str, float]],
+    patterns: Patterns | None = None,
+    now_ms: int = 0,
+    basis: str = "",
 ) -> Output:
-    """One point per cell in private; in public only if the group passes the rule."""
+    """One point per cell in private; in public only if the disclosure control allows.
+    A published cell whose figures changed carries the time: on its new figures
+    (`revised_ms`) when its period had ended before (a revision), or, when the new
+    figures are withheld, beside its published ones (`revision_withheld_ms`: they stay,
+    known, and a reader is told that they are not the latest)."""
+    rules = rules_of(k)
     out = Output()
     held: set[tuple[str, int, Group]] = set()
-    slices: dict[tuple[str, int], dict[Group, Holders]] = defaultdict(dict)
-    for (utility, ts, group), cell in cells.items():
-        slices[(utility, ts)][group] = cell.holders
-    decided = {key: publishable(groups, k) for key, groups in slices.items()}
+    revised: dict[CellKey, bool] = {}
+    public, reasons = decide_cells(cells, rules, patterns, measurement, now_ms, revised)
     for (utility, ts, group), cell in sorted(cells.items()):
         tags = {TAG_UTILITY: utility, **group.tags()}
         fields: dict[str, float | int] = {
@@ -126,21 +238,50 @@ def group_points(
         )
         if measurement == CONSUMPTION_1MO:
             fields[FIELD_APPORTIONED] = int(cell.apportioned)
+        key = (utility, ts, group)
+        if revised.get(key) and key in public:
+            fields[FIELD_REVISED] = int(now_ms)
+        elif key in revised and key not in public:
+            # InfluxDB merges fields of a point rewritten at the same series and time:
+            # the published figures stay, with the date their revision was withheld.
+            out.public.append(line(measurement, tags, {FIELD_REVISION_WITHHELD: int(now_ms)}, ts))
         point = line(measurement, tags, fields, ts)
-        out.private.append(point)
-        public, extra = decided[(utility, ts)]
-        if group in public:
+        reason = reasons.get(key, Reason.TOO_FEW)
+        version = version_fields(cell, None if key in public else reason, now_ms, basis)
+        out.private.append(line(measurement, tags, {**fields, **version}, ts))
+        if key in public:
             out.public.append(point)
             out.published.add(point_key(measurement, tags, ts))
             continue
-        if group in extra:
-            out.public.append(withheld_marker(measurement, tags, ts))
+        if reason in MARKED:
+            out.public.append(withheld_marker(measurement, tags, ts, MARKED[reason]))
         if (utility, suppressed_at(measurement, ts), group) not in held:
             # Held back per hour at most: the reason (too few holders) rarely changes faster.
             at = suppressed_at(measurement, ts)
             held.add((utility, at, group))
-            out.private.append(_suppressed(measurement, tags, at, cell.holders, k, group in extra))
+            out.private.append(_suppressed(measurement, tags, at, cell.holders, rules.k, reason))
     return out
+
+
+def version_fields(
+    cell: Cell, reason: Reason | None, now_ms: int, basis: str
+) -> dict[str, float | int | str]:
+    """What the next decision of the period needs of this one, on the private point only
+    (a restarted rollup protects a revision with it, source.py `group_versions`): the
+    holders, the largest contributions, whether published (else why not), when, and
+    under which registry and rules (the engine's fingerprint)."""
+    out: dict[str, float | int | str] = {
+        FIELD_HOLDERS: int(cell.holders.count),
+        FIELD_DISCLOSURE: reason.value if reason is not None else DISCLOSURE_PUBLISHED,
+        FIELD_DECIDED: int(now_ms),
+        FIELD_BASIS: basis,
+    }
+    out.update((f"{FIELD_TOP}{i}", float(v)) for i, v in enumerate(cell.top, start=1))
+    return out
+
+
+# Withheld groups that get a public marker, and its reason; below k: none.
+MARKED = {Reason.PROTECTS: WITHHELD_COMPLEMENTARY, Reason.DOMINATED: WITHHELD_DOMINATED}
 
 
 def suppressed_at(measurement: str, ts: int) -> int:
@@ -167,19 +308,24 @@ def stale_markers(markers: Iterable[PointKey], published: set[PointKey]) -> list
     return out
 
 
-def withheld_marker(measurement: str, tags: dict[str, str], ts: int) -> str:
-    """The public marker of a group withheld by complementary suppression: no figures."""
-    return line(
-        WITHHELD, {TAG_MEASUREMENT: measurement, **tags}, {"reason": WITHHELD_COMPLEMENTARY}, ts
-    )
+def withheld_marker(
+    measurement: str, tags: dict[str, str], ts: int, reason: str = WITHHELD_COMPLEMENTARY
+) -> str:
+    """The public marker of a group withheld with k or more holders: no figures."""
+    return line(WITHHELD, {TAG_MEASUREMENT: measurement, **tags}, {"reason": reason}, ts)
 
 
 def _suppressed(
-    measurement: str, tags: dict[str, str], ts: int, holders: Holders, k: int, complementary: bool
+    measurement: str, tags: dict[str, str], ts: int, holders: Holders, k: int, reason: Reason
 ) -> str:
     return line(
         SUPPRESSED,
         {TAG_MEASUREMENT: measurement, **tags},
-        {"holders": int(holders.count), "k": int(k), "complementary": int(complementary)},
+        {
+            "holders": int(holders.count),
+            "k": int(k),
+            "complementary": int(reason is Reason.PROTECTS),
+            "reason": reason.value,
+        },
         ts,
     )

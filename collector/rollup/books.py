@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from collector.rollup.aggregate import Cell, CellKey
 from collector.rollup.counters import Usage
+from collector.rollup.disclosure import contributions
 from collector.rollup.groups import Group, SiteInfo
 from collector.rollup.placement import Place, Placement
 from collector.rollup.source import MeterHour
@@ -62,6 +63,8 @@ class Book:
         self.cells: dict[Group, Cell] = {}
         self.households: dict[str, Household] = {}  # holder id → imported figures
         self.gated: dict[str, set[str]] = defaultdict(set)  # site → holder ids living there
+        self.site_totals: dict[str, float] = defaultdict(float)  # counter use per site
+        self.infos: dict[str, SiteInfo] = {}
 
     def set(self, info: SiteInfo, meter: str, u: Usage) -> Usage | None:
         """A counter meter's new figures for the period; returns the ones they replace."""
@@ -70,6 +73,8 @@ class Book:
         if old is None:
             self.site_meters[info.site] += 1
         change = u.consumption - (old.consumption if old is not None else 0.0)
+        self.site_totals[info.site] += change
+        self.infos[info.site] = info
         for group in info.groups():
             cell = self.cells.setdefault(group, Cell())
             cell.add(info, change, int(old is None), new_site)
@@ -105,6 +110,22 @@ class Book:
             if new is not None:
                 cell.add(info, new[0], new[1], True, new[2])
         hh.counted = new
+
+    def tops(self) -> dict[Group, tuple[float, ...]]:
+        """Each group's largest contributions per holder (the dominance rule's input):
+        sites by their counter use (a site with households shares it among them), and
+        households counted by their imports."""
+        shares: dict[Group, list[tuple[float, int]]] = defaultdict(list)
+        for site, total in self.site_totals.items():
+            info = self.infos[site]
+            for group in info.groups():
+                shares[group].append((total, info.households))
+        for hh in self.households.values():
+            if hh.counted is not None:
+                info = hh.place.info
+                for group in info.groups():
+                    shares[group].append((hh.counted[0], info.households))
+        return {group: contributions(found) for group, found in shares.items()}
 
 
 class Books:
@@ -150,9 +171,13 @@ class Books:
         return old
 
     def cells(self, keys: Iterable[BookKey]) -> dict[CellKey, Cell]:
+        """The periods' cells, each with its largest contributions (`Cell.top`)."""
         out: dict[CellKey, Cell] = {}
         for utility, ts in keys:
-            for group, cell in self.books[(utility, ts)].cells.items():
+            book = self.books[(utility, ts)]
+            tops = book.tops()
+            for group, cell in book.cells.items():
+                cell.top = tops.get(group, ())
                 out[(utility, ts, group)] = cell
         return out
 

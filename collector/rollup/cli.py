@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sys
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from influxdb_client.client.exceptions import InfluxDBError
 
+from collector.rollup.audit import period_system, run_audit
 from collector.rollup.compute import Computer
 from collector.rollup.engine import Buckets, Engine, Windows
 from collector.rollup.groups import site_infos
+from collector.rollup.periods import KST
 from collector.rollup.placement import Placement
 from collector.rollup.settings import RollupSettings
 from collector.rollup.sink import Sink
@@ -27,8 +31,10 @@ from telemetry.config.cli import (
     stop_on_signals,
 )
 from telemetry.emissions import load_emission_factors
+from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H, CONSUMPTION_1MO
 from telemetry.influxql import InfluxQL, InfluxQueryError
 from telemetry.logs import setup_logging
+from telemetry.months import month_of
 from telemetry.registry import ConfigError, Registry, load_registry_lean
 
 COMPONENT = "collector rollup"
@@ -45,6 +51,7 @@ app = typer.Typer(
 
 @app.callback(invoke_without_command=True)
 def rollup(
+    ctx: typer.Context,
     config: ConfigOpt = None,
     influx_url: InfluxUrlOpt = None,
     influx_token: InfluxTokenOpt = None,
@@ -79,6 +86,8 @@ def rollup(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every pass")] = False,
 ) -> None:
     """Run rollup passes every --interval seconds (or one with --once)."""
+    if ctx.invoked_subcommand is not None:
+        return
     setup_logging(COMPONENT, logging.INFO if verbose else logging.WARNING)
     settings = settings_or_fail(
         COMPONENT,
@@ -117,6 +126,81 @@ def rollup(
     _loop(engine, settings.interval_s)
 
 
+EVERY = {"hour": CONSUMPTION_1H, "day": CONSUMPTION_1D, "month": CONSUMPTION_1MO}
+
+
+@app.command("disclosure-audit")
+def disclosure_audit(
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            help="the period to audit, in KST: 2026-12-05T10 (an hour), "
+            "2026-12-05 (a day, with its hours), 2026-12 (a month)",
+        ),
+    ],
+    config: ConfigOpt = None,
+    influx_url: InfluxUrlOpt = None,
+    influx_token: InfluxTokenOpt = None,
+    influx_org: InfluxOrgOpt = None,
+    influx_bucket: InfluxBucketOpt = None,
+    influx_public_bucket: InfluxPublicBucketOpt = None,
+    privacy_k: Annotated[
+        int | None, typer.Option("--privacy-k", help="k of the rules to audit against")
+    ] = None,
+) -> None:
+    """Audit what the public bucket shows of one period: every protected group's interval
+    by linear programming from every published figure and sum (a day: with its hours).
+    Exit 1 when a group is narrowed below its protection interval."""
+    settings = settings_or_fail(
+        COMPONENT,
+        RollupSettings,
+        config=config,
+        influx_url=influx_url,
+        influx_token=influx_token,
+        influx_org=influx_org,
+        influx_bucket=influx_bucket,
+        influx_public_bucket=influx_public_bucket,
+        privacy_k=privacy_k,
+    )
+    every, ts = parse_period(period)
+    ql = InfluxQL(settings.influx_url, settings.influx_token_value(), timeout_s=120)
+    rules = settings.disclosure.rules(settings.privacy_k)
+    source = RawSource(ql, settings.influx_bucket)
+    public = PublicMarkers(ql, settings.influx_public_bucket)
+    try:
+        audited = period_system(source, public, EVERY[every], ts, rules)
+    except (InfluxQueryError, InfluxDBError, OSError) as exc:
+        fail(COMPONENT, f"InfluxDB at {settings.influx_url}: {exc}", code=1)
+    except ValueError as exc:
+        fail(COMPONENT, f"the stored figures of {period} do not add up ({exc}); audit its "
+             "hours and the day again after the next pass", code=1)  # fmt: skip
+    if audited is None:
+        fail(COMPONENT, f"no group points stored for {period} ({every})")
+    with typer.progressbar(length=len(audited.needs), label="auditing", file=sys.stderr) as bar:
+        exposed = run_audit(audited, bar.update)
+    typer.echo(
+        f"{period} ({every}): {len(audited.system.units)} groups, {len(audited.published)} "
+        f"published, {len(audited.needs)} protected quantities, {len(exposed)} exposed"
+    )
+    for e in exposed:
+        typer.echo(f"EXPOSED {e}")
+    raise typer.Exit(1 if exposed else 0)
+
+
+def parse_period(text: str) -> tuple[str, int]:
+    """('hour' | 'day' | 'month', period start ms) of 2026-12-05T10, 2026-12-05, 2026-12."""
+    forms = (("%Y-%m", "month"), ("%Y-%m-%d", "day"), ("%Y-%m-%dT%H", "hour"))
+    for form, every in forms:
+        try:
+            local = datetime.strptime(text, form).replace(tzinfo=KST)
+        except ValueError:
+            continue
+        ms = int(local.timestamp() * 1000)
+        return every, month_of(ms) if every == "month" else ms
+    fail(COMPONENT, f"--period {text!r}: expected 2026-12-05T10 (hour), 2026-12-05 or 2026-12")
+
+
 def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
     ql = InfluxQL(settings.influx_url, settings.influx_token_value(), timeout_s=120)
     source = RawSource(ql, settings.influx_bucket)
@@ -125,7 +209,7 @@ def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
         source,
         sites,
         load_emission_factors(),
-        settings.privacy_k,
+        settings.disclosure.rules(settings.privacy_k),
         int(settings.bridge_s * 1000),
         Placement(sites, registry),
     )

@@ -7,16 +7,28 @@ import hashlib
 from collections.abc import Iterator
 
 from collector.rollup import state
-from collector.rollup.aggregate import Cell, CellKey, Output, aggregate, group_points
+from collector.rollup.aggregate import (
+    Cell,
+    CellKey,
+    Output,
+    aggregate,
+    group_points,
+    hours_of_day,
+    rules_of,
+)
 from collector.rollup.counters import Usage, Window
+from collector.rollup.disclosure import Patterns
 from collector.rollup.groups import SiteInfo
 from collector.rollup.periods import DAY_MS
 from collector.rollup.placement import Placement
 from collector.rollup.source import RawSource, Sites
 from telemetry.counters import K, Settled, max_rate_per_h, settle
+from telemetry.disclosure import DisclosureRules
 from telemetry.emissions import EmissionFactors
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.influx_schema import (
+    CONSUMPTION_1D,
+    CONSUMPTION_1H,
     COUNTER_EVENTS,
     FIELD_APPORTIONED,
     LIVE_1M,
@@ -37,6 +49,7 @@ from telemetry.lineproto import line
 MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
 MeterEvents = list[tuple[str, str, str, str, Settled]]  # (utility, site, meter, field, event)
 
+RECALLED_MAX = 100_000  # periods looked up in the store, remembered (then forgotten)
 SITE_FILTER_MAX = 200  # new readings of more sites than this: read by time only, pick in Python
 
 # Readings read before a window: enough that a glitch among them cannot
@@ -50,7 +63,7 @@ class Computer:
         source: RawSource,
         sites: dict[str, SiteInfo],
         factors: EmissionFactors,
-        k: int,
+        k: int | DisclosureRules,
         bridge_ms: int,
         placement: Placement | None = None,
     ) -> None:
@@ -58,28 +71,35 @@ class Computer:
         self.sites = sites
         self.placement = placement or Placement(sites)
         self.factors = factors
-        self.k = k
+        self.rules = rules_of(k)
+        self.k = self.rules.k
+        self.patterns = Patterns()  # each period's suppression pattern, pass to pass
+        self.now_ms = 0  # the running pass's time (the engine sets it): revisions' date
+        self.recalled: set[tuple[str, str, int]] = set()  # periods whose version was looked up
         self.bridge_ms = bridge_ms
         self.states: dict[tuple[str, str, str], state.MeterState] = {}
         self.site_last: dict[str, int] = {}  # newest reading taken per site
-        self._fingerprint: tuple[tuple[int, int, int, int, int], str] | None = None
+        self._fingerprint: tuple[tuple[object, ...], str] | None = None
 
     def fingerprint(self) -> str:
-        """What the group points depend on besides readings: registry, k, factors.
+        """What the group points depend on besides readings: registry, disclosure rules, factors.
         A pass that finds another fingerprint on the last one recomputes in full.
         Kept while the same objects are in use: hashing the sites again cost every
         pass ~0.3 s per 100,000 sites."""
-        key = (id(self.sites), len(self.sites), self.k, id(self.factors), id(self.placement))
+        key = (id(self.sites), len(self.sites), self.rules, id(self.factors), id(self.placement))
         if self._fingerprint is None or self._fingerprint[0] != key:
             text = repr(
                 (
                     sorted(self.sites.items()),
-                    self.k,
+                    self.rules.model_dump_json(),
                     self.factors.model_dump_json(),
                     self.placement.fingerprint_text(),
                 )
             )
             self._fingerprint = (key, hashlib.sha256(text.encode()).hexdigest()[:16])
+            # Versions decided under other rules or another registry bind nothing: a
+            # change of them is the operator's decision to publish anew.
+            self.patterns.versions.clear()
         return self._fingerprint[1]
 
     def live(self, start_ms: int, end_ms: int) -> Output:
@@ -91,7 +111,15 @@ class Computer:
                 (utility.value, site, minute, value, 1) for site, _m, minute, value in rows
             )
         cells, unknown = aggregate(items, self.sites)
-        out = group_points(LIVE_1M, cells, self.k, lambda _u, total: {"rate": total})
+        out = group_points(
+            LIVE_1M,
+            cells,
+            self.rules,
+            lambda _u, total: {"rate": total},
+            self.patterns,
+            self.now_ms,
+            self.fingerprint(),
+        )
         out.unknown_sites |= unknown
         return out
 
@@ -232,8 +260,39 @@ class Computer:
         }
 
     def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
-        """Per-group points with CO2e from kept cells (books.py)."""
-        return group_points(measurement, cells, self.k, self._consumption_fields)
+        """Per-group points with CO2e from kept cells (books.py), each period decided with
+        the version published before (kept, or read back from its private points)."""
+        periods = sorted({(u, ts) for u, ts, _g in cells})
+        if measurement == CONSUMPTION_1D:  # a day is protected with its hours
+            self._recall(CONSUMPTION_1H, [(u, h) for u, d in periods for h in hours_of_day(d)])
+        self._recall(measurement, periods)
+        return group_points(
+            measurement,
+            cells,
+            self.rules,
+            self._consumption_fields,
+            self.patterns,
+            self.now_ms,
+            self.fingerprint(),
+        )
+
+    def _recall(self, measurement: str, periods: list[tuple[str, int]]) -> None:
+        """Versions of periods this process has not decided yet (after a restart, or an
+        old period reached by an import), from the store: once per period."""
+        missing = [
+            p
+            for p in periods
+            if (measurement, *p) not in self.recalled
+            and self.patterns.version(measurement, *p) is None
+        ]
+        if not missing or measurement == LIVE_1M:
+            return
+        if len(self.recalled) > RECALLED_MAX:
+            self.recalled.clear()
+        self.recalled.update((measurement, *p) for p in missing)
+        found = self.source.group_versions(measurement, missing, self.fingerprint())
+        for (utility, ts), version in found.items():
+            self.patterns.recall(measurement, utility, ts, version)
 
     def meter_days(self, days: list[int], sites: Sites) -> MeterUsage:
         """Per meter and KST day, summed from the stored hourly meter points."""

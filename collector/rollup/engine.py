@@ -130,7 +130,7 @@ class Engine:
 
     def run_pass(self) -> PassReport:
         """Recompute what arrived since the arrival cursor (or everything: run_full)."""
-        now_ms = self._now_ms = int(self.clock() * 1000)
+        now_ms = self._now_ms = self.computer.now_ms = int(self.clock() * 1000)
         found = self.source.arrival_cursor(now_ms - self.w.max_catchup_ms, now_ms)
         fingerprint = self.computer.fingerprint()
         full = found is None or found[1] != fingerprint

@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import Field, model_validator
 
 from telemetry.config.settings import Settings
+from telemetry.disclosure import DisclosureConfig
 from telemetry.influx_schema import DEFAULT_PRIVACY_K
 from telemetry.retention import reach_problem
 
@@ -34,6 +35,10 @@ class RollupSettings(Settings):
         description="how far back each pass recomputes live minutes (at most the lookback)",
     )
     privacy_k: int = Field(default=DEFAULT_PRIVACY_K, ge=1, le=10_000)
+    disclosure: DisclosureConfig = Field(
+        default_factory=DisclosureConfig,
+        description="disclosure rules besides k: dominance, group disclosure, protection",
+    )
     max_catchup_s: float = Field(
         default=7 * 86400.0,
         ge=3600,

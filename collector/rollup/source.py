@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from collector.rollup.disclosure import TOP, Facts, UnitKey, Version
+from collector.rollup.groups import Group
+from telemetry.disclosure import Reason
 from telemetry.influx_schema import (
     AGENT_STATUS,
     ARRIVALS,
+    DISCLOSURE_PUBLISHED,
     FIELD_APPORTIONED,
+    FIELD_BASIS,
+    FIELD_DECIDED,
+    FIELD_DISCLOSURE,
     FIELD_DURATION_S,
+    FIELD_HOLDERS,
+    FIELD_REVISED,
+    FIELD_REVISION_WITHHELD,
+    FIELD_TOP,
     GROUP_TAGS,
     INTERVAL_ARRIVALS,
     JOB_ARRIVALS,
@@ -28,7 +39,7 @@ from telemetry.influx_schema import (
     TAG_SOURCE,
     TAG_UTILITY,
     WITHHELD,
-    WITHHELD_COMPLEMENTARY,
+    WITHHELD_ACTIVE,
     interval_measurement,
     rollup_from,
 )
@@ -235,6 +246,55 @@ class RawSource:
                 out[key] = rows
         return out
 
+    def group_versions(
+        self, measurement: str, periods: list[tuple[str, int]], basis: str | None
+    ) -> dict[tuple[str, int], Version]:
+        """The decision stored with each period's private group points (aggregate.py
+        `version_fields`): what was published and the facts behind every group. Periods
+        without one (decided before versions were stored, under another `basis`: other
+        rules or registry, or never) are left out; `basis` None: any."""
+        if not periods:
+            return {}
+        wanted = set(periods)
+        tops = ", ".join(quote_ident(f"{FIELD_TOP}{i}") for i in range(1, TOP + 1))
+        facts: dict[tuple[str, int], dict[UnitKey, Facts]] = {}
+        shown: dict[tuple[str, int], set[UnitKey]] = {}
+        others: dict[tuple[str, int], set[UnitKey]] = {}
+        decided: dict[tuple[str, int], int] = {}
+        found = []
+        for ts in sorted({t for _u, t in wanted}):  # the periods asked, not what lies between
+            q = (
+                f"SELECT consumption, {quote_ident(FIELD_HOLDERS)}, {tops}, "
+                f"{quote_ident(FIELD_DISCLOSURE)}, {quote_ident(FIELD_DECIDED)}, "
+                f"{quote_ident(FIELD_BASIS)} "
+                f"FROM {rollup_from(measurement)} WHERE {time_window(ts, ts + 1)} "
+                f"GROUP BY {', '.join(quote_ident(t) for t in GROUP_TAGS)}"
+            )
+            found.extend(self.ql.series(q, self.db, epoch="ms"))
+        for s in found:
+            utility = s.tags.get(TAG_UTILITY, "")
+            group = Group(*(s.tags.get(t, "") for t in GROUP_TAGS[1:]))
+            for t, total, holders, *rest in s.values:
+                *top, disclosure, at, made = rest
+                period = (utility, int(t))
+                if period not in wanted or disclosure is None or basis not in (None, made):
+                    continue
+                key = (utility, int(t), group)
+                facts.setdefault(period, {})[key] = Facts(
+                    float(total or 0.0),
+                    int(holders or 0),
+                    tuple(float(v) for v in top if v is not None),
+                )
+                if disclosure == DISCLOSURE_PUBLISHED:
+                    shown.setdefault(period, set()).add(key)
+                elif disclosure == Reason.PROTECTS.value:
+                    others.setdefault(period, set()).add(key)
+                decided[period] = max(decided.get(period, 0), int(at or 0))
+        return {
+            p: Version(f, frozenset(shown.get(p, ())), decided[p], frozenset(others.get(p, ())))
+            for p, f in facts.items()
+        }
+
     def interval_arrivals(self, since_ms: int, until_ms: int) -> list[Arrival]:
         """Markers of stored interval readings in [since, until) (collector/intervals.py)."""
         q = (
@@ -295,7 +355,7 @@ class RawSource:
 
 
 class PublicMarkers:
-    """Reads the rollup's own `withheld` markers back from the public bucket."""
+    """Reads the rollup's own public points back: `withheld` markers, current figures."""
 
     def __init__(self, ql: InfluxQL, db: str) -> None:
         self.ql = ql
@@ -304,7 +364,8 @@ class PublicMarkers:
     def complementary(
         self, start_ms: int, end_ms: int
     ) -> list[tuple[str, str, str, str, str, int]]:
-        """(measurement, utility, district, dong, building_type, ts) of active markers."""
+        """(measurement, utility, district, dong, building_type, ts) of standing markers
+        (complementary or dominated)."""
         q = (
             f"SELECT reason FROM {quote_ident(WITHHELD)} WHERE {time_window(start_ms, end_ms)} "
             f"GROUP BY {', '.join(quote_ident(t) for t in (TAG_MEASUREMENT, *GROUP_TAGS))}"
@@ -312,7 +373,24 @@ class PublicMarkers:
         out = []
         for s in self.ql.series(q, self.db, epoch="ms"):
             key = [s.tags.get(t, "") for t in (TAG_MEASUREMENT, *GROUP_TAGS)]
-            out.extend((*key, int(t)) for t, reason in s.values if reason == WITHHELD_COMPLEMENTARY)
+            out.extend((*key, int(t)) for t, reason in s.values if reason in WITHHELD_ACTIVE)
+        return out
+
+    def current(self, measurement: str, ts: int) -> set[tuple[str, int, Group]]:
+        """(utility, ts, group) of the period's public points that show its latest
+        figures (not left standing by a withheld revision)."""
+        q = (
+            f"SELECT consumption, {quote_ident(FIELD_REVISED)}, "
+            f"{quote_ident(FIELD_REVISION_WITHHELD)} FROM {quote_ident(measurement)} "
+            f"WHERE {time_window(ts, ts + 1)} "
+            f"GROUP BY {', '.join(quote_ident(t) for t in GROUP_TAGS)}"
+        )
+        out = set()
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            group = Group(*(s.tags.get(t, "") for t in GROUP_TAGS[1:]))
+            for t, figure, revised, withheld in s.values:
+                if figure is not None and (withheld is None or (revised or 0) >= withheld):
+                    out.add((s.tags.get(TAG_UTILITY, ""), int(t), group))
         return out
 
 

@@ -161,6 +161,12 @@ def test_open_data_csv_and_json_agree_with_the_public_bucket(api_city: ApiCity) 
         rows[0]
     )
     expected = brute.hourly_consumption(c.ql, c.raw)
+    # The schools' dong, withheld to protect the households' dong, is listed without figures.
+    withheld = [r for r in rows if r["status"] == "withheld"]
+    assert {r["dong_code"] for r in withheld} == {city.SCHOOL_DONG[1]}
+    assert all(r["withheld_reason"] == "protects_another_cell" for r in withheld)
+    assert all(r["consumption_kwh"] == r["households"] == "" for r in withheld)
+    rows = [r for r in rows if r["status"] == "ok"]
     for row in rows:
         key = (
             "electricity",
@@ -173,7 +179,7 @@ def test_open_data_csv_and_json_agree_with_the_public_bucket(api_city: ApiCity) 
     assert {r["dong_code"] for r in rows} == {city.INDUSTRIAL_DONG[1], city.APARTMENT_DONG[1]}
     body = api_city.client.get("/v1/open-data/consumption.json", params=params).json()
     assert body["licence"]["url"].startswith("https://")
-    assert len(body["rows"]) == len(rows)
+    assert len(body["rows"]) == len(rows) + len(withheld)
     daily = api_city.client.get("/v1/open-data/consumption.json", params={"level": "city"}).json()
     assert all(len(r["period_start"]) == 10 for r in daily["rows"])  # ISO dates
 

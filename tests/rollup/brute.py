@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import pairwise
 
-from telemetry.influx_schema import rollup_from
+from collector.rollup.disclosure import TOP
+from telemetry.influx_schema import (
+    FIELD_BASIS,
+    FIELD_DECIDED,
+    FIELD_DISCLOSURE,
+    FIELD_HOLDERS,
+    FIELD_TOP,
+    rollup_from,
+)
 from telemetry.influxql import InfluxQL, quote_ident
 
 ALL = "all"
@@ -121,7 +129,9 @@ def stored(
 ) -> dict[tuple, dict]:
     """A rollup measurement keyed like the brute force: (utility, district, dong, bt, ts).
 
-    From the raw database's rollups policy, or with `public` the public bucket's."""
+    From the raw database's rollups policy, or with `public` the public bucket's. The
+    decision kept on private group points only (aggregate.version_fields) is left out,
+    so that a public row equals its private one."""
     source = quote_ident(measurement) if public else rollup_from(measurement)
     rows = ql.rows(
         f"SELECT {fields} FROM {source} GROUP BY utility, district, dong, building_type",
@@ -129,5 +139,17 @@ def stored(
         epoch="ms",
     )
     return {
-        (r["utility"], r["district"], r["dong"], r["building_type"], r["time"]): r for r in rows
+        (r["utility"], r["district"], r["dong"], r["building_type"], r["time"]): {
+            k: v for k, v in r.items() if public or k not in DECISION_FIELDS
+        }
+        for r in rows
     }
+
+
+DECISION_FIELDS = {
+    FIELD_BASIS,
+    FIELD_HOLDERS,
+    FIELD_DISCLOSURE,
+    FIELD_DECIDED,
+    *(f"{FIELD_TOP}{i}" for i in range(1, TOP + 1)),
+}

@@ -8,24 +8,9 @@ import pytest
 
 from civic.board.codes import household_key
 from civic.surveys.responses import ResponseRefused
-from civic.surveys.results import publishable
 from civic.surveys.rounds import RoundRefused, add_months
 from civic.surveys.service import Surveys
 from tests.surveys.conftest import SECRET, Clock, answers, open_round
-
-
-@pytest.mark.parametrize(
-    ("parts", "public"),
-    [
-        ({"a": 5, "b": 5}, {"a", "b"}),
-        ({"a": 5, "b": 2, "c": 2}, {"a"}),  # the two withheld hold 4 >= k together
-        ({"a": 5, "b": 4, "c": 1}, {"a"}),  # c alone is 1 < k: b goes too
-        ({"a": 5, "b": 1}, set()),
-        ({"a": 2, "b": 1}, set()),
-    ],
-)
-def test_complementary_suppression(parts: dict[str, int], public: set[str]) -> None:
-    assert publishable(parts, 3) == public
 
 
 def _answer(surveys: Surveys, round_id: int, site: str, n: int, **given: object) -> None:
@@ -46,6 +31,7 @@ def test_a_question_below_k_is_withheld_whole(surveys: Surveys, clock: Clock) ->
         "text": result["suggestion"]["text"],
         "suppressed": True,
         "reason": "fewer respondents than the privacy threshold",
+        "rule": "too_few",
     }
     assert result["data_useful"]["all"]["respondents"] == 5
     assert result["policy_ratings"]["all"]["rows"]["solar"]["counts"]["5"] == 5

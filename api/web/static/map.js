@@ -7,7 +7,8 @@
   var ds = el.dataset;
   var HATCH = { symbol: "rect", symbolSize: 1, color: "rgba(60, 64, 72, 0.55)",
                 dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: Math.PI / 4 };
-  var labels = { reason_below_k: ds.labelBelowK, reason_complementary: ds.labelComplementary };
+  var labels = { reason_below_k: ds.labelBelowK, reason_complementary: ds.labelComplementary,
+                 reason_dominated: ds.labelDominated };
   var GREY = "#e9ebee";
   var SCALE = [[214, 230, 245], [106, 165, 216], [11, 79, 138]];  // light to dark blue
 

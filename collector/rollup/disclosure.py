@@ -1,0 +1,308 @@
+"""The rollups' published groups as one linked system (telemetry.disclosure).
+
+Units: a group's use in a period (utility × period × district/dong/building type), with
+its holders (households, or sites where there are none) and its largest contributions
+per holder — a site with households counts as that many holders sharing its use evenly
+(the finest the rollup knows; a complex's bulk meter reveals no one household). Constraints:
+within a period, each level adds up to its parent (dongs to their district, districts
+to the city, building types to their area); across periods, a KST day is the sum of its
+hours for every group (the day's figures are summed from the same hourly meter figures).
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from collector.rollup.groups import Group
+from telemetry.disclosure import (
+    Constraint,
+    DisclosureRules,
+    Kind,
+    Reason,
+    System,
+    Unit,
+    hierarchy,
+    primary_needs,
+    protect,
+    sensitivity,
+)
+from telemetry.influx_schema import GROUP_ALL
+
+log = logging.getLogger("collector.rollup")
+
+UnitKey = tuple[str, int, Group]  # (utility, period start ms, group)
+TOP = 3  # contributions kept per cell: enough for the p% rule and (n, k) with n ≤ 3
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the disclosure rules need of one cell."""
+
+    total: float
+    holders: int
+    top: tuple[float, ...]  # largest contributions per holder, descending
+
+
+def contributions(per_site: Iterable[tuple[float, int]], n: int = TOP) -> tuple[float, ...]:
+    """The n largest contributions per holder from (site's value, its households):
+    a site without households is one holder; one with h households, h holders of v/h."""
+    out: list[float] = []
+    for value, households in per_site:
+        share = value / households if households > 0 else value
+        out.extend([share] * min(max(households, 1), n))
+    return tuple(heapq.nlargest(n, out))
+
+
+def energy_system(
+    cells: Mapping[UnitKey, Facts],
+    days: Mapping[tuple[str, int], Iterable[int]] | None = None,
+) -> System:
+    """cells: every group cell of the periods protected together; days: (utility, day
+    start) → the hour starts within that day whose cells are in `cells` (the day equals
+    their sum, group by group)."""
+    system = System(nonnegative=all(f.total >= 0 for f in cells.values()))
+    slices: dict[tuple[str, int], dict[tuple[str, str, str], UnitKey]] = defaultdict(dict)
+    for key, facts in cells.items():
+        utility, ts, g = key
+        level = sum(c == GROUP_ALL for c in (g.district, g.dong, g.building_type))
+        unit = Unit(Kind.MAGNITUDE, facts.holders, {key: facts.total}, main=key, top=facts.top)
+        unit.weight = 10.0**level  # keep totals: withhold parts before their wholes
+        system.add(key, unit)
+        slices[(utility, ts)][(g.district, g.dong, g.building_type)] = key
+    for coords in slices.values():
+        system.constraints.extend(hierarchy(coords, GROUP_ALL))
+    for (utility, day), hours in (days or {}).items():
+        hours = list(hours)
+        for coords, key in slices.get((utility, day), {}).items():
+            parts = [slices[(utility, h)][coords] for h in hours if coords in slices[(utility, h)]]
+            system.constraints.append(Constraint.total(key, parts))
+    return system
+
+
+def decide(
+    cells: Mapping[UnitKey, Facts],
+    rules: DisclosureRules,
+    days: Mapping[tuple[str, int], Iterable[int]] | None = None,
+    start: set[UnitKey] | None = None,
+    before: Version | None = None,
+    hours: Mapping[int, Version] | None = None,
+) -> tuple[set[UnitKey], dict[UnitKey, Reason]]:
+    """(cells to publish, why each other is withheld) for cells protected together;
+    start: the cells withheld to protect others last time (secondary.protect);
+    before: the version of these periods published before (a revision: `revised`);
+    hours: a day's hours as decided (`with_hours`: the day protected with them)."""
+    if not cells:
+        return set(), {}
+    for complements in (True, False) if hours else (False,):
+        context = with_hours(cells, hours, rules, complements) if hours else None
+        if context is None:
+            system, fixed, forced, moot = energy_system(cells, days), set(), set(), set()
+        else:
+            system, fixed, forced, moot = context
+        if before is not None:
+            fixed |= revised(system, before, cells)
+        try:
+            result = protect(system, rules, start=start, fixed=fixed, moot=moot)
+            break
+        except RuntimeError:
+            if not fixed:
+                raise
+    else:
+        return _withhold_all(system, cells, rules)
+    mine = {k: r for k, r in result.reasons.items() if k in cells}
+    for key in forced:  # withheld so that an hour stays protected
+        if mine.get(key) is Reason.TOO_FEW and cells[key].holders >= rules.k:
+            mine[key] = Reason.PROTECTS
+    return result.published & set(cells), mine
+
+
+def _withhold_all(
+    system: System, cells: Mapping[UnitKey, Facts], rules: DisclosureRules
+) -> tuple[set[UnitKey], dict[UnitKey, Reason]]:
+    """No pattern protects every cell while what is already published stays (a need
+    the published figures pin): the new figures are all withheld, which exposes
+    nothing new. Rare; said in the log."""
+    log.warning("disclosure: no pattern around the published figures; all %d withheld", len(cells))
+    primary, _needs = primary_needs(system, rules)
+    return set(), {k: primary.get(k, Reason.PROTECTS) for k in cells}
+
+
+# In a system of a day with its hours (the operator's audit), the hours' keys start 1 ms
+# late: the day's first hour starts with it.
+HOUR_SHIFT = 1
+
+
+def with_hours(
+    cells: Mapping[UnitKey, Facts],
+    hours: Mapping[int, Version],
+    rules: DisclosureRules,
+    complements: bool = True,
+) -> tuple[System, set[UnitKey], set[UnitKey], set[UnitKey]] | None:
+    """A day's groups with its hours as they were decided: the modular method of τ-ARGUS
+    and sdcTable (sub-tables protected one by one). Each hour's hierarchy was protected
+    when the hour was decided; the hours are fixed now. Each group's time table (the day
+    = the sum of its hours) is protected in closed form: with its published hours known,
+    the day gives the sum S of its withheld hours; each of them then lies in [0, S] (the
+    figures are non-negative), which leaves its protection from below and fails it from
+    above when S minus its value is less than its upper margin (one withheld hour: S is
+    its value). Such a day group must be withheld, and is protected in the day's
+    hierarchy as a group below k would be (secondary suppressions of one sub-table are
+    primary in the next, as HiTaS does; so is an hour withheld only to protect another in
+    its hour, with `complements` — at city scale many such hours are known from their own
+    hour's other sums and no day pattern can protect them: `decide` then tries without).
+    A day group whose hours are all published is known (their sum): fixed
+    as published, never a complement; if its own rules withhold it (one site dominates
+    the day, not any hour), it is withheld to no avail: the hours give it (`moot`).
+
+    Returns the day's system, the groups fixed as published, the groups withheld for
+    their hours and the moot ones; None when the hours do not add up to the day for every group (an hour
+    decided before versions were kept, or under other rules)."""
+    sums: dict[Group, float] = defaultdict(float)
+    hidden: dict[Group, list[tuple[float, float]]] = defaultdict(list)  # (value, upper)
+    for version in hours.values():
+        for key, f in version.facts.items():
+            sums[key[2]] += f.total
+            if key not in version.published:
+                below_k = complements and key in version.pattern
+                facts = Facts(f.total, min(f.holders, 1), f.top) if below_k else f
+                hidden[key[2]].append((f.total, _upper(key, facts, rules)))
+    for (_u, _t, g), f in cells.items():
+        if not math.isclose(sums.get(g, 0.0), f.total, rel_tol=1e-9, abs_tol=1e-6):
+            return None
+    system = energy_system(cells)
+    forced: set[UnitKey] = set()
+    fixed: set[UnitKey] = set()
+    moot: set[UnitKey] = set()
+    for key in cells:
+        withheld = hidden.get(key[2], [])
+        rest = sum(v for v, _u in withheld)
+        if any(rest - v < upper - 1e-9 for v, upper in withheld):
+            forced.add(key)
+            unit = system.units[key]
+            unit.holders = (
+                min(unit.holders, 1) if sensitivity(key, unit, rules)[0] is None else unit.holders
+            )
+        elif not withheld:
+            # Known from its hours: published, or withheld by its own rules to no avail.
+            known = moot if sensitivity(key, system.units[key], rules)[0] else fixed
+            known.add(key)
+    return system, fixed, forced, moot
+
+
+def _upper(key: UnitKey, facts: Facts, rules: DisclosureRules) -> float:
+    """How far above its value a withheld hour must be left open (0: no need)."""
+    unit = Unit(Kind.MAGNITUDE, facts.holders, {key: facts.total}, main=key, top=facts.top)
+    _reason, needs = sensitivity(key, unit, rules)
+    return max((n.upper for n in needs), default=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """What a decision published: every cell's facts, and which cells were shown."""
+
+    facts: Mapping[UnitKey, Facts]
+    published: frozenset[UnitKey]
+    decided_ms: int = 0  # when (the pass's time)
+    pattern: frozenset[UnitKey] = frozenset()  # withheld to protect others
+
+
+def prior(key: UnitKey) -> tuple[str, UnitKey]:
+    """The unit key of a cell's previously published version in a revision system."""
+    return ("before", key)
+
+
+def revised(system: System, before: Version, cells: Mapping[UnitKey, Facts]) -> set[UnitKey]:
+    """Add the version published before to `system` (a revision's new version), as the
+    reader has it: its published cells known, its withheld cells unknown but sensitive
+    as they were; a cell whose facts did not change is the same figure in both (the
+    reader may know which sites a revision touched). Returns the cells fixed as
+    published: shown before and unchanged (the reader has them already)."""
+    old = energy_system(before.facts)
+    for key, unit in old.units.items():
+        unit.figures = {prior(key): unit.figures[key]}
+        unit.main = prior(key)
+        unit.offered = key in before.published
+        system.add(prior(key), unit)
+    for c in old.constraints:
+        system.constraints.append(
+            Constraint(tuple((prior(f), a) for f, a in c.coefs), c.rhs, c.equality)
+        )
+    fixed = {prior(k) for k in before.published}
+    for key, facts in cells.items():
+        was = before.facts.get(key)
+        if was is None or not unchanged(was, facts):
+            continue
+        system.constraints.append(Constraint.total(key, [prior(key)]))
+        if key in before.published:
+            fixed.add(key)
+    return fixed
+
+
+def unchanged(a: Facts, b: Facts) -> bool:
+    """The same cell figure (sums of the same meter figures may differ in the last bits)."""
+    return a.holders == b.holders and math.isclose(a.total, b.total, rel_tol=1e-9, abs_tol=1e-9)
+
+
+# Versions kept (every group's facts of a period: ~650 cells a period at city scale):
+# the hours, days and months a pass or an import may revise, not every live minute.
+VERSIONS = 600
+
+
+class Patterns:
+    """Each period's decision of the pass before: its pattern of groups withheld for
+    others, where the next decision starts (stable figures between versions, one audit
+    in the usual case instead of a search), and the version it published, which the
+    next decision of the period is protected with (`revised`). Bounded: the oldest
+    periods are forgotten."""
+
+    def __init__(self, limit: int = 5_000, versions: int = VERSIONS) -> None:
+        self.limit = limit
+        self.versions_limit = versions
+        self.kept: dict[tuple[str, str, int], set[UnitKey]] = {}
+        self.versions: dict[tuple[str, str, int], Version] = {}
+
+    def get(self, measurement: str, utility: str, ts: int) -> set[UnitKey] | None:
+        """The period's own pattern; else the latest earlier period's of the same
+        measurement and utility, moved to this period (a new live minute or hour
+        starts from the one before: the same groups are usually thin)."""
+        own = self.kept.get((measurement, utility, ts))
+        if own is not None:
+            return own
+        earlier = [t for m, u, t in self.kept if m == measurement and u == utility and t < ts]
+        if not earlier:
+            return None
+        return {(u, ts, g) for u, _t, g in self.kept[(measurement, utility, max(earlier))]}
+
+    def version(self, measurement: str, utility: str, ts: int) -> Version | None:
+        return self.versions.get((measurement, utility, ts))
+
+    def recall(self, measurement: str, utility: str, ts: int, version: Version) -> None:
+        """A version read back from the store: the period's pattern and version unless
+        this process decided it since."""
+        key = (measurement, utility, ts)
+        if key not in self.versions:
+            self.put(measurement, utility, ts, set(self.kept.get(key, version.pattern)), version)
+
+    def put(
+        self,
+        measurement: str,
+        utility: str,
+        ts: int,
+        withheld: set[UnitKey],
+        version: Version | None = None,
+    ) -> None:
+        key = (measurement, utility, ts)
+        self.kept.pop(key, None)
+        self.kept[key] = withheld
+        if version is not None:
+            self.versions.pop(key, None)
+            self.versions[key] = version
+            while len(self.versions) > self.versions_limit:
+                del self.versions[next(iter(self.versions))]
+        while len(self.kept) > self.limit:
+            del self.kept[next(iter(self.kept))]
