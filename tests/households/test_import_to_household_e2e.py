@@ -189,11 +189,19 @@ def _write_registry(directory: Path) -> Path:
 
 
 def _import(
-    collector: CollectorProc, broker: str, state: Path, sites: Path, *args: str, readings: int
+    collector: CollectorProc,
+    broker: str,
+    state: Path,
+    sites: Path,
+    fmt: str,
+    file: str | Path,
+    *extra: str,
+    readings: int,
 ) -> None:
+    """Import `file` (a name in files/, or a path) and wait until the collector wrote it."""
     before = written(collector)
-    fmt, name, *extra = args
-    run = run_import(fmt, FILES / name, broker, state, "--config", str(sites), *extra)
+    path = file if isinstance(file, Path) else FILES / file
+    run = run_import(fmt, path, broker, state, "--config", str(sites), *extra)
     assert run.code == 0, run.stderr
     assert f"{readings} readings" in run.stdout, run.stdout
     imported(collector, before, readings)
@@ -225,21 +233,11 @@ def chain(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
         _import(collector, broker.url, state, sites, "bills", "bills_household.csv", readings=5)
         last = int(time.time()) // 3600 * 3600  # the last whole hour, read by both files
         register, _register_use = _register_file(work, last)
-        before = written(collector)
-        run = run_import(
-            "greenbutton", register, broker.url, state, "--config", str(sites),
-            "--household", STANDALONE,
-        )  # fmt: skip
-        assert run.code == 0, run.stderr
-        imported(collector, before, len(REGISTER_WH))
+        gb = ("greenbutton", register, "--household", STANDALONE)
+        _import(collector, broker.url, state, sites, *gb, readings=len(REGISTER_WH))
         deltas, use = _deltas_file(work, register, last)
-        before = written(collector)
-        run = run_import(
-            "greenbutton", deltas, broker.url, state, "--config", str(sites),
-            "--household", STANDALONE,
-        )  # fmt: skip
-        assert run.code == 0, run.stderr
-        imported(collector, before, len(DELTAS_WH))
+        gb = ("greenbutton", deltas, "--household", STANDALONE)
+        _import(collector, broker.url, state, sites, *gb, readings=len(DELTAS_WH))
         collector.terminate()
         run_rollup(influx.url, raw, public, sites, "--privacy-k", "2")
         port = free_port()
