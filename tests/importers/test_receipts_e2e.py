@@ -152,6 +152,9 @@ def test_with_a_database_the_receipts_are_kept_there_and_listed_from_it(
     run = run_import("bills", partly, kept_30d.broker.url, state, "--db-url", db_url)
     assert run.code == 2, run.stdout + run.stderr
     assert not (state / FILE_NAME).exists()
+    # Stopped before publishing: the later imports of this agent are stored, hh-d0 is not.
+    assert _stored(kept_30d, "hh-d0-electricity-bill") == 0
+    assert _stored(kept_30d, "hh-d2-electricity-bill") == 1
     engine = make_engine(db_url)
     with engine.connect() as conn:
         newest, first = import_receipts.last(conn, 5)
