@@ -218,7 +218,7 @@ def _show_receipts(settings: ImporterSettings, last: int) -> None:
         fail(COMPONENT, f"{redact_url(settings.db_url or '')}: {reason}", FAILED)
     for entry in entries:
         r = entry.receipt
-        who = f"{entry.agent} {entry.format} {r.file}".replace("  ", " ")
+        who = " ".join(part for part in (entry.agent, entry.format, r.file) if part)
         household = f" household {entry.household}" if entry.household else ""
         status = f" exit {entry.exit_status}" if entry.format else ""
         print(f"{entry.at.isoformat()} {who}{household} ({r.import_id}){status}")

@@ -77,3 +77,12 @@ def test_no_one_else_sees_them(app: FastAPI, db_url: str) -> None:
     assert staff_member(app, "kim", "moderator").get("/v1/staff/imports").status_code == 403
     [code] = codes(app, ["101-1"])
     assert resident(app, code).get("/v1/staff/imports").status_code == 401
+
+
+def test_the_route_documents_who_may_read_it(app: FastAPI) -> None:
+    get = app.openapi()["paths"]["/v1/staff/imports"]["get"]
+    assert {"200", "401", "403"} <= set(get["responses"])
+    assert get["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ImportsPage"
+    }
+    assert "operator" in get["description"]
