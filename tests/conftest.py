@@ -4,6 +4,9 @@ the `integration` marker, given from fixtures, and the fast run's guard (tests/s
 
 from __future__ import annotations
 
+import logging
+import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +15,7 @@ import pytest
 
 from devstack import InfluxServer, MosquittoServer
 from devstack.postgres import PostgresServer
+from telemetry.logs import JsonFormatter
 from tests.support import integration
 from tests.support.processes import LocalServers, Processes
 
@@ -53,6 +57,22 @@ def _fast_run_guard_threads() -> Iterator[None]:
     if _GUARD.from_threads:
         refused, _GUARD.from_threads[:] = list(_GUARD.from_threads), []
         pytest.fail("\n".join(refused), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _component_logging_undone() -> Iterator[None]:
+    """A command run in-process (CliRunner) sets up the component's logging on the runner's
+    stderr, which is closed when the command returns: a later test's records (alembic's,
+    say) would go to that closed stream and print "--- Logging error ---" into whatever
+    that test reads. Undo it after each test: the component's handlers, level and hooks."""
+    root = logging.getLogger()
+    level, hooks = root.level, (sys.excepthook, threading.excepthook)
+    yield
+    for handler in [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+    sys.excepthook, threading.excepthook = hooks
+    logging.captureWarnings(False)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
