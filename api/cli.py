@@ -75,11 +75,12 @@ def serve(
         influx_public_bucket=influx_public_bucket,
         db_url=db_url,
     )
-    _migrate(settings)
     try:
         parts = parts_from_settings(settings)
     except (ConfigError, ValueError) as exc:
         fail(COMPONENT, str(exc))
+    # Only a configuration that holds may create or change the database.
+    _migrate(settings)
     # uvicorn's own loggers propagate to ours (log_config=None): JSON lines too.
     setup_logging(COMPONENT)
     uvicorn.run(

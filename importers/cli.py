@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,7 @@ from importers.bills import read_bills
 from importers.errors import Refused
 from importers.forecast import forecast
 from importers.greenbutton import read_greenbutton
-from importers.history import ReceiptLog
+from importers.history import LoggedReceipt, ReceiptLog, history
 from importers.kapt import read_kapt
 from importers.progress import receipt_progress
 from importers.publish import Publisher, PublishError, Tls, publish_all
@@ -53,7 +54,8 @@ app = typer.Typer(
         "the environment. weather-asos stores a KMA ASOS daily CSV in the platform database "
         "(--db-url) instead, and no agent is needed. Each import waits for the collector's "
         "receipt of every batch and prints, per meter, what was stored and what was refused "
-        "and why (exit 2 when anything was refused); receipts lists the last imports' receipts."
+        "and why (exit 2 when anything was refused), and keeps it in the platform database "
+        "with --db-url (else in the state dir's receipts.jsonl); receipts lists the last ones."
     ),
 )
 
@@ -155,7 +157,20 @@ def main(
     if check:
         _check(file, readings, meters, settings)
         return
+    if settings.db_url:
+        _require_newest(settings.db_url)  # before publishing: its receipt will be kept there
+    started = datetime.now(UTC)
     receipt = _publish(settings, site, file, readings)
+    entry = LoggedReceipt.finished(
+        settings.agent or "",
+        receipt,
+        site,
+        household if fmt is Format.GREENBUTTON else None,
+        fmt.value,
+        started,
+        REFUSED if receipt.refused() else 0,
+    )
+    _keep(settings, entry)
     stored = f"{receipt.stored()} stored, {receipt.refused()} refused"
     _report(f"{file}: {len(readings)} readings of {meters} meters: {stored}", receipt)
 
@@ -179,12 +194,35 @@ def _report(headline: str, receipt: ImportReceipt) -> None:
         raise typer.Exit(REFUSED)
 
 
+def _keep(settings: ImporterSettings, entry: LoggedReceipt) -> None:
+    """The receipt into the database (with a URL) or the state dir's file; when the database
+    fails after the readings were published, into the file, and say so."""
+    try:
+        history(settings.state_dir, settings.db_url).record(entry)
+    except SQLAlchemyError as exc:
+        fallback = ReceiptLog(settings.state_dir)
+        fallback.record(entry)
+        reason = f"{exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+        url = redact_url(settings.db_url or "")
+        log.error("receipt not stored in the database", extra={"db": url, "reason": reason})
+        typer.echo(f"{url}: receipt not stored ({reason}); kept in {fallback.where()}", err=True)
+
+
 def _show_receipts(settings: ImporterSettings, last: int) -> None:
-    for entry in ReceiptLog(settings.state_dir).last(last):
-        print(
-            f"{entry.at.isoformat()} {entry.agent} {entry.receipt.file} ({entry.receipt.import_id})"
-        )
-        print("\n".join(f"  {row}" for row in entry.receipt.table()))
+    if settings.db_url:
+        _require_newest(settings.db_url)
+    try:
+        entries = history(settings.state_dir, settings.db_url).last(last)
+    except SQLAlchemyError as exc:
+        reason = f"{exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+        fail(COMPONENT, f"{redact_url(settings.db_url or '')}: {reason}", FAILED)
+    for entry in entries:
+        r = entry.receipt
+        who = " ".join(part for part in (entry.agent, entry.format, r.file) if part)
+        household = f" household {entry.household}" if entry.household else ""
+        status = f" exit {entry.exit_status}" if entry.format else ""
+        print(f"{entry.at.isoformat()} {who}{household} ({r.import_id}){status}")
+        print("\n".join(f"  {row}" for row in r.table()))
 
 
 def _weather(file: Path, settings: ImporterSettings, check: bool) -> None:
@@ -209,7 +247,7 @@ def _weather(file: Path, settings: ImporterSettings, check: bool) -> None:
 
 
 def _require_newest(url: str) -> None:
-    """The weather table exists only from revision 0009 on: say how to get there."""
+    """The weather (0009) and receipts (0010) tables need the newest revision: say how."""
     at, newest = migrate.current(url), migrate.head()
     if at != newest:
         fail(
@@ -271,7 +309,6 @@ def _publish(
             sent = publish_all(
                 publisher, store, site, agent, readings, settings.batch_readings, receipt, answered
             )
-        ReceiptLog(settings.state_dir).record(agent, receipt)
     except PublishError as exc:
         log.error("publish failed", extra={"reason": str(exc)})
         fail(COMPONENT, f"{exc}; re-run the import to complete it (a re-import overwrites)", FAILED)

@@ -6,7 +6,10 @@ ReadingType gives the unit (uom × 10^powerOfTenMultiplier), the direction
 amounts per interval (accumulationBehaviour 4: interval readings) or a
 register (1: point readings of the counter at each interval's end). A
 household's meters are `<household>-<utility>`, `-2`, `-3` … for further
-usage points of the same utility. The whole file is checked before anything is
+usage points of the same utility; a register is that id with `-reg`
+(`<household>-<utility>[-N]-reg`), so a usage point read both ways is two
+series, never one (the deltas win where both are: telemetry.influx_schema
+superseded_registers). The whole file is checked before anything is
 returned: any refusal names the element and its line.
 """
 
@@ -35,6 +38,7 @@ from importers.espi_feed import Entry, children, entries
 from importers.safexml import XmlDoc, load
 from importers.spans import Period, plausible_period, refuse_overlaps
 from telemetry.fields import Utility
+from telemetry.influx_schema import REGISTER_METER_SUFFIX
 from telemetry.models import Reading
 from telemetry.readings_v2 import Interval, IntervalReading
 
@@ -134,7 +138,10 @@ def _channel(
     power = _child_int(doc, rt, "powerOfTenMultiplier", 0)
     if not -12 <= power <= 12:  # type: ignore[operator]
         raise doc.refuse(rt, f"powerOfTenMultiplier {power} is out of range -12..12")
-    return Channel(meter, utility, qty, power, acc == ACC_BULK)  # type: ignore[arg-type]
+    bulk = acc == ACC_BULK
+    if bulk:
+        meter += REGISTER_METER_SUFFIX
+    return Channel(meter, utility, qty, power, bulk)  # type: ignore[arg-type]
 
 
 def _interval_reading(doc: XmlDoc, ir: Element, ch: Channel) -> tuple[datetime, datetime, float]:

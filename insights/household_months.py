@@ -14,6 +14,9 @@ household's rows are
 Per utility and month one source wins, the most direct one present: metered >
 interval > bill (the same month is often in two: a bill for a metered flat);
 the month's figure is that source's rows summed, apportioned when any of them is.
+A Green Button usage point imported as deltas (`<hh>-<utility>[-N]`) and as a
+register (the same id with `-reg`) is two `interval` meters: in a month with
+both, the deltas count and the register does not (the finest wins).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from telemetry.influx_schema import (
     SOURCE_METER,
     TAG_SOURCE,
     rollup_from,
+    superseded_registers,
 )
 from telemetry.influxql import tag_eq, time_window
 from telemetry.registry.household_registry import HouseholdRegistry, MeterKey
@@ -120,7 +124,8 @@ def precedence(rows: Iterable[Row]) -> UtilityMonths:
             best[(utility, month)] = source
     out: UtilityMonths = defaultdict(list)
     for (utility, month), source in sorted(best.items()):
-        chosen = by[(utility, month, source)]
+        superseded = superseded_registers(r.meter for r in by[(utility, month, source)])
+        chosen = [r for r in by[(utility, month, source)] if r.meter not in superseded]
         out[utility].append(
             MonthUse(
                 month,

@@ -72,6 +72,8 @@ groups without households, sites >= k.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # Raw readings
 TAG_SITE = "site"
 TAG_METER = "meter"
@@ -130,6 +132,10 @@ SOURCE_METER = "meter"  # counter-derived
 SOURCE_INTERVAL = "interval"  # imported interval readings (Green Button and the like)
 SOURCE_BILL = "bill"  # a bill's period (meter id `<household>-<utility>-bill`)
 BILL_METER_SUFFIX = "-bill"
+# A Green Button register (bulk reading) is `<household>-<utility>[-N]-reg`, apart from the
+# same usage point's deltas `<household>-<utility>[-N]`: both count as source `interval`,
+# the deltas winning wherever both are (superseded_registers).
+REGISTER_METER_SUFFIX = "-reg"
 FIELD_APPORTIONED = "apportioned"
 # A group's figures changed after they were published (history imported late, late
 # readings re-settled): when (ms) on the new figures, or beside the published ones when
@@ -209,3 +215,14 @@ def kept_as_rollup(point: str) -> bool:
     if end < 0 or (0 <= space < end):
         end = space
     return point[:end] in ROLLUP_MEASUREMENTS
+
+
+def superseded_registers(meters: Iterable[str]) -> set[str]:
+    """The register meters among `meters` (one household's imports in one period) whose
+    usage point's deltas are there too: the finest wins, the register is not added."""
+    present = set(meters)
+    return {
+        m
+        for m in present
+        if m.endswith(REGISTER_METER_SUFFIX) and m.removesuffix(REGISTER_METER_SUFFIX) in present
+    }

@@ -1,4 +1,5 @@
-"""Staff sign-in, sign-out, who am I, and the audit log (administrators) with its CSV export.
+"""Staff sign-in, sign-out, who am I, the audit log (administrators) with its CSV export, and
+the last imports' receipts (operators).
 
 Sign-in is limited per address and per name (like redeeming a code), refused
 from another origin, and recorded, refusals included (actor `anonymous`).
@@ -19,6 +20,7 @@ from api.params import private_no_store
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
 from api.staff_auth import (
     Administrator,
+    Operator,
     Principal,
     check_write,
     clear_cookie,
@@ -30,7 +32,7 @@ from api.staff_auth import (
     staff_state,
 )
 from staff.accounts import MAX_PASSWORD, StaffUser
-from telemetry.db import audit
+from telemetry.db import audit, import_receipts
 
 router = APIRouter(
     prefix="/v1/staff",
@@ -69,6 +71,29 @@ class AuditEntry(BaseModel):
 class AuditPage(BaseModel):
     entries: list[AuditEntry]
     total: int
+
+
+class MeterCounts(BaseModel):
+    stored: int = Field(ge=0, description="readings the collector stored")
+    refused: dict[str, int] = Field(description="reason -> readings refused")
+
+
+class ImportEntry(BaseModel):
+    import_id: str
+    site: str
+    household: str | None = Field(description="greenbutton's household (None: other formats)")
+    agent: str = Field(description="the importer agent that published it")
+    file: str = Field(description="the imported file's name")
+    format: str = Field(examples=["greenbutton", "bills", "kapt"])
+    started_at: datetime
+    finished_at: datetime = Field(description="when the last batch's receipt was in")
+    meters: dict[str, MeterCounts] = Field(description="per meter, what was stored and refused")
+    details: dict[str, str] = Field(description="reason -> an example of it")
+    exit_status: int = Field(description="the importer's exit status: 0, or 2 if any refused")
+
+
+class ImportsPage(BaseModel):
+    imports: list[ImportEntry] = Field(description="newest first")
 
 
 def me_of(request: Request, who: Principal) -> Me:
@@ -152,3 +177,21 @@ def audit_csv(request: Request, _who: Administrator, f: Filtered) -> PlainTextRe
             "Cache-Control": "private, no-store",
         },
     )
+
+
+@router.get(
+    "/imports",
+    response_model=ImportsPage,
+    summary="The last imports and their receipts, newest first (operators)",
+    description="Imports kept in the platform database (`python -m importers` with a "
+    "database URL); an importer without one keeps them in its state dir only. 401 without "
+    "a staff credential, 403 without the operator (or administrator) role.",
+)
+def imports(
+    request: Request,
+    _who: Operator,
+    last: Annotated[int, Query(ge=1, le=500, description="how many of the last imports")] = 20,
+) -> ImportsPage:
+    with staff_state(request).accounts.engine.connect() as conn:
+        rows = import_receipts.last(conn, last)
+    return ImportsPage(imports=[ImportEntry.model_validate(r, from_attributes=True) for r in rows])

@@ -31,7 +31,7 @@ from collector.rollup.disclosure import contributions
 from collector.rollup.groups import Group, SiteInfo
 from collector.rollup.placement import Place, Placement
 from collector.rollup.source import MeterHour
-from telemetry.influx_schema import SOURCE_INTERVAL, SOURCE_METER
+from telemetry.influx_schema import SOURCE_INTERVAL, SOURCE_METER, superseded_registers
 
 BookKey = tuple[str, int]  # (utility, period start ms)
 Counted = tuple[float, int, int]  # (total, meters, apportioned meters)
@@ -46,12 +46,16 @@ class Household:
     counted: Counted | None = None  # (site, meter, source) → (consumption, apportioned)
 
     def pick(self) -> Counted:
-        """Its interval meters when it has any in the period, else its bills."""
+        """Its interval meters when it has any in the period, else its bills; a register
+        whose usage point's deltas are there too is left out (the finest wins)."""
         has_interval = any(src == SOURCE_INTERVAL for _s, _m, src in self.figures)
+        superseded = superseded_registers(
+            m for _s, m, src in self.figures if src == SOURCE_INTERVAL
+        )
         chosen = [
             v
-            for (_s, _m, src), v in self.figures.items()
-            if has_interval == (src == SOURCE_INTERVAL)
+            for (_s, m, src), v in self.figures.items()
+            if has_interval == (src == SOURCE_INTERVAL) and m not in superseded
         ]
         return (sum(c for c, _a in chosen), len(chosen), sum(a for _c, a in chosen))
 

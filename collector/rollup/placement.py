@@ -24,12 +24,21 @@ from dataclasses import dataclass
 
 from collector.rollup.groups import SiteInfo
 from telemetry.fields import Utility
-from telemetry.influx_schema import BILL_METER_SUFFIX, SOURCE_BILL, SOURCE_INTERVAL
+from telemetry.influx_schema import (
+    BILL_METER_SUFFIX,
+    REGISTER_METER_SUFFIX,
+    SOURCE_BILL,
+    SOURCE_INTERVAL,
+)
 from telemetry.registry import Registry
 
 HOLDER_PREFIX = "household:"  # a household's holder id in group cells (never a site id)
 _SUFFIX = re.compile(
-    r"^(?P<household>.+)-(?:" + "|".join(u.value for u in Utility) + r")(?:-\d+)?$"
+    r"^(?P<household>.+)-(?:"
+    + "|".join(u.value for u in Utility)
+    + r")(?:-\d+)?(?:"
+    + re.escape(REGISTER_METER_SUFFIX)
+    + ")?$"
 )
 
 
@@ -92,8 +101,8 @@ class Placement:
 
     def counter(self, site: str, meter: str) -> Place | None:
         """The place of a counter meter that is an import of a registered household (a
-        Green Button bulk register, `<household>-<utility>[-N]` under an importer's
-        site): its household's, source `interval`. None: a counter of the site's own
+        Green Button bulk register, `<household>-<utility>[-N]-reg` (before: without
+        `-reg`) under an importer's site): its household's, source `interval`. None: a counter of the site's own
         (polled by an edge agent, or named like no registered household's import)."""
         if (site, meter) in self._edge or meter.endswith(BILL_METER_SUFFIX):
             return None

@@ -504,3 +504,23 @@ weather_days = Table(
     Column("source", String(255), nullable=False),  # the imported file's name (no directory)
     Column("imported_at", UtcDateTime, nullable=False),
 )
+
+# The importers' receipts (`python -m importers`, when it has a database URL): one row per
+# finished import, what the collector stored and refused per meter and why. Read by
+# `python -m importers receipts` and the operators' GET /v1/staff/imports.
+import_receipts = Table(
+    "import_receipts",
+    metadata,
+    Column("import_id", String(32), primary_key=True),
+    Column("site", String(64), nullable=False),
+    Column("household", String(64), nullable=True),  # greenbutton's --household; else None
+    Column("agent", String(64), nullable=False),
+    Column("file", String(255), nullable=False),  # the imported file's name (no directory)
+    Column("format", String(16), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=False),
+    Column("meters", JSON, nullable=False),  # meter -> {"stored": n, "refused": {reason: n}}
+    Column("details", JSON, nullable=False),  # reason -> an example
+    Column("exit_status", Integer, nullable=False),  # 0, or 2 when anything was refused
+    Index("ix_import_receipts_finished_at", "finished_at"),
+)

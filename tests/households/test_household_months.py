@@ -49,6 +49,26 @@ def test_metered_wins_over_interval_over_bill_per_month() -> None:
     assert got["gas"] == [MonthUse(JAN, 5.0, "interval", False)]
 
 
+def test_a_usage_points_intervals_win_over_its_register_in_a_month() -> None:
+    """A Green Button usage point imported as deltas (`hh-electricity`) and as a register
+    (`hh-electricity-reg`): both are source `interval`; in a month with that usage point's
+    deltas the finest wins and its register is not added; a register whose usage point has
+    no deltas that month counts."""
+    rows = [
+        _row("hh-electricity", "interval", JAN, 310.0),
+        _row("hh-electricity-reg", "interval", JAN, 309.5),
+        _row("hh-electricity-reg", "interval", FEB, 280.0),
+        _row("hh-electricity-2", "interval", FEB, 5.0),  # another usage point's deltas only
+        _row("hh-electricity-reg", "interval", MAR, 290.0),
+        _row("hh-electricity-2-reg", "interval", MAR, 4.0),
+    ]
+    assert precedence(rows)["electricity"] == [
+        MonthUse(JAN, 310.0, "interval", False),
+        MonthUse(FEB, 285.0, "interval", False),
+        MonthUse(MAR, 294.0, "interval", False),
+    ]
+
+
 def test_one_source_sums_its_meters_and_an_apportioned_part_marks_the_month() -> None:
     rows = [
         _row("hh-water-bill", "bill", JAN, 4.0, True, utility="water"),

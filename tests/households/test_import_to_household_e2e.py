@@ -7,7 +7,10 @@ channel and daily gas, both across the KST month boundary 2026-10-01 00:00
 KST) and a bills CSV (hakun's September electricity bill and a water bill
 straddling September and October; the complex household's electricity bills,
 one straddling October and November, and water) go in through
-`python -m importers`; `python -m collector rollup --once` rolls them up;
+`python -m importers`, then a bulk register of hakun-0007's electricity and,
+in a second download, the same usage point's hourly deltas over the same
+hours (two meters, `-reg` for the register: the deltas' figures count, the
+register's are not added); `python -m collector rollup --once` rolls them up;
 `python -m api` answers `/v1/household/months` for each household's v2 token.
 
 Expected figures are worked out by hand from the files (files/), not by the
@@ -110,6 +113,11 @@ PLACE = {STANDALONE: HAKUN + ("detached_house",), AT_COMPLEX: PUNGAM + ("apartme
 # A Green Button bulk register (accumulationBehaviour 1) of hakun-0007's electricity, read
 # hourly in the last hours before the test runs (the rollup's window): Wh at each reading.
 REGISTER_WH = (1_000_000, 1_000_500, 1_001_200, 1_001_900, 1_002_400)
+# The same usage point's hourly deltas over the same hours, in a second download
+# (accumulationBehaviour 4): the finer figures, which win over the register (meter
+# `<hh>-electricity` beside the register's `<hh>-electricity-reg`). They differ from the
+# register's differences on purpose, so the test sees which one counted.
+DELTAS_WH = (400, 510, 690, 720, 480)
 KST = dt.timezone(dt.timedelta(hours=9))
 
 
@@ -128,10 +136,9 @@ def _kst_month(ts_s: int) -> int:
     return int(local.replace(day=1, hour=0, minute=0, second=0).timestamp() * 1000)
 
 
-def _register_file(directory: Path) -> tuple[Path, dict[tuple[str, int], float]]:
+def _register_file(directory: Path, last: int) -> tuple[Path, dict[tuple[str, int], float]]:
     """The register file read at the last 5 whole hours, and the use it holds per KST
     month: each reading adds its difference in its own hour (the first sets the level)."""
-    last = int(time.time()) // 3600 * 3600
     reads = [last - (len(REGISTER_WH) - 1 - i) * 3600 for i in range(len(REGISTER_WH))]
     starts = {f"start{i}": str(t - 3600) for i, t in enumerate(reads)}
     path = directory / "gb_register.xml"
@@ -144,8 +151,30 @@ def _register_file(directory: Path) -> tuple[Path, dict[tuple[str, int], float]]
     return path, use
 
 
+def _deltas_file(
+    directory: Path, register: Path, last: int
+) -> tuple[Path, dict[tuple[str, int], float]]:
+    """The register file's usage point and hours as deltas, and the use per KST month (of
+    each interval's start)."""
+    text = register.read_text(encoding="utf-8").replace(
+        "<accumulationBehaviour>1</accumulationBehaviour>",
+        "<accumulationBehaviour>4</accumulationBehaviour>",
+    )
+    for level, delta in zip(REGISTER_WH, DELTAS_WH, strict=True):
+        text = text.replace(f"<value>{level}</value>", f"<value>{delta}</value>")
+    path = directory / "gb_deltas.xml"
+    path.write_text(text, encoding="utf-8")
+    use: dict[tuple[str, int], float] = {}
+    for i, wh in enumerate(DELTAS_WH):
+        start = last - (len(DELTAS_WH) - i) * 3600
+        key = ("electricity", _kst_month(start))
+        use[key] = use.get(key, 0.0) + wh / 1000
+    return path, use
+
+
 def _expected(register: dict[tuple[str, int], float]) -> dict[str, dict]:  # type: ignore[type-arg]
-    """EXPECTED with the register's months: hakun-0007's interval figures there."""
+    """EXPECTED with the recent months: hakun-0007's interval figures there (the deltas'
+    alone: the register of the same usage point is left out)."""
     out = {h: dict(months) for h, months in EXPECTED.items()}
     for key, value in register.items():
         assert key not in out[STANDALONE]  # the register is read after the file's months
@@ -162,11 +191,19 @@ def _write_registry(directory: Path) -> Path:
 
 
 def _import(
-    collector: CollectorProc, broker: str, state: Path, sites: Path, *args: str, readings: int
+    collector: CollectorProc,
+    broker: str,
+    state: Path,
+    sites: Path,
+    fmt: str,
+    file: str | Path,
+    *extra: str,
+    readings: int,
 ) -> None:
+    """Import `file` (a name in files/, or a path) and wait until the collector wrote it."""
     before = written(collector)
-    fmt, name, *extra = args
-    run = run_import(fmt, FILES / name, broker, state, "--config", str(sites), *extra)
+    path = file if isinstance(file, Path) else FILES / file
+    run = run_import(fmt, path, broker, state, "--config", str(sites), *extra)
     assert run.code == 0, run.stderr
     assert f"{readings} readings" in run.stdout, run.stdout
     imported(collector, before, readings)
@@ -196,14 +233,13 @@ def chain(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
         gb = ("greenbutton", "gb_household.xml", "--household", STANDALONE)
         _import(collector, broker.url, state, sites, *gb, readings=9)
         _import(collector, broker.url, state, sites, "bills", "bills_household.csv", readings=5)
-        register, use = _register_file(work)
-        before = written(collector)
-        run = run_import(
-            "greenbutton", register, broker.url, state, "--config", str(sites),
-            "--household", STANDALONE,
-        )  # fmt: skip
-        assert run.code == 0, run.stderr
-        imported(collector, before, len(REGISTER_WH))
+        last = int(time.time()) // 3600 * 3600  # the last whole hour, read by both files
+        register, _register_use = _register_file(work, last)
+        gb = ("greenbutton", register, "--household", STANDALONE)
+        _import(collector, broker.url, state, sites, *gb, readings=len(REGISTER_WH))
+        deltas, use = _deltas_file(work, register, last)
+        gb = ("greenbutton", deltas, "--household", STANDALONE)
+        _import(collector, broker.url, state, sites, *gb, readings=len(DELTAS_WH))
         collector.terminate()
         run_rollup(influx.url, raw, public, sites, "--privacy-k", "2")
         port = free_port()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -149,3 +150,52 @@ def test_kapt_month_must_be_a_month(tmp_path: Path) -> None:
     path.write_text(f"{header}\nA1,2026-13,1,2,3,4\n")
     with pytest.raises(Refused, match=r":2: month: expected YYYY-MM, got '2026-13'"):
         read_kapt(path, LIMIT)
+
+
+def _meters(readings: list[Reading | IntervalReading]) -> tuple[set[str], set[str]]:
+    """(meters of the register's point readings, meters of the interval readings)"""
+    points = {r.meter for r in readings if isinstance(r, Reading)}
+    return points, {r.meter for r in readings if isinstance(r, IntervalReading)}
+
+
+def test_a_usage_point_read_as_deltas_and_as_a_register_gets_two_meters() -> None:
+    """Golden case gb_delta_and_register.xml: one electricity usage point, its hourly
+    deltas and its register. The register is `<hh>-<utility>-reg`, so the two never share
+    a series (nor a period: one file holds both)."""
+    readings = read_greenbutton(FILES / "gb_delta_and_register.xml", "hh-t", LIMIT)
+    assert _meters(readings) == ({"hh-t-electricity-reg"}, {"hh-t-electricity"})
+    deltas = sorted((r.interval.start, r.values["energy_kwh"]) for r in readings
+                    if isinstance(r, IntervalReading))  # fmt: skip
+    registers = sorted((r.ts, r.values["energy_kwh"]) for r in readings if isinstance(r, Reading))
+    assert deltas == [
+        (datetime(2026, 10, 1, 0, tzinfo=UTC), 0.45),
+        (datetime(2026, 10, 1, 1, tzinfo=UTC), 0.43),
+        (datetime(2026, 10, 1, 2, tzinfo=UTC), 0.418),
+    ]
+    assert registers == [
+        (datetime(2026, 10, 1, 1, tzinfo=UTC), 1000.45),
+        (datetime(2026, 10, 1, 2, tzinfo=UTC), 1000.88),
+        (datetime(2026, 10, 1, 3, tzinfo=UTC), 1001.298),
+    ]
+
+
+def _one_reading(tmp_path: Path, keep: int) -> Path:
+    """gb_delta_and_register.xml with only its MeterReading `keep` (1: deltas, 2: register)."""
+    drop = f"UsagePoint/1/MeterReading/{3 - keep}"
+    text = (FILES / "gb_delta_and_register.xml").read_text(encoding="utf-8")
+    entries = re.split(r"(?=  <entry>)|(?<=</entry>\n)", text)
+    kept = [e for e in entries if drop not in e or "<UsagePoint " in e]
+    out = "".join(kept)
+    out = "\n".join(line for line in out.splitlines() if f'{drop}"' not in line) + "\n"
+    path = tmp_path / f"reading_{keep}.xml"
+    path.write_text(out, encoding="utf-8")
+    return path
+
+
+def test_the_same_usage_point_in_two_files_keeps_its_register_apart(tmp_path: Path) -> None:
+    """Its deltas in one download and its register in another (each one usage point):
+    without the `-reg` suffix both would be `hh-t-electricity`, one series."""
+    deltas = read_greenbutton(_one_reading(tmp_path, 1), "hh-t", LIMIT)
+    register = read_greenbutton(_one_reading(tmp_path, 2), "hh-t", LIMIT)
+    assert _meters(deltas) == (set(), {"hh-t-electricity"})
+    assert _meters(register) == ({"hh-t-electricity-reg"}, set())

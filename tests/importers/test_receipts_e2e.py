@@ -17,11 +17,15 @@ from pathlib import Path
 import pytest
 
 from devstack import InfluxServer, MosquittoServer
+from importers.history import FILE_NAME
 from importers.publish import Publisher, Tls
+from telemetry.db import import_receipts, make_engine
+from telemetry.db.migrate import upgrade
 from telemetry.mqtt_url import parse_mqtt_url
 from telemetry.readings_v2 import Interval, IntervalReading, ReadingBatchV2
 from telemetry.receipts import receipts_topic
 from tests.collector.helpers import influx_rows
+from tests.db.conftest import db_url  # noqa: F401 (fixture)
 from tests.importers.conftest import Stack, running_stack
 from tests.importers.procs import AGENT, SITE, run_import
 from tests.support.processes import Processes, run_module
@@ -118,6 +122,64 @@ def test_the_last_imports_receipts_are_listed(kept_30d: Stack, tmp_path: Path) -
     assert "hh-l1" not in listed.stdout  # only the last one
     both = run_import_receipts(state, "--last", "5")
     assert both.stdout.index("hh-l2") < both.stdout.index("hh-l1")  # newest first
+
+
+def test_with_a_database_the_receipts_are_kept_there_and_listed_from_it(
+    kept_30d: Stack,
+    tmp_path: Path,
+    db_url: str,  # noqa: F811 (fixture)
+) -> None:
+    """On both engines: the import's row (what, who, when, per meter, exit status); the state
+    dir's file is not written; `receipts --db-url` lists from the table."""
+    today = datetime.now(UTC).date()
+    state = tmp_path / "state"
+    unmigrated = _bills(
+        tmp_path, _bill("hh-d0", today - timedelta(days=3), today - timedelta(days=2), 1.0)
+    )
+    refused = run_import("bills", unmigrated, kept_30d.broker.url, state, "--db-url", db_url)
+    assert refused.code == 1 and "run python -m telemetry.db upgrade" in refused.stderr
+    upgrade(db_url)
+    good = _bills(
+        tmp_path, _bill("hh-d1", today - timedelta(days=9), today - timedelta(days=2), 2.0)
+    )
+    assert run_import("bills", good, kept_30d.broker.url, state, "--db-url", db_url).code == 0
+    old = today - timedelta(days=100)
+    partly = _bills(
+        tmp_path,
+        _bill("hh-d2", today - timedelta(days=5), today - timedelta(days=2), 1.0),
+        _bill("hh-d2", old, old + timedelta(days=3), 1.0),
+    )
+    run = run_import("bills", partly, kept_30d.broker.url, state, "--db-url", db_url)
+    assert run.code == 2, run.stdout + run.stderr
+    assert not (state / FILE_NAME).exists()
+    # Stopped before publishing: the later imports of this agent are stored, hh-d0 is not.
+    assert _stored(kept_30d, "hh-d0-electricity-bill") == 0
+    assert _stored(kept_30d, "hh-d2-electricity-bill") == 1
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        newest, first = import_receipts.last(conn, 5)
+    engine.dispose()
+    assert (newest.site, newest.agent, newest.format, newest.file) == (
+        SITE,
+        AGENT,
+        "bills",
+        "bills.csv",
+    )
+    assert newest.household is None and newest.exit_status == 2
+    assert newest.meters == {
+        "hh-d2-electricity-bill": {"stored": 1, "refused": {"beyond_retention": 1}}
+    }
+    assert "retention" in newest.details["beyond_retention"]
+    assert newest.started_at <= newest.finished_at and first.finished_at <= newest.started_at
+    assert first.meters == {"hh-d1-electricity-bill": {"stored": 1, "refused": {}}}
+    assert first.exit_status == 0
+    listed = run_import_receipts(state, "--db-url", db_url, "--last", "1")
+    assert listed.returncode == 0, listed.stderr
+    assert f"{AGENT} bills bills.csv ({newest.import_id}) exit 2" in listed.stdout
+    rows = [" ".join(line.split()) for line in listed.stdout.splitlines()]
+    assert "hh-d2-electricity-bill 1 1 beyond_retention 1" in rows
+    assert "hh-d1" not in listed.stdout
+    assert "hh-d1" not in run_import_receipts(state, "--last", "5").stdout  # not in the file
 
 
 def run_import_receipts(state: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -133,9 +133,14 @@ def bad_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(
     ("argv", "component"), BAD_CONFIG, ids=[" ".join(a) for a, _ in BAD_CONFIG]
 )
-def test_a_bad_config(argv: list[str], component: str, bad_config: Path) -> None:
+def test_a_bad_config(
+    argv: list[str], component: str, bad_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = bad_config.parent / "platform.sqlite"
+    monkeypatch.setenv("ENERGY_DB_URL", f"sqlite:///{database}")
     err = _refusal(_run([*argv, "--config", str(bad_config)]), component)
     assert f"{bad_config}:3: sites[0].kind" in err
+    assert not database.exists(), "a refused configuration created the platform database"
 
 
 @pytest.mark.parametrize(
