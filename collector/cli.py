@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from collector.init_db import Layout, create_databases, migrate_rollups
+from collector.init_db import Layout, create_databases, migrate_imported, migrate_rollups
 from collector.rollup.cli import app as rollup_app
 from collector.settings import CollectorSettings
 from telemetry.config.cli import (
@@ -23,6 +23,7 @@ from telemetry.config.cli import (
     settings_or_fail,
     stop_on_signals,
 )
+from telemetry.influx_schema import is_imported
 from telemetry.influxql import InfluxQueryError
 from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError
@@ -168,6 +169,14 @@ def init(
             help="also copy rollups written before the `rollups` policy existed into it (once)",
         ),
     ] = False,
+    migrate_imported_: Annotated[
+        bool,
+        typer.Option(
+            "--migrate-imported",
+            help="also copy imported history (interval and cost readings) stored before the "
+            "`imported` policy existed into it (once)",
+        ),
+    ] = False,
 ) -> None:
     """Create the databases and retention policies on InfluxDB 1.x (safe to repeat)."""
     settings = settings_or_fail(
@@ -190,15 +199,19 @@ def init(
     try:
         create_databases(url, token, layout)
         copied = migrate_rollups(url, token, layout.raw) if migrate_rollups_ else {}
+        if migrate_imported_:
+            copied |= migrate_imported(url, token, layout.raw)
     except (InfluxQueryError, ValueError) as exc:
         fail(COMPONENT, f"init: {exc}", code=1)
     typer.echo(
         f"databases ready on {url}: {layout.raw} (raw readings "
-        f"{_days(layout.raw_retention_days)}, rollups {_days(layout.rollup_retention_days)}), "
+        f"{_days(layout.raw_retention_days)}, rollups and imported history "
+        f"{_days(layout.rollup_retention_days)}), "
         f"{layout.public}"
     )
     for measurement, points in copied.items():
-        typer.echo(f"migrated {points} points of {measurement} into the rollups' policy")
+        where = "imported history's" if is_imported(measurement) else "rollups'"
+        typer.echo(f"migrated {points} points of {measurement} into the {where} policy")
 
 
 def _days(days: int) -> str:

@@ -6,6 +6,11 @@ the broker keeps the backlog. A 400 (field type conflict, unparsable line) is
 permanent for some lines only: the batch is split in halves until the refused
 lines are isolated. Re-writing the good halves is harmless, since a point is
 identified by measurement, tags and timestamp.
+
+Imported history (`<utility>_interval`, `utility_cost`) goes to its own bucket
+(the raw database's policy `imported`, telemetry/influx_schema.py), so it is
+kept as long as the rollups; everything else to the raw bucket. A retry
+re-writes both parts, which is as harmless.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
 from collector import metrics as m
+from telemetry.influx_schema import kept_as_imported
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +51,16 @@ class RefusedLine:
 
 class InfluxWriter:
     def __init__(
-        self, url: str, token: str, org: str, bucket: str, timeout_s: float = 30.0
+        self,
+        url: str,
+        token: str,
+        org: str,
+        bucket: str,
+        timeout_s: float = 30.0,
+        imported_bucket: str | None = None,
     ) -> None:
         self.bucket = bucket
+        self.imported_bucket = imported_bucket or bucket
         self.org = org
         self.client = InfluxDBClient(
             url=url,
@@ -66,7 +79,11 @@ class InfluxWriter:
         delay = 0.5
         while True:
             try:
-                refused = self._write_split(lines, precision)
+                refused = [
+                    r
+                    for bucket, part in self._by_bucket(lines)
+                    for r in self._write_split(part, precision, bucket)
+                ]
             except Exception as exc:  # any transport or server failure: try again
                 self._failed(exc)
                 if abort.wait(delay):
@@ -84,24 +101,34 @@ class InfluxWriter:
         m.WRITE_BATCHES.labels("error").inc()
         log.warning("InfluxDB write failed, acks held, retrying: %s", self.last_error)
 
-    def _write_split(self, lines: list[str], precision: str) -> list[RefusedLine]:
+    def _by_bucket(self, lines: list[str]) -> list[tuple[str, list[str]]]:
+        """The lines as (bucket, lines) parts, none empty: imported history apart."""
+        if self.imported_bucket == self.bucket:
+            return [(self.bucket, lines)]
+        parts: dict[str, list[str]] = {}
+        for line in lines:
+            bucket = self.imported_bucket if kept_as_imported(line) else self.bucket
+            parts.setdefault(bucket, []).append(line)
+        return list(parts.items())
+
+    def _write_split(self, lines: list[str], precision: str, bucket: str) -> list[RefusedLine]:
         try:
-            self._post(lines, precision)
+            self._post(lines, precision, bucket)
             return []
         except _Permanent as exc:
             if len(lines) == 1:
                 return [RefusedLine(lines[0], exc.detail)]
             half = len(lines) // 2
             log.warning("InfluxDB refused part of %d lines (%s); splitting", len(lines), exc)
-            return self._write_split(lines[:half], precision) + self._write_split(
-                lines[half:], precision
+            return self._write_split(lines[:half], precision, bucket) + self._write_split(
+                lines[half:], precision, bucket
             )
 
-    def _post(self, lines: list[str], precision: str) -> None:
+    def _post(self, lines: list[str], precision: str, bucket: str) -> None:
         started = time.perf_counter()
         try:
             self.api.write(
-                bucket=self.bucket,
+                bucket=bucket,
                 org=self.org,
                 # One string: given a list, the client walks and type-checks each line.
                 record="\n".join(lines),

@@ -3,7 +3,10 @@
 The raw database keeps raw readings in its default policy for the raw
 retention and the private rollups in the policy `rollups` (telemetry/
 influx_schema.py `ROLLUP_RP`) for the rollup retention, so the downsampled
-data outlive the raw data (docs/DECISIONS.md "Storage that lasts"). Every
+data outlive the raw data (docs/DECISIONS.md "Storage that lasts"), and
+imported history (interval and cost readings) in the policy `imported`
+(`IMPORTED_RP`), kept as long as the rollups (docs/DECISIONS.md "Imported
+history kept at any age"). Every
 statement either creates or sets what exists to the settings, so this runs on
 every deploy; a changed retention applies at the next run.
 """
@@ -12,12 +15,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telemetry.influx_schema import ROLLUP_MEASUREMENTS, ROLLUP_RP
+from telemetry.fields import Utility
+from telemetry.influx_schema import (
+    IMPORTED_RP,
+    ROLLUP_MEASUREMENTS,
+    ROLLUP_RP,
+    UTILITY_COST,
+    interval_measurement,
+)
 from telemetry.influxql import InfluxQL, quote_ident
 from telemetry.retention import influxql_duration
 
 DAY_NS = 86_400 * 10**9
 MIGRATE_STEP_DAYS = 30  # one SELECT INTO per month of a measurement: bounded work per statement
+IMPORTED_MEASUREMENTS = (*(interval_measurement(u.value) for u in Utility), UTILITY_COST)
 
 
 @dataclass(frozen=True)
@@ -41,10 +52,11 @@ def create_databases(url: str, token: str, layout: Layout) -> None:
             f"DURATION {influxql_duration(layout.raw_retention_days)}",
             db=layout.raw,
         )
-        verb = "ALTER" if ROLLUP_RP in policies(client, layout.raw) else "CREATE"
-        rollups = f"{verb} RETENTION POLICY {quote_ident(ROLLUP_RP)} ON {db} "
-        rollups += f"DURATION {influxql_duration(layout.rollup_retention_days)} REPLICATION 1"
-        client.query(rollups, db=layout.raw)
+        for rp in (ROLLUP_RP, IMPORTED_RP):  # both kept the rollup retention
+            verb = "ALTER" if rp in policies(client, layout.raw) else "CREATE"
+            stmt = f"{verb} RETENTION POLICY {quote_ident(rp)} ON {db} "
+            stmt += f"DURATION {influxql_duration(layout.rollup_retention_days)} REPLICATION 1"
+            client.query(stmt, db=layout.raw)
     finally:
         client.close()
 
@@ -69,17 +81,27 @@ def migrate_rollups(url: str, token: str, raw: str) -> dict[str, int]:
     InfluxDB 1.x's DROP MEASUREMENT and DELETE would remove the new copies too.
     Returns points copied per measurement.
     """
+    return _migrate(url, token, raw, ROLLUP_RP, sorted(ROLLUP_MEASUREMENTS))
+
+
+def migrate_imported(url: str, token: str, raw: str) -> dict[str, int]:
+    """Copy imported history stored before the `imported` policy into it (once), as
+    `migrate_rollups`: the old copies expire with the raw readings."""
+    return _migrate(url, token, raw, IMPORTED_RP, list(IMPORTED_MEASUREMENTS))
+
+
+def _migrate(url: str, token: str, raw: str, rp: str, measurements: list[str]) -> dict[str, int]:
     client = InfluxQL(url, token, timeout_s=600)
     try:
         source = default_policy(client, raw)
-        return {m: _copy(client, raw, source, m) for m in sorted(ROLLUP_MEASUREMENTS)}
+        return {m: _copy(client, raw, source, rp, m) for m in measurements}
     finally:
         client.close()
 
 
-def _copy(client: InfluxQL, db: str, source_rp: str, measurement: str) -> int:
+def _copy(client: InfluxQL, db: str, source_rp: str, rp: str, measurement: str) -> int:
     src = f"{quote_ident(source_rp)}.{quote_ident(measurement)}"
-    dst = f"{quote_ident(ROLLUP_RP)}.{quote_ident(measurement)}"
+    dst = f"{quote_ident(rp)}.{quote_ident(measurement)}"
     first = _edge(client, db, src, "ASC")
     last = _edge(client, db, src, "DESC")
     if first is None or last is None:

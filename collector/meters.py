@@ -112,7 +112,7 @@ class MeterGate:
 def influx_stored_meters(client: InfluxQL, bucket: str) -> StoredMeters:
     """The meter ids InfluxDB holds for a site: point, interval and cost measurements."""
     names = [u.value for u in Utility] + [s.interval_measurement(u.value) for u in Utility]
-    measurements = ",".join(quote_ident(n) for n in [*names, s.UTILITY_COST])
+    measurements = ",".join(s.rollup_from(n) for n in [*names, s.UTILITY_COST])
 
     def stored(site_id: str) -> set[str]:
         q = (

@@ -37,6 +37,7 @@ class Collector:
             settings.influx_token_value(),
             settings.influx_org,
             settings.influx_bucket,
+            imported_bucket=settings.imported_bucket(),
         )
         limits = Limits(settings.max_payload_bytes, settings.max_future_s, settings.max_age_s)
         # Reads the meters InfluxDB already holds, so that a restart does not

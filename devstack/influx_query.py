@@ -14,7 +14,7 @@ import urllib.request
 from typing import Any
 
 from devstack.errors import DevstackError
-from telemetry.influx_schema import ROLLUP_RP
+from telemetry.influx_schema import IMPORTED_RP, ROLLUP_RP
 
 _DB_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -28,15 +28,23 @@ class InfluxQueries:
 
     url: str
 
-    def create_database(self, name: str, raw_retention: str = "INF") -> None:
+    def create_database(
+        self, name: str, raw_retention: str = "INF", imported_retention: str = "INF"
+    ) -> None:
         """The database as `python -m collector init` makes it: raw readings in its
         default policy (kept `raw_retention`, an InfluxQL duration; forever for tests
-        whose data are dated in the past) and the rollups' policy, kept forever."""
+        whose data are dated in the past), the rollups' policy, kept forever, and
+        imported history's (kept `imported_retention`; in a deployment, as long as
+        the rollups)."""
         if not _DB_NAME.match(name):
             raise ValueError(f"unsafe database name: {name!r}")
         self.query(f'CREATE DATABASE "{name}"')
         self.query(f'ALTER RETENTION POLICY "autogen" ON "{name}" DURATION {raw_retention}')
         self.query(f'CREATE RETENTION POLICY "{ROLLUP_RP}" ON "{name}" DURATION INF REPLICATION 1')
+        self.query(
+            f'CREATE RETENTION POLICY "{IMPORTED_RP}" ON "{name}" '
+            f"DURATION {imported_retention} REPLICATION 1"
+        )
 
     def query(
         self, q: str, db: str | None = None, epoch: str | None = None, method: str = "POST"

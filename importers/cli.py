@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from importers.bills import read_bills
 from importers.errors import Refused
-from importers.forecast import forecast
+from importers.forecast import Retention, forecast
 from importers.greenbutton import read_greenbutton
 from importers.history import LoggedReceipt, ReceiptLog, history
 from importers.kapt import read_kapt
@@ -178,7 +178,8 @@ def main(
 def _check(
     file: Path, readings: Sequence[AnyReading], meters: int, settings: ImporterSettings
 ) -> None:
-    would = forecast(file.name, readings, settings.raw_retention_days)
+    kept = Retention(settings.raw_retention_days, settings.rollup_retention_days)
+    would = forecast(file.name, readings, kept)
     stored = f"{would.stored()} would be stored, {would.refused()} refused"
     _report(
         f"{file}: {len(readings)} readings of {meters} meters, nothing published: {stored}",

@@ -1,14 +1,17 @@
 """`--check`: what an import would store and what would be refused, with no broker.
 
 The file's own checks have passed by then; what is left to foresee is the
-raw retention: InfluxDB drops a point stamped (a point reading's time, an
-interval's start) before now - ENERGY_RAW_RETENTION_DAYS.
+retention: InfluxDB drops a point stamped before now - its policy's duration.
+Interval and cost readings are imported history, kept as long as the rollups
+(ENERGY_ROLLUP_RETENTION_DAYS, forever by default); a register's counter
+readings are kept in the raw policy (ENERGY_RAW_RETENTION_DAYS).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from importers.receipts import ImportReceipt
 from telemetry.models import Reading
@@ -17,15 +20,32 @@ from telemetry.receipts import BEYOND_RETENTION, ReceiptBuilder
 from telemetry.retention import beyond_retention
 
 
+@dataclass(frozen=True)
+class Retention:
+    """The days each kind of imported reading is kept (0: forever)."""
+
+    raw_days: int  # counter readings (registers)
+    imported_days: int  # interval and cost readings
+
+    def of(self, r: AnyReading) -> tuple[int, str]:
+        """The days `r` is kept and the setting that says so."""
+        if isinstance(r, Reading):
+            days, what, env = self.raw_days, "raw retention", "ENERGY_RAW_RETENTION_DAYS"
+        else:
+            days, what = self.imported_days, "imported history's retention"
+            env = "ENERGY_ROLLUP_RETENTION_DAYS"
+        return days, f"the {what} of {days} days ({env})"
+
+
 def forecast(
-    file: str, readings: Sequence[AnyReading], raw_retention_days: int, now_s: float | None = None
+    file: str, readings: Sequence[AnyReading], retention: Retention, now_s: float | None = None
 ) -> ImportReceipt:
     now_s = time.time() if now_s is None else now_s
-    why = f"older than the raw retention of {raw_retention_days} days (ENERGY_RAW_RETENTION_DAYS)"
     builder = ReceiptBuilder()
     for r in readings:
-        if beyond_retention(_stamp_s(r), raw_retention_days, now_s):
-            builder.refuse(r.meter, BEYOND_RETENTION, why)
+        days, setting = retention.of(r)
+        if beyond_retention(_stamp_s(r), days, now_s):
+            builder.refuse(r.meter, BEYOND_RETENTION, f"older than {setting}")
         else:
             builder.store(r.meter)
     answer = builder.build()

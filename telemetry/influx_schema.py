@@ -52,6 +52,15 @@ outlive the raw data. InfluxQL readers name them with `rollup_from()`.
 `live_1m`, `alert_events` (a view of the platform database's alert record)
 and the public bucket stay where they are.
 
+Imported history (`IMPORTED_MEASUREMENTS`: `<utility>_interval` and
+`utility_cost`, the v2 interval and cost readings an importer publishes) is
+written to the retention policy `imported` (`IMPORTED_RP`; 2.x: the bucket
+`energy/imported`), kept as long as the rollups: a utility's download or a
+household's bills reach years back, and a programme's baseline needs exactly
+those months, so they must not expire with the raw readings. `rollup_from()`
+names that policy for them too. Counter readings (metered, and imported
+registers) stay in the raw policy.
+
 Timestamps are the start of the period: live_1m per UTC minute, *_1h per
 hour, *_1d per Korean (KST, UTC+9) day, i.e. at 15:00 UTC, *_1mo per KST
 month (`telemetry/months.py`). An imported meter's points carry the site it
@@ -185,17 +194,36 @@ ROLLUP_MEASUREMENTS = frozenset(
 )
 
 
+# Imported history (v2 interval and cost readings) lives in a policy of its own,
+# kept as long as the rollups: it is old by nature and must not expire with raw.
+IMPORTED_RP = "imported"
+
+
+def is_imported(measurement: str) -> bool:
+    """Whether `measurement` holds imported history (`<utility>_interval`, `utility_cost`)."""
+    return measurement.endswith(INTERVAL_SUFFIX) or measurement == UTILITY_COST
+
+
+def policy_of(measurement: str) -> str | None:
+    """The retention policy a private measurement is kept in; None: the default policy."""
+    if measurement in ROLLUP_MEASUREMENTS:
+        return ROLLUP_RP
+    if is_imported(measurement):
+        return IMPORTED_RP
+    return None
+
+
 def rollup_from(measurement: str) -> str:
-    """The InfluxQL FROM of a private measurement: `"rollups"."<m>"` for a rollup, else `"<m>"`.
+    """The InfluxQL FROM of a private measurement: `"rollups"."<m>"` for a rollup,
+    `"imported"."<m>"` for imported history, else `"<m>"`.
 
     Only for the raw (private) database: the public bucket has one policy, and
     its rollups are read unqualified.
     """
     # Quoted as telemetry.influxql.quote_ident does (not imported: this module has no deps).
     quoted = '"' + measurement.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if measurement in ROLLUP_MEASUREMENTS:
-        return f'"{ROLLUP_RP}".{quoted}'
-    return quoted
+    policy = policy_of(measurement)
+    return quoted if policy is None else f'"{policy}".{quoted}'
 
 
 def rollup_bucket(raw_bucket: str) -> str:
@@ -208,13 +236,28 @@ def rollup_bucket(raw_bucket: str) -> str:
     return f"{raw_bucket}/{ROLLUP_RP}"
 
 
-def kept_as_rollup(point: str) -> bool:
-    """Whether a line-protocol point belongs in the rollups' retention policy."""
+def imported_bucket(raw_bucket: str) -> str:
+    """Where imported history is written: `<raw>/imported` (as `rollup_bucket`)."""
+    return f"{raw_bucket}/{IMPORTED_RP}"
+
+
+def point_measurement(point: str) -> str:
+    """The measurement of a line-protocol point (names here carry no escapes)."""
     end = point.find(",")
     space = point.find(" ")
     if end < 0 or (0 <= space < end):
         end = space
-    return point[:end] in ROLLUP_MEASUREMENTS
+    return point[:end]
+
+
+def kept_as_rollup(point: str) -> bool:
+    """Whether a line-protocol point belongs in the rollups' retention policy."""
+    return point_measurement(point) in ROLLUP_MEASUREMENTS
+
+
+def kept_as_imported(point: str) -> bool:
+    """Whether a line-protocol point belongs in the imported history's retention policy."""
+    return is_imported(point_measurement(point))
 
 
 def superseded_registers(meters: Iterable[str]) -> set[str]:

@@ -231,7 +231,7 @@ class RawSource:
         where = f" AND {tag_eq(TAG_SITE, site)}" if site is not None else ""
         q = (
             f"SELECT {quote_ident(field)}, {quote_ident(FIELD_DURATION_S)} "
-            f"FROM {quote_ident(interval_measurement(utility))} "
+            f"FROM {rollup_from(interval_measurement(utility))} "
             f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD}{where} GROUP BY {_BY_METER}"
         )
         out: dict[MeterKey, list[tuple[int, int, float]]] = {}

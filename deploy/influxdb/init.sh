@@ -7,15 +7,17 @@
 # Adds: the rollups' bucket `energy/rollups` (the private rollups, kept
 # ROLLUP_RETENTION_DAYS, longer than the raw readings; named as `influxd upgrade`
 # names a 1.x policy, so the services' bucket setting is the same on 1.x and
-# 2.x), the public bucket, DBRP mappings (InfluxQL /query?db=energy, with
+# 2.x), the imported history's bucket `energy/imported` (interval and cost
+# readings of the importers, kept as long as the rollups), the public bucket, DBRP mappings (InfluxQL /query?db=energy, with
 # "rollups"."<measurement>" for the rollups, and db=energy_public, which api/
 # and Grafana use), and one token per service with the least rights it needs,
 # written to /tokens/<service>.token (a volume the services mount read-only):
-#   collector  write energy                       (ingest only)
-#   rollup     read energy + energy/rollups, write energy + energy/rollups + energy_public
+#   collector  write energy + energy/imported     (ingest only)
+#   rollup     read energy + energy/rollups + energy/imported,
+#              write energy + energy/rollups + energy_public
 #   api        read energy + energy/rollups + energy_public
 #   alerts     read energy + energy/rollups, write energy (alert_events)
-#   grafana    read energy + energy/rollups       (staff organisation)
+#   grafana    read energy + energy/rollups + energy/imported (staff organisation)
 #   citizens   read energy_public only            (citizens' organisation)
 set -euo pipefail
 
@@ -32,7 +34,10 @@ rollup_id=$(influx bucket create --org "$org" --name "$raw_bucket/rollups" \
     --retention "$rollup_retention" --hide-headers | awk '{print $1}')
 
 influx v1 dbrp create --org "$org" --db "$raw_bucket" --rp autogen --bucket-id "$raw_id" --default
+imported_id=$(influx bucket create --org "$org" --name "$raw_bucket/imported" \
+    --retention "$rollup_retention" --hide-headers | awk '{print $1}')
 influx v1 dbrp create --org "$org" --db "$raw_bucket" --rp rollups --bucket-id "$rollup_id"
+influx v1 dbrp create --org "$org" --db "$raw_bucket" --rp imported --bucket-id "$imported_id"
 influx v1 dbrp create --org "$org" --db "$public_bucket" --rp autogen --bucket-id "$public_id" --default
 
 mkdir -p /tokens
@@ -44,12 +49,12 @@ make_token() {
         | awk '{print $3}' > "/tokens/$name.token"
     echo "token for $name: $*"
 }
-make_token collector --write-bucket "$raw_id"
-make_token rollup --read-bucket "$raw_id" --read-bucket "$rollup_id" \
+make_token collector --write-bucket "$raw_id" --write-bucket "$imported_id"
+make_token rollup --read-bucket "$raw_id" --read-bucket "$rollup_id" --read-bucket "$imported_id" \
     --write-bucket "$raw_id" --write-bucket "$rollup_id" --write-bucket "$public_id"
 make_token api --read-bucket "$raw_id" --read-bucket "$rollup_id" --read-bucket "$public_id"
 # The API writes one thing: acknowledgements made through it, as alert_events (raw bucket).
 make_token api-events --write-bucket "$raw_id"
 make_token alerts --read-bucket "$raw_id" --read-bucket "$rollup_id" --write-bucket "$raw_id"
-make_token grafana --read-bucket "$raw_id" --read-bucket "$rollup_id"
+make_token grafana --read-bucket "$raw_id" --read-bucket "$rollup_id" --read-bucket "$imported_id"
 make_token citizens --read-bucket "$public_id"

@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from telemetry.config.settings_file import SecretInConfigError, read_settings_file
-from telemetry.influx_schema import rollup_bucket
+from telemetry.influx_schema import imported_bucket, rollup_bucket
 from telemetry.mqtt_url import MqttTarget, parse_mqtt_url
 from telemetry.paths import config_dir
 from telemetry.retention import policy_problem
@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         default=None,
         description="private rollups' bucket (default <influx_bucket>/rollups: the raw "
         "database's retention policy `rollups`)",
+    )
+    influx_imported_bucket: str | None = Field(
+        default=None,
+        description="imported history's bucket (default <influx_bucket>/imported: the raw "
+        "database's retention policy `imported`, kept as long as the rollups)",
     )
     # Retention (telemetry/retention.py); 0 = forever. Applied on 1.x by
     # `python -m collector init`; on 2.x they are the buckets' retentions.
@@ -123,6 +128,10 @@ class Settings(BaseSettings):
     def rollup_bucket(self) -> str:
         """Where the private rollups are written (telemetry.influx_schema.rollup_bucket)."""
         return self.influx_rollup_bucket or rollup_bucket(self.influx_bucket)
+
+    def imported_bucket(self) -> str:
+        """Where imported history is written (telemetry.influx_schema.imported_bucket)."""
+        return self.influx_imported_bucket or imported_bucket(self.influx_bucket)
 
     def influx_token_value(self) -> str:
         return self.influx_token.get_secret_value() if self.influx_token else ""

@@ -4,7 +4,9 @@ The raw database's default policy keeps raw readings `--raw-retention-days`,
 the policy `rollups` keeps the private rollups `--rollup-retention-days`; a
 second run with other values changes them; a raw retention the rollups could
 outrun is refused; `--migrate-rollups` copies rollups an older deployment
-wrote with the raw readings into `rollups`.
+wrote with the raw readings into `rollups`. The policy `imported` keeps
+imported history as long as the rollups; `--migrate-imported` copies interval
+and cost readings stored with the raw readings into it.
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ from __future__ import annotations
 import subprocess
 import uuid
 
+from influxdb_client import InfluxDBClient
+from influxdb_client.client.write_api import SYNCHRONOUS
+
 from devstack import InfluxServer
 from telemetry.influx_schema import (
     COUNTER_EVENTS,
+    IMPORTED_RP,
     METER_CONSUMPTION_1H,
     ROLLUP_RP,
+    UTILITY_COST,
+    interval_measurement,
     rollup_from,
 )
 from telemetry.influxql import InfluxQL
@@ -48,13 +56,18 @@ def test_init_sets_the_raw_retention_and_creates_the_rollups_policy(
         done = _init(influx_srv.url, raw, public, "--raw-retention-days", "120")
         assert done.returncode == 0, done.stderr
         assert "kept 120 days" in done.stdout and "kept forever" in done.stdout
-        assert _durations(ql, raw) == {"autogen": ("2880h0m0s", True), ROLLUP_RP: ("0s", False)}
+        assert _durations(ql, raw) == {
+            "autogen": ("2880h0m0s", True),
+            ROLLUP_RP: ("0s", False),
+            IMPORTED_RP: ("0s", False),  # imported history: as long as the rollups
+        }
         # Changed settings are applied by the next run (every deploy runs init).
         again = _init(influx_srv.url, raw, public, "--rollup-retention-days", "3650")
         assert again.returncode == 0, again.stderr
         assert _durations(ql, raw) == {
             "autogen": ("9600h0m0s", True),  # the default, 400 days
             ROLLUP_RP: ("87600h0m0s", False),
+            IMPORTED_RP: ("87600h0m0s", False),
         }
     finally:
         ql.close()
@@ -102,5 +115,39 @@ def test_migrate_copies_rollups_written_with_the_raw_readings(influx_srv: Influx
         assert {r["resets"] for r in rows} == {0}  # integer fields stay integers
         events = ql.rows(f"SELECT kind, value FROM {rollup_from(COUNTER_EVENTS)}", raw)
         assert [(e["kind"], e["value"]) for e in events] == [("glitch", 9e6)]
+    finally:
+        ql.close()
+
+
+def test_migrate_copies_imported_history_stored_with_the_raw_readings(
+    influx_srv: InfluxServer,
+) -> None:
+    raw, public = _names()
+    influx_srv.query(f'CREATE DATABASE "{raw}"')  # as before: imports in the default policy
+    day = 1_700_006_400_000  # 2023-11-15T00:00Z: long past any raw retention
+    elec = interval_measurement("electricity")
+    old = [
+        f"{elec},site=s1,meter=hh-1-electricity energy_kwh={i}.25,duration_s=86400 "
+        f"{day + i * 86_400_000}"
+        for i in range(45)  # more than one copy step
+    ]
+    old.append(
+        f"{UTILITY_COST},site=s1,meter=hh-1-electricity cost_krw=1200,duration_s=86400 {day}"
+    )
+    with InfluxDBClient(url=influx_srv.url, token="", org="gwangju") as client:
+        api = client.write_api(write_options=SYNCHRONOUS)
+        api.write(raw, record="\n".join(old), write_precision="ms")
+    ql = InfluxQL(influx_srv.url)
+    try:
+        done = _init(influx_srv.url, raw, public, "--migrate-imported")
+        assert done.returncode == 0, done.stderr
+        assert f"migrated 45 points of {elec} into the imported history's policy" in done.stdout
+        assert f"migrated 1 points of {UTILITY_COST}" in done.stdout
+        rows = ql.rows(f"SELECT energy_kwh FROM {rollup_from(elec)}", raw, epoch="ms")
+        assert {r["time"]: r["energy_kwh"] for r in rows} == {
+            day + i * 86_400_000: i + 0.25 for i in range(45)
+        }
+        cost = ql.rows(f"SELECT cost_krw FROM {rollup_from(UTILITY_COST)}", raw)
+        assert [c["cost_krw"] for c in cost] == [1200]
     finally:
         ql.close()

@@ -173,7 +173,8 @@ def test_services_get_least_rights_tokens(resolved: dict[str, Any]) -> None:
     ):
         command = " ".join(services[service].get("command") or services[service]["entrypoint"])
         assert f"/tokens/{token}.token" in command, service
-    assert 'make_token collector --write-bucket "$raw_id"\n' in init
+    # Ingest only: raw readings and imported history (its own bucket), nothing read.
+    assert 'make_token collector --write-bucket "$raw_id" --write-bucket "$imported_id"\n' in init
     assert 'make_token citizens --read-bucket "$public_id"\n' in init
 
 

@@ -20,9 +20,6 @@ rollup's or the API's code.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +29,7 @@ from string import Template
 import httpx
 import pytest
 
-from devstack import InfluxServer, MosquittoServer, flags, free_port
+from devstack import InfluxServer, MosquittoServer
 from telemetry.influx_schema import (
     CONSUMPTION_1MO,
     METER_CONSUMPTION_1MO,
@@ -44,46 +41,25 @@ from telemetry.influx_schema import (
 )
 from telemetry.influxql import InfluxQL, tag_eq
 from telemetry.rounding import AMOUNT, round_figure
-from tests.collector.helpers import REPO, CollectorProc
-from tests.importers.procs import imported, run_import, written
+from tests.collector.helpers import CollectorProc
+from tests.households.import_chain import (
+    AT_COMPLEX,
+    COMPLEX,
+    HAKUN,
+    KEY,
+    PUNGAM,
+    STANDALONE,
+    import_file,
+    running_api,
+    write_registry,
+)
 from tests.rollup.conftest import fresh_db, run_rollup
 from tests.support.links import household_link
-from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(240)  # ~10 s: files to API, every process real
 
 FILES = Path(__file__).parent / "files"
-KEY = "e2e-household-signing-key"
-AGENT, COMPLEX = "pungam-import", "pungam-lh-apt"
-STANDALONE, AT_COMPLEX = "hakun-0007", "pungam-101-1203"
-HAKUN = ("29110", "2911071000")  # 동구 학운동
-PUNGAM = ("29140", "2914083000")  # 서구 풍암동
 SEP, OCT, NOV = 1_788_188_400_000, 1_790_780_400_000, 1_793_458_800_000  # KST month starts
-SITES = f"""\
-programmes: programmes.yaml
-households: households.yaml
-sites:
-  - id: {COMPLEX}
-    name_ko: 풍암 LH 국민임대아파트
-    name_en: Pungam LH Public Rental Apartments
-    kind: apartment_complex
-    district: "{PUNGAM[0]}"
-    dong: "{PUNGAM[1]}"
-    building_type: apartment
-    households: 840
-    agents:
-      - {{id: {AGENT}, kind: importer, name: Utilities' data importer}}
-"""
-HOUSEHOLDS = f"""\
-households:
-  - {{id: {STANDALONE}, dong: "{HAKUN[1]}", building_type: detached_house, size_band: 60-85}}
-  - {{id: {AT_COMPLEX}, site: {COMPLEX}, building_type: apartment, size_band: 40-60}}
-"""
-PROGRAMMES = """\
-programmes:
-  - {id: green-remodel, name_ko: 그린 리모델링, name_en: Green remodelling, kind: retrofit,
-     start: 2020-01-01}
-"""
 
 # Per household, utility and KST month: (consumption, source, apportioned), from the files.
 EXPECTED = {
@@ -182,14 +158,6 @@ def _expected(register: dict[tuple[str, int], float]) -> dict[str, dict]:  # typ
     return out
 
 
-def _write_registry(directory: Path) -> Path:
-    (directory / "programmes.yaml").write_text(PROGRAMMES, encoding="utf-8")
-    (directory / "households.yaml").write_text(HOUSEHOLDS, encoding="utf-8")
-    sites = directory / "sites.yaml"
-    sites.write_text(SITES, encoding="utf-8")
-    return sites
-
-
 def _import(
     collector: CollectorProc,
     broker: str,
@@ -201,30 +169,18 @@ def _import(
     readings: int,
 ) -> None:
     """Import `file` (a name in files/, or a path) and wait until the collector wrote it."""
-    before = written(collector)
     path = file if isinstance(file, Path) else FILES / file
-    run = run_import(fmt, path, broker, state, "--config", str(sites), *extra)
-    assert run.code == 0, run.stderr
-    assert f"{readings} readings" in run.stdout, run.stdout
-    imported(collector, before, readings)
-
-
-def _api_ready(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/v1/districts", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+    import_file(collector, broker, state, sites, fmt, path, *extra, readings=readings)
 
 
 @pytest.fixture(scope="module")
 def chain(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     work = tmp_path_factory.mktemp("import_to_household")
-    sites = _write_registry(work)
+    sites = write_registry(work)
     raw, public = fresh_db(influx, "hh_raw"), fresh_db(influx, "hh_pub")
     broker = MosquittoServer(work / "mosquitto")
     broker.start()
     collector = CollectorProc(work, broker.url, influx.url, raw, "hh-e2e", ["--config", str(sites)])
-    api: subprocess.Popen[bytes] | None = None
     ql = InfluxQL(influx.url)
     try:
         collector.start()
@@ -242,27 +198,11 @@ def chain(influx: InfluxServer, tmp_path_factory: pytest.TempPathFactory) -> Ite
         _import(collector, broker.url, state, sites, *gb, readings=len(DELTAS_WH))
         collector.terminate()
         run_rollup(influx.url, raw, public, sites, "--privacy-k", "2")
-        port = free_port()
-        argv = [sys.executable, "-m", "api"]
-        argv += flags(
-            port=port,
-            config=sites,
-            influx_url=influx.url,
-            influx_bucket=raw,
-            influx_public_bucket=public,
-        )
-        env = {**os.environ, "PYTHONPATH": str(REPO), "ENERGY_API_SIGNING_KEY": KEY}
-        log = (work / "api.log").open("ab")
-        api = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _api_ready(base), 30, f"api\n{(work / 'api.log').read_text()}")
-        last = dt.datetime.fromtimestamp(max(m for _u, m in use) / 1000, KST)
-        end = (last.replace(day=1) + dt.timedelta(days=32)).replace(day=1).date()
-        yield Chain(base, ql, raw, public, _expected(use), max(end, dt.date(2026, 12, 1)))
+        with running_api(work, sites, influx.url, raw, public) as base:
+            last = dt.datetime.fromtimestamp(max(m for _u, m in use) / 1000, KST)
+            end = (last.replace(day=1) + dt.timedelta(days=32)).replace(day=1).date()
+            yield Chain(base, ql, raw, public, _expected(use), max(end, dt.date(2026, 12, 1)))
     finally:
-        if api is not None:
-            api.terminate()
-            api.wait(15)
         collector.kill()
         broker.stop()
         ql.close()

@@ -29,13 +29,18 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    workdir: Path, influx: InfluxServer, instance: str, raw_retention: str = "INF"
+    workdir: Path,
+    influx: InfluxServer,
+    instance: str,
+    raw_retention: str = "INF",
+    imported_retention: str = "INF",
 ) -> Iterator[Stack]:
-    """A broker, a database kept `raw_retention` and a collector between them."""
+    """A broker, a database keeping raw readings `raw_retention` and imported history
+    `imported_retention`, and a collector between them."""
     broker = MosquittoServer(workdir / "mosquitto")
     broker.start()
     db = f"t_{uuid.uuid4().hex[:8]}"
-    influx.create_database(db, raw_retention=raw_retention)
+    influx.create_database(db, raw_retention, imported_retention)
     collector = CollectorProc(workdir, broker.url, influx.url, db, instance)
     try:
         collector.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from telemetry.influx_schema import rollup_from
 from tests.collector.helpers import CollectorProc, influx_rows
 from tests.support.processes import run_module
 from tests.support.waiting import wait_until
@@ -54,7 +55,7 @@ def imported(collector: CollectorProc, before: float, readings: int) -> None:
 def points(url: str, db: str, measurement: str, meter_prefix: str) -> list[dict]:
     """Every stored point of meters starting with `meter_prefix`, oldest first, ms times."""
     q = (
-        f'SELECT * FROM "{measurement}" WHERE "meter" =~ /^{meter_prefix}/ '
+        f'SELECT * FROM {rollup_from(measurement)} WHERE "meter" =~ /^{meter_prefix}/ '
         'GROUP BY "meter" ORDER BY time ASC'
     )
     return influx_rows(url, q, db, epoch="ms")
@@ -65,6 +66,7 @@ def everything(url: str, db: str) -> dict[str, int]:
     out: dict[str, int] = {}
     for row in influx_rows(url, "SHOW MEASUREMENTS", db):
         name = row["name"]
-        counts = influx_rows(url, f'SELECT count(*) FROM "{name}"', db)
-        out[name] = max((v for k, v in counts[0].items() if k.startswith("count_")), default=0)
+        counts = influx_rows(url, f"SELECT count(*) FROM {rollup_from(name)}", db)
+        row = counts[0] if counts else {}
+        out[name] = max((v for k, v in row.items() if k.startswith("count_")), default=0)
     return out

@@ -1,8 +1,10 @@
 """Receipts: each import says per meter what InfluxDB stored and what was refused, and why.
 
 Real Mosquitto, the real collector and InfluxDB, with a raw retention of 30
-days, so a bill older than that is dropped by InfluxDB itself (a partial
-write) and must be reported refused, never stored. Expected counts are
+days and imported history kept 60 days (the rollups' retention; forever by
+default), so a bill older than 60 days is dropped by InfluxDB itself (a
+partial write) and must be reported refused, never stored; a bill between
+30 and 60 days old is kept, beyond the raw retention. Expected counts are
 checked against what InfluxDB holds afterwards.
 """
 
@@ -37,7 +39,8 @@ HEADER = "household,utility,period_start,period_end,quantity,unit\n"
 
 @pytest.fixture(scope="module")
 def kept_30d(tmp_path_factory: pytest.TempPathFactory, influx: InfluxServer) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("receipts"), influx, "receipts", "30d") as s:
+    workdir = tmp_path_factory.mktemp("receipts")
+    with running_stack(workdir, influx, "receipts", "30d", imported_retention="60d") as s:
         yield s
 
 
@@ -58,7 +61,7 @@ def _bills(tmp_path: Path, *rows: str) -> Path:
 def _stored(stack: Stack, meter: str) -> int:
     rows = influx_rows(
         stack.influx.url,
-        f'SELECT count("energy_kwh") FROM "electricity_interval" WHERE "meter" = \'{meter}\'',
+        f'SELECT count("energy_kwh") FROM "imported"."electricity_interval" WHERE "meter" = \'{meter}\'',
         stack.db,
     )
     return int(rows[0]["count"]) if rows else 0
@@ -75,26 +78,28 @@ def test_readings_beyond_retention_are_refused_by_name_and_not_counted_stored(
     kept_30d: Stack, tmp_path: Path
 ) -> None:
     old, new = _ago(200), _ago(20)
+    past_raw = _ago(45)  # older than the raw retention, within the imported history's
     file = _bills(
         tmp_path,
         _bill("hh-r1", new, new + timedelta(days=9), 12.5),
         _bill("hh-r1", old, old + timedelta(days=29), 300.0),
         _bill("hh-r1", old + timedelta(days=30), old + timedelta(days=59), 310.0),
         _bill("hh-r2", new, new + timedelta(days=9), 8.0),
+        _bill("hh-r2", past_raw, past_raw + timedelta(days=9), 9.0),
     )
     run = run_import("bills", file, kept_30d.broker.url, tmp_path / "state")
     assert run.code == 2, run.stdout + run.stderr
-    assert "4 readings of 2 meters: 2 stored, 2 refused" in run.stdout
+    assert "5 readings of 2 meters: 3 stored, 2 refused" in run.stdout
     assert (
         _row(run.stdout, "hh-r1-electricity-bill")
         == "hh-r1-electricity-bill 1 2 beyond_retention 2"
     )
-    assert _row(run.stdout, "hh-r2-electricity-bill") == "hh-r2-electricity-bill 1 0"
+    assert _row(run.stdout, "hh-r2-electricity-bill") == "hh-r2-electricity-bill 2 0"
     assert "refused beyond_retention: " in run.stdout
     assert "retention" in run.stdout.split("refused beyond_retention: ", 1)[1]
     # The receipt counts exactly what InfluxDB holds.
     assert _stored(kept_30d, "hh-r1-electricity-bill") == 1
-    assert _stored(kept_30d, "hh-r2-electricity-bill") == 1
+    assert _stored(kept_30d, "hh-r2-electricity-bill") == 2
 
 
 def test_an_all_good_import_exits_0_with_exact_counts(kept_30d: Stack, tmp_path: Path) -> None:
@@ -235,22 +240,23 @@ def test_no_collector_no_receipt_exits_non_zero_naming_the_batch(
 
 
 def test_check_foresees_the_retention_with_no_broker(tmp_path: Path, processes: Processes) -> None:
-    old, new = _ago(60), _ago(10)
+    old, past_raw, new = _ago(90), _ago(45), _ago(10)
     file = _bills(
         tmp_path,
         _bill("hh-k1", new, new + timedelta(days=3), 1.0),
+        _bill("hh-k1", past_raw, past_raw + timedelta(days=3), 1.0),
         _bill("hh-k1", old, old + timedelta(days=3), 1.0),
     )
     run = processes.run_module(
         "importers",
         *("bills", file, "--agent", AGENT, "--check", "--state-dir", tmp_path / "state"),
         *("--mqtt-url", "mqtt://127.0.0.1:9"),  # nothing listens: none is needed
-        env={"ENERGY_RAW_RETENTION_DAYS": "30"},
+        env={"ENERGY_RAW_RETENTION_DAYS": "30", "ENERGY_ROLLUP_RETENTION_DAYS": "60"},
     )
     assert run.returncode == 2, run.stdout + run.stderr
-    assert "2 readings of 1 meters, nothing published: 1 would be stored, 1 refused" in run.stdout
+    assert "3 readings of 1 meters, nothing published: 2 would be stored, 1 refused" in run.stdout
     assert (
         _row(run.stdout, "hh-k1-electricity-bill")
-        == "hh-k1-electricity-bill 1 1 beyond_retention 1"
+        == "hh-k1-electricity-bill 2 1 beyond_retention 1"
     )
-    assert "older than the raw retention of 30 days" in run.stdout
+    assert "older than the imported history's retention of 60 days" in run.stdout

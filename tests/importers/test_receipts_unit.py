@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from importers.forecast import forecast
+from importers.forecast import Retention, forecast
 from importers.receipts import UNACCOUNTED, ImportReceipt
 from telemetry.broker_acl import agent_block
+from telemetry.models import Reading
 from telemetry.readings_v2 import Interval, IntervalReading
 from telemetry.receipts import (
     BEYOND_RETENTION,
@@ -69,11 +70,18 @@ def test_an_importer_agent_reads_its_own_receipts_only() -> None:
     )
 
 
-def test_check_foresees_what_the_raw_retention_drops() -> None:
+def test_check_foresees_what_each_policy_drops() -> None:
     now = (T + timedelta(days=31)).timestamp()
     readings = [_reading("m1", 0), _reading("m1", 24 * 2), _reading("m2", 24 * 20)]
-    would = forecast("f", readings, raw_retention_days=30, now_s=now)
+    # Interval readings are imported history: the raw retention does not drop them.
+    kept = forecast("f", readings, Retention(raw_days=30, imported_days=0), now_s=now)
+    assert (kept.stored(), kept.refused()) == (3, 0)
+    would = forecast("f", readings, Retention(raw_days=0, imported_days=30), now_s=now)
     assert would.meters["m1"] == MeterReceipt(stored=1, refused={BEYOND_RETENTION: 1})
     assert would.meters["m2"] == MeterReceipt(stored=1)
-    forever = forecast("f", readings, raw_retention_days=0, now_s=now)
-    assert (forever.stored(), forever.refused()) == (3, 0)
+    assert "imported history's retention of 30 days" in would.details[BEYOND_RETENTION]
+    # A register's counter readings stay in the raw policy.
+    register = [Reading(meter="m3-reg", utility="electricity", ts=T, values={"energy_kwh": 5.0})]
+    raw = forecast("f", register, Retention(raw_days=30, imported_days=0), now_s=now)
+    assert raw.meters["m3-reg"] == MeterReceipt(refused={BEYOND_RETENTION: 1})
+    assert "raw retention of 30 days" in raw.details[BEYOND_RETENTION]

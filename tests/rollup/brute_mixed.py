@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
+from telemetry.influx_schema import interval_measurement, rollup_from
 from telemetry.influxql import InfluxQL
 from tests.rollup import brute
 
@@ -70,8 +71,8 @@ def interval_figures(ql: InfluxQL, db: str) -> Figures:
     out: Figures = defaultdict(lambda: [0.0, 0])
     for utility, field in AMOUNT.items():
         series = ql.series(
-            f'SELECT "{field}", duration_s FROM "{utility}_interval" WHERE quality != \'bad\' '
-            "GROUP BY site, meter",
+            f'SELECT "{field}", duration_s FROM {rollup_from(interval_measurement(utility))} '
+            "WHERE quality != 'bad' GROUP BY site, meter",
             db,
             epoch="ms",
         )

@@ -29,6 +29,7 @@ from influxdb_client import InfluxDBClient, Point, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 
 from collector.arrivals import Span, marker
+from telemetry.influx_schema import imported_bucket, kept_as_imported
 
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -255,7 +256,12 @@ def write_on_time(url: str, db: str, points: list[Point]) -> None:
 
 
 def write_lines(url: str, db: str, lines: list[str], precision: str) -> None:
+    """Write `lines` as the collector does: imported history to its own policy."""
+    imported = [ln for ln in lines if kept_as_imported(ln)]
+    rest = [ln for ln in lines if not kept_as_imported(ln)]
     with InfluxDBClient(url=url, token="", org="gwangju") as client:
         api = client.write_api(write_options=SYNCHRONOUS)
-        for i in range(0, len(lines), 5000):
-            api.write(bucket=db, record="\n".join(lines[i : i + 5000]), write_precision=precision)
+        for bucket, part in ((db, rest), (imported_bucket(db), imported)):
+            for i in range(0, len(part), 5000):
+                chunk = "\n".join(part[i : i + 5000])
+                api.write(bucket=bucket, record=chunk, write_precision=precision)
