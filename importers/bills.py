@@ -10,8 +10,11 @@ meter of the household, so a bill never overwrites finer data.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from array import array
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -39,18 +42,80 @@ UNITS: dict[Utility, dict[str, tuple[str, Decimal]]] = {
 }
 
 
-def read_bills(path: Path, max_bytes: int) -> list[IntervalReading]:
-    readings: list[IntervalReading] = []
-    periods: list[Period] = []
-    for line, row in rows(path, HEADER, max_bytes):
-        reading = _row(path, line, row)
-        field = next(iter(reading.values))
-        where = f"row {row['household']},{row['utility']}"
-        i = reading.interval
-        periods.append(Period((reading.meter, field), i.start, i.end, line, where))
-        readings.append(reading)
-    refuse_overlaps(path, periods)
+def read_bills(path: Path, max_bytes: int) -> BillReadings:
+    """The file's readings, every row checked first (all or nothing)."""
+    readings = BillReadings(path, max_bytes)
+    readings.check()
     return readings
+
+
+Series = tuple[str, str]  # meter, field
+
+
+class BillReadings(Sequence[IntervalReading]):
+    """A checked bills file, its readings built again as they are iterated: a 50 MB export
+    (a million rows) is never held in memory, only each series' periods while checking."""
+
+    def __init__(self, path: Path, max_bytes: int) -> None:
+        self.path, self.max_bytes = path, max_bytes
+        self._len: int | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    def check(self) -> None:
+        """Every row, then no two periods of one series overlapping."""
+        self._stamp = _stamp(self.path)
+        periods: dict[Series, tuple[array[int], array[int], array[int]]] = {}
+        where: dict[Series, str] = {}
+        n = 0
+        for line, row in rows(self.path, HEADER, self.max_bytes):
+            reading = _row(self.path, line, row)
+            key = (reading.meter, next(iter(reading.values)))
+            if key not in periods:
+                periods[key] = (array("q"), array("q"), array("q"))
+                where[key] = f"row {row['household']},{row['utility']}"
+            starts, ends, lines = periods[key]
+            starts.append(int(reading.interval.start.timestamp()))
+            ends.append(int(reading.interval.end.timestamp()))
+            lines.append(line)
+            n += 1
+        for key, (starts, ends, lines) in periods.items():
+            _refuse_overlaps(self.path, key, where[key], starts, ends, lines)
+        self._len = n
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self.check()
+        return self._len or 0
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+        return list(self)[index]  # not used on large files: publishing iterates
+
+    def __iter__(self) -> Iterator[IntervalReading]:
+        if self._stamp is not None and _stamp(self.path) != self._stamp:
+            raise Refused(self.path, "the file changed after it was checked: import it again")
+        for line, row in rows(self.path, HEADER, self.max_bytes):
+            yield _row(self.path, line, row)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _refuse_overlaps(
+    path: Path, key: Series, where: str, starts: array[int], ends: array[int], lines: array[int]
+) -> None:
+    order = sorted(range(len(starts)), key=lambda i: (starts[i], lines[i]))
+    for a, b in pairwise(order):
+        if starts[b] < ends[a]:
+            refuse_overlaps(path, [_period(key, where, starts, ends, lines, i) for i in (a, b)])
+
+
+def _period(
+    key: Series, where: str, starts: array[int], ends: array[int], lines: array[int], i: int
+) -> Period:
+    start, end = (datetime.fromtimestamp(t, UTC) for t in (starts[i], ends[i]))
+    return Period(key, start, end, lines[i], where)
 
 
 def _row(path: Path, line: int, row: dict[str, str]) -> IntervalReading:

@@ -24,7 +24,7 @@ from importers.forecast import Retention, forecast
 from importers.greenbutton import read_greenbutton
 from importers.history import LoggedReceipt, ReceiptLog, history
 from importers.kapt import read_kapt
-from importers.progress import receipt_progress
+from importers.progress import file_progress, receipt_progress
 from importers.publish import Publisher, PublishError, Tls, publish_all
 from importers.receipts import ImportReceipt
 from importers.seqstore import SeqBusy, SeqStore
@@ -95,7 +95,7 @@ def main(
     max_file_bytes: Annotated[
         int | None,
         typer.Option(
-            "--max-file-bytes", help="refuse larger files (env ENERGY_MAX_FILE_BYTES; 20 MiB)"
+            "--max-file-bytes", help="refuse larger files (env ENERGY_MAX_FILE_BYTES; 64 MiB)"
         ),
     ] = None,
     state_dir: Annotated[
@@ -266,7 +266,8 @@ def _read(fmt: Format, file: Path, household: str | None, max_bytes: int) -> Seq
         return read_kapt(file, max_bytes)
     if household is None or not is_valid_id(household):
         fail(COMPONENT, "greenbutton needs --household: lowercase letters, digits, '.', '_', '-'")
-    return read_greenbutton(file, household, max_bytes)
+    with file_progress(file.stat().st_size) as read:
+        return read_greenbutton(file, household, max_bytes, read)
 
 
 def _importer_site(settings: ImporterSettings) -> str:
@@ -321,7 +322,7 @@ def _publish(
         extra={
             "site": site,
             "agent": agent,
-            "batches": len(sent),
+            "batches": sent,
             "readings": len(readings),
             "stored": receipt.stored(),
             "refused": receipt.refused(),

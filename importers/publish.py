@@ -17,8 +17,9 @@ from __future__ import annotations
 import ssl
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -49,13 +50,15 @@ class Tls:
 
 
 def batches(
-    site: str, agent: str, readings: Sequence[AnyReading], size: int, first_seq: int
-) -> list[ReadingBatchV2]:
-    chunks = [readings[i : i + size] for i in range(0, len(readings), size)]
-    return [
-        ReadingBatchV2(site=site, agent=agent, seq=first_seq + n, readings=list(chunk))
-        for n, chunk in enumerate(chunks)
-    ]
+    site: str, agent: str, readings: Iterable[AnyReading], size: int, first_seq: int
+) -> Iterator[ReadingBatchV2]:
+    """The batches, built one at a time as they are published (a large file's readings
+    are never all in memory at once)."""
+    it = iter(readings)
+    n = 0
+    while chunk := list(islice(it, size)):
+        yield ReadingBatchV2(site=site, agent=agent, seq=first_seq + n, readings=chunk)
+        n += 1
 
 
 class Publisher:
@@ -180,18 +183,19 @@ def publish_all(
     store: SeqStore,
     site: str,
     agent: str,
-    readings: Sequence[AnyReading],
+    readings: Iterable[AnyReading],
     size: int,
     receipt: ImportReceipt | None = None,
     answered: Callable[[int], None] = lambda _n: None,
-) -> list[ReadingBatchV2]:
+) -> int:
     """Every batch, in order; the seq is saved after each PUBACK. With `receipt`, each
     batch's answer is added to it (a few batches in flight) and `answered` is told how many
-    readings it held."""
-    out = batches(site, agent, readings, size, store.last() + 1)
+    readings it held. Returns how many batches went out."""
+    sent = 0
     waiting: deque[ReadingBatchV2] = deque()
-    for batch in out:
+    for batch in batches(site, agent, readings, size, store.last() + 1):
         publisher.publish(batch)
+        sent += 1
         store.save(batch.seq)
         if receipt is None:
             continue
@@ -200,7 +204,7 @@ def publish_all(
             _settle(publisher, waiting.popleft(), receipt, answered)
     while receipt is not None and waiting:
         _settle(publisher, waiting.popleft(), receipt, answered)
-    return out
+    return sent
 
 
 def _settle(

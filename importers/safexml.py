@@ -5,10 +5,17 @@ entities (file or network reads) nor entity expansion ("billion laughs") can
 happen; a size cap comes first, before any parsing. The parser is the pure
 Python one that defusedxml wraps, so expat's current line is readable as each
 element starts: errors then name the line.
+
+A large file's repeated elements (Green Button's IntervalReading, hundreds of
+thousands in a 50 MB download) can be handed to a callback as each ends and
+then dropped from the tree (`prune`), so memory holds the document's
+skeleton and what the callback keeps, not every element.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
@@ -17,17 +24,43 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from importers.errors import Refused
 
+# (parent, element, the line of each element of its subtree) → None; may raise Refused.
+OnPruned = Callable[[Element, Element, Callable[[Element], int | None]], None]
+
+
+@dataclass(frozen=True)
+class Prune:
+    """Elements named `tag` (`{namespace}Name`) are given to `handle` as each ends, then
+    dropped from the tree."""
+
+    tag: str
+    handle: OnPruned
+
 
 class _LineBuilder(TreeBuilder):
-    def __init__(self, lines: dict[int, int]) -> None:
+    def __init__(self, lines: dict[int, int], prune: Prune | None = None) -> None:
         super().__init__()
         self.lines = lines
         self.parser: DefusedXMLParser | None = None
+        self.prune = prune
+        self.open: list[Element] = []  # the C TreeBuilder keeps its stack private
 
     def start(self, tag: str, attrs: dict[str, str]) -> Element:  # type: ignore[override]
         elem = super().start(tag, attrs)
         if self.parser is not None:
             self.lines[id(elem)] = self.parser.parser.CurrentLineNumber
+        self.open.append(elem)
+        return elem
+
+    def end(self, tag: str) -> Element:
+        elem = super().end(tag)
+        self.open.pop()
+        if self.prune is not None and tag == self.prune.tag and self.open:
+            parent = self.open[-1]
+            self.prune.handle(parent, elem, lambda e: self.lines.get(id(e)))
+            parent.remove(elem)  # the last child: found at once
+            for e in elem.iter():
+                self.lines.pop(id(e), None)  # an id may be reused by a later element
         return elem
 
 
@@ -53,18 +86,25 @@ def namespace(tag: str) -> str:
     return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
 
 
-def load(path: Path, max_bytes: int) -> XmlDoc:
+def load(
+    path: Path,
+    max_bytes: int,
+    prune: Prune | None = None,
+    read: Callable[[int], None] = lambda _n: None,
+) -> XmlDoc:
+    """The document; `read` is told the bytes of each chunk parsed (a progress bar)."""
     size = path.stat().st_size
     if size > max_bytes:
         raise Refused(path, f"file is {size:,} bytes, more than the limit of {max_bytes:,}")
     lines: dict[int, int] = {}
-    builder = _LineBuilder(lines)
+    builder = _LineBuilder(lines, prune)
     parser = DefusedXMLParser(target=builder, forbid_dtd=True)
     builder.parser = parser
     try:
         with path.open("rb") as f:
             while chunk := f.read(1 << 16):
                 parser.feed(chunk)
+                read(len(chunk))
         root = parser.close()
     except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
         line = parser.parser.CurrentLineNumber

@@ -16,7 +16,7 @@ from telemetry.db.weather import GWANGJU_ASOS
 
 class ImporterSettings(Settings):
     max_file_bytes: int = Field(
-        default=20 * 1024 * 1024, ge=1024, description="larger files are refused unread"
+        default=64 * 1024 * 1024, ge=1024, description="larger files are refused unread"
     )
     state_dir: Path = Field(
         default=Path("var/importers"), description="per-agent batch sequence numbers"
