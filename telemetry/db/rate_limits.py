@@ -64,14 +64,18 @@ def take(engine: Engine, bucket: str, rate: float, burst: int, now: float) -> Ve
             return verdict
         with engine.begin() as conn:
             if stored is None:
-                written = conn.execute(_insert_new(engine, bucket, new))
+                # RETURNING, not rowcount: drivers report an insert's rowcount unevenly.
+                done = conn.execute(_insert_new(engine, bucket, new)).first() is not None
             else:
-                written = conn.execute(
-                    update(table)
-                    .where(table.c.bucket == bucket, table.c.tat == stored)
-                    .values(tat=new)
+                done = (
+                    conn.execute(
+                        update(table)
+                        .where(table.c.bucket == bucket, table.c.tat == stored)
+                        .values(tat=new)
+                    ).rowcount
+                    == 1
                 )
-        if written.rowcount == 1:
+        if done:
             return verdict
     raise RuntimeError(f"rate limit {bucket.split(':')[0]}: no stable read after {CAS_TRIES}")
 
@@ -79,7 +83,8 @@ def take(engine: Engine, bucket: str, rate: float, burst: int, now: float) -> Ve
 def _insert_new(engine: Engine, bucket: str, tat: float) -> Insert:
     """INSERT that does nothing when another process inserted the row first."""
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(bucket=bucket, tat=tat).on_conflict_do_nothing()
+    new = dialect.insert(table).values(bucket=bucket, tat=tat).on_conflict_do_nothing()
+    return new.returning(table.c.bucket)
 
 
 def purge(engine: Engine, now: float) -> int:
