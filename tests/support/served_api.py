@@ -13,7 +13,7 @@ import pytest
 
 from devstack import InfluxServer, flags, free_port
 from devstack.platform import local_api_config
-from tests.rollup.conftest import RolledCity, rollup_influx, write_city  # noqa: F401 (fixture)
+from tests.rollup.conftest import RolledCity, write_city
 from tests.support.processes import python_m, start_logged, stop
 from tests.support.waiting import wait_until
 
@@ -40,11 +40,11 @@ def _ready(base: str) -> bool:
 
 @pytest.fixture(scope="module")
 def served_api(
-    rollup_influx: InfluxServer,  # noqa: F811 (the fixture imported above)
+    influx: InfluxServer,  # the session's (tests/conftest.py)
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ServedApi]:
     work = tmp_path_factory.mktemp("served-api")
-    c = write_city(rollup_influx, work)
+    c = write_city(influx, work)
     c.rollup()
     port = free_port()
     argv = python_m("api") + flags(
