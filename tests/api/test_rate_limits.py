@@ -8,17 +8,23 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from api import guards
 from api.ratelimit import Policy, SharedBuckets, TokenBuckets, header_values
+from devstack import flags, free_port
+from devstack.platform import local_api_config
 from telemetry.db import make_engine, rate_limits
 from telemetry.db.tables import rate_limits as table
 from tests.civic.board_api import board_app
 from tests.db.conftest import db_url, engine  # noqa: F401 (fixtures)
 from tests.rollup import city
+from tests.support.processes import Processes, python_m
+from tests.support.served_api import SIGNING_KEY as SERVED_KEY
+from tests.support.waiting import wait_until
 
 NOW = 1_800_000_000.0
 # RFC 8941 list members: "name";q=<int>;w=<int> and "name";r=<int>;t=<int>.
@@ -125,3 +131,58 @@ def test_in_process_buckets_tell_the_same(tmp_path: Path, engine: Engine) -> Non
     assert [first.status_code, second.status_code] == [400, 429]
     assert POLICY_ITEM.match(second.headers["ratelimit-policy"])
     assert second.headers["ratelimit"].startswith('"redeem";r=0;t=')
+
+
+def _api_process(processes: Processes, sites: Path, url: str, work: Path) -> str:
+    """`python -m api` on the database at `url` (InfluxDB unused by these routes)."""
+    port = free_port()
+    argv = python_m("api") + flags(
+        host="127.0.0.1",
+        port=port,
+        config=sites,
+        influx_url="http://127.0.0.1:9",
+        db_url=url,
+        api_config=local_api_config(work / f"api-{port}.yaml"),
+    )
+    log = work / f"api-{port}.log"
+    proc = processes.start(argv, log, env={"ENERGY_API_SIGNING_KEY": SERVED_KEY})
+    base = f"http://127.0.0.1:{port}"
+    wait_until(
+        lambda: _answers(base),
+        60,
+        f"the API process on {port}",
+        interval=0.5,
+        logs=lambda: log.read_text(errors="replace")[-3000:],
+        give_up=lambda: proc.poll() is not None and f"it exited {proc.returncode}",
+    )
+    return base
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/v1/districts", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.slow
+def test_two_api_processes_count_one_budget(
+    db_url: str,  # noqa: F811 (fixture: SQLite and PostgreSQL, never migrated)
+    processes: Processes,
+    tmp_path: Path,
+) -> None:
+    """Two `python -m api` processes on one database: code tries from one address alternate
+    between them, and the sixth is refused, with the headers that say why."""
+    sites = city.write_sites(tmp_path)
+    first = _api_process(processes, sites, db_url, tmp_path)  # it migrates the database
+    second = _api_process(processes, sites, db_url, tmp_path)
+    answers = [
+        httpx.post(f"{base}/v1/board/redeem", json={"code": "0000-0000-0000"}, timeout=10)
+        for base in (first, second, first, second, first, second)
+    ]
+    assert [r.status_code for r in answers] == [400] * 5 + [429], [r.text for r in answers]
+    left = [re.fullmatch(r'"redeem";r=(\d+);t=(\d+)', r.headers["ratelimit"]) for r in answers]
+    assert [int(m[1]) for m in left if m] == [4, 3, 2, 1, 0, 0]  # one budget, not two
+    assert all(0 < int(m[2]) <= 50 for m in left if m)
+    assert answers[-1].headers["ratelimit-policy"] == '"redeem";q=5;w=50'
+    assert 1 <= int(answers[-1].headers["retry-after"]) <= 10
