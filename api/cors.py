@@ -6,7 +6,7 @@ may read them: every answer of theirs carries `Access-Control-Allow-Origin: *`
 (never `Allow-Credentials`: a browser then sends no cookie and reads no answer
 that needs one), and the validators and rate-limit headers are exposed to
 scripts. A preflight (`OPTIONS` with `Access-Control-Request-Method`) for such
-a route is answered here: `GET` and `HEAD`, and the conditional-request headers.
+a route is answered here: `GET`, and the conditional-request headers.
 
 Every other route (residents, households, facility managers, staff, operators,
 the board) carries no CORS header at all, so a browser refuses another origin's
@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 OPEN_TAGS = frozenset({"public", "open data"})
 OPEN_PATHS = ("/openapi.json",)
-ALLOW_METHODS = "GET, HEAD"
+ALLOW_METHODS = "GET"  # HEAD is answered 405 by the API routes (FastAPI adds no HEAD)
 # Request headers a script may set on an open route: content negotiation and revalidation.
 ALLOW_HEADERS = frozenset(
     {"accept", "accept-language", "content-language", "if-none-match", "if-modified-since"}
