@@ -1,15 +1,19 @@
-"""The FastAPI application: stores, reference data, routers, problems, CORS."""
+"""The FastAPI application: stores, reference data, routers, problems, HTTP manners.
+
+Middleware, innermost first: validators and 304 on public answers
+(conditional.py, on the body before compression), RateLimit headers
+(ratelimit.py), compression, CORS per route (cors.py), HSTS (transport.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
-from api import guards, problems, staff_auth, transport, web
+from api import conditional, cors, guards, problems, ratelimit, staff_auth, transport, web
 from api.auth import Secrets
 from api.routes import (
     admin,
@@ -121,16 +125,13 @@ def create_app(parts: Parts) -> FastAPI:
         app.include_router(board_staff.router)
         app.include_router(board_data.router)
     web.install(app)  # the citizens' portal: pages at /, files at /static
+    # Added innermost first. ETag on the uncompressed body; a 304 keeps the RateLimit headers.
+    app.add_middleware(conditional.ConditionalGet)
+    app.add_middleware(ratelimit.RateLimitHeaders)
     # Compresses pages and JSON; Starlette leaves text/event-stream alone.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    if parts.config.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=parts.config.cors_origins,
-            allow_methods=["GET"],
-            allow_headers=["Authorization"],
-            max_age=3600,
-        )
+    # Open data to any origin, every other route to none (cors_origins opens no route).
+    app.add_middleware(cors.RouteCors)
     transport.install(app)  # HSTS in an HTTPS deployment
     return app
 

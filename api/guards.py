@@ -23,16 +23,16 @@ from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
-from api import session
+from api import ratelimit, session
 from api.problems import ApiProblem, forbidden, problem_response, unauthorized
-from api.ratelimit import TokenBuckets
 from civic.board import sessions
 from civic.board.context import Board, Refused, Why, utc_now
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_ID = 2_147_483_647  # an INTEGER column on PostgreSQL
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
-# Per process (see ratelimit.py): writes per resident, requests per address, code tries.
+# Shared by every API process on the platform database (ratelimit.py): writes per
+# resident, requests per address, code tries.
 RESIDENT_WRITES = (0.5, 20)  # tokens per second, burst
 ADDRESS_WRITES = (2.0, 60)
 REDEEM_TRIES = (0.1, 5)
@@ -46,12 +46,8 @@ STATUS = {
 
 
 def install(app: FastAPI) -> None:
-    """Board refusals become problem responses; buckets are per app."""
-    app.state.board_limits = {
-        "resident": TokenBuckets(*RESIDENT_WRITES),
-        "address": TokenBuckets(*ADDRESS_WRITES),
-        "redeem": TokenBuckets(*REDEEM_TRIES),
-    }
+    """Board refusals become problem responses; the limits live in the platform database."""
+    app.state.board_limits = default_limits(app)
 
     @app.exception_handler(Refused)
     async def _refused(request: Request, exc: Refused) -> JSONResponse:
@@ -65,6 +61,20 @@ def install(app: FastAPI) -> None:
             kind=f"/problems/board-{exc.why.value}",
             errors=errors,
         )
+
+
+def default_limits(app: FastAPI) -> dict[str, ratelimit.Limiter]:
+    """The residents' limits, shared through the platform database when the app has one."""
+    b: Board | None = getattr(app.state, "board", None)
+    engine = b.engine if b is not None else getattr(app.state, "db", None)
+    return {
+        kind: ratelimit.buckets(engine, kind, rate, burst)
+        for kind, (rate, burst) in (
+            ("resident", RESIDENT_WRITES),
+            ("address", ADDRESS_WRITES),
+            ("redeem", REDEEM_TRIES),
+        )
+    }
 
 
 def board(request: Request) -> Board:
@@ -82,14 +92,21 @@ def signing_key(request: Request) -> str:
 
 
 def limit(request: Request, kind: str, key: str) -> None:
-    wait = request.app.state.board_limits[kind].take(key)
-    if wait > 0:
+    limited(request, request.app.state.board_limits[kind], key, "slow down")
+
+
+def limited(request: Request, limiter: ratelimit.Limiter, key: str, what: str) -> None:
+    """Take one request from `key`'s bucket, or 429 with Retry-After (and, added on the way
+    out by ratelimit.RateLimitHeaders, RateLimit-Policy and RateLimit)."""
+    verdict = ratelimit.record(request, limiter, key)
+    if not verdict.allowed:
+        wait = ratelimit.retry_after(verdict)
         raise ApiProblem(
             429,
             "Too many requests",
-            f"slow down: retry in {wait:.0f} s",
+            f"{what}: retry in {wait} s",
             kind="/problems/rate-limited",
-            headers={"Retry-After": str(max(1, round(wait)))},
+            headers={"Retry-After": wait},
         )
 
 

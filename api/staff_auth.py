@@ -25,16 +25,15 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
-from api import auth, guards
+from api import auth, guards, ratelimit
 from api.auth import Credentials
 from api.problems import ApiProblem, forbidden, unauthorized
-from api.ratelimit import TokenBuckets
 from api.session import secure
 from staff import roles as role_rules
 from staff.accounts import StaffAccounts
@@ -48,8 +47,8 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 PATH = "/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Sign-in tries (per process, like every limit: ratelimit.py): per address (a city office
-# may share one) and per account name (a guesser spread over many addresses).
+# Sign-in tries (shared by every API process, like every limit: ratelimit.py): per address
+# (a city office may share one) and per account name (a guesser spread over many addresses).
 SIGNIN_PER_ADDRESS = (0.5, 20)
 SIGNIN_PER_NAME = (0.1, 5)
 
@@ -58,8 +57,8 @@ SIGNIN_PER_NAME = (0.1, 5)
 class StaffState:
     accounts: StaffAccounts
     sessions: StaffSessions
-    by_address: TokenBuckets = field(default_factory=lambda: TokenBuckets(*SIGNIN_PER_ADDRESS))
-    by_name: TokenBuckets = field(default_factory=lambda: TokenBuckets(*SIGNIN_PER_NAME))
+    by_address: ratelimit.Limiter
+    by_name: ratelimit.Limiter
 
 
 def install(app: FastAPI) -> None:
@@ -67,7 +66,14 @@ def install(app: FastAPI) -> None:
     board = getattr(app.state, "board", None)
     engine = board.engine if board is not None else getattr(app.state, "db", None)
     app.state.staff = (
-        StaffState(StaffAccounts(engine), StaffSessions(engine)) if engine is not None else None
+        StaffState(
+            StaffAccounts(engine),
+            StaffSessions(engine),
+            ratelimit.buckets(engine, "signin-address", *SIGNIN_PER_ADDRESS),
+            ratelimit.buckets(engine, "signin-name", *SIGNIN_PER_NAME),
+        )
+        if engine is not None
+        else None
     )
 
 
@@ -317,16 +323,8 @@ def sign_in(request: Request, response: Response, name: str, password: str) -> P
     state = staff_state(request)
     _signing_key(request)  # no CSRF token without it: no session either
     guards.small_body(request)
-    for buckets, key in ((state.by_address, guards.address(request)), (state.by_name, name)):
-        wait = buckets.take(key.lower())
-        if wait > 0:
-            raise ApiProblem(
-                429,
-                "Too many requests",
-                f"too many sign-in tries: retry in {wait:.0f} s",
-                kind="/problems/rate-limited",
-                headers={"Retry-After": str(max(1, round(wait)))},
-            )
+    for limiter, key in ((state.by_address, guards.address(request)), (state.by_name, name)):
+        guards.limited(request, limiter, key.lower(), "too many sign-in tries")
     user = state.accounts.verify(name, password)
     if user is None:
         with state.accounts.engine.begin() as conn:

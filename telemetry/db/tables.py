@@ -524,3 +524,14 @@ import_receipts = Table(
     Column("exit_status", Integer, nullable=False),  # 0, or 2 when anything was refused
     Index("ix_import_receipts_finished_at", "finished_at"),
 )
+
+# Rate limits shared by every API process (telemetry/db/rate_limits.py): one row per
+# limited key, its theoretical arrival time (GCRA, seconds since the epoch). A row whose
+# time has passed is a full bucket, the same as no row, so rows are deleted freely.
+# `bucket` is "<limit>:<SHA-256 of the key>": no address or account name is kept.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("bucket", String(96), primary_key=True),
+    Column("tat", Float, nullable=False),
+)

@@ -228,12 +228,14 @@ def test_cache_headers_and_cors(api_city: ApiCity) -> None:
     assert client.get("/v1/districts").headers["cache-control"] == "public, max-age=3600"
     private = client.get("/v1/facility/sites", headers={"Authorization": "Bearer apt-secret"})
     assert private.headers["cache-control"] == "private, no-store"
+    # Public figures are open to any origin, without credentials (api/cors.py).
     ok = client.options(
         "/v1/city/live", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}
     )
-    assert ok.headers.get("access-control-allow-origin") == ORIGIN
+    assert ok.headers.get("access-control-allow-origin") == "*"
     other = client.get("/v1/city/live", headers={"Origin": "https://evil.example"})
-    assert "access-control-allow-origin" not in other.headers
+    assert other.headers.get("access-control-allow-origin") == "*"
+    assert "access-control-allow-credentials" not in other.headers
 
 
 def test_stream_sends_live_events(api_city: ApiCity) -> None:
