@@ -100,11 +100,11 @@ def test_entities_are_never_expanded(stack: Stack) -> None:
 
 def test_a_file_over_the_size_cap_is_refused_unread(stack: Stack, tmp_path: Path) -> None:
     huge = tmp_path / "huge.xml"
-    with huge.open("wb") as f:  # sparse: 21 MiB long, no disk used
+    with huge.open("wb") as f:  # sparse: 65 MiB long, no disk used
         f.write(b'<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">')
-        f.truncate(21 * 1024 * 1024)
+        f.truncate(65 * 1024 * 1024)
     message = _refused_and_nothing_stored(stack, "greenbutton", huge)
-    assert "22,020,096 bytes, more than the limit of 20,971,520" in message
+    assert "68,157,440 bytes, more than the limit of 67,108,864" in message
 
 
 def test_a_smaller_cap_is_a_flag(stack: Stack) -> None:
