@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Path, Query, Request, Response
 
 from stores.reference import Reference
-from stores.timewin import Every
+from stores.timewin import Every, Window, limits_text
 from telemetry.fields import Utility
 from telemetry.registry import BuildingType
 
@@ -16,22 +16,37 @@ from telemetry.registry import BuildingType
 RoundId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the round's id")]
 UtilityQ = Annotated[Utility, Query(description="which utility", examples=["electricity"])]
 EveryQ = Annotated[Every, Query(description="period of each point: hour, day or month")]
+# A date or an RFC 3339 date-time: what the schema promises is what window() parses; the
+# limits across parameters (span per `every`, order) are answered, never refused (timewin).
+ISO_TIME = {
+    "anyOf": [
+        {"type": "string", "format": "date", "maxLength": 40},
+        {"type": "string", "format": "date-time", "maxLength": 40},
+    ]
+}
+
+
+def _time_param(description: str, example: str) -> object:
+    return Query(
+        max_length=40,
+        description=f"{description}. {limits_text()}",
+        examples=[example],
+        json_schema_extra=ISO_TIME,
+    )
+
+
 StartQ = Annotated[
     str | None,
-    Query(
-        max_length=40,
-        description="ISO 8601 date or date-time (no offset = KST); default: one span before end",
-        examples=["2026-10-01"],
+    _time_param(
+        "ISO 8601 date or date-time (no offset = KST); default: one span before end",
+        "2026-10-01",
     ),
 ]
 EndQ = Annotated[
     str | None,
-    Query(
-        max_length=40,
-        description="exclusive end, ISO 8601 (no offset = KST); default: now",
-        examples=["2026-11-01"],
-    ),
+    _time_param("exclusive end, ISO 8601 (no offset = KST); default: now", "2026-11-01"),
 ]
+WINDOW_HEADER = "Window-Adjusted"
 DistrictP = Annotated[
     str, Path(pattern=r"^\d{5}$", description="5-digit district (자치구) code", examples=["29200"])
 ]
@@ -66,3 +81,9 @@ def cache_for(kind: str) -> Callable[[Request, Response], None]:
 def private_no_store(response: Response) -> None:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Vary"] = "Authorization"
+
+
+def say_window(response: Response, w: Window) -> None:
+    """Tell the client how its window was adjusted to be answered (timewin.window)."""
+    if w.adjusted:
+        response.headers[WINDOW_HEADER] = "; ".join(w.adjusted)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.auth import require_site
 from api.deps import private_store
-from api.params import EndQ, StartQ, UtilityQ, private_no_store, reference
+from api.params import EndQ, StartQ, UtilityQ, private_no_store, reference, say_window
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
 from api.staff_auth import facility_sites
 from stores import facility_live, private_data
@@ -211,6 +211,7 @@ def meter_series(
     summary="Consumption of one meter per hour, day or month (from counter differences)",
 )
 def meter_consumption(
+    response: Response,
     site: SiteP,
     meter: MeterP,
     sites: Sites,
@@ -223,13 +224,14 @@ def meter_consumption(
 ) -> MeterConsumption:
     _site(ref, site, sites)
     w = window(start, end, every)
+    say_window(response, w)
     per = private_data.site_consumption(store, site, utility.value, w, meter=meter)
     return MeterConsumption(
         site=site,
         meter=meter,
         utility=utility,
         unit=UNITS[utility.value],
-        every=every.value,
+        every=w.every.value,
         points=[
             ConsumptionPoint(start=private_data.iso(t), consumption=c, resets=r)
             for t, (c, r) in sorted(per.items())

@@ -13,11 +13,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.params import private_no_store
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, answers_as, problems
 from api.staff_auth import (
     Administrator,
     Operator,
@@ -38,7 +37,8 @@ router = APIRouter(
     prefix="/v1/staff",
     tags=["staff"],
     dependencies=[Depends(private_no_store)],
-    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+    # 429: sign-in tries per address and per name.
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES, **problems(429)},
 )
 MAX_EXPORT = 100_000
 
@@ -164,11 +164,16 @@ def audit_log(
     return AuditPage(entries=[AuditEntry(**r) for r in rows], total=total)
 
 
-@router.get("/audit.csv", response_class=PlainTextResponse, summary="The audit log as CSV")
-def audit_csv(request: Request, _who: Administrator, f: Filtered) -> PlainTextResponse:
+@router.get(
+    "/audit.csv",
+    response_class=Response,
+    responses=answers_as("text/csv"),
+    summary="The audit log as CSV",
+)
+def audit_csv(request: Request, _who: Administrator, f: Filtered) -> Response:
     with staff_state(request).accounts.engine.connect() as conn:
         rows = audit.entries(conn, f, MAX_EXPORT, 0)
-    return PlainTextResponse(
+    return Response(
         audit.to_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={

@@ -1,0 +1,264 @@
+"""The OpenAPI contract against the running server: Schemathesis' default checks, no failure.
+
+The whole app (public, open data, facility, household, operators, board, surveys, alerts,
+staff) runs under uvicorn over the rolled-up test city (real InfluxDB, the platform
+database holding a resident, a post, an answered survey round and a staff account).
+Every operation gets positive and negative cases generated from /openapi.json; each
+is sent with the credentials its route needs (the operators' token, a household's
+link, a resident's session and CSRF token, a staff session), and its response goes
+through `case.validate_response` with the default checks of the installed major
+version (schemathesis 4: status codes, content types, headers and bodies against the
+schema, schema-valid requests accepted, invalid ones refused, authentication
+enforced). Requests go through httpx with a timeout per request (schemathesis' own
+requests transport breaks on the urllib3-future installed alongside: TrafficPolice
+has no keys()); probes the checks send themselves (without credentials) take the
+same way. Requests slower than SLOW_S are named in the output, never asserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.core.transport import Response
+from schemathesis.generation import GenerationMode
+from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
+
+from api import session, staff_auth
+from api.ratelimit import TokenBuckets
+from devstack import free_port
+from tests.api.conftest import ADMIN, SITE_TOKENS, ApiCity, build_app
+from tests.staff.people import PASSWORD, add_staff, fast_staff
+from tests.support.tenancy import lived
+from tests.surveys.conftest import answers
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+EXAMPLES = int(
+    os.environ.get("CONTRACT_EXAMPLES", "8")
+)  # per operation and generation mode: a few minutes on two cores
+TIMEOUT_S = 30.0  # per request; a request that takes longer fails the run, named
+SLOW_S = 2.0  # named in the output
+# Endless by design without max_events (test_public covers them).
+STREAMS = {"/v1/city/stream", "/v1/board/me/stream", "/v1/facility/stream"}
+# They end the session the other cases run under: fuzzed last.
+SESSION_ENDERS = ("/logout", "/signout", "/logout-everywhere")
+
+
+@dataclass
+class Identity:
+    """What a request carries to be let in: headers (the cookie as a header, so that the
+    checks' own probes without credentials really go without)."""
+
+    headers: dict[str, str]
+
+
+@dataclass
+class Server:
+    base: str
+    admin: Identity
+    household: Identity
+    resident: Identity
+    staff: Identity
+    slow: list[tuple[float, str]] = field(default_factory=list)
+    sent: int = 0
+
+    def identity(self, path: str) -> Identity:
+        if path.startswith("/v1/household"):
+            return self.household
+        if path.startswith("/v1/staff"):
+            return self.staff
+        if path.startswith(("/v1/board", "/v1/surveys")):
+            return self.resident
+        return self.admin
+
+
+class HttpxTransport(RequestsTransport):
+    """Sends a case with httpx to the running server (schemathesis serialises it)."""
+
+    def __init__(self, server: Server) -> None:
+        super().__init__()
+        self._copy_serializers_from(REQUESTS_TRANSPORT)
+        self.server = server
+        self.client = httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
+
+    def send(self, case: Any, *, session: Any = None, **kwargs: Any) -> Response:
+        own = kwargs.pop("identity", False)  # our call (else a check's probe)
+        kwargs["base_url"] = self.server.base
+        data = self.serialize_case(case, **kwargs)
+        if own and "Authorization" not in kwargs.get("headers", {}):
+            # The identity is a session cookie: a generated bearer token would be tried first.
+            data["headers"] = {
+                k: v for k, v in data["headers"].items() if k.lower() != "authorization"
+            }
+        body = data.get("data")
+        started = time.monotonic()
+        r = self.client.request(
+            data["method"],
+            data["url"],
+            params=data.get("params"),
+            headers=_wire_headers(data.get("headers") or {}, data.get("cookies") or {}),
+            json=data.get("json"),
+            content=body if isinstance(body, bytes | str) else None,
+            data=body if isinstance(body, dict) else None,
+            files=data.get("files"),
+        )
+        took = time.monotonic() - started
+        self.server.sent += 1
+        if took > SLOW_S:
+            self.server.slow.append((took, f"{case.method} {r.request.url}"))
+        return Response.from_any(r)
+
+
+def _wire_headers(headers: dict[str, Any], cookies: dict[str, str]) -> dict[str, str]:
+    """Headers as httpx sends them: its own Content-Length and Host, values without the
+    surrounding blanks HTTP/1.1 does not carry, generated cookies in the `Cookie` header."""
+    out = {
+        k: str(v).strip()
+        for k, v in headers.items()
+        if k.lower() not in ("content-length", "host", "transfer-encoding")
+    }
+    if cookies:
+        jar = [out.pop("Cookie", "")] + [f"{k}={v}" for k, v in cookies.items()]
+        out["Cookie"] = "; ".join(j for j in jar if j)
+    return out
+
+
+def _run_server(app: Any) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the API did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def _seed(app: Any, base: str) -> tuple[Identity, Identity]:
+    """A resident signed in (with a post and a survey answer) and a staff member."""
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    engine = app.state.db
+    with httpx.Client(base_url=base, timeout=TIMEOUT_S) as c:
+        lived(engine, "apt", ["101-1"])
+        r = c.post(
+            "/v1/board/codes",
+            json={"site": "apt", "households": ["101-1"]},
+            headers={"Authorization": f"Bearer {SITE_TOKENS['apt']}"},
+        )
+        assert r.status_code == 201, r.text
+        r = c.post("/v1/board/redeem", json={"code": r.json()["codes"][0]["code"]})
+        assert r.status_code == 200, r.text
+        cookie = r.cookies[session.COOKIE]
+        resident = {
+            **admin,
+            "Cookie": f"{session.COOKIE}={cookie}",
+            session.CSRF_HEADER: r.json()["csrf_token"],
+        }
+        post = {"kind": "question", "title": "Seed", "body": "b", "dong": "2914083000"}
+        r = c.post("/v1/board/posts", json=post, headers=resident)
+        assert r.status_code == 201, r.text
+        surveys = app.state.surveys
+        now = surveys.rounds.clock()
+        hour, day = dt.timedelta(hours=1), dt.timedelta(days=1)
+        draft = surveys.rounds.create("energy_policy", now - hour, now + 14 * day, now + 21 * day)
+        rnd = surveys.rounds.open(draft.id)
+        r = c.post(
+            f"/v1/surveys/rounds/{rnd.id}/response", json={"answers": answers()}, headers=resident
+        )
+        assert r.status_code in (200, 201), r.text
+    for kind in ("resident", "address", "redeem"):  # inputs reach the routes, not the limits
+        app.state.board_limits[kind] = TokenBuckets(1000.0, 10_000)
+    fast_staff(app)  # cheap hashes, roomy sign-in limits
+    # A browser of its own: staff signing in on the resident's browser would end its session.
+    with httpx.Client(base_url=base, timeout=TIMEOUT_S) as c:
+        add_staff(app, "kim", "moderator", "survey_admin", "code_issuer", "operator",
+                  "administrator")  # fmt: skip
+        r = c.post("/v1/staff/signin", json={"name": "kim", "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        staff = {
+            "Cookie": f"{staff_auth.COOKIE}={r.cookies[staff_auth.COOKIE]}",
+            staff_auth.CSRF_HEADER: r.json()["csrf_token"],
+        }
+    return Identity(resident), Identity(staff)
+
+
+@pytest.fixture(scope="module")
+def server(api_city: ApiCity) -> Iterator[tuple[Any, Server]]:
+    c = api_city.city
+    app = build_app(c, api_city.public_ql, api_city.private_ql, civic=True)
+    for base in _run_server(app):
+        resident, staff = _seed(app, base)
+        household = Identity({"Authorization": f"Bearer {api_city.household_token('hh-1')}"})
+        yield app, Server(base, Identity({"Authorization": f"Bearer {ADMIN}"}), household,
+                          resident, staff)  # fmt: skip
+
+
+def test_the_server_does_what_its_contract_says(
+    server: tuple[Any, Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, srv = server
+    schema = schemathesis.openapi.from_dict(app.openapi())
+    transport = HttpxTransport(srv)
+    monkeypatch.setattr(type(schema), "transport", property(lambda _self: transport))
+    operations = [r.ok() for r in schema.get_all_operations()]
+    operations = [o for o in operations if o.path not in STREAMS]
+    operations.sort(key=lambda o: o.path.endswith(SESSION_ENDERS))
+    failures: list[str] = []
+    cases = 0
+    for operation in operations:
+        auth = srv.identity(operation.path).headers
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            cases += _fuzz(operation, mode, auth, transport, failures)
+    slow = sorted(srv.slow, reverse=True)
+    print(f"\n{len(operations)} operations, {cases} cases, {srv.sent} requests sent")
+    for took, what in slow:
+        print(f"slow: {took:.1f} s {what}")
+    for failure in failures:
+        print(f"\nFAILURE {failure}")
+    assert not failures, f"{len(failures)} failures (printed above)"
+    assert len(operations) >= 70
+    assert cases >= 5 * len(operations)
+
+
+def _fuzz(operation, mode, auth, transport, failures: list[str]) -> int:  # type: ignore[no-untyped-def]
+    count = [0]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        # The first failure of each operation is reported as found: shrinking every
+        # one would cost minutes, and the report names the request already.
+        phases=[Phase.explicit, Phase.generate],
+    )
+    def run(case) -> None:  # type: ignore[no-untyped-def]
+        count[0] += 1
+        kwargs = {"headers": dict(auth)}
+        response = transport.send(case, identity=True, **kwargs)
+        case.validate_response(response, headers=auth, transport_kwargs=kwargs)
+
+    try:
+        run()
+    except Unsatisfiable:  # nothing to get wrong: an operation without parameters or body
+        assert mode is GenerationMode.NEGATIVE, operation.label
+    except BaseExceptionGroup as exc:
+        failures.append(f"{operation.label} [{mode.value}]: {exc}"[:2000])
+    except Exception as exc:
+        failures.append(f"{operation.label} [{mode.value}]: {exc!r}"[:2000])
+    return count[0]
