@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Path, Query, Request, Response
 
 from stores.reference import Reference
-from stores.timewin import Every, Window, limits_text
+from stores.timewin import Every, Span, Window, limits_text
 from telemetry.fields import Utility
 from telemetry.registry import BuildingType
 
@@ -28,6 +28,7 @@ ISO_TIME = {
 
 def _time_param(description: str, example: str) -> object:
     return Query(
+        min_length=1,
         max_length=40,
         description=f"{description}. {limits_text()}",
         examples=[example],
@@ -83,7 +84,7 @@ def private_no_store(response: Response) -> None:
     response.headers["Vary"] = "Authorization"
 
 
-def say_window(response: Response, w: Window) -> None:
+def say_window(response: Response, w: Window | Span) -> None:
     """Tell the client how its window was adjusted to be answered (timewin.window)."""
     if w.adjusted:
         response.headers[WINDOW_HEADER] = "; ".join(w.adjusted)

@@ -186,6 +186,36 @@ def window(
         return Window(cut.start, cut.end, cut.every, tuple(notes))
 
 
+@dataclass(frozen=True)
+class Span:
+    """Instants (not whole periods) for the routes that bucket their own way."""
+
+    start: dt.datetime
+    end: dt.datetime
+    adjusted: tuple[str, ...] = ()
+
+
+def span(
+    start: str | None,
+    end: str | None,
+    longest: dt.timedelta,
+    default: dt.timedelta,
+    now: dt.datetime | None = None,
+) -> Span:
+    """From `start` to `end` (default: `default` before now), answered as window() does:
+    brought inside EARLIEST..LATEST, swapped when reversed, cut to its latest `longest`."""
+    notes: list[str] = []
+    t_end = _inside(end, "end", notes) if end else (now or dt.datetime.now(KST))
+    t_start = _inside(start, "start", notes) if start else t_end - default
+    if t_start > t_end:
+        t_start, t_end = t_end, t_start
+        notes.append("start was after end: the two were swapped")
+    if t_end - t_start > longest:
+        t_start = t_end - longest
+        notes.append(f"at most {longest.days} days per request: cut to {t_start.isoformat()}..")
+    return Span(t_start, t_end, tuple(notes))
+
+
 def _whole(t_start: dt.datetime | None, t_end: dt.datetime, every: Every) -> Window:
     """Whole periods: the start floored, the end ceiled (default start: one span before)."""
     w_end = ceil(t_end, every)

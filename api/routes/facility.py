@@ -18,7 +18,7 @@ from stores import facility_live, private_data
 from stores.figures import UNITS
 from stores.influx import PrivateStore
 from stores.reference import Reference
-from stores.timewin import KST, Every, parse_time, window
+from stores.timewin import Every, span, window
 from telemetry.fields import FIELDS, FieldKind, Utility
 
 router = APIRouter(
@@ -154,6 +154,7 @@ _EVERY = {
     description="Gauges are averaged per `every`; counters give their last value.",
 )
 def meter_series(
+    response: Response,
     site: SiteP,
     meter: MeterP,
     sites: Sites,
@@ -175,12 +176,9 @@ def meter_series(
             f"field {name!r} is not a {utility.value} field; known: {', '.join(sorted(specs))}",
             "field",
         )
-    t_end = parse_time(end, "end") if end else dt.datetime.now(KST)
-    t_start = parse_time(start, "start") if start else t_end - dt.timedelta(days=1)
-    if t_start >= t_end:
-        raise bad_request("start must be before end", "start")
-    if t_end - t_start > _EVERY[every]:
-        raise bad_request(f"at most {_EVERY[every].days} days with every={every}", "end")
+    s = span(start, end, _EVERY[every], dt.timedelta(days=1))
+    say_window(response, s)
+    t_start, t_end = s.start, s.end
     agg = "last" if specs[name].kind is FieldKind.COUNTER else "mean"
     values = private_data.meter_values(
         store,
