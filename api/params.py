@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import Path, Query, Request, Response
 
+from api.problems import bad_request
 from stores.reference import Reference
 from stores.timewin import Every, Span, Window, limits_text
 from telemetry.fields import Utility
@@ -88,3 +89,30 @@ def say_window(response: Response, w: Window | Span) -> None:
     """Tell the client how its window was adjusted to be answered (timewin.window)."""
     if w.adjusted:
         response.headers[WINDOW_HEADER] = "; ".join(w.adjusted)
+
+
+def _is_list(annotation: object) -> bool:
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return True
+    return any(_is_list(a) for a in get_args(annotation))
+
+
+def _scalar_query_names(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params if not _is_list(p.field_info.annotation)}
+    for sub in dependant.dependencies:
+        names |= _scalar_query_names(sub)
+    return names
+
+
+def one_value_each(request: Request) -> None:
+    """App-wide dependency: a query parameter of one value given twice is refused (400), as
+    the schema says (a scalar, not an array); FastAPI would silently keep the last."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    repeated = {k for k, _ in request.query_params.multi_items()}
+    repeated = {k for k in repeated if len(request.query_params.getlist(k)) > 1}
+    twice = sorted(repeated & _scalar_query_names(dependant))
+    if twice:
+        raise bad_request(f"{twice[0]}: one value only (it was given more than once)", twice[0])

@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from stores.timewin import WindowRefused
 from telemetry.influxql import InfluxQueryError
@@ -128,7 +129,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            return _method_not_allowed(request, exc)
         return problem_response(
             request,
             exc.status_code,
@@ -155,6 +158,31 @@ def install(app: FastAPI) -> None:
         return problem_response(
             request, 500, "Internal Server Error", "an unexpected error; it has been logged"
         )
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (Starlette's 405 names only those of the
+    first route it found: a path with GET and POST routes said `Allow: GET`)."""
+    routes = request.app.router.routes
+    found = {
+        method
+        for method in METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    }
+    return sorted(found | {"OPTIONS"})
+
+
+def _method_not_allowed(request: Request, exc: StarletteHTTPException) -> Response:
+    """405 with the path's whole `Allow`; an `OPTIONS` (not a CORS preflight, which the CORS
+    middleware answers before) is answered 204 with the same `Allow` (RFC 9110 9.3.7)."""
+    allow = ", ".join(allowed_methods(request))
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": allow, "Cache-Control": "no-store"})
+    headers = dict(exc.headers or {}) | {"Allow": allow}
+    return problem_response(request, 405, _title(405), str(exc.detail), headers=headers)
 
 
 def _title(status: int) -> str:

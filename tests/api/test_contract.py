@@ -99,7 +99,12 @@ class HttpxTransport(RequestsTransport):
         own = kwargs.pop("identity", False)  # our call (else a check's probe)
         kwargs["base_url"] = self.server.base
         data = self.serialize_case(case, **kwargs)
-        if own and "Authorization" not in kwargs.get("headers", {}):
+        negated = {name.lower() for name, _ in negated_parameters(case.meta)}
+        if (
+            own
+            and "Authorization" not in kwargs.get("headers", {})
+            and "authorization" not in negated
+        ):
             # The identity is a session cookie: a generated bearer token would be tried first.
             data["headers"] = {
                 k: v for k, v in data["headers"].items() if k.lower() != "authorization"
