@@ -302,16 +302,21 @@ def approve_text(
     return Response(status_code=204)
 
 
-# Last: its path would otherwise catch /rounds/{id}/paper.
-@staff.post("/rounds/{round_id}/{action}", response_model=RoundOut, summary="Open/close/publish")
-def move(round_id: RoundId, action: Ident, who: SurveyAdmin, store: Store) -> RoundOut:
-    actions = {
-        "open": store.rounds.open,
-        "close": store.rounds.close,
-        "publish": store.rounds.publish,
-    }
-    if action not in actions:
-        raise not_found(f"no round action {action!r} (open, close, publish)")
-    moved = RoundOut.of(_call(actions[action], round_id))
-    _audit(store, who, f"survey.{action}", ("survey_round", round_id))
-    return moved
+def _move(action: str) -> None:
+    """POST /rounds/{id}/<action>: one route per action, so that a path's `Allow` and the
+    OpenAPI document name exactly what exists (one `{action}` route also caught
+    /rounds/{id}/dates and /rounds/{id}/paper)."""
+
+    @staff.post(
+        f"/rounds/{{round_id}}/{action}",
+        response_model=RoundOut,
+        summary=f"{action.title()} a round",
+    )
+    def move(round_id: RoundId, who: SurveyAdmin, store: Store) -> RoundOut:
+        moved = RoundOut.of(_call(getattr(store.rounds, action), round_id))
+        _audit(store, who, f"survey.{action}", ("survey_round", round_id))
+        return moved
+
+
+for _action in ("open", "close", "publish"):
+    _move(_action)

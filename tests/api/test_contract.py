@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.transport import Response
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.meta import negated_parameters
+from schemathesis.specs.openapi.checks import allow_header_conformance
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
 
 from api import session, staff_auth
@@ -53,6 +55,7 @@ EXAMPLES = int(
 TIMEOUT_S = 30.0  # per request; a request that takes longer fails the run, named
 SLOW_S = 2.0  # named in the output
 # Endless by design without max_events (test_public covers them).
+HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 STREAMS = {"/v1/city/stream", "/v1/board/me/stream", "/v1/facility/stream"}
 # They end the session the other cases run under: fuzzed last.
 SESSION_ENDERS = ("/logout", "/signout", "/logout-everywhere")
@@ -96,19 +99,8 @@ class HttpxTransport(RequestsTransport):
         self.client = httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
 
     def send(self, case: Any, *, session: Any = None, **kwargs: Any) -> Response:
-        own = kwargs.pop("identity", False)  # our call (else a check's probe)
         kwargs["base_url"] = self.server.base
         data = self.serialize_case(case, **kwargs)
-        negated = {name.lower() for name, _ in negated_parameters(case.meta)}
-        if (
-            own
-            and "Authorization" not in kwargs.get("headers", {})
-            and "authorization" not in negated
-        ):
-            # The identity is a session cookie: a generated bearer token would be tried first.
-            data["headers"] = {
-                k: v for k, v in data["headers"].items() if k.lower() != "authorization"
-            }
         body = data.get("data")
         started = time.monotonic()
         r = self.client.request(
@@ -257,6 +249,35 @@ def test_the_server_does_what_its_contract_says(
     assert cases >= 5 * len(operations)
 
 
+def test_options_and_405_say_allow(server: tuple[Any, Server]) -> None:
+    """Every path answers OPTIONS with its methods in `Allow` (Schemathesis'
+    allow_header_conformance), and a method it does not have with 405 and the same `Allow`
+    (what its unsupported_method check asks in the coverage phase)."""
+    app, srv = server
+    schema = schemathesis.openapi.from_dict(app.openapi())
+    by_path: dict[str, Any] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        by_path.setdefault(operation.path, operation)
+    with httpx.Client(base_url=srv.base, timeout=TIMEOUT_S) as client:
+        for path, operation in by_path.items():
+            declared = {m.upper() for m in schema.raw_schema["paths"][path] if m in HTTP_METHODS}
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            options = client.options(url)
+            assert options.status_code == 204, (path, options.status_code)
+            case = operation.Case(path_parameters=dict.fromkeys(_names(path), "1"))
+            case.validate_response(options, checks=[allow_header_conformance])
+            other = next(m for m in ("PATCH", "PUT", "DELETE", "POST") if m not in declared)
+            refused = client.request(other, url, headers=srv.admin.headers)
+            assert refused.status_code == 405, (other, path, refused.status_code)
+            assert set(refused.headers["allow"].split(", ")) == declared | {"OPTIONS"}, path
+    assert len(by_path) >= 60
+
+
+def _names(path: str) -> list[str]:
+    return re.findall(r"\{([^}]+)\}", path)
+
+
 def _unless_negated(auth: dict[str, str], case: Any) -> dict[str, str]:
     """The identity's headers, less those a negative case made invalid on purpose (a
     credential header or cookie): the request sent must be the case generated."""
@@ -286,7 +307,7 @@ def _fuzz(operation, mode, auth, transport, failures: list[str]) -> int:  # type
     def run(case) -> None:  # type: ignore[no-untyped-def]
         count[0] += 1
         kwargs = {"headers": _unless_negated(auth, case)}
-        response = transport.send(case, identity=True, **kwargs)
+        response = transport.send(case, **kwargs)
         case.validate_response(response, headers=auth, transport_kwargs=kwargs)
 
     try:
