@@ -30,7 +30,10 @@ from api.ratelimit import TokenBuckets
 from civic.board import sessions
 from civic.board.context import Board, Refused, Why, utc_now
 
-MAX_BODY_BYTES = 64 * 1024
+# Every body the schemas allow fits: the longest text field (an answer, 20,000 characters)
+# at 12 bytes a character written as JSON escapes (a surrogate pair, \\uXXXX\\uXXXX) is 240
+# KB; twice that leaves room, so a 413 only ever meets a body the schema refuses anyway.
+MAX_BODY_BYTES = 512 * 1024
 MAX_ID = 2_147_483_647  # an INTEGER column on PostgreSQL
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Per process (see ratelimit.py): writes per resident, requests per address, code tries.

@@ -89,7 +89,9 @@ class RoundDetail(RoundOut):
 
 
 class AnswersIn(BaseModel):
-    answers: dict[str, Any] = Field(description="question id -> answer (see the questions)")
+    answers: dict[str, Any] = Field(
+        max_length=200, description="question id -> answer (see the questions)"
+    )
 
 
 class PaperIn(AnswersIn):
