@@ -48,7 +48,8 @@ def test_redeem_sets_a_signed_httponly_cookie_once(app: FastAPI) -> None:
     again = Person(TestClient(app)).post("/v1/board/redeem", {"code": code})
     assert again.status_code == 409 and again.json()["type"] == "/problems/code-used"
     wrong = Person(TestClient(app)).post("/v1/board/redeem", {"code": "0000-0000-0000"})
-    assert wrong.status_code == 400 and wrong.json()["type"] == "/problems/code-unknown"
+    # A well-formed code that opens nothing: a credential refused.
+    assert wrong.status_code == 401 and wrong.json()["type"] == "/problems/code-unknown"
 
 
 def test_a_forged_or_foreign_session_is_refused(app: FastAPI) -> None:
