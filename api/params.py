@@ -9,7 +9,7 @@ from fastapi import Path, Query, Request, Response
 
 from api.problems import bad_request
 from stores.reference import Reference
-from stores.timewin import Every, Span, Window, limits_text
+from stores.timewin import ISO_TIME, Every, Span, Window, limits_text
 from telemetry.fields import Utility
 from telemetry.registry import BuildingType
 
@@ -17,14 +17,8 @@ from telemetry.registry import BuildingType
 RoundId = Annotated[int, Path(ge=1, le=2_147_483_647, description="the round's id")]
 UtilityQ = Annotated[Utility, Query(description="which utility", examples=["electricity"])]
 EveryQ = Annotated[Every, Query(description="period of each point: hour, day or month")]
-# A date or an RFC 3339 date-time: what the schema promises is what window() parses; the
-# limits across parameters (span per `every`, order) are answered, never refused (timewin).
-ISO_TIME = {
-    "anyOf": [
-        {"type": "string", "format": "date", "maxLength": 40},
-        {"type": "string", "format": "date-time", "maxLength": 40},
-    ]
-}
+# A date or an RFC 3339 date-time (timewin.ISO_TIME): what the schema promises is what
+# window() parses; the limits across parameters are answered, never refused (timewin).
 
 
 def _time_param(description: str, example: str) -> object:

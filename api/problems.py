@@ -53,6 +53,13 @@ def bad_request(detail: str, field: str | None = None) -> ApiProblem:
     )
 
 
+def conflict(detail: str, field: str | None = None) -> ApiProblem:
+    """Values the schema allows that do not fit together or with what the server holds
+    (docs/DECISIONS.md "The contract says what the server does"): 409, naming the field."""
+    errors = [{"field": field, "message": detail}] if field else None
+    return ApiProblem(409, "Conflict", detail, kind="/problems/conflict", errors=errors)
+
+
 def not_found(detail: str) -> ApiProblem:
     return ApiProblem(404, "Not found", detail, kind="/problems/not-found")
 

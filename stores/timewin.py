@@ -34,6 +34,14 @@ MAX_SPAN = {Every.HOUR: dt.timedelta(days=31), Every.DAY: dt.timedelta(days=732)
 MAX_MONTHS = 120
 DEFAULT_SPAN = {Every.HOUR: dt.timedelta(days=1), Every.DAY: dt.timedelta(days=30)}
 COARSER = {Every.HOUR: Every.DAY, Every.DAY: Every.MONTH}
+# What parse_time reads, as a JSON Schema: a date or an RFC 3339 date-time (the API's
+# parameters and the board's chart references state it).
+ISO_TIME = {
+    "anyOf": [
+        {"type": "string", "format": "date", "maxLength": 40},
+        {"type": "string", "format": "date-time", "maxLength": 40},
+    ]
+}
 
 
 def limits_text() -> str:

@@ -27,6 +27,7 @@ from api.problems import (
     AUTH_RESPONSES,
     PROBLEM_RESPONSES,
     ApiProblem,
+    conflict,
     forbidden,
     not_found,
     problems,
@@ -246,13 +247,7 @@ def add_silence(
     db: Db, who: staff_auth.Operator, silence: SilenceIn, response: Response
 ) -> Silence:
     if silence.ends_at <= silence.starts_at:  # two valid times that do not fit together
-        raise ApiProblem(
-            409,
-            "Conflict",
-            "ends_at must be after starts_at",
-            kind="/problems/conflict",
-            errors=[{"field": "ends_at", "message": "ends_at must be after starts_at"}],
-        )
+        raise conflict("ends_at must be after starts_at", "ends_at")
     now = _now()
     values = silence.model_dump() | {"created_at": now, "created_by": audit.shown(who.actor)[:64]}
     with db.begin() as conn:

@@ -37,7 +37,7 @@ from api.problems import (
     RESIDENT_WRITE,
     ApiProblem,
     answers_as,
-    bad_request,
+    conflict,
     not_found,
     problems,
 )
@@ -328,7 +328,12 @@ def list_posts(
     return PostList(total=posts.count_posts(b, f), posts=posts.list_posts(b, f, limit_, offset))
 
 
-@router.get("/posts/{post_id}", response_model=PostDetail, summary="One post, thread and answer")
+@router.get(
+    "/posts/{post_id}",
+    response_model=PostDetail,
+    summary="One post, thread and answer",
+    operation_id="get_post",
+)
 def get_post(post_id: ItemId, b: BoardD) -> PostDetail:
     found = posts.get(b, post_id)
     if found is None:
@@ -336,32 +341,51 @@ def get_post(post_id: ItemId, b: BoardD) -> PostDetail:
     return found
 
 
+# What a client does next with a post it wrote (OpenAPI links: generated clients and
+# stateful fuzzers follow them).
+_ON_THE_POST = {"post_id": "$response.body#/id"}
+POST_LINKS = {
+    "ReadThePost": {"operationId": "get_post", "parameters": _ON_THE_POST},
+    "SupportThePost": {"operationId": "add_support", "parameters": _ON_THE_POST},
+    "CommentOnThePost": {"operationId": "add_comment", "parameters": _ON_THE_POST},
+}
+
+
 @router.post(
     "/posts",
     response_model=Created,
     status_code=201,
     summary="Write a post",
-    responses=RESIDENT_WRITE,
+    responses=RESIDENT_WRITE | {201: {"description": "the new post's id", "links": POST_LINKS}},
 )
 def create_post(draft: PostDraft, request: Request, who: Writer, b: BoardD) -> Created:
     ref: Reference = request.app.state.reference
     if draft.dong not in ref.geo.dongs:
-        raise bad_request(f"unknown dong {draft.dong}", "dong")
+        raise conflict(f"unknown dong {draft.dong} (see /v1/districts/{{code}}/dongs)", "dong")
     site = ref.registry.sites.get(draft.site) if draft.site and ref.registry else None
     if draft.site and (site is None or site.dong != draft.dong):
-        raise bad_request(f"no site {draft.site!r} in dong {draft.dong}", "site")
+        raise conflict(f"no site {draft.site!r} in dong {draft.dong}", "site")
     figures = chart_figures(request, draft.chart) if draft.chart else None
     return Created(id=posts.create(b, Author(resident_id=who.id), draft, figures))
 
 
 @router.post(
-    "/posts/{post_id}/comments", response_model=Created, status_code=201, responses=RESIDENT_WRITE
+    "/posts/{post_id}/comments",
+    response_model=Created,
+    status_code=201,
+    responses=RESIDENT_WRITE,
+    operation_id="add_comment",
 )
 def add_comment(post_id: ItemId, draft: CommentDraft, who: Writer, b: BoardD) -> Created:
     return Created(id=comment(b, Author(resident_id=who.id), post_id, draft))
 
 
-@router.post("/posts/{post_id}/support", summary="Support a post (once)", responses=RESIDENT_WRITE)
+@router.post(
+    "/posts/{post_id}/support",
+    summary="Support a post (once)",
+    responses=RESIDENT_WRITE,
+    operation_id="add_support",
+)
 def add_support(post_id: ItemId, who: Writer, b: BoardD) -> dict[str, int]:
     return {"supports": support(b, who.id, post_id)}
 

@@ -14,6 +14,7 @@ from api.problems import (
     AUTH_RESPONSES,
     PROBLEM_RESPONSES,
     ApiProblem,
+    conflict,
     forbidden,
     not_found,
     problems,
@@ -43,10 +44,7 @@ def publisher(
         return staff_auth.machine_used(request).actor
     sites = facility_sites(request, credentials)
     if site is None:
-        raise ApiProblem(
-            409, "Conflict", "a site manager publishes for their site: give ?site=",
-            kind="/problems/conflict", errors=[{"field": "site", "message": "give ?site="}],
-        )  # fmt: skip
+        raise conflict("a site manager publishes for their site: give ?site=", "site")
     require_site(site, sites)
     return f"site:{site}"
 

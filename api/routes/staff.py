@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from api.params import private_no_store
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, answers_as, problems
@@ -31,6 +31,7 @@ from api.staff_auth import (
     staff_state,
 )
 from staff.accounts import MAX_PASSWORD, StaffUser
+from stores.timewin import ISO_TIME, parse_time
 from telemetry.db import audit, import_receipts
 
 router = APIRouter(
@@ -142,9 +143,19 @@ def audit_filter(
     target: Annotated[
         str | None, Query(max_length=120, description="a target kind (`post`) or `kind:id`")
     ] = None,
-    since: Annotated[AwareDatetime | None, Query(description="entries from this time on")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=40,
+            description="entries from this time on (ISO 8601; no offset = KST)",
+            json_schema_extra=ISO_TIME,
+        ),
+    ] = None,
 ) -> audit.Filter:
-    return audit.Filter(actor or None, action or None, target or None, since)
+    # Parsed as every time parameter is (a number is no date, whatever pydantic would make of it).
+    at = parse_time(since, "since") if since else None
+    return audit.Filter(actor or None, action or None, target or None, at)
 
 
 Filtered = Annotated[audit.Filter, Depends(audit_filter)]

@@ -44,6 +44,7 @@ from api import session, staff_auth
 from api.ratelimit import TokenBuckets
 from devstack import free_port
 from tests.api.conftest import ADMIN, SITE_TOKENS, ApiCity, build_app
+from tests.rollup import city
 from tests.staff.people import PASSWORD, add_staff, fast_staff
 from tests.support.tenancy import lived
 from tests.surveys.conftest import answers
@@ -97,6 +98,7 @@ class HttpxTransport(RequestsTransport):
         self._copy_serializers_from(REQUESTS_TRANSPORT)
         self.server = server
         self.client = httpx.Client(timeout=TIMEOUT_S, follow_redirects=False)
+        self.log: list[tuple[str, str, int]] = []  # method, path template, status
 
     def send(self, case: Any, *, session: Any = None, **kwargs: Any) -> Response:
         kwargs["base_url"] = self.server.base
@@ -115,6 +117,7 @@ class HttpxTransport(RequestsTransport):
         )
         took = time.monotonic() - started
         self.server.sent += 1
+        self.log.append((case.method, case.path, r.status_code))
         if took > SLOW_S:
             self.server.slow.append((took, f"{case.method} {r.request.url}"))
         return Response.from_any(r)
@@ -122,14 +125,17 @@ class HttpxTransport(RequestsTransport):
 
 def _wire_headers(headers: dict[str, Any], cookies: dict[str, str]) -> dict[str, str]:
     """Headers as httpx sends them: its own Content-Length and Host, values without the
-    surrounding blanks HTTP/1.1 does not carry, generated cookies in the `Cookie` header."""
+    surrounding blanks HTTP/1.1 does not carry, generated cookies in the `Cookie` header
+    (the identity's own session cookie wins over a generated one of the same name)."""
     out = {
         k: str(v).strip()
         for k, v in headers.items()
         if k.lower() not in ("content-length", "host", "transfer-encoding")
     }
     if cookies:
-        jar = [out.pop("Cookie", "")] + [f"{k}={v}" for k, v in cookies.items()]
+        own = out.pop("Cookie", "")
+        names = {part.split("=", 1)[0].strip() for part in own.split(";") if part}
+        jar = [own] + [f"{k}={v}" for k, v in cookies.items() if k not in names]
         out["Cookie"] = "; ".join(j for j in jar if j)
     return out
 
@@ -247,6 +253,59 @@ def test_the_server_does_what_its_contract_says(
     assert not failures, f"{len(failures)} failures (printed above)"
     assert len(operations) >= 70
     assert cases >= 5 * len(operations)
+
+
+def test_links_a_post_then_its_support_and_comments(
+    server: tuple[Any, Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stateful: Schemathesis follows the document's links from a post it wrote (create a
+    post, then read, support and comment on it) under the resident's session, with the
+    default checks on every step."""
+    app, srv = server
+    schema = schemathesis.openapi.from_dict(app.openapi()).include(
+        path_regex=r"^/v1/board/posts(/\{post_id\}(/support|/comments)?)?$"
+    )
+    transport = HttpxTransport(srv)
+    monkeypatch.setattr(type(schema), "transport", property(lambda _self: transport))
+    base = schema.as_state_machine()
+    resident = srv.resident.headers
+
+    class Resident(base):  # type: ignore[misc,valid-type]
+        def before_call(self, case: Any) -> None:
+            # A post in one of the city's dongs (reference data, not a schema rule), so that
+            # some are written and their links followed.
+            post = case.method == "POST" and case.path == "/v1/board/posts"
+            if post and isinstance(case.body, dict) and "dong" in case.body:
+                case.body = {**case.body, "dong": city.APARTMENT_DONG[1], "site": None}
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": _unless_negated(resident, case)}
+
+        def validate_response(self, response: Any, case: Any, *_: Any, **kwargs: Any) -> None:
+            # As the other tests: the checks know which headers were ours (not generated).
+            case.validate_response(
+                response,
+                headers=kwargs["headers"],
+                transport_kwargs=kwargs,
+                recorder=self.recorder,
+            )
+
+    sent = len(transport.log)
+    Resident.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    steps = transport.log[sent:]
+    # Reached a post that exists (the link's id): answered, or refused by the post's state.
+    reached = {(m, p) for m, p, status in steps if status < 300 or status == 409}
+    assert ("POST", "/v1/board/posts") in reached, steps
+    assert ("POST", "/v1/board/posts/{post_id}/support") in reached, steps
+    assert ("POST", "/v1/board/posts/{post_id}/comments") in reached, steps
 
 
 def test_options_and_405_say_allow(server: tuple[Any, Server]) -> None:

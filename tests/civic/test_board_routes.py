@@ -89,9 +89,9 @@ def test_refusals_are_problems(app: FastAPI) -> None:
     assert twice.status_code == 409 and twice.json()["type"] == "/problems/board-duplicate"
     assert a.post("/v1/board/posts/9999/support").status_code == 404
     bad = a.post("/v1/board/posts", PROPOSAL | {"dong": "2999999999"})
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "dong"
+    assert bad.status_code == 409 and bad.json()["errors"][0]["field"] == "dong"
     elsewhere = a.post("/v1/board/posts", PROPOSAL | {"site": "ind-1"})  # ind-1 is in another dong
-    assert elsewhere.status_code == 400 and elsewhere.json()["errors"][0]["field"] == "site"
+    assert elsewhere.status_code == 409 and elsewhere.json()["errors"][0]["field"] == "site"
     assert a.post("/v1/board/posts", PROPOSAL | {"site": "apt"}).status_code == 201
     html = a.post("/v1/board/posts", PROPOSAL | {"kind": "rant"})
     assert html.status_code == 422 and html.headers["content-type"] == "application/problem+json"
