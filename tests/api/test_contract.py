@@ -154,26 +154,30 @@ def _run_server(app: Any) -> Iterator[str]:
     thread.join(10)
 
 
-def _seed(app: Any, base: str) -> tuple[Identity, Identity]:
-    """A resident signed in (with a post and a survey answer) and a staff member."""
-    admin = {"Authorization": f"Bearer {ADMIN}"}
-    engine = app.state.db
+def _resident(app: Any, base: str, unit: str) -> dict[str, str]:
+    """The headers of a resident of `unit` signed in with a fresh code (with the operators'
+    token too, for the board's staff routes under the same paths)."""
+    lived(app.state.db, "apt", [unit])
     with httpx.Client(base_url=base, timeout=TIMEOUT_S) as c:
-        lived(engine, "apt", ["101-1"])
         r = c.post(
             "/v1/board/codes",
-            json={"site": "apt", "households": ["101-1"]},
+            json={"site": "apt", "households": [unit]},
             headers={"Authorization": f"Bearer {SITE_TOKENS['apt']}"},
         )
         assert r.status_code == 201, r.text
         r = c.post("/v1/board/redeem", json={"code": r.json()["codes"][0]["code"]})
         assert r.status_code == 200, r.text
-        cookie = r.cookies[session.COOKIE]
-        resident = {
-            **admin,
-            "Cookie": f"{session.COOKIE}={cookie}",
-            session.CSRF_HEADER: r.json()["csrf_token"],
-        }
+    return {
+        "Authorization": f"Bearer {ADMIN}",
+        "Cookie": f"{session.COOKIE}={r.cookies[session.COOKIE]}",
+        session.CSRF_HEADER: r.json()["csrf_token"],
+    }
+
+
+def _seed(app: Any, base: str) -> tuple[Identity, Identity]:
+    """A resident signed in (with a post and a survey answer) and a staff member."""
+    resident = _resident(app, base, "101-1")
+    with httpx.Client(base_url=base, timeout=TIMEOUT_S) as c:
         post = {"kind": "question", "title": "Seed", "body": "b", "dong": "2914083000"}
         r = c.post("/v1/board/posts", json=post, headers=resident)
         assert r.status_code == 201, r.text
@@ -268,7 +272,8 @@ def test_links_a_post_then_its_support_and_comments(
     transport = HttpxTransport(srv)
     monkeypatch.setattr(type(schema), "transport", property(lambda _self: transport))
     base = schema.as_state_machine()
-    resident = srv.resident.headers
+    # A resident of its own: the other test ends its resident's session last (logout).
+    resident = _resident(app, srv.base, "101-2")
 
     class Resident(base):  # type: ignore[misc,valid-type]
         def before_call(self, case: Any) -> None:
