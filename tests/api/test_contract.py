@@ -50,13 +50,12 @@ from tests.support.tenancy import lived
 from tests.surveys.conftest import answers
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-EXAMPLES = int(
-    os.environ.get("CONTRACT_EXAMPLES", "8")
-)  # per operation and generation mode: a few minutes on two cores
+# Per operation and generation mode: about a minute on two cores.
+EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "8"))
 TIMEOUT_S = 30.0  # per request; a request that takes longer fails the run, named
 SLOW_S = 2.0  # named in the output
-# Endless by design without max_events (test_public covers them).
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
+# Endless by design without max_events (test_public covers them).
 STREAMS = {"/v1/city/stream", "/v1/board/me/stream", "/v1/facility/stream"}
 # They end the session the other cases run under: fuzzed last.
 SESSION_ENDERS = ("/logout", "/signout", "/logout-everywhere")
@@ -105,16 +104,22 @@ class HttpxTransport(RequestsTransport):
         data = self.serialize_case(case, **kwargs)
         body = data.get("data")
         started = time.monotonic()
-        r = self.client.request(
-            data["method"],
-            data["url"],
-            params=data.get("params"),
-            headers=_wire_headers(data.get("headers") or {}, data.get("cookies") or {}),
-            json=data.get("json"),
-            content=body if isinstance(body, bytes | str) else None,
-            data=body if isinstance(body, dict) else None,
-            files=data.get("files"),
-        )
+        try:
+            r = self.client.request(
+                data["method"],
+                data["url"],
+                params=data.get("params"),
+                headers=_wire_headers(data.get("headers") or {}, data.get("cookies") or {}),
+                json=data.get("json"),
+                content=body if isinstance(body, bytes | str) else None,
+                data=body if isinstance(body, dict) else None,
+                files=data.get("files"),
+            )
+        except httpx.TimeoutException:
+            raise AssertionError(
+                f"no answer within {TIMEOUT_S:.0f} s: {case.method} {data['url']} "
+                f"{data.get('params')}"
+            ) from None
         took = time.monotonic() - started
         self.server.sent += 1
         self.log.append((case.method, case.path, r.status_code))
