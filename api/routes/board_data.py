@@ -14,6 +14,7 @@ from api.problems import (
     AUTH_RESPONSES,
     PROBLEM_RESPONSES,
     ApiProblem,
+    answers_as,
     conflict,
     forbidden,
     not_found,
@@ -113,7 +114,12 @@ def list_datasets(
     return datasets.list_datasets(b, site, post_id)
 
 
-@router.get("/datasets/{dataset_id}.csv", summary="Download a dataset")
+@router.get(
+    "/datasets/{dataset_id}.csv",
+    summary="Download a dataset",
+    response_class=Response,
+    responses=answers_as(datasets.MEDIA_TYPE),
+)
 def download(dataset_id: ItemId, b: BoardD) -> Response:
     found = datasets.content(b, dataset_id)
     if found is None:

@@ -186,6 +186,13 @@ def _seed(app: Any, base: str) -> tuple[Identity, Identity]:
         post = {"kind": "question", "title": "Seed", "body": "b", "dong": "2914083000"}
         r = c.post("/v1/board/posts", json=post, headers=resident)
         assert r.status_code == 201, r.text
+        r = c.post(  # a dataset on it, so that downloading one answers 200
+            "/v1/board/datasets",
+            params={"title": "Night use", "filename": "night.csv", "post_id": r.json()["id"]},
+            content=b"hour,kwh\n1,0.5\n",
+            headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "text/csv"},
+        )
+        assert r.status_code == 201, r.text
         surveys = app.state.surveys
         now = surveys.rounds.clock()
         hour, day = dt.timedelta(hours=1), dt.timedelta(days=1)
