@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
-from api import conditional, cors, guards, problems, ratelimit, staff_auth, transport, web
+from api import conditional, cors, guards, params, problems, ratelimit, staff_auth, transport, web
 from api.auth import Secrets
 from api.routes import (
     admin,
@@ -85,6 +85,8 @@ def create_app(parts: Parts) -> FastAPI:
         # page (api/web/api_docs.py, api/transport.py); /openapi.json stays.
         docs_url=None,
         redoc_url=None,
+        # A scalar query parameter given twice is refused, not silently the last (params.py).
+        dependencies=[Depends(params.one_value_each)],
         openapi_tags=[
             {"name": "public", "description": "aggregates from the public bucket only"},
             {"name": "open data", "description": "exports for researchers, with licence"},

@@ -29,7 +29,21 @@ from api import links
 from api.links import LinkHousehold
 from api.problems import forbidden, not_found, unauthorized
 
-bearer = HTTPBearer(auto_error=False, description="bearer token (see api/README.md)")
+
+class _Bearer(HTTPBearer):
+    """A bearer token, or none; an `Authorization` header that is not `Bearer <token>` is
+    refused (401) rather than read as no header, which let a session cookie answer for it."""
+
+    async def __call__(self, request: Request) -> HTTPAuthorizationCredentials | None:
+        found = await super().__call__(request)
+        if found is None and request.headers.get("authorization") is not None:
+            raise unauthorized("the Authorization header is not `Bearer <token>`")
+        return found
+
+
+bearer = _Bearer(
+    auto_error=False, scheme_name="HTTPBearer", description="bearer token (see api/README.md)"
+)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 

@@ -32,7 +32,10 @@ ALLOW_METHODS = "GET"  # HEAD is answered 405 by the API routes (FastAPI adds no
 ALLOW_HEADERS = frozenset(
     {"accept", "accept-language", "content-language", "if-none-match", "if-modified-since"}
 )
-EXPOSE = "ETag, Last-Modified, Link, Content-Disposition, RateLimit, RateLimit-Policy, Retry-After"
+EXPOSE = (
+    "ETag, Last-Modified, Link, Content-Disposition, RateLimit, RateLimit-Policy, Retry-After, "
+    "Window-Adjusted"
+)
 MAX_AGE_S = "3600"
 
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Path, Request
+from fastapi import Depends, FastAPI, Header, Path, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyCookie
 from sqlalchemy import Engine
 
 from api import ratelimit, session
@@ -28,7 +29,10 @@ from api.problems import ApiProblem, forbidden, problem_response, unauthorized
 from civic.board import sessions
 from civic.board.context import Board, Refused, Why, utc_now
 
-MAX_BODY_BYTES = 64 * 1024
+# Every body the schemas allow fits: the longest text field (an answer, 20,000 characters)
+# at 12 bytes a character written as JSON escapes (a surrogate pair, \\uXXXX\\uXXXX) is 240
+# KB; twice that leaves room, so a 413 only ever meets a body the schema refuses anyway.
+MAX_BODY_BYTES = 512 * 1024
 MAX_ID = 2_147_483_647  # an INTEGER column on PostgreSQL
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Shared by every API process on the platform database (ratelimit.py): writes per
@@ -42,6 +46,7 @@ STATUS = {
     Why.DUPLICATE: (409, "Already done"),
     Why.BLOCKED: (403, "Blocked"),
     Why.INVALID: (422, "Invalid request"),
+    Why.CONFLICT: (409, "Conflict"),
 }
 
 
@@ -114,7 +119,11 @@ def address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def small_body(request: Request, content_length: Annotated[int | None, Header()] = None) -> None:
+def small_body(
+    request: Request,
+    # HTTP framing, not a parameter a client chooses: kept out of the OpenAPI document.
+    content_length: Annotated[int | None, Header(include_in_schema=False)] = None,
+) -> None:
     """Refuse a body over MAX_BODY_BYTES before reading it; every write is limited per address."""
     if content_length is not None and content_length > MAX_BODY_BYTES:
         raise ApiProblem(413, "Body too large", f"at most {MAX_BODY_BYTES} bytes per request")
@@ -184,7 +193,18 @@ def forget_session(request: Request) -> None:
     request.state.resident_session = _UNSET
 
 
-def current_resident(request: Request) -> SessionResident:
+# Declared so that the OpenAPI document says which routes take a resident's session.
+resident_cookie = APIKeyCookie(
+    name=session.COOKIE,
+    scheme_name="residentSession",
+    description="a resident's session (POST /v1/board/redeem); writes need its X-CSRF-Token",
+    auto_error=False,
+)
+
+
+def current_resident(
+    request: Request, _cookie: Annotated[str | None, Security(resident_cookie)] = None
+) -> SessionResident:
     """The verified resident of this request, or 401."""
     found = session_of(request)
     if found is not None:

@@ -18,10 +18,13 @@ SURVEY_STATUS = {
     "not_open": 409,
     "already_answered": 409,
     "round_open": 409,
-    "bad_dates": 400,
-    "not_text": 400,
-    "no_answer": 400,
-    "too_large": 422,
+    # Bodies the schema allows but the round's own rules refuse: a conflict with the
+    # round (its schedule, its questions), never 400/422, which say the request broke
+    # the schema (docs/DECISIONS.md "The contract says what the server does").
+    "bad_dates": 409,
+    "not_text": 404,  # no free-text answer at that address
+    "no_answer": 404,
+    "too_large": 413,
     "unavailable": 503,
 }
 
@@ -30,7 +33,11 @@ def survey_problem(exc: RoundRefused | ResponseRefused | AnswerError) -> ApiProb
     if isinstance(exc, AnswerError):
         errors = [{"field": qid, "message": text} for qid, text in exc.errors]
         return ApiProblem(
-            422, "Invalid answers", str(exc), kind="/problems/invalid-answers", errors=errors
+            409,
+            "Answers do not fit the round",
+            str(exc),
+            kind="/problems/invalid-answers",
+            errors=errors,
         )
     kind = f"/problems/survey-{exc.reason.replace('_', '-')}"
     return ApiProblem(

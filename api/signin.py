@@ -19,8 +19,8 @@ from civic.board.codes import CodeRefused, Refusal, Resident, for_board
 from civic.board.context import Board
 
 CODE_STATUS = {
-    Refusal.MALFORMED: 400,
-    Refusal.UNKNOWN: 400,
+    Refusal.MALFORMED: 400,  # the schema's pattern says what a code looks like
+    Refusal.UNKNOWN: 401,  # a well-formed code that opens nothing: a credential refused
     Refusal.USED: 409,
     Refusal.EXPIRED: 410,
     Refusal.CANCELLED: 410,

@@ -28,8 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import Depends, FastAPI, Header, Request, Response, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials
 
 from api import auth, guards, ratelimit
 from api.auth import Credentials
@@ -146,6 +146,17 @@ def clear_cookie(response: Response) -> None:
     response.delete_cookie(COOKIE, path=PATH)
 
 
+# Declared so that the OpenAPI document says staff routes take the session cookie as well
+# as the bearer token (either one); the cookie itself is read by session_of.
+staff_cookie = APIKeyCookie(
+    name=COOKIE,
+    scheme_name="staffSession",
+    description="a staff session (POST /v1/staff/signin); writes need its X-CSRF-Token",
+    auto_error=False,
+)
+StaffCookie = Annotated[str | None, Security(staff_cookie)]
+
+
 def session_of(request: Request) -> StaffSession | None:
     """The live staff session of this request's cookie, or None."""
     cookie = request.cookies.get(COOKIE)
@@ -181,7 +192,9 @@ def machine_used(request: Request) -> Principal:
     return MACHINE
 
 
-def principal(request: Request, credentials: Credentials) -> Principal:
+def principal(
+    request: Request, credentials: Credentials, _session: StaffCookie = None
+) -> Principal:
     """The admin token (a bearer token wins over a cookie), else a staff session; else 401."""
     token = _bearer(credentials)
     if token is not None:
@@ -233,6 +246,7 @@ def require_role(*wanted: str) -> Callable[..., Principal]:
     def dependency(
         request: Request,
         credentials: Credentials,
+        _session: StaffCookie = None,
         x_csrf_token: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> Principal:
         who = principal(request, credentials)

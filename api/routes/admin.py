@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from api.deps import private_store
-from api.params import EndQ, StartQ, private_no_store, reference
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request
+from api.params import EndQ, StartQ, private_no_store, reference, say_window
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
 from api.staff_auth import operator
 from stores import private_data
 from stores.influx import PrivateStore
 from stores.reference import Reference
-from stores.timewin import KST, parse_time
+from stores.timewin import span
 
 router = APIRouter(
     prefix="/v1/admin",
@@ -78,13 +78,12 @@ def agents(store: Store, ref: Annotated[Reference, Depends(reference)]) -> list[
     response_model=RejectedCounts,
     summary="Rejected messages per reason (default: the last 24 hours)",
 )
-def rejected(store: Store, start: StartQ = None, end: EndQ = None) -> RejectedCounts:
-    t_end = parse_time(end, "end") if end else dt.datetime.now(KST)
-    t_start = parse_time(start, "start") if start else t_end - dt.timedelta(days=1)
-    if t_start >= t_end:
-        raise bad_request("start must be before end", "start")
-    if t_end - t_start > dt.timedelta(days=92):
-        raise bad_request("at most 92 days per request", "end")
+def rejected(
+    store: Store, response: Response, start: StartQ = None, end: EndQ = None
+) -> RejectedCounts:
+    s = span(start, end, dt.timedelta(days=92), dt.timedelta(days=1))
+    say_window(response, s)
+    t_start, t_end = s.start, s.end
     counts = private_data.rejected(store, t_start, t_end)
     return RejectedCounts(
         start=t_start.isoformat(),

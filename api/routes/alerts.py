@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Engine, select
 
 from api import staff_auth
@@ -27,8 +27,10 @@ from api.problems import (
     AUTH_RESPONSES,
     PROBLEM_RESPONSES,
     ApiProblem,
+    conflict,
     forbidden,
     not_found,
+    problems,
 )
 from api.staff_auth import Principal
 from telemetry.alert_events import ACKNOWLEDGED, AlertChange
@@ -90,6 +92,8 @@ class SilenceIn(BaseModel):
         max_length=20,
         description="label → value; an alert is silenced when every matcher equals its label",
         examples=[{"site": "hanam-ic"}],
+        # Labels are the keys the pattern names, and no others.
+        json_schema_extra={"additionalProperties": False},
     )
     starts_at: AwareDatetime
     ends_at: AwareDatetime
@@ -99,12 +103,6 @@ class SilenceIn(BaseModel):
         description="ignored on input: the credential's actor is recorded",
     )
     comment: str = Field(min_length=1, max_length=2000)
-
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> SilenceIn:
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        return self
 
 
 class Silence(SilenceIn):
@@ -238,10 +236,18 @@ def list_silences(
         return [_silence(row._mapping, now) for row in conn.execute(query)]
 
 
-@silences.post("", response_model=Silence, status_code=201, summary="Add a silence")
+@silences.post(
+    "",
+    response_model=Silence,
+    status_code=201,
+    summary="Add a silence",
+    responses=problems(409),
+)
 def add_silence(
     db: Db, who: staff_auth.Operator, silence: SilenceIn, response: Response
 ) -> Silence:
+    if silence.ends_at <= silence.starts_at:  # two valid times that do not fit together
+        raise conflict("ends_at must be after starts_at", "ends_at")
     now = _now()
     values = silence.model_dump() | {"created_at": now, "created_by": audit.shown(who.actor)[:64]}
     with db.begin() as conn:

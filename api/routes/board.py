@@ -30,12 +30,22 @@ from api.guards import (
     signing_key,
     small_body,
 )
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, ApiProblem, bad_request, not_found
+from api.problems import (
+    AUTH_RESPONSES,
+    PROBLEM_RESPONSES,
+    RESIDENT_READ,
+    RESIDENT_WRITE,
+    ApiProblem,
+    answers_as,
+    conflict,
+    not_found,
+    problems,
+)
 from api.routes.tenancies import resolve_unit
 from api.staff_auth import code_issuer_for
 from civic.board import answers, exports, moderation, posts, sessions
 from civic.board.answers import AnswerTimes
-from civic.board.codes import NotIssued, for_board
+from civic.board.codes import CODE_PATTERN, NotIssued, for_board
 from civic.board.context import Author, Board
 from civic.board.discussion import CommentDraft, comment, support
 from civic.board.posts import PostDetail, PostDraft, PostFilter, PostKind
@@ -48,7 +58,13 @@ router = APIRouter(prefix="/v1/board", tags=["board"], responses=PROBLEM_RESPONS
 
 
 class Redeem(BaseModel):
-    code: str = Field(min_length=4, max_length=40, examples=["7K3M-Q9TX-2HRB"])
+    code: str = Field(
+        max_length=40,
+        pattern=CODE_PATTERN,
+        examples=["7K3M-Q9TX-2HRB"],
+        description="12 letters and digits (no U; O reads as 0, I and L as 1), any case, "
+        "dashes and blanks anywhere",
+    )
 
 
 class SignedIn(BaseModel):
@@ -104,7 +120,14 @@ class ReportIn(BaseModel):
     reason: moderation.Reason
 
 
-@router.post("/redeem", response_model=SignedIn, summary="Redeem a participation code")
+@router.post(
+    "/redeem",
+    response_model=SignedIn,
+    summary="Redeem a participation code",
+    # 401: no such code; 403: from another site; 409: used; 410: expired or cancelled;
+    # 429: tries per address.
+    responses=problems(401, 403, 409, 410, 429),
+)
 def redeem(body: Redeem, request: Request, response: Response, b: BoardD) -> SignedIn:
     resident, token = signin.sign_in(request, response, b, body.code)
     return SignedIn(site=resident.site, dong=resident.dong, csrf_token=token)
@@ -114,6 +137,7 @@ def redeem(body: Redeem, request: Request, response: Response, b: BoardD) -> Sig
     "/logout",
     status_code=204,
     summary="End the resident's session",
+    responses=RESIDENT_WRITE,
     description=f"Ends the session on the server and clears every resident cookie (survey "
     f"edit handles included). Needs `{session.CSRF_HEADER}` while the session is live.",
 )
@@ -130,6 +154,7 @@ def logout(
     "/logout-everywhere",
     response_model=SignedOut,
     summary="End every session of the resident's household",
+    responses=RESIDENT_WRITE,
     description="For a code that was lost, or a shared computer left signed in: every "
     f"browser signed in to this household's account is signed out. Needs `{session.CSRF_HEADER}`.",
 )
@@ -142,7 +167,12 @@ def logout_everywhere(
     return SignedOut(sessions_ended=signin.sign_out_everywhere(request, response, x_csrf_token))
 
 
-@router.get("/me", response_model=moderation.Mine, summary="My hidden items and why")
+@router.get(
+    "/me",
+    response_model=moderation.Mine,
+    summary="My hidden items and why",
+    responses=RESIDENT_READ,
+)
 def me(who: Session, b: BoardD, response: Response) -> moderation.Mine:
     response.headers["Cache-Control"] = "private, no-store"
     return moderation.mine(b, who.id)
@@ -156,7 +186,8 @@ def me(who: Session, b: BoardD, response: Response) -> moderation.Mine:
     "every tick: when it ends (signed out, expired, revoked) the stream sends `event: ended` "
     "and closes. `max_events` ends the stream after that many events (for scripts).",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"example": "event: me\ndata: {...}\n\n"}}}},
+    responses={200: {"content": {"text/event-stream": {"example": "event: me\ndata: {...}\n\n"}}}}
+    | RESIDENT_READ,
 )
 async def my_stream(
     who: Session,
@@ -201,7 +232,7 @@ async def _my_events(
     response_model=IssuedCodes,
     status_code=201,
     summary="Issue participation codes (site manager)",
-    responses=AUTH_RESPONSES,
+    responses=AUTH_RESPONSES | problems(409, 413, 429),
     dependencies=[Depends(small_body)],
 )
 def issue_codes(
@@ -258,7 +289,7 @@ def issue_codes(
     summary="Revoke a household's participation codes (site manager)",
     description="Cancels every code of the household (redeemed or not) and ends its "
     "account's sessions, for a lost code; issuing a new code does the same.",
-    responses=AUTH_RESPONSES,
+    responses=AUTH_RESPONSES | problems(413, 429),
     dependencies=[Depends(small_body)],
 )
 def revoke_codes(
@@ -297,7 +328,12 @@ def list_posts(
     return PostList(total=posts.count_posts(b, f), posts=posts.list_posts(b, f, limit_, offset))
 
 
-@router.get("/posts/{post_id}", response_model=PostDetail, summary="One post, thread and answer")
+@router.get(
+    "/posts/{post_id}",
+    response_model=PostDetail,
+    summary="One post, thread and answer",
+    operation_id="get_post",
+)
 def get_post(post_id: ItemId, b: BoardD) -> PostDetail:
     found = posts.get(b, post_id)
     if found is None:
@@ -305,29 +341,58 @@ def get_post(post_id: ItemId, b: BoardD) -> PostDetail:
     return found
 
 
-@router.post("/posts", response_model=Created, status_code=201, summary="Write a post")
+# What a client does next with a post it wrote (OpenAPI links: generated clients and
+# stateful fuzzers follow them).
+_ON_THE_POST = {"post_id": "$response.body#/id"}
+POST_LINKS = {
+    "ReadThePost": {"operationId": "get_post", "parameters": _ON_THE_POST},
+    "SupportThePost": {"operationId": "add_support", "parameters": _ON_THE_POST},
+    "CommentOnThePost": {"operationId": "add_comment", "parameters": _ON_THE_POST},
+}
+
+
+@router.post(
+    "/posts",
+    response_model=Created,
+    status_code=201,
+    summary="Write a post",
+    responses=RESIDENT_WRITE | {201: {"description": "the new post's id", "links": POST_LINKS}},
+)
 def create_post(draft: PostDraft, request: Request, who: Writer, b: BoardD) -> Created:
     ref: Reference = request.app.state.reference
     if draft.dong not in ref.geo.dongs:
-        raise bad_request(f"unknown dong {draft.dong}", "dong")
+        raise conflict(f"unknown dong {draft.dong} (see /v1/districts/{{code}}/dongs)", "dong")
     site = ref.registry.sites.get(draft.site) if draft.site and ref.registry else None
     if draft.site and (site is None or site.dong != draft.dong):
-        raise bad_request(f"no site {draft.site!r} in dong {draft.dong}", "site")
+        raise conflict(f"no site {draft.site!r} in dong {draft.dong}", "site")
     figures = chart_figures(request, draft.chart) if draft.chart else None
     return Created(id=posts.create(b, Author(resident_id=who.id), draft, figures))
 
 
-@router.post("/posts/{post_id}/comments", response_model=Created, status_code=201)
+@router.post(
+    "/posts/{post_id}/comments",
+    response_model=Created,
+    status_code=201,
+    responses=RESIDENT_WRITE,
+    operation_id="add_comment",
+)
 def add_comment(post_id: ItemId, draft: CommentDraft, who: Writer, b: BoardD) -> Created:
     return Created(id=comment(b, Author(resident_id=who.id), post_id, draft))
 
 
-@router.post("/posts/{post_id}/support", summary="Support a post (once)")
+@router.post(
+    "/posts/{post_id}/support",
+    summary="Support a post (once)",
+    responses=RESIDENT_WRITE,
+    operation_id="add_support",
+)
 def add_support(post_id: ItemId, who: Writer, b: BoardD) -> dict[str, int]:
     return {"supports": support(b, who.id, post_id)}
 
 
-@router.post("/reports", status_code=201, summary="Report a post or comment")
+@router.post(
+    "/reports", status_code=201, summary="Report a post or comment", responses=RESIDENT_WRITE
+)
 def add_report(body: ReportIn, who: Writer, b: BoardD) -> dict[str, bool]:
     moderation.report(b, who.id, body.kind, body.id, body.reason)
     return {"received": True}
@@ -348,7 +413,12 @@ def feed(request: Request, b: BoardD) -> dict[str, Any]:
     return exports.feed(b, str(request.base_url).rstrip("/"))
 
 
-@router.get("/open-data/{table}.{fmt}", summary="Posts, answers or statuses as CSV or JSON")
+@router.get(
+    "/open-data/{table}.{fmt}",
+    summary="Posts, answers or statuses as CSV or JSON",
+    response_class=Response,
+    responses=answers_as("application/json", "text/csv"),
+)
 def open_data(
     table: Literal["posts", "answers", "statuses"], fmt: Literal["csv", "json"], b: BoardD
 ) -> Response:

@@ -14,9 +14,11 @@ from api.problems import (
     AUTH_RESPONSES,
     PROBLEM_RESPONSES,
     ApiProblem,
-    bad_request,
+    answers_as,
+    conflict,
     forbidden,
     not_found,
+    problems,
 )
 from civic.board import datasets
 from civic.board.views import DatasetView
@@ -43,7 +45,7 @@ def publisher(
         return staff_auth.machine_used(request).actor
     sites = facility_sites(request, credentials)
     if site is None:
-        raise bad_request("a site manager publishes for their site: give ?site=", "site")
+        raise conflict("a site manager publishes for their site: give ?site=", "site")
     require_site(site, sites)
     return f"site:{site}"
 
@@ -64,14 +66,34 @@ async def _csv_body(request: Request) -> bytes:
     "/datasets",
     status_code=201,
     summary="Publish a CSV dataset on a post or a site (staff or the site's manager)",
-    responses=AUTH_RESPONSES,
+    description="The body is the CSV (`text/csv`, UTF-8): a header row, the same number of "
+    f"cells on every row, at most {datasets.MAX_COLUMNS} columns and {datasets.MAX_BYTES} "
+    "bytes. Give `post_id` or `site` (a site manager: its `site`); without either the "
+    "request conflicts with where a dataset can live (409).",
+    # 409: neither post nor site, or a post that takes no dataset; 413, 415: the body;
+    # 422: a body that is not such a CSV; 429: writes per address.
+    responses=AUTH_RESPONSES | problems(409, 413, 415, 429),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                datasets.MEDIA_TYPE: {
+                    # `format: csv`: RFC 4180 with the rules above (no JSON Schema keyword
+                    # says "same number of cells per row").
+                    "schema": {"type": "string", "format": "csv"}
+                }
+            },
+        }
+    },
 )
 async def publish(
     request: Request,
     b: BoardD,
     who: Annotated[str, Depends(publisher)],
     title: Annotated[str, Query(min_length=3, max_length=200)],
-    filename: Annotated[str, Query(max_length=120, examples=["night-use-2026-10.csv"])],
+    filename: Annotated[
+        str, Query(pattern=datasets.NAME_PATTERN, examples=["night-use-2026-10.csv"])
+    ],
     site: Annotated[str | None, Query(max_length=64)] = None,
     post_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> dict[str, int]:
@@ -92,7 +114,12 @@ def list_datasets(
     return datasets.list_datasets(b, site, post_id)
 
 
-@router.get("/datasets/{dataset_id}.csv", summary="Download a dataset")
+@router.get(
+    "/datasets/{dataset_id}.csv",
+    summary="Download a dataset",
+    response_class=Response,
+    responses=answers_as(datasets.MEDIA_TYPE),
+)
 def download(dataset_id: ItemId, b: BoardD) -> Response:
     found = datasets.content(b, dataset_id)
     if found is None:

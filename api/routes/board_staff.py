@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.guards import BoardD, ItemId, small_body
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
+from api.problems import PROBLEM_RESPONSES, STAFF_WRITE
 from api.staff_auth import Principal, moderator
 from civic.board import answers, moderation
 from civic.board.answers import AnswerDraft
@@ -24,7 +24,7 @@ from civic.board.views import AnswerVersionView
 router = APIRouter(
     prefix="/v1/board",
     tags=["board staff"],
-    responses=PROBLEM_RESPONSES | AUTH_RESPONSES,
+    responses=PROBLEM_RESPONSES | STAFF_WRITE,
     dependencies=[Depends(small_body)],
 )
 # A moderator (or an administrator, or the machines' token); the actor is the credential's.

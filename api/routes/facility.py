@@ -6,19 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.auth import require_site
 from api.deps import private_store
-from api.params import EndQ, StartQ, UtilityQ, private_no_store, reference
+from api.params import EndQ, StartQ, UtilityQ, private_no_store, reference, say_window
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
 from api.staff_auth import facility_sites
 from stores import facility_live, private_data
 from stores.figures import UNITS
 from stores.influx import PrivateStore
 from stores.reference import Reference
-from stores.timewin import KST, Every, parse_time, window
+from stores.timewin import Every, span, window
 from telemetry.fields import FIELDS, FieldKind, Utility
 
 router = APIRouter(
@@ -154,6 +154,7 @@ _EVERY = {
     description="Gauges are averaged per `every`; counters give their last value.",
 )
 def meter_series(
+    response: Response,
     site: SiteP,
     meter: MeterP,
     sites: Sites,
@@ -175,12 +176,9 @@ def meter_series(
             f"field {name!r} is not a {utility.value} field; known: {', '.join(sorted(specs))}",
             "field",
         )
-    t_end = parse_time(end, "end") if end else dt.datetime.now(KST)
-    t_start = parse_time(start, "start") if start else t_end - dt.timedelta(days=1)
-    if t_start >= t_end:
-        raise bad_request("start must be before end", "start")
-    if t_end - t_start > _EVERY[every]:
-        raise bad_request(f"at most {_EVERY[every].days} days with every={every}", "end")
+    s = span(start, end, _EVERY[every], dt.timedelta(days=1))
+    say_window(response, s)
+    t_start, t_end = s.start, s.end
     agg = "last" if specs[name].kind is FieldKind.COUNTER else "mean"
     values = private_data.meter_values(
         store,
@@ -211,6 +209,7 @@ def meter_series(
     summary="Consumption of one meter per hour, day or month (from counter differences)",
 )
 def meter_consumption(
+    response: Response,
     site: SiteP,
     meter: MeterP,
     sites: Sites,
@@ -223,13 +222,14 @@ def meter_consumption(
 ) -> MeterConsumption:
     _site(ref, site, sites)
     w = window(start, end, every)
+    say_window(response, w)
     per = private_data.site_consumption(store, site, utility.value, w, meter=meter)
     return MeterConsumption(
         site=site,
         meter=meter,
         utility=utility,
         unit=UNITS[utility.value],
-        every=every.value,
+        every=w.every.value,
         points=[
             ConsumptionPoint(start=private_data.iso(t), consumption=c, resets=r)
             for t, (c, r) in sorted(per.items())

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import household_of, household_site
 from api.deps import household_report, private_store
 from api.links import LinkHousehold
-from api.params import EndQ, EveryQ, StartQ, UtilityQ, private_no_store
+from api.params import EndQ, EveryQ, StartQ, UtilityQ, private_no_store, say_window
 from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
 from insights.household_report import HouseholdReport
 from stores import private_data
@@ -73,6 +73,7 @@ def _factor(request: Request, utility: str, amount: float) -> float:
 @router.get("/usage", response_model=Usage, summary="The household's own use")
 def usage(
     request: Request,
+    response: Response,
     home: Site,
     store: Store,
     utility: UtilityQ = Utility.ELECTRICITY,
@@ -81,6 +82,7 @@ def usage(
     every: EveryQ = Every.DAY,
 ) -> Usage:
     w = _bounded(home, window(start, end, every))
+    say_window(response, w)
     site = _site(home)
     per = private_data.site_consumption(store, site, utility.value, w) if w.periods() else {}
     points = []
@@ -99,7 +101,7 @@ def usage(
     return Usage(
         utility=utility,
         unit=UNITS[utility.value],
-        every=every.value,
+        every=w.every.value,
         points=points,
         total=total,
         co2e_kg=_factor(request, utility.value, total),
@@ -117,13 +119,15 @@ def usage(
 )
 def savings(
     request: Request,
+    response: Response,
     home: Site,
     store: Store,
     utility: UtilityQ = Utility.ELECTRICITY,
     start: StartQ = None,
     end: EndQ = None,
 ) -> Savings:
-    w = _bounded(home, window(start, end, Every.DAY))
+    w = _bounded(home, window(start, end, Every.DAY, coarsen=False))
+    say_window(response, w)
     site = _site(home)
     base, kind = _baseline(request, site, w)
     now_rows = private_data.site_consumption(store, site, utility.value, w) if w.periods() else {}
@@ -162,11 +166,17 @@ def savings(
     "Any household link (version 3).",
 )
 def months(
-    request: Request, home: Home, store: Store, start: StartQ = None, end: EndQ = None
+    request: Request,
+    response: Response,
+    home: Home,
+    store: Store,
+    start: StartQ = None,
+    end: EndQ = None,
 ) -> HouseholdReport:
     span = None
     if start or end:
         w = window(start, end, Every.MONTH)
+        say_window(response, w)
         span = (w.start, w.end)
     return household_report(request, home, store, span)
 
@@ -177,7 +187,7 @@ def _site(home: LinkHousehold) -> str:
 
 def _bounded(home: LinkHousehold, w: Window) -> Window:
     start, end = home.clamp(w.start, w.end)
-    return Window(start, end, w.every)
+    return Window(start, end, w.every, w.adjusted)
 
 
 def _baseline(request: Request, site: str, w: Window) -> tuple[Window, str]:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import public_store
-from api.params import EndQ, EveryQ, StartQ, reference
+from api.params import WINDOW_HEADER, EndQ, EveryQ, StartQ, reference
 from api.problems import PROBLEM_RESPONSES
 from stores import public_totals
 from stores.figures import UNITS, OpenDataIndex
@@ -28,7 +28,7 @@ from stores.open_data.catalog import (
 from stores.open_data.columns import COLUMNS, WITHHELD_REASONS, Level
 from stores.public_data import revision_times
 from stores.reference import Reference
-from stores.timewin import KST, Every, advance, from_ms, window
+from stores.timewin import KST, Every, Window, advance, from_ms, window
 from telemetry import clock
 from telemetry.fields import Utility
 from telemetry.rounding import round_figure
@@ -68,15 +68,9 @@ def index(request: Request) -> OpenDataIndex:
 
 
 def _rows(
-    store: PublicStore,
-    ref: Reference,
-    level: Level,
-    utility: Utility | None,
-    start: str | None,
-    end: str | None,
-    every: Every,
+    store: PublicStore, ref: Reference, level: Level, utility: Utility | None, w: Window
 ) -> list[dict[str, Any]]:
-    w = window(start, end, every)
+    every = w.every  # coarser than asked when the window was too long for it
     out = []
     wanted = utility.value if utility else None
     shown = public_totals.group_totals(store, wanted, level.value, w)
@@ -163,6 +157,7 @@ class Selection:
     level: Level
     every: Every
     rows: list[dict[str, Any]]
+    adjusted: tuple[str, ...] = ()  # how the window was adjusted to be answered
 
 
 def _selection(
@@ -174,7 +169,8 @@ def _selection(
     end: EndQ = None,
     every: EveryQ = Every.DAY,
 ) -> Selection:
-    return Selection(level, every, _rows(store, ref, level, utility, start, end, every))
+    w = window(start, end, every)
+    return Selection(level, w.every, _rows(store, ref, level, utility, w), w.adjusted)
 
 
 Selected = Annotated[Selection, Depends(_selection)]
@@ -183,7 +179,7 @@ Selected = Annotated[Selection, Depends(_selection)]
 @router.get("/consumption.json", summary="Consumption as JSON", description=_DOC)
 def consumption_json(request: Request, selected: Selected) -> JSONResponse:
     body = {"licence": _licence(request), "columns": COLUMNS, "rows": selected.rows}
-    return JSONResponse(body, headers=_headers(request))
+    return JSONResponse(body, headers=_headers(request, selected))
 
 
 @router.get(
@@ -202,7 +198,7 @@ def consumption_csv(request: Request, selected: Selected) -> Response:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(selected.rows)
-    headers = _headers(request)
+    headers = _headers(request, selected)
     # Its Data Package: columns, types, units, licence and the privacy rule.
     package = package_url(_base_url(request), dataset_for(selected.level), selected.every)
     headers["Link"] += f', <{package}>; rel="describedby"; type="application/json"'
@@ -212,12 +208,15 @@ def consumption_csv(request: Request, selected: Selected) -> Response:
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def _headers(request: Request) -> dict[str, str]:
+def _headers(request: Request, selected: Selection | None = None) -> dict[str, str]:
     licence = _licence(request)
-    return {
+    headers = {
         "Cache-Control": f"public, max-age={request.app.state.config.cache.series_s}",
         "Link": f'<{licence["url"]}>; rel="license"',
     }
+    if selected is not None and selected.adjusted:
+        headers[WINDOW_HEADER] = "; ".join(selected.adjusted)
+    return headers
 
 
 def _base_url(request: Request) -> str:

@@ -6,18 +6,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.deps import private_store
-from api.params import EndQ, StartQ, private_no_store
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, bad_request, not_found
+from api.params import EndQ, StartQ, private_no_store, say_window
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, answers_as, not_found
 from api.staff_auth import operator
 from insights import programme_data
 from insights.programme_eval import METHOD, Estimate, estimates_csv, evaluate
 from stores.influx import PrivateStore
-from stores.timewin import KST, Every, add_months, floor, parse_time
+from stores.timewin import KST, Every, Window, add_months, floor, window
 from telemetry.registry.households import Programme
 
 router = APIRouter(
@@ -30,7 +29,6 @@ Store = Annotated[PrivateStore, Depends(private_store)]
 Replicates = Annotated[
     int, Query(ge=20, le=2000, description="bootstrap replicates for the interval")
 ]
-MAX_MONTHS = 120
 BEFORE_START_MONTHS = 24
 
 
@@ -69,24 +67,14 @@ def _programme(request: Request, programme: str) -> Programme:
     return found
 
 
-def _window(p: Programme, start: str | None, end: str | None) -> tuple[dt.datetime, dt.datetime]:
-    """Whole KST months; default: two years before the programme opened until this month."""
-    t_end = (
-        floor(parse_time(end, "end"), Every.MONTH)
-        if end
-        else floor(dt.datetime.now(KST), Every.MONTH)
-    )
+def _window(p: Programme, start: str | None, end: str | None) -> Window:
+    """Whole KST months; default: two years before the programme opened until this month.
+    Reversed or too long (over timewin.MAX_MONTHS): answered as window() answers them."""
     opened = dt.datetime(p.start.year, p.start.month, 1, tzinfo=KST)
-    t_start = (
-        floor(parse_time(start, "start"), Every.MONTH)
-        if start
-        else add_months(opened, -BEFORE_START_MONTHS)
-    )
-    if t_start >= t_end:
-        raise bad_request("start must be at least a month before end", "start")
-    if add_months(t_start, MAX_MONTHS) < t_end:
-        raise bad_request(f"at most {MAX_MONTHS} months per evaluation", "end")
-    return t_start, t_end
+    default_start = add_months(opened, -BEFORE_START_MONTHS).isoformat()
+    # `end` exclusive: without one, up to the start of this month (whole months only).
+    default_end = floor(dt.datetime.now(KST), Every.MONTH).isoformat()
+    return window(start or default_start, end or default_end, Every.MONTH, coarsen=False)
 
 
 @dataclass(frozen=True)
@@ -98,6 +86,7 @@ class Run:
 
 def run_evaluation(
     request: Request,
+    response: Response,
     store: Store,
     programme: str,
     start: StartQ = None,
@@ -106,7 +95,9 @@ def run_evaluation(
 ) -> Run:
     """The programme's estimates over the window, from the private store."""
     p = _programme(request, programme)
-    w = _window(p, start, end)
+    found = _window(p, start, end)
+    say_window(response, found)
+    w = (found.start, found.end)
     homes = request.app.state.reference.registry.households
     uses = programme_data.monthly_use(store, homes, *w)
     k = request.app.state.config.privacy_k
@@ -143,12 +134,13 @@ def evaluation(request: Request, run: Evaluated) -> Evaluation:
 
 @router.get(
     "/{programme}/evaluation.csv",
-    response_class=PlainTextResponse,
+    response_class=Response,
+    responses=answers_as("text/csv"),
     summary="The programme evaluation as CSV (one row per utility)",
 )
-def evaluation_csv(run: Evaluated) -> PlainTextResponse:
+def evaluation_csv(run: Evaluated) -> Response:
     name = f"{run.programme.id}-evaluation.csv"
-    return PlainTextResponse(
+    return Response(
         estimates_csv(run.estimates),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from api.deps import public_store
 from api.params import (
@@ -20,6 +20,7 @@ from api.params import (
     UtilityQ,
     cache_for,
     reference,
+    say_window,
 )
 from api.problems import PROBLEM_RESPONSES, not_found
 from stores import public_data, public_totals
@@ -139,12 +140,15 @@ class SeriesArgs:
 
 
 def series_args(
+    response: Response,
     utility: UtilityQ = Utility.ELECTRICITY,
     start: StartQ = None,
     end: EndQ = None,
     every: EveryQ = Every.DAY,
 ) -> SeriesArgs:
-    return SeriesArgs(utility, window(start, end, every))
+    w = window(start, end, every)
+    say_window(response, w)
+    return SeriesArgs(utility, w)
 
 
 Args = Annotated[SeriesArgs, Depends(series_args)]
@@ -224,11 +228,13 @@ def building_type_consumption(
 def dong_ranking(
     store: Store,
     ref: Ref,
+    response: Response,
     utility: UtilityQ = Utility.ELECTRICITY,
     start: StartQ = None,
     end: EndQ = None,
 ) -> Ranking:
-    w = window(start, end, Every.DAY)
+    w = window(start, end, Every.DAY, coarsen=False)  # per day: a longer window is cut
+    say_window(response, w)
     totals = public_totals.dong_totals(store, utility.value, w)
     ranked, others = [], []
     for (district, dong), t in totals.items():

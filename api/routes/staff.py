@@ -13,11 +13,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import PlainTextResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from api.params import private_no_store
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES
+from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, answers_as, problems
 from api.staff_auth import (
     Administrator,
     Operator,
@@ -32,13 +31,15 @@ from api.staff_auth import (
     staff_state,
 )
 from staff.accounts import MAX_PASSWORD, StaffUser
+from stores.timewin import ISO_TIME, parse_time
 from telemetry.db import audit, import_receipts
 
 router = APIRouter(
     prefix="/v1/staff",
     tags=["staff"],
     dependencies=[Depends(private_no_store)],
-    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+    # 429: sign-in tries per address and per name.
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES, **problems(429)},
 )
 MAX_EXPORT = 100_000
 
@@ -142,9 +143,19 @@ def audit_filter(
     target: Annotated[
         str | None, Query(max_length=120, description="a target kind (`post`) or `kind:id`")
     ] = None,
-    since: Annotated[AwareDatetime | None, Query(description="entries from this time on")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=40,
+            description="entries from this time on (ISO 8601; no offset = KST)",
+            json_schema_extra=ISO_TIME,
+        ),
+    ] = None,
 ) -> audit.Filter:
-    return audit.Filter(actor or None, action or None, target or None, since)
+    # Parsed as every time parameter is (a number is no date, whatever pydantic would make of it).
+    at = parse_time(since, "since") if since else None
+    return audit.Filter(actor or None, action or None, target or None, at)
 
 
 Filtered = Annotated[audit.Filter, Depends(audit_filter)]
@@ -164,11 +175,16 @@ def audit_log(
     return AuditPage(entries=[AuditEntry(**r) for r in rows], total=total)
 
 
-@router.get("/audit.csv", response_class=PlainTextResponse, summary="The audit log as CSV")
-def audit_csv(request: Request, _who: Administrator, f: Filtered) -> PlainTextResponse:
+@router.get(
+    "/audit.csv",
+    response_class=Response,
+    responses=answers_as("text/csv"),
+    summary="The audit log as CSV",
+)
+def audit_csv(request: Request, _who: Administrator, f: Filtered) -> Response:
     with staff_state(request).accounts.engine.connect() as conn:
         rows = audit.entries(conn, f, MAX_EXPORT, 0)
-    return PlainTextResponse(
+    return Response(
         audit.to_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={

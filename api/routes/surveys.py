@@ -20,13 +20,20 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from fastapi.responses import PlainTextResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api import session
 from api.guards import ActiveResident, ActiveWriter, SessionResident, signing_key
 from api.params import RoundId
-from api.problems import AUTH_RESPONSES, PROBLEM_RESPONSES, not_found
+from api.problems import (
+    AUTH_RESPONSES,
+    PROBLEM_RESPONSES,
+    RESIDENT_READ,
+    RESIDENT_WRITE,
+    answers_as,
+    not_found,
+    problems,
+)
 from api.refusals import survey_problem
 from api.staff_auth import Principal, SurveyAdmin, survey_admin
 from civic.surveys.answers import AnswerError
@@ -39,8 +46,11 @@ staff = APIRouter(
     prefix="/v1/surveys/admin",
     tags=["surveys", "operators"],
     dependencies=[Depends(survey_admin)],
-    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES},
+    # 409: the round's state (open, closed, published) or its rules; 410: a paper code gone.
+    responses={**PROBLEM_RESPONSES, **AUTH_RESPONSES, **problems(409, 410, 413, 429)},
 )
+# Results and exports exist once a round is published: 409 before.
+HIDDEN_UNTIL_PUBLISHED = problems(409)
 
 
 Ident = Annotated[str, Path(max_length=64)]
@@ -79,7 +89,9 @@ class RoundDetail(RoundOut):
 
 
 class AnswersIn(BaseModel):
-    answers: dict[str, Any] = Field(description="question id -> answer (see the questions)")
+    answers: dict[str, Any] = Field(
+        max_length=200, description="question id -> answer (see the questions)"
+    )
 
 
 class PaperIn(AnswersIn):
@@ -122,28 +134,42 @@ def get_round(round_id: RoundId, store: Store) -> RoundDetail:
     return RoundDetail(**RoundOut.of(r).model_dump(), questionnaire=r.questions.model_dump())
 
 
-@router.get("/rounds/{round_id}/results", summary="Results, once published")
+@router.get(
+    "/rounds/{round_id}/results",
+    summary="Results, once published",
+    responses=HIDDEN_UNTIL_PUBLISHED,
+)
 def results(round_id: RoundId, store: Store) -> dict[str, Any]:
     return _call(store.results, round_id)
 
 
-@router.get("/rounds/{round_id}/export.json", summary="Results, data dictionary, methodology")
+@router.get(
+    "/rounds/{round_id}/export.json",
+    summary="Results, data dictionary, methodology",
+    responses=HIDDEN_UNTIL_PUBLISHED,
+)
 def export_json(round_id: RoundId, store: Store) -> dict[str, Any]:
     return _call(store.export, round_id)
 
 
-@router.get("/rounds/{round_id}/export.csv", response_class=PlainTextResponse)
-def export_csv(round_id: RoundId, store: Store) -> PlainTextResponse:
+@router.get(
+    "/rounds/{round_id}/export.csv",
+    response_class=Response,
+    responses=answers_as("text/csv") | HIDDEN_UNTIL_PUBLISHED,
+)
+def export_csv(round_id: RoundId, store: Store) -> Response:
     """The published cells of the results, one row per figure."""
     body = _call(store.export_csv, round_id)
-    return PlainTextResponse(body, media_type="text/csv; charset=utf-8")
+    return Response(body, media_type="text/csv; charset=utf-8")
 
 
-@router.get("/rounds/{round_id}/dictionary.csv", response_class=PlainTextResponse)
-def export_dictionary(round_id: RoundId, store: Store) -> PlainTextResponse:
+@router.get(
+    "/rounds/{round_id}/dictionary.csv", response_class=Response, responses=answers_as("text/csv")
+)
+def export_dictionary(round_id: RoundId, store: Store) -> Response:
     """Question ids, texts, types and options of a round."""
     body = _call(store.dictionary_csv, round_id)
-    return PlainTextResponse(body, media_type="text/csv; charset=utf-8")
+    return Response(body, media_type="text/csv; charset=utf-8")
 
 
 @router.get("/templates/{template}/questions/{question_id}/comparison")
@@ -155,7 +181,12 @@ def compare(template: Ident, question_id: Ident, store: Store) -> list[dict[str,
 # --- verified residents -----------------------------------------------------
 
 
-@router.post("/rounds/{round_id}/response", status_code=201, summary="Answer a round")
+@router.post(
+    "/rounds/{round_id}/response",
+    status_code=201,
+    summary="Answer a round",
+    responses=RESIDENT_WRITE,
+)
 def submit(
     round_id: RoundId,
     body: AnswersIn,
@@ -179,12 +210,20 @@ def edit_handle(request: Request, who: SessionResident, round_id: int) -> str:
     return handle
 
 
-@router.get("/rounds/{round_id}/response", summary="Your own answers, while you may edit them")
+@router.get(
+    "/rounds/{round_id}/response",
+    summary="Your own answers, while you may edit them",
+    responses=RESIDENT_READ | problems(409),
+)
 def own(round_id: RoundId, who: ActiveResident, store: Store, request: Request) -> dict[str, Any]:
     return {"answers": _call(store.responses.own, round_id, edit_handle(request, who, round_id))}
 
 
-@router.put("/rounds/{round_id}/response", summary="Change your answers before the round closes")
+@router.put(
+    "/rounds/{round_id}/response",
+    summary="Change your answers before the round closes",
+    responses=RESIDENT_WRITE,
+)
 def edit(
     round_id: RoundId, body: AnswersIn, who: ActiveWriter, store: Store, request: Request
 ) -> dict[str, str]:
@@ -265,16 +304,21 @@ def approve_text(
     return Response(status_code=204)
 
 
-# Last: its path would otherwise catch /rounds/{id}/paper.
-@staff.post("/rounds/{round_id}/{action}", response_model=RoundOut, summary="Open/close/publish")
-def move(round_id: RoundId, action: Ident, who: SurveyAdmin, store: Store) -> RoundOut:
-    actions = {
-        "open": store.rounds.open,
-        "close": store.rounds.close,
-        "publish": store.rounds.publish,
-    }
-    if action not in actions:
-        raise not_found(f"no round action {action!r} (open, close, publish)")
-    moved = RoundOut.of(_call(actions[action], round_id))
-    _audit(store, who, f"survey.{action}", ("survey_round", round_id))
-    return moved
+def _move(action: str) -> None:
+    """POST /rounds/{id}/<action>: one route per action, so that a path's `Allow` and the
+    OpenAPI document name exactly what exists (one `{action}` route also caught
+    /rounds/{id}/dates and /rounds/{id}/paper)."""
+
+    @staff.post(
+        f"/rounds/{{round_id}}/{action}",
+        response_model=RoundOut,
+        summary=f"{action.title()} a round",
+    )
+    def move(round_id: RoundId, who: SurveyAdmin, store: Store) -> RoundOut:
+        moved = RoundOut.of(_call(getattr(store.rounds, action), round_id))
+        _audit(store, who, f"survey.{action}", ("survey_round", round_id))
+        return moved
+
+
+for _action in ("open", "close", "publish"):
+    _move(_action)

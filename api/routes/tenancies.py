@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api import links
 from api.guards import board_clock, platform_db, small_body
@@ -56,6 +56,30 @@ class MovedOutView(TenancyView):
 
 class LinkTarget(BaseModel):
     """A unit's current household (site and unit), or a programme household not at a unit."""
+
+    # The rule _one checks, stated in the schema: site and unit, or household, not both.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["site", "unit"],
+                    "properties": {"site": {"type": "string"}, "unit": {"type": "string"}},
+                    "not": {
+                        "required": ["household"],
+                        "properties": {"household": {"type": "string"}},
+                    },
+                },
+                {
+                    "required": ["household"],
+                    "properties": {"household": {"type": "string"}},
+                    "not": {
+                        "required": ["site", "unit"],
+                        "properties": {"site": {"type": "string"}, "unit": {"type": "string"}},
+                    },
+                },
+            ]
+        }
+    )
 
     site: str | None = Field(default=None, max_length=64)
     unit: UnitText | None = None

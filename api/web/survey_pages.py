@@ -178,7 +178,7 @@ def energy_trend(
     """The respondents' districts' daily electricity over the round's period (public store)."""
     start = opens.date().isoformat()
     end = (closes + timedelta(days=1)).date().isoformat()
-    w = window(start, end, Every.DAY)
+    w = window(start, end, Every.DAY, coarsen=False)  # daily, as the page draws it
     out: list[Series] = []
     for code in districts:
         if code in ref.geo.districts:

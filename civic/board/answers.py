@@ -72,7 +72,9 @@ def set_status(board: Board, post_id: int, token: str, actor: str) -> None:
             select(post_statuses.c.token).where(post_statuses.c.token == token)
         ).first()
         if known is None:
-            raise Refused(Why.INVALID, f"unknown status {token!r}", "status")
+            raise Refused(
+                Why.CONFLICT, f"unknown status {token!r} (see /v1/board/statuses)", "status"
+            )
         before = conn.execute(select(posts.c.status).where(posts.c.id == post_id)).scalar_one()
         conn.execute(
             update(posts).where(posts.c.id == post_id).values(status=token, updated_at=now)

@@ -19,7 +19,7 @@ from stores import public_data
 from stores.figures import GroupRef, Series
 from stores.influx import PublicStore
 from stores.reference import Reference
-from stores.timewin import Every, window
+from stores.timewin import ISO_TIME, Every, window
 from telemetry.fields import Utility
 
 
@@ -31,8 +31,12 @@ class ChartRef(BaseModel):
     building_type: str = Field(default="all", pattern=r"^[a-z_]{1,32}$")
     utility: Utility
     every: Literal["hour", "day", "month"] = "day"
-    start: str = Field(max_length=40, examples=["2026-10-01"])
-    end: str = Field(max_length=40, examples=["2026-11-01"])
+    start: str = Field(
+        min_length=1, max_length=40, examples=["2026-10-01"], json_schema_extra=ISO_TIME
+    )
+    end: str = Field(
+        min_length=1, max_length=40, examples=["2026-11-01"], json_schema_extra=ISO_TIME
+    )
 
     @property
     def group(self) -> GroupRef:
@@ -55,10 +59,10 @@ class ChartRef(BaseModel):
 def snapshot(ref: ChartRef, series: Series) -> dict[str, Any]:
     """The series to store with the post; refused unless it is this reference's public answer."""
     if series.group != ref.group or series.utility != ref.utility or series.every != ref.every:
-        raise Refused(Why.INVALID, "the figures do not belong to the chart reference", "chart")
+        raise Refused(Why.CONFLICT, "the figures do not belong to the chart reference", "chart")
     if not any(p.status == "ok" for p in series.points):
         raise Refused(
-            Why.INVALID,
+            Why.CONFLICT,
             "this series has no public figure in the period (withheld or no data); "
             "choose a larger group or another period",
             "chart",
@@ -70,8 +74,9 @@ def figures(ref: Reference, store: PublicStore, chart: ChartRef) -> dict[str, An
     """The public series the chart refers to, as the public routes would show it now."""
     dong = ref.geo.dongs.get(chart.dong)
     if chart.district != "all" and chart.district not in ref.geo.districts:
-        raise Refused(Why.INVALID, f"unknown district {chart.district}", "chart.district")
+        raise Refused(Why.CONFLICT, f"unknown district {chart.district}", "chart.district")
     if chart.dong != "all" and (dong is None or dong.district != chart.district):
-        raise Refused(Why.INVALID, f"no dong {chart.dong} in {chart.district}", "chart.dong")
-    w = window(chart.start, chart.end, Every(chart.every))
+        raise Refused(Why.CONFLICT, f"no dong {chart.dong} in {chart.district}", "chart.dong")
+    # A chart keeps its `every`: a window too long for it is cut to its latest part.
+    w = window(chart.start, chart.end, Every(chart.every), coarsen=False)
     return snapshot(chart, public_data.series(store, ref, chart.group, chart.utility, w))

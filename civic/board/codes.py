@@ -44,6 +44,9 @@ from telemetry.db.tables import participation_codes, residents
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_CHARS = 12
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# What normalise() accepts, for the API's schema: 12 of ALPHABET (or O, I, L read as 0, 1,
+# 1), any case, with dashes and blanks anywhere.
+CODE_PATTERN = r"^[\s-]*(?:[0-9A-TV-Za-tv-z][\s-]*){12}$"
 
 
 class Refusal(StrEnum):

@@ -44,6 +44,9 @@ class Why(StrEnum):
     DUPLICATE = "duplicate"
     BLOCKED = "blocked"
     INVALID = "invalid"
+    # Allowed by the request's form, refused by what the board holds (a status it does not
+    # have, an author already blocked): a conflict, never a malformed request.
+    CONFLICT = "conflict"
 
 
 class Refused(Exception):

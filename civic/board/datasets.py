@@ -25,7 +25,8 @@ from telemetry.db.tables import datasets, posts
 MAX_BYTES = 2 * 1024 * 1024
 MAX_COLUMNS = 200
 MEDIA_TYPE = "text/csv"
-_NAME = re.compile(r"^[\w.-]{1,116}\.csv$")
+NAME_PATTERN = r"^[\w.-]{1,116}\.csv$"  # the API's schema states it
+_NAME = re.compile(NAME_PATTERN)
 
 
 def check_csv(content: bytes) -> int:
@@ -63,7 +64,7 @@ def publish(
     post_id: int | None = None,
 ) -> int:
     if site is None and post_id is None:
-        raise Refused(Why.INVALID, "a dataset belongs to a post or a site", "post_id")
+        raise Refused(Why.CONFLICT, "a dataset belongs to a post or a site", "post_id")
     if not _NAME.match(filename):
         raise Refused(
             Why.INVALID, "filename: letters, digits, . _ - and .csv at the end", "filename"

@@ -148,7 +148,7 @@ def _decide(board: Board, actor: str, kind: ItemKind, item_id: int, note: str, h
         if row is None:
             raise Refused(Why.NOT_FOUND, f"no {kind.value} {item_id}")
         if not hide and row.hidden_reason == Hidden.AUTHOR_BLOCKED:
-            raise Refused(Why.INVALID, "its author is blocked: unblock the author instead")
+            raise Refused(Why.CONFLICT, "its author is blocked: unblock the author instead")
         _set_hidden(conn, table, item_id, now if hide else None, Hidden.MODERATOR if hide else None)
         conn.execute(update(reports).where(*_pending(kind, item_id)).values(resolved_at=now))
         _log(conn, now, actor, "hide" if hide else "restore", note, (kind.value, item_id),

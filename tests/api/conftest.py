@@ -16,6 +16,10 @@ from influxdb_client import Point
 from api.app import Parts, create_app
 from api.auth import Secrets
 from api.settings import ApiConfig
+from civic.board.config import BoardConfig
+from civic.board.context import Board
+from civic.surveys.config import SurveysConfig
+from civic.surveys.service import build_surveys, registry_stratum
 from devstack import InfluxServer
 from stores.influx import PrivateStore, PublicStore
 from stores.reference import Reference
@@ -69,13 +73,16 @@ def build_app(
     private_ql: InfluxQL,
     config: ApiConfig | None = None,
     households: HouseholdRegistry | None = None,
+    civic: bool = False,
 ) -> FastAPI:
+    """The app over the rolled city; with `civic`, the board and the surveys too."""
     config = config or ApiConfig(cors_origins=[ORIGIN], stream_interval_s=0.2)
     registry = load_registry(c.sites)
     registry.households = households or _own_site_households(registry)
     # Household links are checked against the platform database (link versions).
     url = f"sqlite:///{c.sites.parent / 'platform.sqlite'}"
     upgrade(url)
+    db = make_engine(url)
     return create_app(
         Parts(
             public_store=PublicStore(public_ql, c.public),
@@ -84,7 +91,17 @@ def build_app(
             config=config,
             secrets=Secrets(ADMIN, dict(SITE_TOKENS), SIGNING_KEY),
             factors=load_emission_factors(),
-            db=make_engine(url),
+            db=db,
+            board=Board(db, BoardConfig(secure_cookies=False)) if civic else None,
+            surveys=build_surveys(
+                db,
+                SurveysConfig(),
+                registry_stratum(registry),
+                config.privacy_k,
+                seal_key=SIGNING_KEY.encode(),
+            )
+            if civic
+            else None,
         )
     )
 

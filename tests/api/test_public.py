@@ -200,14 +200,8 @@ def test_reference_routes(api_city: ApiCity) -> None:
     [
         ("/v1/districts/99999/dongs", {}, 404, None),
         ("/v1/districts/29200/dongs/2914083000/consumption", {}, 404, None),
-        ("/v1/city/consumption", {"start": "2026-02-01", "end": "2026-01-01"}, 400, "start"),
-        (
-            "/v1/city/consumption",
-            {"every": "hour", "start": "2025-01-01", "end": "2026-01-01"},
-            400,
-            "end",
-        ),
         ("/v1/city/consumption", {"every": "week"}, 422, "query.every"),
+        ("/v1/city/consumption", {"every": "day", "utility": ["gas", "heat"]}, 400, "utility"),
         ("/v1/city/consumption", {"start": "yesterday"}, 400, "start"),
         ("/v1/city/consumption", {"utility": "coal"}, 422, "query.utility"),
     ],
@@ -361,3 +355,27 @@ def test_a_figure_wins_over_a_stale_marker(api_city: ApiCity) -> None:
     body = client.get(f"/v1/districts/{district}/consumption", params=span).json()
     assert [p["status"] for p in body["points"]] == ["ok", "ok"]
     assert body["total"]["status"] == "ok" and body["total"]["consumption"] > 0
+
+
+def test_a_window_the_limits_do_not_allow_is_answered_and_says_how(api_city: ApiCity) -> None:
+    """Schema-valid windows are never refused: too long for `every` → coarser, reversed →
+    swapped, beyond 120 months → cut; the Window-Adjusted header says so."""
+    client = api_city.client
+    year = {"every": "hour", "start": "2025-01-01", "end": "2026-01-01"}
+    r = client.get("/v1/city/consumption", params=year)
+    assert r.status_code == 200, r.text
+    assert r.json()["every"] == "day" and len(r.json()["points"]) == 365
+    assert "every=day" in r.headers["window-adjusted"]
+    reversed_ = client.get(
+        "/v1/city/consumption", params={"start": "2026-02-01", "end": "2026-01-01"}
+    )
+    assert reversed_.status_code == 200 and "swapped" in reversed_.headers["window-adjusted"]
+    assert len(reversed_.json()["points"]) == 31
+    ranked = client.get("/v1/rankings/dongs", params={"start": "2000-01-01", "end": "2026-01-01"})
+    assert ranked.status_code == 200 and ranked.json()["start"].startswith("2023-12-31")  # 732 d
+    assert "cut to" in ranked.headers["window-adjusted"]
+    plain = client.get("/v1/city/consumption", params={"start": "2026-01-01", "end": "2026-01-08"})
+    assert "window-adjusted" not in plain.headers
+    csv_year = client.get("/v1/open-data/consumption.csv", params=year | {"level": "city"})
+    assert csv_year.status_code == 200 and "every=day" in csv_year.headers["window-adjusted"]
+    assert "-day.csv" in csv_year.headers["content-disposition"]

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api import session
+from api.guards import MAX_BODY_BYTES
 from api.ratelimit import TokenBuckets
 from telemetry.db.tables import residents as residents_table
 from tests.civic.board_api import Person, codes, manager, residents, staff
@@ -48,7 +49,8 @@ def test_redeem_sets_a_signed_httponly_cookie_once(app: FastAPI) -> None:
     again = Person(TestClient(app)).post("/v1/board/redeem", {"code": code})
     assert again.status_code == 409 and again.json()["type"] == "/problems/code-used"
     wrong = Person(TestClient(app)).post("/v1/board/redeem", {"code": "0000-0000-0000"})
-    assert wrong.status_code == 400 and wrong.json()["type"] == "/problems/code-unknown"
+    # A well-formed code that opens nothing: a credential refused.
+    assert wrong.status_code == 401 and wrong.json()["type"] == "/problems/code-unknown"
 
 
 def test_a_forged_or_foreign_session_is_refused(app: FastAPI) -> None:
@@ -88,9 +90,9 @@ def test_refusals_are_problems(app: FastAPI) -> None:
     assert twice.status_code == 409 and twice.json()["type"] == "/problems/board-duplicate"
     assert a.post("/v1/board/posts/9999/support").status_code == 404
     bad = a.post("/v1/board/posts", PROPOSAL | {"dong": "2999999999"})
-    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "dong"
+    assert bad.status_code == 409 and bad.json()["errors"][0]["field"] == "dong"
     elsewhere = a.post("/v1/board/posts", PROPOSAL | {"site": "ind-1"})  # ind-1 is in another dong
-    assert elsewhere.status_code == 400 and elsewhere.json()["errors"][0]["field"] == "site"
+    assert elsewhere.status_code == 409 and elsewhere.json()["errors"][0]["field"] == "site"
     assert a.post("/v1/board/posts", PROPOSAL | {"site": "apt"}).status_code == 201
     html = a.post("/v1/board/posts", PROPOSAL | {"kind": "rant"})
     assert html.status_code == 422 and html.headers["content-type"] == "application/problem+json"
@@ -113,7 +115,7 @@ def test_staff_routes_need_the_admin_token(app: FastAPI) -> None:
 
 def test_bodies_and_rates_are_limited(app: FastAPI) -> None:
     (a,) = residents(app, 1)
-    big = a.post("/v1/board/posts", PROPOSAL | {"body": "x" * 70_000})
+    big = a.post("/v1/board/posts", PROPOSAL | {"body": "x" * (MAX_BODY_BYTES + 1)})
     assert big.status_code == 413
     app.state.board_limits["resident"] = TokenBuckets(0.001, 2)
     assert a.post("/v1/board/posts", PROPOSAL).status_code == 201
@@ -123,7 +125,7 @@ def test_bodies_and_rates_are_limited(app: FastAPI) -> None:
     app.state.board_limits["redeem"] = TokenBuckets(0.001, 1)
     tries = [Person(TestClient(app)).post("/v1/board/redeem", {"code": "0000-0000-0000"})]
     tries.append(Person(TestClient(app)).post("/v1/board/redeem", {"code": "0000-0000-0000"}))
-    assert [t.status_code for t in tries] == [400, 429]
+    assert [t.status_code for t in tries] == [401, 429]  # unknown code, then the limit
 
 
 def test_open_data_never_names_a_resident(app: FastAPI) -> None:

@@ -66,7 +66,7 @@ def test_who_may_publish_and_the_limits(app: FastAPI) -> None:
     (person,) = residents(app, 1)
     post_id = person.post("/v1/board/posts", {"kind": "data_request", "title": "Night use data",
                           "body": "please", "dong": city.APARTMENT_DONG[1]}).json()["id"]  # fmt: skip
-    assert _upload(app, SITE_TOKENS["apt"], CSV).status_code == 400  # no site named
+    assert _upload(app, SITE_TOKENS["apt"], CSV).status_code == 409  # no site named
     assert _upload(app, SITE_TOKENS["ind-1"], CSV, site="apt").status_code == 403
     assert _upload(app, "wrong", CSV, site="apt").status_code == 401
     big = b"a\n" + b"1\n" * datasets.MAX_BYTES

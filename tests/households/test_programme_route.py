@@ -196,8 +196,10 @@ def test_admin_only_known_programmes_and_sane_windows(evaluated: dict) -> None: 
     assert client.get(path).status_code == 401
     assert client.get(path, headers={"Authorization": "Bearer nope"}).status_code == 401
     assert _get(client, "/v1/admin/programmes/nope/evaluation").status_code == 404
-    bad = _get(client, path, start="2026-01-01", end="2025-01-01")
-    assert bad.status_code == 400
+    reversed_ = _get(client, path, start="2026-01-01", end="2025-01-01")  # answered, swapped
+    assert reversed_.status_code == 200 and "swapped" in reversed_.headers["window-adjusted"]
+    assert reversed_.json()["start"].startswith("2025-01-01")
+    assert _get(client, path, start="someday").status_code == 400
 
 
 def test_the_evaluation_reads_the_months_each_household_page_shows(evaluated: dict) -> None:  # type: ignore[type-arg]

@@ -113,7 +113,8 @@ def test_survey_story(
         f"/v1/surveys/rounds/{rid}/response",
         json={"answers": {"data_useful": 9, "policy_support": "yes"}},
     )
-    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "data_useful"
+    # Answers the body's schema allows, which do not fit the round's questions: a conflict.
+    assert wrong.status_code == 409 and wrong.json()["errors"][0]["field"] == "data_useful"
 
     # Paper responses: two at apt-b (district 29155), one at ind-1 (29170, industrial).
     for household, a in (
