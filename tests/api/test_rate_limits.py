@@ -107,7 +107,7 @@ def test_a_client_over_the_limit_gets_429_with_retry_after_and_ratelimit(
     answers = [
         clients[i % 2].post("/v1/board/redeem", json={"code": "0000-0000-0000"}) for i in range(6)
     ]
-    assert [r.status_code for r in answers] == [400] * 5 + [429]
+    assert [r.status_code for r in answers] == [401] * 5 + [429]
     for r in answers:
         assert r.headers["ratelimit-policy"] == '"redeem";q=5;w=50'
         assert STATE_ITEM.match(r.headers["ratelimit"]), r.headers["ratelimit"]
@@ -128,7 +128,7 @@ def test_in_process_buckets_tell_the_same(tmp_path: Path, engine: Engine) -> Non
     client = TestClient(app)
     first = client.post("/v1/board/redeem", json={"code": "0000-0000-0000"})
     second = client.post("/v1/board/redeem", json={"code": "0000-0000-0000"})
-    assert [first.status_code, second.status_code] == [400, 429]
+    assert [first.status_code, second.status_code] == [401, 429]
     assert POLICY_ITEM.match(second.headers["ratelimit-policy"])
     assert second.headers["ratelimit"].startswith('"redeem";r=0;t=')
 
@@ -180,7 +180,7 @@ def test_two_api_processes_count_one_budget(
         httpx.post(f"{base}/v1/board/redeem", json={"code": "0000-0000-0000"}, timeout=10)
         for base in (first, second, first, second, first, second)
     ]
-    assert [r.status_code for r in answers] == [400] * 5 + [429], [r.text for r in answers]
+    assert [r.status_code for r in answers] == [401] * 5 + [429], [r.text for r in answers]
     left = [re.fullmatch(r'"redeem";r=(\d+);t=(\d+)', r.headers["ratelimit"]) for r in answers]
     assert [int(m[1]) for m in left if m] == [4, 3, 2, 1, 0, 0]  # one budget, not two
     assert all(0 < int(m[2]) <= 50 for m in left if m)
