@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from devstack.city import Filled
 from devstack.platform import Platform
 from devstack.supervisor import Child
 
@@ -97,6 +98,32 @@ def staff_accounts(platform: Platform, accounts: Sequence[tuple[str, str, str]])
         elif role == "operator":
             print(f"Operators' fleet page:        {base}/operations  "
                   f"(sign in as {name}, password {password})", flush=True)  # fmt: skip
+    print(flush=True)
+
+
+def city_ready(filled: Filled | None, seconds: float) -> None:
+    """Where the city demo's set-up ended: the portal's dongs and districts, and when."""
+    if filled is None:
+        say(f"!! the portal did not answer after {seconds:.0f} s")
+    elif filled.done:
+        say(f"City set-up ended after {seconds:.0f} s: {filled.line()}.")
+    else:
+        say(f"!! city set-up incomplete after {seconds:.0f} s: {filled.line()}")
+
+
+def city_pages(platform: Platform, seconds: float) -> None:
+    """The pages worth opening once the city is on screen."""
+    base = platform.base_url()
+    print(f"The city is on screen ({seconds:.0f} s since the start). Open:")
+    for path, what in (
+        ("/map", "every dong coloured, or hatched and labelled where withheld"),
+        ("/", "the city now, the five districts' live figures"),
+        ("/map?period=month", "this month by dong"),
+        ("/building-types", "by building type"),
+        ("/districts/29200", "a district, its dongs and trend"),
+        ("/dongs/2920064000", "a dong's page (Hanam, with the phase-1 industrial complex)"),
+    ):
+        print(f"  {base}{path}   ({what})")
     print(flush=True)
 
 
