@@ -217,7 +217,10 @@ def run_demo(
             speed=speed,
             api_port=api_port,
             # The board and surveys' database in the work dir; a signing key per run.
-            extra_env={"ENERGY_API_SIGNING_KEY": secrets.token_urlsafe(32)},
+            extra_env={
+                "ENERGY_API_SIGNING_KEY": secrets.token_urlsafe(32),
+                **(city_demo.rollup_env(city) if city else {}),
+            },
             db_url=f"sqlite:///{workdir / 'platform.sqlite'}",
             api_config=local_api_config(workdir / "api.yaml"),
             registry=registry,

@@ -167,6 +167,14 @@ def fleet(
             "go on where a fast run over the past stopped",
         ),
     ] = None,
+    agent_logins: Annotated[
+        bool,
+        typer.Option(
+            "--agent-logins",
+            help="each agent logs in as itself (user = agent id, the configured password), "
+            "one connection each: a broker with per-agent accounts",
+        ),
+    ] = False,
     backfill_to: Annotated[
         str | None,
         typer.Option(
@@ -203,7 +211,10 @@ def fleet(
     if write_config is not None:
         write_sites_file(write_config, plan, _header(agents, meters_per_agent, seed, per_dong))
     console = Console(stderr=True)
-    pool = ClientPool(target, str(settings.mqtt_ca) if settings.mqtt_ca else None)
+    if agent_logins and connections is not None:
+        fail(COMPONENT, "--agent-logins gives each agent its own connection: drop --connections")
+    ca = str(settings.mqtt_ca) if settings.mqtt_ca else None
+    pool = ClientPool(target, ca, agent_logins)
     try:
         summary = run_fleet(plan, pool, options, console)
     except PoolError as exc:
@@ -222,6 +233,10 @@ def fleet_plan(
     ],
     seed: SeedOpt = 0,
     per_dong: PerDongOpt = 0,
+    base: Annotated[
+        Path | None,
+        typer.Option("--base", help="a sites file whose sites come first (e.g. the demo's)"),
+    ] = None,
 ) -> None:
     """Write the sites file of the fleet `fleet` would publish with the same options, and
     publish nothing: the registry the collector and API load before the fleet starts."""
@@ -229,7 +244,8 @@ def fleet_plan(
     from simulators.fleet.registry_file import write_sites_file
 
     plan = plan_fleet(agents, meters_per_agent, seed, per_dong=per_dong)
-    write_sites_file(write_config, plan, _header(agents, meters_per_agent, seed, per_dong))
+    header = _header(agents, meters_per_agent, seed, per_dong)
+    write_sites_file(write_config, plan, header, base)
     print(f"PLANNED sites={len(plan)} meters={sum(len(a.meters) for a in plan)}", flush=True)
 
 

@@ -264,7 +264,7 @@ def _backfill_loop(
     heapq.heapify(queue)
     bucket = TokenBucket(options.rate_limit)
     sent, last_said = 0, time.monotonic()
-    while queue and queue[0][0] <= end and not stop.is_set():
+    while queue and queue[0][0] < end and not stop.is_set():
         at, index = queue[0]
         agent = agents[index]
         readings = len(agent.states)
