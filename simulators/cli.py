@@ -167,6 +167,15 @@ def fleet(
             "go on where a fast run over the past stopped",
         ),
     ] = None,
+    stagger: Annotated[
+        float | None,
+        typer.Option(
+            "--stagger",
+            min=0.001,
+            help="with --backfill-to: spread the agents' reads over S seconds of each "
+            "interval [default: the whole interval]",
+        ),
+    ] = None,
     agent_logins: Annotated[
         bool,
         typer.Option(
@@ -203,7 +212,7 @@ def fleet(
         target = settings.mqtt_target()
         options = FleetOptions(
             interval, duration, cycles, rate_limit, speed, parse_start(start), connections,
-            step, parse_start(counters_from), _until(backfill_to),
+            step, parse_start(counters_from), _until(backfill_to), stagger,
         )  # fmt: skip
     except ValueError as exc:
         fail(COMPONENT, str(exc))

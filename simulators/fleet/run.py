@@ -43,6 +43,9 @@ class FleetOptions:
     # Publish the past instead: from `start` to this simulated time, `interval_s`
     # simulated seconds apart, as fast as `rate_limit` and the broker allow.
     backfill_to: float | None = None
+    # Agents' reads of the past spread over this many seconds of each interval (None: all
+    # of it); a short spread keeps the past's reads in few hours, so few periods to roll up.
+    stagger_s: float | None = None
 
 
 @dataclass
@@ -260,7 +263,8 @@ def _backfill_loop(
     start = agents[0].clock.start
     end = options.backfill_to or start
     step = options.interval_s
-    queue = [(start + step * i / len(agents), i) for i in range(len(agents))]
+    spread = min(step, options.stagger_s or step)
+    queue = [(start + spread * i / len(agents), i) for i in range(len(agents))]
     heapq.heapify(queue)
     bucket = TokenBucket(options.rate_limit)
     sent, last_said = 0, time.monotonic()

@@ -307,3 +307,17 @@ def test_fleet_plan_after_a_base_sites_file(tmp_path: Path) -> None:
     # the demo's households and units, named relative to it, are found from elsewhere
     assert city.households.households.keys() == demo.households.households.keys()
     assert city.units.keys() == demo.units.keys() and city.units
+
+
+def test_backfill_stagger_keeps_each_rounds_reads_together(broker) -> None:
+    sub = Subscriber(broker)
+    try:
+        past = run_fleet("--agents", "20", "--meters-per-agent", "1", "--interval", "86400",
+                         "--stagger", "600", "--start", "2026-11-01T00:00:00+00:00",
+                         "--backfill-to", "2026-11-04T00:00:00+00:00", "--mqtt-url", broker.url)  # fmt: skip
+        assert past.returncode == 0, past.stderr
+        wait_until(lambda: sub.readings() >= 60, 15)
+    finally:
+        sub.close()
+    offsets = {(b.readings[0].ts.timestamp() - 1761955200) % 86400 for b in sub.batches}
+    assert len(sub.batches) == 60 and max(offsets) < 600
