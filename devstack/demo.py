@@ -239,6 +239,9 @@ def run_demo(
                 platform.base_url(), platform.children, city_demo.SETUP_TIMEOUT_S
             )
             console.city_ready(filled, time.monotonic() - began)
+            running = [(name, pid) for name, pid, _ports in services(broker, influx)]
+            running += [(c.name, c.pid) for c in platform.children]
+            console.cpu_use(running, time.monotonic() - began)
         console.announce(platform, services(broker, influx), workdir)
         console.households(link, slips)
         console.staff_accounts(platform, staff)

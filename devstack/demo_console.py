@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import resource
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import httpx
 
 from devstack.city import Filled
 from devstack.platform import Platform
-from devstack.supervisor import Child
+from devstack.supervisor import Child, cpu_seconds
 
 
 def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
@@ -109,6 +110,17 @@ def city_ready(filled: Filled | None, seconds: float) -> None:
         say(f"City set-up ended after {seconds:.0f} s: {filled.line()}.")
     else:
         say(f"!! city set-up incomplete after {seconds:.0f} s: {filled.line()}")
+
+
+def cpu_use(processes: Sequence[tuple[str, int | None]], seconds: float) -> None:
+    """CPU seconds each process used so far, and of the finished ones (the fleet over the
+    past, the set-up commands), against the wall time: what the city costs this box."""
+    used = [(name, cpu_seconds(pid)) for name, pid in processes]
+    finished = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used.append(("finished children", finished.ru_utime + finished.ru_stime))
+    total = sum(c for _n, c in used)
+    top = ", ".join(f"{name} {c:.0f}" for name, c in sorted(used, key=lambda x: -x[1]) if c >= 1)
+    say(f"CPU seconds during set-up ({seconds:.0f} s, {total / seconds:.2f} cores): {top}")
 
 
 def city_pages(platform: Platform, seconds: float) -> None:
