@@ -224,6 +224,7 @@ def run_demo(
             db_url=f"sqlite:///{workdir / 'platform.sqlite'}",
             api_config=local_api_config(workdir / "api.yaml"),
             registry=registry,
+            **({"rollup_interval_s": city_demo.ROLLUP_INTERVAL_S} if city else {}),
         )
         console.say("Starting the collector, rollups, API, simulators and agents ...")
         platform.start()
