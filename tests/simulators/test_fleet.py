@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -321,3 +322,50 @@ def test_backfill_stagger_keeps_each_rounds_reads_together(broker) -> None:
         sub.close()
     offsets = {(b.readings[0].ts.timestamp() - 1761955200) % 86400 for b in sub.batches}
     assert len(sub.batches) == 60 and max(offsets) < 600
+
+
+def test_agent_logins_publish_under_each_agents_own_account(tmp_path: Path) -> None:
+    """--agent-logins: each agent logs in as itself, so a broker with per-agent accounts
+    and ACLs (deploy/mosquitto, the compose city profile) takes every agent's batches."""
+    from simulators.fleet.registry_file import write_sites_file
+    from telemetry.broker_acl import registry_acl
+    from tests.security.conftest import make_password_file
+
+    sites = tmp_path / "fleet.yaml"
+    write_sites_file(sites, plan_fleet(3, 1, 5), "agent logins")
+    registry = load_registry(sites)
+    agents = [a.agent for a in plan_fleet(3, 1, 5)]
+    make_password_file(
+        tmp_path / "passwd", {"collector": "c-pass", **dict.fromkeys(agents, "a-pass")}
+    )
+    (tmp_path / "acl").write_text(registry_acl(registry))
+    conf = (f"listener {{port}} 127.0.0.1\nallow_anonymous false\n"
+            f"password_file {tmp_path / 'passwd'}\nacl_file {tmp_path / 'acl'}\n")  # fmt: skip
+    server = MosquittoServer(tmp_path / "broker", conf_text=conf)
+    server.start()
+    got: list[str] = []
+    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
+                         client_id="counter", protocol=MQTTProtocolVersion.MQTTv5)  # fmt: skip
+    client.username_pw_set("collector", "c-pass")
+    client.on_message = lambda _c, _u, msg: got.append(msg.topic)
+    try:
+        subscribed = threading.Event()
+        client.on_subscribe = lambda *_a: subscribed.set()
+        client.connect(server.host, server.port)
+        client.loop_start()
+        client.subscribe("energy/v1/+/+/readings", 1)
+        assert subscribed.wait(10)
+        env = {**os.environ, "ENERGY_MQTT_PASSWORD": "a-pass"}
+        done = subprocess.run(
+            [sys.executable, "-m", "simulators", "fleet", "--agents", "3", "--meters-per-agent",
+             "1", "--seed", "5", "--interval", "0.1", "--cycles", "1", "--agent-logins",
+             "--mqtt-url", server.url],
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        wait_until(lambda: len(got) >= 3, 15)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+        server.stop()
+    assert sorted(t.split("/")[3] for t in got) == sorted(agents)
