@@ -3,7 +3,7 @@
 The fleet generator (`python -m simulators fleet-plan`) plans sites over the five
 districts by households, with a floor of sites in each of the 96 dongs; its sites
 join the phase-1 sites in one registry for the collector, rollups and API. A fast
-fleet then publishes the past weeks (simulated time ending now, coarse reads and
+fleet then publishes the past days (simulated time ending now, coarse reads and
 integration steps so it fits in minutes on two cores), and a real-time fleet goes
 on from there: its counters continue where the past stopped, so the rollups see no
 reset. Set-up ends when the portal's map has a figure or a withholding reason for
@@ -50,7 +50,6 @@ class City:
     history_days: float = 7.0
     history_read_s: float = DAY_S
     history_step_s: float = 3600.0  # counters integrated in hours over the past
-
     live_read_s: float = 60.0
     seed: int = 1
 
