@@ -291,6 +291,7 @@ def test_a_floor_of_sites_in_every_dong() -> None:
     assert set(per_dong) == set(geo.dongs) and min(per_dong.values()) >= 3
 
 
+@pytest.mark.usefixtures("processes")  # python -m simulators
 def test_fleet_plan_after_a_base_sites_file(tmp_path: Path) -> None:
     """`fleet-plan --base`: the demo's sites first, then the fleet's, one registry."""
     target = tmp_path / "elsewhere" / "city.yaml"
@@ -324,6 +325,7 @@ def test_backfill_stagger_keeps_each_rounds_reads_together(broker) -> None:
     assert len(sub.batches) == 60 and max(offsets) < 600
 
 
+@pytest.mark.usefixtures("processes")  # python -m simulators
 def test_agent_logins_publish_under_each_agents_own_account(tmp_path: Path) -> None:
     """--agent-logins: each agent logs in as itself, so a broker with per-agent accounts
     and ACLs (deploy/mosquitto, the compose city profile) takes every agent's batches."""
