@@ -59,8 +59,9 @@ from bench.city_figures import (
     verdict,
     weighted_percentile,
 )
-from bench.city_procs import cpu_s, disk_mb, python, rss_mb, stop_all, wait_ready
+from bench.city_procs import disk_mb, python, rss_mb, stop_all, wait_ready
 from devstack import InfluxServer, MosquittoServer, free_port
+from devstack.supervisor import cpu_seconds as cpu_s
 from simulators.fleet.plan import plan_fleet
 from simulators.fleet.registry_file import write_sites_file
 from telemetry.influxql import InfluxQL

@@ -24,13 +24,15 @@ from typing import Annotated
 import typer
 import yaml
 
+from devstack import city as city_demo
 from devstack import demo_console as console
+from devstack.city import City
 from devstack.errors import DevstackError
 from devstack.influx import InfluxServer
 from devstack.mosquitto import MosquittoServer
 from devstack.platform import READY_TIMEOUT_S, Platform, local_api_config
 from devstack.ports import port_open, shifted_config
-from devstack.supervisor import PROJECT_ROOT, python_module
+from devstack.supervisor import PROJECT_ROOT, Child, python_module
 from telemetry.db.tables import STAFF_ROLES
 
 DEFAULT_CONFIG = Path("config/sites/demo.yaml")
@@ -163,9 +165,38 @@ def add_staff(platform: Platform, config: Path) -> list[tuple[str, str, str]]:
     return made
 
 
-def run_demo(speed: float, api_port: int, workdir: Path, port_offset: int, fresh: bool) -> None:
+def start_city(platform: Platform, city: City) -> tuple[Child, str]:
+    """The fast fleet over the city's past (its child, and when that past began)."""
+    now = time.time()
+    console.say(
+        f"City: {city.sites} simulated sites, {city.sites * city.meters_per_site} meters; "
+        f"publishing the past {city.history_days:g} days fast "
+        f"({city.history_readings:,.0f} readings) ..."
+    )
+    child = platform.start_fleet("fleet-history", *city_demo.history_flags(city, now))
+    return child, city_demo.history_start(city, now)
+
+
+def city_live(platform: Platform, city: City, history: Child, began: str) -> None:
+    """Once the past is published: the real-time fleet, going on from it."""
+    city_demo.wait_for_exit(history, city_demo.SETUP_TIMEOUT_S)
+    platform.children.remove(history)  # it was meant to end: neither an exit nor running
+    console.say("City: the past is published; the real-time fleet starts ...")
+    platform.start_fleet("fleet", *city_demo.live_flags(city, began))
+
+
+def run_demo(
+    speed: float,
+    api_port: int,
+    workdir: Path,
+    port_offset: int,
+    fresh: bool,
+    city: City | None = None,
+) -> None:
+    began = time.monotonic()
     prepare_workdir(workdir, fresh)
     config = shifted_config(PROJECT_ROOT / DEFAULT_CONFIG, workdir / "sites.yaml", port_offset)
+    registry = city_demo.write_registry(city, config, workdir) if city else None
     stop_requested: list[bool] = []
     signal.signal(signal.SIGTERM, lambda _sig, _frame: stop_requested.append(True))
     # Ctrl-C even when started from a shell that ignores SIGINT for background jobs.
@@ -186,20 +217,37 @@ def run_demo(speed: float, api_port: int, workdir: Path, port_offset: int, fresh
             speed=speed,
             api_port=api_port,
             # The board and surveys' database in the work dir; a signing key per run.
-            extra_env={"ENERGY_API_SIGNING_KEY": secrets.token_urlsafe(32)},
+            extra_env={
+                "ENERGY_API_SIGNING_KEY": secrets.token_urlsafe(32),
+                **(city_demo.rollup_env(city) if city else {}),
+            },
             db_url=f"sqlite:///{workdir / 'platform.sqlite'}",
             api_config=local_api_config(workdir / "api.yaml"),
+            registry=registry,
+            **({"rollup_interval_s": city_demo.ROLLUP_INTERVAL_S} if city else {}),
         )
         console.say("Starting the collector, rollups, API, simulators and agents ...")
         platform.start()
         if not wait_for_api(platform):
             console.say("!! the API did not open its port; see its log")
+        history = start_city(platform, city) if city else None
         link, slips = demo_households(platform)
         seed_board(platform)
         staff = add_staff(platform, config)
+        if city and history:
+            city_live(platform, city, *history)
+            filled = city_demo.wait_until_filled(
+                platform.base_url(), platform.children, city_demo.SETUP_TIMEOUT_S
+            )
+            console.city_ready(filled, time.monotonic() - began)
+            running = [(name, pid) for name, pid, _ports in services(broker, influx)]
+            running += [(c.name, c.pid) for c in platform.children]
+            console.cpu_use(running, time.monotonic() - began)
         console.announce(platform, services(broker, influx), workdir)
         console.households(link, slips)
         console.staff_accounts(platform, staff)
+        if city:
+            console.city_pages(platform, time.monotonic() - began)
         watch(platform, stop_requested)
     except KeyboardInterrupt:
         pass
@@ -226,13 +274,24 @@ def main(
     workdir: Annotated[Path, typer.Option("--workdir", help="state and logs")] = Path("var/demo"),
     port_offset: Annotated[int, typer.Option("--port-offset", help="shift every Modbus port")] = 0,
     fresh: Annotated[bool, typer.Option("--fresh/--keep", help="start from empty data")] = True,
+    city: Annotated[
+        bool, typer.Option("--city", help="add a simulated city over all 96 dongs")
+    ] = False,
+    city_meters: Annotated[
+        int, typer.Option("--city-meters", min=1, help="the city's meters (implies --city)")
+    ] = City.meters,
+    city_days: Annotated[
+        float, typer.Option("--city-days", min=1.0, help="days of the city's past, published first")
+    ] = City.history_days,
 ) -> None:
     """Run the whole platform locally until Ctrl-C."""
     if port_open("127.0.0.1", api_port):
         typer.echo(f"port {api_port} is taken: pass --api-port N", err=True)
         raise typer.Exit(2)
+    wanted = city or city_meters != City.meters or city_days != City.history_days
+    plan = City(meters=city_meters, history_days=city_days) if wanted else None
     try:
-        run_demo(speed, api_port, workdir.resolve(), port_offset, fresh)
+        run_demo(speed, api_port, workdir.resolve(), port_offset, fresh, plan)
     except DevstackError as exc:
         typer.echo(f"demo failed: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import resource
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from devstack.city import Filled
 from devstack.platform import Platform
-from devstack.supervisor import Child
+from devstack.supervisor import Child, cpu_seconds
 
 
 def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
@@ -97,6 +99,43 @@ def staff_accounts(platform: Platform, accounts: Sequence[tuple[str, str, str]])
         elif role == "operator":
             print(f"Operators' fleet page:        {base}/operations  "
                   f"(sign in as {name}, password {password})", flush=True)  # fmt: skip
+    print(flush=True)
+
+
+def city_ready(filled: Filled | None, seconds: float) -> None:
+    """Where the city demo's set-up ended: the portal's dongs and districts, and when."""
+    if filled is None:
+        say(f"!! the portal did not answer after {seconds:.0f} s")
+    elif filled.done:
+        say(f"City set-up ended after {seconds:.0f} s: {filled.line()}.")
+    else:
+        say(f"!! city set-up incomplete after {seconds:.0f} s: {filled.line()}")
+
+
+def cpu_use(processes: Sequence[tuple[str, int | None]], seconds: float) -> None:
+    """CPU seconds each process used so far, and of the finished ones (the fleet over the
+    past, the set-up commands), against the wall time: what the city costs this box."""
+    used = [(name, cpu_seconds(pid)) for name, pid in processes]
+    finished = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used.append(("finished children", finished.ru_utime + finished.ru_stime))
+    total = sum(c for _n, c in used)
+    top = ", ".join(f"{name} {c:.0f}" for name, c in sorted(used, key=lambda x: -x[1]) if c >= 1)
+    say(f"CPU seconds during set-up ({seconds:.0f} s, {total / seconds:.2f} cores): {top}")
+
+
+def city_pages(platform: Platform, seconds: float) -> None:
+    """The pages worth opening once the city is on screen."""
+    base = platform.base_url()
+    print(f"The city is on screen ({seconds:.0f} s since the start). Open:")
+    for path, what in (
+        ("/map", "every dong coloured, or hatched and labelled where withheld"),
+        ("/", "the city now, the five districts' live figures"),
+        ("/map?period=month", "this month by dong"),
+        ("/building-types", "by building type"),
+        ("/districts/29200", "a district, its dongs and trend"),
+        ("/dongs/2920064000", "a dong's page (Hanam, with the phase-1 industrial complex)"),
+    ):
+        print(f"  {base}{path}   ({what})")
     print(flush=True)
 
 

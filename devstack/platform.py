@@ -27,7 +27,7 @@ from devstack.supervisor import (
 
 READY_TIMEOUT_S = 60.0
 # Sources stop first so that in-flight data drains through the rest.
-_STOP_RANK = {"simulators": 0, "agent": 1, "collector": 2, "rollup": 3, "api": 4}
+_STOP_RANK = {"simulators": 0, "fleet": 0, "agent": 1, "collector": 2, "rollup": 3, "api": 4}
 
 
 def agent_ids(config: Path) -> list[str]:
@@ -78,7 +78,14 @@ class Platform:
     # The platform database (board, surveys) and the API's config; None: the API's defaults.
     db_url: str | None = None
     api_config: Path | None = None
+    # The registry the collector, rollups and API load, when it holds more than the
+    # meters this platform serves (the city demo's fleet sites); None: `config`.
+    registry: Path | None = None
     children: list[Child] = field(default_factory=list)
+
+    @property
+    def sites(self) -> Path:
+        return self.registry or self.config
 
     @property
     def env(self) -> dict[str, str]:
@@ -109,6 +116,11 @@ class Platform:
         served = f"modbus {ports[0]}-{ports[-1]}" if ports else ""
         return self._spawn("simulators", argv, served).wait_for_line("READY", READY_TIMEOUT_S)
 
+    def start_fleet(self, name: str, *flags: str) -> Child:
+        """`python -m simulators fleet FLAGS` against this platform's broker."""
+        argv = python_module("simulators", "fleet", *flags, "--mqtt-url", self.mqtt_url)
+        return self._spawn(name, argv)
+
     def start_agents(self) -> None:
         (self.workdir / "outbox").mkdir(parents=True, exist_ok=True)
         for agent in agent_ids(self.config):
@@ -126,7 +138,7 @@ class Platform:
     def start_collector(self) -> None:
         argv = python_module(
             "collector",
-            *("run", "--config", str(self.config), "--mqtt-url", self.mqtt_url),
+            *("run", "--config", str(self.sites), "--mqtt-url", self.mqtt_url),
             *self.influx_flags(),
             *("--instance", "demo"),
         )
@@ -135,7 +147,7 @@ class Platform:
     def rollup_argv(self, *extra: str) -> list[str]:
         argv = python_module(
             "collector",
-            *("rollup", "--config", str(self.config)),
+            *("rollup", "--config", str(self.sites)),
             *self.influx_flags(),
             *("--influx-public-bucket", self.public_bucket),
             *extra,
@@ -170,7 +182,7 @@ class Platform:
         argv = python_module(
             "api",
             *("--host", "127.0.0.1", "--port", str(self.api_port)),
-            *("--config", str(self.config)),
+            *("--config", str(self.sites)),
             *self.influx_flags(),
             *("--influx-public-bucket", self.public_bucket),
             *self.db_flags(),
@@ -203,7 +215,7 @@ class Platform:
         """`python -m api ARGS --config SITES --db-url URL`: an operator's command on this
         platform's registry and database."""
         return subprocess.run(
-            python_module("api", *args, "--config", str(self.config), *self.db_flags()),
+            python_module("api", *args, "--config", str(self.sites), *self.db_flags()),
             input=stdin,
             capture_output=True,
             text=True,

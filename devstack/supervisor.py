@@ -8,6 +8,7 @@ stops the children in the order it chooses.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -95,6 +96,15 @@ class Child:
         raise DevstackError(
             f"{self.name}: no {marker} line after {timeout:.0f} s:\n{self.log_tail()}"
         )
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def newly_exited(children: Iterable[Child]) -> list[Child]:

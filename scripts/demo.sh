@@ -1,7 +1,10 @@
 #!/bin/sh
 # The one-command demo on a fresh Debian machine (no Docker needed):
 #
-#   scripts/demo.sh [--speed X] [--api-port N]
+#   scripts/demo.sh [--speed X] [--api-port N] [--city] [--city-meters N] [--city-days N]
+#
+# --city adds a simulated city over all 96 dongs (devstack/README.md "The city demo");
+# the console says when its set-up ends and which pages to open.
 #
 # Installs what is missing (mosquitto, influxdb, nginx-light, socat, python3-venv, npm;
 # as root or through sudo), makes .venv with the project installed, then runs

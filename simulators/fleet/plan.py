@@ -4,6 +4,10 @@ A district is drawn with probability proportional to its households
 (config/geo/districts.yaml), a dong uniformly within it; a building type from
 the city's mix; each site has one agent with `meters_per_agent` meters whose
 utilities suit the building. Everything is drawn from the seed.
+
+`per_dong` (the city demo) first gives every dong that many sites, so that
+a small city still has something in each of the 96 (the geography has no
+households per dong to weigh them by); the rest are drawn as above.
 """
 
 from __future__ import annotations
@@ -52,18 +56,26 @@ class FleetAgent:
 
 
 def plan_fleet(
-    agents: int, meters_per_agent: int, seed: int, geography: Geography | None = None
+    agents: int,
+    meters_per_agent: int,
+    seed: int,
+    geography: Geography | None = None,
+    per_dong: int = 0,
 ) -> list[FleetAgent]:
     geo = geography or load_geography()
     rng = random.Random(seed)
     districts = sorted(geo.districts.values(), key=lambda d: d.code)
     weights = [d.households or d.population or 1 for d in districts]
     dongs = {d.code: sorted(geo.dongs_of(d.code), key=lambda x: x.code) for d in districts}
+    every_dong = [(d, dong) for d in districts for dong in dongs[d.code]]
     types = [b for b in BUILDING_MIX]
     out: list[FleetAgent] = []
     for i in range(agents):
-        district = rng.choices(districts, weights)[0]
-        dong = rng.choice(dongs[district.code])
+        if i < per_dong * len(every_dong):  # the floor first, dong by dong in turn
+            district, dong = every_dong[i % len(every_dong)]
+        else:
+            district = rng.choices(districts, weights)[0]
+            dong = rng.choice(dongs[district.code])
         building, kind, _ = rng.choices(types, [w for *_, w in types])[0]
         households = _households(building, rng)
         site = f"fleet-{i:05d}"

@@ -37,7 +37,12 @@ class Conn:
 
 
 class ClientPool:
-    def __init__(self, target: MqttTarget, ca: str | None = None) -> None:
+    def __init__(
+        self, target: MqttTarget, ca: str | None = None, agent_logins: bool = False
+    ) -> None:
+        # agent_logins: each connection logs in as its client id (an agent's own broker
+        # account, with the target's password), as behind a broker with per-agent ACLs.
+        self.agent_logins = agent_logins
         self.target = target
         self.ca = ca
         self.conns: list[Conn] = []
@@ -53,8 +58,9 @@ class ClientPool:
             protocol=MQTTProtocolVersion.MQTTv5,
         )
         client.max_inflight_messages_set(MAX_INFLIGHT)
-        if self.target.username:
-            client.username_pw_set(self.target.username, self.target.password)
+        user = client_id if self.agent_logins else self.target.username
+        if user:
+            client.username_pw_set(user, self.target.password)
         if self.target.tls:
             client.tls_set(ca_certs=self.ca, cert_reqs=ssl.CERT_REQUIRED)
         client.will_set(will_topic, will_payload, qos=1, retain=True)

@@ -36,11 +36,33 @@ def sites_document(fleet: list[FleetAgent]) -> dict:
     return {"sites": sites}
 
 
-def write_sites_file(path: Path, fleet: list[FleetAgent], header: str) -> None:
+# Top-level keys of a sites file naming other files relative to it.
+RELATIVE_KEYS = ("profiles_dir", "programmes", "households", "units")
+
+
+def with_base(document: dict, base: Path) -> dict:
+    """The fleet's sites after those of a sites file `base` (its other keys kept, its
+    relative paths made absolute so the result can live anywhere): a demo's real sites
+    and a simulated city in one registry."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    merged = yaml.load(base.read_text(encoding="utf-8"), Loader=loader)
+    for key in RELATIVE_KEYS:
+        if isinstance(merged.get(key), str) and not Path(merged[key]).is_absolute():
+            merged[key] = str((base.resolve().parent / merged[key]).resolve())
+    merged["sites"] = [*merged.get("sites", []), *document["sites"]]
+    return merged
+
+
+def write_sites_file(
+    path: Path, fleet: list[FleetAgent], header: str, base: Path | None = None
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    document = sites_document(fleet)
+    if base is not None:
+        document = with_base(document, base)
     # libyaml's emitter when present: the pure-Python one took 22 s for 50,000 sites
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    text = yaml.dump(sites_document(fleet), Dumper=dumper, allow_unicode=True, sort_keys=False)
+    text = yaml.dump(document, Dumper=dumper, allow_unicode=True, sort_keys=False)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(f"# {header}\n{text}", encoding="utf-8")
     tmp.replace(path)

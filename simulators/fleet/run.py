@@ -14,7 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from simulators.clock import SimClock
 from simulators.fleet.plan import FleetAgent
 from simulators.fleet.pool import ClientPool, Conn
-from simulators.model.state import MeterState
+from simulators.model.spec import LoadSpec
+from simulators.model.state import DEFAULT_STEP_S, MeterState
 from telemetry import __version__
 from telemetry.config.cli import stop_on_signals
 from telemetry.models import AgentState, AgentStatus, Reading, ReadingBatch, offline_will
@@ -33,6 +34,18 @@ class FleetOptions:
     speed: float = 1.0
     start: float | None = None
     connections: int | None = None  # agents share this many connections (None: one each)
+    # Seconds of simulated time per integration step, and when the counters started
+    # (None: at the start). A fleet that goes on where a fast one publishing the past
+    # stopped starts its counters where that one did, with the same step, so they
+    # carry on without a reset; it integrates the past once, then in DEFAULT_STEP_S.
+    step_s: float = DEFAULT_STEP_S
+    counters_from: float | None = None
+    # Publish the past instead: from `start` to this simulated time, `interval_s`
+    # simulated seconds apart, as fast as `rate_limit` and the broker allow.
+    backfill_to: float | None = None
+    # Agents' reads of the past spread over this many seconds of each interval (None: all
+    # of it); a short spread keeps the past's reads in few hours, so few periods to roll up.
+    stagger_s: float | None = None
 
 
 @dataclass
@@ -56,17 +69,19 @@ class Summary:
 class FleetAgentRuntime:
     """One agent: its connection, its meters' states and its sequence number."""
 
-    def __init__(self, plan: FleetAgent, conn: Conn, clock: SimClock) -> None:
+    def __init__(
+        self, plan: FleetAgent, conn: Conn, clock: SimClock, options: FleetOptions | None = None
+    ) -> None:
         self.plan = plan
         self.conn = conn
         self.clock = clock
-        self.states = [(m, MeterState.for_spec(m.spec, clock.start)) for m in plan.meters]
+        self.states = [(m, _state(m.spec, clock.start, options)) for m in plan.meters]
         self.seq = 0
         self.cycles = 0
         self.topic = readings_topic(plan.site, plan.agent)
 
-    def batch(self) -> ReadingBatch:
-        t = self.clock.now()
+    def batch(self, at: float | None = None) -> ReadingBatch:
+        t = self.clock.now() if at is None else at
         ts = datetime.fromtimestamp(t, UTC)
         readings = [
             Reading(meter=m.id, utility=m.utility, ts=ts, values=state.snapshot(t))
@@ -87,6 +102,17 @@ class FleetAgentRuntime:
             outbox_depth=0,
             dropped_batches=0,
         ).to_json()
+
+
+def _state(spec: LoadSpec, start: float, options: FleetOptions | None) -> MeterState:
+    if options is None:
+        return MeterState.for_spec(spec, start)
+    began = start if options.counters_from is None else min(options.counters_from, start)
+    state = MeterState.for_spec(spec, began, options.step_s)
+    if began < start:
+        state.advance(start)
+        state.step_s = DEFAULT_STEP_S
+    return state
 
 
 class TokenBucket:
@@ -115,7 +141,10 @@ def run_fleet(
 ) -> Summary:
     clock = SimClock.starting(options.start, options.speed)
     conns = _connections(fleet, pool, options.connections)
-    agents = [FleetAgentRuntime(plan, conns[i % len(conns)], clock) for i, plan in enumerate(fleet)]
+    agents = [
+        FleetAgentRuntime(plan, conns[i % len(conns)], clock, options)
+        for i, plan in enumerate(fleet)
+    ]
     pool.connect_all()
     for a in agents:
         pool.publish(
@@ -126,7 +155,10 @@ def run_fleet(
         )
     stop = stop_on_signals()
     began = time.monotonic()
-    summary = _publish_loop(agents, pool, options, console, stop, began)
+    if options.backfill_to is not None:
+        summary = _backfill_loop(agents, pool, options, console, stop)
+    else:
+        summary = _publish_loop(agents, pool, options, console, stop, began)
     for a in agents:  # a clean exit says offline itself (the will is for crashes)
         pool.publish(
             a.conn,
@@ -216,6 +248,48 @@ def _publish_loop(
             completed=sent_batches if total_cycles else task_total(options, elapsed),
             rate=pool.acked_readings / elapsed,
         )
+    return pool.acked_messages, pool.acked_readings
+
+
+def _backfill_loop(
+    agents: list[FleetAgentRuntime],
+    pool: ClientPool,
+    options: FleetOptions,
+    console: Console,
+    stop: threading.Event,
+) -> tuple[int, int]:
+    """The past in simulated-time order, each agent every `interval_s` simulated seconds
+    (staggered), as fast as allowed: a loaded box publishes it slower, never sparser."""
+    start = agents[0].clock.start
+    end = options.backfill_to or start
+    step = options.interval_s
+    spread = min(step, options.stagger_s or step)
+    queue = [(start + spread * i / len(agents), i) for i in range(len(agents))]
+    heapq.heapify(queue)
+    bucket = TokenBucket(options.rate_limit)
+    sent, last_said = 0, time.monotonic()
+    while queue and queue[0][0] < end and not stop.is_set():
+        at, index = queue[0]
+        agent = agents[index]
+        readings = len(agent.states)
+        wait = bucket.wait_time(readings)
+        if wait > 0:
+            pool.service(min(wait, 0.05))
+            continue
+        heapq.heappop(queue)
+        bucket.take(readings)
+        pool.publish(agent.conn, agent.topic, agent.batch(at).to_json(), readings)
+        heapq.heappush(queue, (at + step, index))
+        sent += 1
+        if sent % 50 == 0:
+            pool.service(0)
+        while pool.inflight() > MAX_UNACKED:
+            pool.service(0.01)
+        if time.monotonic() - last_said >= 10:
+            last_said = time.monotonic()
+            reached = datetime.fromtimestamp(at, UTC).isoformat(timespec="minutes")
+            console.print(f"fleet backfill: {sent} batches, simulated time {reached}")
+    pool.drain(DRAIN_TIMEOUT_S)
     return pool.acked_messages, pool.acked_readings
 
 

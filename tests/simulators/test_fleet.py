@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -248,3 +249,125 @@ def test_sites_spread_like_households() -> None:
     assert all(a.dong in geo.dongs and geo.dongs[a.dong].district == a.district for a in fleet)
     assert len({a.dong for a in fleet}) > 60  # dongs are spread, not a handful
     assert plan_fleet(50, 3, seed=3) == plan_fleet(50, 3, seed=3)
+
+
+def test_backfill_publishes_every_past_reading_in_order_and_the_present_goes_on(broker) -> None:
+    """--backfill-to: each agent once per --interval simulated seconds from --start to the
+    end, in time order; a real-time fleet --counters-from that start continues each
+    counter where the past left it (no reset for the rollups to count)."""
+    start, end = "2026-11-01T00:00:00+00:00", "2026-11-03T00:00:00+00:00"
+    plan = ["--agents", "4", "--meters-per-agent", "2", "--seed", "7", "--per-dong", "0"]
+    sub = Subscriber(broker)
+    try:
+        past = run_fleet(*plan, "--interval", "21600", "--start", start, "--backfill-to", end,
+                         "--step", "3600", "--mqtt-url", broker.url)  # fmt: skip
+        assert past.returncode == 0, past.stderr
+        assert sent(past.stdout) == (4 * 8, 4 * 8 * 2)  # two days of 6-hour reads
+        wait_until(lambda: sub.readings() >= 64, 15)
+        now = run_fleet(*plan, "--interval", "1", "--cycles", "1", "--counters-from", start,
+                        "--step", "3600", "--mqtt-url", broker.url)  # fmt: skip
+        assert now.returncode == 0, now.stderr
+        wait_until(lambda: sub.readings() >= 72, 15)
+    finally:
+        sub.close()
+    assert not sub.errors
+    series: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for b in sub.batches:
+        for r in b.readings:
+            counter = next(v for k, v in r.values.items() if k.endswith(("_kwh", "_m3")))
+            series[(b.agent, r.meter)].append((r.ts.timestamp(), counter))
+    for key, points in series.items():
+        times = [t for t, _v in points]
+        assert times == sorted(times), key
+        assert min(times) >= 1761955200 and len(points) == 9, key  # 8 past + 1 now
+        values = [v for _t, v in points]
+        assert values == sorted(values), (key, values)  # counters only grow
+
+
+def test_a_floor_of_sites_in_every_dong() -> None:
+    geo = load_geography()
+    fleet = plan_fleet(96 * 3 + 40, 5, seed=1, geography=geo, per_dong=3)
+    per_dong = Counter(a.dong for a in fleet)
+    assert set(per_dong) == set(geo.dongs) and min(per_dong.values()) >= 3
+
+
+@pytest.mark.usefixtures("processes")  # python -m simulators
+def test_fleet_plan_after_a_base_sites_file(tmp_path: Path) -> None:
+    """`fleet-plan --base`: the demo's sites first, then the fleet's, one registry."""
+    target = tmp_path / "elsewhere" / "city.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "simulators", "fleet-plan", "--agents", "100",
+         "--meters-per-agent", "5", "--per-dong", "1", "--base", "config/sites/demo.yaml",
+         "--write-config", str(target)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    demo = load_registry("config/sites/demo.yaml")
+    city = load_registry(target)
+    assert list(city.sites)[: len(demo.sites)] == list(demo.sites)
+    assert len(city.sites) == len(demo.sites) + 100
+    # the demo's households and units, named relative to it, are found from elsewhere
+    assert city.households.households.keys() == demo.households.households.keys()
+    assert city.units.keys() == demo.units.keys() and city.units
+
+
+def test_backfill_stagger_keeps_each_rounds_reads_together(broker) -> None:
+    sub = Subscriber(broker)
+    try:
+        past = run_fleet("--agents", "20", "--meters-per-agent", "1", "--interval", "86400",
+                         "--stagger", "600", "--start", "2026-11-01T00:00:00+00:00",
+                         "--backfill-to", "2026-11-04T00:00:00+00:00", "--mqtt-url", broker.url)  # fmt: skip
+        assert past.returncode == 0, past.stderr
+        wait_until(lambda: sub.readings() >= 60, 15)
+    finally:
+        sub.close()
+    offsets = {(b.readings[0].ts.timestamp() - 1761955200) % 86400 for b in sub.batches}
+    assert len(sub.batches) == 60 and max(offsets) < 600
+
+
+@pytest.mark.usefixtures("processes")  # python -m simulators
+def test_agent_logins_publish_under_each_agents_own_account(tmp_path: Path) -> None:
+    """--agent-logins: each agent logs in as itself, so a broker with per-agent accounts
+    and ACLs (deploy/mosquitto, the compose city profile) takes every agent's batches."""
+    from simulators.fleet.registry_file import write_sites_file
+    from telemetry.broker_acl import registry_acl
+    from tests.security.conftest import make_password_file
+
+    sites = tmp_path / "fleet.yaml"
+    write_sites_file(sites, plan_fleet(3, 1, 5), "agent logins")
+    registry = load_registry(sites)
+    agents = [a.agent for a in plan_fleet(3, 1, 5)]
+    make_password_file(
+        tmp_path / "passwd", {"collector": "c-pass", **dict.fromkeys(agents, "a-pass")}
+    )
+    (tmp_path / "acl").write_text(registry_acl(registry))
+    conf = (f"listener {{port}} 127.0.0.1\nallow_anonymous false\n"
+            f"password_file {tmp_path / 'passwd'}\nacl_file {tmp_path / 'acl'}\n")  # fmt: skip
+    server = MosquittoServer(tmp_path / "broker", conf_text=conf)
+    server.start()
+    got: list[str] = []
+    client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2,
+                         client_id="counter", protocol=MQTTProtocolVersion.MQTTv5)  # fmt: skip
+    client.username_pw_set("collector", "c-pass")
+    client.on_message = lambda _c, _u, msg: got.append(msg.topic)
+    try:
+        subscribed = threading.Event()
+        client.on_subscribe = lambda *_a: subscribed.set()
+        client.connect(server.host, server.port)
+        client.loop_start()
+        client.subscribe("energy/v1/+/+/readings", 1)
+        assert subscribed.wait(10)
+        env = {**os.environ, "ENERGY_MQTT_PASSWORD": "a-pass"}
+        done = subprocess.run(
+            [sys.executable, "-m", "simulators", "fleet", "--agents", "3", "--meters-per-agent",
+             "1", "--seed", "5", "--interval", "0.1", "--cycles", "1", "--agent-logins",
+             "--mqtt-url", server.url],
+            capture_output=True, text=True, timeout=60, env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        wait_until(lambda: len(got) >= 3, 15)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+        server.stop()
+    assert sorted(t.split("/")[3] for t in got) == sorted(agents)
