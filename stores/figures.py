@@ -51,6 +51,11 @@ class LiveFigure(Withheld):
     rate: Rate = Field(default=None, description="total power (kW) or flow (m³/h)")
     meters: int | None = Field(default=None, description="meters that reported in the minute")
     sites: int | None = None
+    simulated_sites: int | None = Field(
+        default=None,
+        description="how many of `sites` are simulated meters (a demonstration); present when "
+        "the platform has simulated sites",
+    )
 
 
 class SelfSufficiency(Withheld):
@@ -132,6 +137,11 @@ class SeriesPoint(Withheld):
     co2e_kg: Kg = None
     households: int | None = Field(default=None, description="households behind the figure")
     sites: int | None = None
+    simulated_sites: int | None = Field(
+        default=None,
+        description="how many of `sites` are simulated meters (a demonstration); present when "
+        "the platform has simulated sites",
+    )
     revised: str | None = Field(
         default=None,
         description="when the figure was last revised after its period ended (history "

@@ -36,6 +36,7 @@ from telemetry.influx_schema import (
     CONSUMPTION_1H,
     FIELD_REVISED,
     FIELD_REVISION_WITHHELD,
+    FIELD_SIMULATED_SITES,
     GROUP_ALL,
     LIVE_1M,
     TAG_MEASUREMENT,
@@ -75,7 +76,7 @@ def live(store: PublicStore, ref: Reference, now: dt.datetime | None = None) -> 
     now = now or dt.datetime.now(KST)
     current_minute = now.replace(second=0, microsecond=0)
     rows = store.rows(
-        f"SELECT rate, meters, sites FROM {LIVE_1M} "
+        f"SELECT rate, meters, sites, {SIMULATED} FROM {LIVE_1M} "
         f"WHERE {time_window(ms(current_minute - LIVE_HORIZON), ms(current_minute))} "
         f"AND {tag_eq('dong', ALL)} AND {tag_eq('building_type', ALL)} "
         "GROUP BY utility, district ORDER BY time DESC LIMIT 1"
@@ -129,6 +130,7 @@ def _figures(
                     rate=row["rate"],
                     meters=row["meters"],
                     sites=row["sites"],
+                    simulated_sites=row.get(FIELD_SIMULATED_SITES),
                 )
             )
     return out
@@ -171,7 +173,8 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
     """Stored points by period start (ms); months are summed from days."""
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = store.rows(
-        f"SELECT consumption, co2e_kg, households, sites, {REVISION_FIELDS} FROM {measurement} "
+        f"SELECT consumption, co2e_kg, households, sites, {SIMULATED}, {REVISION_FIELDS} "
+        f"FROM {measurement} "
         f"WHERE {_group_filter(group, utility)} AND {time_window(ms(w.start), ms(w.end))}"
     )
     rows = [r for r in rows if r.get("consumption") is not None]
@@ -187,6 +190,10 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
         m["co2e_kg"] += r["co2e_kg"]
         m["households"] = max(m["households"], r["households"] or 0)
         m["sites"] = max(m["sites"], r["sites"] or 0)
+        if r.get(FIELD_SIMULATED_SITES) is not None:
+            m[FIELD_SIMULATED_SITES] = max(
+                m.get(FIELD_SIMULATED_SITES, 0), r[FIELD_SIMULATED_SITES]
+            )
         latest_revisions(m, r)
     return months
 
@@ -194,6 +201,8 @@ def _points(store: PublicStore, group: GroupRef, utility: str, w: Window) -> dic
 # A group point's revision times (collector/rollup/aggregate.py): the figure revised
 # after its period ended, or its revision withheld (the figure is the one before).
 REVISION_FIELDS = f"{quote_ident(FIELD_REVISED)}, {quote_ident(FIELD_REVISION_WITHHELD)}"
+# How many of a figure's sites are simulated (written when the registry has any).
+SIMULATED = quote_ident(FIELD_SIMULATED_SITES)
 
 
 def latest_revisions(into: dict[str, Any], row: dict[str, Any]) -> None:
@@ -261,6 +270,7 @@ def series(
                     co2e_kg=row["co2e_kg"],
                     households=row["households"],
                     sites=row["sites"],
+                    simulated_sites=row.get(FIELD_SIMULATED_SITES),
                     **revision_times(row),
                 )
             )

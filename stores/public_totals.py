@@ -13,12 +13,13 @@ from stores.influx import PublicStore
 from stores.public_data import (
     ALL,
     REVISION_FIELDS,
+    SIMULATED,
     latest_revisions,
     strongest,
     withheld_markers,
 )
 from stores.timewin import Every, Window, floor, from_ms, ms
-from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H
+from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H, FIELD_SIMULATED_SITES
 from telemetry.influxql import tag_eq, tag_ne, time_window
 
 LEVEL_FILTERS = {
@@ -38,8 +39,8 @@ def group_totals(
         where += " AND " + tag_eq("utility", utility)
     measurement = CONSUMPTION_1H if w.every is Every.HOUR else CONSUMPTION_1D
     rows = store.rows(
-        f"SELECT consumption, co2e_kg, households, sites, {REVISION_FIELDS} FROM {measurement} "
-        f"WHERE {where} GROUP BY utility, district, dong, building_type"
+        f"SELECT consumption, co2e_kg, households, sites, {SIMULATED}, {REVISION_FIELDS} "
+        f"FROM {measurement} WHERE {where} GROUP BY utility, district, dong, building_type"
     )
     rows = [r for r in rows if r.get("consumption") is not None]
     if w.every is not Every.MONTH:
@@ -53,6 +54,10 @@ def group_totals(
         m["co2e_kg"] += r["co2e_kg"]
         m["households"] = max(m["households"] or 0, r["households"] or 0)
         m["sites"] = max(m["sites"] or 0, r["sites"] or 0)
+        if r.get(FIELD_SIMULATED_SITES) is not None:
+            m[FIELD_SIMULATED_SITES] = max(
+                m.get(FIELD_SIMULATED_SITES) or 0, r[FIELD_SIMULATED_SITES]
+            )
         latest_revisions(m, r)
     return list(merged.values())
 

@@ -50,6 +50,13 @@ class Reference:
                     reg.sites.add(site.id)
                     reg.households += site.households or 0
 
+    def simulated(self) -> tuple[int, int] | None:
+        """(simulated sites, sites) of the registry when any site is simulated, else None:
+        pages then say that their figures rest on simulated meters."""
+        sites = list(self.registry.sites.values()) if self.registry else []
+        simulated = sum(1 for s in sites if s.simulated)
+        return (simulated, len(sites)) if simulated else None
+
     def is_district(self, code: str) -> bool:
         return code in self.geo.districts
 

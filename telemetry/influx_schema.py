@@ -73,6 +73,12 @@ household its imported intervals (Green Button), else its bills
 (collector/rollup/README.md). A dong-level group
 always carries its district: (all, <dong>, x) is never written.
 
+With any site of the registry flagged `simulated` (the demos' sites, the
+fleet's), every group point also carries `simulated_sites`: how many of its
+holders are simulated sites, or households whose readings a simulated site's
+importer stored (0 included, so a rewritten point never keeps an old count);
+a registry of real sites only writes no such field.
+
 `households` counts the households behind a group's sites (a site without a
 household count, e.g. an industrial complex, counts as 0 households and 1
 site). The privacy rule: a group is public when households >= k or, for
@@ -167,6 +173,9 @@ WITHHELD_DOMINATED = "dominated"  # one holder dominates the group (issue 24)
 WITHHELD_ACTIVE = (WITHHELD_COMPLEMENTARY, WITHHELD_DOMINATED)  # markers that stand
 WITHHELD_PUBLISHED = "published"
 TAG_MEASUREMENT = "measurement"
+# Group rollups of a registry with simulated sites: how many of a figure's holders are
+# simulated (a site flagged `simulated`, or a household whose readings one imported).
+FIELD_SIMULATED_SITES = "simulated_sites"
 ROLLUP_WATERMARK = "rollup_watermark"
 TAG_JOB = "job"
 JOB_ROLLUP = "rollup"

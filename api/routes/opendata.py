@@ -31,6 +31,7 @@ from stores.reference import Reference
 from stores.timewin import KST, Every, Window, advance, from_ms, window
 from telemetry import clock
 from telemetry.fields import Utility
+from telemetry.influx_schema import FIELD_SIMULATED_SITES
 from telemetry.rounding import round_figure
 
 router = APIRouter(prefix="/v1/open-data", tags=["open data"], responses=PROBLEM_RESPONSES)
@@ -84,6 +85,7 @@ def _rows(
                 "co2e_kg": round_figure(r["co2e_kg"], "kg"),
                 "households": r["households"],
                 "sites": r["sites"],
+                "simulated_sites": r.get(FIELD_SIMULATED_SITES),
                 "status": "ok",
                 "withheld_reason": "",
             }
@@ -98,7 +100,16 @@ def _rows(
             continue
         out.append(
             _group_columns(ref, level, every, r)
-            | dict.fromkeys(("consumption_kwh", "consumption_m3", "co2e_kg", "households", "sites"))
+            | dict.fromkeys(
+                (
+                    "consumption_kwh",
+                    "consumption_m3",
+                    "co2e_kg",
+                    "households",
+                    "sites",
+                    "simulated_sites",
+                )
+            )
             | {"status": "withheld", "withheld_reason": WITHHELD_REASONS.get(r["reason"], "")}
             | {"revised": "", "revision_withheld": ""}
         )

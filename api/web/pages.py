@@ -69,6 +69,7 @@ def render(
         "licence": request.app.state.config.licence,
         "k": request.app.state.config.privacy_k,
         "path": here,
+        "simulated": request.app.state.reference.simulated(),
         **context,
     }
     page["grafana_href"] = grafana_board(

@@ -42,6 +42,7 @@ from telemetry.influx_schema import (
     FIELD_HOLDERS,
     FIELD_REVISED,
     FIELD_REVISION_WITHHELD,
+    FIELD_SIMULATED_SITES,
     FIELD_TOP,
     GROUP_TAGS,
     LIVE_1M,
@@ -215,12 +216,17 @@ def group_points(
     patterns: Patterns | None = None,
     now_ms: int = 0,
     basis: str = "",
+    simulated: bool = False,
 ) -> Output:
     """One point per cell in private; in public only if the disclosure control allows.
     A published cell whose figures changed carries the time: on its new figures
     (`revised_ms`) when its period had ended before (a revision), or, when the new
     figures are withheld, beside its published ones (`revision_withheld_ms`: they stay,
-    known, and a reader is told that they are not the latest)."""
+    known, and a reader is told that they are not the latest).
+
+    `simulated`: the registry has simulated sites, so each point carries
+    `simulated_sites` (how many of its holders are, 0 included: a point rewritten
+    later must not keep an earlier count)."""
     rules = rules_of(k)
     out = Output()
     held: set[tuple[str, int, Group]] = set()
@@ -236,6 +242,8 @@ def group_points(
             sites=int(cell.holders.sites),
             households=int(cell.holders.households),
         )
+        if simulated:  # a registry with simulated sites: every point says how many it holds
+            fields[FIELD_SIMULATED_SITES] = int(cell.holders.simulated)
         if measurement == CONSUMPTION_1MO:
             fields[FIELD_APPORTIONED] = int(cell.apportioned)
         key = (utility, ts, group)

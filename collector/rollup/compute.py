@@ -80,6 +80,7 @@ class Computer:
         self.states: dict[tuple[str, str, str], state.MeterState] = {}
         self.site_last: dict[str, int] = {}  # newest reading taken per site
         self._fingerprint: tuple[tuple[object, ...], str] | None = None
+        self._simulated: tuple[tuple[int, int], bool] | None = None
 
     def fingerprint(self) -> str:
         """What the group points depend on besides readings: registry, disclosure rules, factors.
@@ -102,6 +103,14 @@ class Computer:
             self.patterns.versions.clear()
         return self._fingerprint[1]
 
+    def any_simulated(self) -> bool:
+        """Whether any site is simulated (then every group point counts them); kept while
+        the same sites are in use, as the fingerprint."""
+        key = (id(self.sites), len(self.sites))
+        if self._simulated is None or self._simulated[0] != key:
+            self._simulated = (key, any(i.simulated for i in self.sites.values()))
+        return self._simulated[1]
+
     def live(self, start_ms: int, end_ms: int) -> Output:
         """live_1m: per minute, the sum of each meter's latest rate and how many reported."""
         items = []
@@ -119,6 +128,7 @@ class Computer:
             self.patterns,
             self.now_ms,
             self.fingerprint(),
+            self.any_simulated(),
         )
         out.unknown_sites |= unknown
         return out
@@ -274,6 +284,7 @@ class Computer:
             self.patterns,
             self.now_ms,
             self.fingerprint(),
+            self.any_simulated(),
         )
 
     def _recall(self, measurement: str, periods: list[tuple[str, int]]) -> None:

@@ -34,6 +34,7 @@ class SiteInfo:
     dong: str
     building_type: str
     households: int
+    simulated: bool = False  # a simulated site (registry `simulated`)
 
     def groups(self) -> tuple[Group, ...]:
         """The six groups a site belongs to.
@@ -51,7 +52,9 @@ class SiteInfo:
 
 def site_infos(registry: Registry) -> dict[str, SiteInfo]:
     return {
-        s.id: SiteInfo(s.id, s.district, s.dong, s.building_type.value, s.households or 0)
+        s.id: SiteInfo(
+            s.id, s.district, s.dong, s.building_type.value, s.households or 0, s.simulated
+        )
         for s in registry.sites.values()
     }
 
@@ -70,12 +73,14 @@ class Holders:
     households: int = 0
     meters: int = 0
     plain_sites: int = 0  # sites without households
+    simulated: int = 0  # holders that are simulated sites (or live under one)
     key: int = 0
 
     def add_site(self, info: SiteInfo, sign: int = 1) -> None:
         self.sites += sign
         self.households += sign * info.households
         self.plain_sites += sign * (info.households == 0)
+        self.simulated += sign * info.simulated
         self.key ^= site_hash(info.site)
 
     def same_sites(self) -> tuple[int, int]:

@@ -20,7 +20,7 @@ counts as a household of its own under the importer's site's tags.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from collector.rollup.groups import SiteInfo
 from telemetry.fields import Utility
@@ -82,21 +82,25 @@ class Placement:
             home = sites.get(h.site) if h.site else None
             known = registry.geography.dongs.get(dong)
             district = home.district if home else known.district if known else dong[:5]
-            holder = SiteInfo(HOLDER_PREFIX + h.id, district, dong, h.building_type.value, 1)
+            simulated = bool(home and home.simulated)
+            holder = SiteInfo(
+                HOLDER_PREFIX + h.id, district, dong, h.building_type.value, 1, simulated
+            )
             self._homes[h.id] = (holder, h.site if home else None)
 
     def imported(self, site: str, meter: str) -> Place | None:
         """The place of an import meter stored under `site` (None: unknown site)."""
         household = self._named.get((site, meter)) or household_key(meter)
         home = self._homes.get(household)
-        if home is not None:
-            return Place(home[0], home[1], source_of(meter))
         raw = self.sites.get(site)
+        if home is not None:
+            return Place(self._holder(home[0], site), home[1], source_of(meter))
         if raw is None:
             return None
         holder = SiteInfo(
-            f"{HOLDER_PREFIX}{site}/{household}", raw.district, raw.dong, raw.building_type, 1
-        )
+            f"{HOLDER_PREFIX}{site}/{household}", raw.district, raw.dong, raw.building_type, 1,
+            raw.simulated,
+        )  # fmt: skip
         return Place(holder, None, source_of(meter))
 
     def counter(self, site: str, meter: str) -> Place | None:
@@ -108,7 +112,17 @@ class Placement:
             return None
         found = _SUFFIX.match(meter)
         home = self._homes.get(found.group("household")) if found else None
-        return Place(home[0], home[1], SOURCE_INTERVAL) if home is not None else None
+        if home is None:
+            return None
+        return Place(self._holder(home[0], site), home[1], SOURCE_INTERVAL)
+
+    def _holder(self, holder: SiteInfo, importer_site: str) -> SiteInfo:
+        """A registered household's holder, marked simulated when a simulated site's
+        importer stored its readings (the demo's households)."""
+        raw = self.sites.get(importer_site)
+        if raw is not None and raw.simulated and not holder.simulated:
+            return replace(holder, simulated=True)
+        return holder
 
     def fingerprint_text(self) -> str:
         return repr((sorted(self._named.items()), sorted(self._homes.items()), sorted(self._edge)))

@@ -27,6 +27,7 @@ def sites_document(fleet: list[FleetAgent]) -> dict:
             "dong": a.dong,
             "building_type": a.building_type,
             "phase": 3,
+            "simulated": True,  # every figure resting on it says so
         }
         if a.households is not None:
             site["households"] = a.households

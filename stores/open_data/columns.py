@@ -135,6 +135,14 @@ CONSUMPTION_COLUMNS: tuple[Column, ...] = (
         constraints={"minimum": 0},
     ),
     Column(
+        "simulated_sites",
+        "integer",
+        "how many of `sites` are simulated meters (a demonstration); empty when the platform "
+        "has none",
+        "모의 계량 사업장 수",
+        constraints={"minimum": 0},
+    ),
+    Column(
         "status",
         "string",
         "ok: figures shown; withheld: listed without figures by the disclosure rule",

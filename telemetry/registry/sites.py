@@ -115,6 +115,11 @@ class Site(FrozenStrictModel):
         description="new meters admitted beyond expected_meters; default: the file's",
     )
     agents: list[Agent] = Field(default_factory=list)
+    simulated: bool = Field(
+        default=False,
+        description="the site's meters are simulated (python -m simulators): every figure "
+        "resting on it says so",
+    )
 
     @property
     def listed_meters(self) -> frozenset[str]:
