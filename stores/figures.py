@@ -6,7 +6,7 @@ open-data CSV and the boards use too); arithmetic inside the API stays exact.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -32,6 +32,15 @@ Ratio = Annotated[float | None, _rounded("ratio")]
 Percent = Annotated[float | None, _rounded("%")]
 
 
+def _simulated_sites() -> Any:
+    """The field beside `sites` saying how many are simulated ("simulated says so")."""
+    return Field(
+        default=None,
+        description="how many of `sites` are simulated meters (a demonstration); present when "
+        "the platform has simulated sites",
+    )
+
+
 class Withheld(BaseModel):
     """Where a figure is missing, `status` says why and `reason` explains it."""
 
@@ -51,11 +60,7 @@ class LiveFigure(Withheld):
     rate: Rate = Field(default=None, description="total power (kW) or flow (m³/h)")
     meters: int | None = Field(default=None, description="meters that reported in the minute")
     sites: int | None = None
-    simulated_sites: int | None = Field(
-        default=None,
-        description="how many of `sites` are simulated meters (a demonstration); present when "
-        "the platform has simulated sites",
-    )
+    simulated_sites: int | None = _simulated_sites()
 
 
 class SelfSufficiency(Withheld):
@@ -137,11 +142,7 @@ class SeriesPoint(Withheld):
     co2e_kg: Kg = None
     households: int | None = Field(default=None, description="households behind the figure")
     sites: int | None = None
-    simulated_sites: int | None = Field(
-        default=None,
-        description="how many of `sites` are simulated meters (a demonstration); present when "
-        "the platform has simulated sites",
-    )
+    simulated_sites: int | None = _simulated_sites()
     revised: str | None = Field(
         default=None,
         description="when the figure was last revised after its period ended (history "
@@ -187,6 +188,8 @@ class RankedDong(Withheld):
     consumption: Amount = None
     households: int | None = None
     per_household: Amount = Field(default=None, description="consumption / households")
+    sites: int | None = None
+    simulated_sites: int | None = _simulated_sites()
 
 
 class Ranking(BaseModel):

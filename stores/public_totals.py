@@ -63,12 +63,19 @@ def group_totals(
 
 
 def dong_totals(store: PublicStore, utility: str, w: Window) -> dict[tuple[str, str], dict]:
-    """Per dong over the whole window: consumption and the most households seen."""
-    out: dict[tuple[str, str], dict] = defaultdict(lambda: {"consumption": 0.0, "households": 0})
+    """Per dong over the whole window: consumption, the most households and sites seen,
+    and the most simulated sites (None: the platform has none)."""
+    out: dict[tuple[str, str], dict] = defaultdict(
+        lambda: {"consumption": 0.0, "households": 0, "sites": 0, FIELD_SIMULATED_SITES: None}
+    )
     for r in group_totals(store, utility, "dong", w):
         cell = out[(r["district"], r["dong"])]
         cell["consumption"] += r["consumption"]
         cell["households"] = max(cell["households"], r["households"] or 0)
+        cell["sites"] = max(cell["sites"], r["sites"] or 0)
+        if r.get(FIELD_SIMULATED_SITES) is not None:
+            simulated = cell[FIELD_SIMULATED_SITES] or 0
+            cell[FIELD_SIMULATED_SITES] = max(simulated, r[FIELD_SIMULATED_SITES])
     return dict(out)
 
 

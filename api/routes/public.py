@@ -39,7 +39,7 @@ from stores.influx import PublicStore
 from stores.reference import BUILDING_TYPE_LABELS, Reference
 from stores.timewin import Every, Window, window
 from telemetry.fields import Utility
-from telemetry.influx_schema import GROUP_ALL
+from telemetry.influx_schema import FIELD_SIMULATED_SITES, GROUP_ALL
 from telemetry.registry import BuildingType
 
 router = APIRouter(prefix="/v1", tags=["public"], responses=PROBLEM_RESPONSES)
@@ -246,6 +246,8 @@ def dong_ranking(
             status="ok",
             consumption=t["consumption"],
             households=t["households"],
+            sites=t["sites"],
+            simulated_sites=t[FIELD_SIMULATED_SITES],
         )
         if t["households"] > 0:
             entry.per_household = t["consumption"] / t["households"]

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from civic.board.codes import ForTenancy, end_tenancy
 from telemetry.db import audit, tenancies
 from telemetry.db.tenancies import Tenancy, TenancyError
+from telemetry.months import KST
 from telemetry.registry.units import SiteUnits, UnitNotFound
 
 __all__ = [
@@ -71,7 +72,8 @@ def move_out(
         found = tenancies.current(conn, site, unit)
         if found is None:
             raise TenancyError(f"unit {unit} of {site} has no current tenant")
-        ended = tenancies.move_out(conn, found, day, now.date())
+        # Tenancies are Korean calendar days: after 15:00 UTC, KST is already tomorrow.
+        ended = tenancies.move_out(conn, found, day, now.astimezone(KST).date())
         codes, sessions = end_tenancy(conn, found.id, now)
         audit.record(conn, actor, "tenancy.move_out", "tenancy", found.id,
                      {"site": site, "unit": unit, "moved_out": day.isoformat(),

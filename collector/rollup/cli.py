@@ -225,6 +225,9 @@ def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
             max_catchup_ms=int(settings.max_catchup_s * 1000),
             chunk_ms=int(settings.chunk_s * 1000),
             arrival_slack_ms=int(settings.arrival_slack_s * 1000),
+            live_catchup_ms=None
+            if settings.live_catchup_s is None
+            else int(settings.live_catchup_s * 1000),
         ),
         markers=PublicMarkers(ql, settings.influx_public_bucket),
     )

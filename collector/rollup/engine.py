@@ -87,6 +87,12 @@ class Windows:
     max_catchup_ms: int
     chunk_ms: int
     arrival_slack_ms: int = 120_000
+    live_catchup_ms: int | None = None  # None: max_catchup_ms
+
+    def live_oldest(self, now_ms: int) -> int:
+        """The oldest minute a pass computes live figures for (late readings)."""
+        reach = self.max_catchup_ms if self.live_catchup_ms is None else self.live_catchup_ms
+        return now_ms - min(reach, self.max_catchup_ms)
 
 
 MAX_REDO = 4  # times a window may reach further back for verdicts it revised
@@ -184,7 +190,7 @@ class Engine:
         # Catching up (start before the usual lookback): live minutes from there too.
         behind = start < hour_of(now_ms - self.w.lookback_ms)
         live_lookback = min(self.w.live_lookback_ms, self.w.lookback_ms)
-        live_from = start if behind else now_ms - live_lookback
+        live_from = max(start, self.w.live_oldest(now_ms)) if behind else now_ms - live_lookback
         while start < now_ms:
             end = min(start + self.w.chunk_ms, now_ms)
             written = self._meters(start, end, None, report)
@@ -215,7 +221,7 @@ class Engine:
             report.start_ms = min(report.start_ms, start)
             written.update(self._meters(start, now_ms, sites, report))
         self.groups.update(written, lambda out: self._store(out, report))
-        for start, end in touched.minute_spans(oldest, now_ms):
+        for start, end in touched.minute_spans(max(oldest, self.w.live_oldest(now_ms)), now_ms):
             self._store(self.computer.live(start, end), report)
         self._mark(now_ms, now_ms)
         return report

@@ -44,6 +44,13 @@ class RollupSettings(Settings):
         ge=3600,
         description="after downtime, catch up at most this far behind the watermark",
     )
+    live_catchup_s: float | None = Field(
+        default=None,
+        ge=60,
+        description="late readings get their live minutes when at most this old (default: "
+        "max_catchup_s, so an agent's outbox replayed after an outage fills its minutes); "
+        "a demo publishing weeks of past readings sets it short, the live figure being now's",
+    )
     bridge_s: float = Field(
         default=86400.0,
         ge=60,

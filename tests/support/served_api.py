@@ -4,7 +4,8 @@ a real rollup run, a SQLite platform database; for tests that need a real HTTP s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,13 +39,15 @@ def _ready(base: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def served_api(
-    influx: InfluxServer,  # the session's (tests/conftest.py)
-    tmp_path_factory: pytest.TempPathFactory,
+@contextmanager
+def serving(
+    influx: InfluxServer, work: Path, prepare: Callable[[Path], None] | None = None
 ) -> Iterator[ServedApi]:
-    work = tmp_path_factory.mktemp("served-api")
+    """The API process over a freshly rolled test city; `prepare(sites file)` may change
+    the registry before the rollup (e.g. flag sites as simulated)."""
     c = write_city(influx, work)
+    if prepare is not None:
+        prepare(c.sites)
     c.rollup()
     port = free_port()
     argv = python_m("api") + flags(
@@ -77,3 +80,12 @@ def served_api(
     finally:
         stop(proc)
         c.ql.close()
+
+
+@pytest.fixture(scope="module")
+def served_api(
+    influx: InfluxServer,  # the session's (tests/conftest.py)
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ServedApi]:
+    with serving(influx, tmp_path_factory.mktemp("served-api")) as served:
+        yield served

@@ -78,6 +78,12 @@ def test_json_figures_count_their_simulated_sites(labelled: tuple[TestClient, in
     points = [p for p in series["points"] if p["status"] == "ok"]
     assert points and {p["simulated_sites"] for p in points} == {len(SIMULATED)}
     assert all(p["simulated_sites"] <= p["sites"] for p in points)
+    districts = [u for d in live["districts"] for u in d["utilities"] if u["status"] == "ok"]
+    assert districts and all(u["simulated_sites"] is not None for u in districts)
+    ranking = client.get("/v1/rankings/dongs", params={"utility": "electricity"}).json()
+    shown = [d for d in ranking["dongs"] if d["status"] == "ok"]
+    assert shown and all(d["simulated_sites"] is not None for d in shown)
+    assert sum(d["simulated_sites"] for d in shown) == len(SIMULATED)
 
 
 def test_the_open_data_csv_has_a_simulated_sites_column(labelled: tuple[TestClient, int]) -> None:
