@@ -61,7 +61,9 @@ def _up(base: str) -> bool:
         return False
 
 
-def test_the_city_demo_fills_every_dong_and_district(tmp_path: Path, processes: Processes) -> None:
+def test_the_city_demo_fills_every_dong_and_district(  # type: ignore[no-untyped-def]
+    tmp_path: Path, processes: Processes, chromium
+) -> None:
     missing = [str(p) for p in ECHARTS if not p.exists()]
     if chromium_path() is None or missing:
         pytest.fail(f"needs chromium and scripts/web_assets.sh; missing: {missing}")
@@ -89,7 +91,7 @@ def test_the_city_demo_fills_every_dong_and_district(tmp_path: Path, processes: 
             give_up=gave_up,
         )  # fmt: skip
         assert isinstance(said, re.Match), tail()
-        drawn, districts = _what_a_visitor_sees(base, tmp_path)
+        drawn, districts = _what_a_visitor_sees(chromium, base, tmp_path)
         filled = time.monotonic() - up
         print(f"\ncity demo: services up -> map filled in {filled:.0f} s "
               f"(the demo: set-up ended {said[1]} s after its start; {said[2]})")  # fmt: skip
@@ -113,28 +115,29 @@ def test_the_city_demo_fills_every_dong_and_district(tmp_path: Path, processes: 
             raise
 
 
-def _what_a_visitor_sees(base: str, tmp_path: Path) -> tuple[list[dict], dict[str, list[str]]]:
-    """The map's 96 drawn dongs, and the city page's district rows: name -> rate cells."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path())
-        try:
-            page = browser.new_page(
-                base_url=base, locale="ko-KR", viewport={"width": 1280, "height": 900}
-            )
-            page.goto("/map")
-            page.wait_for_selector("#map[data-ready=true]", timeout=60_000)
-            drawn = page.evaluate(DRAWN)
-            screenshots(page, "map-city", tmp_path / "shots")
-            page.goto("/")
-            rows = page.locator("#district-table tbody tr")
-            districts = {
-                rows.nth(i).locator("th").inner_text(): rows.nth(i)
-                .locator("td[data-fig$='.rate']")
-                .all_inner_texts()
-                for i in range(rows.count())
-            }
-        finally:
-            browser.close()
+def _what_a_visitor_sees(  # type: ignore[no-untyped-def]
+    chromium, base: str, tmp_path: Path
+) -> tuple[list[dict], dict[str, list[str]]]:
+    """The map's 96 drawn dongs, and the city page's district rows: name -> rate cells.
+    The session's chromium (tests/web/conftest.py): playwright's sync API cannot start a
+    second one while it runs."""
+    context = chromium.new_context(
+        base_url=base, locale="ko-KR", viewport={"width": 1280, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        page.goto("/map")
+        page.wait_for_selector("#map[data-ready=true]", timeout=60_000)
+        drawn = page.evaluate(DRAWN)
+        screenshots(page, "map-city", tmp_path / "shots")
+        page.goto("/")
+        rows = page.locator("#district-table tbody tr")
+        districts = {
+            rows.nth(i).locator("th").inner_text(): rows.nth(i)
+            .locator("td[data-fig$='.rate']")
+            .all_inner_texts()
+            for i in range(rows.count())
+        }
+    finally:
+        context.close()
     return drawn, districts
