@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from collector.rollup.groups import Group
 from telemetry.disclosure import (
+    AuditFailed,
     Constraint,
     DisclosureRules,
     Kind,
@@ -109,6 +110,10 @@ def decide(
         try:
             result = protect(system, rules, start=start, fixed=fixed, moot=moot)
             break
+        except AuditFailed as failed:
+            # Unknown exposure is treated as exposure: these figures wait, the rest
+            # of the pass goes on (one unsolvable table must not stop the city's).
+            return _withhold_all(system, cells, rules, f"{failed}")
         except RuntimeError:
             if not fixed:
                 raise
@@ -122,12 +127,15 @@ def decide(
 
 
 def _withhold_all(
-    system: System, cells: Mapping[UnitKey, Facts], rules: DisclosureRules
+    system: System,
+    cells: Mapping[UnitKey, Facts],
+    rules: DisclosureRules,
+    why: str = "disclosure: no pattern around the published figures",
 ) -> tuple[set[UnitKey], dict[UnitKey, Reason]]:
     """No pattern protects every cell while what is already published stays (a need
-    the published figures pin): the new figures are all withheld, which exposes
-    nothing new. Rare; said in the log."""
-    log.warning("disclosure: no pattern around the published figures; all %d withheld", len(cells))
+    the published figures pin), or the audit could not tell: the new figures are all
+    withheld, which exposes nothing new. Rare; said in the log."""
+    log.warning("%s; all %d withheld", why, len(cells))
     primary, _needs = primary_needs(system, rules)
     return set(), {k: primary.get(k, Reason.PROTECTS) for k in cells}
 

@@ -8,13 +8,14 @@ dominance, group disclosure) and withholds further units until the linear-progra
 Pure functions: no I/O, no clock.
 """
 
-from telemetry.disclosure.audit import Exposure, Interval, audit, intervals
+from telemetry.disclosure.audit import AuditFailed, Exposure, Interval, audit, intervals
 from telemetry.disclosure.primary import Need, dominance_excess, sensitivity
 from telemetry.disclosure.rules import DisclosureConfig, DisclosureRules, Dominance, Reason
 from telemetry.disclosure.secondary import Protection, primary_needs, protect
 from telemetry.disclosure.system import Constraint, Kind, System, Unit, hierarchy
 
 __all__ = [
+    "AuditFailed",
     "Constraint",
     "DisclosureConfig",
     "DisclosureRules",

@@ -26,6 +26,11 @@ from telemetry.disclosure.primary import Need
 from telemetry.disclosure.system import Constraint, FigureKey, System, UnitKey
 
 
+class AuditFailed(Exception):
+    """HiGHS gave no answer for a bound even from a fresh start: nothing is known about
+    what the published figures reveal, so a caller withholds rather than publishes."""
+
+
 @dataclass(frozen=True, slots=True)
 class Exposure:
     """A need the published tables break: the attacker can tell [lo, hi]."""
@@ -179,7 +184,6 @@ def _solve(
         starts.append(len(cols))
         lower.append(rhs if c.equality else -highspy.kHighsInf)
         upper.append(rhs)
-    h = _solver()
     lp = highspy.HighsLp()
     lp.num_col_ = len(members)
     lp.num_row_ = len(constraints)
@@ -193,17 +197,16 @@ def _solve(
     lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
     lp.a_matrix_.index_ = np.array(cols, dtype=np.int32)
     lp.a_matrix_.value_ = np.array(vals, dtype=float)
-    h.passModel(lp)
-    everything = np.arange(len(members), dtype=np.int32)
+    model = _Model(lp)
     out = []
     for need in needs:
         cost = np.zeros(len(members))
         for f, coef in need.coefs:
             cost[index[f]] += coef
-        h.changeColsCost(len(members), everything, cost)
+        model.objective(cost)
         # A side with no protection to check is not solved unless asked (exact).
-        lo = _optimum(h, highspy.ObjSense.kMinimize) if exact or need.lower > 0 else -math.inf
-        hi = _optimum(h, highspy.ObjSense.kMaximize) if exact or need.upper > 0 else math.inf
+        lo = model.bound(highspy.ObjSense.kMinimize, need) if exact or need.lower > 0 else -math.inf
+        hi = model.bound(highspy.ObjSense.kMaximize, need) if exact or need.upper > 0 else math.inf
         if need.integer:
             lo = math.ceil(lo - 1e-6) if math.isfinite(lo) else lo
             hi = math.floor(hi + 1e-6) if math.isfinite(hi) else hi
@@ -213,31 +216,69 @@ def _solve(
     return out
 
 
+class _Model:
+    """One component's LP on this thread's HiGHS, objective after objective."""
+
+    def __init__(self, lp: highspy.HighsLp) -> None:
+        self.lp = lp
+        self.h = _solver()
+        self.h.passModel(lp)
+        self.cost = np.zeros(lp.num_col_)
+        self.columns = np.arange(lp.num_col_, dtype=np.int32)
+
+    def objective(self, cost: np.ndarray) -> None:
+        self.cost = cost
+        self.h.changeColsCost(len(cost), self.columns, cost)
+
+    def bound(self, sense: highspy.ObjSense, need: Need) -> float:
+        """The objective's optimum; solved afresh, then by the interior-point method,
+        when HiGHS stops without an answer; AuditFailed when none answers."""
+        value = _optimum(self.h, sense)
+        if value is None:  # the kept basis led the simplex astray: once more afresh
+            self.h = _fresh_solver()
+            self.h.passModel(self.lp)
+            self.objective(self.cost)
+            value = _optimum(self.h, sense)
+        if value is None:
+            self.h.setOptionValue("solver", "ipm")
+            value = _optimum(self.h, sense)
+            self.h.setOptionValue("solver", "choose")
+        if value is None:
+            status = self.h.modelStatusToString(self.h.getModelStatus())
+            raise AuditFailed(f"disclosure audit: the LP failed for {need.unit!r} ({status})")
+        return value
+
+
 _local = threading.local()
 
 
 def _solver() -> highspy.Highs:
-    """This thread's HiGHS instance (one per thread: an instance is not thread-safe).
-    HiGHS prints a banner on stdout when an instance is made; it is kept off stdout,
-    which is some processes' output (CSV exports, CLIs)."""
+    """This thread's HiGHS instance (one per thread: an instance is not thread-safe)."""
     h = getattr(_local, "highs", None)
-    if h is None:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as null:
-                os.dup2(null.fileno(), 1)
-                h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-        h.setOptionValue("output_flag", False)
-        _local.highs = h
+    return _fresh_solver() if h is None else h
+
+
+def _fresh_solver() -> highspy.Highs:
+    """A new HiGHS instance with default options, made this thread's. HiGHS prints a
+    banner on stdout when an instance is made; it is kept off stdout, which is some
+    processes' output (CSV exports, CLIs)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    _local.highs = h
     return h
 
 
-def _optimum(h: highspy.Highs, sense: highspy.ObjSense) -> float:
-    """The optimum of the current objective; ±inf when unbounded that way."""
+def _optimum(h: highspy.Highs, sense: highspy.ObjSense) -> float | None:
+    """The optimum of the current objective; ±inf when unbounded that way; None when
+    HiGHS stops without an answer (seen as status Unknown from a warm start)."""
     h.changeObjectiveSense(sense)
     h.run()
     status = h.getModelStatus()
@@ -248,4 +289,4 @@ def _optimum(h: highspy.Highs, sense: highspy.ObjSense) -> float:
         highspy.HighsModelStatus.kUnboundedOrInfeasible,
     ):
         return -math.inf if sense == highspy.ObjSense.kMinimize else math.inf
-    raise RuntimeError(f"disclosure audit: the LP failed ({h.modelStatusToString(status)})")
+    return None

@@ -90,7 +90,7 @@ def test_the_city_demo_fills_every_dong_and_district(  # type: ignore[no-untyped
             SET_UP_DEADLINE_S, "the end of the city's set-up", interval=2.0, logs=tail,
             give_up=gave_up,
         )  # fmt: skip
-        assert isinstance(said, re.Match), tail()
+        assert isinstance(said, re.Match), _why(log, tmp_path / "demo" / "logs")
         drawn, districts = _what_a_visitor_sees(chromium, base, tmp_path)
         filled = time.monotonic() - up
         print(f"\ncity demo: services up -> map filled in {filled:.0f} s "
@@ -113,6 +113,18 @@ def test_the_city_demo_fills_every_dong_and_district(  # type: ignore[no-untyped
         except subprocess.TimeoutExpired:
             demo.kill()
             raise
+
+
+def _why(log: Path, logs: Path) -> str:
+    """The demo's own complaints and each component's last error: the tail of the demo's
+    output is its page list, which says nothing of why the city did not fill."""
+    said = [line for line in log.read_text(errors="replace").splitlines() if line.startswith("!!")]
+    errors = []
+    for path in sorted(logs.glob("*.log")):
+        bad = [line for line in path.read_text(errors="replace").splitlines() if '"error"' in line]
+        if bad:
+            errors.append(f"{path.name} ({len(bad)} errors), the last: {bad[-1][:3000]}")
+    return "\n".join([*said, *errors])
 
 
 def _what_a_visitor_sees(  # type: ignore[no-untyped-def]
