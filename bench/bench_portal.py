@@ -17,20 +17,31 @@ the full ECharts build (`echarts/dist/echarts.min.js` of the installed
 package) in place of the portal's own bundle, served gzip-compressed as the
 API serves its static files by a small server of this bench (the browser's
 request for the bundle goes there instead). Runs alternate the two builds.
+Then, unless `--requests 0`, the server side of the map: p50/p99 of what a visitor's
+map asks the server for (the map page with its 96 dongs' figures, today and this
+month, and the dongs' ranking as JSON), over HTTP from this process, requests of
+the kinds alternating; baseline in the same run: the city's live JSON
+(`/v1/city/live`, five districts), with each p99's ratio to it. The map page's
+dongs by status are counted from its rows: run against `scripts/demo.sh --city`
+for the figures at 96 filled dongs.
+
 Figures, not pass/fail.
 """
 
 from __future__ import annotations
 
 import gzip
+import re
 import statistics
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Annotated
 
+import httpx
 import typer
 
 from devstack.browser import launch, wire_bytes
@@ -112,6 +123,45 @@ def _context(browser, slowdown: float, slow_network: bool):  # type: ignore[no-u
     return context, page
 
 
+# The map's data, server side; the first is the baseline.
+API = {
+    "city live JSON (baseline)": "/v1/city/live",
+    "map page, today": "/map",
+    "map page, this month": "/map?period=month",
+    "dongs ranking JSON": "/v1/rankings/dongs",
+}
+_STATUS = re.compile(r'<tr data-dong="\d+"[^>]*data-status="([^"]*)"')
+
+
+def _api_latency(base: str, requests: int) -> None:
+    """p50/p99 per request kind, the kinds alternating; ratios to the baseline's p99."""
+    timings: dict[str, list[float]] = defaultdict(list)
+    with httpx.Client(base_url=base, timeout=60) as client:
+        statuses = _STATUS.findall(client.get("/map").text)
+        for path in API.values():  # warm-up
+            client.get(path).raise_for_status()
+        for _ in range(requests):
+            for name, path in API.items():
+                began = time.perf_counter()
+                client.get(path).raise_for_status()
+                timings[name].append((time.perf_counter() - began) * 1000)
+    counts = ", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses)))
+    print(
+        f"\nThe map's data over HTTP, {requests} requests each; the map's {len(statuses)} dongs: {counts}"
+    )
+    base_p99 = _p99(timings[next(iter(API))])
+    for name, got in timings.items():
+        p50, p99 = statistics.median(got), _p99(got)
+        print(
+            f"  {name:26} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  ({p99 / base_p99:.2f}× baseline p99)"
+        )
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+
 def _range(values: list[float | None], fmt: str) -> str:
     got = sorted(v for v in values if v is not None)
     if not got:
@@ -125,6 +175,7 @@ def main(
     runs: Annotated[int, typer.Option(help="runs per page and build")] = 3,
     slowdown: Annotated[float, typer.Option(help="CPU throttling rate (CDP)")] = 4.0,
     slow_network: Annotated[bool, typer.Option(help="a slow 4G phone's network (CDP)")] = True,
+    requests: Annotated[int, typer.Option(help="timed requests per kind of the map's data")] = 200,
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -171,6 +222,8 @@ def main(
             f"{name}: first visit {portal / 1000:.0f} KB with the portal's bundle,"
             f" {full / 1000:.0f} KB with the full build ({portal / full:.2f}×)"
         )
+    if requests:
+        _api_latency(base, requests)
 
 
 if __name__ == "__main__":

@@ -176,6 +176,15 @@ def fleet(
             "interval [default: the whole interval]",
         ),
     ] = None,
+    status_interval: Annotated[
+        float,
+        typer.Option(
+            "--status-interval",
+            min=0.01,
+            help="seconds between each agent's retained status refreshes while it publishes "
+            "the present (an edge agent's default: 30)",
+        ),
+    ] = 30.0,
     agent_logins: Annotated[
         bool,
         typer.Option(
@@ -212,7 +221,7 @@ def fleet(
         target = settings.mqtt_target()
         options = FleetOptions(
             interval, duration, cycles, rate_limit, speed, parse_start(start), connections,
-            step, parse_start(counters_from), _until(backfill_to), stagger,
+            step, parse_start(counters_from), _until(backfill_to), stagger, status_interval,
         )  # fmt: skip
     except ValueError as exc:
         fail(COMPONENT, str(exc))

@@ -113,12 +113,12 @@ def decide(
         except AuditFailed as failed:
             # Unknown exposure is treated as exposure: these figures wait, the rest
             # of the pass goes on (one unsolvable table must not stop the city's).
-            return _withhold_all(system, cells, rules, f"{failed}")
+            return _withhold_all(system, cells, rules, fixed, f"{failed}")
         except RuntimeError:
             if not fixed:
                 raise
     else:
-        return _withhold_all(system, cells, rules)
+        return _withhold_all(system, cells, rules, fixed)
     mine = {k: r for k, r in result.reasons.items() if k in cells}
     for key in forced:  # withheld so that an hour stays protected
         if mine.get(key) is Reason.TOO_FEW and cells[key].holders >= rules.k:
@@ -130,14 +130,27 @@ def _withhold_all(
     system: System,
     cells: Mapping[UnitKey, Facts],
     rules: DisclosureRules,
+    known: set[UnitKey],
     why: str = "disclosure: no pattern around the published figures",
 ) -> tuple[set[UnitKey], dict[UnitKey, Reason]]:
     """No pattern protects every cell while what is already published stays (a need
-    the published figures pin), or the audit could not tell: the new figures are all
-    withheld, which exposes nothing new. Rare; said in the log."""
-    log.warning("%s; all %d withheld", why, len(cells))
+    the published figures pin), or the audit could not tell: the new figures are
+    withheld, which exposes nothing new, but for those the published ones give exactly
+    already (`known`: a day group whose hours are all published, a cell published before
+    and unchanged): publishing those tells nobody anything. Rare; said in the log.
+    A cell withheld here with k or more holders is marked as protecting others (the map
+    and pages say it is withheld), whatever its protection in the system needed."""
+    shown = {k for k in cells if k in known}
+    log.warning("%s; %d withheld, %d known already published", why, len(cells) - len(shown),
+                len(shown))  # fmt: skip
     primary, _needs = primary_needs(system, rules)
-    return set(), {k: primary.get(k, Reason.PROTECTS) for k in cells}
+    reasons = {}
+    for key in cells.keys() - shown:
+        reason = primary.get(key, Reason.PROTECTS)
+        if reason is Reason.TOO_FEW and cells[key].holders >= rules.k:
+            reason = Reason.PROTECTS  # below k only in the system (a day held for its hours)
+        reasons[key] = reason
+    return shown, reasons
 
 
 # In a system of a day with its hours (the operator's audit), the hours' keys start 1 ms

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ class FleetOptions:
     # Agents' reads of the past spread over this many seconds of each interval (None: all
     # of it); a short spread keeps the past's reads in few hours, so few periods to roll up.
     stagger_s: float | None = None
+    # Each agent's retained status refreshed this often while publishing the present, as
+    # an edge agent's is (the operators' page counts a status over two minutes old as lost).
+    status_interval_s: float = 30.0
 
 
 @dataclass
@@ -79,6 +83,7 @@ class FleetAgentRuntime:
         self.seq = 0
         self.cycles = 0
         self.topic = readings_topic(plan.site, plan.agent)
+        self.status_at = -math.inf  # monotonic time of its last status message
 
     def batch(self, at: float | None = None) -> ReadingBatch:
         t = self.clock.now() if at is None else at
@@ -226,6 +231,11 @@ def _publish_loop(
                 heapq.heappop(queue)
                 bucket.take(readings)
                 pool.publish(agent.conn, agent.topic, agent.batch().to_json(), readings)
+                if now - agent.status_at >= options.status_interval_s:
+                    agent.status_at = now
+                    status = agent.status(AgentState.ONLINE)
+                    pool.publish(agent.conn, status_topic(agent.plan.site, agent.plan.agent),
+                                 status, retain=True)  # fmt: skip
                 sent_batches += 1
                 agent.cycles += 1
                 if options.cycles is None or agent.cycles < options.cycles:

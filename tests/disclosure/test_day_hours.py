@@ -115,3 +115,20 @@ def test_hours_that_do_not_add_up_to_the_day_are_not_used() -> None:
     alone = decide(day, ENERGY_RULES)
     partial = {h: v for h, v in versions.items() if h != HOURS[1]}
     assert decide(day, ENERGY_RULES, hours=partial) == alone
+
+
+def test_with_no_pattern_left_only_figures_already_known_are_published(caplog) -> None:  # type: ignore[no-untyped-def]
+    """The version before published every day group but the shops' (a day decided before
+    its third hour came in): now the shops' day is held for its hour and every complement
+    is pinned (published before, unchanged). No pattern protects it; the figures known
+    already (the other groups: published and unchanged) stay published, nothing new is,
+    and the shops' day is marked as withheld for others, not as below k (it has k)."""
+    _facts, versions = _hours()
+    day = _period(DAY, day=True)
+    shops_day = ("electricity", DAY, SHOPS_HOUR[2])
+    before = Version(day, frozenset(set(day) - {shops_day}), 0)
+    with caplog.at_level("WARNING", logger="collector.rollup"):
+        shown, why = decide(day, ENERGY_RULES, before=before, hours=versions)
+    assert "no pattern" in caplog.text
+    assert shown == set(before.published)
+    assert why == {shops_day: Reason.PROTECTS}

@@ -163,6 +163,25 @@ def test_retained_status(broker) -> None:
     assert all(v[-1].state == "offline" for v in sub.statuses.values())
 
 
+def test_each_agent_refreshes_its_status_while_it_publishes(broker) -> None:
+    """As an edge agent does: the operators' page counts an agent whose last status is
+    over two minutes old as not answering, so a fleet running for hours must refresh it."""
+    sub = Subscriber(broker)
+    try:
+        result = run_fleet("--agents", "3", "--meters-per-agent", "1", "--interval", "0.2",
+                           "--duration", "3", "--status-interval", "0.5",
+                           "--mqtt-url", broker.url, "--seed", "7")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        wait_until(lambda: all(v and v[-1].state == "offline" for v in sub.statuses.values())
+                   and len(sub.statuses) == 3, 15)  # fmt: skip
+    finally:
+        sub.close()
+    for agent, seen in sub.statuses.items():
+        online = [s.ts for s in seen if s.state == "online"]
+        assert len(online) >= 4, (agent, len(online))  # 3 s at one per 0.5 s, from the start
+        assert online == sorted(online) and online[-1] > online[0]
+
+
 def test_last_will_when_killed(broker) -> None:
     sub = Subscriber(broker)
     proc = subprocess.Popen(
