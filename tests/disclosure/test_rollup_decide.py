@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collector.rollup.aggregate import Cell, decide_cells
 from collector.rollup.disclosure import Facts, Patterns, energy_system
-from collector.rollup.groups import SiteInfo
+from collector.rollup.groups import Group, SiteInfo
 from telemetry.disclosure import DisclosureRules, audit, primary_needs
 
 RULES = DisclosureRules(k=5)
@@ -49,12 +49,26 @@ def test_each_pass_is_safe_and_keeps_a_pattern_that_still_protects() -> None:
     again, why = decide_cells(later, RULES, patterns, "consumption_1h")
     assert _safe(later, again)
     assert {k for k, r in why.items() if r.value == "protects_another"} == withheld
-    # A new hour starts from the one before, moved to its own period.
+    # A new hour is decided on its own, as if no hour had been before it.
     nxt = _cells(0.9, 3_600_000)
     shown, because = decide_cells(nxt, RULES, patterns, "consumption_1h")
     assert _safe(nxt, shown)
-    moved = {(u, 3_600_000, g) for u, _t, g in withheld}
-    assert {k for k, r in because.items() if r.value == "protects_another"} == moved
+    assert (shown, because) == decide_cells(_cells(0.9, 3_600_000), RULES, Patterns(), "h")
+
+
+def test_a_new_period_does_not_inherit_the_pattern_of_the_one_before() -> None:
+    """A pattern is withheld again whole while it protects, never given back: inherited
+    from period to period it only grew (the city demo's live districts, withheld within
+    minutes). Its own period keeps it; the next period starts afresh."""
+    city = ("electricity", 0, Group("all", "all", "all"))
+    patterns = Patterns()
+    _public, reasons = decide_cells(_cells(1.0, 0), RULES, patterns, "consumption_1h")
+    grown = {k for k, r in reasons.items() if r.value == "protects_another"} | {city}
+    patterns.put("consumption_1h", "electricity", 0, grown)  # as an earlier version needed
+    again, _why = decide_cells(_cells(1.3, 0), RULES, patterns, "consumption_1h")
+    assert city not in again  # the period's own pattern (its figures grew), kept
+    later, _why = decide_cells(_cells(1.0, 3_600_000), RULES, patterns, "consumption_1h")
+    assert ("electricity", 3_600_000, city[2]) in later
 
 
 def test_without_a_pattern_the_direct_difference_rule_seeds_the_decision() -> None:

@@ -8,11 +8,13 @@ real-time fleet). Headless Chromium reads what a visitor sees: the map's drawn r
 (ECharts' own option: each dong's area colour, or the hatch and label of a withheld one)
 and the district rows. How long the map took to fill after the services were up is
 printed, not asserted. Screenshots go to $PORTAL_SCREENSHOTS when set (docs/screenshots/
-to refresh the committed ones: map-city-*.png).
+to refresh the committed ones): the map's map-city-*.png, and every page the demo shows
+(devstack/screenshots.py), logged in with the household link and staff accounts it prints.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -27,6 +29,7 @@ from devstack import component_env
 from devstack.browser import chromium_path
 from devstack.platform import modbus_ports
 from devstack.ports import free_offset, free_port
+from devstack.screenshots import PUBLIC, from_demo_log, take
 from devstack.supervisor import PROJECT_ROOT
 from tests.support.processes import Processes
 from tests.support.waiting import wait_until
@@ -106,6 +109,14 @@ def test_the_city_demo_fills_every_dong_and_district(  # type: ignore[no-untyped
         assert len(districts) == 5
         for name, cells in districts.items():
             assert any(re.search(r"\d", c) for c in cells), (name, cells)
+        # Every page the city demo shows, photographed as the README's are retaken.
+        link, staff = from_demo_log(log.read_text())
+        out = Path(os.environ.get("PORTAL_SCREENSHOTS") or tmp_path / "shots")
+        taken = take(chromium, base, out, link, staff)
+        names = {p.name.rsplit("-", 1)[0] for p in taken}
+        expected = {*PUBLIC, "operations", "staff-audit", "facility-site"}
+        maybe = {"board-post", "household"}  # when the demo's post or household has a chart
+        assert expected <= names <= expected | maybe and len(taken) == 2 * len(names), names
     finally:
         demo.send_signal(signal.SIGINT)
         try:
