@@ -44,6 +44,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from bench.bench_api import percentile
 from devstack.browser import launch, wire_bytes
 from devstack.supervisor import PROJECT_ROOT
 
@@ -149,17 +150,12 @@ def _api_latency(base: str, requests: int) -> None:
     print(
         f"\nThe map's data over HTTP, {requests} requests each; the map's {len(statuses)} dongs: {counts}"
     )
-    base_p99 = _p99(timings[next(iter(API))])
+    base_p99 = percentile(timings[next(iter(API))], 0.99)
     for name, got in timings.items():
-        p50, p99 = statistics.median(got), _p99(got)
+        p50, p99 = statistics.median(got), percentile(got, 0.99)
         print(
             f"  {name:26} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  ({p99 / base_p99:.2f}× baseline p99)"
         )
-
-
-def _p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
 def _range(values: list[float | None], fmt: str) -> str:

@@ -102,9 +102,9 @@ def decide(
     for complements in (True, False) if hours else (False,):
         context = with_hours(cells, hours, rules, complements) if hours else None
         if context is None:
-            system, fixed, forced, moot = energy_system(cells, days), set(), set(), set()
+            system, fixed, moot = energy_system(cells, days), set(), set()
         else:
-            system, fixed, forced, moot = context
+            system, fixed, moot = context
         if before is not None:
             fixed |= revised(system, before, cells)
         try:
@@ -119,11 +119,17 @@ def decide(
                 raise
     else:
         return _withhold_all(system, cells, rules, fixed)
-    mine = {k: r for k, r in result.reasons.items() if k in cells}
-    for key in forced:  # withheld so that an hour stays protected
-        if mine.get(key) is Reason.TOO_FEW and cells[key].holders >= rules.k:
-            mine[key] = Reason.PROTECTS
+    mine = {k: _said(r, cells[k], rules) for k, r in result.reasons.items() if k in cells}
     return result.published & set(cells), mine
+
+
+def _said(reason: Reason, facts: Facts, rules: DisclosureRules) -> Reason:
+    """The reason a withheld cell is published with: a day group held for its hours is
+    below k only in the day's system (`with_hours`), so one with k holders or more is
+    said to protect others (the pages mark it withheld, not too few)."""
+    if reason is Reason.TOO_FEW and facts.holders >= rules.k:
+        return Reason.PROTECTS
+    return reason
 
 
 def _withhold_all(
@@ -144,13 +150,9 @@ def _withhold_all(
     log.warning("%s; %d withheld, %d known already published", why, len(cells) - len(shown),
                 len(shown))  # fmt: skip
     primary, _needs = primary_needs(system, rules)
-    reasons = {}
-    for key in cells.keys() - shown:
-        reason = primary.get(key, Reason.PROTECTS)
-        if reason is Reason.TOO_FEW and cells[key].holders >= rules.k:
-            reason = Reason.PROTECTS  # below k only in the system (a day held for its hours)
-        reasons[key] = reason
-    return shown, reasons
+    return shown, {
+        k: _said(primary.get(k, Reason.PROTECTS), cells[k], rules) for k in cells.keys() - shown
+    }
 
 
 # In a system of a day with its hours (the operator's audit), the hours' keys start 1 ms
@@ -163,7 +165,7 @@ def with_hours(
     hours: Mapping[int, Version],
     rules: DisclosureRules,
     complements: bool = True,
-) -> tuple[System, set[UnitKey], set[UnitKey], set[UnitKey]] | None:
+) -> tuple[System, set[UnitKey], set[UnitKey]] | None:
     """A day's groups with its hours as they were decided: the modular method of τ-ARGUS
     and sdcTable (sub-tables protected one by one). Each hour's hierarchy was protected
     when the hour was decided; the hours are fixed now. Each group's time table (the day
@@ -180,9 +182,10 @@ def with_hours(
     as published, never a complement; if its own rules withhold it (one site dominates
     the day, not any hour), it is withheld to no avail: the hours give it (`moot`).
 
-    Returns the day's system, the groups fixed as published, the groups withheld for
-    their hours and the moot ones; None when the hours do not add up to the day for every group (an hour
-    decided before versions were kept, or under other rules)."""
+    Returns the day's system (a group withheld for its hours is below k in it), the
+    groups fixed as published and the moot ones; None when the hours do not add up to
+    the day for every group (an hour decided before versions were kept, or under other
+    rules)."""
     sums: dict[Group, float] = defaultdict(float)
     hidden: dict[Group, list[tuple[float, float]]] = defaultdict(list)  # (value, upper)
     for version in hours.values():
@@ -196,14 +199,12 @@ def with_hours(
         if not math.isclose(sums.get(g, 0.0), f.total, rel_tol=1e-9, abs_tol=1e-6):
             return None
     system = energy_system(cells)
-    forced: set[UnitKey] = set()
     fixed: set[UnitKey] = set()
     moot: set[UnitKey] = set()
     for key in cells:
         withheld = hidden.get(key[2], [])
         rest = sum(v for v, _u in withheld)
         if any(rest - v < upper - 1e-9 for v, upper in withheld):
-            forced.add(key)
             unit = system.units[key]
             unit.holders = (
                 min(unit.holders, 1) if sensitivity(key, unit, rules)[0] is None else unit.holders
@@ -212,7 +213,7 @@ def with_hours(
             # Known from its hours: published, or withheld by its own rules to no avail.
             known = moot if sensitivity(key, system.units[key], rules)[0] else fixed
             known.add(key)
-    return system, fixed, forced, moot
+    return system, fixed, moot
 
 
 def _upper(key: UnitKey, facts: Facts, rules: DisclosureRules) -> float:

@@ -83,6 +83,7 @@ class FleetAgentRuntime:
         self.seq = 0
         self.cycles = 0
         self.topic = readings_topic(plan.site, plan.agent)
+        self.status_topic = status_topic(plan.site, plan.agent)
         self.status_at = -math.inf  # monotonic time of its last status message
 
     def batch(self, at: float | None = None) -> ReadingBatch:
@@ -97,6 +98,11 @@ class FleetAgentRuntime:
         )
         self.seq += 1
         return batch
+
+    def say(self, pool: ClientPool, state: AgentState) -> None:
+        """Its retained status, now."""
+        self.status_at = time.monotonic()
+        pool.publish(self.conn, self.status_topic, self.status(state), retain=True)
 
     def status(self, state: AgentState) -> bytes:
         return AgentStatus(
@@ -152,12 +158,7 @@ def run_fleet(
     ]
     pool.connect_all()
     for a in agents:
-        pool.publish(
-            a.conn,
-            status_topic(a.plan.site, a.plan.agent),
-            a.status(AgentState.ONLINE),
-            retain=True,
-        )
+        a.say(pool, AgentState.ONLINE)
     stop = stop_on_signals()
     began = time.monotonic()
     if options.backfill_to is not None:
@@ -165,12 +166,7 @@ def run_fleet(
     else:
         summary = _publish_loop(agents, pool, options, console, stop, began)
     for a in agents:  # a clean exit says offline itself (the will is for crashes)
-        pool.publish(
-            a.conn,
-            status_topic(a.plan.site, a.plan.agent),
-            a.status(AgentState.OFFLINE),
-            retain=True,
-        )
+        a.say(pool, AgentState.OFFLINE)
     complete = pool.drain(DRAIN_TIMEOUT_S)
     pool.close()
     return Summary(summary[0], summary[1], time.monotonic() - began, complete)
@@ -232,10 +228,7 @@ def _publish_loop(
                 bucket.take(readings)
                 pool.publish(agent.conn, agent.topic, agent.batch().to_json(), readings)
                 if now - agent.status_at >= options.status_interval_s:
-                    agent.status_at = now
-                    status = agent.status(AgentState.ONLINE)
-                    pool.publish(agent.conn, status_topic(agent.plan.site, agent.plan.agent),
-                                 status, retain=True)  # fmt: skip
+                    agent.say(pool, AgentState.ONLINE)
                 sent_batches += 1
                 agent.cycles += 1
                 if options.cycles is None or agent.cycles < options.cycles:

@@ -13,11 +13,9 @@ from typing import Any
 
 import httpx
 
+from devstack.screenshots import SIZES
 from tests.web.chart_check import SPY
 from tests.web.conftest import ADMIN_TOKEN, AXE, SITE_TOKENS, Portal
-
-SIZES = {"desktop": (1280, 900), "phone": (360, 740)}
-
 
 STAFF_PASSWORD = "portal staff password 2026"
 
@@ -110,9 +108,14 @@ def axe_serious(browser, portal: Portal, path: str, cookies: list[dict[str, Any]
         context.close()
 
 
+def screenshot_dir(fallback: Path) -> Path:
+    """$PORTAL_SCREENSHOTS when set (docs/screenshots/ refreshes the committed ones)."""
+    return Path(os.environ.get("PORTAL_SCREENSHOTS") or fallback)
+
+
 def screenshots(page, name: str, fallback: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     """The page at desktop and phone width, whole length, charts drawn."""
-    out = Path(os.environ.get("PORTAL_SCREENSHOTS") or fallback)
+    out = screenshot_dir(fallback)
     out.mkdir(parents=True, exist_ok=True)
     taken = []
     for size, (width, height) in SIZES.items():

@@ -8,13 +8,12 @@ real-time fleet). Headless Chromium reads what a visitor sees: the map's drawn r
 (ECharts' own option: each dong's area colour, or the hatch and label of a withheld one)
 and the district rows. How long the map took to fill after the services were up is
 printed, not asserted. Screenshots go to $PORTAL_SCREENSHOTS when set (docs/screenshots/
-to refresh the committed ones): the map's map-city-*.png, and every page the demo shows
-(devstack/screenshots.py), logged in with the household link and staff accounts it prints.
+to refresh the committed ones): every page the demo shows (devstack/screenshots.py),
+logged in with the household link and staff accounts it prints.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -33,7 +32,7 @@ from devstack.screenshots import PUBLIC, from_demo_log, take
 from devstack.supervisor import PROJECT_ROOT
 from tests.support.processes import Processes
 from tests.support.waiting import wait_until
-from tests.web.civic_browser import screenshots
+from tests.web.civic_browser import screenshot_dir
 from tests.web.conftest import ECHARTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
@@ -111,8 +110,7 @@ def test_the_city_demo_fills_every_dong_and_district(  # type: ignore[no-untyped
             assert any(re.search(r"\d", c) for c in cells), (name, cells)
         # Every page the city demo shows, photographed as the README's are retaken.
         link, staff = from_demo_log(log.read_text())
-        out = Path(os.environ.get("PORTAL_SCREENSHOTS") or tmp_path / "shots")
-        taken = take(chromium, base, out, link, staff)
+        taken = take(chromium, base, screenshot_dir(tmp_path / "shots"), link, staff)
         names = {p.name.rsplit("-", 1)[0] for p in taken}
         expected = {*PUBLIC, "operations", "staff-audit", "facility-site"}
         maybe = {"board-post", "household"}  # when the demo's post or household has a chart
@@ -152,7 +150,6 @@ def _what_a_visitor_sees(  # type: ignore[no-untyped-def]
         page.goto("/map")
         page.wait_for_selector("#map[data-ready=true]", timeout=60_000)
         drawn = page.evaluate(DRAWN)
-        screenshots(page, "map-city", tmp_path / "shots")
         page.goto("/")
         rows = page.locator("#district-table tbody tr")
         districts = {
