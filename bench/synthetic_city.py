@@ -17,6 +17,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from collector.arrivals import Span, marker
 from collector.rollup.cli import build_engine
 from collector.rollup.engine import Engine
+from collector.rollup.heap import Heap
 from collector.rollup.settings import RollupSettings
 from telemetry.registry import Registry, load_geography
 
@@ -96,11 +97,12 @@ class City:
 
 
 def rollup_engine(sites: Path, registry: Registry, url: str, raw: str, public: str) -> Engine:
-    """A rollup engine in-process over `raw` and `public`, with default settings."""
+    """A rollup engine in-process over `raw` and `public`, with default settings, its
+    state frozen after each pass as in the rollup process (heap.py)."""
     settings = RollupSettings(
         config=sites, influx_url=url, influx_bucket=raw, influx_public_bucket=public
     )
-    return build_engine(settings, registry)
+    return build_engine(settings, registry, Heap())
 
 
 def store(url: str, db: str, lines: list[str], markers: list[str]) -> None:

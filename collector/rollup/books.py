@@ -22,13 +22,13 @@ meters, never as the site's counter.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from collector.rollup.aggregate import Cell, CellKey
 from collector.rollup.counters import Usage
-from collector.rollup.disclosure import contributions
 from collector.rollup.groups import Group, SiteInfo
+from collector.rollup.leaders import Holder, Leaders, Share
 from collector.rollup.placement import Place, Placement
 from collector.rollup.source import MeterHour
 from telemetry.influx_schema import SOURCE_INTERVAL, SOURCE_METER, superseded_registers
@@ -69,11 +69,9 @@ class Book:
         self.gated: dict[str, set[str]] = defaultdict(set)  # site → holder ids living there
         self.site_totals: dict[str, float] = defaultdict(float)  # counter use per site
         self.infos: dict[str, SiteInfo] = {}
-        # Each group's largest contributions, kept between passes: only the groups whose
-        # holders' figures changed since are recomputed (every group's, each pass, was a
-        # third of a steady pass at 5,000 sites).
-        self._tops: dict[Group, tuple[float, ...]] = {}
-        self._dirty: set[Group] = set()
+        # Each group's largest holders, kept holder by holder (leaders.py): every group's
+        # contributions from all its holders, each pass, was a third of a steady pass.
+        self._leaders = Leaders()
         self._sites_of: dict[Group, set[str]] = defaultdict(set)
         self._holders_of: dict[Group, set[str]] = defaultdict(set)
 
@@ -86,16 +84,18 @@ class Book:
         change = u.consumption - (old.consumption if old is not None else 0.0)
         self.site_totals[info.site] += change
         was = self.infos.get(info.site)
+        holder = ("site", info.site)
         if was is not None and was != info:  # the registry moved it: out of its old groups
             for group in was.groups():
                 self._sites_of[group].discard(info.site)
-                self._dirty.add(group)
+                self._leaders.leave(group, holder)
         self.infos[info.site] = info
+        total = self.site_totals[info.site]
         for group in info.groups():
             cell = self.cells.setdefault(group, Cell())
             cell.add(info, change, int(old is None), new_site)
             self._sites_of[group].add(info.site)
-            self._dirty.add(group)
+            self._leaders.offer(group, holder, total, info.households)
         # A copy: the figures may be a meter state's own, which later passes change.
         self.values[(info.site, meter)] = Usage(u.consumption, u.resets, u.glitches, u.spikes)
         if new_site:  # its households' imports no longer count
@@ -120,9 +120,13 @@ class Book:
         if new == hh.counted:
             return
         info = hh.place.info
+        holder = ("household", info.site)
         for group in info.groups():
             self._holders_of[group].add(info.site)
-            self._dirty.add(group)
+            if new is None:
+                self._leaders.leave(group, holder)
+            else:
+                self._leaders.offer(group, holder, new[0], info.households)
             cell = self.cells.setdefault(group, Cell())
             if hh.counted is not None:
                 total, meters, apport = hh.counted
@@ -134,23 +138,16 @@ class Book:
     def tops(self) -> dict[Group, tuple[float, ...]]:
         """Each group's largest contributions per holder (the dominance rule's input):
         sites by their counter use (a site with households shares it among them), and
-        households counted by their imports. Recomputed for the groups changed since."""
-        for group in self._dirty:
-            found = self._shares(group)
-            if found:
-                self._tops[group] = contributions(found)
-            else:
-                self._tops.pop(group, None)
-        self._dirty.clear()
-        return self._tops
+        households counted by their imports."""
+        return self._leaders.tops(self._every_holder)
 
-    def _shares(self, group: Group) -> list[tuple[float, int]]:
-        shares = [(self.site_totals[s], self.infos[s].households) for s in self._sites_of[group]]
+    def _every_holder(self, group: Group) -> Iterator[tuple[Holder, Share]]:
+        for site in self._sites_of[group]:
+            yield ("site", site), (self.site_totals[site], self.infos[site].households)
         for holder in self._holders_of[group]:
             hh = self.households[holder]
             if hh.counted is not None:
-                shares.append((hh.counted[0], hh.place.info.households))
-        return shares
+                yield ("household", holder), (hh.counted[0], hh.place.info.households)
 
 
 class Books:

@@ -14,6 +14,7 @@ from collector.rollup.audit import period_system, run_audit
 from collector.rollup.compute import Computer
 from collector.rollup.engine import Buckets, Engine, Windows
 from collector.rollup.groups import site_infos
+from collector.rollup.heap import Heap
 from collector.rollup.periods import KST
 from collector.rollup.placement import Placement
 from collector.rollup.settings import RollupSettings
@@ -107,7 +108,7 @@ def rollup(
         registry = load_registry_lean(settings.config)
     except ConfigError as exc:
         fail(COMPONENT, str(exc))
-    engine = build_engine(settings, registry)
+    engine = build_engine(settings, registry, Heap())
     if once:
         try:
             report = engine.run_pass()
@@ -201,7 +202,7 @@ def parse_period(text: str) -> tuple[str, int]:
     fail(COMPONENT, f"--period {text!r}: expected 2026-12-05T10 (hour), 2026-12-05 or 2026-12")
 
 
-def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
+def build_engine(settings: RollupSettings, registry: Registry, heap: Heap | None = None) -> Engine:
     ql = InfluxQL(settings.influx_url, settings.influx_token_value(), timeout_s=120)
     source = RawSource(ql, settings.influx_bucket)
     sites = site_infos(registry)
@@ -230,6 +231,7 @@ def build_engine(settings: RollupSettings, registry: Registry) -> Engine:
             else int(settings.live_catchup_s * 1000),
         ),
         markers=PublicMarkers(ql, settings.influx_public_bucket),
+        heap=heap,
     )
 
 

@@ -52,11 +52,10 @@ class Facts:
 def contributions(per_site: Iterable[tuple[float, int]], n: int = TOP) -> tuple[float, ...]:
     """The n largest contributions per holder from (site's value, its households):
     a site without households is one holder; one with h households, h holders of v/h."""
-    out: list[float] = []
-    for value, households in per_site:
-        share = value / households if households > 0 else value
-        out.extend([share] * min(max(households, 1), n))
-    return tuple(heapq.nlargest(n, out))
+    shares = ((v / h if h > 0 else v, min(max(h, 1), n)) for v, h in per_site)
+    # n sites hold at least n contributions: the n largest shares are enough.
+    out = [s for s, copies in heapq.nlargest(n, shares) for _ in range(copies)]
+    return tuple(out[:n])
 
 
 def energy_system(

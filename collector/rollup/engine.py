@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from collector.rollup.aggregate import Output, stale_markers
 from collector.rollup.compute import Computer, MeterUsage
+from collector.rollup.heap import Heap
 from collector.rollup.imported import Imports, Job
 from collector.rollup.layer import GroupLayer
 from collector.rollup.periods import hour_of, minute_of
@@ -109,8 +110,10 @@ class Engine:
         windows: Windows,
         clock: Callable[[], float] = time.time,
         markers: PublicMarkers | None = None,
+        heap: Heap | None = None,
     ) -> None:
         self.computer = computer
+        self.heap = heap  # a long-running process's: its state frozen after each pass
         self.source = source
         self.sink = sink
         self.buckets = buckets
@@ -173,6 +176,8 @@ class Engine:
         if report.unknown:
             log.warning("readings of sites not in the registry skipped: %s", sorted(report.unknown))
         report.unknown_sites = len(report.unknown)
+        if self.heap is not None:
+            self.heap.settle()
         return report
 
     def reset(self) -> None:

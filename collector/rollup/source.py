@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from collector.rollup.disclosure import TOP, Facts, UnitKey, Version
 from collector.rollup.groups import Group
+from collector.rollup.periods import MINUTE_MS
 from telemetry.disclosure import Reason
 from telemetry.influx_schema import (
     AGENT_STATUS,
@@ -95,16 +98,24 @@ class RawSource:
         self, utility: str, field: str, start_ms: int, end_ms: int, sites: Sites = None
     ) -> dict[MeterKey, list[tuple[int, float]]]:
         """Every good counter reading per meter in [start, end), sorted by time."""
-        out: dict[MeterKey, list[tuple[int, float]]] = {}
+        out: dict[MeterKey, list[tuple[int, float]]] = defaultdict(list)
         for where in _site_filters(sites):
-            q = (
-                f"SELECT {quote_ident(field)} FROM {quote_ident(utility)} "
-                f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD}{where} GROUP BY {_BY_METER}"
-            )
-            for s in self.ql.series(q, self.db, epoch="ms"):
-                key = (s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, ""))
-                out[key] = [(int(t), float(v)) for t, v in s.values if v is not None]
-        return out
+            window = f"{time_window(start_ms, end_ms)} AND {_GOOD}{where}"
+            for site, meter, t, v in self._meter_rows(utility, field, window):
+                out[(site, meter)].append((t, v))
+        return dict(out)
+
+    def _meter_rows(
+        self, utility: str, field: str, where: str
+    ) -> Iterator[tuple[str, str, int, float]]:
+        """(site, meter, time, value) of every point, in time order. The meter's tags are
+        selected as columns: InfluxDB answers one series in about half the time it takes
+        to answer one per meter (GROUP BY site, meter), the largest cost of a pass."""
+        q = f"SELECT {quote_ident(field)}, {_BY_METER} FROM {quote_ident(utility)} WHERE {where}"
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            for t, v, site, meter in s.values:
+                if v is not None:
+                    yield site or "", meter or "", int(t), float(v)
 
     def counter_context(
         self,
@@ -134,16 +145,11 @@ class RawSource:
         self, utility: str, field: str, start_ms: int, end_ms: int
     ) -> list[tuple[str, str, int, float]]:
         """(site, meter, minute, latest good rate in that minute)."""
-        q = (
-            f"SELECT last({quote_ident(field)}) FROM {quote_ident(utility)} "
-            f"WHERE {time_window(start_ms, end_ms)} AND {_GOOD} "
-            f"GROUP BY time(1m), {_BY_METER} fill(none)"
-        )
-        out = []
-        for s in self.ql.series(q, self.db, epoch="ms"):
-            site, meter = s.tags.get(TAG_SITE, ""), s.tags.get(TAG_METER, "")
-            out.extend((site, meter, int(t), float(v)) for t, v in s.values if v is not None)
-        return out
+        latest: dict[tuple[str, str, int], float] = {}
+        window = f"{time_window(start_ms, end_ms)} AND {_GOOD}"
+        for site, meter, t, v in self._meter_rows(utility, field, window):
+            latest[(site, meter, t - t % MINUTE_MS)] = v  # in time order: the last stays
+        return [(site, meter, minute, v) for (site, meter, minute), v in latest.items()]
 
     def meter_days(
         self, start_ms: int, end_ms: int, sites: Sites = None, month: bool = False

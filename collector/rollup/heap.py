@@ -1,0 +1,29 @@
+"""The rollup's long-lived state kept out of the cyclic garbage collector.
+
+A rollup keeps every meter's state and the books of its periods between passes:
+millions of objects at city scale, which Python's collector scanned again and
+again (a full collection cost 0.7–1.2 s of a 3.7 s pass at 60,000 meters). After
+each pass what survived it is frozen (gc.freeze: never scanned, still freed by
+reference counting); every `full_every` passes the frozen objects are thawed and
+collected once, so that cycles among forgotten state do not pile up.
+"""
+
+from __future__ import annotations
+
+import gc
+
+FULL_EVERY = 60  # passes: an hour at the default interval
+
+
+class Heap:
+    def __init__(self, full_every: int = FULL_EVERY) -> None:
+        self.full_every = full_every
+        self.passes = 0
+
+    def settle(self) -> None:
+        """After a pass: freeze what survived it (a full collection first, now and then)."""
+        self.passes += 1
+        if self.passes % self.full_every == 0:
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
