@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from telemetry.influx_schema import GROUP_ALL, TAG_BUILDING_TYPE, TAG_DISTRICT, TAG_DONG
 from telemetry.registry import Registry
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Group:
+class Group(NamedTuple):
+    """A tuple: the key of every cell and book, hashed and compared in C (a dataclass's
+    hash, in Python, was a tenth of a pass at city scale)."""
+
     district: str
     dong: str
     building_type: str
@@ -35,6 +38,11 @@ class SiteInfo:
     building_type: str
     households: int
     simulated: bool = False  # a simulated site (registry `simulated`)
+    _groups: tuple[Group, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Made once: every counter figure a pass sets goes to the site's groups.
+        object.__setattr__(self, "_groups", _groups_of(self))
 
     def groups(self) -> tuple[Group, ...]:
         """The six groups a site belongs to.
@@ -42,12 +50,16 @@ class SiteInfo:
         A dong lies in exactly one district, so (all, dong, x) would repeat
         (district, dong, x); the dong level is written with its district only.
         """
-        out: list[Group] = []
-        for bt in (self.building_type, GROUP_ALL):
-            out.append(Group(GROUP_ALL, GROUP_ALL, bt))
-            out.append(Group(self.district, GROUP_ALL, bt))
-            out.append(Group(self.district, self.dong, bt))
-        return tuple(out)
+        return self._groups
+
+
+def _groups_of(info: SiteInfo) -> tuple[Group, ...]:
+    out: list[Group] = []
+    for bt in (info.building_type, GROUP_ALL):
+        out.append(Group(GROUP_ALL, GROUP_ALL, bt))
+        out.append(Group(info.district, GROUP_ALL, bt))
+        out.append(Group(info.district, info.dong, bt))
+    return tuple(out)
 
 
 def site_infos(registry: Registry) -> dict[str, SiteInfo]:
