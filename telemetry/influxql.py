@@ -6,6 +6,7 @@ as `Authorization: Token …`; a 1.x `user:password` token becomes u/p params.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,9 @@ class InfluxQL:
     url: str
     token: str = ""
     timeout_s: float = 10.0
+    # Called before each query: a writer that pipelines its writes waits for them here,
+    # so that a read sees what its process wrote (collector.rollup.sink).
+    before_query: Callable[[], None] | None = None
     _client: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -50,6 +54,8 @@ class InfluxQL:
 
     def query(self, q: str, db: str, epoch: str | None = None) -> list[list[Series]]:
         """Run one or more `;`-separated statements; one list of series per statement."""
+        if self.before_query is not None:
+            self.before_query()
         params = {"q": q, "db": db, **self._auth_params()}
         if epoch:
             params["epoch"] = epoch

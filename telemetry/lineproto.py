@@ -83,10 +83,12 @@ def format_field(value: FieldValue) -> str:
 
 def series(measurement: str, tags: Mapping[str, str]) -> str:
     """Measurement and tags, escaped; tags sorted (InfluxDB's preferred order), empty ones left out."""
-    tag_part = "".join(
-        f",{escape_key(k)}={escape_key(v)}" for k, v in sorted(tags.items()) if v != ""
-    )
-    return escape_measurement(measurement) + tag_part
+    return escape_measurement(measurement) + tag_set(tags)
+
+
+def tag_set(tags: Mapping[str, str]) -> str:
+    """`,k=v,…` escaped and sorted: what follows the measurement in a series key."""
+    return "".join(f",{escape_key(k)}={escape_key(v)}" for k, v in sorted(tags.items()) if v != "")
 
 
 def point(series_key: str, fields: Mapping[str, FieldValue], ts: int) -> str:

@@ -215,6 +215,7 @@ def build_engine(settings: RollupSettings, registry: Registry, heap: Heap | None
         Placement(sites, registry),
     )
     sink = Sink(settings.influx_url, settings.influx_token_value(), settings.influx_org)
+    ql.before_query = sink.flush  # the sink pipelines its writes: reads wait for them
     return Engine(
         computer,
         source,

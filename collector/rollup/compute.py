@@ -44,7 +44,7 @@ from telemetry.influx_schema import (
     TAG_SOURCE,
     TAG_UTILITY,
 )
-from telemetry.lineproto import line
+from telemetry.lineproto import escape_measurement, line, point, tag_set
 
 MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
 MeterEvents = list[tuple[str, str, str, str, Settled]]  # (utility, site, meter, field, event)
@@ -81,6 +81,7 @@ class Computer:
         self.site_last: dict[str, int] = {}  # newest reading taken per site
         self._fingerprint: tuple[tuple[object, ...], str] | None = None
         self._simulated: tuple[tuple[int, int], bool] | None = None
+        self._tag_sets: tuple[tuple[int, ...], dict[tuple[str, str, str, bool], str]] = ((), {})
 
     def fingerprint(self) -> str:
         """What the group points depend on besides readings: registry, disclosure rules, factors.
@@ -180,7 +181,13 @@ class Computer:
         named = sorted(spans) if len(spans) <= SITE_FILTER_MAX else None
         for utility in Utility:
             field = CONSUMPTION_FIELD[utility]
-            found = self.source.counter_readings(utility, field, since, end_ms, named)
+            found = (
+                self.source.counter_readings(utility, field, since, end_ms, named)
+                if named is not None
+                else self.source.recent_readings(
+                    utility, (field, RATE_FIELD[utility]), since, end_ms
+                )
+            )
             for (site, meter), series in found.items():
                 span = spans.get(site)
                 key = (utility.value, site, meter)
@@ -223,33 +230,52 @@ class Computer:
         }
 
     def _tagged(
-        self, usage: MeterUsage, out: Output
-    ) -> Iterator[tuple[str, str, dict[str, str], int, Usage]]:
-        """(site, meter, tags, period, usage) of each meter of a known site, in order;
+        self, usage: MeterUsage, out: Output, month: bool = False
+    ) -> Iterator[tuple[str, int, Usage]]:
+        """(escaped tags, period, usage) of each meter of a known site, in order;
         meters of sites not in the registry go to `out.unknown_sites`."""
         for (utility, site, meter, ts), u in sorted(usage.items()):
-            tags = self._meter_tags(utility, site, meter)
+            tags = self._tag_set(utility, site, meter, month)
             if tags is None:
                 out.unknown_sites.add(site)
             else:
-                yield site, meter, tags, ts, u
+                yield tags, ts, u
+
+    def _tag_set(self, utility: str, site: str, meter: str, month: bool) -> str | None:
+        """A meter's escaped tags (months: with their source), kept per meter while the
+        same registry is in use: a pass writes each changed meter's hour, day and month,
+        and escaping them again was a sixth of a steady pass."""
+        key = (id(self.sites), len(self.sites), id(self.placement))
+        if self._tag_sets[0] != key:
+            self._tag_sets = (key, {})
+        kept = self._tag_sets[1]
+        found = kept.get((utility, site, meter, month))
+        if found is None:
+            tags = self._meter_tags(utility, site, meter)
+            if tags is None:
+                return None
+            if month:
+                place = self.placement.counter(site, meter)
+                tags[TAG_SOURCE] = place.source if place is not None else SOURCE_METER
+            found = kept[(utility, site, meter, month)] = tag_set(tags)
+        return found
 
     def meter_points(self, measurement: str, usage: MeterUsage) -> Output:
         """The private per-meter points of `usage`."""
         out = Output()
-        for _, _, tags, ts, u in self._tagged(usage, out):
-            out.private.append(_meter_point(measurement, tags, ts, u))
+        name = escape_measurement(measurement)
+        for tags, ts, u in self._tagged(usage, out):
+            out.private.append(_meter_point(measurement, name + tags, ts, u))
         return out
 
     def month_points(self, usage: MeterUsage) -> Output:
         """Counter meters' KST months (source `meter`, or `interval` for a household's
         imported register: placement.py; never apportioned)."""
         out = Output()
-        for site, meter, tags, ts, u in self._tagged(usage, out):
-            place = self.placement.counter(site, meter)
-            tags[TAG_SOURCE] = place.source if place is not None else SOURCE_METER
+        name = escape_measurement(METER_CONSUMPTION_1MO)
+        for tags, ts, u in self._tagged(usage, out, month=True):
             fields = {"consumption": float(u.consumption), FIELD_APPORTIONED: 0}
-            out.private.append(line(METER_CONSUMPTION_1MO, tags, fields, ts))
+            out.private.append(point(name + tags, fields, ts))
         return out
 
     def _meter_tags(self, utility: str, site: str, meter: str) -> dict[str, str] | None:
@@ -333,7 +359,7 @@ def revised_before(
     return min(changed) if changed else None
 
 
-def _meter_point(measurement: str, tags: dict[str, str], ts: int, u: Usage) -> str:
+def _meter_point(measurement: str, series_key: str, ts: int, u: Usage) -> str:
     fields: dict[str, float | int] = {
         "consumption": float(u.consumption),
         "resets": int(u.resets),
@@ -342,7 +368,7 @@ def _meter_point(measurement: str, tags: dict[str, str], ts: int, u: Usage) -> s
     }
     if measurement == METER_CONSUMPTION_1H:
         fields["pending"] = int(u.pending)
-    return line(measurement, tags, fields, ts)
+    return point(series_key, fields, ts)
 
 
 def _event_point(utility: str, site: str, meter: str, field: str, e: Settled) -> str:

@@ -140,6 +140,7 @@ class Engine:
     def run_pass(self) -> PassReport:
         """Recompute what arrived since the arrival cursor (or everything: run_full)."""
         now_ms = self._now_ms = self.computer.now_ms = int(self.clock() * 1000)
+        self.source.forget_recent()  # reads of the pass before are not this pass's
         found = self.source.arrival_cursor(now_ms - self.w.max_catchup_ms, now_ms)
         fingerprint = self.computer.fingerprint()
         full = found is None or found[1] != fingerprint
@@ -154,13 +155,15 @@ class Engine:
         except BaseException:
             # Part of this pass may be in memory but not stored: forget it all, so
             # that the next pass takes the same markers again and recomputes from raw.
+            self.sink.drain()
             self.reset()
             raise
         self.log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
         self.interval_log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
         self.groups.forget_before(now_ms)
+        self.source.forget_recent()
         cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
-        self._write_private([line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms)])
+        self._write_mark(line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms))
         log.info(
             "rollup %s..%s%s: %d markers, %d interval markers, %d sites, "
             "%d private, %d public points",
@@ -297,6 +300,12 @@ class Engine:
             if part:
                 self.sink.write(bucket, part)
 
+    def _write_mark(self, point: str) -> None:
+        """A cursor or watermark: written only after everything before it is stored."""
+        self.sink.flush()
+        self._write_private([point])
+        self.sink.flush()
+
     def _superseded(self, out: Output) -> list[str]:
         """Markers left by an earlier pass for points published now, rewritten."""
         if self.markers is None or not out.published:
@@ -308,5 +317,4 @@ class Engine:
     def _mark(self, until_ms: int, now_ms: int) -> None:
         # The current minute may still grow: the next full pass starts no later than it.
         until = min(minute_of(until_ms), minute_of(now_ms))
-        point = line(WATERMARK, {TAG_JOB: JOB_ROLLUP}, {"until_ms": float(until)}, now_ms)
-        self._write_private([point])
+        self._write_mark(line(WATERMARK, {TAG_JOB: JOB_ROLLUP}, {"until_ms": float(until)}, now_ms))

@@ -143,17 +143,18 @@ def test_a_reset_settled_by_later_readings_counts_in_the_earlier_hour(
 
 
 def _fail_after(engine: Engine, writes: int) -> None:
-    """The engine's sink fails after `writes` more writes, once."""
-    real, left = engine.sink.write, [writes]
+    """The engine's sink fails after `writes` more writes, once: in its writer thread
+    (sink.py), so the failure reaches the pass at its next read or cursor."""
+    real, left = engine.sink._store, [writes]
 
-    def write(bucket: str, points: list[str]) -> None:
+    def store(bucket: str, points: list[str]) -> None:
         left[0] -= 1
         if left[0] < 0:
-            engine.sink.write = real  # type: ignore[method-assign]
+            engine.sink._store = real  # type: ignore[method-assign]
             raise OSError("InfluxDB went away")
         real(bucket, points)
 
-    engine.sink.write = write  # type: ignore[method-assign]
+    engine.sink._store = store  # type: ignore[method-assign]
 
 
 def _meter_hour(c: RolledCity, ts: int) -> dict:
