@@ -85,7 +85,8 @@ class Book:
         self.site_totals[info.site] += change
         was = self.infos.get(info.site)
         holder = ("site", info.site)
-        if was is not None and was != info:  # the registry moved it: out of its old groups
+        moved = was is not info and was is not None and was != info
+        if moved and was is not None:  # the registry moved it: out of its old groups
             for group in was.groups():
                 self._sites_of[group].discard(info.site)
                 self._leaders.leave(group, holder)
@@ -94,7 +95,8 @@ class Book:
         for group in info.groups():
             cell = self.cells.setdefault(group, Cell())
             cell.add(info, change, int(old is None), new_site)
-            self._sites_of[group].add(info.site)
+            if new_site or moved:
+                self._sites_of[group].add(info.site)
             self._leaders.offer(group, holder, total, info.households)
         # A copy: the figures may be a meter state's own, which later passes change.
         self.values[(info.site, meter)] = Usage(u.consumption, u.resets, u.glitches, u.spikes)

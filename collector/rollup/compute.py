@@ -169,15 +169,17 @@ class Computer:
         return usage, events, earlier
 
     def feed(
-        self, spans: dict[str, tuple[int, int]], end_ms: int
+        self, spans: dict[str, tuple[int, int]], end_ms: int, rates_from: int | None = None
     ) -> tuple[MeterUsage, MeterEvents, dict[str, int]]:
         """New readings of sites whose state is kept, resumed from it: the hours they
         changed, events, and the sites to recompute from raw readings (no state for
-        one of their meters, or a verdict revised in an hour the state left)."""
+        one of their meters, or a verdict revised in an hour the state left).
+        rates_from: where the pass's live minutes start (their rates read alongside)."""
         usage: MeterUsage = {}
         events: MeterEvents = []
         redo: dict[str, int] = {}
         since = min(t0 for t0, _t1 in spans.values())
+        read_from = since if rates_from is None else min(since, rates_from)
         named = sorted(spans) if len(spans) <= SITE_FILTER_MAX else None
         for utility in Utility:
             field = CONSUMPTION_FIELD[utility]
@@ -185,7 +187,7 @@ class Computer:
                 self.source.counter_readings(utility, field, since, end_ms, named)
                 if named is not None
                 else self.source.recent_readings(
-                    utility, (field, RATE_FIELD[utility]), since, end_ms
+                    utility, (field, RATE_FIELD[utility]), (read_from, since), end_ms
                 )
             )
             for (site, meter), series in found.items():

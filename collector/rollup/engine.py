@@ -216,9 +216,14 @@ class Engine:
         report = PassReport(now_ms, now_ms)
         report.markers, report.touched_sites = touched.markers, len(touched.sites)
         written: MeterUsage = {}
+        live_oldest = max(oldest, self.w.live_oldest(now_ms))
+        minutes = touched.minute_spans(live_oldest, now_ms)
         if fresh:
             report.resumed_sites = len(fresh)
-            usage, events, redo = self.computer.feed(fresh, now_ms)
+            # The live minutes' rates are read with the new counters, as far back as
+            # resumed sites reach (older minutes of late sites are read on their own).
+            rates_from = max(minutes[0][0], now_ms - RESUME_WITHIN_MS) if minutes else None
+            usage, events, redo = self.computer.feed(fresh, now_ms, rates_from)
             out = self.computer.meter_points(METER_CONSUMPTION_1H, usage)
             out.private.extend(self.computer.events(events))
             self._store(out, report)
@@ -229,7 +234,7 @@ class Engine:
             report.start_ms = min(report.start_ms, start)
             written.update(self._meters(start, now_ms, sites, report))
         self.groups.update(written, lambda out: self._store(out, report))
-        for start, end in touched.minute_spans(max(oldest, self.w.live_oldest(now_ms)), now_ms):
+        for start, end in minutes:
             self._store(self.computer.live(start, end), report)
         self._mark(now_ms, now_ms)
         return report

@@ -59,6 +59,8 @@ class Leaders:
         elif share < was[0] or copies < was[1]:
             self._stale.add(group)
             return
+        elif was == (share, copies):
+            return
         lead[holder] = (share, copies)
         self._floor[group] = _trim(lead)
         self._changed.add(group)

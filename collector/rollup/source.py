@@ -109,14 +109,16 @@ class RawSource:
         self._recent: dict[str, Recent] = {}  # per utility: this pass's read of both fields
 
     def recent_readings(
-        self, utility: str, fields: tuple[str, str], start_ms: int, end_ms: int
+        self, utility: str, fields: tuple[str, str], starts: tuple[int, int], end_ms: int
     ) -> dict[MeterKey, list[tuple[int, float]]]:
-        """counter_readings of every site in [start, end), read with the rate field in
-        one query from the start of its minute: the rates are kept for `latest_rates`
-        of minutes inside it, until `forget_recent` (a pass's reads of the same
-        readings, once: the live minutes' query was a fifth of a steady pass)."""
+        """counter_readings of every site in [counters' start, end), read with the rate
+        field in one query from the minute of the rates' start: the rates are kept for
+        `latest_rates` of minutes inside it, until `forget_recent` (a pass's reads of
+        the same readings, once: the live minutes' query was a fifth of a steady pass).
+        starts: (rates from, counters from)."""
         counter, rate = fields
-        first = start_ms - start_ms % MINUTE_MS
+        rates_from, start_ms = starts
+        first = min(rates_from, start_ms) // MINUTE_MS * MINUTE_MS
         where = f"{time_window(first, end_ms)} AND {_GOOD}"
         q = (
             f"SELECT {quote_ident(counter)}, {quote_ident(rate)}, {_BY_METER} "
@@ -189,8 +191,17 @@ class RawSource:
     ) -> list[tuple[str, str, int, float]]:
         """(site, meter, minute, latest good rate in that minute)."""
         kept = self._recent.get(utility)
-        if kept is not None and kept.covers(field, start_ms, end_ms):
-            return [(*k, v) for k, v in kept.rates.items() if start_ms <= k[2] < end_ms]
+        if kept is None or not kept.covers(field, max(start_ms, kept.start_ms), end_ms):
+            return self._rates(utility, field, start_ms, end_ms)
+        # Minutes before the kept read (a site's late readings) are read on their own.
+        older = (
+            self._rates(utility, field, start_ms, kept.start_ms) if start_ms < kept.start_ms else []
+        )
+        return older + [(*k, v) for k, v in kept.rates.items() if start_ms <= k[2] < end_ms]
+
+    def _rates(
+        self, utility: str, field: str, start_ms: int, end_ms: int
+    ) -> list[tuple[str, str, int, float]]:
         latest: dict[tuple[str, str, int], float] = {}
         window = f"{time_window(start_ms, end_ms)} AND {_GOOD}"
         for site, meter, t, v in self._meter_rows(utility, field, window):
@@ -415,14 +426,16 @@ class PublicMarkers:
         self._recent: dict[str, Recent] = {}  # per utility: this pass's read of both fields
 
     def recent_readings(
-        self, utility: str, fields: tuple[str, str], start_ms: int, end_ms: int
+        self, utility: str, fields: tuple[str, str], starts: tuple[int, int], end_ms: int
     ) -> dict[MeterKey, list[tuple[int, float]]]:
-        """counter_readings of every site in [start, end), read with the rate field in
-        one query from the start of its minute: the rates are kept for `latest_rates`
-        of minutes inside it, until `forget_recent` (a pass's reads of the same
-        readings, once: the live minutes' query was a fifth of a steady pass)."""
+        """counter_readings of every site in [counters' start, end), read with the rate
+        field in one query from the minute of the rates' start: the rates are kept for
+        `latest_rates` of minutes inside it, until `forget_recent` (a pass's reads of
+        the same readings, once: the live minutes' query was a fifth of a steady pass).
+        starts: (rates from, counters from)."""
         counter, rate = fields
-        first = start_ms - start_ms % MINUTE_MS
+        rates_from, start_ms = starts
+        first = min(rates_from, start_ms) // MINUTE_MS * MINUTE_MS
         where = f"{time_window(first, end_ms)} AND {_GOOD}"
         q = (
             f"SELECT {quote_ident(counter)}, {quote_ident(rate)}, {_BY_METER} "
