@@ -78,6 +78,13 @@ class Cell:
         if new_site:
             self.holders.add_site(info)
 
+    def merge(self, other: Cell) -> None:
+        """Another cell's holders (disjoint from this one's) added in."""
+        self.total += other.total
+        self.holders.merge(other.holders)
+        self.apportioned += other.apportioned
+        self.top = contributions((v, 0) for v in self.top + other.top)
+
     def remove(self, info: SiteInfo, value: float, meters: int, apportioned: int) -> None:
         """Take back a holder's whole contribution (a household whose figures changed)."""
         self.total -= value
@@ -100,6 +107,9 @@ class Output:
         self.unknown_sites |= other.unknown_sites
 
 
+FINEST = 2  # SiteInfo.groups()[FINEST]: (district, dong, building type)
+
+
 def aggregate(
     items: Iterable[tuple[str, str, int, float, int]], sites: dict[str, SiteInfo]
 ) -> tuple[dict[CellKey, Cell], set[str]]:
@@ -118,16 +128,26 @@ def aggregate(
         acc = per_site.setdefault((utility, ts, site), [0.0, 0])
         acc[0] += value
         acc[1] += meters
-    cells: dict[CellKey, Cell] = {}
+    # Each site into its finest group (district, dong, building type); the five coarser
+    # groups of a site are sums of finest ones: each finest cell is merged into them
+    # once, instead of every site into six groups (a third of a steady pass's CPU).
+    finest: dict[CellKey, Cell] = {}
     shares: dict[CellKey, list[tuple[float, int]]] = defaultdict(list)
+    coarser: dict[CellKey, tuple[Group, ...]] = {}
     for (utility, ts, site), (total, meters) in per_site.items():
         info = sites[site]
-        for group in info.groups():
-            cell = cells.setdefault((utility, ts, group), Cell())
-            cell.add(info, total, int(meters), new_site=True)
-            shares[(utility, ts, group)].append((total, info.households))
-    for key, cell in cells.items():
+        groups = info.groups()  # groups.py: the site's (district, dong, type) third
+        key = (utility, ts, groups[FINEST])
+        finest.setdefault(key, Cell()).add(info, total, int(meters), new_site=True)
+        shares[key].append((total, info.households))
+        coarser[key] = groups[:FINEST] + groups[FINEST + 1 :]
+    cells: dict[CellKey, Cell] = {}
+    for key, cell in finest.items():
         cell.top = contributions(shares[key])
+        cells[key] = cell
+        utility, ts, _g = key
+        for group in coarser[key]:
+            cells.setdefault((utility, ts, group), Cell()).merge(cell)
     return cells, unknown
 
 

@@ -91,13 +91,15 @@ class Book:
                 self._sites_of[group].discard(info.site)
                 self._leaders.leave(group, holder)
         self.infos[info.site] = info
-        total = self.site_totals[info.site]
-        for group in info.groups():
-            cell = self.cells.setdefault(group, Cell())
+        groups = info.groups()
+        for group in groups:
+            cell = self.cells.get(group)
+            if cell is None:
+                cell = self.cells[group] = Cell()
             cell.add(info, change, int(old is None), new_site)
             if new_site or moved:
                 self._sites_of[group].add(info.site)
-            self._leaders.offer(group, holder, total, info.households)
+        self._leaders.offer_all(groups, holder, self.site_totals[info.site], info.households)
         # A copy: the figures may be a meter state's own, which later passes change.
         self.values[(info.site, meter)] = Usage(u.consumption, u.resets, u.glitches, u.spikes)
         if new_site:  # its households' imports no longer count

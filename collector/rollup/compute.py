@@ -156,11 +156,11 @@ class Computer:
             for (site, meter), (context, series) in self._counter_series(
                 utility, field, window, sites
             ).items():
-                per_hour, found, st = state.start(context + series, rate, window)
+                per_hour, found, st, verdicts = state.start(context + series, rate, window)
                 for hour, u in per_hour.items():
                     usage[(utility.value, site, meter, hour)] = u
                 events.extend((utility.value, site, meter, field, e) for e in found)
-                changed = revised_before(context, series, rate)
+                changed = revised_before(context, verdicts, rate)
                 if changed is not None:
                     earlier[site] = min(changed, earlier.get(site, changed))
                 if keep:
@@ -349,15 +349,14 @@ class Computer:
 
 
 def revised_before(
-    context: list[tuple[int, float]], series: list[tuple[int, float]], rate: float
+    context: list[tuple[int, float]], verdicts: dict[int, Settled], rate: float
 ) -> int | None:
     """The oldest context reading whose verdict differs with the window's readings
+    (`verdicts`: every reading's, the context's and the window's, state.start)
     from its verdict on the context alone (None: the context stands)."""
     if not context:
         return None
-    alone = {v.ts: v for v in settle(context, rate)}
-    with_window = settle(context + series, rate)
-    changed = [v.ts for v in with_window if v.ts in alone and v != alone[v.ts]]
+    changed = [v.ts for v in settle(context, rate) if verdicts.get(v.ts, v) != v]
     return min(changed) if changed else None
 
 

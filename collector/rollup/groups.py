@@ -49,6 +49,8 @@ class SiteInfo:
 
         A dong lies in exactly one district, so (all, dong, x) would repeat
         (district, dong, x); the dong level is written with its district only.
+        The third is the finest, (district, dong, building type): the others are
+        sums of finest groups (aggregate.py relies on both).
         """
         return self._groups
 
@@ -94,6 +96,15 @@ class Holders:
         self.plain_sites += sign * (info.households == 0)
         self.simulated += sign * info.simulated
         self.key ^= site_hash(info.site)
+
+    def merge(self, other: Holders) -> None:
+        """Another set of holders, disjoint from these, added in."""
+        self.sites += other.sites
+        self.households += other.households
+        self.meters += other.meters
+        self.plain_sites += other.plain_sites
+        self.simulated += other.simulated
+        self.key ^= other.key
 
     def same_sites(self) -> tuple[int, int]:
         return (self.sites, self.key)

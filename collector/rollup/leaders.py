@@ -44,13 +44,23 @@ class Leaders:
 
     def offer(self, group: Group, holder: Holder, value: float, households: int) -> None:
         """A holder's new figure in the group (new holders included)."""
+        self.offer_all((group,), holder, value, households)
+
+    def offer_all(
+        self, groups: tuple[Group, ...], holder: Holder, value: float, households: int
+    ) -> None:
+        """A holder's new figure in each of its groups."""
+        share, copies = _share(value, households)
+        for group in groups:
+            self._offer(group, holder, share, copies)
+
+    def _offer(self, group: Group, holder: Holder, share: float, copies: int) -> None:
         if group in self._stale:
             return
         lead = self._lead.get(group)
         if lead is None:
             self._stale.add(group)
             return
-        share, copies = _share(value, households)
         was = lead.get(holder)
         if was is None:
             floor = self._floor[group]

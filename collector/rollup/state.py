@@ -51,9 +51,9 @@ class Fed:
 
 def start(
     readings: list[Reading], rate: float, window: Window
-) -> tuple[dict[int, Usage], list[Settled], MeterState]:
+) -> tuple[dict[int, Usage], list[Settled], MeterState, dict[int, Settled]]:
     """Usage per hour of the readings inside `window` (the rest is context), its
-    events, and the state after the last reading."""
+    events, the state after the last reading, and every reading's verdict."""
     cont = Continuity(rate)
     verdicts: dict[int, Settled] = {}
     for ts, value in readings:
@@ -69,7 +69,7 @@ def start(
     state = MeterState(cont, readings[-1][0] if readings else 0)
     state.hours = {h: _copy(u) for h, u in per_hour.items()}
     state._keep_open(verdicts)
-    return per_hour, events, state
+    return per_hour, events, state, verdicts
 
 
 def feed(state: MeterState, readings: list[Reading]) -> Fed:

@@ -46,7 +46,9 @@ def _hours(c) -> set[int]:  # type: ignore[no-untyped-def]
 def test_pass_after_downtime_starts_at_the_watermark(
     rollup_influx: InfluxServer, tmp_path: Path
 ) -> None:
-    c = write_city(rollup_influx, tmp_path, hours_before=3)
+    # Four hours back: three whole hours after the first pass's, whatever the minute
+    # (with three, a run in the first minute of an hour had one hour fewer to check).
+    c = write_city(rollup_influx, tmp_path, hours_before=4)
     first_now = c.start_ms + 70 * city.MINUTE  # the rollup ran then, and stopped
     _engine(c, 600, first_now).run_pass()
     assert _hours(c) == {c.start_ms + city.HOUR}  # 10 min lookback: only the hour then running

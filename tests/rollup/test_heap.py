@@ -8,20 +8,24 @@ import weakref
 
 import pytest
 
-from collector.rollup.heap import Heap
+from collector.rollup.heap import THRESHOLDS, Heap
 
 
 @pytest.fixture(autouse=True)
 def _thawed():
+    """The test process's collector as it was: thawed, its thresholds restored."""
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def test_what_survives_a_pass_is_frozen() -> None:
     kept = [object() for _ in range(1000)]
     Heap().settle()
     assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_threshold() == THRESHOLDS
 
 
 def test_a_cycle_left_among_frozen_state_is_freed_by_the_full_collection() -> None:
