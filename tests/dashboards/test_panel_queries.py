@@ -97,24 +97,28 @@ def _withheld_groups(run: Run) -> set[tuple[str, ...]]:
 
 
 def _is_withheld(query: str, groups: set[tuple[str, ...]], registry: Registry) -> bool:
-    """The query's group was withheld by the disclosure rules: for a query over several
-    utilities (`"utility" <> 'solar'`), every utility the group's meters measure."""
+    """The disclosure rules withheld every group the query reads that has meters. A tag
+    the query names one value of stands for that group; one it leaves open (a query by
+    dong, `"dong" <> 'all'`; a query over utilities, `"utility" <> 'solar'`) stands
+    for each of its values: a district's dongs, each one site and so each dominated by
+    it, are all withheld, and such a query rightly answers nothing."""
     named = {tag: re.findall(rf'"{tag}" = \'([^\']+)\'', query) for tag in GROUP_TAGS}
-    if not all(len(named[t]) == 1 for t in GROUP_TAGS[1:]) or len(named["utility"]) > 1:
+    if any(len(values) > 1 for values in named.values()):
         return False
-    place = tuple(named[t][0] for t in GROUP_TAGS[1:])
-    if named["utility"]:
-        return (named["utility"][0], *place) in groups
     excluded = set(re.findall(r'"utility" <> \'([^\']+)\'', query))
-    measured = {
-        str(meter.utility)
-        for site, _agent, meter in registry.meters()
-        if all(
-            want in (GROUP_ALL, _site_value(site, meter, tag))
-            for tag, want in zip(GROUP_TAGS[1:], place, strict=True)
-        )
-    } - excluded
-    return bool(measured) and all((u, *place) in groups for u in measured)
+    read = set()
+    for site, _agent, meter in registry.meters():
+        key = []
+        for tag in GROUP_TAGS:
+            value = _site_value(site, meter, tag)
+            want = named[tag][0] if named[tag] else value
+            if want not in (GROUP_ALL, value):
+                break
+            key.append(want)
+        else:
+            if key[0] not in excluded:
+                read.add(tuple(key))
+    return bool(read) and read <= groups
 
 
 def test_every_query_returns_data_where_the_registry_has_sites(
