@@ -34,17 +34,18 @@ class Sink:
 
     def flush(self) -> None:
         """Wait for every write handed so far; raise the first that failed."""
-        pending, self._pending = self._pending, []
-        failed = [e for e in (f.exception() for f in pending) if e is not None]
+        failed = self._wait()
         if failed:
             raise failed[0]
 
     def drain(self) -> None:
         """Wait for every write handed so far, failed or not (a pass given up: none of
         its writes may land after the next pass's)."""
+        self._wait()
+
+    def _wait(self) -> list[BaseException]:
         pending, self._pending = self._pending, []
-        for f in pending:
-            f.exception()
+        return [e for e in (f.exception() for f in pending) if e is not None]
 
     def _store(self, bucket: str, points: list[str]) -> None:
         for i in range(0, len(points), BATCH):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from collector.rollup.disclosure import TOP, Facts, UnitKey, Version
 from collector.rollup.groups import Group
-from collector.rollup.periods import MINUTE_MS
+from collector.rollup.periods import minute_of
 from telemetry.disclosure import Reason
 from telemetry.influx_schema import (
     AGENT_STATUS,
@@ -116,23 +116,17 @@ class RawSource:
         `latest_rates` of minutes inside it, until `forget_recent` (a pass's reads of
         the same readings, once: the live minutes' query was a fifth of a steady pass).
         starts: (rates from, counters from)."""
-        counter, rate = fields
+        rate = fields[1]
         rates_from, start_ms = starts
-        first = min(rates_from, start_ms) // MINUTE_MS * MINUTE_MS
-        where = f"{time_window(first, end_ms)} AND {_GOOD}"
-        q = (
-            f"SELECT {quote_ident(counter)}, {quote_ident(rate)}, {_BY_METER} "
-            f"FROM {quote_ident(utility)} WHERE {where}"
-        )
+        first = minute_of(min(rates_from, start_ms))
         counters: dict[MeterKey, list[tuple[int, float]]] = defaultdict(list)
         rates: dict[tuple[str, str, int], float] = {}
-        for s in self.ql.series(q, self.db, epoch="ms"):
-            for t, c, r, site, meter in s.values:
-                key = (site or "", meter or "")
-                if c is not None and t >= start_ms:
-                    counters[key].append((int(t), float(c)))
-                if r is not None:
-                    rates[(*key, t - t % MINUTE_MS)] = float(r)  # in time order: last stays
+        window = f"{time_window(first, end_ms)} AND {_GOOD}"
+        for site, meter, t, (c, r) in self._meter_rows(utility, fields, window):
+            if c is not None and t >= start_ms:
+                counters[(site, meter)].append((t, float(c)))
+            if r is not None:
+                rates[(site, meter, minute_of(t))] = float(r)  # in time order: last stays
         self._recent[utility] = Recent(rate, first, end_ms, rates)
         return dict(counters)
 
@@ -146,21 +140,23 @@ class RawSource:
         out: dict[MeterKey, list[tuple[int, float]]] = defaultdict(list)
         for where in _site_filters(sites):
             window = f"{time_window(start_ms, end_ms)} AND {_GOOD}{where}"
-            for site, meter, t, v in self._meter_rows(utility, field, window):
-                out[(site, meter)].append((t, v))
+            for site, meter, t, (v,) in self._meter_rows(utility, (field,), window):
+                if v is not None:
+                    out[(site, meter)].append((t, float(v)))
         return dict(out)
 
     def _meter_rows(
-        self, utility: str, field: str, where: str
-    ) -> Iterator[tuple[str, str, int, float]]:
-        """(site, meter, time, value) of every point, in time order. The meter's tags are
-        selected as columns: InfluxDB answers one series in about half the time it takes
-        to answer one per meter (GROUP BY site, meter), the largest cost of a pass."""
-        q = f"SELECT {quote_ident(field)}, {_BY_METER} FROM {quote_ident(utility)} WHERE {where}"
+        self, utility: str, fields: tuple[str, ...], where: str
+    ) -> Iterator[tuple[str, str, int, tuple[float | None, ...]]]:
+        """(site, meter, time, the fields' values) of every point, in time order. The
+        meter's tags are selected as columns: InfluxDB answers one series in about half
+        the time it takes to answer one per meter (GROUP BY site, meter), the largest
+        cost of a pass."""
+        selected = ", ".join(quote_ident(f) for f in fields)
+        q = f"SELECT {selected}, {_BY_METER} FROM {quote_ident(utility)} WHERE {where}"
         for s in self.ql.series(q, self.db, epoch="ms"):
-            for t, v, site, meter in s.values:
-                if v is not None:
-                    yield site or "", meter or "", int(t), float(v)
+            for t, *values, site, meter in s.values:
+                yield site or "", meter or "", int(t), tuple(values)
 
     def counter_context(
         self,
@@ -204,8 +200,9 @@ class RawSource:
     ) -> list[tuple[str, str, int, float]]:
         latest: dict[tuple[str, str, int], float] = {}
         window = f"{time_window(start_ms, end_ms)} AND {_GOOD}"
-        for site, meter, t, v in self._meter_rows(utility, field, window):
-            latest[(site, meter, t - t % MINUTE_MS)] = v  # in time order: the last stays
+        for site, meter, t, (v,) in self._meter_rows(utility, (field,), window):
+            if v is not None:
+                latest[(site, meter, minute_of(t))] = float(v)  # in time order: last stays
         return [(site, meter, minute, v) for (site, meter, minute), v in latest.items()]
 
     def meter_days(
@@ -423,38 +420,6 @@ class PublicMarkers:
     def __init__(self, ql: InfluxQL, db: str) -> None:
         self.ql = ql
         self.db = db
-        self._recent: dict[str, Recent] = {}  # per utility: this pass's read of both fields
-
-    def recent_readings(
-        self, utility: str, fields: tuple[str, str], starts: tuple[int, int], end_ms: int
-    ) -> dict[MeterKey, list[tuple[int, float]]]:
-        """counter_readings of every site in [counters' start, end), read with the rate
-        field in one query from the minute of the rates' start: the rates are kept for
-        `latest_rates` of minutes inside it, until `forget_recent` (a pass's reads of
-        the same readings, once: the live minutes' query was a fifth of a steady pass).
-        starts: (rates from, counters from)."""
-        counter, rate = fields
-        rates_from, start_ms = starts
-        first = min(rates_from, start_ms) // MINUTE_MS * MINUTE_MS
-        where = f"{time_window(first, end_ms)} AND {_GOOD}"
-        q = (
-            f"SELECT {quote_ident(counter)}, {quote_ident(rate)}, {_BY_METER} "
-            f"FROM {quote_ident(utility)} WHERE {where}"
-        )
-        counters: dict[MeterKey, list[tuple[int, float]]] = defaultdict(list)
-        rates: dict[tuple[str, str, int], float] = {}
-        for s in self.ql.series(q, self.db, epoch="ms"):
-            for t, c, r, site, meter in s.values:
-                key = (site or "", meter or "")
-                if c is not None and t >= start_ms:
-                    counters[key].append((int(t), float(c)))
-                if r is not None:
-                    rates[(*key, t - t % MINUTE_MS)] = float(r)  # in time order: last stays
-        self._recent[utility] = Recent(rate, first, end_ms, rates)
-        return dict(counters)
-
-    def forget_recent(self) -> None:
-        self._recent.clear()
 
     def complementary(
         self, start_ms: int, end_ms: int
