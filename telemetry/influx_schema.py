@@ -180,6 +180,13 @@ ROLLUP_WATERMARK = "rollup_watermark"
 TAG_JOB = "job"
 JOB_ROLLUP = "rollup"
 JOB_ARRIVALS = "arrivals"
+# Rollup workers (collector/rollup/partition.py): each owns a partition of the city's
+# districts, keeps its cursors tagged with it and writes its finest group cells, which
+# the merge adds up and decides as one city.
+TAG_PARTITION = "partition"
+JOB_PASS = "pass"  # a worker's completed pass: when, and the periods it touched
+JOB_MERGE = "merge"  # the merge's cursor per partition
+PARTITION_CELLS = "rollup_partition_cells"
 COUNTER_EVENTS = "counter_events"
 TAG_FIELD = "field"
 
@@ -199,6 +206,7 @@ ROLLUP_MEASUREMENTS = frozenset(
         COUNTER_EVENTS,
         SUPPRESSED,
         ROLLUP_WATERMARK,
+        PARTITION_CELLS,
     }
 )
 

@@ -12,14 +12,17 @@ from influxdb_client.client.exceptions import InfluxDBError
 
 from collector.rollup.audit import period_system, run_audit
 from collector.rollup.compute import Computer
-from collector.rollup.engine import Buckets, Engine, Windows
+from collector.rollup.engine import Engine, Windows
 from collector.rollup.groups import site_infos
 from collector.rollup.heap import Heap
+from collector.rollup.merge import Merge
+from collector.rollup.partition import Partition, partition_sites, partitions
 from collector.rollup.periods import KST
 from collector.rollup.placement import Placement
 from collector.rollup.settings import RollupSettings
 from collector.rollup.sink import Sink
 from collector.rollup.source import PublicMarkers, RawSource
+from collector.rollup.writer import Buckets, Writer
 from telemetry.config.cli import (
     ConfigOpt,
     InfluxBucketOpt,
@@ -85,6 +88,18 @@ def rollup(
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every pass")] = False,
+    partition: Annotated[
+        str | None,
+        typer.Option(
+            "--partition",
+            help="run as the worker of this partition (settings `partitions`; default one "
+            "per district): its finest cells for the merge, nothing public",
+        ),
+    ] = None,
+    merge: Annotated[
+        bool,
+        typer.Option("--merge", help="run the merge of the workers' cells: the public figures"),
+    ] = False,
 ) -> None:
     """Run rollup passes every --interval seconds (or one with --once)."""
     if ctx.invoked_subcommand is not None:
@@ -108,7 +123,10 @@ def rollup(
         registry = load_registry_lean(settings.config)
     except ConfigError as exc:
         fail(COMPONENT, str(exc))
-    engine = build_engine(settings, registry, Heap())
+    if merge:
+        _run_merge(build_merge(settings, registry), once, settings.interval_s)
+        return
+    engine = build_engine(settings, registry, Heap(), _partition(settings, registry, partition))
     if once:
         try:
             report = engine.run_pass()
@@ -202,25 +220,68 @@ def parse_period(text: str) -> tuple[str, int]:
     fail(COMPONENT, f"--period {text!r}: expected 2026-12-05T10 (hour), 2026-12-05 or 2026-12")
 
 
-def build_engine(settings: RollupSettings, registry: Registry, heap: Heap | None = None) -> Engine:
-    ql = InfluxQL(settings.influx_url, settings.influx_token_value(), timeout_s=120)
-    source = RawSource(ql, settings.influx_bucket)
-    sites = site_infos(registry)
+def _partition(settings: RollupSettings, registry: Registry, name: str | None) -> Partition | None:
+    if name is None:
+        return None
+    known = partitions(site_infos(registry).values(), settings.partitions)
+    found = next((p for p in known if p.name == name), None)
+    if found is None:
+        fail(COMPONENT, f"--partition {name!r}: not a partition; known: {[p.name for p in known]}")
+    return found
+
+
+def _computer(
+    settings: RollupSettings, registry: Registry, source: RawSource, part: Partition | None
+) -> Computer:
+    every = site_infos(registry)
+    sites = every if part is None else partition_sites(every, registry, part)
     computer = Computer(
         source,
         sites,
         load_emission_factors(),
         settings.disclosure.rules(settings.privacy_k),
         int(settings.bridge_s * 1000),
-        Placement(sites, registry),
+        Placement(every, registry),  # households count in their own dong, wherever stored
     )
+    computer.partition = part
+    computer.outside = frozenset(every) - frozenset(sites)
+    return computer
+
+
+def _io(settings: RollupSettings, part: str = "") -> tuple[InfluxQL, RawSource, Sink, Buckets]:
+    ql = InfluxQL(settings.influx_url, settings.influx_token_value(), timeout_s=120)
+    source = RawSource(ql, settings.influx_bucket, part)
     sink = Sink(settings.influx_url, settings.influx_token_value(), settings.influx_org)
     ql.before_query = sink.flush  # the sink pipelines its writes: reads wait for them
+    buckets = Buckets(
+        settings.influx_bucket, settings.influx_public_bucket, settings.rollup_bucket()
+    )
+    return ql, source, sink, buckets
+
+
+def build_merge(settings: RollupSettings, registry: Registry) -> Merge:
+    ql, source, sink, buckets = _io(settings)
+    computer = _computer(settings, registry, source, None)
+    names = [p.name for p in partitions(computer.sites.values(), settings.partitions)]
+    writer = Writer(sink, buckets, PublicMarkers(ql, settings.influx_public_bucket))
+    return Merge(computer, source, writer, names, int(settings.max_catchup_s * 1000))
+
+
+def build_engine(
+    settings: RollupSettings,
+    registry: Registry,
+    heap: Heap | None = None,
+    part: Partition | None = None,
+) -> Engine:
+    ql, source, sink, buckets = _io(settings, part.name if part is not None else "")
+    computer = _computer(settings, registry, source, part)
+    # A worker publishes nothing: the merge decides and writes the public figures.
+    markers = PublicMarkers(ql, settings.influx_public_bucket) if part is None else None
     return Engine(
         computer,
         source,
         sink,
-        Buckets(settings.influx_bucket, settings.influx_public_bucket, settings.rollup_bucket()),
+        buckets,
         Windows(
             lookback_ms=int(settings.lookback_s * 1000),
             live_lookback_ms=int(settings.live_lookback_s * 1000),
@@ -231,9 +292,30 @@ def build_engine(settings: RollupSettings, registry: Registry, heap: Heap | None
             if settings.live_catchup_s is None
             else int(settings.live_catchup_s * 1000),
         ),
-        markers=PublicMarkers(ql, settings.influx_public_bucket),
+        markers=markers,
         heap=heap,
     )
+
+
+def _run_merge(merge: Merge, once: bool, interval_s: float) -> None:
+    stop = stop_on_signals()
+    while True:
+        try:
+            report = merge.run_pass()
+        except (InfluxQueryError, InfluxDBError, OSError) as exc:
+            if once:
+                fail(COMPONENT, f"merge failed: {exc}", code=1)
+            logging.getLogger("collector.rollup").exception("merge pass failed")
+        else:
+            if once:
+                waits = f", waiting for partitions {report.waiting}" if report.waiting else ""
+                typer.echo(
+                    f"merge pass: {report.periods} periods, {report.private_points} private "
+                    f"and {report.public_points} public points written{waits}"
+                )
+                return
+        if stop.wait(interval_s):
+            return
 
 
 def _loop(engine: Engine, interval_s: float) -> None:

@@ -4,6 +4,7 @@ and the group points from the stored per-meter points (summed per site by Influx
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterator
 
 from collector.rollup import state
@@ -19,6 +20,7 @@ from collector.rollup.aggregate import (
 from collector.rollup.counters import Usage, Window
 from collector.rollup.disclosure import Patterns
 from collector.rollup.groups import SiteInfo
+from collector.rollup.partition import Partition, cell_lines
 from collector.rollup.periods import DAY_MS
 from collector.rollup.placement import Placement
 from collector.rollup.source import RawSource, Sites
@@ -82,6 +84,11 @@ class Computer:
         self._fingerprint: tuple[tuple[object, ...], str] | None = None
         self._simulated: tuple[tuple[int, int], bool] | None = None
         self._tag_sets: tuple[tuple[int, ...], dict[tuple[str, str, str, bool], str]] = ((), {})
+        # A worker's (partition.py): its finest cells instead of group points, the
+        # periods they fall in (for the merge), and the registry's sites it leaves alone.
+        self.partition: Partition | None = None
+        self.touched: dict[str, set[int]] = defaultdict(set)
+        self.outside: frozenset[str] = frozenset()
 
     def fingerprint(self) -> str:
         """What the group points depend on besides readings: registry, disclosure rules, factors.
@@ -121,7 +128,15 @@ class Computer:
                 (utility.value, site, minute, value, 1) for site, _m, minute, value in rows
             )
         cells, unknown = aggregate(items, self.sites)
-        out = group_points(
+        out = self.live_points(cells)
+        out.unknown_sites |= unknown - self.outside
+        return out
+
+    def live_points(self, cells: dict[CellKey, Cell]) -> Output:
+        """live_1m's group points (a worker's: its finest cells)."""
+        if self.partition is not None:
+            return self._partition_points(LIVE_1M, cells)
+        return group_points(
             LIVE_1M,
             cells,
             self.rules,
@@ -131,8 +146,11 @@ class Computer:
             self.fingerprint(),
             self.any_simulated(),
         )
-        out.unknown_sites |= unknown
-        return out
+
+    def _partition_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
+        lines = cell_lines(measurement, cells, self.partition) if self.partition else []
+        self.touched[measurement].update(ts for _u, ts, _g in cells)
+        return Output(private=lines)
 
     def meter_hours(
         self, start_ms: int, end_ms: int, sites: Sites = None, keep: bool = False
@@ -221,6 +239,8 @@ class Computer:
         if named is None and sites is not None:
             wanted = set(sites)
             inside = {key: series for key, series in inside.items() if key[0] in wanted}
+        elif named is None and self.outside:  # a worker's: other partitions' sites left out
+            inside = {key: s for key, s in inside.items() if key[0] not in self.outside}
         if not inside:
             return {}
         bridge_before, bridge_after = (start - self.bridge_ms, start), (end, end + self.bridge_ms)
@@ -300,6 +320,8 @@ class Computer:
     def cell_points(self, measurement: str, cells: dict[CellKey, Cell]) -> Output:
         """Per-group points with CO2e from kept cells (books.py), each period decided with
         the version published before (kept, or read back from its private points)."""
+        if self.partition is not None:
+            return self._partition_points(measurement, cells)
         periods = sorted({(u, ts) for u, ts, _g in cells})
         if measurement == CONSUMPTION_1D:  # a day is protected with its hours
             self._recall(CONSUMPTION_1H, [(u, h) for u, d in periods for h in hours_of_day(d)])

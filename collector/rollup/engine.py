@@ -32,21 +32,24 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from collector.rollup.aggregate import Output, stale_markers
+from collector.rollup.aggregate import Output
 from collector.rollup.compute import Computer, MeterUsage
 from collector.rollup.heap import Heap
 from collector.rollup.imported import Imports, Job
 from collector.rollup.layer import GroupLayer
+from collector.rollup.partition import encode_touched
 from collector.rollup.periods import hour_of, minute_of
 from collector.rollup.sink import Sink
-from collector.rollup.source import WATERMARK, PublicMarkers, RawSource
+from collector.rollup.source import WATERMARK, Arrival, PublicMarkers, RawSource
 from collector.rollup.touched import ArrivalLog, Touched
+from collector.rollup.writer import Buckets, Writer
 from telemetry.influx_schema import (
     JOB_ARRIVALS,
+    JOB_PASS,
     JOB_ROLLUP,
     METER_CONSUMPTION_1H,
     TAG_JOB,
-    kept_as_rollup,
+    TAG_PARTITION,
 )
 from telemetry.lineproto import line
 
@@ -66,19 +69,6 @@ class PassReport:
     interval_markers: int = 0  # interval_arrivals taken (imported history)
     resumed_sites: int = 0  # taken from their kept state, without re-reading raw
     unknown: set[str] = field(default_factory=set)
-
-
-@dataclass
-class Buckets:
-    private: str  # the raw database's default policy: live_1m
-    public: str
-    rollups: str  # the private rollups' policy (telemetry.influx_schema.ROLLUP_RP)
-
-    def private_split(self, points: list[str]) -> list[tuple[str, list[str]]]:
-        """Private points by where they are kept: rollups long, the rest with the raw data."""
-        kept = [p for p in points if kept_as_rollup(p)]
-        rest = [p for p in points if not kept_as_rollup(p)]
-        return [(self.rollups, kept), (self.private, rest)]
 
 
 @dataclass(frozen=True)
@@ -120,6 +110,9 @@ class Engine:
         self.w = windows
         self.clock = clock
         self.markers = markers
+        self.writer = Writer(sink, buckets, markers)
+        part = computer.partition
+        self.part_tags = {TAG_PARTITION: part.name} if part is not None else {}
         self.log = ArrivalLog()
         self.interval_log = ArrivalLog()
         self.imports = Imports(source, computer.placement)
@@ -148,8 +141,10 @@ class Engine:
         # A full pass takes the interval markers of max_catchup (imports are rare).
         isince = now_ms - self.w.max_catchup_ms if full else since
         try:
-            touched = self.log.take(self.source.arrivals(since, now_ms))
-            imported = self.interval_log.take(self.source.interval_arrivals(isince, now_ms))
+            touched = self.log.take(self._ours(self.source.arrivals(since, now_ms)))
+            imported = self.interval_log.take(
+                self._ours(self.source.interval_arrivals(isince, now_ms))
+            )
             report = self.run_full(now_ms) if full else self._incremental(touched, now_ms)
             self._imports(imported, report, now_ms)
         except BaseException:
@@ -163,7 +158,9 @@ class Engine:
         self.groups.forget_before(now_ms)
         self.source.forget_recent()
         cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
-        self._write_mark(line(WATERMARK, {TAG_JOB: JOB_ARRIVALS}, cursor, now_ms))
+        self._write_mark(line(WATERMARK, {TAG_JOB: JOB_ARRIVALS, **self.part_tags}, cursor, now_ms))
+        if self.part_tags:
+            self._passed(now_ms, fingerprint)
         log.info(
             "rollup %s..%s%s: %d markers, %d interval markers, %d sites, "
             "%d private, %d public points",
@@ -183,12 +180,18 @@ class Engine:
             self.heap.settle()
         return report
 
+    def _ours(self, arrivals: list[Arrival]) -> list[Arrival]:
+        """A worker's: markers of other partitions' sites left out."""
+        outside = self.computer.outside
+        return [a for a in arrivals if a.site not in outside] if outside else arrivals
+
     def reset(self) -> None:
         """Forget the taken markers, meter states and group cells (rebuilt as needed)."""
         self.log = ArrivalLog()
         self.interval_log = ArrivalLog()
         self.computer.states.clear()
         self.computer.site_last.clear()
+        self.computer.touched.clear()
         self.groups = GroupLayer(self.computer, self.source)
 
     def run_full(self, now_ms: int) -> PassReport:
@@ -294,32 +297,23 @@ class Engine:
         return written
 
     def _store(self, out: Output, report: PassReport) -> None:
-        self._write_private(out.private)
-        self.sink.write(self.buckets.public, out.public + self._superseded(out))
+        self.writer.store(out)
         report.private_points += len(out.private)
         report.public_points += len(out.public)
         report.unknown |= out.unknown_sites
 
-    def _write_private(self, points: list[str]) -> None:
-        for bucket, part in self.buckets.private_split(points):
-            if part:
-                self.sink.write(bucket, part)
-
     def _write_mark(self, point: str) -> None:
-        """A cursor or watermark: written only after everything before it is stored."""
-        self.sink.flush()
-        self._write_private([point])
-        self.sink.flush()
-
-    def _superseded(self, out: Output) -> list[str]:
-        """Markers left by an earlier pass for points published now, rewritten."""
-        if self.markers is None or not out.published:
-            return []
-        times = [key[-1] for key in out.published]
-        found = self.markers.complementary(min(times), max(times) + 1)
-        return stale_markers(found, out.published)
+        self.writer.mark(point)
 
     def _mark(self, until_ms: int, now_ms: int) -> None:
         # The current minute may still grow: the next full pass starts no later than it.
         until = min(minute_of(until_ms), minute_of(now_ms))
-        self._write_mark(line(WATERMARK, {TAG_JOB: JOB_ROLLUP}, {"until_ms": float(until)}, now_ms))
+        tags = {TAG_JOB: JOB_ROLLUP, **self.part_tags}
+        self._write_mark(line(WATERMARK, tags, {"until_ms": float(until)}, now_ms))
+
+    def _passed(self, now_ms: int, fingerprint: str) -> None:
+        """A worker's completed pass, for the merge: when, and the periods it touched."""
+        touched = encode_touched(self.computer.touched)
+        self.computer.touched.clear()
+        fields = {"until_ms": float(now_ms), "fingerprint": fingerprint, "touched": touched}
+        self._write_mark(line(WATERMARK, {TAG_JOB: JOB_PASS, **self.part_tags}, fields, now_ms))

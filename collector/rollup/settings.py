@@ -57,6 +57,11 @@ class RollupSettings(Settings):
         description="how far before a window to look for a meter's previous counter reading",
     )
     chunk_s: float = Field(default=6 * 3600.0, ge=3600, description="catch-up step size")
+    partitions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="rollup workers' partitions: name → district codes (default: one per "
+        "district); `--partition NAME` runs a worker, `--merge` the merge",
+    )
     arrival_slack_s: float = Field(
         default=120.0,
         ge=0,

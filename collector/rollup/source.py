@@ -6,8 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from collector.rollup.aggregate import Cell, CellKey
 from collector.rollup.disclosure import TOP, Facts, UnitKey, Version
 from collector.rollup.groups import Group
+from collector.rollup.partition import cell_of
 from collector.rollup.periods import minute_of
 from telemetry.disclosure import Reason
 from telemetry.influx_schema import (
@@ -26,10 +28,13 @@ from telemetry.influx_schema import (
     GROUP_TAGS,
     INTERVAL_ARRIVALS,
     JOB_ARRIVALS,
+    JOB_MERGE,
+    JOB_PASS,
     JOB_ROLLUP,
     METER_CONSUMPTION_1D,
     METER_CONSUMPTION_1H,
     METER_CONSUMPTION_1MO,
+    PARTITION_CELLS,
     ROLLUP_WATERMARK,
     SOURCE_METER,
     TAG_AGENT,
@@ -37,6 +42,7 @@ from telemetry.influx_schema import (
     TAG_JOB,
     TAG_MEASUREMENT,
     TAG_METER,
+    TAG_PARTITION,
     TAG_QUALITY,
     TAG_SITE,
     TAG_SOURCE,
@@ -103,9 +109,10 @@ _COUNTERS = tag_eq(TAG_SOURCE, "")  # counter meters' hours and days carry no so
 class RawSource:
     """Reads the private bucket; every query is bounded in time."""
 
-    def __init__(self, ql: InfluxQL, db: str) -> None:
+    def __init__(self, ql: InfluxQL, db: str, partition: str = "") -> None:
         self.ql = ql
         self.db = db
+        self.partition = partition  # a worker's (partition.py); "" one rollup, or the merge
         self._recent: dict[str, Recent] = {}  # per utility: this pass's read of both fields
 
     def recent_readings(
@@ -397,18 +404,69 @@ class RawSource:
         q = (
             f"SELECT until_ms, fingerprint FROM {rollup_from(WATERMARK)} "
             f"WHERE {time_window(since_ms, now_ms + 60_000)} AND {tag_eq(TAG_JOB, JOB_ARRIVALS)} "
-            "ORDER BY time DESC LIMIT 1"
+            f"AND {self._ours()} ORDER BY time DESC LIMIT 1"
         )
         rows = self.ql.rows(q, self.db, epoch="ms")
         if not rows or rows[0].get("until_ms") is None:
             return None
         return int(rows[0]["until_ms"]), str(rows[0].get("fingerprint") or "")
 
+    def _ours(self) -> str:
+        """This process's cursors: its partition's (a worker), or untagged (one rollup)."""
+        return tag_eq(TAG_PARTITION, self.partition)
+
+    def partition_passes(self, since_ms: int, now_ms: int) -> list[tuple[str, int, str]]:
+        """Workers' completed passes in [since, now]: (partition, pass time, touched)."""
+        q = (
+            f"SELECT until_ms, touched FROM {rollup_from(WATERMARK)} "
+            f"WHERE {time_window(since_ms, now_ms + 60_000)} AND {tag_eq(TAG_JOB, JOB_PASS)} "
+            f"GROUP BY {quote_ident(TAG_PARTITION)}"
+        )
+        out = []
+        for s in self.ql.series(q, self.db, epoch="ms"):
+            part = s.tags.get(TAG_PARTITION, "")
+            out.extend((part, int(t), str(touched or "")) for _t, t, touched in s.values)
+        return out
+
+    def merge_cursors(self, since_ms: int, now_ms: int) -> dict[str, int]:
+        """The last worker pass the merge took, per partition."""
+        q = (
+            f"SELECT last(until_ms) FROM {rollup_from(WATERMARK)} "
+            f"WHERE {time_window(since_ms, now_ms + 60_000)} AND {tag_eq(TAG_JOB, JOB_MERGE)} "
+            f"GROUP BY {quote_ident(TAG_PARTITION)}"
+        )
+        return {
+            s.tags.get(TAG_PARTITION, ""): int(s.values[0][1])
+            for s in self.ql.series(q, self.db, epoch="ms")
+            if s.values and s.values[0][1] is not None
+        }
+
+    def partition_cells(
+        self, measurement: str, periods: list[int]
+    ) -> Iterator[tuple[CellKey, Cell]]:
+        """Every partition's finest cells of the periods (partition.py `cell_lines`)."""
+        wanted = set(periods)
+        by = ", ".join(quote_ident(t) for t in (TAG_PARTITION, *GROUP_TAGS))
+        for start, end in _spans_of(sorted(wanted)):
+            q = (
+                f"SELECT * FROM {rollup_from(PARTITION_CELLS)} "
+                f"WHERE {time_window(start, end + 1)} AND {tag_eq(TAG_MEASUREMENT, measurement)} "
+                f"GROUP BY {by}"
+            )
+            for s in self.ql.series(q, self.db, epoch="ms"):
+                utility = s.tags.get(TAG_UTILITY, "")
+                group = Group(*(s.tags.get(t, "") for t in GROUP_TAGS[1:]))
+                for row in s.rows():
+                    ts = int(row["time"])
+                    if ts in wanted:
+                        yield (utility, ts, group), cell_of(row)
+
     def watermark(self, since_ms: int, now_ms: int, job: str = JOB_ROLLUP) -> int | None:
         """End of the last completed pass (None when there was none since `since`)."""
         q = (
             f"SELECT last(until_ms) FROM {rollup_from(WATERMARK)} "
-            f"WHERE {time_window(since_ms, now_ms + 60_000)} AND {tag_eq(TAG_JOB, job)}"
+            f"WHERE {time_window(since_ms, now_ms + 60_000)} AND {tag_eq(TAG_JOB, job)} "
+            f"AND {self._ours()}"
         )
         rows = self.ql.rows(q, self.db, epoch="ms")
         return int(rows[0]["last"]) if rows and rows[0].get("last") is not None else None
@@ -466,3 +524,17 @@ def _site_filters(sites: Sites) -> list[str]:
 def _named(sites: list[str]) -> str:
     regex = tag_in(TAG_SITE, sites)
     return regex or "(" + " OR ".join(tag_eq(TAG_SITE, x) for x in sites) + ")"
+
+
+SPAN_GAP_MS = 6 * 3_600_000  # periods further apart than this are read by separate queries
+
+
+def _spans_of(periods: list[int]) -> list[tuple[int, int]]:
+    """Sorted period starts → [first, last] spans, split where they lie far apart."""
+    out: list[tuple[int, int]] = []
+    for t in periods:
+        if out and t - out[-1][1] <= SPAN_GAP_MS:
+            out[-1] = (out[-1][0], t)
+        else:
+            out.append((t, t))
+    return out

@@ -1,0 +1,179 @@
+"""Rollup workers: the city split by district, and what a worker hands the merge.
+
+A worker (`python -m collector rollup --partition NAME`) owns a partition, a set of
+districts. It reads and keeps the counters of its districts' sites, and of every
+importer's site (imports stored there may count in any district; their per-meter
+points come out the same whichever worker writes them), and keeps meter states and
+books as one process does. Instead of group points it writes the finest cells
+(district × dong × building type) of its own districts: totals, holders, the set key
+and the largest contributions, in the private rollups only. Which group a holder
+counts in is its own district's (a household's dong, not its importer's), so a
+finest cell is whole in exactly one partition.
+
+The merge (merge.py) adds every partition's finest cells up into the six groups and
+decides disclosure on the whole city: never per part, where "the city minus the other
+districts" would undo another part's suppression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from collector.rollup.aggregate import Cell, CellKey
+from collector.rollup.groups import Group, Holders, SiteInfo
+from telemetry.influx_schema import (
+    FIELD_APPORTIONED,
+    FIELD_TOP,
+    GROUP_ALL,
+    PARTITION_CELLS,
+    TAG_MEASUREMENT,
+    TAG_PARTITION,
+    TAG_UTILITY,
+)
+from telemetry.lineproto import line
+from telemetry.registry import AgentKind, Registry
+
+HOLDER_FIELDS = ("sites", "households", "meters", "plain_sites", "simulated")
+FIELD_KEY = "key"  # the holders' set key (groups.py Holders.key), hex: 64 bits unsigned
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    districts: frozenset[str]
+
+    def owns(self, group: Group) -> bool:
+        """A finest group of this partition's districts."""
+        return group.district in self.districts and is_finest(group)
+
+
+def is_finest(group: Group) -> bool:
+    return GROUP_ALL not in group
+
+
+def coarser(group: Group) -> tuple[Group, ...]:
+    """The five groups a finest group's figures also count in (groups.py `_groups_of`)."""
+    d, n, b = group
+    return (
+        Group(GROUP_ALL, GROUP_ALL, b),
+        Group(d, GROUP_ALL, b),
+        Group(GROUP_ALL, GROUP_ALL, GROUP_ALL),
+        Group(d, GROUP_ALL, GROUP_ALL),
+        Group(d, n, GROUP_ALL),
+    )
+
+
+def partitions(sites: Iterable[SiteInfo], spec: dict[str, list[str]]) -> list[Partition]:
+    """The configured partitions, or one per district the registry's sites lie in."""
+    if spec:
+        return [Partition(name, frozenset(ds)) for name, ds in sorted(spec.items())]
+    districts = sorted({s.district for s in sites})
+    return [Partition(d, frozenset({d})) for d in districts]
+
+
+def partition_sites(
+    sites: dict[str, SiteInfo], registry: Registry, part: Partition
+) -> dict[str, SiteInfo]:
+    """The sites whose readings a partition's worker reads: its districts' and importers'."""
+    importers = {
+        s.id for s in registry.sites.values() if any(a.kind == AgentKind.IMPORTER for a in s.agents)
+    }
+    return {
+        site: info
+        for site, info in sites.items()
+        if info.district in part.districts or site in importers
+    }
+
+
+def cell_lines(measurement: str, cells: dict[CellKey, Cell], part: Partition) -> list[str]:
+    """The partition's finest cells of `measurement`, as private points."""
+    out = []
+    for (utility, ts, group), cell in cells.items():
+        if not part.owns(group):
+            continue
+        tags = {TAG_MEASUREMENT: measurement, TAG_UTILITY: utility, **group.tags()}
+        tags[TAG_PARTITION] = part.name
+        out.append(line(PARTITION_CELLS, tags, cell_fields(cell), ts))
+    return out
+
+
+def cell_fields(cell: Cell) -> dict[str, float | int | str]:
+    h = cell.holders
+    fields: dict[str, float | int | str] = {"total": float(cell.total)}
+    fields.update((name, int(getattr(h, name))) for name in HOLDER_FIELDS)
+    fields[FIELD_KEY] = format(h.key, "x")
+    fields[FIELD_APPORTIONED] = int(cell.apportioned)
+    fields.update((f"{FIELD_TOP}{i}", float(v)) for i, v in enumerate(cell.top, start=1))
+    return fields
+
+
+def cell_of(row: dict[str, Any]) -> Cell:
+    """A finest cell read back (cell_fields' inverse)."""
+    holders = Holders(**{name: int(row.get(name) or 0) for name in HOLDER_FIELDS})
+    holders.key = int(str(row.get(FIELD_KEY) or "0"), 16)
+    top = []
+    for i in range(1, 10):
+        value = row.get(f"{FIELD_TOP}{i}")
+        if value is None:
+            break
+        top.append(float(value))
+    total = float(row.get("total") or 0.0)
+    return Cell(total, holders, int(row.get(FIELD_APPORTIONED) or 0), tuple(top))
+
+
+def merged(parts: Iterable[tuple[CellKey, Cell]]) -> dict[CellKey, Cell]:
+    """Every partition's finest cells → the six groups' cells (finest first, merged up)."""
+    finest: dict[CellKey, Cell] = {}
+    for key, cell in parts:
+        kept = finest.get(key)
+        if kept is None:
+            finest[key] = cell
+        else:
+            kept.merge(cell)
+    cells: dict[CellKey, Cell] = dict(finest)
+    for (utility, ts, group), cell in sorted(finest.items()):
+        for up in coarser(group):
+            cells.setdefault((utility, ts, up), Cell()).merge(cell)
+    return cells
+
+
+def encode_touched(touched: dict[str, set[int]]) -> str:
+    """Periods a pass touched, per measurement, compactly: `m:a,b~e~s;…` (ms of period
+    starts, `b~e~s` a run from b to e by s) — a pass touches runs of hours and minutes."""
+    out = []
+    for measurement, periods in sorted(touched.items()):
+        if periods:
+            out.append(f"{measurement}:{','.join(_runs(sorted(periods)))}")
+    return ";".join(out)
+
+
+def _runs(ts: list[int]) -> Iterable[str]:
+    i = 0
+    while i < len(ts):
+        j = i + 1
+        step = ts[j] - ts[i] if j < len(ts) else 0
+        while j < len(ts) and ts[j] - ts[j - 1] == step:
+            j += 1
+        if j - i >= 3:
+            yield f"{ts[i]}~{ts[j - 1]}~{step}"
+            i = j
+        else:
+            yield str(ts[i])
+            i += 1
+
+
+def decode_touched(text: str) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for part in filter(None, text.split(";")):
+        measurement, _, runs = part.partition(":")
+        periods = out.setdefault(measurement, set())
+        for run in filter(None, runs.split(",")):
+            first, *rest = run.split("~")
+            if rest:
+                last, step = int(rest[0]), int(rest[1])
+                periods.update(range(int(first), last + 1, step))
+            else:
+                periods.add(int(first))
+    return out

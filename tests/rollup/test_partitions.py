@@ -1,0 +1,175 @@
+"""Rollup workers by partition, and the merge: the figures one rollup process publishes.
+
+The test city (city.py) spreads over four districts, with a district below k whose
+protection needs a school district withheld (complementary suppression across
+districts): decided per part, "the city minus the other districts" would give it
+away. The same readings go into two databases; one is rolled up by one process, the
+other by a worker per partition and then the merge, each a real process. Public and
+private group points must be equal after the public rounding rule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from devstack import InfluxServer, flags
+from telemetry.influx_schema import GROUP_TAGS, PARTITION_CELLS, ROLLUP_RP, rollup_from
+from telemetry.influxql import InfluxQL, quote_ident
+from telemetry.rounding import AMOUNT, round_figure
+from tests.rollup import city
+from tests.rollup.conftest import fresh_db
+from tests.support.processes import python_m, run_module, start_logged
+
+pytestmark = pytest.mark.timeout(300)
+
+PARTS = {"west": ["29200", "29140"], "east": ["29170", "29155"]}
+MEASUREMENTS = ("live_1m", "consumption_1h", "consumption_1d", "consumption_1mo")
+# What a decision's time or a worker's bookkeeping adds; everything else must be equal.
+WHEN = {"decided_ms", "revised_ms", "revision_withheld_ms"}
+
+
+class Twin:
+    """One city's readings in a raw database with its own public database."""
+
+    def __init__(self, influx: InfluxServer, sites: Path, start: int, minutes: int) -> None:
+        self.url, self.sites = influx.url, sites
+        self.raw, self.public = fresh_db(influx, "raw"), fresh_db(influx, "pub")
+        city.write_on_time(influx.url, self.raw, city.readings(start, minutes))
+
+    def argv(self, *extra: str) -> list[str]:
+        argv = flags(
+            config=self.sites,
+            influx_url=self.url,
+            influx_bucket=self.raw,
+            influx_public_bucket=self.public,
+        )
+        return [*argv, *flags(lookback=5 * 3600, live_lookback=5 * 3600), *extra]
+
+    def run(self, *extra: str) -> str:
+        done = run_module("collector", "rollup", "--once", *self.argv(*extra), env=ENV, timeout=180)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+
+ENV = {"ENERGY_PARTITIONS": json.dumps(PARTS)}
+
+
+@pytest.fixture()
+def twins(rollup_influx: InfluxServer, tmp_path: Path) -> tuple[Twin, Twin]:
+    now = int(time.time() * 1000)
+    start = now - now % city.HOUR - 2 * city.HOUR
+    minutes = int((now - start) // city.MINUTE)
+    sites = city.write_sites(tmp_path)
+    return Twin(rollup_influx, sites, start, minutes), Twin(rollup_influx, sites, start, minutes)
+
+
+def test_workers_and_merge_publish_what_one_process_publishes(twins: tuple[Twin, Twin]) -> None:
+    one, split = twins
+    one.run()
+    for name in PARTS:
+        split.run("--partition", name)
+    ql = InfluxQL(one.url)
+    assert _public(ql, split.public) == {}, "a worker published"
+    assert _cells(ql, split.raw) > 0
+    out = split.run("--merge")
+    assert "waiting" not in out, out
+    _assert_same(ql, one, split)
+
+
+def test_the_merge_waits_for_every_partition(twins: tuple[Twin, Twin]) -> None:
+    _one, split = twins
+    split.run("--partition", "west")
+    out = split.run("--merge")
+    assert "waiting for partitions ['east']" in out, out
+    ql = InfluxQL(split.url)
+    assert _public(ql, split.public) == {}
+
+
+def test_a_worker_killed_mid_pass_is_replaced_and_the_figures_hold(
+    twins: tuple[Twin, Twin], tmp_path: Path
+) -> None:
+    one, split = twins
+    one.run()
+    split.run("--partition", "east")
+    ql = InfluxQL(split.url)
+    # The west worker dies in its first pass, once it has stored some of its cells.
+    proc = start_logged(
+        python_m("collector", "rollup", *split.argv("--partition", "west", "--interval", "600")),
+        tmp_path / "west.log",
+        env=ENV,
+    )
+    try:
+        _wait(lambda: _cells(ql, split.raw, "west") > 0, proc)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert "waiting for partitions ['west']" in split.run("--merge")
+    split.run("--partition", "west")  # its successor
+    split.run("--merge")
+    _assert_same(ql, one, split)
+
+
+def _wait(ready: object, proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    for _ in range(600):
+        if ready():  # type: ignore[operator]
+            return
+        assert proc.poll() is None, "the worker ended before it stored a cell"
+        time.sleep(0.05)
+    raise AssertionError("the worker stored no cell")
+
+
+def _assert_same(ql: InfluxQL, one: Twin, split: Twin) -> None:
+    expected, got = _public(ql, one.public), _public(ql, split.public)
+    assert expected, "one process published nothing: the comparison would say nothing"
+    assert set(got) == set(expected)
+    for key, fields in expected.items():
+        assert got[key] == fields, key
+    for measurement in MEASUREMENTS[1:]:
+        mine = _private(ql, split.raw, measurement)
+        theirs = _private(ql, one.raw, measurement)
+        assert mine == theirs, measurement
+    withheld = [k for k, f in expected.items() if k[0] == "withheld"]
+    assert withheld, "no group withheld: the test city must exercise suppression"
+
+
+def _public(ql: InfluxQL, db: str) -> dict[tuple, dict]:
+    out: dict[tuple, dict] = {}
+    for measurement in (*MEASUREMENTS, "withheld"):
+        q = f"SELECT * FROM {quote_ident(measurement)} GROUP BY *"
+        for s in ql.series(q, db, epoch="ms"):
+            for row in s.rows():
+                key = (measurement, tuple(sorted(s.tags.items())), row.pop("time"))
+                out[key] = _rounded(row)
+    return out
+
+
+def _private(ql: InfluxQL, db: str, measurement: str) -> dict[tuple, dict]:
+    by = ", ".join(quote_ident(t) for t in GROUP_TAGS)
+    q = f"SELECT * FROM {rollup_from(measurement)} GROUP BY {by}"
+    return {
+        (tuple(sorted(s.tags.items())), row.pop("time")): _rounded(row)
+        for s in ql.series(q, db, epoch="ms")
+        for row in s.rows()
+    }
+
+
+def _rounded(row: dict) -> dict:
+    return {
+        k: round_figure(v, AMOUNT) if isinstance(v, float) else v
+        for k, v in row.items()
+        if k not in WHEN and v is not None
+    }
+
+
+def _cells(ql: InfluxQL, db: str, partition: str | None = None) -> int:
+    where = f"WHERE partition = '{partition}'" if partition else ""
+    q = f'SELECT count("total") FROM "{ROLLUP_RP}"."{PARTITION_CELLS}" {where}'
+    rows = ql.rows(q, db)
+    return int(rows[0]["count"]) if rows else 0
