@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, or_, select, update
+from sqlalchemy import Connection, Row, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from telemetry.db.tables import rollup_leases as table
@@ -158,7 +158,7 @@ def _insert_new(
     return done.first() is not None
 
 
-def _dialect_insert(conn: Connection) -> Insert:
+def _dialect_insert(conn: Connection) -> postgresql.Insert | sqlite.Insert:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
 
