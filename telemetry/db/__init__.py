@@ -1,8 +1,8 @@
 """The platform's relational database: table definitions, engine, migrations.
 
 Posts, supports, participation codes, survey responses, alert state, the
-observed daily weather and the importers' receipts are records, not time
-series (DESIGN.md "Platform database"). Every package that reads or writes a
+observed daily weather, the importers' receipts and the rollup workers'
+partition leases are records, not time series (DESIGN.md "Platform database"). Every package that reads or writes a
 table imports its definition from here, so packages still never import each
 other; one Alembic history (``migrations/``) covers the
 whole database. SQLite by default, PostgreSQL by URL.

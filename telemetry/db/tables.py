@@ -535,3 +535,19 @@ rate_limits = Table(
     Column("bucket", String(96), primary_key=True),
     Column("tat", Float, nullable=False),
 )
+
+# Leases of the rollup's partitions (telemetry/db/leases.py): which worker holds a
+# partition (a set of districts) until `expires_at`, and the fingerprint of the
+# registry slice it computed. `generation` goes up each time the holder changes, so
+# a worker that lost its lease can be told from the one that took it over (fencing).
+rollup_leases = Table(
+    "rollup_leases",
+    metadata,
+    Column("partition", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),  # the worker, e.g. "host:pid:random"
+    Column("fingerprint", String(64), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("acquired_at", UtcDateTime, nullable=False),  # when this holder took it
+    Column("renewed_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
