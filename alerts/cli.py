@@ -28,9 +28,9 @@ from telemetry.config.cli import (
     fail,
     settings_or_fail,
 )
-from telemetry.db import make_engine, redact_url
+from telemetry.db import make_engine
 from telemetry.db.cli import DbUrlOpt
-from telemetry.db.migrate import current, head
+from telemetry.db.migrate import not_migrated
 from telemetry.logs import setup_logging
 from telemetry.registry import ConfigError, Registry, load_registry
 
@@ -215,8 +215,7 @@ def _load(settings: AlertsSettings) -> tuple[Registry, RulesFile]:
 
 def _database(url: str) -> Engine:
     """The platform database, refused unless migrated to the newest revision."""
-    at = current(url)
-    if at != head():
-        fail(COMPONENT, f"database {redact_url(url)} is at {at or 'no revision'}, not {head()}: "
-             "run `python -m telemetry.db upgrade` first")  # fmt: skip
+    problem = not_migrated(url)
+    if problem:
+        fail(COMPONENT, problem)
     return make_engine(url)

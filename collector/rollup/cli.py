@@ -22,6 +22,7 @@ from collector.rollup.placement import Placement
 from collector.rollup.settings import RollupSettings
 from collector.rollup.sink import Sink
 from collector.rollup.source import PublicMarkers, RawSource
+from collector.rollup.workers import Worker
 from collector.rollup.writer import Buckets, Writer
 from telemetry.config.cli import (
     ConfigOpt,
@@ -34,6 +35,8 @@ from telemetry.config.cli import (
     settings_or_fail,
     stop_on_signals,
 )
+from telemetry.db.engine import DEFAULT_DB_URL, make_engine
+from telemetry.db.migrate import not_migrated
 from telemetry.emissions import load_emission_factors
 from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H, CONSUMPTION_1MO
 from telemetry.influxql import InfluxQL, InfluxQueryError
@@ -100,6 +103,14 @@ def rollup(
         bool,
         typer.Option("--merge", help="run the merge of the workers' cells: the public figures"),
     ] = False,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker",
+            help="run as a worker taking partitions by lease in the platform database "
+            "(its share, and any whose lease expired)",
+        ),
+    ] = False,
 ) -> None:
     """Run rollup passes every --interval seconds (or one with --once)."""
     if ctx.invoked_subcommand is not None:
@@ -125,6 +136,9 @@ def rollup(
         fail(COMPONENT, str(exc))
     if merge:
         _run_merge(build_merge(settings, registry), once, settings.interval_s)
+        return
+    if worker:
+        build_worker(settings, registry).loop(settings.interval_s, stop_on_signals())
         return
     engine = build_engine(settings, registry, Heap(), _partition(settings, registry, partition))
     if once:
@@ -265,6 +279,20 @@ def build_merge(settings: RollupSettings, registry: Registry) -> Merge:
     names = [p.name for p in partitions(computer.sites.values(), settings.partitions)]
     writer = Writer(sink, buckets, PublicMarkers(ql, settings.influx_public_bucket))
     return Merge(computer, source, writer, names, int(settings.max_catchup_s * 1000))
+
+
+def build_worker(settings: RollupSettings, registry: Registry) -> Worker:
+    url = settings.db_url or DEFAULT_DB_URL
+    problem = not_migrated(url)
+    if problem:
+        fail(COMPONENT, problem)
+    return Worker(
+        make_engine(url),
+        partitions(site_infos(registry).values(), settings.partitions),
+        lambda part: build_engine(settings, registry, Heap(), part),
+        settings.rollup_workers,
+        settings.lease_ttl_s,
+    )
 
 
 def build_engine(

@@ -62,6 +62,20 @@ class RollupSettings(Settings):
         description="rollup workers' partitions: name → district codes (default: one per "
         "district); `--partition NAME` runs a worker, `--merge` the merge",
     )
+    rollup_workers: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="workers expected (`--worker`): each takes "
+        "its share of the partitions, ceil(partitions / workers), and any whose lease expired",
+    )
+    lease_ttl_s: float = Field(
+        default=300.0,
+        ge=10,
+        le=86400,
+        description="a worker's partition lease lasts this "
+        "long unrenewed: a dead worker's partitions are taken over within it",
+    )
     arrival_slack_s: float = Field(
         default=120.0,
         ge=0,

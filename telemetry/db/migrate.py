@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from telemetry.db.engine import make_engine
+from telemetry.db.engine import make_engine, redact_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -46,3 +46,14 @@ def current(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def not_migrated(url: str) -> str | None:
+    """Why a process must not open the database at `url` (None: at the newest revision)."""
+    at = current(url)
+    if at == head():
+        return None
+    return (
+        f"database {redact_url(url)} is at {at or 'no revision'}, not {head()}: "
+        "run `python -m telemetry.db upgrade` first"
+    )

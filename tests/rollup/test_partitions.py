@@ -15,11 +15,17 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from devstack import InfluxServer, flags
+from telemetry.db import leases
+from telemetry.db.engine import make_engine
+from telemetry.db.migrate import upgrade
 from telemetry.influx_schema import GROUP_TAGS, PARTITION_CELLS, ROLLUP_RP, rollup_from
 from telemetry.influxql import InfluxQL, quote_ident
 from telemetry.rounding import AMOUNT, round_figure
@@ -116,13 +122,13 @@ def test_a_worker_killed_mid_pass_is_replaced_and_the_figures_hold(
     _assert_same(ql, one, split)
 
 
-def _wait(ready: object, proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    for _ in range(600):
-        if ready():  # type: ignore[operator]
+def _wait(ready: Callable[[], bool], proc: subprocess.Popen, limit_s: float = 30) -> None:  # type: ignore[type-arg]
+    for _ in range(int(limit_s / 0.05)):
+        if ready():
             return
-        assert proc.poll() is None, "the worker ended before it stored a cell"
+        assert proc.poll() is None, "the worker ended while waited for"
         time.sleep(0.05)
-    raise AssertionError("the worker stored no cell")
+    raise AssertionError(f"not ready within {limit_s} s: {ready}")
 
 
 def _assert_same(ql: InfluxQL, one: Twin, split: Twin) -> None:
@@ -173,3 +179,53 @@ def _cells(ql: InfluxQL, db: str, partition: str | None = None) -> int:
     q = f'SELECT count("total") FROM "{ROLLUP_RP}"."{PARTITION_CELLS}" {where}'
     rows = ql.rows(q, db)
     return int(rows[0]["count"]) if rows else 0
+
+
+@pytest.mark.slow
+def test_workers_share_the_partitions_by_lease_and_take_over_a_dead_ones(
+    twins: tuple[Twin, Twin], tmp_path: Path
+) -> None:
+    one, split = twins
+    one.run()
+    url = f"sqlite:///{tmp_path / 'platform.sqlite'}"
+    upgrade(url)
+    env = {**ENV, "ENERGY_DB_URL": url, "ENERGY_ROLLUP_WORKERS": "2", "ENERGY_LEASE_TTL_S": "10"}
+    argv = split.argv("--worker", "--interval", "1", "-v")
+    procs = [
+        start_logged(python_m("collector", "rollup", *argv), tmp_path / f"w{i}.log", env=env)
+        for i in range(2)
+    ]
+    try:
+        db = make_engine(url)
+        _wait(lambda: _holders(db) == 2, procs[0])  # one partition each
+        victim = next(i for i, p in enumerate(procs) if _holds(db, p.pid))
+        os.kill(procs[victim].pid, signal.SIGKILL)
+        procs[victim].wait(timeout=10)
+        survivor = procs[1 - victim]
+        _wait(lambda: _holders(db) == 1 and _holds(db, survivor.pid, 2), survivor, 60)
+        taken = (tmp_path / f"w{1 - victim}.log").read_text()
+        assert "taken from" in taken, taken
+        _wait(lambda: "waiting" not in split.run("--merge"), survivor, 60)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(timeout=30)
+    _assert_same(InfluxQL(split.url), one, split)
+
+
+def _holders(db: Engine) -> int:
+    now = datetime.now(UTC)
+    with db.connect() as conn:
+        return len({lease.holder for lease in leases.leases(conn) if lease.expires_at > now})
+
+
+def _holds(db: Engine, pid: int, n: int = 1) -> bool:
+    now = datetime.now(UTC)
+    with db.connect() as conn:
+        mine = [
+            lease
+            for lease in leases.leases(conn)
+            if lease.expires_at > now and f":{pid}:" in lease.holder
+        ]
+    return len(mine) == n
