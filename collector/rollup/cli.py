@@ -16,7 +16,7 @@ from collector.rollup.engine import Engine, Windows
 from collector.rollup.groups import site_infos
 from collector.rollup.heap import Heap
 from collector.rollup.merge import Merge
-from collector.rollup.partition import Partition, partition_sites, partitions
+from collector.rollup.partition import Partition, partition_sites, partitions, uncovered
 from collector.rollup.periods import KST
 from collector.rollup.placement import Placement
 from collector.rollup.settings import RollupSettings
@@ -237,11 +237,21 @@ def parse_period(text: str) -> tuple[str, int]:
 def _partition(settings: RollupSettings, registry: Registry, name: str | None) -> Partition | None:
     if name is None:
         return None
-    known = partitions(site_infos(registry).values(), settings.partitions)
+    known = _partitions(settings, registry)
     found = next((p for p in known if p.name == name), None)
     if found is None:
         fail(COMPONENT, f"--partition {name!r}: not a partition; known: {[p.name for p in known]}")
     return found
+
+
+def _partitions(settings: RollupSettings, registry: Registry) -> list[Partition]:
+    """The partitions, refused unless each district lies in exactly one."""
+    districts = set(registry.geography.districts) | {s.district for s in registry.sites.values()}
+    parts = partitions(districts, settings.partitions)
+    wrong = uncovered(parts, districts)
+    if wrong:
+        fail(COMPONENT, f"partitions: districts {wrong} are in no partition or in several")
+    return parts
 
 
 def _computer(
@@ -276,7 +286,7 @@ def _io(settings: RollupSettings, part: str = "") -> tuple[InfluxQL, RawSource, 
 def build_merge(settings: RollupSettings, registry: Registry) -> Merge:
     ql, source, sink, buckets = _io(settings)
     computer = _computer(settings, registry, source, None)
-    names = [p.name for p in partitions(computer.sites.values(), settings.partitions)]
+    names = [p.name for p in _partitions(settings, registry)]
     writer = Writer(sink, buckets, PublicMarkers(ql, settings.influx_public_bucket))
     return Merge(computer, source, writer, names, int(settings.max_catchup_s * 1000))
 
@@ -288,7 +298,7 @@ def build_worker(settings: RollupSettings, registry: Registry) -> Worker:
         fail(COMPONENT, problem)
     return Worker(
         make_engine(url),
-        partitions(site_infos(registry).values(), settings.partitions),
+        _partitions(settings, registry),
         lambda part: build_engine(settings, registry, Heap(), part),
         settings.rollup_workers,
         settings.lease_ttl_s,

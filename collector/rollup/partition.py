@@ -65,12 +65,21 @@ def coarser(group: Group) -> tuple[Group, ...]:
     )
 
 
-def partitions(sites: Iterable[SiteInfo], spec: dict[str, list[str]]) -> list[Partition]:
-    """The configured partitions, or one per district the registry's sites lie in."""
+def partitions(districts: Iterable[str], spec: dict[str, list[str]]) -> list[Partition]:
+    """The configured partitions, or one per district (the registry's geography: a
+    district without sites may still hold standalone households)."""
     if spec:
         return [Partition(name, frozenset(ds)) for name, ds in sorted(spec.items())]
-    districts = sorted({s.district for s in sites})
-    return [Partition(d, frozenset({d})) for d in districts]
+    return [Partition(d, frozenset({d})) for d in sorted(set(districts))]
+
+
+def uncovered(parts: list[Partition], districts: Iterable[str]) -> list[str]:
+    """Districts no partition holds (their figures would be left out), or held twice."""
+    seen: dict[str, int] = {}
+    for part in parts:
+        for d in part.districts:
+            seen[d] = seen.get(d, 0) + 1
+    return sorted(d for d in set(districts) | set(seen) if seen.get(d, 0) != 1)
 
 
 def partition_sites(

@@ -29,25 +29,26 @@ from telemetry.db.migrate import upgrade
 from telemetry.influx_schema import GROUP_TAGS, PARTITION_CELLS, ROLLUP_RP, rollup_from
 from telemetry.influxql import InfluxQL, quote_ident
 from telemetry.rounding import AMOUNT, round_figure
-from tests.rollup import city
+from tests.rollup import city, mixed_city
 from tests.rollup.conftest import fresh_db
 from tests.support.processes import python_m, run_module, start_logged
 
 pytestmark = pytest.mark.timeout(300)
 
-PARTS = {"west": ["29200", "29140"], "east": ["29170", "29155"]}
+PARTS = {"west": ["29110", "29200", "29140"], "east": ["29170", "29155"]}
 MEASUREMENTS = ("live_1m", "consumption_1h", "consumption_1d", "consumption_1mo")
 # What a decision's time or a worker's bookkeeping adds; everything else must be equal.
+ENV = {"ENERGY_PARTITIONS": json.dumps(PARTS)}
 WHEN = {"decided_ms", "revised_ms", "revision_withheld_ms"}
 
 
 class Twin:
     """One city's readings in a raw database with its own public database."""
 
-    def __init__(self, influx: InfluxServer, sites: Path, start: int, minutes: int) -> None:
+    def __init__(self, influx: InfluxServer, sites: Path, write: Callable[[str], None]) -> None:
         self.url, self.sites = influx.url, sites
         self.raw, self.public = fresh_db(influx, "raw"), fresh_db(influx, "pub")
-        city.write_on_time(influx.url, self.raw, city.readings(start, minutes))
+        write(self.raw)
 
     def argv(self, *extra: str) -> list[str]:
         argv = flags(
@@ -58,13 +59,10 @@ class Twin:
         )
         return [*argv, *flags(lookback=5 * 3600, live_lookback=5 * 3600), *extra]
 
-    def run(self, *extra: str) -> str:
-        done = run_module("collector", "rollup", "--once", *self.argv(*extra), env=ENV, timeout=180)
+    def run(self, *extra: str, env: dict[str, str] = ENV) -> str:
+        done = run_module("collector", "rollup", "--once", *self.argv(*extra), env=env, timeout=180)
         assert done.returncode == 0, done.stderr
         return done.stdout
-
-
-ENV = {"ENERGY_PARTITIONS": json.dumps(PARTS)}
 
 
 @pytest.fixture()
@@ -73,7 +71,45 @@ def twins(rollup_influx: InfluxServer, tmp_path: Path) -> tuple[Twin, Twin]:
     start = now - now % city.HOUR - 2 * city.HOUR
     minutes = int((now - start) // city.MINUTE)
     sites = city.write_sites(tmp_path)
-    return Twin(rollup_influx, sites, start, minutes), Twin(rollup_influx, sites, start, minutes)
+
+    def write(raw: str) -> None:
+        city.write_on_time(rollup_influx.url, raw, city.readings(start, minutes))
+
+    return Twin(rollup_influx, sites, write), Twin(rollup_influx, sites, write)
+
+
+def test_imported_households_count_in_their_own_dongs_partition(
+    rollup_influx: InfluxServer, tmp_path: Path
+) -> None:
+    """Imports stored under an importer's site in one district count in households'
+    dongs of three others (mixed_city.py); every district its own partition."""
+    now = int(time.time() * 1000)
+    start = now - now % city.HOUR - 3 * city.HOUR
+    bulk = mixed_city.BULK
+    counters = [
+        city.point(bulk, start + i * city.MINUTE, city.counter_at(bulk, i), 50.0, "good")
+        for i in range((now - start) // city.MINUTE)
+    ]
+
+    def write(raw: str) -> None:
+        city.write_on_time(rollup_influx.url, raw, counters)
+        mixed_city.write_imports(rollup_influx.url, raw, mixed_city.first_imports(now), now)
+
+    sites = mixed_city.write_registry(tmp_path)
+    one, split = Twin(rollup_influx, sites, write), Twin(rollup_influx, sites, write)
+    one.run()
+    districts = ("29110", "29140", "29155", "29170", "29200")  # 29110: no holder
+    for name in districts:
+        split.run("--partition", name, env={})
+    assert "waiting" not in split.run("--merge", env={})
+    ql = InfluxQL(one.url)
+    seen: set[str] = set()
+    for measurement in MEASUREMENTS[1:]:
+        expected = _private(ql, one.raw, measurement)
+        seen |= {dict(tags)["district"] for tags, _t in expected}
+        assert _private(ql, split.raw, measurement) == expected, measurement
+    assert seen >= set(districts[1:])  # every holder's district has figures
+    assert _public(ql, split.public) == _public(ql, one.public)
 
 
 def test_workers_and_merge_publish_what_one_process_publishes(twins: tuple[Twin, Twin]) -> None:
@@ -229,3 +265,11 @@ def _holds(db: Engine, pid: int, n: int = 1) -> bool:
             if lease.expires_at > now and f":{pid}:" in lease.holder
         ]
     return len(mine) == n
+
+
+def test_a_district_in_no_partition_is_refused(twins: tuple[Twin, Twin]) -> None:
+    _one, split = twins
+    env = {"ENERGY_PARTITIONS": json.dumps({"west": PARTS["west"], "east": ["29155"]})}
+    done = run_module("collector", "rollup", "--once", *split.argv("--merge"), env=env)
+    assert done.returncode != 0
+    assert "districts ['29170'] are in no partition" in done.stderr, done.stderr
