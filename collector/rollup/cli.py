@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from datetime import datetime
 from typing import Annotated
@@ -45,6 +46,7 @@ from telemetry.months import month_of
 from telemetry.registry import ConfigError, Registry, load_registry_lean
 
 COMPONENT = "collector rollup"
+NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a partition's: a tag value and a lease key
 app = typer.Typer(
     help=(
         "Compute city-wide rollups from raw readings: live totals per minute, "
@@ -248,6 +250,9 @@ def _partitions(settings: RollupSettings, registry: Registry) -> list[Partition]
     """The partitions, refused unless each district lies in exactly one."""
     districts = set(registry.geography.districts) | {s.district for s in registry.sites.values()}
     parts = partitions(districts, settings.partitions)
+    names = [p.name for p in parts if not NAME.fullmatch(p.name)]
+    if names:
+        fail(COMPONENT, f"partitions: names {names} must be letters, digits, '-' or '_'")
     wrong = uncovered(parts, districts)
     if wrong:
         fail(COMPONENT, f"partitions: districts {wrong} are in no partition or in several")

@@ -97,7 +97,7 @@ class Merge:
         return report
 
     def _merge(self, measurement: str, periods: list[int], report: MergeReport) -> None:
-        cells = merged(self.source.partition_cells(measurement, periods))
+        cells = merged(self.source.partition_cells(measurement, periods, self.partitions))
         if measurement == LIVE_1M:
             out = self.computer.live_points(cells)
         else:

@@ -442,16 +442,17 @@ class RawSource:
         }
 
     def partition_cells(
-        self, measurement: str, periods: list[int]
+        self, measurement: str, periods: list[int], parts: list[str]
     ) -> Iterator[tuple[CellKey, Cell]]:
-        """Every partition's finest cells of the periods (partition.py `cell_lines`)."""
+        """The partitions' finest cells of the periods (partition.py `cell_lines`); those
+        of partitions no longer configured are left out (districts partitioned anew)."""
         wanted = set(periods)
         by = ", ".join(quote_ident(t) for t in (TAG_PARTITION, *GROUP_TAGS))
         for start, end in _spans_of(sorted(wanted)):
             q = (
                 f"SELECT * FROM {rollup_from(PARTITION_CELLS)} "
                 f"WHERE {time_window(start, end + 1)} AND {tag_eq(TAG_MEASUREMENT, measurement)} "
-                f"GROUP BY {by}"
+                f"AND {tag_in(TAG_PARTITION, parts) or 'false'} GROUP BY {by}"
             )
             for s in self.ql.series(q, self.db, epoch="ms"):
                 utility = s.tags.get(TAG_UTILITY, "")

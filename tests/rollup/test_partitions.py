@@ -273,3 +273,16 @@ def test_a_district_in_no_partition_is_refused(twins: tuple[Twin, Twin]) -> None
     done = run_module("collector", "rollup", "--once", *split.argv("--merge"), env=env)
     assert done.returncode != 0
     assert "districts ['29170'] are in no partition" in done.stderr, done.stderr
+
+
+def test_partitioned_anew_the_merge_reads_only_the_partitions_configured(
+    twins: tuple[Twin, Twin],
+) -> None:
+    one, split = twins
+    one.run()
+    for name in PARTS:  # the old partitions' cells stay in the store
+        split.run("--partition", name)
+    for district in ("29110", "29140", "29155", "29170", "29200"):  # one per district
+        split.run("--partition", district, env={})
+    assert "waiting" not in split.run("--merge", env={})
+    _assert_same(InfluxQL(one.url), one, split)
