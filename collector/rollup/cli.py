@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections import Counter
 from datetime import datetime
 from typing import Annotated
 
@@ -239,17 +240,19 @@ def parse_period(text: str) -> tuple[str, int]:
 def _partition(settings: RollupSettings, registry: Registry, name: str | None) -> Partition | None:
     if name is None:
         return None
-    known = _partitions(settings, registry)
+    known = rollup_partitions(settings, registry)
     found = next((p for p in known if p.name == name), None)
     if found is None:
         fail(COMPONENT, f"--partition {name!r}: not a partition; known: {[p.name for p in known]}")
     return found
 
 
-def _partitions(settings: RollupSettings, registry: Registry) -> list[Partition]:
+def rollup_partitions(settings: RollupSettings, registry: Registry) -> list[Partition]:
     """The partitions, refused unless each district lies in exactly one."""
-    districts = set(registry.geography.districts) | {s.district for s in registry.sites.values()}
-    parts = partitions(districts, settings.partitions)
+    weights = Counter(dict.fromkeys(registry.geography.districts, 0))
+    weights.update(s.district for s in registry.sites.values())
+    parts = partitions(weights, settings.partitions, settings.rollup_workers)
+    districts = set(weights)
     names = [p.name for p in parts if not NAME.fullmatch(p.name)]
     if names:
         fail(COMPONENT, f"partitions: names {names} must be letters, digits, '-' or '_'")
@@ -291,7 +294,7 @@ def _io(settings: RollupSettings, part: str = "") -> tuple[InfluxQL, RawSource, 
 def build_merge(settings: RollupSettings, registry: Registry) -> Merge:
     ql, source, sink, buckets = _io(settings)
     computer = _computer(settings, registry, source, None)
-    names = [p.name for p in _partitions(settings, registry)]
+    names = [p.name for p in rollup_partitions(settings, registry)]
     writer = Writer(sink, buckets, PublicMarkers(ql, settings.influx_public_bucket))
     return Merge(computer, source, writer, names, int(settings.max_catchup_s * 1000))
 
@@ -303,7 +306,7 @@ def build_worker(settings: RollupSettings, registry: Registry) -> Worker:
         fail(COMPONENT, problem)
     return Worker(
         make_engine(url),
-        _partitions(settings, registry),
+        rollup_partitions(settings, registry),
         lambda part: build_engine(settings, registry, Heap(), part),
         settings.rollup_workers,
         settings.lease_ttl_s,

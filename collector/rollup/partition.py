@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import product
 from typing import Any
 
 from collector.rollup.aggregate import Cell, CellKey
@@ -39,7 +40,7 @@ HOLDER_FIELDS = ("sites", "households", "meters", "plain_sites", "simulated")
 FIELD_KEY = "key"  # the holders' set key (groups.py Holders.key), hex: 64 bits unsigned
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Partition:
     name: str
     districts: frozenset[str]
@@ -65,12 +66,54 @@ def coarser(group: Group) -> tuple[Group, ...]:
     )
 
 
-def partitions(districts: Iterable[str], spec: dict[str, list[str]]) -> list[Partition]:
-    """The configured partitions, or one per district (the registry's geography: a
-    district without sites may still hold standalone households)."""
+def partitions(
+    weights: dict[str, int], spec: dict[str, list[str]], workers: int = 1
+) -> list[Partition]:
+    """The configured partitions, or the districts (every one of the geography: a
+    district without sites may still hold standalone households) split into as many
+    partitions as workers are expected, balanced by `weights` (sites per district):
+    exhaustively for a city of few districts (Gwangju's five), greedily past that. A
+    partition is named by its districts, so that another split gives other names
+    (cursors and cells anew)."""
     if spec:
         return [Partition(name, frozenset(ds)) for name, ds in sorted(spec.items())]
-    return [Partition(d, frozenset({d})) for d in sorted(set(districts))]
+    n = max(1, min(workers, len(weights)))
+    bins = _exact(weights, n) if n ** len(weights) <= EXACT_MAX else _greedy(weights, n)
+    named = ("-".join(sorted(ds)) for ds in bins if ds)
+    return sorted(Partition(name, frozenset(name.split("-"))) for name in named)
+
+
+EXACT_MAX = 100_000  # assignments tried exhaustively (Gwangju: 5 districts, 2^5 for two)
+
+
+def _exact(weights: dict[str, int], n: int) -> list[list[str]]:
+    """The split whose heaviest partition is lightest, every partition non-empty."""
+    names = sorted(weights)
+    best: tuple[int, tuple[int, ...]] | None = None
+    for assignment in product(range(n), repeat=len(names)):
+        if len(set(assignment)) < n:
+            continue
+        loads = [0] * n
+        for d, b in zip(names, assignment, strict=True):
+            loads[b] += weights[d]
+        if best is None or max(loads) < best[0]:
+            best = (max(loads), assignment)
+    assert best is not None
+    bins: list[list[str]] = [[] for _ in range(n)]
+    for d, b in zip(names, best[1], strict=True):
+        bins[b].append(d)
+    return bins
+
+
+def _greedy(weights: dict[str, int], n: int) -> list[list[str]]:
+    """Largest district first, into the lightest partition (the fewest districts on a tie)."""
+    bins: list[list[str]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for district, weight in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0])):
+        i = min(range(n), key=lambda b: (loads[b], len(bins[b])))
+        bins[i].append(district)
+        loads[i] += weight
+    return bins
 
 
 def uncovered(parts: list[Partition], districts: Iterable[str]) -> list[str]:

@@ -59,8 +59,9 @@ class RollupSettings(Settings):
     chunk_s: float = Field(default=6 * 3600.0, ge=3600, description="catch-up step size")
     partitions: dict[str, list[str]] = Field(
         default_factory=dict,
-        description="rollup workers' partitions: name → district codes (default: one per "
-        "district); `--partition NAME` runs a worker, `--merge` the merge",
+        description="rollup workers' partitions: name → district codes (default: the "
+        "districts split into `rollup_workers` partitions balanced by sites); "
+        "`--partition NAME` runs a worker, `--merge` the merge",
     )
     rollup_workers: int = Field(
         default=1,

@@ -39,6 +39,7 @@ PARTS = {"west": ["29110", "29200", "29140"], "east": ["29170", "29155"]}
 MEASUREMENTS = ("live_1m", "consumption_1h", "consumption_1d", "consumption_1mo")
 # What a decision's time or a worker's bookkeeping adds; everything else must be equal.
 ENV = {"ENERGY_PARTITIONS": json.dumps(PARTS)}
+FIVE = {"ENERGY_ROLLUP_WORKERS": "5"}  # the default split for five workers: a district each
 WHEN = {"decided_ms", "revised_ms", "revision_withheld_ms"}
 
 
@@ -100,8 +101,8 @@ def test_imported_households_count_in_their_own_dongs_partition(
     one.run()
     districts = ("29110", "29140", "29155", "29170", "29200")  # 29110: no holder
     for name in districts:
-        split.run("--partition", name, env={})
-    assert "waiting" not in split.run("--merge", env={})
+        split.run("--partition", name, env=FIVE)
+    assert "waiting" not in split.run("--merge", env=FIVE)
     ql = InfluxQL(one.url)
     seen: set[str] = set()
     for measurement in MEASUREMENTS[1:]:
@@ -283,6 +284,6 @@ def test_partitioned_anew_the_merge_reads_only_the_partitions_configured(
     for name in PARTS:  # the old partitions' cells stay in the store
         split.run("--partition", name)
     for district in ("29110", "29140", "29155", "29170", "29200"):  # one per district
-        split.run("--partition", district, env={})
-    assert "waiting" not in split.run("--merge", env={})
+        split.run("--partition", district, env=FIVE)
+    assert "waiting" not in split.run("--merge", env=FIVE)
     _assert_same(InfluxQL(one.url), one, split)
