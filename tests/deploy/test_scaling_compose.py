@@ -57,3 +57,19 @@ def test_site_boxes_reach_the_cluster_over_tls_only(services: dict[str, Any]) ->
     published = {name: s["ports"] for name, s in services.items() if s.get("ports")}
     assert list(published) == ["mqtt-lb"]
     assert len(published["mqtt-lb"]) == 1 and "8883" in str(published["mqtt-lb"][0])
+
+
+def test_rollup_workers_share_the_partitions_and_one_merge_publishes(
+    services: dict[str, Any],
+) -> None:
+    workers = {n: s for n, s in services.items() if n.startswith("rollup-worker-")}
+    assert len(workers) == 2
+    for worker in workers.values():
+        assert "python -m collector rollup --worker" in " ".join(worker["command"])
+        env = worker["environment"]
+        assert env["ENERGY_ROLLUP_WORKERS"] == str(len(workers))  # each takes its share
+        assert env["ENERGY_DB_URL"].startswith("postgresql+psycopg://")  # the leases
+    (merge,) = [s for n, s in services.items() if n.startswith("rollup-merge")]
+    assert "python -m collector rollup --merge" in " ".join(merge["command"])
+    assert merge["environment"]["ENERGY_ROLLUP_WORKERS"] == str(len(workers))
+    assert "rollup" not in services  # no second publisher beside the merge
