@@ -21,6 +21,8 @@ from collector.rollup.merge import Merge
 from collector.rollup.partition import Partition, partition_sites, partitions, uncovered
 from collector.rollup.periods import KST
 from collector.rollup.placement import Placement
+from collector.rollup.plan import lines as plan_lines
+from collector.rollup.plan import load_capacity, plan
 from collector.rollup.settings import RollupSettings
 from collector.rollup.sink import Sink
 from collector.rollup.source import PublicMarkers, RawSource
@@ -106,6 +108,16 @@ def rollup(
         bool,
         typer.Option("--merge", help="run the merge of the workers' cells: the public figures"),
     ] = False,
+    plan_: Annotated[
+        bool,
+        typer.Option(
+            "--plan", help="print the workers, interval, memory and disk that carry --meters"
+        ),
+    ] = False,
+    meters: Annotated[int, typer.Option("--meters", help="the city's meters (--plan)")] = 0,
+    read_s: Annotated[
+        float, typer.Option("--read-s", help="seconds between a meter's readings (--plan)")
+    ] = 900.0,
     worker: Annotated[
         bool,
         typer.Option(
@@ -117,6 +129,9 @@ def rollup(
 ) -> None:
     """Run rollup passes every --interval seconds (or one with --once)."""
     if ctx.invoked_subcommand is not None:
+        return
+    if plan_:
+        _print_plan(meters, read_s)
         return
     setup_logging(COMPONENT, logging.INFO if verbose else logging.WARNING)
     settings = settings_or_fail(
@@ -341,6 +356,17 @@ def build_engine(
         markers=markers,
         heap=heap,
     )
+
+
+def _print_plan(meters: int, read_s: float) -> None:
+    if meters <= 0 or read_s <= 0:
+        fail(COMPONENT, f"--plan needs --meters > 0 and --read-s > 0 (got {meters}, {read_s:g})")
+    try:
+        capacity = load_capacity()
+    except ConfigError as exc:
+        fail(COMPONENT, str(exc))
+    for text in plan_lines(plan(meters, read_s, capacity)):
+        typer.echo(text)
 
 
 def _run_merge(merge: Merge, once: bool, interval_s: float) -> None:
