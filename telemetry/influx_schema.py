@@ -186,7 +186,8 @@ JOB_ARRIVALS = "arrivals"
 TAG_PARTITION = "partition"
 JOB_PASS = "pass"  # a worker's completed pass: when, and the periods it touched
 JOB_MERGE = "merge"  # the merge's cursor per partition
-PARTITION_CELLS = "rollup_partition_cells"
+PARTITION_CELLS = "rollup_partition_cells"  # hours, days, months: kept as the rollups
+PARTITION_LIVE_CELLS = "live_partition_cells"  # live minutes: kept as live_1m, with raw data
 COUNTER_EVENTS = "counter_events"
 TAG_FIELD = "field"
 
@@ -286,3 +287,9 @@ def superseded_registers(meters: Iterable[str]) -> set[str]:
         for m in present
         if m.endswith(REGISTER_METER_SUFFIX) and m.removesuffix(REGISTER_METER_SUFFIX) in present
     }
+
+
+def partition_cells_of(measurement: str) -> str:
+    """Where rollup workers keep their cells of `measurement` (collector/rollup/partition.py):
+    live minutes' with the raw data (as live_1m), the others' with the rollups."""
+    return PARTITION_LIVE_CELLS if measurement == LIVE_1M else PARTITION_CELLS

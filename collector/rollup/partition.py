@@ -28,10 +28,10 @@ from telemetry.influx_schema import (
     FIELD_APPORTIONED,
     FIELD_TOP,
     GROUP_ALL,
-    PARTITION_CELLS,
     TAG_MEASUREMENT,
     TAG_PARTITION,
     TAG_UTILITY,
+    partition_cells_of,
 )
 from telemetry.lineproto import line
 from telemetry.registry import AgentKind, Registry
@@ -147,7 +147,7 @@ def cell_lines(measurement: str, cells: dict[CellKey, Cell], part: Partition) ->
             continue
         tags = {TAG_MEASUREMENT: measurement, TAG_UTILITY: utility, **group.tags()}
         tags[TAG_PARTITION] = part.name
-        out.append(line(PARTITION_CELLS, tags, cell_fields(cell), ts))
+        out.append(line(partition_cells_of(measurement), tags, cell_fields(cell), ts))
     return out
 
 

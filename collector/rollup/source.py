@@ -50,6 +50,7 @@ from telemetry.influx_schema import (
     WITHHELD,
     WITHHELD_ACTIVE,
     interval_measurement,
+    partition_cells_of,
     rollup_from,
 )
 from telemetry.influxql import InfluxQL, quote_ident, tag_eq, tag_in, tag_ne, time_window
@@ -448,9 +449,11 @@ class RawSource:
         of partitions no longer configured are left out (districts partitioned anew)."""
         wanted = set(periods)
         by = ", ".join(quote_ident(t) for t in (TAG_PARTITION, *GROUP_TAGS))
+        name = partition_cells_of(measurement)
+        kept = rollup_from(name) if name == PARTITION_CELLS else quote_ident(name)
         for start, end in _spans_of(sorted(wanted)):
             q = (
-                f"SELECT * FROM {rollup_from(PARTITION_CELLS)} "
+                f"SELECT * FROM {kept} "
                 f"WHERE {time_window(start, end + 1)} AND {tag_eq(TAG_MEASUREMENT, measurement)} "
                 f"AND {tag_in(TAG_PARTITION, parts) or 'false'} GROUP BY {by}"
             )

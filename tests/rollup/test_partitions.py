@@ -26,7 +26,13 @@ from devstack import InfluxServer, flags
 from telemetry.db import leases
 from telemetry.db.engine import make_engine
 from telemetry.db.migrate import upgrade
-from telemetry.influx_schema import GROUP_TAGS, PARTITION_CELLS, ROLLUP_RP, rollup_from
+from telemetry.influx_schema import (
+    GROUP_TAGS,
+    PARTITION_CELLS,
+    PARTITION_LIVE_CELLS,
+    ROLLUP_RP,
+    rollup_from,
+)
 from telemetry.influxql import InfluxQL, quote_ident
 from telemetry.rounding import AMOUNT, round_figure
 from tests.rollup import city, mixed_city
@@ -121,6 +127,12 @@ def test_workers_and_merge_publish_what_one_process_publishes(twins: tuple[Twin,
     ql = InfluxQL(one.url)
     assert _public(ql, split.public) == {}, "a worker published"
     assert _cells(ql, split.raw) > 0
+    # Live minutes' cells are kept with the raw data, as live_1m is, not for years.
+    live = ql.rows(f'SELECT count("total") FROM "{PARTITION_LIVE_CELLS}"', split.raw)
+    assert live and live[0]["count"] > 0
+    assert not ql.rows(
+        f'SELECT count("total") FROM "{ROLLUP_RP}"."{PARTITION_LIVE_CELLS}"', split.raw
+    )
     out = split.run("--merge")
     assert "waiting" not in out, out
     _assert_same(ql, one, split)
