@@ -159,6 +159,7 @@ class Books:
         self.sites = sites
         self.placement = placement or Placement(sites)
         self.books: dict[BookKey, Book] = {}
+        self.floor = 0  # books of periods before this were forgotten (or never held)
 
     def get(self, key: BookKey) -> Book | None:
         return self.books.get(key)
@@ -208,6 +209,7 @@ class Books:
         return out
 
     def forget_before(self, ts: int) -> None:
+        self.floor = max(self.floor, ts)
         self.books = {k: b for k, b in self.books.items() if k[1] >= ts}
 
 

@@ -81,6 +81,10 @@ class Computer:
         self.bridge_ms = bridge_ms
         self.states: dict[tuple[str, str, str], state.MeterState] = {}
         self.site_last: dict[str, int] = {}  # newest reading taken per site
+        # Sites a full pass found without any reading, up to now and a bridge back: their
+        # first readings after it start from no context, as a recompute would, without
+        # one (a city's first read interval: every site new, each recompute a query).
+        self.quiet: dict[str, int] = {}  # site → from when it is known to have none
         self._fingerprint: tuple[tuple[object, ...], str] | None = None
         self._simulated: tuple[tuple[int, int], bool] | None = None
         self._tag_sets: tuple[tuple[int, ...], dict[tuple[str, str, str, bool], str]] = ((), {})
@@ -168,12 +172,13 @@ class Computer:
         events: MeterEvents = []
         earlier: dict[str, int] = {}
         window = Window(start_ms, end_ms)
+        heard: set[str] = set()  # sites with a reading in the window or its context
         for utility in Utility:
             field = CONSUMPTION_FIELD[utility]
             rate = max_rate_per_h(utility, field)
-            for (site, meter), (context, series) in self._counter_series(
-                utility, field, window, sites
-            ).items():
+            found, context_sites = self._counter_series(utility, field, window, sites)
+            heard |= context_sites
+            for (site, meter), (context, series) in found.items():
                 per_hour, found, st, verdicts = state.start(context + series, rate, window)
                 for hour, u in per_hour.items():
                     usage[(utility.value, site, meter, hour)] = u
@@ -184,7 +189,21 @@ class Computer:
                 if keep:
                     self.states[(utility.value, site, meter)] = st
                     self.site_last[site] = max(st.last_ts, self.site_last.get(site, st.last_ts))
+                    self.quiet.pop(site, None)
+        if keep and sites is None:  # every meter read: the silent sites are known
+            self.quiet.update((s, end_ms) for s in self.sites if s not in heard)
         return usage, events, earlier
+
+    def resumable(self, site: str, t0: int, recent: int) -> bool:
+        """Whether a site's new readings from t0 continue what this process holds of it
+        (kept states, or known silence), recently enough to be read by time."""
+        if t0 < recent:
+            return False
+        last = self.site_last.get(site)
+        if last is not None:
+            return t0 > last
+        since = self.quiet.get(site)
+        return since is not None and t0 >= since
 
     def feed(
         self, spans: dict[str, tuple[int, int]], end_ms: int, rates_from: int | None = None
@@ -214,8 +233,11 @@ class Computer:
                 if span is None or site in redo:
                     continue
                 if key not in self.states:
-                    redo[site] = span[0]
-                    continue
+                    if site not in self.quiet or series[0][0] < self.quiet[site]:
+                        redo[site] = span[0]
+                        continue
+                    rate = max_rate_per_h(utility, field)
+                    self.states[key] = state.start([], rate, Window(0, 0))[2]  # no past
                 fed = state.feed(self.states[key], [r for r in series if r[0] <= span[1]])
                 if fed.redo_from is not None:
                     redo[site] = min(fed.redo_from, span[0])
@@ -223,12 +245,18 @@ class Computer:
                 usage.update(((*key, h), hours[h]) for h in fed.hours if h in hours)
                 events.extend((utility.value, site, meter, field, e) for e in fed.events)
                 self.site_last[site] = max(span[1], self.site_last.get(site, span[1]))
+        for site in spans:
+            if site in self.site_last:
+                self.quiet.pop(site, None)
         return {k: u for k, u in usage.items() if k[1] not in redo}, events, redo
 
     def _counter_series(
         self, utility: Utility, field: str, window: Window, sites: Sites
-    ) -> dict[tuple[str, str], tuple[list[tuple[int, float]], list[tuple[int, float]]]]:
-        """Per meter: (context before, the window's readings + context after)."""
+    ) -> tuple[
+        dict[tuple[str, str], tuple[list[tuple[int, float]], list[tuple[int, float]]]], set[str]
+    ]:
+        """Per meter: (context before, the window's readings + context after); and the
+        sites with a reading in the window or the context before it."""
         src, start, end = self.source, window.start_ms, window.end_ms
         # A recompute reads back an hour or more and the context a day: naming the
         # sites (a regex per 1,000) costs what they hold; reading by time costs
@@ -241,15 +269,16 @@ class Computer:
             inside = {key: series for key, series in inside.items() if key[0] in wanted}
         elif named is None and self.outside:  # a worker's: other partitions' sites left out
             inside = {key: s for key, s in inside.items() if key[0] not in self.outside}
-        if not inside:
-            return {}
         bridge_before, bridge_after = (start - self.bridge_ms, start), (end, end + self.bridge_ms)
         before = src.counter_context(utility, field, bridge_before, CONTEXT_BEFORE, True, named)
+        heard = {site for site, _m in before} | {site for site, _m in inside}
+        if not inside:
+            return {}, heard
         after = src.counter_context(utility, field, bridge_after, K, False, named)
         return {
             key: (before.get(key, []), series + after.get(key, []))
             for key, series in inside.items()
-        }
+        }, heard
 
     def _tagged(
         self, usage: MeterUsage, out: Output, month: bool = False

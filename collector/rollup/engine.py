@@ -156,6 +156,8 @@ class Engine:
         self.log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
         self.interval_log.forget_before((since - self.w.arrival_slack_ms) * 1_000_000)
         self.groups.forget_before(now_ms)
+        if self.groups.born is None:
+            self.groups.born = now_ms  # periods from here on are this process's alone
         self.source.forget_recent()
         cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
         self._write_mark(line(WATERMARK, {TAG_JOB: JOB_ARRIVALS, **self.part_tags}, cursor, now_ms))
@@ -191,6 +193,7 @@ class Engine:
         self.interval_log = ArrivalLog()
         self.computer.states.clear()
         self.computer.site_last.clear()
+        self.computer.quiet.clear()
         self.computer.touched.clear()
         self.groups = GroupLayer(self.computer, self.source)
 
@@ -262,8 +265,7 @@ class Engine:
         fresh: dict[str, tuple[int, int]] = {}
         stale = Touched()
         for site, (t0, t1) in touched.sites.items():
-            last = self.computer.site_last.get(site)
-            if last is not None and t0 > last and t0 >= recent:
+            if self.computer.resumable(site, t0, recent):
                 fresh[site] = (t0, t1)
             else:
                 stale.sites[site] = (t0, t1)

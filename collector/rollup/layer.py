@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from collector.rollup.aggregate import Output
-from collector.rollup.books import Books, difference
+from collector.rollup.books import Book, BookKey, Books, difference
 from collector.rollup.compute import Computer, MeterUsage
 from collector.rollup.counters import Usage
 from collector.rollup.periods import DAY_MS, HOUR_MS, day_of, hour_of
@@ -53,6 +53,11 @@ class GroupLayer:
         self.hour_books = Books(computer.sites, computer.placement)
         self.day_books = Books(computer.sites, computer.placement)
         self.month_books = Books(computer.sites, computer.placement)
+        # The time of this layer's first pass (engine.py): every meter figure of a later
+        # period is this process's own, so its books start empty instead of from the
+        # store, and their changes are known (each new hour's first pass read the store
+        # and re-summed its days and month for every site it touched).
+        self.born: int | None = None
 
     def forget_before(self, now_ms: int) -> None:
         self.hour_books.forget_before(hour_of(now_ms) - BOOK_HOURS * HOUR_MS)
@@ -73,7 +78,7 @@ class GroupLayer:
             points = figures.get(measurement, [])
             books = self._books(measurement)
             keys = {(p.utility, p.ts) for p in points}
-            missing = sorted(k for k in keys if books.get(k) is None)
+            missing = sorted(k for k in keys if self._kept(books, k) is None)
             self._build(books, measurement, missing)
             built = set(missing)
             for p in points:
@@ -91,7 +96,7 @@ class GroupLayer:
         store(self.computer.cell_points(CONSUMPTION_1H, self.hour_books.cells(hours)))
         days: MeterUsage = {}
         for (u, site, meter, day), change in changes.items():
-            book = self.day_books.get((u, day))
+            book = self._kept(self.day_books, (u, day))
             if book is None or site in resum.get(day, ()):
                 resum.setdefault(day, set()).add(site)
                 continue
@@ -112,7 +117,7 @@ class GroupLayer:
         stored days where the change is unknown), and the months' group points."""
         months: MeterUsage = {}
         for (u, site, meter, month), change in changes.items():
-            book = self.month_books.get((u, month))
+            book = self._kept(self.month_books, (u, month))
             if book is None or site in resum.get(month, ()):
                 resum.setdefault(month, set()).add(site)
                 continue
@@ -124,6 +129,14 @@ class GroupLayer:
         self._apply(self.month_books, months, month_of)
         touched = {(u, m) for u, _s, _m, m in months}
         store(self.computer.cell_points(CONSUMPTION_1MO, self.month_books.cells(touched)))
+
+    def _kept(self, books: Books, key: BookKey) -> Book | None:
+        """The period's book; one that began after this layer's first pass, and was never
+        forgotten, starts empty."""
+        book = books.get(key)
+        if book is None and self.born is not None and key[1] >= max(self.born, books.floor):
+            book = books.books[key] = Book()
+        return book
 
     def _build(self, books: Books, measurement: str, keys: list[tuple[str, int]]) -> None:
         """Books of `keys` from the stored meter points of their periods."""
@@ -143,7 +156,9 @@ class GroupLayer:
         missing). Returns each meter's change per parent period (KST day or month), and
         per parent period the sites whose change is unknown (their book was just
         built): their parent periods are re-summed."""
-        missing = sorted({(u, ts) for u, _s, _m, ts in figures if books.get((u, ts)) is None})
+        missing = sorted(
+            {(u, ts) for u, _s, _m, ts in figures if self._kept(books, (u, ts)) is None}
+        )
         measurement = next(m for m, _g in LEVELS if self._books(m) is books)
         self._build(books, measurement, missing)
         built = set(missing)
