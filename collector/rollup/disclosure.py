@@ -98,6 +98,7 @@ def decide(
     hours: a day's hours as decided (`with_hours`: the day protected with them)."""
     if not cells:
         return set(), {}
+    why = ""
     for complements in (True, False) if hours else (False,):
         context = with_hours(cells, hours, rules, complements) if hours else None
         if context is None:
@@ -113,11 +114,14 @@ def decide(
             # Unknown exposure is treated as exposure: these figures wait, the rest
             # of the pass goes on (one unsolvable table must not stop the city's).
             return _withhold_all(system, cells, rules, fixed, f"{failed}")
-        except RuntimeError:
-            if not fixed:
-                raise
+        except RuntimeError as exc:
+            # No pattern: the figures already known pin a need (fixed), or nothing left
+            # to withhold protects one. These figures wait, the rest of the pass goes on:
+            # a pass that raised here failed again every pass after, and the city's
+            # rollups stopped (bench_city --history-hours 24 met it).
+            why = f"disclosure: no pattern around the published figures ({exc})"
     else:
-        return _withhold_all(system, cells, rules, fixed)
+        return _withhold_all(system, cells, rules, fixed, why)
     mine = {k: _said(r, cells[k], rules) for k, r in result.reasons.items() if k in cells}
     return result.published & set(cells), mine
 

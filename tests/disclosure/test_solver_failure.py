@@ -72,3 +72,25 @@ def test_the_rollup_withholds_a_period_it_cannot_audit(monkeypatch, caplog) -> N
     assert public == set()
     assert set(reasons) == set(cells)
     assert "the LP failed" in caplog.text
+
+
+def test_a_system_without_a_pattern_withholds_its_figures_and_the_pass_goes_on(
+    monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """Secondary suppression can find nothing left to withhold for a need (the figures
+    already known pin it): that period's new figures wait, and no exception leaves the
+    decision, which failed the rollup's every pass after (a day of history rolled up in
+    bench_city met it). The search's own failure is forced here: a unit test of the
+    fallback, the search is tested in tests/disclosure/test_audit.py."""
+    import collector.rollup.disclosure as decision
+
+    def no_pattern(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disclosure: no published unit left to protect")
+
+    monkeypatch.setattr(decision, "protect", no_pattern)
+    cells = _cells(1.0, 0)
+    with caplog.at_level(logging.WARNING, logger="collector.rollup"):
+        public, reasons = decide_cells(cells, RULES, Patterns(), "consumption_1h")
+    assert public == set()
+    assert set(reasons) == set(cells)
+    assert "no published unit left to protect" in caplog.text
