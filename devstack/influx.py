@@ -41,6 +41,11 @@ bind-address = {rpc_addr}
   index-version = "tsi1"
   max-series-per-database = 0
   max-values-per-tag = 0
+  # InfluxDB's defaults unless a bench asks for a compacted figure: the cache is
+  # written to TSM (and the WAL dropped) after this long without writes, and a
+  # shard fully compacted after that long cold.
+  cache-snapshot-write-cold-duration = "{cache_snapshot_cold}"
+  compact-full-write-cold-duration = "{compact_full_cold}"
 
 [monitor]
   store-enabled = false
@@ -135,14 +140,24 @@ class InfluxServer(InfluxQueries, Service):
     """influxd 1.6 plus nginx on free ports; data and ports survive restarts.
 
     `retention_check`: influxd's `[retention] check-interval` (a test of
-    expiry shortens it).
+    expiry shortens it). `compact_full_cold` and `cache_snapshot_cold`: its
+    `[data]` `compact-full-write-cold-duration` and
+    `cache-snapshot-write-cold-duration` (InfluxDB's defaults; bench_city
+    --compact shortens them). Each is read when influxd (re)starts.
     """
 
     def __init__(
-        self, workdir: Path, start_timeout: float = 20.0, retention_check: str = "30m"
+        self,
+        workdir: Path,
+        start_timeout: float = 20.0,
+        retention_check: str = "30m",
+        compact_full_cold: str = "4h",
+        cache_snapshot_cold: str = "10m",
     ) -> None:
         self.workdir = Path(workdir)
         self.retention_check = retention_check
+        self.compact_full_cold = compact_full_cold
+        self.cache_snapshot_cold = cache_snapshot_cold
         self.host = HOST
         self.start_timeout = start_timeout
         self.nginx_port = free_port()
@@ -246,6 +261,8 @@ class InfluxServer(InfluxQueries, Service):
             data_dir=json.dumps(str(self.workdir / "data")),
             wal_dir=json.dumps(str(self.workdir / "wal")),
             retention_check=self.retention_check,
+            compact_full_cold=self.compact_full_cold,
+            cache_snapshot_cold=self.cache_snapshot_cold,
         )
 
 
