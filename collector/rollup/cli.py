@@ -18,7 +18,13 @@ from collector.rollup.engine import Engine, Windows
 from collector.rollup.groups import site_infos
 from collector.rollup.heap import Heap
 from collector.rollup.merge import Merge
-from collector.rollup.partition import Partition, partition_sites, partitions, uncovered
+from collector.rollup.partition import (
+    Partition,
+    partition_scope,
+    partition_sites,
+    partitions,
+    uncovered,
+)
 from collector.rollup.periods import KST
 from collector.rollup.placement import Placement
 from collector.rollup.plan import lines as plan_lines
@@ -292,6 +298,9 @@ def _computer(
     )
     computer.partition = part
     computer.outside = frozenset(every) - frozenset(sites)
+    if part is not None:  # importers' sites in other districts are read too
+        elsewhere = sorted(s for s, i in sites.items() if i.district not in part.districts)
+        source.scope = partition_scope(part, elsewhere)
     return computer
 
 

@@ -28,11 +28,14 @@ from telemetry.influx_schema import (
     FIELD_APPORTIONED,
     FIELD_TOP,
     GROUP_ALL,
+    TAG_DISTRICT,
     TAG_MEASUREMENT,
     TAG_PARTITION,
+    TAG_SITE,
     TAG_UTILITY,
     partition_cells_of,
 )
+from telemetry.influxql import tag_in
 from telemetry.lineproto import line
 from telemetry.registry import AgentKind, Registry
 
@@ -137,6 +140,17 @@ def partition_sites(
         for site, info in sites.items()
         if info.district in part.districts or site in importers
     }
+
+
+def partition_scope(part: Partition, importers: list[str]) -> str:
+    """The WHERE clause (" AND ...") a worker's raw reads add: readings of its districts'
+    sites, or of the importers' sites elsewhere (raw readings carry their site's
+    district tag)."""
+    district = tag_in(TAG_DISTRICT, sorted(part.districts))
+    site = tag_in(TAG_SITE, importers) if importers else None
+    if district is None or (importers and site is None):
+        raise ValueError(f"partition {part.name}: a district or site id has a control character")
+    return f" AND ({district} OR {site})" if site else f" AND {district}"
 
 
 def cell_lines(measurement: str, cells: dict[CellKey, Cell], part: Partition) -> list[str]:

@@ -114,6 +114,10 @@ class RawSource:
         self.ql = ql
         self.db = db
         self.partition = partition  # a worker's (partition.py); "" one rollup, or the merge
+        # A worker's raw reads keep to its districts' readings and its importers' (" AND
+        # (...)"): every worker parsing the whole city's readings to drop the rest cost
+        # two workers together 40 % more CPU than one.
+        self.scope = ""
         self._recent: dict[str, Recent] = {}  # per utility: this pass's read of both fields
 
     def recent_readings(
@@ -161,7 +165,7 @@ class RawSource:
         the time it takes to answer one per meter (GROUP BY site, meter), the largest
         cost of a pass."""
         selected = ", ".join(quote_ident(f) for f in fields)
-        q = f"SELECT {selected}, {_BY_METER} FROM {quote_ident(utility)} WHERE {where}"
+        q = f"SELECT {selected}, {_BY_METER} FROM {quote_ident(utility)} WHERE {where}{self.scope}"
         for s in self.ql.series(q, self.db, epoch="ms"):
             for t, *values, site, meter in s.values:
                 yield site or "", meter or "", int(t), tuple(values)
@@ -182,7 +186,7 @@ class RawSource:
         for where in _site_filters(sites):
             q = (
                 f"SELECT {quote_ident(field)} FROM {quote_ident(utility)} "
-                f"WHERE {time_window(*span)} AND {_GOOD}{where} GROUP BY {_BY_METER} "
+                f"WHERE {time_window(*span)} AND {_GOOD}{where}{self.scope} GROUP BY {_BY_METER} "
                 f"ORDER BY time {order} LIMIT {int(n)}"
             )
             for s in self.ql.series(q, self.db, epoch="ms"):

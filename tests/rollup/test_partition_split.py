@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.rollup.partition import decode_touched, encode_touched, partitions, uncovered
+from collector.rollup.partition import (
+    Partition,
+    decode_touched,
+    encode_touched,
+    partition_scope,
+    partitions,
+    uncovered,
+)
 
 GWANGJU = {"29110": 13, "29140": 18, "29155": 17, "29170": 27, "29200": 21}  # dongs
 
@@ -50,3 +57,10 @@ def test_runs_of_periods_are_written_short() -> None:
     text = encode_touched({"consumption_1h": hours})
     assert len(text) < 40, text
     assert decode_touched(text) == {"consumption_1h": hours}
+
+
+def test_a_workers_raw_reads_keep_to_its_districts_and_the_importers_elsewhere() -> None:
+    part = Partition("29110-29155", frozenset({"29110", "29155"}))
+    assert partition_scope(part, []) == ' AND "district" =~ /^(?:29110|29155)$/'
+    both = partition_scope(part, ["imp"])
+    assert both == ' AND ("district" =~ /^(?:29110|29155)$/ OR "site" =~ /^(?:imp)$/)'
