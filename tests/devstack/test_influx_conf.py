@@ -5,7 +5,16 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from devstack import InfluxServer
+
+
+@pytest.fixture(autouse=True)
+def _no_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A config file written, never a server started: no port taken for it."""
+    ports = iter(range(20_000, 20_100))
+    monkeypatch.setattr("devstack.influx.free_port", lambda: next(ports))
 
 
 def _data_section(server: InfluxServer) -> dict[str, object]:

@@ -14,7 +14,7 @@ from collector.rollup.plan import (
     plan,
 )
 from telemetry.registry import ConfigError
-from tests.support.processes import run_module
+from tests.support.processes import Processes
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +61,9 @@ def test_a_mistake_in_the_figures_names_the_file_and_line(tmp_path: Path) -> Non
     assert "capacity.yaml" in str(err.value) and "steady_readings_per_s" in str(err.value)
 
 
-def test_the_cli_prints_the_plan_of_the_whole_city() -> None:
-    done = run_module("collector", "rollup", "--plan", "--meters", "2400000")
+def test_the_cli_prints_the_plan_of_the_whole_city(processes: Processes) -> None:
+    done = processes.run_module("collector", "rollup", "--plan", "--meters", "2400000")
     assert done.returncode == 0, done.stderr
     assert "2,400,000 meters" in done.stdout and "rollup_workers:" in done.stdout
-    refused = run_module("collector", "rollup", "--plan")
+    refused = processes.run_module("collector", "rollup", "--plan")
     assert refused.returncode != 0 and "--meters" in refused.stderr

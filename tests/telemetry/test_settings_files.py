@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from api.settings import ApiSettings
+from collector.rollup.plan import load_capacity
 from collector.rollup.settings import RollupSettings
 from collector.settings import CollectorSettings
 from edge_agent.settings import AgentSettings
@@ -43,6 +44,7 @@ LOADERS: dict[str, Callable[[Path, str, pytest.MonkeyPatch], object]] = {
         case / "emission_factors.yaml"
     ),
     "districts.yaml": lambda case, _c, _m: load_geography(case),
+    "capacity.yaml": lambda case, _c, _m: load_capacity(case / "capacity.yaml"),
 }
 
 
