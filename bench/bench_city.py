@@ -73,6 +73,7 @@ from telemetry.influxql import InfluxQL
 DB, PUBLIC = "energy", "energy_public"
 SATURATE_AGENTS, SATURATE_METERS = 100, 100  # within every fleet site's meter margin
 COMPACT_TIMEOUT_S = 1200.0
+TAIL_ROLLUP, TAIL_OTHERS = 12, 4  # log lines kept per process for the printout
 
 
 @dataclass(frozen=True)
@@ -445,7 +446,10 @@ def finish(ql: InfluxQL, work: Path, since_ms: int, out: Samples) -> None:
     out.lags, out.waiting = rollup_lags(realtime, passes)
     out.capacity = rollup_capacity(markers, passes)
     for log_file in work.glob("*.log"):
-        out.tails[log_file.stem] = "\n".join(log_file.read_text(errors="replace").splitlines()[-4:])
+        keep = TAIL_ROLLUP if log_file.stem == "rollup" else TAIL_OTHERS
+        out.tails[log_file.stem] = "\n".join(
+            log_file.read_text(errors="replace").splitlines()[-keep:]
+        )
 
 
 def arrival_markers(ql: InfluxQL, start_ms: int, end_ms: int) -> list[Marker]:
@@ -509,6 +513,8 @@ def report(city: City, out: Samples) -> None:
     if not stored or out.stopped.startswith(("exited", "setup")):
         for name, tail in sorted(out.tails.items()):
             print(f"--- {name} (last lines)\n{tail}")
+    elif out.stopped:  # the rollup's last passes say where a stopped run's time went
+        print(f"--- rollup (last lines)\n{out.tails.get('rollup', '')}")
     print(f"stopped: {out.stopped}" if out.stopped else "ran to the end within the limits")
 
 
