@@ -27,7 +27,7 @@ from collector.rollup.disclosure import (
     decide,
     unchanged,
 )
-from collector.rollup.groups import Group, Holders, SiteInfo
+from collector.rollup.groups import Group, Holders, SiteInfo, coarser
 from collector.rollup.periods import DAY_MS, HOUR_MS, MINUTE_MS, hour_of
 from telemetry.disclosure import DisclosureRules, Reason
 from telemetry.influx_schema import (
@@ -133,22 +133,26 @@ def aggregate(
     # once, instead of every site into six groups (a third of a steady pass's CPU).
     finest: dict[CellKey, Cell] = {}
     shares: dict[CellKey, list[tuple[float, int]]] = defaultdict(list)
-    coarser: dict[CellKey, tuple[Group, ...]] = {}
     for (utility, ts, site), (total, meters) in per_site.items():
         info = sites[site]
-        groups = info.groups()  # groups.py: the site's (district, dong, type) third
-        key = (utility, ts, groups[FINEST])
+        key = (utility, ts, info.groups()[FINEST])  # groups.py: the site's finest group
         finest.setdefault(key, Cell()).add(info, total, int(meters), new_site=True)
         shares[key].append((total, info.households))
-        coarser[key] = groups[:FINEST] + groups[FINEST + 1 :]
-    cells: dict[CellKey, Cell] = {}
     for key, cell in finest.items():
         cell.top = contributions(shares[key])
+    return with_coarser(finest), unknown
+
+
+def with_coarser(finest: dict[CellKey, Cell]) -> dict[CellKey, Cell]:
+    """Finest cells, each followed by the five coarser groups it is summed into (one
+    process's live minutes, and the merge of the rollup workers' cells)."""
+    cells: dict[CellKey, Cell] = {}
+    for key, cell in finest.items():
         cells[key] = cell
-        utility, ts, _g = key
-        for group in coarser[key]:
-            cells.setdefault((utility, ts, group), Cell()).merge(cell)
-    return cells, unknown
+        utility, ts, group = key
+        for up in coarser(group):
+            cells.setdefault((utility, ts, up), Cell()).merge(cell)
+    return cells
 
 
 def rules_of(k: int | DisclosureRules) -> DisclosureRules:

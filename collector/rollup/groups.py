@@ -64,6 +64,19 @@ def _groups_of(info: SiteInfo) -> tuple[Group, ...]:
     return tuple(out)
 
 
+def coarser(group: Group) -> tuple[Group, ...]:
+    """The five groups a finest group's figures also count in, as `_groups_of` lists a
+    site's (aggregate.py sums finest cells into them)."""
+    d, n, b = group
+    return (
+        Group(GROUP_ALL, GROUP_ALL, b),
+        Group(d, GROUP_ALL, b),
+        Group(GROUP_ALL, GROUP_ALL, GROUP_ALL),
+        Group(d, GROUP_ALL, GROUP_ALL),
+        Group(d, n, GROUP_ALL),
+    )
+
+
 def site_infos(registry: Registry) -> dict[str, SiteInfo]:
     return {
         s.id: SiteInfo(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from collector.rollup.aggregate import Cell, CellKey
+from collector.rollup.aggregate import Cell, CellKey, with_coarser
 from collector.rollup.groups import Group, Holders, SiteInfo
 from telemetry.influx_schema import (
     FIELD_APPORTIONED,
@@ -55,18 +55,6 @@ class Partition:
 
 def is_finest(group: Group) -> bool:
     return GROUP_ALL not in group
-
-
-def coarser(group: Group) -> tuple[Group, ...]:
-    """The five groups a finest group's figures also count in (groups.py `_groups_of`)."""
-    d, n, b = group
-    return (
-        Group(GROUP_ALL, GROUP_ALL, b),
-        Group(d, GROUP_ALL, b),
-        Group(GROUP_ALL, GROUP_ALL, GROUP_ALL),
-        Group(d, GROUP_ALL, GROUP_ALL),
-        Group(d, n, GROUP_ALL),
-    )
 
 
 def partitions(
@@ -198,11 +186,7 @@ def merged(parts: Iterable[tuple[CellKey, Cell]]) -> dict[CellKey, Cell]:
             finest[key] = cell
         else:
             kept.merge(cell)
-    cells: dict[CellKey, Cell] = dict(finest)
-    for (utility, ts, group), cell in sorted(finest.items()):
-        for up in coarser(group):
-            cells.setdefault((utility, ts, up), Cell()).merge(cell)
-    return cells
+    return with_coarser(dict(sorted(finest.items())))
 
 
 def encode_touched(touched: dict[str, set[int]]) -> str:

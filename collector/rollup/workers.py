@@ -59,11 +59,12 @@ class Worker:
         # Start at a place of our own, so that workers starting together try
         # different partitions first.
         start = int(self.holder.encode().hex(), 16) % max(1, len(self.parts))
+        with self.db.connect() as conn:  # once a round: acquire's WHERE settles any race
+            stored = {lease.partition: lease for lease in leases.leases(conn)}
         for part in self.parts[start:] + self.parts[:start]:
             if part.name in self.engines:
                 continue
             with self.db.begin() as conn:
-                stored = {lease.partition: lease for lease in leases.leases(conn)}
                 held = stored.get(part.name)
                 expired = held is not None and held.expires_at <= now
                 if len(self.engines) >= self.share and not expired:
