@@ -72,6 +72,7 @@ class Platform:
     rollup_interval_s: float | None = 5.0  # None: no periodic rollup
     rollup_lookback_s: float | None = 900.0
     privacy_k: int | None = None
+    rollup_verbose: bool = False  # a line per pass in the rollup's log (tests read it on failure)
     agent_cycle_s: float | None = None
     status_interval_s: float | None = 5.0
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -162,6 +163,8 @@ class Platform:
         extra = ["--interval", f"{self.rollup_interval_s:g}"]
         if self.rollup_lookback_s is not None:
             extra += ["--lookback", f"{self.rollup_lookback_s:g}"]
+        if self.rollup_verbose:
+            extra.append("-v")
         self._spawn("rollup", self.rollup_argv(*extra))
 
     def rollup_once(self, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ import pytest
 from devstack import InfluxServer, MosquittoServer
 from devstack.postgres import PostgresServer
 from telemetry.logs import JsonFormatter
-from tests.support import integration
+from tests.support import integration, leaks
 from tests.support.processes import LocalServers, Processes
 
 _INTEGRATION_COUNT = pytest.StashKey[int]()
@@ -81,6 +81,13 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
         terminalreporter.write_line(
             f"fast run: {left_out} integration tests left out (scripts/test.sh runs them)"
         )
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None or factory._basetemp is None:
+        return  # no test made a temporary directory: none started anything there
+    found = leaks.left_running(factory.getbasetemp())
+    for pid, argv in found:
+        terminalreporter.write_line(f"left running after the tests, stopped: {pid} {argv[:200]}")
+    leaks.stop([pid for pid, _argv in found])
 
 
 @pytest.fixture

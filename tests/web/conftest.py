@@ -71,6 +71,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         speed=30,
         api_port=free_port(),
         rollup_interval_s=5,
+        rollup_verbose=True,
         # The board and the surveys: a platform database, operators' and managers' tokens.
         extra_env={
             "ENERGY_API_SIGNING_KEY": "portal-test-signing-key-0123456789",
@@ -96,6 +97,19 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
         platform.stop()
         broker.stop()
         influx.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    """A failed test of the running portal shows what its processes last said (the
+    rollup's passes above all): a failure seen once in CI can then be read, not guessed."""
+    report = yield
+    portal = getattr(item, "funcargs", {}).get("portal")
+    if report.failed and isinstance(portal, Portal):
+        for child in portal.platform.children:
+            if child.name in ("rollup", "api", "collector"):
+                report.sections.append((f"portal {child.name} log", child.log_tail(40)))
+    return report
 
 
 @pytest.fixture(scope="session")
