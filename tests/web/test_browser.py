@@ -15,8 +15,12 @@ from tests.web.conftest import AXE, Portal
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
-PUBLISHED_DONG = "2917065600"  # 문흥1동: 1,200 households, published
-COMPLEMENTARY_DONG = "2914083000"  # 풍암동: the only metered dong of 서구, so withheld
+PUBLISHED_DONG = "2917065600"  # 문흥1동: 1,200 households
+COMPLEMENTARY_DONG = "2914083000"  # 풍암동: 840 households, the only metered dong of 서구
+# 하남's district, withheld, would come back by subtraction from the city: one of these two
+# dongs' districts is withheld with it. Which one is the cheaper pattern for the figures of
+# the moment (the simulated day runs 30 times faster, so it changes within the hour).
+EITHER = {PUBLISHED_DONG: "문흥1동", COMPLEMENTARY_DONG: "풍암동"}
 INDUSTRIAL_DONG = "2920064000"  # 하남: one industrial complex, fewer than k sites
 PAGES = [
     "/",
@@ -111,14 +115,16 @@ def test_map_has_96_dongs_hatches_a_withheld_one_and_opens_a_dong(page) -> None:
     assert withheld["status"] == "suppressed" and withheld["decal"] == "rect"
     assert "비공개" in withheld["label"] and "가구 수 부족" in withheld["label"]
     assert withheld["value"] is None  # not zero
-    subtraction = data[COMPLEMENTARY_DONG]
-    assert subtraction["decal"] == "rect" and "차감 방지" in subtraction["label"]
-    published = data[PUBLISHED_DONG]
+    subtraction = [data[c] for c in EITHER if data[c]["status"] == "suppressed"]
+    assert subtraction, [data[c] for c in EITHER]
+    assert all(d["decal"] == "rect" and "차감 방지" in d["label"] for d in subtraction)
+    shown = next(c for c in EITHER if data[c]["status"] != "suppressed")
+    published = data[shown]
     assert published["decal"] is None and published["value"] > 0, published
     # The legend says what the hatching means; the table gives every reason in words.
     assert "빗금" in page.locator(".legend").inner_text()
     assert "경계: 통계청 SGIS" in page.locator(".attribution").inner_text()
-    lon, lat = _interior_point(PUBLISHED_DONG)
+    lon, lat = _interior_point(shown)
     x, y = page.evaluate(
         "p => echarts.getInstanceByDom(document.getElementById('map'))"
         ".convertToPixel({seriesIndex: 0}, p)",
@@ -126,9 +132,9 @@ def test_map_has_96_dongs_hatches_a_withheld_one_and_opens_a_dong(page) -> None:
     )
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
-    page.wait_for_url(f"**/dongs/{PUBLISHED_DONG}")
+    page.wait_for_url(f"**/dongs/{shown}")
     page.wait_for_selector("#series-chart[data-ready=true] canvas")
-    assert page.locator("h1").inner_text() == "문흥1동"
+    assert page.locator("h1").inner_text() == EITHER[shown]
     assert page.locator("#series-table tbody tr").count() > 0
     assert page.csp_errors == []
 
@@ -178,9 +184,12 @@ def test_pages_show_their_figures_as_tables_without_javascript(browser, portal) 
         assert not page.locator("#map").is_visible()  # no empty chart box
         row = page.locator(f'#dong-table tr[data-dong="{INDUSTRIAL_DONG}"]').inner_text()
         assert "비공개" in row and "개인정보 보호" in row
-        page.goto(f"/dongs/{PUBLISHED_DONG}?every=hour")
-        cells = page.locator("#series-table tbody td").all_inner_texts()
-        assert any(c.replace(",", "").replace(".", "").isdigit() for c in cells)
+        figures = []  # one of the two dongs' hours is withheld with 하남 (EITHER)
+        for dong in EITHER:
+            page.goto(f"/dongs/{dong}?every=hour")
+            cells = page.locator("#series-table tbody td").all_inner_texts()
+            figures += [c for c in cells if c.replace(",", "").replace(".", "").isdigit()]
+        assert figures
     finally:
         context.close()
 
