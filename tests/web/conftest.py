@@ -35,6 +35,17 @@ ECHARTS = tuple(
 )
 
 
+# 하남's district, withheld, would come back by subtraction from the city: one of these two
+# dongs' districts is withheld with it. Which one is the cheaper pattern for the figures of
+# the moment (the simulated day runs 30 times faster, so it changes within the hour).
+EITHER = {"2917065600": "문흥1동", "2914083000": "풍암동"}
+
+
+def is_figure(text: str) -> bool:
+    """A table cell showing a number (not a withheld or no-data mark)."""
+    return text.replace(",", "").replace(".", "").isdigit()
+
+
 @dataclass
 class Portal:
     base: str

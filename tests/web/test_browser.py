@@ -11,16 +11,11 @@ import pytest
 from devstack.browser import wire_bytes
 from telemetry.paths import config_dir
 from tests.web.chart_check import SPY, charts_missing
-from tests.web.conftest import AXE, Portal
+from tests.web.conftest import AXE, EITHER, Portal, is_figure
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
-PUBLISHED_DONG = "2917065600"  # 문흥1동: 1,200 households
-COMPLEMENTARY_DONG = "2914083000"  # 풍암동: 840 households, the only metered dong of 서구
-# 하남's district, withheld, would come back by subtraction from the city: one of these two
-# dongs' districts is withheld with it. Which one is the cheaper pattern for the figures of
-# the moment (the simulated day runs 30 times faster, so it changes within the hour).
-EITHER = {PUBLISHED_DONG: "문흥1동", COMPLEMENTARY_DONG: "풍암동"}
+PUBLISHED_DONG = "2917065600"  # 문흥1동: 1,200 households (or 풍암동 published: EITHER)
 INDUSTRIAL_DONG = "2920064000"  # 하남: one industrial complex, fewer than k sites
 PAGES = [
     "/",
@@ -118,7 +113,8 @@ def test_map_has_96_dongs_hatches_a_withheld_one_and_opens_a_dong(page) -> None:
     subtraction = [data[c] for c in EITHER if data[c]["status"] == "suppressed"]
     assert subtraction, [data[c] for c in EITHER]
     assert all(d["decal"] == "rect" and "차감 방지" in d["label"] for d in subtraction)
-    shown = next(c for c in EITHER if data[c]["status"] != "suppressed")
+    shown = next((c for c in EITHER if data[c]["status"] != "suppressed"), None)
+    assert shown is not None, [data[c] for c in EITHER]
     published = data[shown]
     assert published["decal"] is None and published["value"] > 0, published
     # The legend says what the hatching means; the table gives every reason in words.
@@ -188,7 +184,7 @@ def test_pages_show_their_figures_as_tables_without_javascript(browser, portal) 
         for dong in EITHER:
             page.goto(f"/dongs/{dong}?every=hour")
             cells = page.locator("#series-table tbody td").all_inner_texts()
-            figures += [c for c in cells if c.replace(",", "").replace(".", "").isdigit()]
+            figures += [c for c in cells if is_figure(c)]
         assert figures
     finally:
         context.close()

@@ -7,7 +7,6 @@ real public electricity figures.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,23 +26,21 @@ from tests.web.civic_browser import (
     staff_account,
     staff_sign_in,
 )
-from tests.web.conftest import ADMIN_TOKEN, Portal
+from tests.web.conftest import ADMIN_TOKEN, EITHER, Portal, is_figure
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 SITE = "munheung-apt"  # 문흥1동
-# One of these two dongs' hours is withheld with 하남's district, which depends on the
-# moment's figures (tests/web/test_browser.py EITHER); a post's chart needs public figures.
-DONGS = ("2917065600", "2914083000")  # 문흥1동, 풍암동
 
 
-def _dong_public_by_the_hour(portal: Portal) -> str:
-    for dong in DONGS:
-        page = httpx.get(f"{portal.base}/dongs/{dong}", params={"every": "hour"}, timeout=10)
-        table = page.text.split('id="series-table"', 1)[-1].split("</table>", 1)[0]
-        if re.search(r"<td[^>]*>\s*[\d,]+(\.\d+)?\s*</td>", table):
+def _dong_public_by_the_hour(page) -> str:  # type: ignore[no-untyped-def]
+    """A post's chart needs public figures: one of the two dongs' hours is withheld with
+    하남's district (EITHER)."""
+    for dong in EITHER:
+        page.goto(f"/dongs/{dong}?every=hour")
+        if any(is_figure(c) for c in page.locator("#series-table tbody td").all_inner_texts()):
             return dong
-    pytest.fail(f"no public hour today in either dong {DONGS}")
+    pytest.fail(f"no public hour today in either dong {list(EITHER)}")
 
 
 def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -58,11 +55,12 @@ def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: 
 
     # A proposal referring to the dong's hourly electricity today (its public figures).
     today = datetime.now(KST).date()
+    dong = _dong_public_by_the_hour(author)
     author.goto("/board/new")
     author.select_option("select[name=kind]", "proposal")
     author.fill("input[name=title]", "경로당 옥상에 태양광을 설치합시다")
     author.fill("textarea[name=body]", "오늘 우리 동 **전기 사용**을 보면 낮 시간 부하가 큽니다.")
-    author.select_option("select[name=dong]", _dong_public_by_the_hour(portal))
+    author.select_option("select[name=dong]", dong)
     author.check("input[name=chart][value=dong]")
     author.select_option("select[name=every]", "hour")
     author.fill("input[name=start]", today.isoformat())
@@ -73,7 +71,7 @@ def test_board_story(browser, portal: Portal, tmp_path: Path) -> None:  # type: 
     author.wait_for_selector("#post-chart[data-ready=true] canvas")
     assert charts_missing(author) == [[]]
     cells = author.locator("#snapshot-table tbody td").all_inner_texts()
-    assert any(c.replace(",", "").replace(".", "").isdigit() for c in cells), cells
+    assert any(is_figure(c) for c in cells), cells
     assert author.locator(".body strong").inner_text() == "전기 사용"
 
     fan_ctx, fan = browser_context(browser, portal)
