@@ -15,9 +15,12 @@ history with the collector's arrival markers, then a fresh rollup's first
 Prints per kind the new readings, seconds and new readings per second of
 pass time (median over --passes); `--profile DIR` writes a cProfile of the
 first pass of each kind. Baseline: the same file run against an older tree
-(`PYTHONPATH`, or from its checkout) in the same session.
+(`PYTHONPATH`, or from its checkout) in the same session; `--compare` also
+measures, in the same run, markers that carry no readings (the rollup then
+reads each pass's new readings from the store by time, as before the
+markers handed them over) and prints the ratio.
 
-    python -m bench.bench_rollup_pass [--sites 20000] [--read-s 900] [--passes 3]
+    python -m bench.bench_rollup_pass [--sites 20000] [--read-s 900] [--passes 3] [--compare]
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ def measure(
     passes: int,
     profile: Path | None,
     label: str,
+    hand_over: bool = True,
 ) -> dict[str, list[tuple[int, float]]]:
     """Per kind, (new readings, seconds) of each timed pass."""
     sites = workdir / f"sites-{n_sites}.yaml"
@@ -54,7 +58,7 @@ def measure(
     raw, public = f"raw_{label}", f"pub_{label}"
     influx.create_database(raw)
     influx.create_database(public)
-    city = City(registry, int(read_s * 1000))
+    city = City(registry, int(read_s * 1000), hand_over=hand_over)
     now = int(time.time() * 1000)
     t0 = now - now % HOUR - 3 * HOUR + 30 * MINUTE  # mid-hour, well in the past
     store(influx.url, raw, *city.batch(t0 - HOUR, t0))
@@ -94,19 +98,33 @@ def main(
     read_s: Annotated[float, typer.Option(help="seconds between a meter's readings")] = 900.0,
     passes: Annotated[int, typer.Option(help="timed passes per kind")] = 3,
     profile: Annotated[Path | None, typer.Option(help="write cProfile stats here")] = None,
+    compare: Annotated[
+        bool, typer.Option(help="also measure markers without readings, and the ratio")
+    ] = False,
 ) -> None:
     """New readings per second of pass time, new sites and steady state (module docstring)."""
     if profile is not None:
         profile.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, list[tuple[int, float]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "influx").mkdir()
         influx = InfluxServer(Path(tmp) / "influx")
         influx.start()
         try:
-            result = measure(influx, Path(tmp), sites, read_s, passes, profile, "run")
+            for label in ("store", "run") if compare else ("run",):
+                results[label] = measure(
+                    influx, Path(tmp), sites, read_s, passes, profile, label, label == "run"
+                )
         finally:
             influx.stop()
-    report(result, sites, read_s)
+    for label, result in results.items():
+        if compare:
+            print("markers carry no readings:" if label == "store" else "markers hand over:")
+        report(result, sites, read_s)
+    if compare:
+        for kind in KINDS:
+            before, after = (rate(results[x][kind]) for x in ("store", "run"))
+            print(f"{kind}: {after / before:.2f}x the new readings per second of pass time")
 
 
 def report(result: dict[str, list[tuple[int, float]]], sites: int, read_s: float) -> None:
@@ -115,8 +133,12 @@ def report(result: dict[str, list[tuple[int, float]]], sites: int, read_s: float
     for kind, runs in result.items():
         new = statistics.median(n for n, _ in runs)
         secs = statistics.median(s for _, s in runs)
-        rate = sum(n for n, _ in runs) / sum(s for _, s in runs)
-        print(f"{kind:>7} {new:>9.0f} {secs:>7.2f} {rate:>7.0f}")
+        print(f"{kind:>7} {new:>9.0f} {secs:>7.2f} {rate(runs):>7.0f}")
+
+
+def rate(runs: list[tuple[int, float]]) -> float:
+    """New readings per second of pass time over the runs."""
+    return sum(n for n, _ in runs) / sum(s for _, s in runs)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 from influxdb_client import InfluxDBClient, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 
-from collector.arrivals import Span, marker
+from collector.arrivals import Handed, Span, marker
 from collector.rollup.cli import build_engine
 from collector.rollup.engine import Engine
 from collector.rollup.heap import Heap
@@ -64,16 +64,20 @@ def write(url: str, db: str, lines: list[str]) -> None:
 class City:
     """Readings and arrival markers of every meter, as the collector stores them."""
 
-    def __init__(self, registry: Registry, read_ms: int, base_ms: int = 0) -> None:
+    def __init__(
+        self, registry: Registry, read_ms: int, base_ms: int = 0, hand_over: bool = True
+    ) -> None:
         self.sites = list(registry.sites.values())
         self.read_ms = read_ms
         self.base_ms = base_ms  # when every counter stood at 1000
+        self.hand_over = hand_over  # markers carry their readings, as the collector's do
         self._stamp = 0
 
     def batch(self, start: int, end: int) -> tuple[list[str], list[str]]:
         """Readings with ts in [start, end) and their markers (arrived ts + 1 s)."""
         lines: list[str] = []
         spans: dict[tuple[int, str], Span] = {}
+        handed: list[Handed] = []
         for n, site in enumerate(self.sites):
             tags = (
                 f"site={site.id},district={site.district},dong={site.dong},"
@@ -88,7 +92,13 @@ class City:
                     lines.append(
                         f"{utility},meter={utility}-1,{tags} {counter}={value},{rate_field}={r} {ts}"
                     )
-                spans.setdefault((ts - ts % MINUTE, site.id), Span(ts, ts)).add(ts, len(RATES))
+                    handed.append((utility, f"{utility}-1", ts, value, r))
+                key = (ts - ts % MINUTE, site.id)
+                span = spans.setdefault(key, Span(ts, ts, 0, [] if self.hand_over else None))
+                span.add(ts, len(RATES))
+                if span.handed is not None:
+                    span.handed.extend(handed)
+                handed.clear()
         return lines, [self._marker(site, span) for (_minute, site), span in spans.items()]
 
     def _marker(self, site: str, span: Span) -> str:

@@ -206,7 +206,7 @@ class Pipeline:
         b.lines_ms.extend(a.lines)
         b.readings += a.readings
         b.reading_ts_ms.extend(a.reading_ts_ms)
-        b.arrivals.add(a.site, a.reading_ts_ms)
+        b.arrivals.add(a.site, a.reading_ts_ms, a.handed)
         m.READINGS.inc(a.readings)
         self.stats.add(readings=a.readings)
         if a.seq is not None:
@@ -262,6 +262,8 @@ class Pipeline:
             )
             for r in refused
         ]
+        if refused:  # the markers hand over only readings known to be stored
+            b.arrivals.drop_handed()
         # Stamped now, after the readings are stored: the rollup's arrival order.
         stamps = [self._unique_ns() for _ in b.arrivals.sites]
         ns_lines += b.arrivals.lines(self.stats.instance, stamps)

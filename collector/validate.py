@@ -22,8 +22,9 @@ from collector.meters import Admission, MeterGate
 from collector.reasons import Reason
 from collector.verdict import Accepted, Delivery, Rejected
 from telemetry import influx_schema as s
+from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD
 from telemetry.lineproto import float_point, line, series
-from telemetry.models import AgentStatus, Reading
+from telemetry.models import AgentStatus, Quality, Reading
 from telemetry.readings_v2 import AnyBatch, parse_batch, plain_loc
 from telemetry.registry import Registry
 from telemetry.topics import Topic, TopicError, TopicKind, parse_topic
@@ -172,7 +173,7 @@ class Validator:
 
     def _reading_lines(self, batch: AnyBatch, stamps: list[int]) -> Accepted:
         out = Accepted(lines=[], site=batch.site, agent=batch.agent, seq=batch.seq)
-        site, cache, lines = batch.site, self._series_cache, out.lines
+        site, cache, lines, handed = batch.site, self._series_cache, out.lines, out.handed
         for r, ms in zip(batch.readings, stamps, strict=True):
             if not isinstance(r, Reading):
                 measurement, fields = span_fields(r)
@@ -187,6 +188,18 @@ class Validator:
             lines.append(float_point(key, r.values, ms))
             # Lag is about live readings: imported history would drown it.
             out.reading_ts_ms.append(ms)
+            if r.quality is not Quality.BAD:  # what the rollup reads from the store
+                u = r.utility
+                values = r.values
+                handed.append(
+                    (
+                        u.value,
+                        r.meter,
+                        ms,
+                        values.get(CONSUMPTION_FIELD[u]),
+                        values.get(RATE_FIELD[u]),
+                    )
+                )
         out.readings = len(batch.readings)
         out.meters = [r.meter for r in batch.readings]
         return out

@@ -27,6 +27,8 @@ class Accepted:
     lines: list[str]
     readings: int = 0
     reading_ts_ms: list[int] = field(default_factory=list)
+    # The good point readings, for the arrival marker (collector/arrivals.py).
+    handed: list[tuple[str, str, int, float | None, float | None]] = field(default_factory=list)
     site: str = ""
     agent: str = ""
     seq: int | None = None

@@ -15,7 +15,7 @@ Raw bucket (`energy`, private):
 | `utility_cost`  | site, meter, utility, district, dong, building_type, quality | a v2 cost reading: `cost_krw`, `duration_s`; timestamp = interval start (costs are never stored with quantities) |
 | `interval_arrivals` | site, agent                                        | start_ms, end_ms (the span of the interval and cost readings one accepted message carried), readings; timestamp = arrival (ms): late history that rollups must revisit |
 | `alert_events`  | rule, severity, site, originator, event (`firing`, `resolved`, `acknowledged`) | state, value (written by `python -m alerts` at each state change, for boards' tables and annotations) |
-| `arrivals`      | instance                                               | site (string), t0_ms, t1_ms (oldest and newest reading time), readings: one point per site per stored write batch, timestamped (ns, unique per collector) when the readings were stored; the rollup's arrival order |
+| `arrivals`      | instance                                               | site (string), t0_ms, t1_ms (oldest and newest reading time), readings, stored (string: the good readings themselves, per utility and meter `[time ms, counter, rate]`, for the rollup; absent when not all were stored or too many): one point per site per stored write batch, timestamped (ns, unique per collector) when the readings were stored; the rollup's arrival order |
 
 Rollups (written by `python -m collector rollup` to `energy`; the groups that
 pass the privacy rule also to `energy_public`). A group is a combination of

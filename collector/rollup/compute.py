@@ -220,13 +220,15 @@ class Computer:
         named = sorted(spans) if len(spans) <= SITE_FILTER_MAX else None
         for utility in Utility:
             field = CONSUMPTION_FIELD[utility]
-            found = (
-                self.source.counter_readings(utility, field, since, end_ms, named)
-                if named is not None
-                else self.source.recent_readings(
-                    utility, (field, RATE_FIELD[utility]), (read_from, since), end_ms
+            found = self.source.handed.counters(utility.value)  # what the markers carried
+            if found is None:
+                found = (
+                    self.source.counter_readings(utility, field, since, end_ms, named)
+                    if named is not None
+                    else self.source.recent_readings(
+                        utility, (field, RATE_FIELD[utility]), (read_from, since), end_ms
+                    )
                 )
-            )
             for (site, meter), series in found.items():
                 span = spans.get(site)
                 key = (utility.value, site, meter)

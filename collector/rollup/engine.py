@@ -133,7 +133,7 @@ class Engine:
     def run_pass(self) -> PassReport:
         """Recompute what arrived since the arrival cursor (or everything: run_full)."""
         now_ms = self._now_ms = self.computer.now_ms = int(self.clock() * 1000)
-        self.source.forget_recent()  # reads of the pass before are not this pass's
+        self.source.now_ms = now_ms
         found = self.source.arrival_cursor(now_ms - self.w.max_catchup_ms, now_ms)
         fingerprint = self.computer.fingerprint()
         full = found is None or found[1] != fingerprint
@@ -142,6 +142,7 @@ class Engine:
         isince = now_ms - self.w.max_catchup_ms if full else since
         try:
             touched = self.log.take(self._ours(self.source.arrivals(since, now_ms)))
+            self.source.handed.take(touched.handed, now_ms)
             imported = self.interval_log.take(
                 self._ours(self.source.interval_arrivals(isince, now_ms))
             )
@@ -158,7 +159,6 @@ class Engine:
         self.groups.forget_before(now_ms)
         if self.groups.born is None:
             self.groups.born = now_ms  # periods from here on are this process's alone
-        self.source.forget_recent()
         cursor = {"until_ms": float(now_ms), "fingerprint": fingerprint}
         self._write_mark(line(WATERMARK, {TAG_JOB: JOB_ARRIVALS, **self.part_tags}, cursor, now_ms))
         if self.part_tags:
@@ -195,6 +195,7 @@ class Engine:
         self.computer.site_last.clear()
         self.computer.quiet.clear()
         self.computer.touched.clear()
+        self.source.handed.reset()
         self.groups = GroupLayer(self.computer, self.source)
 
     def run_full(self, now_ms: int) -> PassReport:

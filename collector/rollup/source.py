@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from collector.rollup.aggregate import Cell, CellKey
 from collector.rollup.disclosure import TOP, Facts, UnitKey, Version
 from collector.rollup.groups import Group
+from collector.rollup.handed import KEEP_MS, Handed
 from collector.rollup.partition import cell_of
 from collector.rollup.periods import minute_of
 from telemetry.disclosure import Reason
@@ -56,6 +57,7 @@ from telemetry.influx_schema import (
 from telemetry.influxql import InfluxQL, quote_ident, tag_eq, tag_in, tag_ne, time_window
 
 MeterKey = tuple[str, str]  # (site, meter)
+AHEAD_MS = 3_600_000  # readings this far past now (clocks ahead) are read with the recent
 Sites = list[str] | None  # a query's sites; None: every site
 SITES_PER_QUERY = 1_000  # a query names at most this many sites (one regex)
 KST_DAY = "1d,15h"  # InfluxQL buckets of a day starting at 15:00 UTC: the KST day
@@ -70,6 +72,7 @@ class Arrival:
     site: str
     t0_ms: int
     t1_ms: int
+    stored: str | None = None  # the readings the marker handed over (handed.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +89,6 @@ class MeterHour:
     spikes: int
     source: str = ""  # "" (a counter meter's hours and days), or TAG_SOURCE's value
     apportioned: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Recent:
-    """A pass's read of every meter's rates in [start, end): the latest per minute."""
-
-    field: str
-    start_ms: int
-    end_ms: int
-    rates: dict[tuple[str, str, int], float]  # (site, meter, minute) → latest good rate
-
-    def covers(self, field: str, start_ms: int, end_ms: int) -> bool:
-        return field == self.field and self.start_ms <= start_ms and end_ms <= self.end_ms
 
 
 _GOOD = tag_ne(TAG_QUALITY, "bad")
@@ -118,32 +108,28 @@ class RawSource:
         # (...)"): every worker parsing the whole city's readings to drop the rest cost
         # two workers together 40 % more CPU than one.
         self.scope = ""
-        self._recent: dict[str, Recent] = {}  # per utility: this pass's read of both fields
+        self.handed = Handed()  # what the markers carried, rates kept (handed.py)
+        self.now_ms = 0  # the running pass's now (the engine sets it)
 
     def recent_readings(
         self, utility: str, fields: tuple[str, str], starts: tuple[int, int], end_ms: int
     ) -> dict[MeterKey, list[tuple[int, float]]]:
         """counter_readings of every site in [counters' start, end), read with the rate
-        field in one query from the minute of the rates' start: the rates are kept for
-        `latest_rates` of minutes inside it, until `forget_recent` (a pass's reads of
-        the same readings, once: the live minutes' query was a fifth of a steady pass).
+        field in one query from the minute of the rates' start: the rates, to now and
+        past it (clocks ahead), are handed to `latest_rates` (handed.py).
         starts: (rates from, counters from)."""
-        rate = fields[1]
         rates_from, start_ms = starts
         first = minute_of(min(rates_from, start_ms))
         counters: dict[MeterKey, list[tuple[int, float]]] = defaultdict(list)
-        rates: dict[tuple[str, str, int], float] = {}
-        window = f"{time_window(first, end_ms)} AND {_GOOD}"
+        rates: dict[tuple[str, str, int], tuple[int, float]] = {}
+        window = f"{time_window(first, max(end_ms, self.now_ms) + AHEAD_MS)} AND {_GOOD}"
         for site, meter, t, (c, r) in self._meter_rows(utility, fields, window):
-            if c is not None and t >= start_ms:
+            if c is not None and start_ms <= t < end_ms:
                 counters[(site, meter)].append((t, float(c)))
             if r is not None:
-                rates[(site, meter, minute_of(t))] = float(r)  # in time order: last stays
-        self._recent[utility] = Recent(rate, first, end_ms, rates)
+                rates[(site, meter, minute_of(t))] = (t, float(r))  # in time order: last stays
+        self.handed.cover(utility, first, ((k, t, r) for k, (t, r) in rates.items()))
         return dict(counters)
-
-    def forget_recent(self) -> None:
-        self._recent.clear()
 
     def counter_readings(
         self, utility: str, field: str, start_ms: int, end_ms: int, sites: Sites = None
@@ -197,25 +183,27 @@ class RawSource:
     def latest_rates(
         self, utility: str, field: str, start_ms: int, end_ms: int
     ) -> list[tuple[str, str, int, float]]:
-        """(site, meter, minute, latest good rate in that minute)."""
-        kept = self._recent.get(utility)
-        if kept is None or not kept.covers(field, max(start_ms, kept.start_ms), end_ms):
-            return self._rates(utility, field, start_ms, end_ms)
-        # Minutes before the kept read (a site's late readings) are read on their own.
-        older = (
-            self._rates(utility, field, start_ms, kept.start_ms) if start_ms < kept.start_ms else []
-        )
-        return older + [(*k, v) for k, v in kept.rates.items() if start_ms <= k[2] < end_ms]
+        """(site, meter, minute, latest good rate in that minute): from what the markers
+        handed over where it holds every reading; else read, recent minutes to now and
+        past it (then handed over from here on)."""
+        handed = self.handed.rates(utility, start_ms, end_ms)
+        if handed is not None:
+            return handed
+        if start_ms < self.now_ms - KEEP_MS:  # late readings' minutes: read on their own
+            return [(*k, v) for k, (_t, v) in self._rates(utility, field, start_ms, end_ms).items()]
+        read = self._rates(utility, field, start_ms, self.now_ms + AHEAD_MS)
+        self.handed.cover(utility, start_ms, ((k, t, v) for k, (t, v) in read.items()))
+        return [(*k, v) for k, (_t, v) in read.items() if k[2] < end_ms]
 
     def _rates(
         self, utility: str, field: str, start_ms: int, end_ms: int
-    ) -> list[tuple[str, str, int, float]]:
-        latest: dict[tuple[str, str, int], float] = {}
+    ) -> dict[tuple[str, str, int], tuple[int, float]]:
+        latest: dict[tuple[str, str, int], tuple[int, float]] = {}
         window = f"{time_window(start_ms, end_ms)} AND {_GOOD}"
         for site, meter, t, (v,) in self._meter_rows(utility, (field,), window):
             if v is not None:
-                latest[(site, meter, minute_of(t))] = float(v)  # in time order: last stays
-        return [(site, meter, minute, v) for (site, meter, minute), v in latest.items()]
+                latest[(site, meter, minute_of(t))] = (t, float(v))  # in time order: last stays
+        return latest
 
     def meter_days(
         self, start_ms: int, end_ms: int, sites: Sites = None, month: bool = False
@@ -384,15 +372,15 @@ class RawSource:
     def arrivals(self, since_ms: int, until_ms: int) -> list[Arrival]:
         """Arrival markers the collectors wrote in [since, until)."""
         q = (
-            f"SELECT site, t0_ms, t1_ms FROM {quote_ident(ARRIVALS)} "
+            f"SELECT site, t0_ms, t1_ms, stored FROM {quote_ident(ARRIVALS)} "
             f"WHERE {time_window(since_ms, until_ms)} GROUP BY {quote_ident(TAG_INSTANCE)}"
         )
         out = []
         for s in self.ql.series(q, self.db, epoch="ns"):
             instance = s.tags.get(TAG_INSTANCE, "")
-            for t, site, t0, t1 in s.values:
+            for t, site, t0, t1, stored in s.values:
                 if site is not None and t0 is not None and t1 is not None:
-                    out.append(Arrival(instance, int(t), str(site), int(t0), int(t1)))
+                    out.append(Arrival(instance, int(t), str(site), int(t0), int(t1), stored))
         return out
 
     def outbox_backlog_s(self, since_ms: int, now_ms: int) -> float:

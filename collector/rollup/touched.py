@@ -26,11 +26,14 @@ SEEN_KEEP_NS = 3_600 * 10**9  # markers remembered this long after their arrival
 class Touched:
     sites: dict[str, tuple[int, int]] = field(default_factory=dict)  # site → (t0, t1) ms
     markers: int = 0
+    # Per marker taken: (site, newest reading, the readings it carried) (handed.py).
+    handed: list[tuple[str, int, str | None]] = field(default_factory=list)
 
     def add(self, a: Arrival) -> None:
         t0, t1 = self.sites.get(a.site, (a.t0_ms, a.t1_ms))
         self.sites[a.site] = (min(t0, a.t0_ms), max(t1, a.t1_ms))
         self.markers += 1
+        self.handed.append((a.site, a.t1_ms, a.stored))
 
     def windows(self, oldest_ms: int) -> list[tuple[int, list[str]]]:
         """(start hour, sites) per distinct start: each site from its oldest new reading."""

@@ -3,13 +3,16 @@ per-agent figures."""
 
 from __future__ import annotations
 
+import json
 import queue
+import re
 import threading
 from pathlib import Path
 
 import pytest
 
 from collector.agent_stats import AgentStats
+from collector.arrivals import Span
 from collector.influx_writer import RefusedLine
 from collector.pipeline import Pipeline
 from collector.seqtrack import SeqTracker
@@ -17,6 +20,7 @@ from collector.stats import Stats
 from collector.validate import Limits, Validator
 from collector.verdict import Delivery
 from telemetry.lineproto import escape_string, line
+from telemetry.models import Quality
 from telemetry.registry import load_registry
 from telemetry.topics import readings_topic
 from tests.collector.helpers import AGENT, AGENT2, REPO, SITE, SITE2, make_batch, recent_t0
@@ -61,8 +65,9 @@ def test_seq_tracker_counts_gaps_duplicates_and_late() -> None:
 class FakeWriter:
     """Records each write and how many acks had been sent before it."""
 
-    def __init__(self, acked: list[int]) -> None:
+    def __init__(self, acked: list[int], refuse: str | None = None) -> None:
         self.acked = acked
+        self.refuse = refuse  # ms lines holding this are refused, as InfluxDB refuses a field
         self.writes: list[tuple[int, int]] = []  # (lines, acks seen before this write)
         self.markers: list[str] = []  # arrival markers (written at ns after the readings)
         self.lines: list[str] = []  # every ms line (readings, stats)
@@ -73,7 +78,9 @@ class FakeWriter:
             return []
         self.writes.append((len(lines), len(self.acked)))
         self.lines.extend(lines)
-        return []
+        if self.refuse is None:
+            return []
+        return [RefusedLine(x, "field type conflict") for x in lines if self.refuse in x]
 
 
 def _pipeline(
@@ -112,6 +119,64 @@ def test_acks_follow_the_write_that_holds_the_message(tmp_path: Path) -> None:
     assert p.stats.rejected == 1 and p.stats.written == 20
     # One arrival marker per stored batch of the site, 10 readings each.
     assert len(writer.markers) == 2 and all("readings=10i" in x for x in writer.markers)
+
+
+def _stored(marker: str) -> dict | None:
+    """A marker's `stored` field (the readings it hands the rollup), or None."""
+    found = re.search(r'stored="((?:[^"\\]|\\.)*)"', marker)
+    return None if found is None else json.loads(re.sub(r"\\(.)", r"\1", found.group(1)))
+
+
+def _run_batches(writer: FakeWriter, acked: list[int], batches: list) -> Pipeline:
+    p, inbox = _pipeline(writer, acked, batch_size=100)
+    for i, b in enumerate(batches):
+        inbox.put(Delivery(i + 1, 1, readings_topic(b.site, b.agent), b.to_json(), 0.0, 0))
+    inbox.put(None)
+    p.run()
+    return p
+
+
+def test_markers_hand_over_the_good_readings_they_stand_for() -> None:
+    """The rollup takes a pass's new readings from the markers (collector/arrivals.py):
+    each marker carries its site's good readings, exactly as stored, and no bad one."""
+    acked: list[int] = []
+    writer = FakeWriter(acked)
+    t0 = recent_t0()
+    good = make_batch(SITE, AGENT, 1, 3, t0)
+    bad = make_batch(SITE, AGENT, 2, 2, t0, meter_prefix="x")
+    bad = bad.model_copy(
+        update={"readings": [r.model_copy(update={"quality": Quality.BAD}) for r in bad.readings]}
+    )
+    _run_batches(writer, acked, [good, bad])
+    (marker,) = writer.markers
+    stored = _stored(marker)
+    assert stored is not None and set(stored) == {"electricity"}
+    ms = int(good.readings[0].ts.timestamp() * 1000)
+    assert stored["electricity"] == {
+        r.meter: [[ms, r.values["energy_kwh"], r.values["power_kw"]]] for r in good.readings
+    }
+    assert "readings=5i" in marker  # the bad ones are stored, but not handed over
+
+
+def test_a_write_with_a_refused_line_hands_over_nothing() -> None:
+    """InfluxDB refused one reading: no marker of that write claims to hold them all
+    (the rollup then reads the store)."""
+    acked: list[int] = []
+    writer = FakeWriter(acked, refuse="meter=m0001")
+    t0 = recent_t0()
+    _run_batches(
+        writer, acked, [make_batch(SITE, AGENT, 1, 3, t0), make_batch(SITE2, AGENT2, 1, 2, t0)]
+    )
+    assert len(writer.markers) == 2
+    assert [_stored(x) for x in writer.markers] == [None, None]
+
+
+def test_a_marker_too_large_to_hand_over_carries_nothing() -> None:
+    span = Span(0, 0, 0, [("electricity", f"m{i:05d}", i, float(i), 1.0) for i in range(2_000)])
+    assert span.stored() is None  # past STORED_MAX_CHARS: the rollup reads the store
+    small = Span(0, 0, 0, [("gas", "g1", 5, None, 2.5)])
+    assert json.loads(small.stored() or "") == {"gas": {"g1": [[5, None, 2.5]]}}
+    assert Span(0, 0).stored() is None  # built without readings: none handed over
 
 
 def _agent_figures(lines: list[str]) -> dict[tuple[str, ...], int]:

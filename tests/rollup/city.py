@@ -28,7 +28,8 @@ from pathlib import Path
 from influxdb_client import InfluxDBClient, Point, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 
-from collector.arrivals import Span, marker
+from collector.arrivals import Handed, Span, marker
+from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.influx_schema import imported_bucket, kept_as_imported
 
 MINUTE = 60_000
@@ -225,34 +226,61 @@ def site_and_ts(p: Point) -> tuple[str, int]:
     return found.group(1), int(text.rsplit(" ", 1)[1])
 
 
-def arrival_markers(points: list[Point], arrived_ms: int | None) -> list[str]:
+_TAG = re.compile(r",(meter|quality)=([^, ]+)")
+_FIELD = re.compile(r"([a-z0-9_]+)=([-+0-9.eE]+)")
+
+
+def handed(p: Point) -> Handed | None:
+    """What the collector hands the rollup for a stored point: a good reading's
+    (utility, meter, time, counter, rate); None for a bad one."""
+    text = p.to_line_protocol()
+    head, values, ts = text.rsplit(" ", 2)
+    tags = dict(_TAG.findall(head))
+    if tags.get("quality") == "bad":
+        return None
+    utility = Utility(head.split(",", 1)[0])
+    fields = {k: float(v) for k, v in _FIELD.findall(values)}
+    counter, rate = fields.get(CONSUMPTION_FIELD[utility]), fields.get(RATE_FIELD[utility])
+    return (utility.value, tags["meter"], int(ts), counter, rate)
+
+
+def arrival_markers(
+    points: list[Point], arrived_ms: int | None, hand_over: bool = True
+) -> list[str]:
     """The markers a collector writes once `points` are stored: one per site and
     batch, stamped with the arrival time (ns). `arrived_ms` None: each minute's
-    readings arrived on time, a second after they were read (one batch per minute)."""
+    readings arrived on time, a second after they were read (one batch per minute).
+    `hand_over`: the markers carry the good readings, as the collector's do."""
     batches: dict[tuple[int, str], Span] = {}
     for p in points:
         site, ts = site_and_ts(p)
         at = arrived_ms if arrived_ms is not None else ts - ts % MINUTE + 1000
-        batches.setdefault((at, site), Span(ts, ts)).add(ts)
+        span = batches.setdefault((at, site), Span(ts, ts, 0, [] if hand_over else None))
+        span.add(ts)
+        reading = handed(p) if span.handed is not None else None
+        if reading is not None and span.handed is not None:
+            span.handed.append(reading)
     return [
         marker("test", site, span, at * 1_000_000 + next(_STAMPS) % 1_000_000)
         for (at, site), span in sorted(batches.items())
     ]
 
 
-def write_arrived(url: str, db: str, points: list[Point], arrived_ms: int | None = None) -> None:
+def write_arrived(
+    url: str, db: str, points: list[Point], arrived_ms: int | None = None, hand_over: bool = True
+) -> None:
     """Write readings as the collector does: the readings, then their arrival markers
     (stamped `arrived_ms`, default now; see `arrival_markers`)."""
     write_points(url, db, points)
     now = int(time.time() * 1000) if arrived_ms is None else arrived_ms
-    lines = arrival_markers(points, now)
+    lines = arrival_markers(points, now, hand_over)
     write_lines(url, db, lines, WritePrecision.NS)
 
 
-def write_on_time(url: str, db: str, points: list[Point]) -> None:
+def write_on_time(url: str, db: str, points: list[Point], hand_over: bool = True) -> None:
     """Write readings with markers as if each minute had arrived a second after it."""
     write_points(url, db, points)
-    write_lines(url, db, arrival_markers(points, None), WritePrecision.NS)
+    write_lines(url, db, arrival_markers(points, None, hand_over), WritePrecision.NS)
 
 
 def write_lines(url: str, db: str, lines: list[str], precision: str) -> None:

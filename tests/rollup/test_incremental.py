@@ -18,6 +18,7 @@ from collector.rollup.cli import build_engine
 from collector.rollup.engine import Engine
 from collector.rollup.settings import RollupSettings
 from devstack import InfluxServer
+from telemetry.fields import Utility
 from telemetry.influx_schema import rollup_from
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_registry
@@ -167,12 +168,15 @@ def _meter_hour(c: RolledCity, ts: int) -> dict:
     return rows[0]
 
 
+@pytest.mark.parametrize("hand_over", ["every", "none", "some"])
 def test_passes_every_minute_resume_each_meter_and_equal_brute_force(
-    rollup_influx: InfluxServer, tmp_path: Path
+    rollup_influx: InfluxServer, tmp_path: Path, hand_over: str
 ) -> None:
     """One rollup process, a pass after each minute's readings arrive: the meters
     resume from their kept state (the city's replacement, glitches and spikes
-    settle across passes) and the rollups equal brute force over the raw readings."""
+    settle across passes) and the rollups equal brute force over the raw readings.
+    The markers carry their readings (`every`, as the collector's do), none of them
+    (the pass reads the store by time), or only some minutes' (both, pass by pass)."""
     now = int(time.time() * 1000)
     start = now - now % city.HOUR - 3 * city.HOUR
     raw, public = fresh_db(rollup_influx, "raw"), fresh_db(rollup_influx, "pub")
@@ -202,9 +206,11 @@ def test_passes_every_minute_resume_each_meter_and_equal_brute_force(
     clock = [start + 60 * city.MINUTE + 2_000]
     engine.clock = lambda: clock[0] / 1000
     assert engine.run_pass().full
+    by_time = _count_reads_by_time(engine)
     resumed = 0
     for minute in range(60, 130):
-        city.write_on_time(c.url, raw, by_minute[minute])
+        carried = hand_over == "every" or (hand_over == "some" and minute % 7 != 3)
+        city.write_on_time(c.url, raw, by_minute[minute], hand_over=carried)
         clock[0] = start + (minute + 1) * city.MINUTE + 2_000
         if minute == 100:  # InfluxDB fails halfway through a pass
             _fail_after(engine, writes=2)
@@ -214,6 +220,18 @@ def test_passes_every_minute_resume_each_meter_and_equal_brute_force(
         assert not report.full and report.touched_sites > 0
         resumed += report.resumed_sites
     assert resumed > 60 * len(city.SCHOOLS)  # most sites resumed in most passes
+    # Every meter's readings by time: each pass without markers that carry them; with,
+    # once to know each utility's recent rates in full, and after the failed pass.
+    # Each utility's readings by time: every pass without markers that carry them; with
+    # them, only to know the recent rates in full (the first pass, then after the failed one).
+    reads, n = by_time["new"] + by_time["named"], len(Utility)
+    without = sum(1 for m in range(60, 130) if m % 7 == 3)
+    if hand_over == "every":
+        assert reads <= 2 * n and 0 < by_time["rates"] <= 2 * n, by_time
+    elif hand_over == "none":
+        assert reads >= 70 * n and by_time["rates"] >= 70 * n, by_time
+    else:
+        assert without * n <= reads <= (without + 2) * n, by_time
     _assert_equals_brute_force(c)
     # Group cells kept between passes publish what a full recompute would.
     for measurement in ("live_1m", "consumption_1h", "consumption_1d"):
@@ -223,6 +241,29 @@ def test_passes_every_minute_resume_each_meter_and_equal_brute_force(
         assert not [k for k in public if city.SUPPRESSED_DISTRICT in k or k[3] == "detached_house"]
         assert not [k for k in public if k[1] == city.SCHOOL_DONG[0]]  # complementary
     c.ql.close()
+
+
+def _count_reads_by_time(engine: Engine) -> dict[str, int]:
+    """How often a pass asks InfluxDB for every meter's readings in a time window:
+    the new readings (counters with rates), or the live minutes' rates alone."""
+    source, counts = engine.source, {"new": 0, "named": 0, "rates": 0}
+    recent, rates, named = source.recent_readings, source._rates, source.counter_readings
+
+    def counted_recent(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counts["new"] += 1
+        return recent(*args, **kwargs)
+
+    def counted_named(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counts["named"] += 1
+        return named(*args, **kwargs)
+
+    def counted_rates(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counts["rates"] += 1
+        return rates(*args, **kwargs)
+
+    source.recent_readings, source._rates = counted_recent, counted_rates  # type: ignore[method-assign]
+    source.counter_readings = counted_named  # type: ignore[method-assign]
+    return counts
 
 
 NEWCOMERS = (*city.HOUSEHOLDS, *city.SCHOOLS)  # their first readings come after the full pass
