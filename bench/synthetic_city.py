@@ -14,11 +14,12 @@ from pathlib import Path
 from influxdb_client import InfluxDBClient, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 
-from collector.arrivals import Handed, Span, marker
+from collector.arrivals import Handed, Span, markers
 from collector.rollup.cli import build_engine
 from collector.rollup.engine import Engine
 from collector.rollup.heap import Heap
 from collector.rollup.settings import RollupSettings
+from telemetry.influx_schema import handed_bucket, kept_as_handed
 from telemetry.registry import Registry, load_geography
 
 MINUTE, HOUR = 60_000, 3_600_000
@@ -99,11 +100,15 @@ class City:
                 if span.handed is not None:
                     span.handed.extend(handed)
                 handed.clear()
-        return lines, [self._marker(site, span) for (_minute, site), span in spans.items()]
+        return lines, [
+            x for (_minute, site), span in spans.items() for x in self._markers(site, span)
+        ]
 
-    def _marker(self, site: str, span: Span) -> str:
+    def _markers(self, site: str, span: Span) -> list[str]:
+        """The site's marker, and the readings it hands over (arrivals.markers)."""
         self._stamp += 1
-        return marker("bench", site, span, (span.t1_ms + 1000) * 1_000_000 + self._stamp % 10**6)
+        at_ns = (span.t1_ms + 1000) * 1_000_000 + self._stamp % 10**6
+        return markers("bench", site, span, at_ns)
 
 
 def rollup_engine(sites: Path, registry: Registry, url: str, raw: str, public: str) -> Engine:
@@ -121,10 +126,14 @@ def store(url: str, db: str, lines: list[str], markers: list[str]) -> None:
     store_markers(url, db, markers)
 
 
-def store_markers(url: str, db: str, markers: list[str]) -> None:
-    """Arrival markers (ns), as the collector writes them after the readings."""
+def store_markers(url: str, db: str, lines: list[str]) -> None:
+    """Arrival markers (ns), as the collector writes them after the readings: the
+    readings they hand over first, to their own policy."""
+    handed = [x for x in lines if kept_as_handed(x)]
+    marks = [x for x in lines if not kept_as_handed(x)]
     with InfluxDBClient(url=url, token="", org="gwangju", timeout=120_000) as client:
         api = client.write_api(write_options=SYNCHRONOUS)
-        for i in range(0, len(markers), 5000):
-            body = "\n".join(markers[i : i + 5000])
-            api.write(bucket=db, record=body, write_precision=WritePrecision.NS)
+        for bucket, part in ((handed_bucket(db), handed), (db, marks)):
+            for i in range(0, len(part), 5000):
+                body = "\n".join(part[i : i + 5000])
+                api.write(bucket=bucket, record=body, write_precision=WritePrecision.NS)

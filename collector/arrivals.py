@@ -13,13 +13,15 @@ The marker is written after its readings, so a reader that sees the marker
 also sees the readings. Both the collector and the rollup (and tests or
 benches that write readings themselves) build markers here.
 
-A marker also hands the rollup the good readings it stands for (`stored`:
-per utility and meter, each reading's time, counter and rate), so that a
-regular pass takes its new readings from the markers instead of asking
-InfluxDB for every meter's readings since the last pass: that query visits
-every series of the city, and its cost grew with the city, not with what
-arrived (deploy/SCALING.md). A marker whose readings were not all stored, or
-would exceed STORED_MAX_CHARS, carries none; the rollup then reads the store.
+Beside each marker, a `handed_readings` point (same instance and time, in
+the short retention policy `handed`) hands the rollup the good readings the
+marker stands for (`stored`: per utility and meter, each reading's time,
+counter and rate), so that a regular pass takes its new readings from there
+instead of asking InfluxDB for every meter's readings since the last pass:
+that query visits every series of the city, and its cost grew with the
+city, not with what arrived (deploy/SCALING.md). A marker whose readings
+were not all stored, or would exceed STORED_MAX_CHARS, has none; the rollup
+then reads the store.
 """
 
 from __future__ import annotations
@@ -87,11 +89,22 @@ class Arrivals:
             span.handed = None
 
     def lines(self, instance: str, stamp_ns: list[int]) -> list[str]:
-        """One marker per site; `stamp_ns` gives each its own arrival time (ns)."""
+        """One marker per site, with its handed readings; `stamp_ns` gives each its own
+        arrival time (ns)."""
         return [
-            marker(instance, site, span, ns)
+            x
             for (site, span), ns in zip(sorted(self.sites.items()), stamp_ns, strict=True)
+            for x in markers(instance, site, span, ns)
         ]
+
+
+def markers(instance: str, site: str, span: Span, at_ns: int) -> list[str]:
+    """The `arrivals` point and, if the span carries them, its `handed_readings` point."""
+    out = [marker(instance, site, span, at_ns)]
+    stored = span.stored()
+    if stored is not None:
+        out.append(line(s.HANDED, {s.TAG_INSTANCE: instance}, {"stored": stored}, at_ns))
+    return out
 
 
 def marker(instance: str, site: str, span: Span, at_ns: int) -> str:
@@ -102,7 +115,4 @@ def marker(instance: str, site: str, span: Span, at_ns: int) -> str:
         "t1_ms": int(span.t1_ms),
         "readings": int(span.readings),
     }
-    stored = span.stored()
-    if stored is not None:
-        fields["stored"] = stored
     return line(s.ARRIVALS, {s.TAG_INSTANCE: instance}, fields, at_ns)

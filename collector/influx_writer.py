@@ -25,7 +25,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from influxdb_client.rest import ApiException
 
 from collector import metrics as m
-from telemetry.influx_schema import kept_as_imported
+from telemetry.influx_schema import kept_as_handed, kept_as_imported
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,11 @@ class InfluxWriter:
         bucket: str,
         timeout_s: float = 30.0,
         imported_bucket: str | None = None,
+        handed_bucket: str | None = None,
     ) -> None:
         self.bucket = bucket
         self.imported_bucket = imported_bucket or bucket
+        self.handed_bucket = handed_bucket or bucket
         self.org = org
         self.client = InfluxDBClient(
             url=url,
@@ -102,14 +104,21 @@ class InfluxWriter:
         log.warning("InfluxDB write failed, acks held, retrying: %s", self.last_error)
 
     def _by_bucket(self, lines: list[str]) -> list[tuple[str, list[str]]]:
-        """The lines as (bucket, lines) parts, none empty: imported history apart."""
-        if self.imported_bucket == self.bucket:
+        """The lines as (bucket, lines) parts, none empty: imported history and the
+        readings handed to the rollup apart."""
+        if self.imported_bucket == self.handed_bucket == self.bucket:
             return [(self.bucket, lines)]
         parts: dict[str, list[str]] = {}
         for line in lines:
-            bucket = self.imported_bucket if kept_as_imported(line) else self.bucket
+            if kept_as_imported(line):
+                bucket = self.imported_bucket
+            elif kept_as_handed(line):
+                bucket = self.handed_bucket
+            else:
+                bucket = self.bucket
             parts.setdefault(bucket, []).append(line)
-        return list(parts.items())
+        # Handed readings before the markers that name them (collector/arrivals.py).
+        return sorted(parts.items(), key=lambda part: part[0] != self.handed_bucket)
 
     def _write_split(self, lines: list[str], precision: str, bucket: str) -> list[RefusedLine]:
         try:

@@ -6,7 +6,8 @@ influx_schema.py `ROLLUP_RP`) for the rollup retention, so the downsampled
 data outlive the raw data (docs/DECISIONS.md "Storage that lasts"), and
 imported history (interval and cost readings) in the policy `imported`
 (`IMPORTED_RP`), kept as long as the rollups (docs/DECISIONS.md "Imported
-history kept at any age"). Every
+history kept at any age"), and the readings arrival markers hand the rollup
+in the policy `handed` (`HANDED_RP`), kept two days. Every
 statement either creates or sets what exists to the settings, so this runs on
 every deploy; a changed retention applies at the next run.
 """
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 
 from telemetry.fields import Utility
 from telemetry.influx_schema import (
+    HANDED_RETENTION,
+    HANDED_RP,
     IMPORTED_RP,
     ROLLUP_MEASUREMENTS,
     ROLLUP_RP,
@@ -52,10 +55,16 @@ def create_databases(url: str, token: str, layout: Layout) -> None:
             f"DURATION {influxql_duration(layout.raw_retention_days)}",
             db=layout.raw,
         )
-        for rp in (ROLLUP_RP, IMPORTED_RP):  # both kept the rollup retention
+        rollups = influxql_duration(layout.rollup_retention_days)
+        # rollups and imported history kept the rollup retention; handed readings, briefly
+        for rp, duration in (
+            (ROLLUP_RP, rollups),
+            (IMPORTED_RP, rollups),
+            (HANDED_RP, HANDED_RETENTION),
+        ):
             verb = "ALTER" if rp in policies(client, layout.raw) else "CREATE"
             stmt = f"{verb} RETENTION POLICY {quote_ident(rp)} ON {db} "
-            stmt += f"DURATION {influxql_duration(layout.rollup_retention_days)} REPLICATION 1"
+            stmt += f"DURATION {duration} REPLICATION 1"
             client.query(stmt, db=layout.raw)
     finally:
         client.close()

@@ -20,6 +20,7 @@ from collector.settings import CollectorSettings
 from collector.stats import Stats
 from collector.validate import Limits, Validator
 from collector.verdict import Delivery
+from telemetry.influx_schema import handed_bucket
 from telemetry.influxql import InfluxQL
 from telemetry.registry import ConfigError, load_registry, load_registry_lean
 
@@ -38,6 +39,7 @@ class Collector:
             settings.influx_org,
             settings.influx_bucket,
             imported_bucket=settings.imported_bucket(),
+            handed_bucket=handed_bucket(settings.influx_bucket),
         )
         limits = Limits(settings.max_payload_bytes, settings.max_future_s, settings.max_age_s)
         # Reads the meters InfluxDB already holds, so that a restart does not

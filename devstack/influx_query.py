@@ -14,7 +14,7 @@ import urllib.request
 from typing import Any
 
 from devstack.errors import DevstackError
-from telemetry.influx_schema import IMPORTED_RP, ROLLUP_RP
+from telemetry.influx_schema import HANDED_RP, IMPORTED_RP, ROLLUP_RP
 
 _DB_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -45,6 +45,9 @@ class InfluxQueries:
             f'CREATE RETENTION POLICY "{IMPORTED_RP}" ON "{name}" '
             f"DURATION {imported_retention} REPLICATION 1"
         )
+        # Kept forever here (as the rollups): a test's markers may be dated days back;
+        # a deployment keeps them two days (collector/init_db.py).
+        self.query(f'CREATE RETENTION POLICY "{HANDED_RP}" ON "{name}" DURATION INF REPLICATION 1')
 
     def query(
         self, q: str, db: str | None = None, epoch: str | None = None, method: str = "POST"

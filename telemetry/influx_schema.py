@@ -15,7 +15,8 @@ Raw bucket (`energy`, private):
 | `utility_cost`  | site, meter, utility, district, dong, building_type, quality | a v2 cost reading: `cost_krw`, `duration_s`; timestamp = interval start (costs are never stored with quantities) |
 | `interval_arrivals` | site, agent                                        | start_ms, end_ms (the span of the interval and cost readings one accepted message carried), readings; timestamp = arrival (ms): late history that rollups must revisit |
 | `alert_events`  | rule, severity, site, originator, event (`firing`, `resolved`, `acknowledged`) | state, value (written by `python -m alerts` at each state change, for boards' tables and annotations) |
-| `arrivals`      | instance                                               | site (string), t0_ms, t1_ms (oldest and newest reading time), readings, stored (string: the good readings themselves, per utility and meter `[time ms, counter, rate]`, for the rollup; absent when not all were stored or too many): one point per site per stored write batch, timestamped (ns, unique per collector) when the readings were stored; the rollup's arrival order |
+| `arrivals`      | instance                                               | site (string), t0_ms, t1_ms (oldest and newest reading time), readings: one point per site per stored write batch, timestamped (ns, unique per collector) when the readings were stored; the rollup's arrival order |
+| `handed_readings` | instance                                     | stored (string: the good readings of the `arrivals` point with the same instance and time, per utility and meter `[time ms, counter, rate]`, handed to the rollup; no point when not all were stored, or too many); retention policy `handed` (`HANDED_RP`), kept two days |
 
 Rollups (written by `python -m collector rollup` to `energy`; the groups that
 pass the privacy rule also to `energy_public`). A group is a combination of
@@ -60,6 +61,12 @@ household's bills reach years back, and a programme's baseline needs exactly
 those months, so they must not expire with the raw readings. `rollup_from()`
 names that policy for them too. Counter readings (metered, and imported
 registers) stay in the raw policy.
+
+The readings an arrival marker hands the rollup (`handed_readings`) are
+written to the retention policy `handed` (`HANDED_RP`, kept
+`HANDED_RETENTION`, two days; 2.x: the bucket `energy/handed`): the rollup
+needs them only until it took them, and a marker older than that is served
+from the raw readings.
 
 Timestamps are the start of the period: live_1m per UTC minute, *_1h per
 hour, *_1d per Korean (KST, UTC+9) day, i.e. at 15:00 UTC, *_1mo per KST
@@ -131,6 +138,7 @@ TAG_SEVERITY = "severity"
 TAG_EVENT = "event"
 TAG_ORIGINATOR = "originator"
 ARRIVALS = "arrivals"
+HANDED = "handed_readings"
 
 # Rollups
 GROUP_ALL = "all"
@@ -212,6 +220,23 @@ ROLLUP_MEASUREMENTS = frozenset(
 )
 
 
+# The readings an arrival marker hands the rollup (collector/arrivals.py) are needed
+# only until the rollup took them: a short policy of their own, so that they cost
+# the raw retention nothing (they would add half again to the raw readings' disk).
+HANDED_RP = "handed"
+HANDED_RETENTION = "2d"  # InfluxQL duration; older markers are read from the store
+
+
+def handed_bucket(raw_bucket: str) -> str:
+    """Where the handed readings are written: `<raw>/handed` (as `rollup_bucket`)."""
+    return f"{raw_bucket}/{HANDED_RP}"
+
+
+def kept_as_handed(point: str) -> bool:
+    """Whether a line-protocol point belongs in the handed readings' policy."""
+    return point_measurement(point) == HANDED
+
+
 # Imported history (v2 interval and cost readings) lives in a policy of its own,
 # kept as long as the rollups: it is old by nature and must not expire with raw.
 IMPORTED_RP = "imported"
@@ -228,6 +253,8 @@ def policy_of(measurement: str) -> str | None:
         return ROLLUP_RP
     if is_imported(measurement):
         return IMPORTED_RP
+    if measurement == HANDED:
+        return HANDED_RP
     return None
 
 

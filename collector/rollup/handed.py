@@ -19,11 +19,14 @@ every marker it took carried its readings.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 
 from collector.rollup.periods import MINUTE_MS, minute_of
 
-KEEP_MS = 20 * 60_000  # rates kept this far back from the pass's now
+# Rates kept this far back from the pass's now: what a pass read by time before the
+# markers carried readings (engine.RESUME_WITHIN_MS); older minutes are read on their own.
+KEEP_MS = 10 * 60_000
 
 MeterKey = tuple[str, str]  # (site, meter)
 RateKey = tuple[str, str, int]  # (site, meter, minute)
@@ -60,7 +63,9 @@ class Handed:
     def _add(self, utility: str, site: str, meters: dict[str, list[list[float]]]) -> None:
         counters = self._counters.setdefault(utility, {})
         rates = self._rates.setdefault(utility, {})
-        for meter, readings in meters.items():
+        site = sys.intern(site)  # kept for minutes: one string per site and meter
+        for name, readings in meters.items():
+            meter = sys.intern(name)
             for t, counter, rate in readings:
                 t = int(t)
                 if counter is not None:

@@ -27,6 +27,7 @@ from telemetry.influx_schema import (
     FIELD_REVISION_WITHHELD,
     FIELD_TOP,
     GROUP_TAGS,
+    HANDED,
     INTERVAL_ARRIVALS,
     JOB_ARRIVALS,
     JOB_MERGE,
@@ -372,15 +373,34 @@ class RawSource:
     def arrivals(self, since_ms: int, until_ms: int) -> list[Arrival]:
         """Arrival markers the collectors wrote in [since, until)."""
         q = (
-            f"SELECT site, t0_ms, t1_ms, stored FROM {quote_ident(ARRIVALS)} "
+            f"SELECT site, t0_ms, t1_ms FROM {quote_ident(ARRIVALS)} "
             f"WHERE {time_window(since_ms, until_ms)} GROUP BY {quote_ident(TAG_INSTANCE)}"
         )
+        found = [
+            (s.tags.get(TAG_INSTANCE, ""), row)
+            for s in self.ql.series(q, self.db, epoch="ns")
+            for row in s.values
+        ]
+        handed = self._handed(since_ms, until_ms) if found else {}
         out = []
+        for instance, (t, site, t0, t1) in found:
+            if site is not None and t0 is not None and t1 is not None:
+                stored = handed.get((instance, int(t)))
+                out.append(Arrival(instance, int(t), str(site), int(t0), int(t1), stored))
+        return out
+
+    def _handed(self, since_ms: int, until_ms: int) -> dict[tuple[str, int], str]:
+        """The readings handed beside the markers of [since, until), by (instance, time).
+        Read after the markers: the collector writes them before its markers, so a
+        marker seen has its readings there (one without is served from the store)."""
+        q = (
+            f"SELECT stored FROM {rollup_from(HANDED)} "
+            f"WHERE {time_window(since_ms, until_ms)} GROUP BY {quote_ident(TAG_INSTANCE)}"
+        )
+        out: dict[tuple[str, int], str] = {}
         for s in self.ql.series(q, self.db, epoch="ns"):
             instance = s.tags.get(TAG_INSTANCE, "")
-            for t, site, t0, t1, stored in s.values:
-                if site is not None and t0 is not None and t1 is not None:
-                    out.append(Arrival(instance, int(t), str(site), int(t0), int(t1), stored))
+            out.update(((instance, int(t)), str(v)) for t, v in s.values if v is not None)
         return out
 
     def outbox_backlog_s(self, since_ms: int, now_ms: int) -> float:

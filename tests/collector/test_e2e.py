@@ -7,6 +7,7 @@ once, with the same field values and the registry's tags.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from devstack import InfluxServer, MosquittoServer, component_env, flags, free_port
+from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.models import ReadingBatch
 from tests.collector.helpers import REPO, StartCollector, influx_rows, rejected_total
 from tests.support.processes import start_logged
@@ -65,6 +67,24 @@ def stored_points(url: str, db: str) -> dict[Key, dict[str, float]]:
         for row in influx_rows(url, f'SELECT * FROM "{utility}"', db, epoch="ms"):
             key = (utility, row["site"], row["meter"], int(row["time"]))
             out[key] = {k: v for k, v in row.items() if k not in tag_cols and v is not None}
+    return out
+
+
+def handed_points(url: str, db: str) -> dict[Key, tuple[float | None, float | None]]:
+    """The readings the markers handed over, by the site of their marker (same
+    instance and time): (utility, site, meter, time) → (counter, rate)."""
+    sites = {
+        (row["instance"], row["time"]): row["site"]
+        for row in influx_rows(url, "SELECT site FROM arrivals GROUP BY instance", db, "ns")
+    }
+    out: dict[Key, tuple[float | None, float | None]] = {}
+    q = 'SELECT stored FROM "handed"."handed_readings" GROUP BY instance'
+    for row in influx_rows(url, q, db, "ns"):
+        site = sites[(row["instance"], row["time"])]
+        for utility, meters in json.loads(row["stored"]).items():
+            for meter, readings in meters.items():
+                for ts, counter, rate in readings:
+                    out[(utility, site, meter, ts)] = (counter, rate)
     return out
 
 
@@ -124,6 +144,11 @@ def test_simulators_through_agents_to_influxdb_every_reading_once(
         )
         stored = stored_points(influx_srv.url, db)
         assert stored == published
+        # Every reading is also handed to the rollup beside its marker (arrivals.py).
+        assert handed_points(influx_srv.url, db) == {
+            key: (v.get(CONSUMPTION_FIELD[Utility(key[0])]), v.get(RATE_FIELD[Utility(key[0])]))
+            for key, v in stored.items()
+        }
         tags = influx_rows(influx_srv.url, 'SELECT * FROM "gas" LIMIT 1', db)[0]
         assert (tags["district"], tags["dong"], tags["building_type"]) == (
             "29200",

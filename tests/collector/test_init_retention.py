@@ -20,6 +20,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from devstack import InfluxServer
 from telemetry.influx_schema import (
     COUNTER_EVENTS,
+    HANDED_RP,
     IMPORTED_RP,
     METER_CONSUMPTION_1H,
     ROLLUP_RP,
@@ -60,6 +61,7 @@ def test_init_sets_the_raw_retention_and_creates_the_rollups_policy(
             "autogen": ("2880h0m0s", True),
             ROLLUP_RP: ("0s", False),
             IMPORTED_RP: ("0s", False),  # imported history: as long as the rollups
+            HANDED_RP: ("48h0m0s", False),  # readings handed to the rollup: two days
         }
         # Changed settings are applied by the next run (every deploy runs init).
         again = _init(influx_srv.url, raw, public, "--rollup-retention-days", "3650")
@@ -68,6 +70,7 @@ def test_init_sets_the_raw_retention_and_creates_the_rollups_policy(
             "autogen": ("9600h0m0s", True),  # the default, 400 days
             ROLLUP_RP: ("87600h0m0s", False),
             IMPORTED_RP: ("87600h0m0s", False),
+            HANDED_RP: ("48h0m0s", False),
         }
     finally:
         ql.close()

@@ -70,11 +70,13 @@ class FakeWriter:
         self.refuse = refuse  # ms lines holding this are refused, as InfluxDB refuses a field
         self.writes: list[tuple[int, int]] = []  # (lines, acks seen before this write)
         self.markers: list[str] = []  # arrival markers (written at ns after the readings)
+        self.handed: list[str] = []  # the readings markers hand the rollup
         self.lines: list[str] = []  # every ms line (readings, stats)
 
     def write(self, lines: list[str], precision: str, abort: threading.Event) -> list[RefusedLine]:
         if precision == "ns":
             self.markers.extend(x for x in lines if x.startswith("arrivals,"))
+            self.handed.extend(x for x in lines if x.startswith("handed_readings,"))
             return []
         self.writes.append((len(lines), len(self.acked)))
         self.lines.extend(lines)
@@ -121,10 +123,16 @@ def test_acks_follow_the_write_that_holds_the_message(tmp_path: Path) -> None:
     assert len(writer.markers) == 2 and all("readings=10i" in x for x in writer.markers)
 
 
-def _stored(marker: str) -> dict | None:
-    """A marker's `stored` field (the readings it hands the rollup), or None."""
-    found = re.search(r'stored="((?:[^"\\]|\\.)*)"', marker)
-    return None if found is None else json.loads(re.sub(r"\\(.)", r"\1", found.group(1)))
+def _stored(writer: FakeWriter, marker: str) -> dict | None:
+    """The readings a marker hands the rollup (the `handed_readings` point of the same
+    instance and time), or None."""
+    key = (marker.split(",", 2)[1].split(" ")[0], marker.rsplit(" ", 1)[1])  # instance, ns
+    for x in writer.handed:
+        if (x.split(",", 2)[1].split(" ")[0], x.rsplit(" ", 1)[1]) == key:
+            found = re.search(r'stored="((?:[^"\\]|\\.)*)"', x)
+            assert found is not None, x
+            return json.loads(re.sub(r"\\(.)", r"\1", found.group(1)))
+    return None
 
 
 def _run_batches(writer: FakeWriter, acked: list[int], batches: list) -> Pipeline:
@@ -149,7 +157,7 @@ def test_markers_hand_over_the_good_readings_they_stand_for() -> None:
     )
     _run_batches(writer, acked, [good, bad])
     (marker,) = writer.markers
-    stored = _stored(marker)
+    stored = _stored(writer, marker)
     assert stored is not None and set(stored) == {"electricity"}
     ms = int(good.readings[0].ts.timestamp() * 1000)
     assert stored["electricity"] == {
@@ -168,7 +176,7 @@ def test_a_write_with_a_refused_line_hands_over_nothing() -> None:
         writer, acked, [make_batch(SITE, AGENT, 1, 3, t0), make_batch(SITE2, AGENT2, 1, 2, t0)]
     )
     assert len(writer.markers) == 2
-    assert [_stored(x) for x in writer.markers] == [None, None]
+    assert [_stored(writer, x) for x in writer.markers] == [None, None] and not writer.handed
 
 
 def test_a_marker_too_large_to_hand_over_carries_nothing() -> None:

@@ -28,9 +28,14 @@ from pathlib import Path
 from influxdb_client import InfluxDBClient, Point, WritePrecision
 from influxdb_client.client.write_api import SYNCHRONOUS
 
-from collector.arrivals import Handed, Span, marker
+from collector.arrivals import Handed, Span, markers
 from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
-from telemetry.influx_schema import imported_bucket, kept_as_imported
+from telemetry.influx_schema import (
+    handed_bucket,
+    imported_bucket,
+    kept_as_handed,
+    kept_as_imported,
+)
 
 MINUTE = 60_000
 HOUR = 3_600_000
@@ -261,8 +266,9 @@ def arrival_markers(
         if reading is not None and span.handed is not None:
             span.handed.append(reading)
     return [
-        marker("test", site, span, at * 1_000_000 + next(_STAMPS) % 1_000_000)
+        x
         for (at, site), span in sorted(batches.items())
+        for x in markers("test", site, span, at * 1_000_000 + next(_STAMPS) % 1_000_000)
     ]
 
 
@@ -284,12 +290,15 @@ def write_on_time(url: str, db: str, points: list[Point], hand_over: bool = True
 
 
 def write_lines(url: str, db: str, lines: list[str], precision: str) -> None:
-    """Write `lines` as the collector does: imported history to its own policy."""
+    """Write `lines` as the collector does: imported history and handed readings to
+    their own policies (handed readings first, before the markers that name them)."""
     imported = [ln for ln in lines if kept_as_imported(ln)]
-    rest = [ln for ln in lines if not kept_as_imported(ln)]
+    handed_lines = [ln for ln in lines if kept_as_handed(ln)]
+    rest = [ln for ln in lines if not kept_as_imported(ln) and not kept_as_handed(ln)]
     with InfluxDBClient(url=url, token="", org="gwangju") as client:
         api = client.write_api(write_options=SYNCHRONOUS)
-        for bucket, part in ((db, rest), (imported_bucket(db), imported)):
+        parts = ((handed_bucket(db), handed_lines), (db, rest), (imported_bucket(db), imported))
+        for bucket, part in parts:
             for i in range(0, len(part), 5000):
                 chunk = "\n".join(part[i : i + 5000])
                 api.write(bucket=bucket, record=chunk, write_precision=precision)
