@@ -14,7 +14,6 @@ raw retention keeps; the handed readings expire after two days.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +21,7 @@ from typing import Annotated
 import typer
 
 from bench.city_disk import MB, compact, files
-from bench.synthetic_city import HOUR, City, sites_yaml, store
+from bench.synthetic_city import HOUR, City, scratch_influx, sites_yaml, store
 from devstack import InfluxServer
 from telemetry.registry import load_registry
 
@@ -71,16 +70,10 @@ def main(
     timeout_s: Annotated[float, typer.Option(help="longest wait for compaction")] = 900.0,
 ) -> None:
     """Disk per database after compaction, with and without the markers' readings."""
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "influx").mkdir()
-        influx = InfluxServer(Path(tmp) / "influx")
-        influx.start()
-        try:
-            readings = fill(influx, Path(tmp), sites, read_s, hours)
-            _disk, settled = compact(influx, timeout_s, say=lambda _line: None)
-            mb = sizes_mb(influx.workdir)
-        finally:
-            influx.stop()
+    with scratch_influx() as (influx, tmp):
+        readings = fill(influx, tmp, sites, read_s, hours)
+        _disk, settled = compact(influx, timeout_s, say=lambda _line: None)
+        mb = sizes_mb(influx.workdir)
     print(f"{sites} sites ({3 * sites} meters), {hours} h at {read_s:g} s: {readings} readings")
     print("compacted" if settled else f"NOT fully compacted within {timeout_s:g} s")
     for (db, rp), size in sorted(mb.items()):

@@ -27,14 +27,21 @@ from __future__ import annotations
 
 import cProfile
 import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bench.synthetic_city import HOUR, MINUTE, City, rollup_engine, sites_yaml, store
+from bench.synthetic_city import (
+    HOUR,
+    MINUTE,
+    City,
+    rollup_engine,
+    scratch_influx,
+    sites_yaml,
+    store,
+)
 from devstack import InfluxServer
 from telemetry.registry import load_registry
 
@@ -106,17 +113,11 @@ def main(
     if profile is not None:
         profile.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, list[tuple[int, float]]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "influx").mkdir()
-        influx = InfluxServer(Path(tmp) / "influx")
-        influx.start()
-        try:
-            for label in ("store", "run") if compare else ("run",):
-                results[label] = measure(
-                    influx, Path(tmp), sites, read_s, passes, profile, label, label == "run"
-                )
-        finally:
-            influx.stop()
+    with scratch_influx() as (influx, tmp):
+        for label in ("store", "run") if compare else ("run",):
+            results[label] = measure(
+                influx, tmp, sites, read_s, passes, profile, label, label == "run"
+            )
     for label, result in results.items():
         if compare:
             print("markers carry no readings:" if label == "store" else "markers hand over:")

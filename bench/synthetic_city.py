@@ -9,6 +9,9 @@ written in the collector's exact format.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from influxdb_client import InfluxDBClient, WritePrecision
@@ -19,6 +22,7 @@ from collector.rollup.cli import build_engine
 from collector.rollup.engine import Engine
 from collector.rollup.heap import Heap
 from collector.rollup.settings import RollupSettings
+from devstack import InfluxServer
 from telemetry.influx_schema import handed_bucket, kept_as_handed
 from telemetry.registry import Registry, load_geography
 
@@ -137,3 +141,17 @@ def store_markers(url: str, db: str, lines: list[str]) -> None:
             for i in range(0, len(part), 5000):
                 body = "\n".join(part[i : i + 5000])
                 api.write(bucket=bucket, record=body, write_precision=WritePrecision.NS)
+
+
+@contextmanager
+def scratch_influx(**settings: str) -> Iterator[tuple[InfluxServer, Path]]:
+    """An InfluxDB of its own in a temporary directory (stopped and removed after),
+    with that directory for the bench's other files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "influx").mkdir()
+        influx = InfluxServer(Path(tmp) / "influx", **settings)
+        influx.start()
+        try:
+            yield influx, Path(tmp)
+        finally:
+            influx.stop()
