@@ -314,6 +314,9 @@ def test_links_a_post_then_its_support_and_comments(
             stateful_step_count=6,
             deadline=None,
             database=None,
+            # The same walk every run: a random one reached no comment once in CI's
+            # 2,000 tests (the assertions below need each link followed at least once).
+            derandomize=True,
             suppress_health_check=list(HealthCheck),
         )
     )
