@@ -17,7 +17,7 @@ from devstack import InfluxServer, MosquittoServer
 from devstack.postgres import PostgresServer
 from telemetry.logs import JsonFormatter
 from tests.support import integration, leaks
-from tests.support.processes import LocalServers, Processes
+from tests.support.processes import SESSION_DB, LocalServers, Processes
 
 _INTEGRATION_COUNT = pytest.StashKey[int]()
 _GUARD = integration.Guard()
@@ -48,6 +48,20 @@ def _fast_run_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         _GUARD.install(patch)
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _platform_db_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A component run without a database URL would take the default one, the checkout's
+    var/platform.sqlite (a developer's own platform database): in tests the default is a
+    database of the session's (ENERGY_DB_URL, which every component reads;
+    tests/support/processes.py hands it to the processes tests start)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('platform-db') / 'platform.sqlite'}"
+    SESSION_DB["ENERGY_DB_URL"] = url  # components the tests start
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ENERGY_DB_URL", url)  # settings read in-process
+        yield
+    SESSION_DB.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -27,9 +27,15 @@ def python_m(module: str, *args: object) -> list[str]:
     return [sys.executable, "-m", module, *(str(a) for a in args)]
 
 
+# The platform database a component gets when its test names none (tests/conftest.py sets
+# it per session): never the checkout's var/platform.sqlite, a developer's own.
+SESSION_DB: dict[str, str] = {}
+
+
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A component's environment: no ENERGY_* of the caller, the project importable, then extra."""
-    return component_env({"PYTHONPATH": str(PROJECT_ROOT), **(extra or {})})
+    """A component's environment: no ENERGY_* of the caller, the project importable, the
+    session's platform database, then extra."""
+    return component_env({"PYTHONPATH": str(PROJECT_ROOT), **SESSION_DB, **(extra or {})})
 
 
 def run_module(
