@@ -220,7 +220,7 @@ class Computer:
         named = sorted(spans) if len(spans) <= SITE_FILTER_MAX else None
         for utility in Utility:
             field = CONSUMPTION_FIELD[utility]
-            found = self.source.handed.counters(utility.value)  # what the markers carried
+            found = self.source.handed.counters(utility.value, spans)  # what markers carried
             if found is None:
                 found = (
                     self.source.counter_readings(utility, field, since, end_ms, named)

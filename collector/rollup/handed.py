@@ -12,8 +12,8 @@ good reading of those minutes is known here): a read of the store from a
 minute to now covers from that minute on, each marker's readings extend it,
 and a marker that carries none (its readings not all stored, or too many)
 moves the cover past its newest reading. Minutes before the cover are read
-from the store, as before. A pass's counters come from the markers only if
-every marker it took carried its readings.
+from the store, as before. A pass's counters come from the markers unless a
+marker of one of its resumed sites carried none.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ Marker = tuple[str, int, str | None]  # (site, newest reading ms, the readings i
 
 class Handed:
     def __init__(self) -> None:
-        self.complete = True  # every marker of this pass carried its readings
+        self.without: set[str] = set()  # sites of this pass's markers that carried nothing
         self._counters: dict[str, dict[MeterKey, list[tuple[int, float]]]] = {}
         # utility → minute → (site, meter) → (time, rate): the latest reading's
         self._rates: dict[str, dict[int, dict[MeterKey, tuple[int, float]]]] = {}
@@ -47,11 +47,11 @@ class Handed:
 
     def take(self, markers: Iterable[Marker], now_ms: int) -> None:
         """This pass's newly taken markers: their counters for `counters`, their rates kept."""
-        self.complete = True
+        self.without = set()
         self._counters = {}
         for site, t1_ms, stored in markers:
             if stored is None:
-                self.complete = False
+                self.without.add(site)
                 self._uncover(minute_of(t1_ms) + MINUTE_MS)
                 continue
             for utility, meters in json.loads(stored).items():
@@ -85,9 +85,15 @@ class Handed:
         for utility, covered in self._covered.items():
             self._covered[utility] = max(covered, oldest)
 
-    def counters(self, utility: str) -> dict[MeterKey, list[tuple[int, float]]] | None:
-        """This pass's new counter readings per meter, or None if a marker carried none."""
-        return self._counters.get(utility, {}) if self.complete else None
+    def counters(
+        self, utility: str, sites: Iterable[str]
+    ) -> dict[MeterKey, list[tuple[int, float]]] | None:
+        """This pass's new counter readings per meter, or None if a marker of one of
+        `sites` carried none (a late site's replay too large to hand over leaves the
+        others' handed readings in use)."""
+        if not self.without.isdisjoint(sites):
+            return None
+        return self._counters.get(utility, {})
 
     def cover(
         self, utility: str, from_ms: int, rates: Iterable[tuple[RateKey, int, float]]
@@ -97,7 +103,7 @@ class Handed:
         for key, t, rate in rates:
             _keep(kept, key, t, rate)
         covered = self._covered.get(utility)
-        first = minute_of(from_ms)
+        first = -(-from_ms // MINUTE_MS) * MINUTE_MS  # the first minute read whole
         self._covered[utility] = first if covered is None else min(covered, first)
 
     def rates(

@@ -28,12 +28,14 @@ def test_counters_of_the_pass_sorted_per_meter_and_none_if_a_marker_carried_none
         ],
         NOW,
     )
-    assert h.counters("electricity") == {("s1", "m"): [(NOW - 2 * M, 4.0), (NOW - M, 5.0)]}
-    assert h.counters("gas") == {} and h.counters("water") == {}
-    h.take([("s1", NOW, None)], NOW)
-    assert h.counters("electricity") is None  # the store must be read
+    sites = ("s1", "s2")
+    assert h.counters("electricity", sites) == {("s1", "m"): [(NOW - 2 * M, 4.0), (NOW - M, 5.0)]}
+    assert h.counters("gas", sites) == {} and h.counters("water", sites) == {}
+    h.take([("s1", NOW, None), ("s2", NOW, _stored(("gas", "g", NOW, 2.0, None)))], NOW)
+    assert h.counters("electricity", sites) is None  # s1's must be read from the store
+    assert h.counters("gas", ["s2"]) == {("s2", "g"): [(NOW, 2.0)]}  # s2's are all here
     h.take([], NOW)
-    assert h.counters("electricity") == {}  # each pass's own markers
+    assert h.counters("electricity", sites) == {}  # each pass's own markers
 
 
 def test_rates_only_from_where_the_store_was_read_in_full() -> None:
@@ -67,6 +69,13 @@ def test_a_marker_without_readings_leaves_its_minutes_to_the_store() -> None:
     assert h.rates("electricity", NOW - 3 * M, NOW) == []  # after its newest reading
     h.cover("electricity", NOW - 6 * M, [])  # read again: known in full from there
     assert h.rates("electricity", NOW - 5 * M, NOW) == []
+
+
+def test_a_read_from_inside_a_minute_knows_only_the_minutes_after_it() -> None:
+    h = Handed()
+    h.cover("electricity", NOW - 3 * M + 1, [])
+    assert h.rates("electricity", NOW - 3 * M, NOW) is None
+    assert h.rates("electricity", NOW - 2 * M, NOW) == []
 
 
 def test_old_minutes_are_forgotten_and_no_longer_known() -> None:
