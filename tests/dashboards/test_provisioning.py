@@ -173,8 +173,15 @@ def test_services_get_least_rights_tokens(resolved: dict[str, Any]) -> None:
     ):
         command = " ".join(services[service].get("command") or services[service]["entrypoint"])
         assert f"/tokens/{token}.token" in command, service
-    # Ingest only: raw readings and imported history (its own bucket), nothing read.
-    assert 'make_token collector --write-bucket "$raw_id" --write-bucket "$imported_id"\n' in init
+    # Ingest only: raw readings, imported history and the readings handed to the rollup
+    # (each its own bucket), nothing read.
+    collector = (
+        'make_token collector --write-bucket "$raw_id" --write-bucket "$imported_id" \\\n'
+        '    --write-bucket "$handed_id"\n'
+    )
+    assert collector in init
+    rollup = init.split("make_token rollup ", 1)[1].split("make_token api ", 1)[0]
+    assert '--read-bucket "$handed_id"' in rollup  # the rollup reads what it is handed
     assert 'make_token citizens --read-bucket "$public_id"\n' in init
 
 
