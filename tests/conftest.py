@@ -15,6 +15,7 @@ import pytest
 
 from devstack import InfluxServer, MosquittoServer
 from devstack.postgres import PostgresServer
+from telemetry.db.migrate import upgrade
 from telemetry.logs import JsonFormatter
 from tests.support import integration, leaks
 from tests.support.processes import SESSION_DB, LocalServers, Processes
@@ -57,6 +58,7 @@ def _platform_db_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Ite
     database of the session's (ENERGY_DB_URL, which every component reads;
     tests/support/processes.py hands it to the processes tests start)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('platform-db') / 'platform.sqlite'}"
+    upgrade(url)  # as a deployment's is (the API migrates it when it starts)
     SESSION_DB["ENERGY_DB_URL"] = url  # components the tests start
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ENERGY_DB_URL", url)  # settings read in-process

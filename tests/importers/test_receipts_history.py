@@ -71,8 +71,9 @@ def test_an_old_database_is_named_before_anything_is_read(db_url: str) -> None: 
 
 
 def test_without_a_url_the_state_dirs_file_keeps_them_and_old_lines_still_read(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("ENERGY_DB_URL", raising=False)  # the session's (tests/conftest.py)
     kept = history(tmp_path, None)
     assert isinstance(kept, ReceiptLog)
     # A line written before site, format, started and exit status were kept.
