@@ -95,12 +95,11 @@ class Handed:
             return None
         return self._counters.get(utility, {})
 
-    def cover(
-        self, utility: str, from_ms: int, rates: Iterable[tuple[RateKey, int, float]]
-    ) -> None:
-        """Rates read from the store for every minute from `from_ms` to now."""
+    def cover(self, utility: str, from_ms: int, rates: dict[RateKey, tuple[int, float]]) -> None:
+        """Rates read from the store for every minute from `from_ms` to now: per (site,
+        meter, minute), the latest reading's (time, rate)."""
         kept = self._rates.setdefault(utility, {})
-        for key, t, rate in rates:
+        for key, (t, rate) in rates.items():
             _keep(kept, key, t, rate)
         covered = self._covered.get(utility)
         first = -(-from_ms // MINUTE_MS) * MINUTE_MS  # the first minute read whole

@@ -129,7 +129,7 @@ class RawSource:
                 counters[(site, meter)].append((t, float(c)))
             if r is not None:
                 rates[(site, meter, minute_of(t))] = (t, float(r))  # in time order: last stays
-        self.handed.cover(utility, first, ((k, t, r) for k, (t, r) in rates.items()))
+        self.handed.cover(utility, first, rates)
         return dict(counters)
 
     def counter_readings(
@@ -193,7 +193,7 @@ class RawSource:
         if start_ms < self.now_ms - KEEP_MS:  # late readings' minutes: read on their own
             return [(*k, v) for k, (_t, v) in self._rates(utility, field, start_ms, end_ms).items()]
         read = self._rates(utility, field, start_ms, self.now_ms + AHEAD_MS)
-        self.handed.cover(utility, start_ms, ((k, t, v) for k, (t, v) in read.items()))
+        self.handed.cover(utility, start_ms, read)
         return [(*k, v) for k, (_t, v) in read.items() if k[2] < end_ms]
 
     def _rates(
