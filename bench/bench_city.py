@@ -58,6 +58,7 @@ from bench.city_disk import Disk, compact, disk_table, measure_disk
 from bench.city_figures import (
     Marker,
     passes_from_log,
+    phase_seconds,
     rollup_capacity,
     rollup_lags,
     verdict,
@@ -120,6 +121,7 @@ class Samples:
     per_instance: dict[str, float] = field(default_factory=dict)  # readings stored per collector
     stopped: str = ""
     tails: dict[str, str] = field(default_factory=dict)  # last log lines per process
+    phases: tuple[dict[str, float], int, int] = ({}, 0, 0)  # rollup: seconds, touched, resumed
 
     def rate(self, phase: str) -> float:
         points = self.written.get(phase, [])
@@ -441,7 +443,9 @@ def finish(ql: InfluxQL, work: Path, since_ms: int, out: Samples) -> None:
     out.disk_mb = (out.disk_mb[0], disk_mb(work / "influx"))
     out.tsm_mb = (out.tsm_mb[0], disk_mb(work / "influx" / "data"))
     markers = arrival_markers(ql, since_ms, int(time.time() * 1000))
-    passes = passes_from_log((work / "rollup.log").read_text(errors="replace"))
+    text = (work / "rollup.log").read_text(errors="replace")
+    passes = passes_from_log(text)
+    out.phases = phase_seconds(text)
     realtime = [m for m in markers if m.at_ms < out.realtime_until_ms]
     out.lags, out.waiting = rollup_lags(realtime, passes)
     out.capacity = rollup_capacity(markers, passes)
@@ -532,6 +536,12 @@ def print_headroom(city: City, out: Samples, saturated: float) -> None:
     """Sustainable ÷ needed: the lower of what the collectors store at most and what
     the rollup takes per second of pass time."""
     print(f"rollup capacity: {out.capacity:.0f} readings per second of pass time (all phases)")
+    if out.phases[0]:
+        spent = ", ".join(f"{k} {v:.0f} s" for k, v in out.phases[0].items())
+        print(
+            f"rollup regular passes: {spent}; sites resumed from their state "
+            f"{out.phases[2]} of {out.phases[1]} touched"
+        )
     if saturated:
         print(f"collectors at saturation: {saturated:.0f} readings/s stored")
     limits = [r for r in (saturated, out.capacity) if r > 0]

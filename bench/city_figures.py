@@ -47,6 +47,30 @@ def passes_from_log(text: str) -> list[Pass]:
     return sorted(out, key=lambda p: p.now_ms)
 
 
+_PHASE = re.compile(r"([a-z]+) (\d+(?:\.\d+)?)")
+_SITES = re.compile(r"(\d+) sites \((\d+) resumed\)")
+
+
+def phase_seconds(text: str) -> tuple[dict[str, float], int, int]:
+    """Seconds per phase summed over the regular passes of the rollup's log, and
+    their touched and resumed sites (full passes left out: the run's start)."""
+    seconds: dict[str, float] = {}
+    touched = resumed = 0
+    for raw in text.splitlines():
+        try:
+            msg = str(json.loads(raw).get("msg", ""))
+        except ValueError:
+            continue
+        if not _PASS.match(msg) or "(full)" in msg or " s (" not in msg:
+            continue
+        for name, value in _PHASE.findall(msg.rsplit(" s (", 1)[1]):
+            seconds[name] = seconds.get(name, 0.0) + float(value)
+        if found := _SITES.search(msg):
+            touched += int(found.group(1))
+            resumed += int(found.group(2))
+    return seconds, touched, resumed
+
+
 def rollup_lags(markers: list[Marker], passes: list[Pass]) -> tuple[list[tuple[float, int]], int]:
     """(seconds from arrival to rolled up, readings) per marker, and the readings
     no completed pass took yet."""

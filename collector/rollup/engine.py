@@ -69,6 +69,15 @@ class PassReport:
     interval_markers: int = 0  # interval_arrivals taken (imported history)
     resumed_sites: int = 0  # taken from their kept state, without re-reading raw
     unknown: set[str] = field(default_factory=set)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall clock per phase
+
+    def timed(self, phase: str, began: float) -> None:
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - began
+
+    def phases(self) -> str:
+        """The log's account of where the pass's time went (the city bench reads it)."""
+        spent = ", ".join(f"{k} {v:.2f}" for k, v in self.seconds.items())
+        return f"{sum(self.seconds.values()):.2f} s ({spent})" if spent else "0 s"
 
 
 @dataclass(frozen=True)
@@ -141,13 +150,20 @@ class Engine:
         # A full pass takes the interval markers of max_catchup (imports are rare).
         isince = now_ms - self.w.max_catchup_ms if full else since
         try:
+            began = time.perf_counter()
             touched = self.log.take(self._ours(self.source.arrivals(since, now_ms)))
             self.source.handed.take(touched.handed, now_ms)
             imported = self.interval_log.take(
                 self._ours(self.source.interval_arrivals(isince, now_ms))
             )
+            marked = time.perf_counter()
             report = self.run_full(now_ms) if full else self._incremental(touched, now_ms)
+            report.seconds = {"markers": marked - began, **report.seconds}
+            if full:
+                report.timed("full", marked)
+            began = time.perf_counter()
             self._imports(imported, report, now_ms)
+            report.timed("imports", began)
         except BaseException:
             # Part of this pass may be in memory but not stored: forget it all, so
             # that the next pass takes the same markers again and recomputes from raw.
@@ -164,16 +180,18 @@ class Engine:
         if self.part_tags:
             self._passed(now_ms, fingerprint)
         log.info(
-            "rollup %s..%s%s: %d markers, %d interval markers, %d sites, "
-            "%d private, %d public points",
+            "rollup %s..%s%s: %d markers, %d interval markers, %d sites (%d resumed), "
+            "%d private, %d public points; %s",
             report.start_ms,
             now_ms,
             " (full)" if report.full else "",
             report.markers,
             report.interval_markers,
             report.touched_sites,
+            report.resumed_sites,
             report.private_points,
             report.public_points,
+            report.phases(),
         )
         if report.unknown:
             log.warning("readings of sites not in the registry skipped: %s", sorted(report.unknown))
@@ -225,6 +243,7 @@ class Engine:
         written: MeterUsage = {}
         live_oldest = max(oldest, self.w.live_oldest(now_ms))
         minutes = touched.minute_spans(live_oldest, now_ms)
+        began = time.perf_counter()
         if fresh:
             report.resumed_sites = len(fresh)
             # The live minutes' rates are read with the new counters, as far back as
@@ -237,13 +256,22 @@ class Engine:
             written.update(usage)
             stale.sites.update((site, (t0, t0)) for site, t0 in redo.items())
             report.resumed_sites -= len(redo)
+            report.timed("resumed", began)
+        began = time.perf_counter()
         for start, sites in stale.windows(oldest):
             report.start_ms = min(report.start_ms, start)
             written.update(self._meters(start, now_ms, sites, report))
+        report.timed("recomputed", began)
+        began = time.perf_counter()
         self.groups.update(written, lambda out: self._store(out, report))
+        report.timed("groups", began)
+        began = time.perf_counter()
         for start, end in minutes:
             self._store(self.computer.live(start, end), report)
-        self._mark(now_ms, now_ms)
+        report.timed("live", began)
+        began = time.perf_counter()
+        self._mark(now_ms, now_ms)  # waits for the pass's pending writes
+        report.timed("stored", began)
         return report
 
     def _imports(self, touched: Touched, report: PassReport, now_ms: int) -> None:

@@ -9,6 +9,7 @@ from bench.city_figures import (
     Marker,
     Pass,
     passes_from_log,
+    phase_seconds,
     rollup_capacity,
     rollup_lags,
     verdict,
@@ -36,6 +37,20 @@ def test_passes_come_from_the_rollup_log_lines_only() -> None:
         Pass(1764460800000, 1764460802500),
         Pass(1764460860000, 1764460865000),
     ]
+
+
+def test_phase_seconds_add_up_the_regular_passes() -> None:
+    msg = "rollup {}..{}{}: 9 markers, 0 interval markers, {} sites ({} resumed), 1 private, 1 public points; {}"
+    text = "\n".join(
+        [
+            _record(msg.format(1, 2, " (full)", 50, 0, "9.00 s (markers 1.00, full 8.00)"), "2025-11-30T00:00:02+00:00"),
+            _record(msg.format(3, 4, "", 10, 8, "1.50 s (markers 0.25, resumed 1.00, groups 0.25)"), "2025-11-30T00:01:02+00:00"),
+            _record(msg.format(5, 6, "", 20, 2, "3.00 s (markers 0.50, recomputed 2.50)"), "2025-11-30T00:02:02+00:00"),
+        ]
+    )  # fmt: skip
+    seconds, touched, resumed = phase_seconds(text)
+    assert seconds == {"markers": 0.75, "resumed": 1.0, "groups": 0.25, "recomputed": 2.5}
+    assert (touched, resumed) == (30, 10)
 
 
 def test_a_reading_is_rolled_up_when_the_first_pass_after_its_arrival_completes() -> None:
