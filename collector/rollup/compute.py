@@ -271,6 +271,8 @@ class Computer:
             inside = {key: series for key, series in inside.items() if key[0] in wanted}
         elif named is None and self.outside:  # a worker's: other partitions' sites left out
             inside = {key: s for key, s in inside.items() if key[0] not in self.outside}
+        if not inside and sites is not None:
+            return {}, set()  # named sites: only a pass over every meter learns who is heard
         bridge_before, bridge_after = (start - self.bridge_ms, start), (end, end + self.bridge_ms)
         before = src.counter_context(utility, field, bridge_before, CONTEXT_BEFORE, True, named)
         heard = {site for site, _m in before} | {site for site, _m in inside}
