@@ -10,7 +10,11 @@ history with the collector's arrival markers, then a fresh rollup's first
     restart, or in a city run shorter than the read interval: every site
     sends for the first time), so every touched site is recomputed from raw
     readings with its context;
-  - **steady**: passes where every touched site has a kept state (resumed).
+  - **steady**: passes where every touched site has a kept state (resumed);
+  - with `--first-sight`, in a database of its own without history: **first+build**
+    and **first**, passes taking sites' first readings (a city's first read interval,
+    as bench_city runs it; the first of them builds the books of the periods begun
+    before the process).
 
 Prints per kind the new readings, seconds and new readings per second of
 pass time (median over --passes); `--profile DIR` writes a cProfile of the
@@ -21,6 +25,7 @@ reads each pass's new readings from the store by time, as before the
 markers handed them over) and prints the ratio.
 
     python -m bench.bench_rollup_pass [--sites 20000] [--read-s 900] [--passes 3] [--compare]
+        [--first-sight]
 """
 
 from __future__ import annotations
@@ -100,6 +105,40 @@ def measure(
     return out
 
 
+def measure_first(
+    influx: InfluxServer, workdir: Path, n_sites: int, read_s: float, passes: int
+) -> dict[str, list[tuple[int, float]]]:
+    """A city's first read interval, as bench_city runs it: no history, so the full pass
+    finds every site silent; then passes a minute apart, each taking sites' first
+    readings (states started with no past, meters' tags escaped the first time). The
+    first of them also builds the books of the periods begun before the process
+    ("first+build": once per process); "first": the passes after it."""
+    sites = workdir / f"sites-{n_sites}.yaml"
+    sites.write_text(sites_yaml(n_sites), encoding="utf-8")
+    registry = load_registry(sites)
+    raw, public = "raw_first", "pub_first"
+    influx.create_database(raw)
+    influx.create_database(public)
+    city = City(registry, int(read_s * 1000))
+    now = int(time.time() * 1000)
+    t0 = now - now % HOUR - 3 * HOUR + 30 * MINUTE
+    engine = rollup_engine(sites, registry, influx.url, raw, public)
+    engine.clock = lambda: t0 / 1000
+    engine.run_pass()
+    out: dict[str, list[tuple[int, float]]] = {"first+build": [], "first": []}
+    for minute in range(1, passes + 2):
+        lines, markers = city.batch(t0 + (minute - 1) * MINUTE, t0 + minute * MINUTE)
+        store(influx.url, raw, lines, markers)
+        engine.clock = lambda m=minute: (t0 + m * MINUTE + 2_000) / 1000
+        t = time.perf_counter()
+        report = engine.run_pass()
+        seconds = time.perf_counter() - t
+        assert report.resumed_sites == report.touched_sites, f"first sight: {report}"
+        out["first+build" if minute == 1 else "first"].append((len(lines), seconds))
+        print(f"first sight, pass {minute}: {report.phases()}")
+    return out
+
+
 def main(
     sites: Annotated[int, typer.Option(help="sites (3 meters each)")] = 20_000,
     read_s: Annotated[float, typer.Option(help="seconds between a meter's readings")] = 900.0,
@@ -107,6 +146,9 @@ def main(
     profile: Annotated[Path | None, typer.Option(help="write cProfile stats here")] = None,
     compare: Annotated[
         bool, typer.Option(help="also measure markers without readings, and the ratio")
+    ] = False,
+    first_sight: Annotated[
+        bool, typer.Option(help="also measure passes of sites seen for the first time")
     ] = False,
 ) -> None:
     """New readings per second of pass time, new sites and steady state (module docstring)."""
@@ -118,6 +160,8 @@ def main(
             results[label] = measure(
                 influx, tmp, sites, read_s, passes, profile, label, label == "run"
             )
+        if first_sight:
+            results["run"].update(measure_first(influx, tmp, sites, read_s, passes))
     for label, result in results.items():
         if compare:
             print("markers carry no readings:" if label == "store" else "markers hand over:")
@@ -126,15 +170,18 @@ def main(
         for kind in KINDS:
             before, after = (rate(results[x][kind]) for x in ("store", "run"))
             print(f"{kind}: {after / before:.2f}x the new readings per second of pass time")
+    if first_sight:
+        ratio = rate(results["run"]["steady"]) / rate(results["run"]["first"])
+        print(f"first sight: a reading costs {ratio:.2f}x what it costs in a steady pass")
 
 
 def report(result: dict[str, list[tuple[int, float]]], sites: int, read_s: float) -> None:
     print(f"{sites} sites ({3 * sites} meters), reads every {read_s:g} s, passes a minute apart")
-    print(f"{'pass':>7} {'new/pass':>9} {'pass s':>7} {'new/s':>7}")
+    print(f"{'pass':>11} {'new/pass':>9} {'pass s':>7} {'new/s':>7}")
     for kind, runs in result.items():
         new = statistics.median(n for n, _ in runs)
         secs = statistics.median(s for _, s in runs)
-        print(f"{kind:>7} {new:>9.0f} {secs:>7.2f} {rate(runs):>7.0f}")
+        print(f"{kind:>11} {new:>9.0f} {secs:>7.2f} {rate(runs):>7.0f}")
 
 
 def rate(runs: list[tuple[int, float]]) -> float:
