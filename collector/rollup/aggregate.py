@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 from collector.rollup.complementary import publishable as complementary_publishable
 from collector.rollup.disclosure import (
-    TOP,
     Facts,
     Patterns,
     Version,
@@ -84,9 +83,7 @@ class Cell:
         self.total += other.total
         self.holders.merge(other.holders)
         self.apportioned += other.apportioned
-        # Each a holder's contribution already: the largest of both (sorted, not
-        # contributions()'s heap: the books sum thousands of finest cells a pass).
-        self.top = tuple(sorted(self.top + other.top, reverse=True)[:TOP])
+        self.top = contributions((v, 0) for v in self.top + other.top)
 
     def remove(self, info: SiteInfo, value: float, meters: int, apportioned: int) -> None:
         """Take back a holder's whole contribution (a household whose figures changed)."""
@@ -154,10 +151,7 @@ def with_coarser(finest: dict[CellKey, Cell]) -> dict[CellKey, Cell]:
         cells[key] = cell
         utility, ts, group = key
         for up in coarser(group):
-            acc = cells.get((utility, ts, up))
-            if acc is None:  # not setdefault: a Cell made for each merge was half its cost
-                acc = cells[(utility, ts, up)] = Cell()
-            acc.merge(cell)
+            cells.setdefault((utility, ts, up), Cell()).merge(cell)
     return cells
 
 

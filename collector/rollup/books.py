@@ -1,16 +1,14 @@
 """Group cells kept between passes, one book per utility and period, updated meter by meter.
 
 A book holds every meter's stored figures in its period and the cells of
-the period's finest groups (total, holders). Setting a meter's new figures
-adds the difference to its site's finest group, and the meter (and the site,
-the first time) to its holders; so a pass that changed a few meters
+the period's groups (total, holders). Setting a meter's new figures adds
+the difference to the six groups of its site, and the meter (and the site,
+the first time) to their holders; so a pass that changed a few meters
 updates a few cells and then writes the period's group points, without
-reading every site's figures again. The five coarser groups of a site are
-sums of finest groups (each holder is in exactly one): they are summed from
-the finest cells when the points are written, not kept meter by meter. A
-book is built from the stored per-meter points the first time a period is
-touched in this process (after a restart, or an old period reached by late
-data), which costs what the old recompute cost, once.
+reading every site's figures again. A book is built from the stored
+per-meter points the first time a period is touched in this process (after
+a restart, or an old period reached by late data), which costs what the old
+recompute cost, once.
 
 Imported meters (placement.py) count per household: its interval meters'
 sum when it has any in the period, else its bills', and nothing while the
@@ -27,9 +25,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from collector.rollup.aggregate import FINEST, Cell, CellKey, with_coarser
+from collector.rollup.aggregate import Cell, CellKey
 from collector.rollup.counters import Usage
-from collector.rollup.groups import Group, Holders, SiteInfo, coarser
+from collector.rollup.groups import Group, SiteInfo
 from collector.rollup.leaders import Holder, Leaders, Share
 from collector.rollup.placement import Place, Placement
 from collector.rollup.source import MeterHour
@@ -66,8 +64,6 @@ class Book:
     def __init__(self) -> None:
         self.values: dict[tuple[str, str], Usage] = {}  # (site, meter) → its figures
         self.site_meters: dict[str, int] = defaultdict(int)
-        # Finest groups only: adding each change into six cells, and offering each holder
-        # to six groups' leaders, was a fifth of a steady pass (Books.cells sums the rest).
         self.cells: dict[Group, Cell] = {}
         self.households: dict[str, Household] = {}  # holder id → imported figures
         self.gated: dict[str, set[str]] = defaultdict(set)  # site → holder ids living there
@@ -90,19 +86,20 @@ class Book:
         was = self.infos.get(info.site)
         holder = ("site", info.site)
         moved = was is not info and was is not None and was != info
-        if moved and was is not None:  # the registry moved it: out of its old group
-            gone = was.groups()[FINEST]
-            self._sites_of[gone].discard(info.site)
-            self._leaders.leave(gone, holder)
+        if moved and was is not None:  # the registry moved it: out of its old groups
+            for group in was.groups():
+                self._sites_of[group].discard(info.site)
+                self._leaders.leave(group, holder)
         self.infos[info.site] = info
-        group = info.groups()[FINEST]
-        cell = self.cells.get(group)
-        if cell is None:
-            cell = self.cells[group] = Cell()
-        cell.add(info, change, int(old is None), new_site)
-        if new_site or moved:
-            self._sites_of[group].add(info.site)
-        self._leaders.offer(group, holder, self.site_totals[info.site], info.households)
+        groups = info.groups()
+        for group in groups:
+            cell = self.cells.get(group)
+            if cell is None:
+                cell = self.cells[group] = Cell()
+            cell.add(info, change, int(old is None), new_site)
+            if new_site or moved:
+                self._sites_of[group].add(info.site)
+        self._leaders.offer_all(groups, holder, self.site_totals[info.site], info.households)
         # A copy: the figures may be a meter state's own, which later passes change.
         self.values[(info.site, meter)] = Usage(u.consumption, u.resets, u.glitches, u.spikes)
         if new_site:  # its households' imports no longer count
@@ -128,35 +125,25 @@ class Book:
             return
         info = hh.place.info
         holder = ("household", info.site)
-        group = info.groups()[FINEST]
-        self._holders_of[group].add(info.site)
-        if new is None:
-            self._leaders.leave(group, holder)
-        else:
-            self._leaders.offer(group, holder, new[0], info.households)
-        cell = self.cells.setdefault(group, Cell())
-        if hh.counted is not None:
-            total, meters, apport = hh.counted
-            cell.remove(info, total, meters, apport)
-        if new is not None:
-            cell.add(info, new[0], new[1], True, new[2])
+        for group in info.groups():
+            self._holders_of[group].add(info.site)
+            if new is None:
+                self._leaders.leave(group, holder)
+            else:
+                self._leaders.offer(group, holder, new[0], info.households)
+            cell = self.cells.setdefault(group, Cell())
+            if hh.counted is not None:
+                total, meters, apport = hh.counted
+                cell.remove(info, total, meters, apport)
+            if new is not None:
+                cell.add(info, new[0], new[1], True, new[2])
         hh.counted = new
 
     def tops(self) -> dict[Group, tuple[float, ...]]:
-        """Each finest group's largest contributions per holder (the dominance rule's
-        input): sites by their counter use (a site with households shares it among
-        them), and households counted by their imports."""
+        """Each group's largest contributions per holder (the dominance rule's input):
+        sites by their counter use (a site with households shares it among them), and
+        households counted by their imports."""
         return self._leaders.tops(self._every_holder)
-
-    def every_cell(self, utility: str, ts: int) -> dict[CellKey, Cell]:
-        """The six groups' cells: copies of the finest with their tops, and the coarser
-        summed from them (new cells: the book's stay as they are). In the order the
-        cells had when every group was kept, first seen first: the decision reads them
-        in order."""
-        tops = self.tops()
-        finest = {(utility, ts, g): _copy(c, tops.get(g, ())) for g, c in self.cells.items()}
-        cells = with_coarser(finest)
-        return {(utility, ts, g): cells[(utility, ts, g)] for f in self.cells for g in _six(f)}
 
     def _every_holder(self, group: Group) -> Iterator[tuple[Holder, Share]]:
         for site in self._sites_of[group]:
@@ -211,29 +198,19 @@ class Books:
         return old
 
     def cells(self, keys: Iterable[BookKey]) -> dict[CellKey, Cell]:
-        """The periods' cells of all six groups, each with its largest contributions
-        (`Cell.top`): new cells each call, the caller's to change."""
+        """The periods' cells, each with its largest contributions (`Cell.top`)."""
         out: dict[CellKey, Cell] = {}
         for utility, ts in keys:
-            out.update(self.books[(utility, ts)].every_cell(utility, ts))
+            book = self.books[(utility, ts)]
+            tops = book.tops()
+            for group, cell in book.cells.items():
+                cell.top = tops.get(group, ())
+                out[(utility, ts, group)] = cell
         return out
 
     def forget_before(self, ts: int) -> None:
         self.floor = max(self.floor, ts)
         self.books = {k: b for k, b in self.books.items() if k[1] >= ts}
-
-
-def _copy(cell: Cell, top: tuple[float, ...]) -> Cell:
-    """A new cell (its holders too) with a book's cell's figures: the caller's to change."""
-    out = Cell(cell.total, Holders(), cell.apportioned, top)
-    out.holders.merge(cell.holders)
-    return out
-
-
-def _six(finest: Group) -> tuple[Group, ...]:
-    """A finest group's six groups, as SiteInfo.groups lists a site's (finest third)."""
-    up = coarser(finest)
-    return (*up[:FINEST], finest, *up[FINEST:])
 
 
 def difference(new: Usage, old: Usage | None) -> Usage:

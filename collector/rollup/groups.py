@@ -64,7 +64,6 @@ def _groups_of(info: SiteInfo) -> tuple[Group, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=100_000)  # a pass sums every finest cell of the periods it wrote
 def coarser(group: Group) -> tuple[Group, ...]:
     """The five groups a finest group's figures also count in, as `_groups_of` lists a
     site's (aggregate.py sums finest cells into them)."""
