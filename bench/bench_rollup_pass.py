@@ -47,6 +47,7 @@ from bench.synthetic_city import (
     sites_yaml,
     store,
 )
+from collector.rollup.engine import Engine
 from devstack import InfluxServer
 from telemetry.registry import load_registry
 
@@ -64,19 +65,7 @@ def measure(
     hand_over: bool = True,
 ) -> dict[str, list[tuple[int, float]]]:
     """Per kind, (new readings, seconds) of each timed pass."""
-    sites = workdir / f"sites-{n_sites}.yaml"
-    sites.write_text(sites_yaml(n_sites), encoding="utf-8")
-    registry = load_registry(sites)
-    raw, public = f"raw_{label}", f"pub_{label}"
-    influx.create_database(raw)
-    influx.create_database(public)
-    city = City(registry, int(read_s * 1000), hand_over=hand_over)
-    now = int(time.time() * 1000)
-    t0 = now - now % HOUR - 3 * HOUR + 30 * MINUTE  # mid-hour, well in the past
-    store(influx.url, raw, *city.batch(t0 - HOUR, t0))
-    engine = rollup_engine(sites, registry, influx.url, raw, public)
-    engine.clock = lambda: t0 / 1000
-    engine.run_pass()
+    city, engine, raw, t0 = after_full_pass(influx, workdir, n_sites, read_s, label, hand_over)
     out: dict[str, list[tuple[int, float]]] = {kind: [] for kind in KINDS}
     minute = 0
     for kind in KINDS:
@@ -105,6 +94,35 @@ def measure(
     return out
 
 
+def after_full_pass(
+    influx: InfluxServer,
+    workdir: Path,
+    n_sites: int,
+    read_s: float,
+    label: str,
+    hand_over: bool = True,
+    history: bool = True,
+) -> tuple[City, Engine, str, int]:
+    """The synthetic city in databases of its own (`label`), an hour of its history
+    unless not `history`, and a fresh rollup engine after its full pass: the city, the
+    engine, the raw database and the full pass's time (mid-hour, well in the past)."""
+    sites = workdir / f"sites-{n_sites}.yaml"
+    sites.write_text(sites_yaml(n_sites), encoding="utf-8")
+    registry = load_registry(sites)
+    raw, public = f"raw_{label}", f"pub_{label}"
+    influx.create_database(raw)
+    influx.create_database(public)
+    city = City(registry, int(read_s * 1000), hand_over=hand_over)
+    now = int(time.time() * 1000)
+    t0 = now - now % HOUR - 3 * HOUR + 30 * MINUTE
+    if history:
+        store(influx.url, raw, *city.batch(t0 - HOUR, t0))
+    engine = rollup_engine(sites, registry, influx.url, raw, public)
+    engine.clock = lambda: t0 / 1000
+    engine.run_pass()
+    return city, engine, raw, t0
+
+
 def measure_first(
     influx: InfluxServer, workdir: Path, n_sites: int, read_s: float, passes: int
 ) -> dict[str, list[tuple[int, float]]]:
@@ -113,18 +131,9 @@ def measure_first(
     readings (states started with no past, meters' tags escaped the first time). The
     first of them also builds the books of the periods begun before the process
     ("first+build": once per process); "first": the passes after it."""
-    sites = workdir / f"sites-{n_sites}.yaml"
-    sites.write_text(sites_yaml(n_sites), encoding="utf-8")
-    registry = load_registry(sites)
-    raw, public = "raw_first", "pub_first"
-    influx.create_database(raw)
-    influx.create_database(public)
-    city = City(registry, int(read_s * 1000))
-    now = int(time.time() * 1000)
-    t0 = now - now % HOUR - 3 * HOUR + 30 * MINUTE
-    engine = rollup_engine(sites, registry, influx.url, raw, public)
-    engine.clock = lambda: t0 / 1000
-    engine.run_pass()
+    city, engine, raw, t0 = after_full_pass(
+        influx, workdir, n_sites, read_s, "first", history=False
+    )
     out: dict[str, list[tuple[int, float]]] = {"first+build": [], "first": []}
     for minute in range(1, passes + 2):
         lines, markers = city.batch(t0 + (minute - 1) * MINUTE, t0 + minute * MINUTE)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,16 +33,24 @@ class Marker:
     readings: int
 
 
-def passes_from_log(text: str) -> list[Pass]:
-    """Completed passes from the rollup's JSON log lines (`-v`), in order."""
-    out = []
+def _pass_records(text: str) -> Iterator[tuple[dict, re.Match[str]]]:
+    """The rollup's JSON log records (`-v`) that report a completed pass, with the match
+    of their message's opening."""
     for raw in text.splitlines():
         try:
             record = json.loads(raw)
         except ValueError:
             continue
         found = _PASS.match(str(record.get("msg", "")))
-        if found and "ts" in record:
+        if found:
+            yield record, found
+
+
+def passes_from_log(text: str) -> list[Pass]:
+    """Completed passes from the rollup's JSON log lines (`-v`), in order."""
+    out = []
+    for record, found in _pass_records(text):
+        if "ts" in record:
             done = datetime.fromisoformat(record["ts"]).timestamp() * 1000
             out.append(Pass(int(found.group(2)), int(done)))
     return sorted(out, key=lambda p: p.now_ms)
@@ -56,12 +65,9 @@ def phase_seconds(text: str) -> tuple[dict[str, float], int, int]:
     their touched and resumed sites (full passes left out: the run's start)."""
     seconds: dict[str, float] = {}
     touched = resumed = 0
-    for raw in text.splitlines():
-        try:
-            msg = str(json.loads(raw).get("msg", ""))
-        except ValueError:
-            continue
-        if not _PASS.match(msg) or "(full)" in msg or " s (" not in msg:
+    for record, _found in _pass_records(text):
+        msg = str(record["msg"])
+        if "(full)" in msg or " s (" not in msg:
             continue
         for name, value in _PHASE.findall(msg.rsplit(" s (", 1)[1]):
             seconds[name] = seconds.get(name, 0.0) + float(value)

@@ -88,7 +88,13 @@ def series(measurement: str, tags: Mapping[str, str]) -> str:
 
 def tag_set(tags: Mapping[str, str]) -> str:
     """`,k=v,…` escaped and sorted: what follows the measurement in a series key."""
-    return "".join(f",{escape_key(k)}={escape_key(v)}" for k, v in sorted(tags.items()) if v != "")
+    return "".join(tag(k, v) for k, v in sorted(tags.items()))
+
+
+def tag(key: str, value: str) -> str:
+    """One `,k=v` of a tag set, escaped; nothing for an empty value. Joined in key
+    order, these are `tag_set` (a caller may keep parts it repeats)."""
+    return f",{escape_key(key)}={escape_key(value)}" if value != "" else ""
 
 
 def point(series_key: str, fields: Mapping[str, FieldValue], ts: int) -> str:

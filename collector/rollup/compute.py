@@ -47,7 +47,7 @@ from telemetry.influx_schema import (
     TAG_SOURCE,
     TAG_UTILITY,
 )
-from telemetry.lineproto import escape_key, escape_measurement, line, point
+from telemetry.lineproto import escape_measurement, line, point, tag
 
 MeterUsage = dict[tuple[str, str, str, int], Usage]  # (utility, site, meter, period) → usage
 MeterEvents = list[tuple[str, str, str, str, Settled]]  # (utility, site, meter, field, event)
@@ -326,13 +326,13 @@ class Computer:
         at = place.info if place is not None else info
         source = ""
         if month:
-            source = _tag(TAG_SOURCE, place.source if place is not None else SOURCE_METER)
+            source = tag(TAG_SOURCE, place.source if place is not None else SOURCE_METER)
         return (
             _where(at.district, at.dong, at.building_type)
-            + _tag(TAG_METER, meter)
-            + _tag(TAG_SITE, site)
+            + tag(TAG_METER, meter)
+            + tag(TAG_SITE, site)
             + source
-            + _tag(TAG_UTILITY, utility)
+            + tag(TAG_UTILITY, utility)
         )
 
     def meter_points(self, measurement: str, usage: MeterUsage) -> Output:
@@ -429,19 +429,11 @@ _TAG_ORDER = (
     TAG_UTILITY,
 )
 assert list(_TAG_ORDER) == sorted(_TAG_ORDER)
-assert all(escape_key(k) == k for k in _TAG_ORDER)
-
-
-def _tag(key: str, value: str) -> str:
-    """One `,key=value` of tag_set (key needing no escape), nothing for an empty value."""
-    return f",{key}={escape_key(value)}" if value else ""
 
 
 @lru_cache(maxsize=4096)
 def _where(district: str, dong: str, building_type: str) -> str:
-    return (
-        _tag(TAG_BUILDING_TYPE, building_type) + _tag(TAG_DISTRICT, district) + _tag(TAG_DONG, dong)
-    )
+    return tag(TAG_BUILDING_TYPE, building_type) + tag(TAG_DISTRICT, district) + tag(TAG_DONG, dong)
 
 
 def _meter_point(measurement: str, series_key: str, ts: int, u: Usage) -> str:
