@@ -90,6 +90,7 @@ class City:
     connections: int = 500
     history_hours: float = 0.0
     compact: bool = False
+    warm_up_s: float = 0.0
 
     @property
     def agents(self) -> int:
@@ -117,6 +118,8 @@ class Samples:
     waiting: int = 0  # readings no completed pass took by the end
     capacity: float = 0.0
     realtime_until_ms: int = 0  # lags count the real-time phase's readings only
+    judged_from_ms: int = 0  # … from the warm-up's end (--warm-up-s)
+    warm_behind: list[float] = field(default_factory=list)  # live_1m behind, warm-up
     cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds per process, last seen
     per_instance: dict[str, float] = field(default_factory=dict)  # readings stored per collector
     stopped: str = ""
@@ -151,6 +154,9 @@ def main(
     compact: Annotated[
         bool, typer.Option(help="after the history, let InfluxDB compact and measure again")
     ] = False,
+    warm_up_s: Annotated[
+        float, typer.Option(help="real time before the judged --minutes (not judged)")
+    ] = 0.0,
 ) -> None:
     """Run the city through every stage on this box (see the module docstring)."""
     # SIGTERM unwinds like Ctrl-C, so that the stack's daemons are stopped
@@ -170,6 +176,7 @@ def main(
         connections,
         history_hours,
         compact,
+        warm_up_s,
     )
     if sweep:
         return run_sweep(base, [int(n) for n in sweep.split(",")])
@@ -257,8 +264,12 @@ def run(work: Path, city: City) -> Samples:
             out.disks["compacted"] = disk
         if city.minutes > 0:
             fleet = [f"--agents={city.agents}", f"--meters-per-agent={city.per_agent}"]
-            fleet += [f"--interval={city.read_s}", f"--duration={city.minutes * 60}"]
+            duration = city.warm_up_s + city.minutes * 60
+            fleet += [f"--interval={city.read_s}", f"--duration={duration}"]
             procs["fleet"] = python("simulators", "fleet", *fleet, *common, log=work / "fleet.log")
+            if city.warm_up_s > 0:  # every agent's first batch: new series, first-sight passes
+                watch(ql, procs, influx, "warm-up", city.warm_up_s, city, out, judge=False)
+            out.judged_from_ms = int(time.time() * 1000)
             watch(ql, procs, influx, "realtime", city.minutes * 60 + city.sample_s, city, out)
         out.realtime_until_ms = int(time.time() * 1000)
         if city.saturate_s > 0 and not out.stopped:
@@ -406,6 +417,8 @@ def watch(
     while time.monotonic() < deadline and not out.stopped:
         time.sleep(city.sample_s)
         sample(ql, time.time(), points, out, judge)
+        if phase == "warm-up":  # not judged, but shown
+            out.warm_behind.extend(_live_behind(ql, time.time()))
         for name, proc in procs.items():
             out.rss_mb[name] = max(out.rss_mb.get(name, 0.0), rss_mb(proc.pid))
             out.cpu_s[name] = max(out.cpu_s.get(name, 0.0), cpu_s(proc.pid))
@@ -435,14 +448,19 @@ def sample(
         return
     if lags:
         out.collector_lag_p99.append(max(lags))
+    out.live_behind.extend(_live_behind(ql, now))
+
+
+def _live_behind(ql: InfluxQL, now: float) -> list[float]:
+    """How far live_1m's city figure is behind the wall clock: after the newest minute's
+    end (0: within it); none before its first minute."""
     live = ql.rows(
         "SELECT last(rate) FROM live_1m WHERE district = 'all' AND building_type = 'all' "
         "AND time > now() - 1h",
         DB,
         epoch="ms",
     )
-    if live:  # real time not covered yet: after the newest minute's end (0: within it)
-        out.live_behind.append(max(0.0, now - (live[0]["time"] + 60_000) / 1000))
+    return [max(0.0, now - (live[0]["time"] + 60_000) / 1000)] if live else []
 
 
 def finish(ql: InfluxQL, work: Path, since_ms: int, out: Samples) -> None:
@@ -455,10 +473,14 @@ def finish(ql: InfluxQL, work: Path, since_ms: int, out: Samples) -> None:
     markers = arrival_markers(ql, since_ms, int(time.time() * 1000))
     text = (work / "rollup.log").read_text(errors="replace")
     passes = passes_from_log(text)
-    out.phases = phase_seconds(text)
-    realtime = [m for m in markers if m.at_ms < out.realtime_until_ms]
+    out.phases = phase_seconds(text, out.judged_from_ms)
+    judged = [m for m in markers if m.at_ms >= out.judged_from_ms]
+    realtime = [m for m in judged if m.at_ms < out.realtime_until_ms]
     out.lags, out.waiting = rollup_lags(realtime, passes)
-    out.capacity = rollup_capacity(markers, passes)
+    # after a warm-up: the passes of the judged phase only (the first of them may also
+    # have taken warm-up readings: counted in its time, not its readings)
+    later = [p for p in passes if p.now_ms >= out.judged_from_ms]
+    out.capacity = rollup_capacity(judged, later)
     for log_file in work.glob("*.log"):
         keep = TAIL_ROLLUP if log_file.stem == "rollup" else TAIL_OTHERS
         out.tails[log_file.stem] = "\n".join(
@@ -486,12 +508,22 @@ def report(city: City, out: Samples) -> None:
     )
     print("setup: " + ", ".join(f"{k} {v:.0f} s" for k, v in out.setup_s.items()))
     print(f"readings stored: {stored:.0f}; sustained {rate:.0f}/s (real time)")
+    if city.warm_up_s > 0:
+        behind = max(out.warm_behind, default=float("nan"))
+        print(
+            f"warm-up: {city.warm_up_s:.0f} s not judged (every agent's first batch); "
+            f"live_1m behind max {behind:.1f} s; figures below from its end"
+        )
     for name, values in (
         ("collector lag p99 (s)", out.collector_lag_p99),
         ("live_1m behind wall clock (s)", out.live_behind),
     ):
         if values:
-            print(f"{name}: p50 {statistics.median(values):.1f}, max {max(values):.1f}")
+            p99 = weighted_percentile([(v, 1) for v in values], 0.99)
+            print(
+                f"{name}: p50 {statistics.median(values):.1f}, p99 {p99:.1f}, "
+                f"max {max(values):.1f} ({len(values)} samples)"
+            )
     print(
         f"rollup lag per reading, arrival → in live_1m and consumption_1h: p50 {p50:.1f} s, "
         f"p99 {p99:.1f} s ({out.waiting} readings not taken by a completed pass at the end)"

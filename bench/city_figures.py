@@ -60,14 +60,15 @@ _PHASE = re.compile(r"([a-z]+) (\d+(?:\.\d+)?)")
 _SITES = re.compile(r"(\d+) sites \((\d+) resumed\)")
 
 
-def phase_seconds(text: str) -> tuple[dict[str, float], int, int]:
-    """Seconds per phase summed over the regular passes of the rollup's log, and
-    their touched and resumed sites (full passes left out: the run's start)."""
+def phase_seconds(text: str, since_ms: int = 0) -> tuple[dict[str, float], int, int]:
+    """Seconds per phase summed over the regular passes of the rollup's log whose
+    window ends at `since_ms` or later, and their touched and resumed sites (full
+    passes left out: the run's start)."""
     seconds: dict[str, float] = {}
     touched = resumed = 0
-    for record, _found in _pass_records(text):
+    for record, found in _pass_records(text):
         msg = str(record["msg"])
-        if "(full)" in msg or " s (" not in msg:
+        if "(full)" in msg or " s (" not in msg or int(found.group(2)) < since_ms:
             continue
         for name, value in _PHASE.findall(msg.rsplit(" s (", 1)[1]):
             seconds[name] = seconds.get(name, 0.0) + float(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 from collections import Counter
 from datetime import datetime
 from typing import Annotated
@@ -13,6 +14,7 @@ import typer
 from influxdb_client.client.exceptions import InfluxDBError
 
 from collector.rollup.audit import period_system, run_audit
+from collector.rollup.cadence import pause
 from collector.rollup.compute import Computer
 from collector.rollup.engine import Engine, Windows
 from collector.rollup.groups import site_infos
@@ -78,7 +80,7 @@ def rollup(
     influx_public_bucket: InfluxPublicBucketOpt = None,
     once: Annotated[bool, typer.Option("--once", help="one pass, then exit")] = False,
     interval: Annotated[
-        float | None, typer.Option("--interval", help="seconds between passes (default 60)")
+        float | None, typer.Option("--interval", help="seconds between pass starts (default 60)")
     ] = None,
     lookback: Annotated[
         float | None,
@@ -381,6 +383,7 @@ def _print_plan(meters: int, read_s: float) -> None:
 def _run_merge(merge: Merge, once: bool, interval_s: float) -> None:
     stop = stop_on_signals()
     while True:
+        started = time.monotonic()
         try:
             report = merge.run_pass()
         except (InfluxQueryError, InfluxDBError, OSError) as exc:
@@ -395,15 +398,16 @@ def _run_merge(merge: Merge, once: bool, interval_s: float) -> None:
                     f"and {report.public_points} public points written{waits}"
                 )
                 return
-        if stop.wait(interval_s):
+        if stop.wait(pause(started, interval_s)):
             return
 
 
 def _loop(engine: Engine, interval_s: float) -> None:
     stop = stop_on_signals()
     while not stop.is_set():
+        started = time.monotonic()
         try:
             engine.run_pass()
         except Exception:  # a failed pass (InfluxDB down) is retried at the next interval
             logging.getLogger("collector.rollup").exception("rollup pass failed")
-        stop.wait(interval_s)
+        stop.wait(pause(started, interval_s))

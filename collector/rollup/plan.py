@@ -58,7 +58,7 @@ class Plan(_Strict):
     readings_per_s: float
     workers: int
     interval_s: float
-    lag_s: float  # a reading's worst lag in steady state: the collector's, a pause, two passes
+    lag_s: float  # a reading's worst lag in steady state: the collector's, an interval, a pass
     rollup_cores: float  # cores the workers keep busy in steady state, all told
     collectors: int
     rollup_gb_per_worker: float
@@ -80,11 +80,12 @@ def plan(meters: int, read_s: float, cap: Capacity) -> Plan:
     # New-site passes are the slowest: a city's first read interval must not fall behind.
     workers = max(1, math.ceil(needed / (r.new_site_readings_per_s * UTILISATION)))
     use = needed / workers / r.steady_readings_per_s  # busy share of a worker's time
-    # The interval is the pause after a pass, so a pass takes T = (interval + T) × use.
-    # A reading arriving as a pass starts waits for it, the pause and the next pass:
-    # interval + 2T (this model gave 164 s at 500,000 meters and 1,194 readings/s of
-    # capacity, where bench_city measured a p99 of 157-161 s).
-    stretch = 1 + 2 * use / (1 - use)
+    # Passes start an interval apart (cadence.py), so a pass takes T = interval × use.
+    # A reading arriving as a pass starts waits for the next start and that pass:
+    # interval + T. (When the interval was a pause after each pass, the model of
+    # interval + 2T with T = (interval + T) × use gave 164 s at 500,000 meters and
+    # 1,194 readings/s of capacity, where bench_city measured a p99 of 157-161 s.)
+    stretch = 1 + use
     # Workers' figures are public after the merge's next pass: its pause and its pass.
     merging = MERGE_INTERVAL_S + 2 * r.merge_cpu_s_per_pass if workers > 1 else 0.0
     budget = LAG_LIMIT_S - COLLECTOR_LAG_S - merging

@@ -21,7 +21,9 @@ class RollupSettings(Settings):
 
     yaml_section: ClassVar[str | None] = "rollup"
 
-    interval_s: float = Field(default=60.0, gt=0, le=86400, description="seconds between passes")
+    interval_s: float = Field(
+        default=60.0, gt=0, le=86400, description="seconds between pass starts (cadence.py)"
+    )
     lookback_s: float = Field(
         default=2 * 3600.0,
         ge=60,

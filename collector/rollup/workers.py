@@ -18,11 +18,13 @@ import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine as Database
 
+from collector.rollup.cadence import pause
 from collector.rollup.engine import Engine
 from collector.rollup.partition import Partition
 from telemetry.db import leases
@@ -108,8 +110,9 @@ class Worker:
     def loop(self, interval_s: float, stop: threading.Event) -> None:
         try:
             while not stop.is_set():
+                started = time.monotonic()
                 self.claim()
                 self.run_passes()
-                stop.wait(interval_s)
+                stop.wait(pause(started, interval_s))
         finally:
             self.release()

@@ -51,6 +51,8 @@ def test_phase_seconds_add_up_the_regular_passes() -> None:
     seconds, touched, resumed = phase_seconds(text)
     assert seconds == {"markers": 0.75, "resumed": 1.0, "groups": 0.25, "recomputed": 2.5}
     assert (touched, resumed) == (30, 10)
+    # a warm-up's passes left out: only those whose window ends at `since` or later
+    assert phase_seconds(text, since_ms=5) == ({"markers": 0.5, "recomputed": 2.5}, 20, 2)
 
 
 def test_a_reading_is_rolled_up_when_the_first_pass_after_its_arrival_completes() -> None:
