@@ -74,6 +74,7 @@ from telemetry.influxql import InfluxQL
 DB, PUBLIC = "energy", "energy_public"
 SATURATE_AGENTS, SATURATE_METERS = 100, 100  # within every fleet site's meter margin
 COMPACT_TIMEOUT_S = 1200.0
+MEMORY_FLOOR_GB = 1.5  # a run stops when the box has less available than this
 TAIL_ROLLUP, TAIL_OTHERS = 12, 4  # log lines kept per process for the printout
 
 
@@ -351,12 +352,18 @@ def memory_short(city: City) -> str:
     registry load's peak plus what each collector and the rollup keep per site
     (measured: ~15 and ~4 KB), InfluxDB and the fleet (~2 GB at most)."""
     need_gb = city.agents * (15 + 4 * (city.collectors + 1)) / 2**20 + 2
+    have_gb = available_gb()
+    if need_gb > have_gb:
+        return f"not enough memory: ~{need_gb:.0f} GB needed, {have_gb:.0f} GB available"
+    return ""
+
+
+def available_gb() -> float:
+    """The box's memory available to new work (the kernel's estimate), GB."""
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemAvailable:"):
-            have_gb = int(line.split()[1]) / 2**20
-            if need_gb > have_gb:
-                return f"not enough memory: ~{need_gb:.0f} GB needed, {have_gb:.0f} GB available"
-    return ""
+            return int(line.split()[1]) / 2**20
+    return float("inf")
 
 
 def wait_for_pass(log: Path, until_ms: int, timeout: float) -> bool:
@@ -424,8 +431,12 @@ def watch(
             out.cpu_s[name] = max(out.cpu_s.get(name, 0.0), cpu_s(proc.pid))
         out.rss_mb["influxd"] = max(out.rss_mb.get("influxd", 0.0), rss_mb(influx.pid))
         dead = [n for n, p in procs.items() if p.poll() not in (None, 0)]
+        left = available_gb()
         if dead:
             out.stopped = f"exited with an error: {', '.join(dead)}"
+        elif left < MEMORY_FLOOR_GB:  # stopped before the kernel's OOM killer picks one
+            rss = ", ".join(f"{n} {mb / 1024:.1f}" for n, mb in sorted(out.rss_mb.items()))
+            out.stopped = f"memory: {left:.1f} GB left on the box (RSS GB: {rss})"
         elif judge:
             lag = out.collector_lag_p99[-1] if out.collector_lag_p99 else None
             live = out.live_behind[-1] if out.live_behind else None
