@@ -35,6 +35,10 @@ before and after (TSM, index and WAL apart; bench/city_disk.py).
     python -m bench.bench_city --ramp 100000,250000,500000,1000000,2400000 --minutes 4
     python -m bench.bench_city --sweep 1,2,3 --meters 20000 --saturate-s 75
     python -m bench.bench_city --meters 4000 --history-hours 24 --minutes 0 --compact
+    python -m bench.bench_city --meters 1000000 --collectors 1 --warm-up-s 900 --minutes 16
+
+`--warm-up-s` runs the city's first read interval unjudged before the judged
+--minutes (bench/README.md).
 """
 
 from __future__ import annotations
