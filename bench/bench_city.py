@@ -533,10 +533,10 @@ def report(city: City, out: Samples) -> None:
         ("collector lag p99 (s)", out.collector_lag_p99),
         ("live_1m behind wall clock (s)", out.live_behind),
     ):
-        if values:
-            p99 = weighted_percentile([(v, 1) for v in values], 0.99)
+        if values:  # its own name: `p99` above is the rollup lag's, printed below
+            sampled_p99 = weighted_percentile([(v, 1) for v in values], 0.99)
             print(
-                f"{name}: p50 {statistics.median(values):.1f}, p99 {p99:.1f}, "
+                f"{name}: p50 {statistics.median(values):.1f}, p99 {sampled_p99:.1f}, "
                 f"max {max(values):.1f} ({len(values)} samples)"
             )
     print(
