@@ -33,6 +33,7 @@ from collector.rollup.plan import lines as plan_lines
 from collector.rollup.plan import load_capacity, plan
 from collector.rollup.settings import RollupSettings
 from collector.rollup.sink import Sink
+from collector.rollup.snapshot import Snapshots
 from collector.rollup.source import PublicMarkers, RawSource
 from collector.rollup.workers import Worker
 from collector.rollup.writer import Buckets, Writer
@@ -181,6 +182,7 @@ def rollup(
             f"rollup pass ({how}): {report.private_points} private and "
             f"{report.public_points} public points written"
         )
+        engine.save_states()  # the next --once resumes from them
         return
     _loop(engine, settings.interval_s)
 
@@ -366,7 +368,18 @@ def build_engine(
         ),
         markers=markers,
         heap=heap,
+        snapshots=_snapshots(settings, part),
     )
+
+
+def _snapshots(settings: RollupSettings, part: Partition | None) -> Snapshots | None:
+    """Where this process keeps its meter states: a worker's per partition."""
+    path = settings.state_path
+    if path is None:
+        return None
+    if part is not None:
+        path = path.with_name(f"{path.stem}-{part.name}{path.suffix}")
+    return Snapshots(path, settings.state_every_s)
 
 
 def _print_plan(meters: int, read_s: float) -> None:
@@ -411,3 +424,4 @@ def _loop(engine: Engine, interval_s: float) -> None:
         except Exception:  # a failed pass (InfluxDB down) is retried at the next interval
             logging.getLogger("collector.rollup").exception("rollup pass failed")
         stop.wait(pause(started, interval_s))
+    engine.save_states()

@@ -40,6 +40,7 @@ from collector.rollup.layer import GroupLayer
 from collector.rollup.partition import encode_touched
 from collector.rollup.periods import hour_of, minute_of
 from collector.rollup.sink import Sink
+from collector.rollup.snapshot import Saved, Snapshots
 from collector.rollup.source import WATERMARK, Arrival, PublicMarkers, RawSource
 from collector.rollup.touched import ArrivalLog, Touched
 from collector.rollup.writer import Buckets, Writer
@@ -110,9 +111,13 @@ class Engine:
         clock: Callable[[], float] = time.time,
         markers: PublicMarkers | None = None,
         heap: Heap | None = None,
+        snapshots: Snapshots | None = None,
     ) -> None:
         self.computer = computer
         self.heap = heap  # a long-running process's: its state frozen after each pass
+        self.snapshots = snapshots  # meter states on disk (snapshot.py)
+        self._snapshot_tried = False  # taken at the first pass only
+        self._completed: tuple[int, str] | None = None  # the last pass whose states hold
         self.source = source
         self.sink = sink
         self.buckets = buckets
@@ -147,6 +152,10 @@ class Engine:
         fingerprint = self.computer.fingerprint()
         full = found is None or found[1] != fingerprint
         since = (now_ms if found is None else found[0]) - self.w.arrival_slack_ms
+        resumed_at = self._resume_states(found, fingerprint, now_ms)
+        if resumed_at is not None and not full:
+            # Markers taken after the snapshot are fed to its states again (not skipped).
+            since = min(since, resumed_at - self.w.arrival_slack_ms)
         # A full pass takes the interval markers of max_catchup (imports are rare).
         isince = now_ms - self.w.max_catchup_ms if full else since
         try:
@@ -198,7 +207,58 @@ class Engine:
         report.unknown_sites = len(report.unknown)
         if self.heap is not None:
             self.heap.settle()
+        self._completed = (now_ms, fingerprint)
+        if self.snapshots is not None and self.snapshots.due():
+            self.snapshots.save_in_background(self._saved(now_ms, fingerprint))
         return report
+
+    def _resume_states(
+        self, found: tuple[int, str] | None, fingerprint: str, now_ms: int
+    ) -> int | None:
+        """At a process's first pass: the meter states saved by the process before it,
+        when they belong to its cursor and registry (snapshot.py); their time, or None."""
+        if self.snapshots is None or self._snapshot_tried:
+            return None
+        self._snapshot_tried = True
+        saved = self.snapshots.load()
+        if saved is None:
+            return None
+        why = ""
+        if found is None:
+            why = "no arrival cursor: this pass recomputes every meter"
+        elif saved.fingerprint != fingerprint or found[1] != fingerprint:
+            why = "saved under another registry or other rules"
+        elif saved.until_ms > found[0]:
+            why = "newer than the arrival cursor (its pass's cursor was not stored)"
+        elif saved.until_ms < now_ms - self.w.max_catchup_ms:
+            why = "older than max_catchup"
+        if why:
+            log.info("meter states in %s not taken: %s", self.snapshots.path, why)
+            return None
+        c = self.computer
+        c.states, c.site_last, c.quiet = saved.states, saved.site_last, saved.quiet
+        self.log.restore(saved.taken)
+        log.info(
+            "meter states of %d meters taken from %s (saved at %d)",
+            len(saved.states),
+            self.snapshots.path,
+            saved.until_ms,
+        )
+        return saved.until_ms
+
+    def _saved(self, until_ms: int, fingerprint: str) -> Saved:
+        c = self.computer
+        return Saved(until_ms, fingerprint, c.states, c.site_last, c.quiet, self.log.taken)
+
+    def save_states(self) -> None:
+        """At shutdown: the meter states of the last completed pass, written now."""
+        if self.snapshots is None or self._completed is None:
+            return
+        self.snapshots.wait()
+        self.snapshots.save(self._saved(*self._completed))
+        log.info(
+            "meter states of %d meters saved to %s", len(self.computer.states), self.snapshots.path
+        )
 
     def _ours(self, arrivals: list[Arrival]) -> list[Arrival]:
         """A worker's: markers of other partitions' sites left out."""
@@ -212,6 +272,7 @@ class Engine:
         self.computer.states.clear()
         self.computer.site_last.clear()
         self.computer.quiet.clear()
+        self._completed = None  # nothing to save until a pass completes again
         self.computer.touched.clear()
         self.source.handed.reset()
         self.groups = GroupLayer(self.computer, self.source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, model_validator
@@ -78,6 +79,18 @@ class RollupSettings(Settings):
         le=86400,
         description="a worker's partition lease lasts this "
         "long unrenewed: a dead worker's partitions are taken over within it",
+    )
+    state_path: Path | None = Field(
+        default=None,
+        description="where the rollup keeps its meter states, so that a restart resumes "
+        "its sites instead of recomputing them (snapshot.py); a worker's get its "
+        "partition's name; unset: states in memory only",
+    )
+    state_every_s: float = Field(
+        default=300.0,
+        ge=10,
+        le=86400,
+        description="seconds between saves of the meter states (also saved at shutdown)",
     )
     arrival_slack_s: float = Field(
         default=120.0,

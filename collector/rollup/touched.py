@@ -74,5 +74,13 @@ class ArrivalLog:
                 touched.add(a)
         return touched
 
+    @property
+    def taken(self) -> dict[tuple[str, int], None]:
+        """The markers taken (kept with the meter states: snapshot.py)."""
+        return self._seen
+
+    def restore(self, taken: dict[tuple[str, int], None]) -> None:
+        self._seen = dict(taken)
+
     def forget_before(self, ns: int) -> None:
         self._seen = {k: None for k in self._seen if k[1] >= ns}

@@ -100,6 +100,8 @@ class Worker:
                 log.exception("pass of partition %s failed", name)
 
     def release(self) -> None:
+        for engine in self.engines.values():
+            engine.save_states()  # a successor on this host resumes them (snapshot.py)
         with self.db.begin() as conn:
             for name in self.engines:
                 leases.release(conn, name, self.holder)
