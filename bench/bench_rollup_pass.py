@@ -11,6 +11,11 @@ history with the collector's arrival markers, then a fresh rollup's first
     sends for the first time), so every touched site is recomputed from raw
     readings with its context;
   - **steady**: passes where every touched site has a kept state (resumed);
+  - **restarted**: passes after a restart that found the meter states saved at
+    the stop (snapshot.py): the states and markers taken are forgotten, saved
+    before (not timed: the stopping process's work) and read back by the pass
+    (timed); the group books are kept, as for "new" (their build once per
+    process is "first+build");
   - with `--first-sight`, in a database of its own without history: **first+build**
     and **first**, passes taking sites' first readings (a city's first read interval,
     as bench_city runs it; the first of them builds the books of the periods begun
@@ -48,10 +53,13 @@ from bench.synthetic_city import (
     store,
 )
 from collector.rollup.engine import Engine
+from collector.rollup.snapshot import Snapshots
+from collector.rollup.touched import ArrivalLog
 from devstack import InfluxServer
 from telemetry.registry import load_registry
 
-KINDS = ("steady", "new")  # steady first: "new" forgets the states the full pass kept
+# steady first: "new" forgets the states the full pass kept
+KINDS = ("steady", "restarted", "new")
 
 
 def measure(
@@ -77,6 +85,8 @@ def measure(
             if kind == "new":
                 engine.computer.states.clear()
                 engine.computer.site_last.clear()
+            if kind == "restarted":
+                SAVES.append(stopped_and_started(engine, workdir / f"{label}-states.pickle"))
             prof = cProfile.Profile() if profile is not None and i == 0 else None
             t = time.perf_counter()
             if prof is not None:
@@ -89,9 +99,30 @@ def measure(
             assert not report.full, "a regular pass recomputed everything"
             # steady: a few sites read just before the full pass's end are recomputed
             resumed = report.resumed_sites / max(report.touched_sites, 1)
-            assert resumed > 0.9 if kind == "steady" else resumed == 0, f"{kind}: {report}"
+            assert resumed > 0.9 if kind != "new" else resumed == 0, f"{kind}: {report}"
             out[kind].append((len(lines), seconds))
     return out
+
+
+SAVES: list[tuple[int, float, float, int]] = []  # meters, save s, load s, bytes
+
+
+def stopped_and_started(engine: Engine, path: Path) -> tuple[int, float, float, int]:
+    """The engine as a process stopped and started again finds it, books apart: its
+    meter states saved, then forgotten with the markers taken, to be read back by the
+    next pass. (meters, seconds to save, seconds to load, bytes)."""
+    engine.snapshots = Snapshots(path, every_s=1e9)
+    began = time.perf_counter()
+    engine.save_states()
+    saved = time.perf_counter() - began
+    began = time.perf_counter()
+    engine.snapshots.load()
+    loaded = time.perf_counter() - began
+    meters = len(engine.computer.states)
+    engine.computer.states, engine.computer.site_last, engine.computer.quiet = {}, {}, {}
+    engine.log = ArrivalLog()
+    engine._snapshot_tried = False  # a new process reads the snapshot at its first pass
+    return meters, saved, loaded, path.stat().st_size
 
 
 def after_full_pass(
@@ -179,6 +210,13 @@ def main(
         for kind in KINDS:
             before, after = (rate(results[x][kind]) for x in ("store", "run"))
             print(f"{kind}: {after / before:.2f}x the new readings per second of pass time")
+    if SAVES:
+        meters, save_s, load_s, size = (statistics.median(x[i] for x in SAVES) for i in range(4))
+        print(
+            f"meter states of {meters:.0f} meters: {size / 1e6:.1f} MB "
+            f"({size / meters:.0f} B a meter), saved in {save_s:.2f} s, loaded in {load_s:.2f} s "
+            f"({1e6 * save_s / meters:.1f} / {1e6 * load_s / meters:.1f} s per million meters)"
+        )
     if first_sight:
         ratio = rate(results["run"]["steady"]) / rate(results["run"]["first"])
         print(f"first sight: a reading costs {ratio:.2f}x what it costs in a steady pass")

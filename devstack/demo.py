@@ -219,6 +219,8 @@ def run_demo(
             # The board and surveys' database in the work dir; a signing key per run.
             extra_env={
                 "ENERGY_API_SIGNING_KEY": secrets.token_urlsafe(32),
+                # The rollup's meter states, kept as a deployment keeps them (snapshot.py).
+                "ENERGY_STATE_PATH": str(workdir / "rollup-states.pickle"),
                 **(city_demo.rollup_env(city) if city else {}),
             },
             db_url=f"sqlite:///{workdir / 'platform.sqlite'}",

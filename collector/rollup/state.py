@@ -10,8 +10,9 @@ replaces the old one there), so the hours written are complete without
 re-reading them. A verdict for an hour the state no longer holds asks for a
 recompute from raw readings (`redo_from`).
 
-States live in the rollup process's memory; a restarted rollup rebuilds a
-site's state from raw readings the first time the site sends again.
+States live in the rollup process's memory, and on disk when `state_path`
+is set (snapshot.py): a restarted rollup resumes them; without them it
+rebuilds a site's state from raw readings the first time the site sends again.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class MeterState:
     last_ts: int
     open: dict[int, Settled] = field(default_factory=dict)  # verdicts that may still change
     hours: dict[int, Usage] = field(default_factory=dict)
+
+    def __reduce__(self) -> tuple[type[MeterState], tuple[object, ...]]:
+        # By its constructor (snapshot.py): slots dataclasses unpickle through Python.
+        return (MeterState, (self.cont, self.last_ts, self.open, self.hours))
 
     def _keep_open(self, known: dict[int, Settled]) -> None:
         level = self.cont.level

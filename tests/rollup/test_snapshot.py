@@ -23,12 +23,15 @@ from collector.rollup.counters import Window
 from collector.rollup.engine import Engine
 from collector.rollup.settings import RollupSettings
 from collector.rollup.snapshot import MAGIC, Saved, Snapshots
-from devstack import InfluxServer
+from devstack import InfluxServer, flags
+from telemetry.influx_schema import rollup_from
 from telemetry.influxql import InfluxQL
 from telemetry.registry import load_registry
 from tests.rollup import city
-from tests.rollup.conftest import RolledCity, fresh_db
+from tests.rollup.conftest import RolledCity, fresh_db, write_city
 from tests.rollup.test_incremental import _assert_equals_brute_force, _site_and_minute
+from tests.support.processes import child_env, python_m, start_logged, stop
+from tests.support.waiting import true_within
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -255,3 +258,40 @@ def test_a_snapshot_that_does_not_belong_to_the_cursor_or_registry_is_not_taken(
     run.minutes(run.engine(), range(72, LAST))
     _assert_equals_brute_force(run.c)
     run.c.ql.close()
+
+
+def test_the_process_saves_its_states_when_stopped_and_takes_them_when_started(
+    rollup_influx: InfluxServer, tmp_path: Path
+) -> None:
+    """The real process: SIGTERM ends the loop after its pass and writes the states;
+    the next process's first pass takes them (its log says how many meters)."""
+    c = write_city(rollup_influx, tmp_path, hours_before=1)
+    path = tmp_path / "state" / "rollup.pickle"
+    argv = python_m("collector", "rollup", "--verbose")
+    argv += flags(
+        config=c.sites, influx_url=c.url, influx_bucket=c.raw, influx_public_bucket=c.public,
+        interval=0.5,
+    )  # fmt: skip
+    env = {"ENERGY_STATE_PATH": str(path)}
+
+    def passes() -> int:
+        rows = c.ql.rows(f"SELECT count(until_ms) FROM {rollup_from('rollup_watermark')}", c.raw)
+        return rows[0]["count"] if rows else 0
+
+    log = tmp_path / "first.log"
+    proc = start_logged(argv, log, env=child_env(env))
+    try:
+        assert true_within(lambda: passes() >= 2, 60, 0.3)
+    finally:
+        assert stop(proc, timeout=30) == 0
+    saved = Snapshots(path, 60).load()
+    assert saved is not None and saved.states, log.read_text()
+    assert f"meter states of {len(saved.states)} meters saved" in log.read_text()
+    log = tmp_path / "second.log"
+    proc = start_logged(argv, log, env=child_env(env))
+    try:
+        assert true_within(lambda: "meter states of" in log.read_text(), 60, 0.3)
+    finally:
+        assert stop(proc, timeout=30) == 0
+    assert f"meter states of {len(saved.states)} meters taken from {path}" in log.read_text()
+    c.ql.close()
