@@ -12,10 +12,11 @@ history with the collector's arrival markers, then a fresh rollup's first
     readings with its context;
   - **steady**: passes where every touched site has a kept state (resumed);
   - **restarted**: passes after a restart that found the meter states saved at
-    the stop (snapshot.py): the states and markers taken are forgotten, saved
-    before (not timed: the stopping process's work) and read back by the pass
-    (timed); the group books are kept, as for "new" (their build once per
-    process is "first+build");
+    the stop (snapshot.py): the states and markers taken are saved (the stopping
+    process's work), forgotten, and read back as a starting process reads them,
+    while its registry loads (neither timed: printed apart); the pass takes them.
+    The group books are kept, as for "new" (their build, once per process, is
+    "first+build");
   - with `--first-sight`, in a database of its own without history: **first+build**
     and **first**, passes taking sites' first readings (a city's first read interval,
     as bench_city runs it; the first of them builds the books of the periods begun
@@ -121,7 +122,8 @@ def stopped_and_started(engine: Engine, path: Path) -> tuple[int, float, float, 
     meters = len(engine.computer.states)
     engine.computer.states, engine.computer.site_last, engine.computer.quiet = {}, {}, {}
     engine.log = ArrivalLog()
-    engine._snapshot_tried = False  # a new process reads the snapshot at its first pass
+    engine._snapshot_tried = False  # a new process takes the snapshot at its first pass
+    engine.snapshots.read_ahead()  # … read at its start, while its registry loads
     return meters, saved, loaded, path.stat().st_size
 
 

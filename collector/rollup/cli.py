@@ -157,8 +157,9 @@ def rollup(
         live_lookback_s=live_lookback,
         privacy_k=privacy_k,
     )
-    try:
-        registry = load_registry_lean(settings.config)
+    snapshots = None if merge or worker else _snapshots(settings, partition)
+    try:  # the meter states are read while a child parses the registry
+        registry = load_registry_lean(settings.config, snapshots and snapshots.read_ahead)
     except ConfigError as exc:
         fail(COMPONENT, str(exc))
     if merge:
@@ -167,7 +168,8 @@ def rollup(
     if worker:
         build_worker(settings, registry).loop(settings.interval_s, stop_on_signals())
         return
-    engine = build_engine(settings, registry, Heap(), _partition(settings, registry, partition))
+    part = _partition(settings, registry, partition)
+    engine = build_engine(settings, registry, Heap(), part, snapshots)
     if once:
         try:
             report = engine.run_pass()
@@ -346,6 +348,7 @@ def build_engine(
     registry: Registry,
     heap: Heap | None = None,
     part: Partition | None = None,
+    snapshots: Snapshots | None = None,
 ) -> Engine:
     ql, source, sink, buckets = _io(settings, part.name if part is not None else "")
     computer = _computer(settings, registry, source, part)
@@ -368,17 +371,17 @@ def build_engine(
         ),
         markers=markers,
         heap=heap,
-        snapshots=_snapshots(settings, part),
+        snapshots=snapshots or _snapshots(settings, part.name if part is not None else None),
     )
 
 
-def _snapshots(settings: RollupSettings, part: Partition | None) -> Snapshots | None:
+def _snapshots(settings: RollupSettings, partition: str | None) -> Snapshots | None:
     """Where this process keeps its meter states: a worker's per partition."""
     path = settings.state_path
     if path is None:
         return None
-    if part is not None:
-        path = path.with_name(f"{path.stem}-{part.name}{path.suffix}")
+    if partition is not None:
+        path = path.with_name(f"{path.stem}-{partition}{path.suffix}")
     return Snapshots(path, settings.state_every_s)
 
 

@@ -85,9 +85,21 @@ class Snapshots:
         self.clock = clock
         self._due = clock() + every_s
         self._child: int | None = None
+        self._read: list[Saved | None] = []  # read ahead, for the first load
+
+    def read_ahead(self) -> None:
+        """Read the snapshot now, for the first pass to take: a process reads it while a
+        child parses its registry (telemetry/registry/lean.py), so that its first pass
+        does not (at a million meters the states take seconds to load)."""
+        self._read = [self._load()]
 
     def load(self) -> Saved | None:
         """The snapshot on disk, or None (none yet, or unreadable: then said why)."""
+        if self._read:
+            return self._read.pop()
+        return self._load()
+
+    def _load(self) -> Saved | None:
         try:
             with self.path.open("rb") as f:
                 if f.read(len(MAGIC)) != MAGIC:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -28,19 +29,26 @@ from telemetry.registry.registry import Registry
 LEAN_ABOVE_BYTES = 4 * 2**20  # ~14,000 fleet sites
 
 
-def load_registry_lean(sites_path: Path | str) -> Registry:
-    """load_registry, through a child process when the sites file is big."""
+def load_registry_lean(
+    sites_path: Path | str, meanwhile: Callable[[], None] | None = None
+) -> Registry:
+    """load_registry, through a child process when the sites file is big; `meanwhile`
+    runs while the child parses (in place: before the load)."""
     path = resolve_config_path(sites_path)
     if (
         path.stat().st_size < LEAN_ABOVE_BYTES
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
+        if meanwhile is not None:
+            meanwhile()
         return load_registry(path)
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_load_into, args=(path, send), daemon=True)
     child.start()
     send.close()
+    if meanwhile is not None:
+        meanwhile()
     try:
         data = receive.recv_bytes()
     except EOFError:  # the child failed: a mistake in the file (or out of memory)

@@ -87,6 +87,18 @@ def test_no_snapshot_yet_is_not_a_warning(tmp_path: Path, caplog: pytest.LogCapt
     assert not caplog.records
 
 
+def test_states_read_ahead_are_what_the_first_load_takes_then_the_file_again(
+    tmp_path: Path,
+) -> None:
+    snaps = Snapshots(tmp_path / "rollup.pickle", every_s=60)
+    snaps.save(_saved(until_ms=1))
+    snaps.read_ahead()  # a starting process, while its registry loads
+    snaps.save(_saved(until_ms=2))
+    first, second = snaps.load(), snaps.load()
+    assert first is not None and first.until_ms == 1
+    assert second is not None and second.until_ms == 2
+
+
 def test_periodic_saves_are_written_by_a_child_every_interval_one_at_a_time(tmp_path: Path) -> None:
     clock = [0.0]
     snaps = Snapshots(tmp_path / "rollup.pickle", every_s=300, clock=lambda: clock[0])

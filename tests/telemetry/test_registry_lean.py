@@ -50,3 +50,18 @@ def test_a_broken_file_is_named_with_its_line(tmp_path: Path, small_threshold) -
         load_registry(sites)
     assert str(lean_error.value) == str(here_error.value)
     assert f"{sites.name}:" in str(lean_error.value)
+
+
+@pytest.mark.parametrize("through_child", [True, False])
+def test_meanwhile_runs_while_the_child_parses_or_before_a_load_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: Processes, through_child: bool
+) -> None:
+    """The rollup reads its meter states in `meanwhile` (collector/rollup/snapshot.py):
+    in the parent, once, whichever way the registry loads."""
+    monkeypatch.setattr(lean, "LEAN_ABOVE_BYTES", 1 if through_child else 2**40)
+    sites = tmp_path / "sites.yaml"
+    write_sites_file(sites, plan_fleet(30, 2, 3), "lean")
+    ran: list[int] = []
+    registry = load_registry_lean(sites, lambda: ran.append(os.getpid()))
+    assert ran == [os.getpid()]
+    assert registry.sites == load_registry(sites).sites
