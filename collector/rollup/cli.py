@@ -382,7 +382,8 @@ def _snapshots(settings: RollupSettings, partition: str | None) -> Snapshots | N
         return None
     if partition is not None:
         path = path.with_name(f"{path.stem}-{partition}{path.suffix}")
-    return Snapshots(path, settings.state_every_s)
+    owner = f"{settings.influx_url} {settings.influx_bucket} {partition or ''}".strip()
+    return Snapshots(path, settings.state_every_s, owner=owner)
 
 
 def _print_plan(meters: int, read_s: float) -> None:

@@ -88,9 +88,11 @@ class RollupSettings(Settings):
     )
     state_every_s: float = Field(
         default=300.0,
-        ge=10,
+        ge=0,
         le=86400,
-        description="seconds between saves of the meter states (also saved at shutdown)",
+        description="seconds between saves of the meter states (also saved at shutdown; "
+        "0: at shutdown only). A save is written by a forked child that holds up to the "
+        "states' memory again while it writes (~2 GB and ~14 s at a million meters)",
     )
     arrival_slack_s: float = Field(
         default=120.0,

@@ -57,6 +57,7 @@ class Saved:
     site_last: dict[str, int]
     quiet: dict[str, int]
     taken: dict[tuple[str, int], None] = field(default_factory=dict)  # markers (touched.py)
+    owner: str = ""  # the store and partition the states belong to (Snapshots.owner)
 
 
 def _unpickled(f: BinaryIO) -> object:
@@ -78,10 +79,18 @@ class Snapshots:
     """Where a rollup keeps its meter states, and when it writes them."""
 
     def __init__(
-        self, path: Path, every_s: float, clock: Callable[[], float] = time.monotonic
+        self,
+        path: Path,
+        every_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        owner: str = "",
     ) -> None:
         self.path = path
-        self.every_s = every_s
+        self.every_s = every_s  # 0: saved at shutdown only
+        # Whose states these are (InfluxDB, bucket, partition): a file copied from another
+        # deployment, or two rollups given one path, is refused even where a cursor and a
+        # registry happen to agree.
+        self.owner = owner
         self.clock = clock
         self._due = clock() + every_s
         self._child: int | None = None
@@ -116,10 +125,15 @@ class Snapshots:
         if not isinstance(saved, Saved):
             log.warning("meter states %s: unexpected content, ignored", self.path)
             return None
+        if saved.owner != self.owner:
+            log.warning("meter states %s are %r's, not %r's: ignored", self.path, saved.owner,
+                        self.owner)  # fmt: skip
+            return None
         return saved
 
     def save(self, saved: Saved) -> None:
         """Write the snapshot whole, then rename it over the old one."""
+        saved.owner = self.owner
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -141,7 +155,7 @@ class Snapshots:
             if done == 0:
                 return False
             self._child = None
-        return self.clock() >= self._due
+        return self.every_s > 0 and self.clock() >= self._due
 
     def save_in_background(self, saved: Saved) -> None:
         """Write the snapshot from a forked child (copy-on-write: the parent goes on)."""

@@ -87,6 +87,24 @@ def test_no_snapshot_yet_is_not_a_warning(tmp_path: Path, caplog: pytest.LogCapt
     assert not caplog.records
 
 
+def test_states_of_another_store_or_partition_are_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "rollup.pickle"
+    Snapshots(path, 60, owner="http://influx-a:8086 energy").save(_saved())
+    with caplog.at_level(logging.WARNING, "collector.rollup"):
+        assert Snapshots(path, 60, owner="http://influx-b:8086 energy").load() is None
+    assert "influx-a" in caplog.text
+    assert Snapshots(path, 60, owner="http://influx-a:8086 energy").load() is not None
+
+
+def test_every_zero_saves_at_shutdown_only(tmp_path: Path) -> None:
+    clock = [0.0]
+    snaps = Snapshots(tmp_path / "rollup.pickle", every_s=0, clock=lambda: clock[0])
+    clock[0] = 1e9
+    assert not snaps.due()
+
+
 def test_states_read_ahead_are_what_the_first_load_takes_then_the_file_again(
     tmp_path: Path,
 ) -> None:
@@ -159,7 +177,10 @@ class Run:
         engine.clock = lambda: self.now / 1000
         if engine.snapshots is not None:
             engine.snapshots = Snapshots(
-                engine.snapshots.path, self.settings.state_every_s, clock=lambda: self.now / 1000
+                engine.snapshots.path,
+                self.settings.state_every_s,
+                clock=lambda: self.now / 1000,
+                owner=engine.snapshots.owner,
             )
         if not snapshots:
             engine.snapshots = None
@@ -296,7 +317,7 @@ def test_the_process_saves_its_states_when_stopped_and_takes_them_when_started(
         assert true_within(lambda: passes() >= 2, 60, 0.3)
     finally:
         assert stop(proc, timeout=30) == 0
-    saved = Snapshots(path, 60).load()
+    saved = Snapshots(path, 60, owner=f"{c.url} {c.raw}").load()
     assert saved is not None and saved.states, log.read_text()
     assert f"meter states of {len(saved.states)} meters saved" in log.read_text()
     log = tmp_path / "second.log"
