@@ -38,11 +38,16 @@ before and after (TSM, index and WAL apart; bench/city_disk.py).
     python -m bench.bench_city --meters 1000000 --collectors 1 --warm-up-s 900 --minutes 16
 
 `--warm-up-s` runs the city's first read interval unjudged before the judged
---minutes (bench/README.md).
+--minutes (bench/README.md). `--restart-s S` then stops the rollup (SIGTERM:
+its last pass, its meter states saved), starts it again and watches S seconds
+more, not judged: how long the stop and the start took, how far `live_1m` fell
+behind, and the restarted rollup's first passes (sites resumed from the saved
+states). The rollup keeps its states in the run's directory (ENERGY_STATE_PATH).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -96,6 +101,7 @@ class City:
     history_hours: float = 0.0
     compact: bool = False
     warm_up_s: float = 0.0
+    restart_s: float = 0.0
 
     @property
     def agents(self) -> int:
@@ -125,6 +131,10 @@ class Samples:
     realtime_until_ms: int = 0  # lags count the real-time phase's readings only
     judged_from_ms: int = 0  # … from the warm-up's end (--warm-up-s)
     warm_behind: list[float] = field(default_factory=list)  # live_1m behind, warm-up
+    restart_behind: list[float] = field(default_factory=list)  # … after --restart-s's restart
+    restart: dict[str, float] = field(default_factory=dict)  # seconds: stop, start; from_ms
+    restart_log: list[str] = field(default_factory=list)  # the rollup's lines on its states
+    restart_phases: tuple[dict[str, float], int, int] = ({}, 0, 0)  # passes after the restart
     cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds per process, last seen
     per_instance: dict[str, float] = field(default_factory=dict)  # readings stored per collector
     stopped: str = ""
@@ -162,6 +172,9 @@ def main(
     warm_up_s: Annotated[
         float, typer.Option(help="real time before the judged --minutes (not judged)")
     ] = 0.0,
+    restart_s: Annotated[
+        float, typer.Option(help="after the judged minutes, restart the rollup and watch")
+    ] = 0.0,
 ) -> None:
     """Run the city through every stage on this box (see the module docstring)."""
     # SIGTERM unwinds like Ctrl-C, so that the stack's daemons are stopped
@@ -182,6 +195,7 @@ def main(
         history_hours,
         compact,
         warm_up_s,
+        restart_s,
     )
     if sweep:
         return run_sweep(base, [int(n) for n in sweep.split(",")])
@@ -269,7 +283,7 @@ def run(work: Path, city: City) -> Samples:
             out.disks["compacted"] = disk
         if city.minutes > 0:
             fleet = [f"--agents={city.agents}", f"--meters-per-agent={city.per_agent}"]
-            duration = city.warm_up_s + city.minutes * 60
+            duration = city.warm_up_s + city.minutes * 60 + city.restart_s
             fleet += [f"--interval={city.read_s}", f"--duration={duration}"]
             procs["fleet"] = python("simulators", "fleet", *fleet, *common, log=work / "fleet.log")
             if city.warm_up_s > 0:  # every agent's first batch: new series, first-sight passes
@@ -277,6 +291,9 @@ def run(work: Path, city: City) -> Samples:
             out.judged_from_ms = int(time.time() * 1000)
             watch(ql, procs, influx, "realtime", city.minutes * 60 + city.sample_s, city, out)
         out.realtime_until_ms = int(time.time() * 1000)
+        if city.restart_s > 0 and not out.stopped:
+            restart_rollup(work, city, sites, influx, procs, out)
+            watch(ql, procs, influx, "restart", city.restart_s, city, out, judge=False)
         if city.saturate_s > 0 and not out.stopped:
             # the real-time readings' lags must not include the saturation's load
             wait_for_pass(work / "rollup.log", out.realtime_until_ms, 3 * city.rollup_interval)
@@ -404,13 +421,40 @@ def start_pipeline(
             log=work / f"collector-{i}.log",
         )
     wait_ready(health, procs, ready_timeout(city))
-    procs["rollup"] = python(
+    procs["rollup"] = start_rollup(work, city, common)
+
+
+def start_rollup(work: Path, city: City, common: list[str]) -> subprocess.Popen:
+    return python(
         "collector",
         "rollup",
         *common,
         *("--influx-public-bucket", PUBLIC, "--interval", str(city.rollup_interval), "-v"),
         log=work / "rollup.log",
+        env={"ENERGY_STATE_PATH": str(work / "rollup-states.pickle")},
     )
+
+
+def restart_rollup(
+    work: Path,
+    city: City,
+    sites: Path,
+    influx: InfluxServer,
+    procs: dict[str, subprocess.Popen],
+    out: Samples,
+) -> None:
+    """Stop the rollup as a deployment does (SIGTERM: its pass ends, its states are
+    saved) and start it again; how long each took (the start: until its first pass)."""
+    began = time.monotonic()
+    out.restart["from_ms"] = time.time() * 1000
+    procs["rollup"].send_signal(signal.SIGTERM)
+    procs["rollup"].wait(600)
+    out.restart["stop"] = time.monotonic() - began
+    began = time.monotonic()
+    common = ["--config", str(sites), "--influx-url", influx.url, "--influx-bucket", DB]
+    procs["rollup"] = start_rollup(work, city, common)
+    wait_for_pass(work / "rollup.log", int(out.restart["from_ms"]), 600)
+    out.restart["start"] = time.monotonic() - began
 
 
 def watch(
@@ -430,6 +474,8 @@ def watch(
         sample(ql, time.time(), points, out, judge)
         if phase == "warm-up":  # not judged, but shown
             out.warm_behind.extend(_live_behind(ql, time.time()))
+        if phase == "restart":
+            out.restart_behind.extend(_live_behind(ql, time.time()))
         for name, proc in procs.items():
             out.rss_mb[name] = max(out.rss_mb.get(name, 0.0), rss_mb(proc.pid))
             out.cpu_s[name] = max(out.cpu_s.get(name, 0.0), cpu_s(proc.pid))
@@ -489,6 +535,9 @@ def finish(ql: InfluxQL, work: Path, since_ms: int, out: Samples) -> None:
     text = (work / "rollup.log").read_text(errors="replace")
     passes = passes_from_log(text)
     out.phases = phase_seconds(text, out.judged_from_ms)
+    if out.restart:
+        out.restart_log = [_message(line) for line in text.splitlines() if "meter states" in line]
+        out.restart_phases = phase_seconds(text, int(out.restart["from_ms"]))
     judged = [m for m in markers if m.at_ms >= out.judged_from_ms]
     realtime = [m for m in judged if m.at_ms < out.realtime_until_ms]
     out.lags, out.waiting = rollup_lags(realtime, passes)
@@ -511,6 +560,31 @@ def arrival_markers(ql: InfluxQL, start_ms: int, end_ms: int) -> list[Marker]:
     return out
 
 
+def _message(line: str) -> str:
+    """A JSON log line's message, its file paths left out (the run's temporary directory)."""
+    try:
+        msg = str(json.loads(line).get("msg", line))
+    except ValueError:
+        msg = line
+    return re.sub(r" (to|from) /\S+", "", msg)
+
+
+def report_restart(city: City, out: Samples) -> None:
+    """--restart-s: the stop, the start, and the restarted rollup's passes (not judged)."""
+    behind = max(out.restart_behind, default=float("nan"))
+    print(
+        f"restart after the judged minutes: rollup stopped in {out.restart['stop']:.0f} s "
+        f"(its last pass, states saved), started in {out.restart['start']:.0f} s (registry, "
+        f"states read, first pass); live_1m behind max {behind:.1f} s in the "
+        f"{city.restart_s:.0f} s after it (not judged)"
+    )
+    for line in out.restart_log:
+        print(f"  rollup: {line}")
+    spent, touched, resumed = out.restart_phases
+    phases = ", ".join(f"{k} {v:.0f} s" for k, v in spent.items())
+    print(f"  passes after it: {phases}; sites resumed {resumed} of {touched} touched")
+
+
 def report(city: City, out: Samples) -> None:
     rate, saturated = out.rate("realtime"), out.rate("saturate")
     stored = out.stored()
@@ -529,6 +603,8 @@ def report(city: City, out: Samples) -> None:
             f"warm-up: {city.warm_up_s:.0f} s not judged (every agent's first batch); "
             f"live_1m behind max {behind:.1f} s; figures below from its end"
         )
+    if out.restart:
+        report_restart(city, out)
     for name, values in (
         ("collector lag p99 (s)", out.collector_lag_p99),
         ("live_1m behind wall clock (s)", out.live_behind),

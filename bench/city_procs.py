@@ -28,11 +28,13 @@ def disk_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
-def python(module: str, *args: str, log: Path) -> subprocess.Popen:
+def python(
+    module: str, *args: str, log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", module, *args],
-            env=component_env(),
+            env=component_env(env),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
