@@ -30,7 +30,7 @@ from telemetry.registry import load_registry
 from tests.rollup import city
 from tests.rollup.conftest import RolledCity, fresh_db, write_city
 from tests.rollup.test_incremental import _assert_equals_brute_force, _site_and_minute
-from tests.support.processes import child_env, python_m, start_logged, stop
+from tests.support.processes import Processes, child_env, python_m, start_logged, stop
 from tests.support.waiting import true_within
 
 pytestmark = pytest.mark.timeout(240)
@@ -117,7 +117,9 @@ def test_states_read_ahead_are_what_the_first_load_takes_then_the_file_again(
     assert second is not None and second.until_ms == 2
 
 
-def test_periodic_saves_are_written_by_a_child_every_interval_one_at_a_time(tmp_path: Path) -> None:
+def test_periodic_saves_are_written_by_a_child_every_interval_one_at_a_time(
+    tmp_path: Path, processes: Processes
+) -> None:
     clock = [0.0]
     snaps = Snapshots(tmp_path / "rollup.pickle", every_s=300, clock=lambda: clock[0])
     assert not snaps.due()  # the first save an interval after the start
@@ -132,7 +134,9 @@ def test_periodic_saves_are_written_by_a_child_every_interval_one_at_a_time(tmp_
     assert snaps.due()
 
 
-def test_a_child_that_cannot_write_leaves_the_old_snapshot(tmp_path: Path) -> None:
+def test_a_child_that_cannot_write_leaves_the_old_snapshot(
+    tmp_path: Path, processes: Processes
+) -> None:
     snaps = Snapshots(tmp_path / "rollup.pickle", every_s=60, clock=lambda: 0.0)
     snaps.save(_saved(until_ms=1))
     bad = _saved(until_ms=2)
