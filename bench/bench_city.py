@@ -283,7 +283,9 @@ def run(work: Path, city: City) -> Samples:
             out.disks["compacted"] = disk
         if city.minutes > 0:
             fleet = [f"--agents={city.agents}", f"--meters-per-agent={city.per_agent}"]
-            duration = city.warm_up_s + city.minutes * 60 + city.restart_s
+            # a restart's phase: the wait for the last pass, the stop and the start too
+            restart = city.restart_s + RESTART_WAIT_S if city.restart_s > 0 else 0.0
+            duration = city.warm_up_s + city.minutes * 60 + restart
             fleet += [f"--interval={city.read_s}", f"--duration={duration}"]
             procs["fleet"] = python("simulators", "fleet", *fleet, *common, log=work / "fleet.log")
             if city.warm_up_s > 0:  # every agent's first batch: new series, first-sight passes
@@ -292,6 +294,8 @@ def run(work: Path, city: City) -> Samples:
             watch(ql, procs, influx, "realtime", city.minutes * 60 + city.sample_s, city, out)
         out.realtime_until_ms = int(time.time() * 1000)
         if city.restart_s > 0 and not out.stopped:
+            # the judged readings are taken before the stop: a restart's wait is its own
+            wait_for_pass(work / "rollup.log", out.realtime_until_ms, 3 * city.rollup_interval)
             restart_rollup(work, city, sites, influx, procs, out)
             watch(ql, procs, influx, "restart", city.restart_s, city, out, judge=False)
         if city.saturate_s > 0 and not out.stopped:
@@ -433,6 +437,9 @@ def start_rollup(work: Path, city: City, common: list[str]) -> subprocess.Popen:
         log=work / "rollup.log",
         env={"ENERGY_STATE_PATH": str(work / "rollup-states.pickle")},
     )
+
+
+RESTART_WAIT_S = 900.0  # the fleet runs on while the rollup stops and starts (1M: ~8 min)
 
 
 def restart_rollup(
