@@ -411,7 +411,7 @@ def start_pipeline(
     procs: dict[str, subprocess.Popen],
 ) -> None:
     """The collectors, one after another, then the rollup."""
-    common = ["--config", str(sites), "--influx-url", influx.url, "--influx-bucket", DB]
+    common = store_flags(sites, influx)
     health = [free_port() for _ in range(city.collectors)]
     for i, port in enumerate(health):
         if i:  # one registry load at a time: its peak is ~4× what stays (lean.py)
@@ -426,6 +426,11 @@ def start_pipeline(
         )
     wait_ready(health, procs, ready_timeout(city))
     procs["rollup"] = start_rollup(work, city, common)
+
+
+def store_flags(sites: Path, influx: InfluxServer) -> list[str]:
+    """The sites file and the raw store, as the collectors and the rollup take them."""
+    return ["--config", str(sites), "--influx-url", influx.url, "--influx-bucket", DB]
 
 
 def start_rollup(work: Path, city: City, common: list[str]) -> subprocess.Popen:
@@ -458,8 +463,7 @@ def restart_rollup(
     procs["rollup"].wait(600)
     out.restart["stop"] = time.monotonic() - began
     began = time.monotonic()
-    common = ["--config", str(sites), "--influx-url", influx.url, "--influx-bucket", DB]
-    procs["rollup"] = start_rollup(work, city, common)
+    procs["rollup"] = start_rollup(work, city, store_flags(sites, influx))
     wait_for_pass(work / "rollup.log", int(out.restart["from_ms"]), 600)
     out.restart["start"] = time.monotonic() - began
 
@@ -479,10 +483,9 @@ def watch(
     while time.monotonic() < deadline and not out.stopped:
         time.sleep(city.sample_s)
         sample(ql, time.time(), points, out, judge)
-        if phase == "warm-up":  # not judged, but shown
-            out.warm_behind.extend(_live_behind(ql, time.time()))
-        if phase == "restart":
-            out.restart_behind.extend(_live_behind(ql, time.time()))
+        shown = {"warm-up": out.warm_behind, "restart": out.restart_behind}.get(phase)
+        if shown is not None:  # not judged, but shown
+            shown.extend(_live_behind(ql, time.time()))
         for name, proc in procs.items():
             out.rss_mb[name] = max(out.rss_mb.get(name, 0.0), rss_mb(proc.pid))
             out.cpu_s[name] = max(out.cpu_s.get(name, 0.0), cpu_s(proc.pid))
