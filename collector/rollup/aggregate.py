@@ -188,8 +188,8 @@ def decide_cells(
             holders = {g: cells[(utility, ts, g)].holders for _u, _t, g in facts}
             _public, extra = complementary_publishable(holders, rules.k)
             start = {(utility, ts, g) for g in extra}
-        hours = day_hours(patterns, utility, ts) if measurement == CONSUMPTION_1D else None
-        shown, why = decide(facts, rules, start=start, before=before, hours=hours)
+        parts = period_parts(patterns, measurement, utility, ts)
+        shown, why = decide(facts, rules, start=start, before=before, hours=parts)
         public |= shown
         reasons.update(why)
         if revised is not None and before is not None:
@@ -207,16 +207,29 @@ def decide_cells(
     return public, reasons
 
 
-def day_hours(patterns: Patterns | None, utility: str, day: int) -> dict[int, Version]:
-    """The versions of a KST day's hours decided so far (the day is protected with them)."""
-    if patterns is None:
-        return {}
-    found = {h: patterns.version(CONSUMPTION_1H, utility, h) for h in hours_of_day(day)}
-    return {h: v for h, v in found.items() if v is not None}
+def period_parts(
+    patterns: Patterns | None, measurement: str, utility: str, ts: int
+) -> dict[int, Version] | None:
+    """The versions of a period's parts decided so far, which it is protected with: a KST
+    day's hours, a KST month's days (None: live minutes and hours, protected alone)."""
+    if patterns is None or measurement not in (CONSUMPTION_1D, CONSUMPTION_1MO):
+        return None
+    part, starts = (
+        (CONSUMPTION_1H, hours_of_day(ts))
+        if measurement == CONSUMPTION_1D
+        else (CONSUMPTION_1D, days_of_month(ts))
+    )
+    found = {t: patterns.version(part, utility, t) for t in starts}
+    return {t: v for t, v in found.items() if v is not None}
 
 
 def hours_of_day(day: int) -> range:
     return range(day, day + DAY_MS, HOUR_MS)
+
+
+def days_of_month(month: int) -> range:
+    """KST day starts of the KST month starting at `month` (Korea keeps no summer time)."""
+    return range(month, next_month(month), DAY_MS)
 
 
 def changed_since(before: Version, facts: dict[CellKey, Facts]) -> set[CellKey]:

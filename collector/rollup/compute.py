@@ -14,6 +14,7 @@ from collector.rollup.aggregate import (
     CellKey,
     Output,
     aggregate,
+    days_of_month,
     group_points,
     hours_of_day,
     rules_of,
@@ -32,6 +33,7 @@ from telemetry.fields import CONSUMPTION_FIELD, RATE_FIELD, Utility
 from telemetry.influx_schema import (
     CONSUMPTION_1D,
     CONSUMPTION_1H,
+    CONSUMPTION_1MO,
     COUNTER_EVENTS,
     FIELD_APPORTIONED,
     LIVE_1M,
@@ -113,7 +115,7 @@ class Computer:
             self._fingerprint = (key, hashlib.sha256(text.encode()).hexdigest()[:16])
             # Versions decided under other rules or another registry bind nothing: a
             # change of them is the operator's decision to publish anew.
-            self.patterns.versions.clear()
+            self.patterns.forget_versions()
         return self._fingerprint[1]
 
     def any_simulated(self) -> bool:
@@ -361,6 +363,8 @@ class Computer:
         periods = sorted({(u, ts) for u, ts, _g in cells})
         if measurement == CONSUMPTION_1D:  # a day is protected with its hours
             self._recall(CONSUMPTION_1H, [(u, h) for u, d in periods for h in hours_of_day(d)])
+        if measurement == CONSUMPTION_1MO:  # a month with its days
+            self._recall(CONSUMPTION_1D, [(u, d) for u, m in periods for d in days_of_month(m)])
         self._recall(measurement, periods)
         return group_points(
             measurement,

@@ -32,7 +32,7 @@ from telemetry.disclosure import (
     protect,
     sensitivity,
 )
-from telemetry.influx_schema import GROUP_ALL
+from telemetry.influx_schema import CONSUMPTION_1D, GROUP_ALL
 
 log = logging.getLogger("collector.rollup")
 
@@ -276,6 +276,9 @@ def unchanged(a: Facts, b: Facts) -> bool:
 # Versions kept (every group's facts of a period: ~650 cells a period at city scale):
 # the hours, days and months a pass or an import may revise, not every live minute.
 VERSIONS = 600
+# Days are kept apart, for two months of five utilities: a month is protected with its
+# days, and in the common count the hours (120 a day) pushed a day out in five days.
+DAY_VERSIONS = 2 * 31 * 5
 
 
 class Patterns:
@@ -285,11 +288,15 @@ class Patterns:
     published, which the next decision of the period is protected with (`revised`).
     Bounded: the oldest periods are forgotten."""
 
-    def __init__(self, limit: int = 5_000, versions: int = VERSIONS) -> None:
+    def __init__(
+        self, limit: int = 5_000, versions: int = VERSIONS, day_versions: int = DAY_VERSIONS
+    ) -> None:
         self.limit = limit
         self.versions_limit = versions
         self.kept: dict[tuple[str, str, int], set[UnitKey]] = {}
         self.versions: dict[tuple[str, str, int], Version] = {}
+        self.day_versions: dict[tuple[str, str, int], Version] = {}  # VERSIONS' days apart
+        self.day_versions_limit = day_versions
 
     def get(self, measurement: str, utility: str, ts: int) -> set[UnitKey] | None:
         """The period's own pattern (None: the period is new). Not an earlier period's:
@@ -298,14 +305,20 @@ class Patterns:
         period (in the city demo, most districts' live figures withheld within minutes)."""
         return self.kept.get((measurement, utility, ts))
 
+    def forget_versions(self) -> None:
+        """Versions decided under other rules or another registry bind nothing."""
+        self.versions.clear()
+        self.day_versions.clear()
+
     def version(self, measurement: str, utility: str, ts: int) -> Version | None:
-        return self.versions.get((measurement, utility, ts))
+        kept = self.day_versions if measurement == CONSUMPTION_1D else self.versions
+        return kept.get((measurement, utility, ts))
 
     def recall(self, measurement: str, utility: str, ts: int, version: Version) -> None:
         """A version read back from the store: the period's pattern and version unless
         this process decided it since."""
         key = (measurement, utility, ts)
-        if key not in self.versions:
+        if self.version(measurement, utility, ts) is None:
             self.put(measurement, utility, ts, set(self.kept.get(key, version.pattern)), version)
 
     def put(
@@ -320,9 +333,13 @@ class Patterns:
         self.kept.pop(key, None)
         self.kept[key] = withheld
         if version is not None:
-            self.versions.pop(key, None)
-            self.versions[key] = version
-            while len(self.versions) > self.versions_limit:
-                del self.versions[next(iter(self.versions))]
+            kept = self.day_versions if measurement == CONSUMPTION_1D else self.versions
+            limit = (
+                self.day_versions_limit if measurement == CONSUMPTION_1D else self.versions_limit
+            )
+            kept.pop(key, None)
+            kept[key] = version
+            while len(kept) > limit:
+                del kept[next(iter(kept))]
         while len(self.kept) > self.limit:
             del self.kept[next(iter(self.kept))]
