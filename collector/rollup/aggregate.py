@@ -188,6 +188,8 @@ def decide_cells(
             holders = {g: cells[(utility, ts, g)].holders for _u, _t, g in facts}
             _public, extra = complementary_publishable(holders, rules.k)
             start = {(utility, ts, g) for g in extra}
+        if measurement == LIVE_1M:
+            start = start | hour_withheld(patterns, utility, ts)
         parts = period_parts(patterns, measurement, utility, ts)
         shown, why = decide(facts, rules, start=start, before=before, hours=parts)
         public |= shown
@@ -221,6 +223,16 @@ def period_parts(
     )
     found = {t: patterns.version(part, utility, t) for t in starts}
     return {t: v for t, v in found.items() if v is not None}
+
+
+def hour_withheld(patterns: Patterns | None, utility: str, minute: int) -> set[CellKey]:
+    """The groups a live minute's hour withholds, as the minute's keys (the hour as last
+    decided). A minute publishes power; averaged over its hour it comes near the hour's
+    use, so a group withheld in the hour, for whatever rule, is withheld in its minutes."""
+    hour = patterns.version(CONSUMPTION_1H, utility, hour_of(minute)) if patterns else None
+    if hour is None:
+        return set()
+    return {(utility, minute, g) for _u, _t, g in hour.facts.keys() - hour.published}
 
 
 def hours_of_day(day: int) -> range:

@@ -98,30 +98,29 @@ def decide(
     hours: a day's hours as decided (`with_hours`: the day protected with them)."""
     if not cells:
         return set(), {}
-    why = ""
-    for complements in (True, False) if hours else (False,):
-        context = with_hours(cells, hours, rules, complements) if hours else None
-        if context is None:
-            system, fixed, moot = energy_system(cells, days), set(), set()
-        else:
-            system, fixed, moot = context
-        if before is not None:
-            fixed |= revised(system, before, cells)
-        try:
-            result = protect(system, rules, start=start, fixed=fixed, moot=moot)
-            break
-        except AuditFailed as failed:
-            # Unknown exposure is treated as exposure: these figures wait, the rest
-            # of the pass goes on (one unsolvable table must not stop the city's).
-            return _withhold_all(system, cells, rules, fixed, f"{failed}")
-        except RuntimeError as exc:
-            # No pattern: the figures already known pin a need (fixed), or nothing left
-            # to withhold protects one. These figures wait, the rest of the pass goes on:
-            # a pass that raised here failed again every pass after, and the city's
-            # rollups stopped (bench_city --history-hours 24 met it).
-            why = f"disclosure: no pattern around the published figures ({exc})"
+    context = with_hours(cells, hours, rules) if hours else None
+    if context is None:
+        system, fixed, moot = energy_system(cells, days), set(), set()
     else:
-        return _withhold_all(system, cells, rules, fixed, why)
+        system, fixed, moot = context
+    if before is not None:
+        fixed |= revised(system, before, cells)
+    try:
+        # A need that only figures already published surround (fixed: an hour's
+        # complement known from its own hour, a cell of the version before) cannot be
+        # protected by any pattern of these cells: it is left out, not the whole period.
+        result = protect(system, rules, start=start, fixed=fixed, moot=moot, pinned="skip")
+    except AuditFailed as failed:
+        # Unknown exposure is treated as exposure: these figures wait, the rest
+        # of the pass goes on (one unsolvable table must not stop the city's).
+        return _withhold_all(system, cells, rules, fixed, f"{failed}")
+    except RuntimeError as exc:
+        # No pattern settled: these figures wait, the rest of the pass goes on (a pass
+        # that raised here failed again every pass after, and the city's rollups stopped).
+        return _withhold_all(system, cells, rules, fixed, f"disclosure: {exc}")
+    if result.pinned:
+        log.info("disclosure: %d need pinned by figures already published, left out: %s",
+                 len(result.pinned), ", ".join(repr(n.unit) for n in result.pinned[:3]))  # fmt: skip
     mine = {k: _said(r, cells[k], rules) for k, r in result.reasons.items() if k in cells}
     return result.published & set(cells), mine
 
@@ -167,7 +166,6 @@ def with_hours(
     cells: Mapping[UnitKey, Facts],
     hours: Mapping[int, Version],
     rules: DisclosureRules,
-    complements: bool = True,
 ) -> tuple[System, set[UnitKey], set[UnitKey]] | None:
     """A day's groups with its hours as they were decided: the modular method of τ-ARGUS
     and sdcTable (sub-tables protected one by one). Each hour's hierarchy was protected
@@ -179,8 +177,8 @@ def with_hours(
     its value). Such a day group must be withheld, and is protected in the day's
     hierarchy as a group below k would be (secondary suppressions of one sub-table are
     primary in the next, as HiTaS does; so is an hour withheld only to protect another in
-    its hour, with `complements` — at city scale many such hours are known from their own
-    hour's other sums and no day pattern can protect them: `decide` then tries without).
+    its hour — where such an hour is known from its own hour's other sums, no day pattern
+    can protect it, and `decide` leaves that need out, `protect(pinned="skip")`).
     A day group whose hours are all published is known (their sum): fixed
     as published, never a complement; if its own rules withhold it (one site dominates
     the day, not any hour), it is withheld to no avail: the hours give it (`moot`).
@@ -195,7 +193,7 @@ def with_hours(
         for key, f in version.facts.items():
             sums[key[2]] += f.total
             if key not in version.published:
-                below_k = complements and key in version.pattern
+                below_k = key in version.pattern
                 facts = Facts(f.total, min(f.holders, 1), f.top) if below_k else f
                 hidden[key[2]].append((f.total, _upper(key, facts, rules)))
     for (_u, _t, g), f in cells.items():

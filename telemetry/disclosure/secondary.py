@@ -32,6 +32,7 @@ class Protection:
     rounds: int = 0
     exposures_seen: int = 0
     primary: dict[UnitKey, Reason] = field(default_factory=dict)
+    pinned: list[Need] = field(default_factory=list)  # `pinned="skip"`: left unprotected
 
 
 def primary_needs(
@@ -55,6 +56,7 @@ def protect(
     start: set[UnitKey] | None = None,
     fixed: set[UnitKey] | None = None,
     moot: set[UnitKey] | None = None,
+    pinned: str = "raise",
 ) -> Protection:
     """start: units withheld to protect others in an earlier decision of the same tables
     (a rollup pass before this one): withheld again from the outset, so a pattern stays
@@ -65,7 +67,11 @@ def protect(
     (withholding what is known protects nothing).
     moot: units withheld by their own rules whose figures the reader has from other
     tables already (a day whose hours are all published): no pattern here can protect
-    them, so their needs are not checked; never complements either."""
+    them, so their needs are not checked; never complements either.
+    pinned: what to do with a need exposed with no published unit left around it that
+    could be withheld (only fixed ones: the figures already published pin it). "raise"
+    (RuntimeError), or "skip": no pattern of these units can protect it, so it is left
+    out and the search goes on for the others (`Protection.pinned` lists it)."""
     fixed = fixed or set()
     moot = moot or set()
     reasons, needs = primary_needs(system, rules)
@@ -90,12 +96,15 @@ def protect(
     same = _same_figures(system)
     checked = _distinct(system, needs, same)
     memo: Memo = {}
+    left_out: list[Need] = []
 
     def settle(
-        shown: set[UnitKey], keep: frozenset[UnitKey], budget: float
+        shown: set[UnitKey], keep: frozenset[UnitKey], budget: float, skip: bool = False
     ) -> tuple[set[UnitKey], int, int] | None:
         """Withhold complements until the audit passes; never a unit of `keep`, nor
-        more than `budget` of cost in all (None then)."""
+        more than `budget` of cost in all (None then). skip: a need with no complement
+        left is left out (`pinned`) instead of ending the search."""
+        nonlocal checked
         shown = set(shown)
         spent = 0.0
         rounds = seen = 0
@@ -107,8 +116,14 @@ def protect(
             seen += len(exposed)
             chosen = {_complement(system, shown - keep, by_figure, same, e) for e in exposed}
             chosen.discard(None)
-            if not chosen:
+            if not chosen and not skip:
                 return None
+            if not chosen:
+                # Only needs with nothing left around them: withholding more may have
+                # opened a complement for one of them since, so only now left out.
+                stuck = {e.need for e in exposed}
+                left_out.extend(stuck)
+                checked = [n for n in checked if n not in stuck]
             for group in chosen:
                 spent += _cost(system, group)[0]
                 shown -= group - keep
@@ -118,7 +133,7 @@ def protect(
             f"disclosure: secondary suppression did not settle in {max_rounds} rounds"
         )
 
-    settled = settle(published, frozenset(fixed), math.inf)
+    settled = settle(published, frozenset(fixed), math.inf, skip=pinned == "skip")
     if settled is None:
         raise RuntimeError("disclosure: no published unit left to protect")
     after, rounds, seen = settled
@@ -147,7 +162,7 @@ def protect(
             for k in (published | back) - shown:
                 reasons[k] = Reason.PROTECTS
             published = shown
-    return Protection(published, reasons, needs, rounds, seen, primary)
+    return Protection(published, reasons, needs, rounds, seen, primary, left_out)
 
 
 REPLACE_MAX_UNITS = 2_000

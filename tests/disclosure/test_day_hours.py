@@ -117,18 +117,19 @@ def test_hours_that_do_not_add_up_to_the_day_are_not_used() -> None:
     assert decide(day, ENERGY_RULES, hours=partial) == alone
 
 
-def test_with_no_pattern_left_only_figures_already_known_are_published(caplog) -> None:  # type: ignore[no-untyped-def]
+def test_a_need_pinned_by_figures_already_known_is_left_out(caplog) -> None:  # type: ignore[no-untyped-def]
     """The version before published every day group but the shops' (a day decided before
     its third hour came in): now the shops' day is held for its hour and every complement
     is pinned (published before, unchanged). No pattern protects it; the figures known
-    already (the other groups: published and unchanged) stay published, nothing new is,
-    and the shops' day is marked as withheld for others, not as below k (it has k)."""
+    already (the other groups: published and unchanged) stay published, the need is left
+    out and said in the log, and the shops' day is marked as withheld for others, not as
+    below k (it has k)."""
     _facts, versions = _hours()
     day = _period(DAY, day=True)
     shops_day = ("electricity", DAY, SHOPS_HOUR[2])
     before = Version(day, frozenset(set(day) - {shops_day}), 0)
-    with caplog.at_level("WARNING", logger="collector.rollup"):
+    with caplog.at_level("INFO", logger="collector.rollup"):
         shown, why = decide(day, ENERGY_RULES, before=before, hours=versions)
-    assert "no pattern" in caplog.text
+    assert "1 need pinned" in caplog.text
     assert shown == set(before.published)
     assert why == {shops_day: Reason.PROTECTS}
