@@ -94,6 +94,12 @@ def test_a_live_minute_withholds_what_its_hour_withholds() -> None:
     shown, why = decide_cells(_cells(1.1, 120_000), RULES, patterns, "live_1m")
     assert minute not in shown and why[minute] is Reason.PROTECTS
     assert _safe(_cells(1.1, 120_000), shown)
+    # A group below k in the hour (few sites in it so far) is the minute's own count's.
+    few = {k: Facts(f.total, 1, f.top) if k == held else f for k, f in facts.items()}
+    patterns.put("consumption_1h", "electricity", 0, set(),
+                 Version(few, frozenset(set(few) - {held}), 0, frozenset()))  # fmt: skip
+    shown, _why = decide_cells(_cells(1.1, 180_000), RULES, patterns, "live_1m")
+    assert ("electricity", 180_000, apartments) in shown  # a new minute: no pattern of its own
     # The next hour's minutes are not bound by it.
     later, _why = decide_cells(_cells(1.1, 3_720_000), RULES, patterns, "live_1m")
     assert ("electricity", 3_720_000, apartments) in later
