@@ -188,8 +188,6 @@ def decide_cells(
             holders = {g: cells[(utility, ts, g)].holders for _u, _t, g in facts}
             _public, extra = complementary_publishable(holders, rules.k)
             start = {(utility, ts, g) for g in extra}
-        if measurement == LIVE_1M:
-            start = start | hour_withheld(patterns, utility, ts, rules.k)
         parts = period_parts(patterns, measurement, utility, ts)
         shown, why = decide(facts, rules, start=start, before=before, hours=parts)
         public |= shown
@@ -223,22 +221,6 @@ def period_parts(
     )
     found = {t: patterns.version(part, utility, t) for t in starts}
     return {t: v for t, v in found.items() if v is not None}
-
-
-def hour_withheld(patterns: Patterns | None, utility: str, minute: int, k: int) -> set[CellKey]:
-    """The groups a live minute's hour withholds for one site's dominance or to protect
-    another (the hour as last decided), as the minute's keys. A minute publishes power;
-    averaged over its hour it comes near the hour's use. A group below k in the hour
-    (few sites reported in it so far) is left to the minute's own count: its rates
-    stand for every meter's latest reading."""
-    hour = patterns.version(CONSUMPTION_1H, utility, hour_of(minute)) if patterns else None
-    if hour is None:
-        return set()
-    return {
-        (utility, minute, key[2])
-        for key in hour.facts.keys() - hour.published
-        if key in hour.pattern or hour.facts[key].holders >= k
-    }
 
 
 def hours_of_day(day: int) -> range:

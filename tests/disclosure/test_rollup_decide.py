@@ -5,9 +5,9 @@ a pattern that still protects is kept (figures do not flicker between versions).
 from __future__ import annotations
 
 from collector.rollup.aggregate import Cell, decide_cells
-from collector.rollup.disclosure import Facts, Patterns, Version, energy_system
+from collector.rollup.disclosure import Facts, Patterns, energy_system
 from collector.rollup.groups import Group, SiteInfo
-from telemetry.disclosure import DisclosureRules, Reason, audit, primary_needs
+from telemetry.disclosure import DisclosureRules, audit, primary_needs
 
 RULES = DisclosureRules(k=5)
 SITES = [
@@ -77,29 +77,3 @@ def test_without_a_pattern_the_direct_difference_rule_seeds_the_decision() -> No
     assert _safe(cells, public)
     assert ("electricity", 0, SITES[2].groups()[0]) in public  # apartments' type, city-wide
 
-
-def test_a_live_minute_withholds_what_its_hour_withholds() -> None:
-    """A live minute publishes power, which averaged over its hour comes near the hour's
-    use: a group withheld in the hour (by whatever rule) is withheld in its minutes."""
-    apartments = Group("all", "all", "apartment")  # published when decided alone
-    hour = _cells(1.0, 0)
-    facts = {k: Facts(c.total, c.holders.count, c.top) for k, c in hour.items()}
-    held = ("electricity", 0, apartments)
-    patterns = Patterns()
-    patterns.put("consumption_1h", "electricity", 0, {held},
-                 Version(facts, frozenset(set(facts) - {held}), 0, frozenset({held})))  # fmt: skip
-    minute = ("electricity", 120_000, apartments)
-    alone, _why = decide_cells(_cells(1.1, 120_000), RULES, Patterns(), "live_1m")
-    assert minute in alone
-    shown, why = decide_cells(_cells(1.1, 120_000), RULES, patterns, "live_1m")
-    assert minute not in shown and why[minute] is Reason.PROTECTS
-    assert _safe(_cells(1.1, 120_000), shown)
-    # A group below k in the hour (few sites in it so far) is the minute's own count's.
-    few = {k: Facts(f.total, 1, f.top) if k == held else f for k, f in facts.items()}
-    patterns.put("consumption_1h", "electricity", 0, set(),
-                 Version(few, frozenset(set(few) - {held}), 0, frozenset()))  # fmt: skip
-    shown, _why = decide_cells(_cells(1.1, 180_000), RULES, patterns, "live_1m")
-    assert ("electricity", 180_000, apartments) in shown  # a new minute: no pattern of its own
-    # The next hour's minutes are not bound by it.
-    later, _why = decide_cells(_cells(1.1, 3_720_000), RULES, patterns, "live_1m")
-    assert ("electricity", 3_720_000, apartments) in later
