@@ -76,4 +76,3 @@ def test_without_a_pattern_the_direct_difference_rule_seeds_the_decision() -> No
     public, _reasons = decide_cells(cells, RULES)
     assert _safe(cells, public)
     assert ("electricity", 0, SITES[2].groups()[0]) in public  # apartments' type, city-wide
-
