@@ -95,7 +95,8 @@ def decide(
     """(cells to publish, why each other is withheld) for cells protected together;
     start: the cells withheld to protect others last time (secondary.protect);
     before: the version of these periods published before (a revision: `revised`);
-    hours: a day's hours as decided (`with_hours`: the day protected with them)."""
+    hours: a day's hours, or a month's days, as decided (`with_hours`: the period
+    protected with them)."""
     if not cells:
         return set(), {}
     context = with_hours(cells, hours, rules) if hours else None

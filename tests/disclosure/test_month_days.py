@@ -13,24 +13,21 @@ import pytest
 
 from collector.rollup.aggregate import Cell, CellKey, days_of_month, decide_cells
 from collector.rollup.disclosure import Facts, Patterns, Version, contributions, energy_system
-from collector.rollup.groups import Group, SiteInfo
+from collector.rollup.groups import Group
 from telemetry.disclosure import Reason, System, audit, primary_needs
 from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H, CONSUMPTION_1MO
 from telemetry.months import KST
 from tests.disclosure.test_attack import ENERGY_RULES
+from tests.disclosure.test_day_hours import SITES as DAY_SITES
 
 MONTH = int(datetime(2026, 11, 1, tzinfo=KST).timestamp() * 1000)
 DAYS = list(days_of_month(MONTH))[:4]  # the days with readings so far
 AUDIT_MONTH = MONTH - 7  # the month's key in the attacker's system (apart from its first day)
 SHOPS = Group("29200", "2920065000", "all")
 
-SITES = [
-    *(SiteInfo(f"ind-{i}", "29200", "2920064000", "industrial", 0) for i in range(6)),
-    # Five shops: on the third day one of them sends nothing (four: below k).
-    *(SiteInfo(f"shop-{i}", "29200", "2920065000", "commercial", 0) for i in range(5)),
-    SiteInfo("apt", "29140", "2914083000", "apartment", 840),
-    *(SiteInfo(f"office-{i}", "29140", "2914083000", "commercial", 0) for i in range(5)),
-]
+# The day's sites (test_day_hours.py): five shops, one of which sends nothing on the
+# third day (four: below k).
+SITES = DAY_SITES
 
 
 def _use(site: str, day: int) -> float | None:
