@@ -1,8 +1,9 @@
 """The operator's disclosure audit of one published period (`python -m collector rollup
 disclosure-audit`): the period's groups as stored (true figures and holders from the
 private points, what is public from the public bucket) as one linked system — a day
-with its hours, a month with its days, and every sum between them — and the LP audit (telemetry.disclosure) of
-every protected group against what the public bucket shows now."""
+with its hours, a month with its days, and every sum between them — and the LP audit
+(telemetry.disclosure) of every protected group against what the public bucket shows
+now."""
 
 from __future__ import annotations
 
@@ -30,13 +31,13 @@ class Audited:
 def period_system(
     private: RawSource, public: PublicMarkers, measurement: str, ts: int, rules: DisclosureRules
 ) -> Audited | None:
-    """The period's stored groups and, for a day, its hours, with the needs of the
-    rules (None: nothing stored). ValueError: the stored figures do not add up (a day
+    """The period's stored groups and its parts' (a day's hours, a month's days), with
+    the needs of the rules (None: nothing stored). ValueError: the stored figures do not add up (a day
     whose hours were decided at other times)."""
     cells, published = _stored(private, public, measurement, ts, 0)
     if not cells:
         return None
-    system = energy_system(cells)
+    system: System | None = None
     if measurement in PARTS:
         part, starts = PARTS[measurement]
         linked, shown = dict(cells), set(published)
@@ -55,7 +56,9 @@ def period_system(
                 raise
             # A month whose days do not add up to it (imported history counts in the
             # month, not in its days): audited on its own, as the rollups decide it then.
-            system = energy_system(cells)
+            system = None
+    if system is None:
+        system = energy_system(cells)
     _reasons, needs = primary_needs(system, rules)
     return Audited(system, published, needs)
 

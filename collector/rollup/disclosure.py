@@ -294,7 +294,7 @@ class Patterns:
         self.versions_limit = versions
         self.kept: dict[tuple[str, str, int], set[UnitKey]] = {}
         self.versions: dict[tuple[str, str, int], Version] = {}
-        self.day_versions: dict[tuple[str, str, int], Version] = {}  # VERSIONS' days apart
+        self.day_versions: dict[tuple[str, str, int], Version] = {}  # kept apart (DAY_VERSIONS)
         self.day_versions_limit = day_versions
 
     def get(self, measurement: str, utility: str, ts: int) -> set[UnitKey] | None:
@@ -309,9 +309,14 @@ class Patterns:
         self.versions.clear()
         self.day_versions.clear()
 
+    def _versions_of(self, measurement: str) -> tuple[dict[tuple[str, str, int], Version], int]:
+        """Where a period's versions are kept, and how many: days apart from the rest."""
+        if measurement == CONSUMPTION_1D:
+            return self.day_versions, self.day_versions_limit
+        return self.versions, self.versions_limit
+
     def version(self, measurement: str, utility: str, ts: int) -> Version | None:
-        kept = self.day_versions if measurement == CONSUMPTION_1D else self.versions
-        return kept.get((measurement, utility, ts))
+        return self._versions_of(measurement)[0].get((measurement, utility, ts))
 
     def recall(self, measurement: str, utility: str, ts: int, version: Version) -> None:
         """A version read back from the store: the period's pattern and version unless
@@ -332,10 +337,7 @@ class Patterns:
         self.kept.pop(key, None)
         self.kept[key] = withheld
         if version is not None:
-            kept = self.day_versions if measurement == CONSUMPTION_1D else self.versions
-            limit = (
-                self.day_versions_limit if measurement == CONSUMPTION_1D else self.versions_limit
-            )
+            kept, limit = self._versions_of(measurement)
             kept.pop(key, None)
             kept[key] = version
             while len(kept) > limit:

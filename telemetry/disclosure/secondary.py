@@ -116,11 +116,11 @@ def protect(
             seen += len(exposed)
             chosen = {_complement(system, shown - keep, by_figure, same, e) for e in exposed}
             chosen.discard(None)
-            if not chosen and not skip:
-                return None
             if not chosen:
-                # Only needs with nothing left around them: withholding more may have
-                # opened a complement for one of them since, so only now left out.
+                if not skip:
+                    return None
+                # Every need still exposed has no unit left around its withheld figures
+                # that could be withheld (none appears later: it would have been one).
                 stuck = {e.need for e in exposed}
                 left_out.extend(stuck)
                 checked = [n for n in checked if n not in stuck]
