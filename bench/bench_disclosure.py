@@ -44,7 +44,15 @@ from collector.rollup.disclosure import (
     energy_system,
 )
 from collector.rollup.groups import Group, Holders, SiteInfo, site_infos
-from telemetry.disclosure import DisclosureRules, audit, primary_needs, protect
+from telemetry.disclosure import (
+    DisclosureRules,
+    Need,
+    Reason,
+    System,
+    audit,
+    primary_needs,
+    protect,
+)
 from telemetry.paths import resolve_config_path
 from telemetry.registry import load_geography, load_registry
 
@@ -129,6 +137,46 @@ def _timed(fn: Callable[[], T]) -> tuple[T, float]:
     return out, time.perf_counter() - t
 
 
+def old_seed(
+    holders: dict[tuple[str, int], dict[Group, Holders]], utility: str, ts: int, k: int
+) -> set[UnitKey]:
+    """The old rule's pattern of a period: where a pass with no pattern of its own starts
+    (aggregate.decide_cells)."""
+    return {(utility, ts, g) for g in old_publishable(holders[(utility, ts)], k)[1]}
+
+
+def decide_hours(
+    utility: str,
+    facts: dict[UnitKey, Facts],
+    holders: dict[tuple[str, int], dict[Group, Holders]],
+    rules: DisclosureRules,
+    hours: int,
+) -> dict[int, Version]:
+    """Each hour of the day decided alone as a pass decides it, its version kept."""
+    versions: dict[int, Version] = {}
+    for h in range(0, hours * HOUR, HOUR):
+        mine = {k: f for k, f in facts.items() if k[1] == h}
+        shown, why = decide(mine, rules, start=old_seed(holders, utility, h, rules.k))
+        pattern = frozenset(k for k, r in why.items() if r is Reason.PROTECTS)
+        versions[h] = Version(mine, frozenset(shown), 0, pattern)
+    return versions
+
+
+def day_system(
+    facts: dict[UnitKey, Facts],
+    utility: str,
+    day: int,
+    versions: dict[int, Version],
+    shown: set[UnitKey],
+    rules: DisclosureRules,
+) -> tuple[System, set[UnitKey], list[Need]]:
+    """The whole day-and-hours system (every hierarchy, every sum) as the attacker has
+    it: what the day (`shown`) and its hours published, and the needs of the rules."""
+    system = energy_system(facts, {(utility, day): list(versions)})
+    _reasons, needs = primary_needs(system, rules)
+    return system, shown | {k for v in versions.values() for k in v.published}, needs
+
+
 def _each_period(
     facts: dict[UnitKey, Facts],
     holders: dict[tuple[str, int], dict[Group, Holders]],
@@ -136,10 +184,8 @@ def _each_period(
 ) -> None:
     """Every period decided alone, as a pass with no pattern yet does (aggregate.py)."""
     for utility, ts in holders:
-        _public, extra = old_publishable(holders[(utility, ts)], rules.k)
-        seed = {(utility, ts, g) for g in extra}
         mine = {k: f for k, f in facts.items() if k[1] == ts}
-        protect(energy_system(mine), rules, start=seed)
+        protect(energy_system(mine), rules, start=old_seed(holders, utility, ts, rules.k))
 
 
 def _modular_day(
@@ -156,21 +202,10 @@ def _modular_day(
     alone (from the old rule's pattern), then the day with every group's time table;
     then the LP audit of the whole day-and-hours system (every hierarchy, every sum)."""
     day = hours * HOUR
-    versions: dict[int, Version] = {}
-    t = time.perf_counter()
-    for h in range(hours):
-        mine = {k: f for k, f in facts.items() if k[1] == h * HOUR}
-        seed = {
-            (utility, h * HOUR, g)
-            for g in old_publishable(holders[(utility, h * HOUR)], rules.k)[1]
-        }
-        shown, why = decide(mine, rules, start=seed)
-        pattern = frozenset(k for k, r in why.items() if r.value == "protects_another")
-        versions[h * HOUR] = Version(mine, frozenset(shown), 0, pattern)
-    hours_s = time.perf_counter() - t
+    versions, hours_s = _timed(partial(decide_hours, utility, facts, holders, rules, hours))
     day_cells = {k: f for k, f in facts.items() if k[1] == day}
     # As a pass with no pattern for the day decides it: from the old rule's pattern.
-    seed = {(utility, day, g) for g in old_publishable(holders[(utility, day)], rules.k)[1]}
+    seed = old_seed(holders, utility, day, rules.k)
     (shown, why), day_s = _timed(partial(decide, day_cells, rules, start=seed, hours=versions))
     # The next pass: from that pattern (the figures as they were: one audit, the time
     # table's closed form included).
@@ -187,9 +222,7 @@ def _modular_day(
     totals["modular_warm"] += warm_s
     if not full_audit:
         return
-    system = energy_system(facts, {(utility, day): [h * HOUR for h in range(hours)]})
-    _reasons, needs = primary_needs(system, rules)
-    published = shown | {k for v in versions.values() for k in v.published}
+    system, published, needs = day_system(facts, utility, day, versions, shown, rules)
     exposed, audit_s = _timed(partial(audit, system, published, needs))
     print(
         f"{label} {utility:11s}: the full LP audit of the day and its hours ("

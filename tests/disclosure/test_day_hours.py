@@ -16,10 +16,10 @@ from collector.rollup.disclosure import (
     Version,
     contributions,
     decide,
-    energy_system,
 )
 from collector.rollup.groups import Group, SiteInfo
-from telemetry.disclosure import Reason, System, audit, primary_needs
+from telemetry.disclosure import Reason, audit, primary_needs
+from tests.disclosure.attacker import with_parts
 from tests.disclosure.test_attack import ENERGY_RULES, HOURS
 
 SITES = [
@@ -71,18 +71,11 @@ def _hours() -> tuple[dict[UnitKey, Facts], dict[int, Version]]:
     return facts, versions
 
 
-def _attacker(hours: dict[UnitKey, Facts], day: dict[UnitKey, Facts]) -> System:
-    rekeyed = {(u, AUDIT_DAY, g): f for (u, _t, g), f in day.items()}
-    system = energy_system({**hours, **rekeyed}, {("electricity", AUDIT_DAY): HOURS})
-    system.check()
-    return system
-
-
 def _exposed(with_hours: bool) -> dict:
     hour_facts, versions = _hours()
     day = _period(DAY, day=True)
     shown, _why = decide(day, ENERGY_RULES, hours=versions if with_hours else None)
-    system = _attacker(hour_facts, day)
+    system = with_parts(hour_facts, day, AUDIT_DAY, HOURS)
     _reasons, needs = primary_needs(system, ENERGY_RULES)
     published = {k for v in versions.values() for k in v.published}
     published |= {(u, AUDIT_DAY, g) for u, _t, g in shown}

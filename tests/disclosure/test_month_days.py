@@ -12,11 +12,12 @@ from datetime import datetime
 import pytest
 
 from collector.rollup.aggregate import Cell, CellKey, days_of_month, decide_cells
-from collector.rollup.disclosure import Facts, Patterns, Version, contributions, energy_system
+from collector.rollup.disclosure import Facts, Patterns, Version, contributions
 from collector.rollup.groups import Group
-from telemetry.disclosure import Reason, System, audit, primary_needs
+from telemetry.disclosure import Reason, audit, primary_needs
 from telemetry.influx_schema import CONSUMPTION_1D, CONSUMPTION_1H, CONSUMPTION_1MO
 from telemetry.months import KST
+from tests.disclosure.attacker import with_parts
 from tests.disclosure.test_attack import ENERGY_RULES
 from tests.disclosure.test_day_hours import SITES as DAY_SITES
 
@@ -70,20 +71,13 @@ def _days(patterns: Patterns) -> tuple[dict[CellKey, Facts], set[CellKey]]:
     return facts, published
 
 
-def _attacker(days: dict[CellKey, Facts], month: dict[CellKey, Facts]) -> System:
-    rekeyed = {(u, AUDIT_MONTH, g): f for (u, _t, g), f in month.items()}
-    system = energy_system({**days, **rekeyed}, {("electricity", AUDIT_MONTH): DAYS})
-    system.check()
-    return system
-
-
 def _exposed(with_days: bool) -> tuple[dict, dict[CellKey, Reason]]:
     patterns = Patterns()
     day_facts, published = _days(patterns)
     month = _cells(MONTH, DAYS)
     shown, why = decide_cells(month, ENERGY_RULES, patterns if with_days else Patterns(),
                               CONSUMPTION_1MO, MONTH)  # fmt: skip
-    system = _attacker(day_facts, _facts(month))
+    system = with_parts(day_facts, _facts(month), AUDIT_MONTH, DAYS)
     _reasons, needs = primary_needs(system, ENERGY_RULES)
     published |= {(u, AUDIT_MONTH, g) for u, _t, g in shown}
     assert any(k[1] == AUDIT_MONTH for k in published)  # the month says something
